@@ -1,0 +1,1 @@
+"""The Hyperliquid dialect: wire parsing and formatting (the HTTP server arrives with the node)."""

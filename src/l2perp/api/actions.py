@@ -1,0 +1,172 @@
+"""Hyperliquid wire actions -> engine transactions.
+
+Parses the `action` object of a `POST /exchange` body (as the SDK and ccxt send it) into the
+engine's typed actions: decimal strings become exact `Dec` pairs or micro-USDC integers, addresses
+are lower-cased, cloids checked. A malformed action raises `WireError` with the text to answer.
+"""
+
+from __future__ import annotations
+
+from ..engine import tx as T
+from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP
+from ..units import Dec, parse_decimal, usdc_to_musdc
+
+
+class WireError(ValueError):
+    """The action cannot be parsed; the message is what the API answers."""
+
+
+TIFS = {"Gtc": TIF_GTC, "Ioc": TIF_IOC, "Alo": TIF_ALO}
+GROUPINGS = {"na": T.GROUPING_NA, "normalTpsl": T.GROUPING_NORMAL_TPSL,
+             "positionTpsl": T.GROUPING_POSITION_TPSL}
+TPSLS = {"tp": TPSL_TP, "sl": TPSL_SL}
+_HEX = frozenset("0123456789abcdef")
+
+
+def parse_address(value: object) -> str:
+    """A 0x + 40 hex address, lower-cased."""
+    if not isinstance(value, str) or len(value) != 42 or not value.startswith(("0x", "0X")):
+        raise WireError(f"Invalid address: {value!r}")
+    text = "0x" + value[2:].lower()
+    if not set(text[2:]) <= _HEX:
+        raise WireError(f"Invalid address: {value!r}")
+    return text
+
+
+def parse_cloid(value: object) -> str:
+    """A cloid: 0x + 32 hex digits, lower-cased."""
+    if not isinstance(value, str) or len(value) != 34 or not value.startswith("0x"):
+        raise WireError(f"Invalid cloid: {value!r}")
+    text = value.lower()
+    if not set(text[2:]) <= _HEX:
+        raise WireError(f"Invalid cloid: {value!r}")
+    return text
+
+
+def _dec(value: object, what: str) -> Dec:
+    if not isinstance(value, str):
+        raise WireError(f"Invalid {what}: {value!r}")
+    try:
+        return parse_decimal(value)
+    except ValueError:
+        raise WireError(f"Invalid {what}: {value!r}") from None
+
+
+def _int(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise WireError(f"Invalid {what}: {value!r}")
+    return value
+
+
+def _bool(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise WireError(f"Invalid {what}: {value!r}")
+    return value
+
+
+def parse_order(wire: object) -> T.OrderSpec:
+    """One wire order {a, b, p, s, r, t, c?} -> OrderSpec."""
+    if not isinstance(wire, dict):
+        raise WireError("Invalid order")
+    try:
+        asset = _int(wire["a"], "asset")
+        is_buy = _bool(wire["b"], "side")
+        px = _dec(wire["p"], "price")
+        sz = _dec(wire["s"], "size")
+        reduce_only = _bool(wire["r"], "reduceOnly")
+        order_type = wire["t"]
+    except KeyError as missing:
+        raise WireError(f"Order missing field {missing.args[0]}") from None
+    cloid = parse_cloid(wire["c"]) if wire.get("c") is not None else None
+    if not isinstance(order_type, dict) or len(order_type) != 1:
+        raise WireError("Invalid order type")
+    if "limit" in order_type:
+        tif = order_type["limit"].get("tif") if isinstance(order_type["limit"], dict) else None
+        if tif not in TIFS:
+            raise WireError(f"Invalid TIF: {tif!r}")
+        return T.OrderSpec(asset, is_buy, px, sz, reduce_only, TIFS[tif], cloid)
+    trigger = order_type.get("trigger")
+    if not isinstance(trigger, dict):
+        raise WireError("Invalid order type")
+    tpsl = TPSLS.get(trigger.get("tpsl"))
+    if tpsl is None:
+        raise WireError(f"Invalid tpsl: {trigger.get('tpsl')!r}")
+    return T.OrderSpec(
+        asset, is_buy, px, sz, reduce_only, TIF_TRIGGER, cloid,
+        _dec(trigger.get("triggerPx"), "triggerPx"), _bool(trigger.get("isMarket"), "isMarket"),
+        tpsl,
+    )
+
+
+def parse_action(action: object) -> T.Action:
+    """A Hyperliquid action dict -> an engine action (WireError if malformed or unknown)."""
+    if not isinstance(action, dict):
+        raise WireError("Invalid action")
+    kind = action.get("type")
+    try:
+        if kind == "order":
+            grouping = GROUPINGS.get(action.get("grouping", "na"))
+            if grouping is None:
+                raise WireError(f"Invalid grouping: {action.get('grouping')!r}")
+            builder = action.get("builder")
+            builder_t = None
+            if builder is not None:
+                builder_t = (parse_address(builder["b"]), _int(builder["f"], "builder fee"))
+            orders = action["orders"]
+            if not isinstance(orders, list) or not orders:
+                raise WireError("Invalid orders")
+            return T.PlaceOrders(tuple(parse_order(o) for o in orders), grouping, builder_t)
+        if kind == "cancel":
+            return T.Cancel(tuple((_int(c["a"], "asset"), _int(c["o"], "oid"))
+                                  for c in action["cancels"]))
+        if kind == "cancelByCloid":
+            return T.CancelByCloid(tuple((_int(c["asset"], "asset"), parse_cloid(c["cloid"]))
+                                         for c in action["cancels"]))
+        if kind == "batchModify":
+            modifies = []
+            for m in action["modifies"]:
+                ref = m["oid"]
+                ref = parse_cloid(ref) if isinstance(ref, str) else _int(ref, "oid")
+                modifies.append((ref, parse_order(m["order"])))
+            return T.BatchModify(tuple(modifies))
+        if kind == "modify":
+            ref = action["oid"]
+            ref = parse_cloid(ref) if isinstance(ref, str) else _int(ref, "oid")
+            return T.BatchModify(((ref, parse_order(action["order"])),))
+        if kind == "scheduleCancel":
+            time = action.get("time")
+            return T.ScheduleCancel(None if time is None else _int(time, "time"))
+        if kind == "updateLeverage":
+            return T.UpdateLeverage(_int(action["asset"], "asset"),
+                                    _bool(action["isCross"], "isCross"),
+                                    _int(action["leverage"], "leverage"))
+        if kind == "updateIsolatedMargin":
+            return T.UpdateIsolatedMargin(_int(action["asset"], "asset"),
+                                          _bool(action["isBuy"], "isBuy"),
+                                          _int(action["ntli"], "ntli"))
+        if kind == "usdSend":
+            return T.UsdSend(parse_address(action["destination"]), _usd(action["amount"]),
+                             _int(action["time"], "time"))
+        if kind == "withdraw3":
+            return T.Withdraw(parse_address(action["destination"]), _usd(action["amount"]),
+                              _int(action["time"], "time"))
+        if kind == "approveAgent":
+            name = action.get("agentName") or ""
+            if not isinstance(name, str):
+                raise WireError("Invalid agentName")
+            return T.ApproveAgent(parse_address(action["agentAddress"]), name,
+                                  _int(action["nonce"], "nonce"))
+        if kind in ("approveBuilderFee", "setReferrer"):
+            return T.Noop(kind)
+    except (KeyError, TypeError) as exc:
+        raise WireError(f"Invalid {kind} action: {exc}") from None
+    raise WireError(f"Unknown action type: {kind!r}")
+
+
+def _usd(value: object) -> int:
+    if not isinstance(value, str):
+        raise WireError(f"Invalid amount: {value!r}")
+    try:
+        return usdc_to_musdc(value)
+    except ValueError:
+        raise WireError(f"Invalid amount: {value!r}") from None

@@ -1,0 +1,276 @@
+"""The order book kernel: one price-time priority book per market, integers only.
+
+The book knows prices, sizes, owners and queue order; it knows nothing about margin, fees or
+positions (exchange-core's split). Levels are `dict price -> Level` with a FIFO deque per level;
+the best price per side comes from a heap with lazy deletion; cancelled orders are marked off the
+book and skipped when they reach the head of their queue.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from heapq import heapify, heappop, heappush
+from typing import Callable
+
+# Time in force. TIF_TRIGGER marks an untriggered stop / take-profit order (never on the book).
+TIF_GTC = 0
+TIF_IOC = 1
+TIF_ALO = 2
+TIF_TRIGGER = 3
+
+TPSL_NONE = 0
+TPSL_TP = 1
+TPSL_SL = 2
+
+# What an on_fill callback may answer besides a lot count.
+CANCEL_MAKER = -1  # take the maker off the book (self-trade, failed margin, reduce-only) and go on
+STOP = -2  # stop matching; the taker keeps its remainder
+
+
+class Order:
+    """A limit or trigger order. Sizes in lots, prices in pips, times in ms."""
+
+    __slots__ = (
+        "oid", "user", "asset", "is_buy", "limit_pips", "size_lots", "orig_lots", "tif",
+        "reduce_only", "cloid", "timestamp_ms", "seq", "on_book", "margin_musdc", "leverage",
+        "trigger_pips", "trigger_is_market", "tpsl", "is_position_tpsl", "parent_oid",
+        "children", "filled_lots",
+    )
+
+    def __init__(
+        self, oid: int, user: str, asset: int, is_buy: bool, limit_pips: int, size_lots: int,
+        tif: int = TIF_GTC, reduce_only: bool = False, cloid: str | None = None,
+        timestamp_ms: int = 0,
+    ) -> None:
+        self.oid = oid
+        self.user = user
+        self.asset = asset
+        self.is_buy = is_buy
+        self.limit_pips = limit_pips
+        self.size_lots = size_lots  # remaining
+        self.orig_lots = size_lots
+        self.tif = tif
+        self.reduce_only = reduce_only
+        self.cloid = cloid
+        self.timestamp_ms = timestamp_ms
+        self.seq = 0  # queue priority while on the book (book insertion counter)
+        self.on_book = False
+        self.margin_musdc = 0  # initial margin reserved by this resting order
+        self.leverage = 0
+        self.trigger_pips = 0
+        self.trigger_is_market = False
+        self.tpsl = TPSL_NONE
+        self.is_position_tpsl = False
+        self.parent_oid = 0  # a normalTpsl child waits for this parent to fill
+        self.children: list[Order] | None = None
+        self.filled_lots = 0
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        side = "B" if self.is_buy else "A"
+        return f"Order({self.oid} {self.user[:8]} {side} {self.size_lots}@{self.limit_pips})"
+
+
+class Level:
+    """All resting orders at one price, in time priority."""
+
+    __slots__ = ("price", "total_lots", "count", "queue")
+
+    def __init__(self, price: int) -> None:
+        self.price = price
+        self.total_lots = 0
+        self.count = 0
+        self.queue: deque[Order] = deque()
+
+
+OnFill = Callable[[Order, int, int], int]
+
+
+class Book:
+    """Bids and asks of one market."""
+
+    __slots__ = ("asset", "bids", "asks", "bid_heap", "ask_heap", "next_seq")
+
+    def __init__(self, asset: int) -> None:
+        self.asset = asset
+        self.bids: dict[int, Level] = {}
+        self.asks: dict[int, Level] = {}
+        self.bid_heap: list[int] = []  # negated prices
+        self.ask_heap: list[int] = []
+        self.next_seq = 1
+
+    # ----- reads -------------------------------------------------------------------------
+
+    def best_bid(self) -> int:
+        """Best bid in pips, 0 when the bid side is empty."""
+        heap = self.bid_heap
+        bids = self.bids
+        while heap:
+            price = -heap[0]
+            if price in bids:
+                return price
+            heappop(heap)
+        return 0
+
+    def best_ask(self) -> int:
+        """Best ask in pips, 0 when the ask side is empty."""
+        heap = self.ask_heap
+        asks = self.asks
+        while heap:
+            price = heap[0]
+            if price in asks:
+                return price
+            heappop(heap)
+        return 0
+
+    def would_cross(self, is_buy: bool, limit_pips: int) -> bool:
+        """True when an order at `limit_pips` would trade against the opposite side now."""
+        if is_buy:
+            ask = self.best_ask()
+            return ask != 0 and limit_pips >= ask
+        bid = self.best_bid()
+        return bid != 0 and limit_pips <= bid
+
+    def levels(self, is_buy: bool, depth: int) -> list[tuple[int, int, int]]:
+        """Up to `depth` levels of one side, best first, as (price_pips, total_lots, count)."""
+        side = self.bids if is_buy else self.asks
+        prices = sorted(side, reverse=is_buy)[:depth]
+        return [(p, side[p].total_lots, side[p].count) for p in prices]
+
+    def resting(self) -> list[Order]:
+        """Every resting order, bids then asks, best price first, then time priority."""
+        out: list[Order] = []
+        for side, desc in ((self.bids, True), (self.asks, False)):
+            for price in sorted(side, reverse=desc):
+                out.extend(o for o in side[price].queue if o.on_book)
+        return out
+
+    # ----- writes ------------------------------------------------------------------------
+
+    def insert(self, order: Order) -> None:
+        """Rest `order` at the back of its price level (the caller made sure it does not cross)."""
+        price = order.limit_pips
+        if order.is_buy:
+            side = self.bids
+            level = side.get(price)
+            if level is None:
+                level = side[price] = Level(price)
+                heappush(self.bid_heap, -price)
+                if len(self.bid_heap) > 2 * len(side) + 64:
+                    self.bid_heap = [-p for p in side]
+                    heapify(self.bid_heap)
+        else:
+            side = self.asks
+            level = side.get(price)
+            if level is None:
+                level = side[price] = Level(price)
+                heappush(self.ask_heap, price)
+                if len(self.ask_heap) > 2 * len(side) + 64:
+                    self.ask_heap = list(side)
+                    heapify(self.ask_heap)
+        if order.seq == 0:
+            order.seq = self.next_seq
+            self.next_seq += 1
+        order.on_book = True
+        level.queue.append(order)
+        level.total_lots += order.size_lots
+        level.count += 1
+
+    def restore(self, order: Order) -> None:
+        """Re-rest an order with its existing `seq` in queue position (used when rebuilding)."""
+        self.insert(order)
+        level = (self.bids if order.is_buy else self.asks)[order.limit_pips]
+        if len(level.queue) > 1 and level.queue[-2].seq > order.seq:
+            level.queue = deque(sorted(level.queue, key=_seq_key))
+        if order.seq >= self.next_seq:
+            self.next_seq = order.seq + 1
+
+    def remove(self, order: Order) -> None:
+        """Take a resting order off the book (lazily: its queue slot is skipped later)."""
+        side = self.bids if order.is_buy else self.asks
+        level = side[order.limit_pips]
+        order.on_book = False
+        level.total_lots -= order.size_lots
+        level.count -= 1
+        if level.count == 0:
+            del side[order.limit_pips]
+        elif len(level.queue) > 2 * level.count + 8:
+            level.queue = deque(o for o in level.queue if o.on_book)
+
+    def reduce(self, order: Order, lots: int) -> None:
+        """Shrink a resting order by `lots` in place, keeping its priority."""
+        side = self.bids if order.is_buy else self.asks
+        side[order.limit_pips].total_lots -= lots
+        order.size_lots -= lots
+        if order.size_lots == 0:
+            self.remove(order)
+
+    def match(
+        self, taker_user: str, is_buy: bool, limit_pips: int, want_lots: int,
+        on_fill: OnFill | None = None,
+    ) -> tuple[int, int]:
+        """Match a taker against the opposite side at prices no worse than `limit_pips`.
+
+        Returns (filled_lots, filled_notional_musdc). Each maker fill is offered to `on_fill(maker,
+        lots, price_pips)`, which answers the lots it accepts, CANCEL_MAKER or STOP; without a
+        callback every fill is accepted and a resting order of the taker's own user is expired
+        (self-trade prevention: expire maker). Fills happen at the maker's price.
+        """
+        if is_buy:
+            side = self.asks
+            heap = self.ask_heap
+            sign = 1
+        else:
+            side = self.bids
+            heap = self.bid_heap
+            sign = -1
+        remaining = want_lots
+        notional = 0
+        while remaining > 0 and heap:
+            price = sign * heap[0]
+            level = side.get(price)
+            if level is None:
+                heappop(heap)
+                continue
+            if (price > limit_pips) if is_buy else (price < limit_pips):
+                break
+            queue = level.queue
+            while remaining > 0 and level.count:
+                maker = queue[0]
+                if not maker.on_book:
+                    queue.popleft()
+                    continue
+                if on_fill is None:
+                    if maker.user == taker_user:
+                        self.remove(maker)
+                        queue = level.queue
+                        continue
+                    lots = maker.size_lots if maker.size_lots < remaining else remaining
+                else:
+                    lots = maker.size_lots if maker.size_lots < remaining else remaining
+                    lots = on_fill(maker, lots, price)
+                    if lots < 0:
+                        if lots == STOP:
+                            return want_lots - remaining, notional
+                        if maker.on_book:
+                            self.remove(maker)
+                            queue = level.queue
+                        continue
+                    if lots == 0:
+                        return want_lots - remaining, notional
+                remaining -= lots
+                notional += lots * price
+                level.total_lots -= lots
+                maker.size_lots -= lots
+                if maker.size_lots == 0:
+                    maker.on_book = False
+                    queue.popleft()
+                    level.count -= 1
+            if level.count == 0:
+                if side.get(price) is level:
+                    del side[price]
+                heappop(heap)
+        return want_lots - remaining, notional
+
+
+def _seq_key(order: Order) -> int:
+    return order.seq

@@ -1,0 +1,138 @@
+"""Parameter tables of the engine: margin tiers, fee tiers, nonce and withdrawal rules.
+
+Every default names its anchor. Amounts in micro-USDC, rates in parts per 10^9, times in ms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..units import E9, MS_PER_DAY, ONE_USDC
+
+
+@dataclass(slots=True, frozen=True)
+class MarginTier:
+    """Applies to a position whose notional is strictly above `lower_bound_musdc` (tier 0: 0)."""
+
+    lower_bound_musdc: int
+    max_leverage: int
+
+
+@dataclass(slots=True, frozen=True)
+class FeeTier:
+    """Applies when 14-day volume is strictly above `min_volume_musdc` (tier 0: 0)."""
+
+    min_volume_musdc: int
+    taker_rate_e9: int
+    maker_rate_e9: int
+
+
+@dataclass(slots=True, frozen=True)
+class MakerRebateTier:
+    """A maker rate that replaces the tier's when the 14-day maker-volume share is strictly above
+    `min_share_e9` of all exchange volume."""
+
+    min_share_e9: int
+    maker_rate_e9: int
+
+
+# Hyperliquid docs, trading/fees: 14-day volume tiers (taker / maker).
+HYPERLIQUID_FEE_TIERS: tuple[FeeTier, ...] = (
+    FeeTier(0, 450_000, 150_000),  # tier 0: 0.045% / 0.015%
+    FeeTier(5_000_000 * ONE_USDC, 400_000, 120_000),  # > $5M: 0.040% / 0.012%
+    FeeTier(25_000_000 * ONE_USDC, 350_000, 80_000),  # > $25M: 0.035% / 0.008%
+    FeeTier(100_000_000 * ONE_USDC, 300_000, 40_000),  # > $100M: 0.030% / 0.004%
+    FeeTier(500_000_000 * ONE_USDC, 280_000, 0),  # > $500M: 0.028% / 0
+    FeeTier(2_000_000_000 * ONE_USDC, 260_000, 0),  # > $2B: 0.026% / 0
+    FeeTier(7_000_000_000 * ONE_USDC, 240_000, 0),  # > $7B: 0.024% / 0
+)
+
+# Hyperliquid docs, trading/fees: maker rebates by 14-day maker-volume share.
+HYPERLIQUID_MAKER_REBATES: tuple[MakerRebateTier, ...] = (
+    MakerRebateTier(5_000_000, -10_000),  # > 0.5% share: -0.001%
+    MakerRebateTier(15_000_000, -20_000),  # > 1.5% share: -0.002%
+    MakerRebateTier(30_000_000, -30_000),  # > 3% share: -0.003%
+)
+
+
+@dataclass(slots=True, frozen=True)
+class EngineConfig:
+    """Genesis configuration the state carries (part of the state digest)."""
+
+    admin: str = "0x" + "00" * 20  # the key allowed to send privileged (admin) transactions
+    fee_tiers: tuple[FeeTier, ...] = HYPERLIQUID_FEE_TIERS
+    maker_rebates: tuple[MakerRebateTier, ...] = HYPERLIQUID_MAKER_REBATES
+    fee_window_days: int = 14  # Hyperliquid: 14-day rolling volume
+    nonce_window_size: int = 100  # Hyperliquid: the 100 highest nonces per signer are kept
+    nonce_past_ms: int = 2 * MS_PER_DAY  # Hyperliquid: nonce > T - 2 days
+    nonce_future_ms: int = MS_PER_DAY  # Hyperliquid: nonce < T + 1 day
+    min_order_notional_musdc: int = 10 * ONE_USDC  # Hyperliquid: $10 minimum order value
+    max_price_deviation_e9: int = 800_000_000  # Hyperliquid: within 80% of the reference price
+    withdraw_fee_musdc: int = ONE_USDC  # Hyperliquid: $1 withdrawal fee (covers L1 gas)
+    withdraw_position_value_e9: int = 100_000_000  # Hyperliquid: keep >= 10% of position value
+    schedule_cancel_min_delay_ms: int = 5_000  # Hyperliquid: scheduled cancel >= 5 s ahead
+    max_agents_named: int = 3  # Hyperliquid: 1 unnamed + 3 named API wallets per account
+    trigger_market_slippage_e9: int = 100_000_000  # Hyperliquid: market TP/SL 10% slippage
+    default_leverage: int = 20  # Hyperliquid: new positions default to 20x cross (capped at max)
+    max_open_orders: int = 1_000  # Hyperliquid: 1,000 open orders per account by default
+
+
+@dataclass(slots=True, frozen=True)
+class MarketSpec:
+    """A market as listed at genesis or by governance."""
+
+    name: str
+    sz_decimals: int
+    margin_tiers: tuple[MarginTier, ...]
+    oi_cap_musdc: int = 0  # 0: no open-interest cap
+    only_isolated: bool = False
+    impact_notional_musdc: int = 6_000 * ONE_USDC  # Hyperliquid: $6,000 (BTC/ETH $20,000)
+
+    @property
+    def max_leverage(self) -> int:
+        return self.margin_tiers[0].max_leverage
+
+
+def maintenance_schedule(tiers: tuple[MarginTier, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Per tier: maintenance rate (e9, rounded up) and deduction (micro-USDC x 10^9, exact).
+
+    Hyperliquid margin-tiers: mm_rate(n) = 1 / (2 * max_leverage(n)); deduction(0) = 0,
+    deduction(n) = deduction(n-1) + lower_bound(n) * (mm_rate(n) - mm_rate(n-1)), which makes
+    MM = notional * mm_rate - deduction continuous at every tier boundary.
+    """
+    rates: list[int] = []
+    deductions: list[int] = []
+    for i, tier in enumerate(tiers):
+        rate = -((-E9) // (2 * tier.max_leverage))  # ceil: the venue's side
+        if i == 0:
+            deduction = 0
+        else:
+            deduction = deductions[-1] + tier.lower_bound_musdc * (rate - rates[-1])
+        rates.append(rate)
+        deductions.append(deduction)
+    return tuple(rates), tuple(deductions)
+
+
+def usd(amount: int) -> int:
+    """Whole US dollars in micro-USDC (for tables)."""
+    return amount * ONE_USDC
+
+
+# Hyperliquid docs, margin-tiers (mainnet): the default devnet markets.
+DEFAULT_MARKETS: tuple[MarketSpec, ...] = (
+    MarketSpec("BTC", 5, (MarginTier(0, 40), MarginTier(usd(150_000_000), 20)),
+               impact_notional_musdc=usd(20_000)),
+    MarketSpec("ETH", 4, (MarginTier(0, 25), MarginTier(usd(100_000_000), 15)),
+               impact_notional_musdc=usd(20_000)),
+    MarketSpec("SOL", 2, (MarginTier(0, 20), MarginTier(usd(70_000_000), 10))),
+    MarketSpec("OP", 1, (MarginTier(0, 10), MarginTier(usd(20_000_000), 5))),
+)
+
+
+@dataclass(slots=True)
+class Genesis:
+    """Everything `genesis_state` needs."""
+
+    config: EngineConfig = field(default_factory=EngineConfig)
+    markets: tuple[MarketSpec, ...] = DEFAULT_MARKETS
+    time_ms: int = 0

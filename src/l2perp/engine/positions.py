@@ -1,0 +1,172 @@
+"""Positions and fills: moving cash, cost basis, isolated margin, fees and open interest.
+
+A fill of q lots at p pips moves exactly p x q micro-USDC of cash from buyer to seller (into or
+out of the isolated margin of an isolated position); fees move cash to the fee pool. The cost
+basis is exact: closing q of |size| lots releases floor(basis x q / |size|), so the basis left
+with the position never exceeds its share.
+"""
+
+from __future__ import annotations
+
+from ..units import MS_PER_DAY
+from .fees import fee_for, record_volume, refresh_fee_rates
+from .margin import (
+    cross_requirements, initial_margin, leverage_of, maintenance_margin,
+)
+from .state import Account, Market, Position, State
+from .tx import FillEvent
+
+
+def apply_position_delta(
+    state: State, account: Account, market: Market, delta_lots: int, px_pips: int,
+) -> int:
+    """Apply a signed size change at a price; returns the closed PnL (micro-USDC, display)."""
+    asset = market.asset
+    pos = account.positions.get(asset)
+    if pos is None:
+        pos = account.positions[asset] = Position()
+    setting = leverage_of(state.config, account, market)
+    isolated = not setting.is_cross
+    old = pos.size_lots
+    buying = delta_lots > 0
+    amount = delta_lots if buying else -delta_lots
+    closed_pnl = 0
+    if old != 0 and (old > 0) != buying:
+        old_abs = old if old > 0 else -old
+        close = amount if amount < old_abs else old_abs
+        released = pos.entry_ntl_musdc * close // old_abs  # floor: basis stays with the rest
+        proceeds = close * px_pips
+        if old > 0:  # selling out of a long
+            closed_pnl = proceeds - released
+            flow = proceeds
+            new_size = old - close
+        else:  # buying back a short
+            closed_pnl = released - proceeds
+            flow = -proceeds
+            new_size = old + close
+        pos.entry_ntl_musdc -= released
+        if isolated:
+            equity_at_px = pos.iso_raw_musdc + old * px_pips
+            pos.iso_raw_musdc += flow
+            if new_size == 0:
+                account.cash_musdc += pos.iso_raw_musdc
+                pos.iso_raw_musdc = 0
+            elif equity_at_px > 0:
+                release = equity_at_px * close // old_abs  # floor: margin stays with the rest
+                pos.iso_raw_musdc -= release
+                account.cash_musdc += release
+        else:
+            account.cash_musdc += flow
+        pos.size_lots = new_size
+        amount -= close
+    if amount:
+        cost = amount * px_pips
+        if isolated:
+            move = initial_margin(market, cost, setting.leverage)
+            account.cash_musdc -= move
+            pos.iso_raw_musdc += move - cost if buying else move + cost
+        else:
+            account.cash_musdc += -cost if buying else cost
+        pos.entry_ntl_musdc += cost
+        pos.size_lots += amount if buying else -amount
+    if pos.size_lots == 0:
+        del account.positions[asset]
+    return closed_pnl
+
+
+def charge_fee(account: Account, market: Market, fee_musdc: int, state: State) -> None:
+    """Debit a fee (or credit a rebate) from the bucket that holds the position."""
+    pos = account.positions.get(market.asset)
+    if pos is not None and pos.iso_raw_musdc != 0:
+        pos.iso_raw_musdc -= fee_musdc
+    else:
+        account.cash_musdc -= fee_musdc
+    state.fee_pool_musdc += fee_musdc
+
+
+def fee_rates(state: State, account: Account) -> tuple[int, int]:
+    """(taker, maker) rates in e9 for the account today."""
+    today = state.time_ms // MS_PER_DAY
+    if account.fee_day != today:
+        refresh_fee_rates(state, account, today)
+    return account.taker_rate_e9, account.maker_rate_e9
+
+
+def fill_keeps_margin(
+    state: State, account: Account, market: Market, delta_lots: int, px_pips: int, fee_musdc: int,
+) -> bool:
+    """True when a fill that adds exposure leaves the account margined; reductions always pass.
+
+    Cross: value after the fill >= initial margin of the cross positions after it.
+    Isolated: the cross side can fund the margin moved in (initial margin at the fill price), and
+    the position's equity after the fill stays at or above its maintenance margin.
+    """
+    pos = account.positions.get(market.asset)
+    old = pos.size_lots if pos is not None else 0
+    new = old + delta_lots
+    old_abs = old if old >= 0 else -old
+    new_abs = new if new >= 0 else -new
+    same_side = (old >= 0) == (new >= 0) or old == 0
+    if new_abs <= old_abs and (same_side or new == 0):
+        return True
+    mark = market.mark_pips
+    setting = leverage_of(state.config, account, market)
+    value, im, _, _ = cross_requirements(state, account)
+    if setting.is_cross:
+        value_after = value - delta_lots * px_pips + delta_lots * mark - fee_musdc
+        im_after = (
+            im - initial_margin(market, old_abs * mark, setting.leverage)
+            + initial_margin(market, new_abs * mark, setting.leverage)
+        )
+        return value_after >= im_after
+    added = new_abs - old_abs if same_side else new_abs
+    move = initial_margin(market, added * px_pips, setting.leverage)
+    if value - im - move < 0:
+        return False
+    if same_side:
+        raw = (pos.iso_raw_musdc if pos is not None else 0) + move - delta_lots * px_pips
+    else:
+        raw = move - new * px_pips
+    equity_after = raw + new * mark - fee_musdc
+    return equity_after >= maintenance_margin(market, new_abs * mark)
+
+
+def execute_fill(
+    state: State, taker: Account, maker: Account, market: Market, px_pips: int, lots: int,
+    taker_is_buy: bool, taker_oid: int, maker_oid: int, tx_index: int, events: list,
+    maker_fee_floor_zero: bool = False,
+) -> FillEvent:
+    """Move cash and positions for one fill at the maker's price, charge fees, count volume."""
+    notional = px_pips * lots
+    taker_rate, _ = fee_rates(state, taker)
+    _, maker_rate = fee_rates(state, maker)
+    if maker_fee_floor_zero and maker_rate < 0:
+        maker_rate = 0
+    taker_fee = fee_for(notional, taker_rate)
+    maker_fee = fee_for(notional, maker_rate)
+    delta = lots if taker_is_buy else -lots
+    asset = market.asset
+    tpos = taker.positions.get(asset)
+    mpos = maker.positions.get(asset)
+    taker_start = tpos.size_lots if tpos is not None else 0
+    maker_start = mpos.size_lots if mpos is not None else 0
+    taker_pnl = apply_position_delta(state, taker, market, delta, px_pips)
+    maker_pnl = apply_position_delta(state, maker, market, -delta, px_pips)
+    charge_fee(taker, market, taker_fee, state)
+    charge_fee(maker, market, maker_fee, state)
+    record_volume(state, taker, maker, notional)
+    taker_end = taker_start + delta
+    maker_end = maker_start - delta
+    market.open_interest_lots += (
+        abs(taker_end) - abs(taker_start) + abs(maker_end) - abs(maker_start)
+    ) // 2
+    market.last_trade_pips = px_pips
+    tid = state.next_tid
+    state.next_tid = tid + 1
+    event = FillEvent(
+        tid, state.time_ms, asset, px_pips, lots, taker.address, maker.address, taker_oid,
+        maker_oid, taker_is_buy, taker_fee, maker_fee, taker_start, maker_start, taker_pnl,
+        maker_pnl, tx_index,
+    )
+    events.append(event)
+    return event

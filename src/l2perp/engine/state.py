@@ -1,0 +1,190 @@
+"""The exchange state: markets, books, accounts, positions, nonces, the fee pool.
+
+Plain data only; behaviour lives in the modules that own each concern. Units: cash in micro-USDC,
+sizes in lots, prices in pips, times in ms (DESIGN.md §3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from heapq import heappop, heappush
+
+from .book import Book, Order
+from .params import EngineConfig, Genesis, MarketSpec, maintenance_schedule
+
+MARKET_ACTIVE = 0
+MARKET_REDUCE_ONLY = 1
+MARKET_PAUSED = 2
+MARKET_DELISTED = 3
+MARKET_STATUS_NAMES = ("active", "reduceOnly", "paused", "delisted")
+
+
+@dataclass(slots=True)
+class Market:
+    """A perpetual market. The asset id is its index in `State.markets`, reserved forever."""
+
+    asset: int
+    spec: MarketSpec
+    name: str
+    sz_decimals: int
+    max_leverage: int
+    mm_rates_e9: tuple[int, ...]
+    mm_deductions: tuple[int, ...]  # micro-USDC x 10^9
+    status: int = MARKET_ACTIVE
+    oracle_pips: int = 0
+    mark_pips: int = 0
+    last_trade_pips: int = 0
+    open_interest_lots: int = 0  # the long side (== the short side)
+    settlement_pips: int = 0  # final price once delisted
+
+
+@dataclass(slots=True)
+class Position:
+    """A signed position. `entry_ntl_musdc` is the exact cost basis of |size| (display, PnL)."""
+
+    size_lots: int = 0
+    entry_ntl_musdc: int = 0
+    iso_raw_musdc: int = 0  # isolated margin cash earmarked for this position (Hyperliquid rawUsd)
+
+
+@dataclass(slots=True)
+class Leverage:
+    """A user's per-market margin mode and leverage."""
+
+    is_cross: bool
+    leverage: int
+
+
+class NonceSet:
+    """The highest `capacity` nonces a signer has used (Hyperliquid nonce rule)."""
+
+    __slots__ = ("heap", "used")
+
+    def __init__(self) -> None:
+        self.heap: list[int] = []  # min-heap of kept nonces
+        self.used: set[int] = set()
+
+    def check(self, nonce: int, capacity: int) -> int:
+        """0 if `nonce` may be used, 1 if already used, 2 if not above the smallest kept one."""
+        if nonce in self.used:
+            return 1
+        if len(self.heap) >= capacity and nonce <= self.heap[0]:
+            return 2
+        return 0
+
+    def add(self, nonce: int, capacity: int) -> None:
+        heappush(self.heap, nonce)
+        self.used.add(nonce)
+        if len(self.heap) > capacity:
+            self.used.discard(heappop(self.heap))
+
+    def sorted(self) -> list[int]:
+        return sorted(self.heap)
+
+
+@dataclass(slots=True)
+class Agent:
+    """An approved API wallet: it signs for `master`."""
+
+    address: str
+    master: str
+    name: str
+    nonces: NonceSet = field(default_factory=NonceSet)
+
+
+@dataclass(slots=True)
+class Account:
+    """A user account keyed by its lower-case 0x address."""
+
+    address: str
+    index: int  # dense index assigned at first credit (the rollup's leaf index)
+    cash_musdc: int = 0
+    positions: dict[int, Position] = field(default_factory=dict)
+    leverage: dict[int, Leverage] = field(default_factory=dict)
+    orders: dict[int, Order] = field(default_factory=dict)  # oid -> open order (resting or trigger)
+    order_margin_musdc: int = 0  # initial margin reserved by resting orders
+    nonces: NonceSet = field(default_factory=NonceSet)
+    agents: dict[str, Agent] = field(default_factory=dict)  # agent address -> agent
+    scheduled_cancel_ms: int = 0  # 0: none
+    volume_days: dict[int, int] = field(default_factory=dict)  # UTC day -> traded notional
+    maker_volume_days: dict[int, int] = field(default_factory=dict)
+    fee_day: int = -1  # the day the cached fee rates were computed for
+    taker_rate_e9: int = 0
+    maker_rate_e9: int = 0
+
+
+@dataclass(slots=True)
+class Withdrawal:
+    """A withdrawal debited on L2, waiting for the L1 bridge."""
+
+    wid: int
+    user: str
+    destination: str
+    amount_musdc: int
+    time_ms: int
+
+
+@dataclass(slots=True)
+class State:
+    """The whole exchange state."""
+
+    config: EngineConfig
+    markets: list[Market]
+    books: list[Book]
+    accounts: dict[str, Account] = field(default_factory=dict)
+    agent_owner: dict[str, str] = field(default_factory=dict)  # agent address -> master address
+    height: int = 0
+    time_ms: int = 0
+    dev_time_offset_ms: int = 0  # devnet devAdvanceTime total (nonce windows ignore it)
+    next_oid: int = 1
+    next_tid: int = 1
+    next_wid: int = 1
+    fee_pool_musdc: int = 0
+    credits_musdc: int = 0  # all bridge credits ever
+    withdrawn_musdc: int = 0  # all withdrawals ever debited
+    withdrawals: list[Withdrawal] = field(default_factory=list)  # pending for the L1 bridge
+    volume_days: dict[int, int] = field(default_factory=dict)  # UTC day -> exchange notional
+    triggers: list[dict[int, Order]] = field(default_factory=list)  # per asset: oid -> trigger
+    scheduled_cancels: dict[str, int] = field(default_factory=dict)  # user -> time_ms
+    admin_nonces: NonceSet = field(default_factory=NonceSet)
+
+
+def make_market(asset: int, spec: MarketSpec) -> Market:
+    """A fresh market from its spec (status active, no price yet)."""
+    rates, deductions = maintenance_schedule(spec.margin_tiers)
+    return Market(
+        asset=asset, spec=spec, name=spec.name, sz_decimals=spec.sz_decimals,
+        max_leverage=spec.max_leverage, mm_rates_e9=rates, mm_deductions=deductions,
+    )
+
+
+def genesis_state(genesis: Genesis | None = None) -> State:
+    """The state at height 0: the genesis markets, no accounts, an empty fee pool."""
+    genesis = genesis or Genesis()
+    markets = [make_market(i, spec) for i, spec in enumerate(genesis.markets)]
+    state = State(
+        config=genesis.config,
+        markets=markets,
+        books=[Book(i) for i in range(len(markets))],
+        time_ms=genesis.time_ms,
+    )
+    state.triggers = [{} for _ in markets]
+    return state
+
+
+def get_or_create_account(state: State, address: str) -> Account:
+    """The account at `address`, created with the next dense index if new."""
+    account = state.accounts.get(address)
+    if account is None:
+        account = Account(address=address, index=len(state.accounts))
+        state.accounts[address] = account
+    return account
+
+
+def list_market(state: State, spec: MarketSpec) -> Market:
+    """Append a market; its asset id is the next index, reserved forever."""
+    market = make_market(len(state.markets), spec)
+    state.markets.append(market)
+    state.books.append(Book(market.asset))
+    state.triggers.append({})
+    return market

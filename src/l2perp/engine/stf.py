@@ -1,0 +1,249 @@
+"""The state transition: `apply_block(state, block) -> BlockReceipts`, the one entry point.
+
+apply_block -> process_time (scheduled cancels, trigger orders) -> process_transactions (in the
+in-block priority order of DESIGN.md §4: price reports, then non-order actions and Alo, then
+cancels, then Gtc/Ioc; ties in block order). Receipts come back in block order. An invalid
+transaction gets an error receipt and changes nothing.
+"""
+
+from __future__ import annotations
+
+from . import errors as E
+from .accounts import (
+    approve_agent, credit_deposit, update_isolated_margin, update_leverage, usd_send, withdraw,
+)
+from .book import TIF_GTC, TIF_IOC
+from .orders import (
+    Ctx, cancel_all, cancel_open_order, cancel_orders, cancel_orders_by_cloid, fire_triggers,
+    modify_orders, place_orders,
+)
+from .positions import apply_position_delta
+from .state import MARKET_DELISTED, NonceSet, State
+from .tx import (
+    KIND_CANCEL, KIND_ORDER, ApproveAgent, BatchModify, Block, BlockReceipts, BridgeCredit, Cancel,
+    CancelByCloid, LedgerEvent, Noop, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus,
+    SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
+)
+
+PRIORITY_PRICE = 0
+PRIORITY_NON_ORDER = 1
+PRIORITY_CANCEL = 2
+PRIORITY_TAKER = 3
+
+USER_SIGNED = (UsdSend, Withdraw, ApproveAgent)  # the master key itself must sign these
+ADMIN_ACTIONS = (SetPrice, SetMarketStatus)
+
+
+class InvalidBlock(ValueError):
+    """A block the sequencer must never build (wrong height or time going backwards)."""
+
+
+def apply_block(state: State, block: Block) -> BlockReceipts:
+    """Apply one block in place; returns one receipt per transaction (block order) and events."""
+    if block.height != state.height + 1:
+        raise InvalidBlock(f"block height {block.height} after {state.height}")
+    if block.time_ms < state.time_ms:
+        raise InvalidBlock(f"block time {block.time_ms} before {state.time_ms}")
+    events: list = []
+    process_time(state, block, events)
+    txs = block.txs
+    receipts: list = [None] * len(txs)
+    for i in sorted(range(len(txs)), key=lambda i: (tx_priority(txs[i]), i)):
+        receipts[i] = process_transaction(state, txs[i], i, events)
+    return BlockReceipts(block.height, block.time_ms, receipts, events)
+
+
+def tx_priority(tx: Tx) -> int:
+    """The in-block class of a transaction (Hyperliquid's ordering; DESIGN.md §4)."""
+    action = tx.action
+    kind = type(action)
+    if kind is PlaceOrders:
+        for spec in action.orders:
+            if spec.tif == TIF_GTC or spec.tif == TIF_IOC:
+                return PRIORITY_TAKER
+        return PRIORITY_NON_ORDER
+    if kind is Cancel or kind is CancelByCloid:
+        return PRIORITY_CANCEL
+    if kind is BatchModify:
+        for _, spec in action.modifies:
+            if spec.tif == TIF_GTC or spec.tif == TIF_IOC:
+                return PRIORITY_TAKER
+        return PRIORITY_NON_ORDER
+    if kind is SetPrice:
+        return PRIORITY_PRICE
+    return PRIORITY_NON_ORDER
+
+
+def process_time(state: State, block: Block, events: list) -> None:
+    """Advance height and time; run scheduled cancels that are due, then trigger orders."""
+    state.height = block.height
+    state.time_ms = block.time_ms
+    ctx = Ctx(state, events, -1)
+    if state.scheduled_cancels:
+        due = sorted((t, user) for user, t in state.scheduled_cancels.items() if t <= block.time_ms)
+        for _, user in due:
+            del state.scheduled_cancels[user]
+            account = state.accounts[user]
+            account.scheduled_cancel_ms = 0
+            cancel_all(ctx, account, "scheduledCancel")
+    fire_triggers(ctx)
+
+
+def _err(text: str) -> Receipt:
+    return Receipt(ok=False, error=text)
+
+
+_OK = Receipt(ok=True)
+
+
+def process_transaction(state: State, tx: Tx, index: int, events: list) -> Receipt:
+    """Authenticate the signer, check the nonce, dispatch the action."""
+    action = tx.action
+    kind = type(action)
+    if tx.signer is None:
+        if kind is not BridgeCredit:
+            return _err(E.SYSTEM_ACTION_ONLY)
+        error = credit_deposit(state, action, events)
+        return _err(error) if error else _OK
+    if kind is BridgeCredit:
+        return _err(E.SYSTEM_ACTION_ONLY)
+    if tx.expires_after_ms is not None and state.time_ms > tx.expires_after_ms:
+        return _err(E.ACTION_EXPIRED)
+    if tx.vault is not None:
+        return _err(E.VAULT_NOT_REGISTERED.format(vault=tx.vault))
+    signer = tx.signer
+    account = None
+    if kind in ADMIN_ACTIONS:
+        if signer != state.config.admin:
+            return _err(E.NOT_ADMIN)
+        nonces = state.admin_nonces
+    else:
+        master = state.agent_owner.get(signer)
+        if master is not None:
+            if kind in USER_SIGNED:
+                return _err(E.MUST_DEPOSIT_BEFORE_ACTIONS.format(user=signer))
+            account = state.accounts[master]
+            nonces = account.agents[signer].nonces
+        else:
+            account = state.accounts.get(signer)
+            if account is None:
+                return _err(E.USER_OR_API_WALLET_DOES_NOT_EXIST.format(address=signer))
+            nonces = account.nonces
+    error = check_nonce(state, nonces, tx.nonce)
+    if error:
+        return _err(error)
+    receipt = dispatch(state, account, tx, index, events)
+    if receipt.ok:
+        nonces.add(tx.nonce, state.config.nonce_window_size)
+    return receipt
+
+
+def check_nonce(state: State, nonces: NonceSet, nonce: int) -> str | None:
+    """Hyperliquid: unused, above the smallest of the 100 kept, within (T - 2 days, T + 1 day)."""
+    config = state.config
+    now = state.time_ms - state.dev_time_offset_ms
+    low = now - config.nonce_past_ms
+    if nonce <= low:
+        return E.NONCE_TOO_LOW.format(nonce=nonce, bound=low)
+    high = now + config.nonce_future_ms
+    if nonce >= high:
+        return E.NONCE_TOO_HIGH.format(nonce=nonce, bound=high)
+    verdict = nonces.check(nonce, config.nonce_window_size)
+    if verdict == 1:
+        return E.NONCE_DUPLICATE.format(nonce=nonce)
+    if verdict == 2:
+        return E.NONCE_TOO_LOW.format(nonce=nonce, bound=nonces.heap[0])
+    return None
+
+
+def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt:
+    """Run one authenticated action."""
+    action = tx.action
+    kind = type(action)
+    ctx = Ctx(state, events, index)
+    if kind is PlaceOrders:
+        return Receipt(True, KIND_ORDER, place_orders(ctx, account, action.orders, action.grouping))
+    if kind is Cancel:
+        return Receipt(True, KIND_CANCEL, cancel_orders(ctx, account, action.cancels))
+    if kind is BatchModify:
+        return Receipt(True, KIND_ORDER, modify_orders(ctx, account, action.modifies))
+    if kind is CancelByCloid:
+        return Receipt(True, KIND_CANCEL, cancel_orders_by_cloid(ctx, account, action.cancels))
+    if kind is ScheduleCancel:
+        error = schedule_cancel(state, account, action)
+    elif kind is UpdateLeverage:
+        error = update_leverage(state, account, action)
+    elif kind is UpdateIsolatedMargin:
+        error = update_isolated_margin(state, account, action, events)
+    elif kind is UsdSend:
+        error = usd_send(state, account, action, events)
+    elif kind is Withdraw:
+        error = withdraw(state, account, action, events)
+    elif kind is ApproveAgent:
+        error = approve_agent(state, account, action)
+    elif kind is Noop:
+        error = None
+    elif kind is SetPrice:
+        error = set_price(state, action)
+    elif kind is SetMarketStatus:
+        error = set_market_status(ctx, action)
+    else:
+        error = E.UNKNOWN_ACTION
+    return _err(error) if error else Receipt(True)
+
+
+def schedule_cancel(state: State, account, action: ScheduleCancel) -> str | None:
+    """Set (or with time None, clear) the dead man's switch: cancel all orders at `time_ms`."""
+    if action.time_ms is None:
+        account.scheduled_cancel_ms = 0
+        state.scheduled_cancels.pop(account.address, None)
+        return None
+    if action.time_ms < state.time_ms + state.config.schedule_cancel_min_delay_ms:
+        return E.SCHEDULE_CANCEL_TOO_EARLY
+    account.scheduled_cancel_ms = action.time_ms
+    state.scheduled_cancels[account.address] = action.time_ms
+    return None
+
+
+def set_price(state: State, action: SetPrice) -> str | None:
+    """Admin: the market's oracle price; until the risk engine, the mark equals it."""
+    if not (0 <= action.asset < len(state.markets)) or action.price_pips <= 0:
+        return E.UNKNOWN_ASSET.format(asset=action.asset)
+    market = state.markets[action.asset]
+    market.oracle_pips = action.price_pips
+    market.mark_pips = action.price_pips
+    return None
+
+
+def set_market_status(ctx: Ctx, action: SetMarketStatus) -> str | None:
+    """Admin: change a market's status; delisting settles every position at the final price,
+    cancels every order and keeps the asset id reserved forever."""
+    state = ctx.state
+    if not (0 <= action.asset < len(state.markets)):
+        return E.UNKNOWN_ASSET.format(asset=action.asset)
+    market = state.markets[action.asset]
+    if market.status == MARKET_DELISTED:
+        return E.ASSET_DELISTED.format(asset=market.asset)
+    if not (0 <= action.status <= MARKET_DELISTED):
+        return E.INVALID_MARKET_STATUS
+    if action.status != MARKET_DELISTED:
+        market.status = action.status
+        return None
+    if action.settlement_pips <= 0:
+        return E.INVALID_MARKET_STATUS
+    price = action.settlement_pips
+    market.status = MARKET_DELISTED
+    market.settlement_pips = price
+    market.oracle_pips = market.mark_pips = price
+    for address in sorted(state.accounts):
+        account = state.accounts[address]
+        for order in sorted((o for o in account.orders.values() if o.asset == market.asset),
+                            key=lambda o: o.oid):
+            cancel_open_order(ctx, account, order, "delistedCanceled")
+        pos = account.positions.get(market.asset)
+        if pos is not None:
+            apply_position_delta(state, account, market, -pos.size_lots, price)
+            events = ctx.events
+            events.append(LedgerEvent(address, "settlement", 0, None, state.time_ms))
+    market.open_interest_lots = 0
+    return None

@@ -1,0 +1,252 @@
+"""Transactions, blocks, receipts and events: what goes into `apply_block` and what comes out.
+
+Transactions are already authenticated (the API layer recovers the signer) and already parsed:
+numbers are integers or exact `Dec` pairs, never strings or floats. Receipts carry what the
+Hyperliquid API answers, so the API layer only formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple, Union
+
+from ..units import Dec
+
+GROUPING_NA = 0
+GROUPING_NORMAL_TPSL = 1
+GROUPING_POSITION_TPSL = 2
+
+
+class OrderSpec(NamedTuple):
+    """One wire order. `tif` is a book.TIF_* constant; TIF_TRIGGER orders carry trigger fields."""
+
+    asset: int
+    is_buy: bool
+    px: Dec
+    sz: Dec
+    reduce_only: bool
+    tif: int
+    cloid: str | None = None
+    trigger_px: Dec | None = None
+    trigger_is_market: bool = False
+    tpsl: int = 0  # book.TPSL_*
+
+
+# ----- user actions (signed by the user or an approved agent) -----------------------------
+
+@dataclass(slots=True, frozen=True)
+class PlaceOrders:
+    orders: tuple[OrderSpec, ...]
+    grouping: int = GROUPING_NA
+    builder: tuple[str, int] | None = None  # (builder address, fee in tenths of a basis point)
+
+
+@dataclass(slots=True, frozen=True)
+class Cancel:
+    cancels: tuple[tuple[int, int], ...]  # (asset, oid)
+
+
+@dataclass(slots=True, frozen=True)
+class CancelByCloid:
+    cancels: tuple[tuple[int, str], ...]  # (asset, cloid)
+
+
+@dataclass(slots=True, frozen=True)
+class BatchModify:
+    modifies: tuple[tuple[int | str, OrderSpec], ...]  # (oid or cloid, new order)
+
+
+@dataclass(slots=True, frozen=True)
+class ScheduleCancel:
+    time_ms: int | None  # None removes the schedule
+
+
+@dataclass(slots=True, frozen=True)
+class UpdateLeverage:
+    asset: int
+    is_cross: bool
+    leverage: int
+
+
+@dataclass(slots=True, frozen=True)
+class UpdateIsolatedMargin:
+    asset: int
+    is_buy: bool
+    ntli_musdc: int  # signed: add (> 0) or remove (< 0) isolated margin
+
+
+@dataclass(slots=True, frozen=True)
+class UsdSend:
+    destination: str
+    amount_musdc: int
+    time_ms: int
+
+
+@dataclass(slots=True, frozen=True)
+class Withdraw:
+    destination: str
+    amount_musdc: int
+    time_ms: int
+
+
+@dataclass(slots=True, frozen=True)
+class ApproveAgent:
+    agent: str
+    name: str
+    nonce: int
+
+
+@dataclass(slots=True, frozen=True)
+class Noop:
+    """Accepted and ignored (approveBuilderFee, setReferrer): it consumes the nonce only."""
+
+    kind: str
+
+
+# ----- system and admin actions -----------------------------------------------------------
+
+@dataclass(slots=True, frozen=True)
+class BridgeCredit:
+    """A deposit credited from the L1 bridge; sent with signer None by the sequencer only."""
+
+    user: str
+    amount_musdc: int
+    l1_message_id: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class SetPrice:
+    """Admin: set a market's oracle price (and, until the risk engine, its mark)."""
+
+    asset: int
+    price_pips: int
+
+
+@dataclass(slots=True, frozen=True)
+class SetMarketStatus:
+    """Admin: active / reduce-only / paused, or delisted at a final settlement price."""
+
+    asset: int
+    status: int
+    settlement_pips: int = 0
+
+
+Action = Union[
+    PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel, UpdateLeverage,
+    UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, BridgeCredit, SetPrice,
+    SetMarketStatus,
+]
+
+
+@dataclass(slots=True, frozen=True)
+class Tx:
+    """A transaction: who signed it (None for system transactions), its nonce and its action."""
+
+    signer: str | None
+    nonce: int
+    action: Action
+    vault: str | None = None
+    expires_after_ms: int | None = None
+
+
+@dataclass(slots=True, frozen=True)
+class Block:
+    """An ordered list of transactions at a height and a timestamp (ms)."""
+
+    height: int
+    time_ms: int
+    txs: tuple[Tx, ...]
+
+
+# ----- receipts ---------------------------------------------------------------------------
+
+class Resting(NamedTuple):
+    oid: int
+
+
+class Filled(NamedTuple):
+    """A (partially) filled order: total lots filled and the notional, for avgPx = ntl / lots."""
+
+    oid: int
+    total_lots: int
+    notional_musdc: int
+    asset: int
+
+
+class OrderError(NamedTuple):
+    error: str
+
+
+SUCCESS = "success"
+WAITING_FOR_FILL = "waitingForFill"
+WAITING_FOR_TRIGGER = "waitingForTrigger"
+
+Status = Union[Resting, Filled, OrderError, str]
+
+KIND_ORDER = "order"
+KIND_CANCEL = "cancel"
+KIND_DEFAULT = "default"
+
+
+@dataclass(slots=True)
+class Receipt:
+    """The answer to one transaction: `ok` with statuses, or a whole-request `error`."""
+
+    ok: bool
+    kind: str = KIND_DEFAULT
+    statuses: list | None = None
+    error: str | None = None
+
+
+# ----- events -----------------------------------------------------------------------------
+
+class FillEvent(NamedTuple):
+    """One match between a taker and a maker, at the maker's price."""
+
+    tid: int
+    time_ms: int
+    asset: int
+    px_pips: int
+    sz_lots: int
+    taker: str
+    maker: str
+    taker_oid: int
+    maker_oid: int
+    taker_is_buy: bool
+    taker_fee_musdc: int
+    maker_fee_musdc: int
+    taker_start_lots: int
+    maker_start_lots: int
+    taker_closed_pnl_musdc: int
+    maker_closed_pnl_musdc: int
+    tx_index: int  # index in the block, -1 for block-level work (triggers)
+
+
+class OrderEvent(NamedTuple):
+    """An order status change: open, filled, canceled, triggered, marginCanceled, ..."""
+
+    oid: int
+    user: str
+    asset: int
+    status: str
+    time_ms: int
+
+
+class LedgerEvent(NamedTuple):
+    """A non-trading cash movement: deposit, withdraw, send, isolated margin, settlement."""
+
+    user: str
+    kind: str
+    amount_musdc: int
+    counterparty: str | None
+    time_ms: int
+
+
+@dataclass(slots=True)
+class BlockReceipts:
+    """Everything a block produced: one receipt per transaction (block order) and the events."""
+
+    height: int
+    time_ms: int
+    receipts: list[Receipt]
+    events: list
