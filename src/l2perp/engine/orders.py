@@ -135,15 +135,15 @@ def validate_order(
     pos = account.positions.get(asset)
     size = pos.size_lots if pos is not None else 0
     reducible = -size if spec.is_buy else size
-    if spec.reduce_only:
-        if reducible <= 0:
-            return E.REDUCE_ONLY_WOULD_INCREASE.format(asset=asset), 0, 0, 0
-        return None, px, lots, 0
+    if spec.reduce_only and reducible <= 0:
+        return E.REDUCE_ONLY_WOULD_INCREASE.format(asset=asset), 0, 0, 0
     if spec.tif == TIF_ALO and state.books[asset].would_cross(spec.is_buy, px):
         book = state.books[asset]
         return E.POST_ONLY_WOULD_MATCH.format(
             bid=_px_text(book.best_bid(), d), ask=_px_text(book.best_ask(), d), asset=asset,
         ), 0, 0, 0
+    if spec.reduce_only:
+        return None, px, lots, 0
     if check_margin:
         added = lots - reducible if reducible > 0 else lots
         if added > 0:

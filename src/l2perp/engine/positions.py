@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..units import MS_PER_DAY
 from .fees import fee_for, record_volume, refresh_fee_rates
 from .margin import (
-    cross_requirements, initial_margin, leverage_of, maintenance_margin,
+    cross_requirements, initial_margin, is_cross_position, leverage_of, maintenance_margin,
 )
 from .state import Account, Market, Position, State
 from .tx import FillEvent
@@ -52,9 +52,17 @@ def apply_position_delta(
                 account.cash_musdc += pos.iso_raw_musdc
                 pos.iso_raw_musdc = 0
             elif equity_at_px > 0:
-                release = equity_at_px * close // old_abs  # floor: margin stays with the rest
-                pos.iso_raw_musdc -= release
-                account.cash_musdc += release
+                # Pro rata (floor), but never below the remaining position's initial margin.
+                release = equity_at_px * close // old_abs
+                new_abs = new_size if new_size > 0 else -new_size
+                mark = market.mark_pips
+                excess = pos.iso_raw_musdc + new_size * mark - initial_margin(
+                    market, new_abs * mark, setting.leverage)
+                if excess < release:
+                    release = excess
+                if release > 0:
+                    pos.iso_raw_musdc -= release
+                    account.cash_musdc += release
         else:
             account.cash_musdc += flow
         pos.size_lots = new_size
@@ -75,12 +83,15 @@ def apply_position_delta(
 
 
 def charge_fee(account: Account, market: Market, fee_musdc: int, state: State) -> None:
-    """Debit a fee (or credit a rebate) from the bucket that holds the position."""
-    pos = account.positions.get(market.asset)
-    if pos is not None and pos.iso_raw_musdc != 0:
-        pos.iso_raw_musdc -= fee_musdc
-    else:
+    """Debit a fee (or credit a rebate) from the bucket that holds the position: the isolated
+    margin of an isolated position, else cross cash."""
+    if is_cross_position(account, market):
         account.cash_musdc -= fee_musdc
+    else:
+        pos = account.positions.get(market.asset)
+        if pos is None:
+            pos = account.positions[market.asset] = Position()
+        pos.iso_raw_musdc -= fee_musdc
     state.fee_pool_musdc += fee_musdc
 
 
@@ -95,40 +106,52 @@ def fee_rates(state: State, account: Account) -> tuple[int, int]:
 def fill_keeps_margin(
     state: State, account: Account, market: Market, delta_lots: int, px_pips: int, fee_musdc: int,
 ) -> bool:
-    """True when a fill that adds exposure leaves the account margined; reductions always pass.
+    """True when the account may take this fill (dYdX's collateral check on Hyperliquid margin).
 
-    Cross: value after the fill >= initial margin of the cross positions after it.
-    Isolated: the cross side can fund the margin moved in (initial margin at the fill price), and
-    the position's equity after the fill stays at or above its maintenance margin.
+    Allowed when, after the fill, value >= initial margin; otherwise only when the fill makes the
+    account no riskier: maintenance margin does not grow and value / maintenance does not fall
+    (compared by cross-multiplication). Cross positions are judged on the cross account; an
+    isolated position on its own equity, after the cross side has funded the margin moved in
+    (initial margin at the fill price), with its maintenance margin as the requirement for an
+    increase (its margin is posted at the fill price, not the mark).
     """
     pos = account.positions.get(market.asset)
     old = pos.size_lots if pos is not None else 0
     new = old + delta_lots
     old_abs = old if old >= 0 else -old
     new_abs = new if new >= 0 else -new
-    same_side = (old >= 0) == (new >= 0) or old == 0
-    if new_abs <= old_abs and (same_side or new == 0):
-        return True
     mark = market.mark_pips
     setting = leverage_of(state.config, account, market)
-    value, im, _, _ = cross_requirements(state, account)
+    lev = setting.leverage
+    value, im, mm, _ = cross_requirements(state, account)
+    old_ntl = old_abs * mark
+    new_ntl = new_abs * mark
     if setting.is_cross:
         value_after = value - delta_lots * px_pips + delta_lots * mark - fee_musdc
-        im_after = (
-            im - initial_margin(market, old_abs * mark, setting.leverage)
-            + initial_margin(market, new_abs * mark, setting.leverage)
-        )
-        return value_after >= im_after
+        im_after = im - initial_margin(market, old_ntl, lev) + initial_margin(market, new_ntl, lev)
+        if value_after >= im_after:
+            return True
+        mm_after = mm - maintenance_margin(market, old_ntl) + maintenance_margin(market, new_ntl)
+        return mm_after <= mm and value_after * mm >= value * mm_after
+    same_side = old == 0 or new == 0 or (old > 0) == (new > 0)
+    raw = pos.iso_raw_musdc if pos is not None else 0
+    equity = raw + old * mark
+    mm_old = maintenance_margin(market, old_ntl)
+    mm_new = maintenance_margin(market, new_ntl)
+    if same_side and new_abs <= old_abs:  # a reduction: no margin moves in
+        equity_after = equity - delta_lots * px_pips + delta_lots * mark - fee_musdc
+        if equity_after >= initial_margin(market, new_ntl, lev):
+            return True
+        return mm_new <= mm_old and equity_after * mm_old >= equity * mm_new
     added = new_abs - old_abs if same_side else new_abs
-    move = initial_margin(market, added * px_pips, setting.leverage)
+    move = initial_margin(market, added * px_pips, lev)
     if value - im - move < 0:
         return False
     if same_side:
-        raw = (pos.iso_raw_musdc if pos is not None else 0) + move - delta_lots * px_pips
-    else:
-        raw = move - new * px_pips
-    equity_after = raw + new * mark - fee_musdc
-    return equity_after >= maintenance_margin(market, new_abs * mark)
+        raw_after = raw + move - delta_lots * px_pips
+    else:  # a flip: the old position's margin went back to cross first
+        raw_after = move - new * px_pips
+    return raw_after + new * mark - fee_musdc >= mm_new
 
 
 def execute_fill(
@@ -150,10 +173,10 @@ def execute_fill(
     mpos = maker.positions.get(asset)
     taker_start = tpos.size_lots if tpos is not None else 0
     maker_start = mpos.size_lots if mpos is not None else 0
-    taker_pnl = apply_position_delta(state, taker, market, delta, px_pips)
-    maker_pnl = apply_position_delta(state, maker, market, -delta, px_pips)
     charge_fee(taker, market, taker_fee, state)
     charge_fee(maker, market, maker_fee, state)
+    taker_pnl = apply_position_delta(state, taker, market, delta, px_pips)
+    maker_pnl = apply_position_delta(state, maker, market, -delta, px_pips)
     record_volume(state, taker, maker, notional)
     taker_end = taker_start + delta
     maker_end = maker_start - delta

@@ -1,0 +1,340 @@
+"""Random order flow through `apply_block`, with the engine's invariants checked after every block.
+
+Invariants: money is conserved exactly (Σ cash + isolated margin + fee pool == credits -
+withdrawals); per market the signed sizes sum to zero and open interest is the long side; no book
+is crossed; order bookkeeping agrees with the books; no accepted transaction left an account
+below its margin requirement (initial margin, or for a reduction dYdX's "no riskier" rule); and a
+replica fed the same blocks from genesis has the same digest after every block.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from l2perp.engine.encoding import state_digest
+from l2perp.engine.margin import (
+    cross_requirements, initial_margin, leverage_of, maintenance_margin,
+)
+from l2perp.engine.params import Genesis, MarginTier, MarketSpec
+from l2perp.engine.state import genesis_state
+from l2perp.engine.stf import apply_block
+from l2perp.engine.tx import BridgeCredit, FillEvent, SetPrice
+from l2perp.units import ONE_USDC, format_price, format_size
+from tests.venue import ADMIN, Venue, addr, limit, trigger
+
+MARKETS = (
+    MarketSpec("AAA", 3, (MarginTier(0, 20), MarginTier(2_000_000 * ONE_USDC, 10))),
+    MarketSpec("BBB", 1, (MarginTier(0, 10),)),
+    MarketSpec("CCC", 0, (MarginTier(0, 5),), oi_cap_musdc=400_000 * ONE_USDC, only_isolated=True),
+)
+START_PIPS = (1_000_000, 250_000, 500_000)  # $1,000, $2.50, $0.50
+USERS = [addr(i) for i in range(1, 21)]
+
+users = st.sampled_from(USERS)
+assets = st.integers(0, len(MARKETS) - 1)
+
+
+def valid_pips(pips: int) -> int:
+    """Round down to 5 significant figures (valid whenever the price has decimals)."""
+    digits = len(str(pips))
+    if digits > 5:
+        unit = 10 ** (digits - 5)
+        pips -= pips % unit
+    return max(pips, 1)
+
+
+class ExchangeMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.v = Venue(markets=MARKETS)
+        self.replica = genesis_state(Genesis(config=self.v.state.config, markets=MARKETS,
+                                             time_ms=self.v.state.time_ms))
+        self.cloids = 0
+
+    # ----- helpers -----------------------------------------------------------------------
+    def apply(self, *txs, dt_ms: int = 200, check_margin: bool = True) -> None:
+        before = {a: self.margin_snapshot(a) for a in self.v.state.accounts}
+        receipts = self.v.block(*txs, dt_ms=dt_ms)
+        self.replica_block()
+        if check_margin:
+            self.check_margin(before, receipts)
+
+    def replica_block(self) -> None:
+        apply_block(self.replica, self.v.blocks[-1])
+        assert state_digest(self.replica) == state_digest(self.v.state)
+
+    def margin_snapshot(self, address: str) -> tuple:
+        state = self.v.state
+        account = state.accounts[address]
+        value, im, mm, _ = cross_requirements(state, account)
+        iso = {}
+        for asset, pos in account.positions.items():
+            market = state.markets[asset]
+            if pos.iso_raw_musdc or market.spec.only_isolated:
+                ntl = abs(pos.size_lots) * market.mark_pips
+                iso[asset] = (pos.iso_raw_musdc + pos.size_lots * market.mark_pips,
+                              maintenance_margin(market, ntl), pos.size_lots)
+        sizes = {a: p.size_lots for a, p in account.positions.items()}
+        return value, im, mm, iso, sizes
+
+    def check_margin(self, before: dict, receipts) -> None:
+        touched = set()
+        for event in receipts.events:
+            if isinstance(event, FillEvent):
+                touched.add(event.taker)
+                touched.add(event.maker)
+        for address in sorted(touched):
+            v0, im0, mm0, iso0, sizes0 = before.get(address, (0, 0, 0, {}, {}))
+            v1, im1, mm1, iso1, sizes1 = self.margin_snapshot(address)
+            cross_changed = any(
+                sizes0.get(a, 0) != sizes1.get(a, 0) for a in set(sizes0) | set(sizes1)
+                if a not in iso0 and a not in iso1
+            )
+            if cross_changed:
+                assert v1 >= im1 or (mm1 <= mm0 and v1 * mm0 >= v0 * mm1), (
+                    address, v0, im0, mm0, v1, im1, mm1)
+            for asset, (eq1, m1, size1) in iso1.items():
+                eq0, m0, size0 = iso0.get(asset, (0, 0, 0))
+                if size1 != size0:
+                    grew = abs(size1) > abs(size0) or (size0 and (size1 > 0) != (size0 > 0))
+                    if grew:
+                        assert eq1 >= m1, (address, asset, eq1, m1)
+                    else:
+                        market = self.v.state.markets[asset]
+                        lev = leverage_of(self.v.state.config, self.v.state.accounts[address],
+                                          market).leverage
+                        im = initial_margin(market, abs(size1) * market.mark_pips, lev)
+                        assert eq1 >= im or (m1 <= m0 and eq1 * m0 >= eq0 * m1)
+
+    def price_text(self, asset: int, pct: int) -> str:
+        market = self.v.state.markets[asset]
+        pips = valid_pips(market.mark_pips + market.mark_pips * pct // 1000)
+        return format_price(pips, market.sz_decimals)
+
+    def size_text(self, asset: int, lots: int) -> str:
+        return format_size(lots, self.v.state.markets[asset].sz_decimals)
+
+    def lots_for(self, asset: int, usd: int) -> int:
+        market = self.v.state.markets[asset]
+        return max(1, usd * ONE_USDC // market.mark_pips)
+
+    def some_oid(self, user: str, pick: int) -> int:
+        orders = sorted(self.v.state.accounts[user].orders) if user in self.v.state.accounts else []
+        return orders[pick % len(orders)] if orders else 10**6 + pick
+
+    def any_order(self, pick: int):
+        """(owner, order) of some open order of anyone, or None."""
+        everyone = sorted((o.oid, o) for a in self.v.state.accounts.values()
+                          for o in a.orders.values())
+        return everyone[pick % len(everyone)][1] if everyone else None
+
+    # ----- rules -------------------------------------------------------------------------
+    @initialize()
+    def genesis(self) -> None:
+        txs = [self.v.tx(ADMIN, SetPrice(i, p)) for i, p in enumerate(START_PIPS)]
+        self.apply(*txs)
+        self.apply(*[self.v.tx(None, BridgeCredit(u, 50_000 * ONE_USDC)) for u in USERS],
+                   check_margin=False)
+
+    @rule(user=users, usd=st.integers(1, 50_000))
+    def deposit(self, user: str, usd: int) -> None:
+        self.v.deposit(user, usd)
+        self.replica_block()
+
+    @rule(user=users, asset=assets, is_buy=st.booleans(), pct=st.integers(-30, 30),
+          usd=st.integers(5, 30_000), tif=st.sampled_from(["Gtc", "Gtc", "Ioc", "Alo"]),
+          reduce_only=st.booleans(), with_cloid=st.booleans())
+    def place_limit(self, user, asset, is_buy, pct, usd, tif, reduce_only, with_cloid) -> None:
+        cloid = None
+        if with_cloid:
+            self.cloids += 1
+            cloid = "0x" + f"{self.cloids % 7:032x}"
+        wire = limit(asset, is_buy, self.price_text(asset, pct),
+                     self.size_text(asset, self.lots_for(asset, usd)), tif,
+                     reduce_only and pct % 3 == 0, cloid)
+        self.apply(self.v.tx(user, {"type": "order", "orders": [wire], "grouping": "na"}))
+
+    @rule(user=users, asset=assets, is_buy=st.booleans(), usd=st.integers(10, 60_000),
+          close=st.booleans())
+    def market_order(self, user, asset, is_buy, usd, close) -> None:
+        wire = limit(asset, is_buy, self.price_text(asset, 50 if is_buy else -50),
+                     self.size_text(asset, self.lots_for(asset, usd)), "Ioc", close)
+        self.apply(self.v.tx(user, {"type": "order", "orders": [wire], "grouping": "na"}))
+
+    @rule(user=users, asset=assets, is_buy=st.booleans(), pct=st.integers(-60, 60),
+          usd=st.integers(10, 20_000), tpsl=st.sampled_from(["tp", "sl"]),
+          is_market=st.booleans(), reduce_only=st.booleans(),
+          grouping=st.sampled_from(["na", "positionTpsl"]))
+    def place_trigger(self, user, asset, is_buy, pct, usd, tpsl, is_market, reduce_only,
+                      grouping) -> None:
+        px = self.price_text(asset, pct)
+        wire = trigger(asset, is_buy, px, self.size_text(asset, self.lots_for(asset, usd)), px,
+                       tpsl, is_market, reduce_only or grouping == "positionTpsl")
+        self.apply(self.v.tx(user, {"type": "order", "orders": [wire], "grouping": grouping}))
+
+    @rule(user=users, asset=assets, is_buy=st.booleans(), pct=st.integers(-10, 10),
+          usd=st.integers(10, 5_000))
+    def place_bracket(self, user, asset, is_buy, pct, usd) -> None:
+        size = self.size_text(asset, self.lots_for(asset, usd))
+        tp = self.price_text(asset, 60 if is_buy else -60)
+        sl = self.price_text(asset, -60 if is_buy else 60)
+        orders = [limit(asset, is_buy, self.price_text(asset, pct), size),
+                  trigger(asset, not is_buy, tp, size, tp, "tp"),
+                  trigger(asset, not is_buy, sl, size, sl, "sl")]
+        self.apply(self.v.tx(user, {"type": "order", "orders": orders, "grouping": "normalTpsl"}),
+                   check_margin=False)
+
+    @rule(user=users, asset=assets, spread=st.integers(1, 20), usd=st.integers(50, 20_000))
+    def quote(self, user, asset, spread, usd) -> None:
+        """A market maker's two-sided post-only quote around the mark."""
+        size = self.size_text(asset, self.lots_for(asset, usd))
+        orders = [limit(asset, True, self.price_text(asset, -spread), size, "Alo"),
+                  limit(asset, False, self.price_text(asset, spread), size, "Alo")]
+        self.apply(self.v.tx(user, {"type": "order", "orders": orders, "grouping": "na"}),
+                   check_margin=False)
+
+    @rule(user=users, pick=st.integers(0, 500), asset=assets, own=st.booleans())
+    def cancel(self, user, pick, asset, own) -> None:
+        order = self.any_order(pick)
+        if own and order is not None:
+            user, asset, oid = order.user, order.asset, order.oid
+        else:
+            oid = self.some_oid(user, pick)
+        self.apply(self.v.tx(user, {"type": "cancel", "cancels": [{"a": asset, "o": oid}]}))
+
+    @rule(user=users, n=st.integers(0, 6), asset=assets)
+    def cancel_by_cloid(self, user, n, asset) -> None:
+        cloid = "0x" + f"{n:032x}"
+        self.apply(self.v.tx(user, {"type": "cancelByCloid",
+                                    "cancels": [{"asset": asset, "cloid": cloid}]}))
+
+    @rule(user=users, pick=st.integers(0, 500), pct=st.integers(-20, 20),
+          usd=st.integers(10, 20_000), tif=st.sampled_from(["Gtc", "Alo", "Ioc"]),
+          own=st.booleans())
+    def modify(self, user, pick, pct, usd, tif, own) -> None:
+        order = self.any_order(pick)
+        if own and order is not None:
+            user, oid = order.user, order.oid
+        else:
+            oid = self.some_oid(user, pick)
+            order = self.v.state.accounts[user].orders.get(oid)
+        asset = order.asset if order else 0
+        is_buy = order.is_buy if order else True
+        wire = limit(asset, is_buy, self.price_text(asset, pct),
+                     self.size_text(asset, self.lots_for(asset, usd)), tif)
+        self.apply(self.v.tx(user, {"type": "batchModify",
+                                    "modifies": [{"oid": oid, "order": wire}]}))
+
+    @rule(user=users, asset=assets, is_cross=st.booleans(), leverage=st.integers(1, 21))
+    def update_leverage(self, user, asset, is_cross, leverage) -> None:
+        self.apply(self.v.tx(user, {"type": "updateLeverage", "asset": asset,
+                                    "isCross": is_cross, "leverage": leverage}))
+
+    @rule(user=users, asset=assets, usd=st.integers(-2_000, 2_000))
+    def isolated_margin(self, user, asset, usd) -> None:
+        self.apply(self.v.tx(user, {"type": "updateIsolatedMargin", "asset": asset,
+                                    "isBuy": True, "ntli": usd * ONE_USDC}))
+
+    @rule(user=users, to=users, cents=st.integers(1, 3_000_000))
+    def usd_send(self, user, to, cents) -> None:
+        amount = f"{cents // 100}.{cents % 100:02d}"
+        self.apply(self.v.tx(user, {"type": "usdSend", "destination": to, "amount": amount,
+                                    "time": 1}))
+
+    @rule(user=users, usd=st.integers(0, 30_000))
+    def withdraw(self, user, usd) -> None:
+        self.apply(self.v.tx(user, {"type": "withdraw3", "destination": user,
+                                    "amount": str(usd), "time": 1}))
+
+    @rule(user=users, delay=st.one_of(st.none(), st.integers(0, 20_000)))
+    def schedule_cancel(self, user, delay) -> None:
+        time = None if delay is None else self.v.state.time_ms + delay
+        self.apply(self.v.tx(user, {"type": "scheduleCancel", "time": time}))
+
+    @rule(asset=assets, pct=st.integers(-80, 80))
+    def move_price(self, asset, pct) -> None:
+        market = self.v.state.markets[asset]
+        pips = max(1, market.mark_pips + market.mark_pips * pct // 1000)
+        self.apply(self.v.tx(ADMIN, SetPrice(asset, pips)), check_margin=False)
+
+    @rule(dt=st.integers(200, 10_000))
+    def empty_block(self, dt) -> None:
+        self.apply(dt_ms=dt, check_margin=False)
+
+    @rule(data=st.data(), n=st.integers(2, 6))
+    def mixed_block(self, data, n) -> None:
+        """Several transactions of different priority classes in one block."""
+        txs = []
+        for _ in range(n):
+            user = data.draw(users)
+            asset = data.draw(assets)
+            choice = data.draw(st.integers(0, 3))
+            if choice == 0:
+                wire = limit(asset, data.draw(st.booleans()), self.price_text(asset, 0),
+                             self.size_text(asset, self.lots_for(asset, 500)),
+                             data.draw(st.sampled_from(["Gtc", "Ioc", "Alo"])))
+                txs.append(self.v.tx(user, {"type": "order", "orders": [wire]}))
+            elif choice == 1:
+                oid = self.some_oid(user, data.draw(st.integers(0, 9)))
+                txs.append(self.v.tx(user, {"type": "cancel",
+                                            "cancels": [{"a": asset, "o": oid}]}))
+            elif choice == 2:
+                txs.append(self.v.tx(user, {"type": "usdSend", "destination": data.draw(users),
+                                            "amount": "10", "time": 1}))
+            else:
+                txs.append(self.v.tx(user, {"type": "updateLeverage", "asset": asset,
+                                            "isCross": asset != 2, "leverage": 3}))
+        self.apply(*txs, check_margin=False)
+
+    # ----- invariants --------------------------------------------------------------------
+    @invariant()
+    def money_is_conserved(self) -> None:
+        state = self.v.state
+        total = state.fee_pool_musdc
+        for account in state.accounts.values():
+            total += account.cash_musdc
+            total += sum(p.iso_raw_musdc for p in account.positions.values())
+        assert total == state.credits_musdc - state.withdrawn_musdc
+
+    @invariant()
+    def sizes_sum_to_zero_and_open_interest_is_the_long_side(self) -> None:
+        state = self.v.state
+        for market in state.markets:
+            sizes = [a.positions[market.asset].size_lots for a in state.accounts.values()
+                     if market.asset in a.positions]
+            assert sum(sizes) == 0
+            assert market.open_interest_lots == sum(s for s in sizes if s > 0)
+
+    @invariant()
+    def books_are_not_crossed_and_match_the_accounts(self) -> None:
+        state = self.v.state
+        on_book = {}
+        for book in state.books:
+            bid, ask = book.best_bid(), book.best_ask()
+            assert bid == 0 or ask == 0 or bid < ask
+            for order in book.resting():
+                on_book[order.oid] = order
+            for side in (book.bids, book.asks):
+                for price, level in side.items():
+                    live = [o for o in level.queue if o.on_book]
+                    assert level.count == len(live) > 0
+                    assert level.total_lots == sum(o.size_lots for o in live)
+                    assert all(o.limit_pips == price for o in live)
+        resting = {}
+        for account in state.accounts.values():
+            assert account.order_margin_musdc == sum(o.margin_musdc
+                                                     for o in account.orders.values())
+            for oid, order in account.orders.items():
+                assert order.user == account.address and order.size_lots > 0
+                if order.on_book:
+                    resting[oid] = order
+        assert resting == on_book
+
+
+ExchangeMachine.TestCase.settings = settings(
+    max_examples=200, stateful_step_count=100, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestExchange = ExchangeMachine.TestCase
