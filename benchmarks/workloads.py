@@ -26,44 +26,56 @@ exported as ``GTC, IOC, CANCEL, MOVE, MARKET``.
 Semantics assumed (and modelled exactly by :class:`ShadowBook`): one instrument,
 strict price-time priority, fills at the resting order's price, crossing is
 inclusive (a buy at ``p`` matches asks ``<= p``), no self-trade prevention.
-Because the generator drives the same exact model, cancels and moves always
-target orders that are live at that point; a kernel with the same semantics
-reports zero not-found.  (A kernel with self-trade prevention may diverge
+The generator drives that same model, so it knows which orders rest: every
+move, and every cancel except the deliberate "cancel races a fill" ones below,
+targets a resting order.  (A kernel with self-trade prevention may diverge
 slightly: with 1,000 uniformly drawn accounts about 0.1% of fills are
-self-matches.)
+self-matches.)  :func:`summarize` replays a workload through a fresh
+``ShadowBook`` and reports what it actually contains.
 
-Mixes
------
-``exchange_core_mix`` follows exchange-core's benchmark profile:
+Common model: the mid starts at 100,000 ticks and drifts as a slow Gaussian
+random walk (sigma 0.02 tick per message).  Passive prices are ``mid -/+ d``
+with ``d = 1 + int(R * u**shape)``, ``u`` uniform, clamped one tick inside the
+opposite touch so they never cross.  Sizes are ``1 + int(Exp(mean 8))``, capped
+at 100 lots.  Accounts are uniform over ``1..n_accounts``; new passive orders
+lean toward the thinner side.  Target: about 1,000 resting orders.
 
-* op mix drawn i.i.d. per message: 9% GTC, 3% IOC, 6% cancel, 82% move;
-* about 1,000 resting orders spread over about 750 distinct price levels (both
-  sides together) around a mid price that starts at 100,000 ticks and drifts
-  as a slow Gaussian random walk (sigma 0.02 tick per message);
-* about 6% of messages trade (cause at least one fill): almost every IOC
-  crosses the touch, 10% of GTCs are marketable at the touch, and a
-  controller sets the share of moves that re-price onto the opposite touch so
-  that the cumulative trade share stays on 6%;
-* passive prices are ``mid -/+ d`` with ``d = 1 + int(R * u**2)``, ``u`` uniform,
-  clamped so that a passive order never crosses; sizes are
-  ``1 + int(Exp(mean 8))`` capped at 100 lots;
-* a second controller keeps the resting count near the target by sizing each
-  IOC to consume on average ``k`` head orders of the opposite side (``k`` falls
-  below 1, meaning a partial fill of the head, while the book is short);
-* new orders pick their side with a mild bias toward the thinner side, and a
-  uniformly random account.
+``exchange_core_mix`` (exchange-core's benchmark profile; R=1300, shape 2):
 
-``lobster_mix`` is a LOBSTER-message-file-like mix:
+* op type drawn i.i.d. per message: 9% GTC, 3% IOC, 6% cancel, 82% move;
+* about 6% of messages trade (cause at least one fill):
+  - every IOC crosses the touch (limit = last level it should reach, plus 0-2
+    ticks); its size is set by a resting-count controller so that it consumes
+    ``k`` whole head orders of the opposite side, ``k`` growing with the
+    excess over the target and 0 (half of the head order) at or below it;
+  - a GTC is marketable at the touch with probability ~30%, set by a
+    controller that keeps the cumulative trading share on 6%; it either takes
+    a lone touch order and rests the rest, or partially fills the head of a
+    deeper touch level;
+  - 0.2% of moves re-price onto the opposite touch (and match); the others
+    re-quote passively around the current mid (always a new price);
+* cancels pick a uniformly random resting order, except that while the book
+  is below ~1,010 orders a share of them (up to 50%, about 22% of all cancels,
+  1.3% of messages) cancels an order that was just filled ("cancel races a
+  fill"), which a kernel reports as not-found.  This is what keeps the book
+  at ~1,000 orders: with 9% GTC vs 6% cancels, each trade may remove almost
+  no resting order on average, and a 6% trading share is just beyond that;
+* resulting book: ~1,000 orders (970-1,035) over ~755 levels (715-795),
+  spread ~1.6 ticks.
 
-* 50% add (passive ``gtc``, never crossing), 45% cancel (uniformly random live
-  order), 5% market order;
-* market sizes are set by the same resting-count controller (about one head
-  order consumed per market order), so about 5% of messages trade;
-* same price model, sizes, accounts and ~1,000 orders / ~750 levels.
+``lobster_mix`` (LOBSTER message-file-like; R=2000, shape 3, i.e. denser at
+the touch):
+
+* 50% add (passive ``gtc``, never crossing), 45% cancel (uniformly random
+  resting order), 5% market order;
+* market sizes come from the resting-count controller (about one head order
+  consumed per market order), so about 5% of messages trade;
+* resulting book: ~1,000 orders (910-1,070) over ~755 levels, spread ~2.6
+  ticks; no not-found.
 
 Warm-up: first enough passive GTCs to reach the target resting count (no
 trades), then ``warmup_mix_ops`` messages of the same mix (default 20,000,
-i.e. every resting order has been moved or replaced many times).
+enough for every resting order to have been moved or replaced many times).
 
 Run ``python benchmarks/workloads.py`` for measured statistics of both mixes.
 """
@@ -276,6 +288,19 @@ class ShadowBook:
     def n_levels(self) -> int:
         return len(self.bids) + len(self.asks)
 
+    def state(self) -> dict:
+        """Same summary as ``peers.PeerBook.state()``, for cross-checks."""
+        bids = [r for r in self.orders.values() if r[_BUY]]
+        asks = [r for r in self.orders.values() if not r[_BUY]]
+        return {
+            "best_bid": self.best_bid,
+            "best_ask": self.best_ask,
+            "bid_orders": len(bids),
+            "ask_orders": len(asks),
+            "bid_volume": sum(r[_SIZE] for r in bids),
+            "ask_volume": sum(r[_SIZE] for r in asks),
+        }
+
     def head(self, is_buy_side: bool, k: int) -> list[tuple[int, int]]:
         """The first ``k`` resting orders of one side in priority order, as
         (price, size) pairs."""
@@ -440,7 +465,7 @@ def _exchange_core_step(g: _Gen, out: list) -> None:
         g.emit(out, (IOC, g.uid(), g.oid(), is_buy, price, size))
     elif r < 0.18:  # cancel
         rf = b.recent_filled
-        if short > 10 and rf and rng.random() < min(0.5, 0.02 * (short - 10)):
+        if short > -10 and rf and rng.random() < min(0.5, 0.02 * (short + 10)):
             # a cancel that races a fill: the order was just filled (not-found)
             oid, uid = rf[rng.randrange(len(rf))]
             g.emit(out, (CANCEL, uid, oid))
@@ -508,7 +533,9 @@ def exchange_core_mix(n_ops: int, seed: int, n_accounts: int = 1000, *,
     resting orders over ~750 levels; ~6% of messages trade.
 
     Returns ``(warmup_ops, measured_ops)`` with ``len(measured_ops) == n_ops``.
-    See the module docstring for the full model.
+    ``trade_share`` is the trading-message share the controller aims at; a
+    lower one needs fewer "cancel races a fill" not-found cancels (0.05 gives
+    ~0.2% of messages instead of ~1.3%).  See the module docstring.
     """
     return _generate(_exchange_core_step, n_ops, seed, n_accounts, warmup_mix_ops,
                      target_orders, depth_scale, depth_shape, trade_share)

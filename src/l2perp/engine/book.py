@@ -147,7 +147,11 @@ class Book:
     # ----- writes ------------------------------------------------------------------------
 
     def insert(self, order: Order) -> None:
-        """Rest `order` at the back of its price level (the caller made sure it does not cross)."""
+        """Rest `order` at the back of its price level (the caller made sure it does not cross).
+
+        An Order object rests at most once: after it leaves the book (cancel, fill) a lazy queue
+        may still hold it, so a modified order is always a new Order.
+        """
         price = order.limit_pips
         if order.is_buy:
             side = self.bids
