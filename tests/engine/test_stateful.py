@@ -326,6 +326,8 @@ class ExchangeMachine(RuleBasedStateMachine):
         for account in state.accounts.values():
             assert account.order_margin_musdc == sum(o.margin_musdc
                                                      for o in account.orders.values())
+            assert account.cloids == {o.cloid: o for o in account.orders.values()
+                                      if o.cloid is not None}
             for oid, order in account.orders.items():
                 assert order.user == account.address and order.size_lots > 0
                 if order.on_book:

@@ -50,9 +50,7 @@ def leverage_of(config: EngineConfig, account: Account, market: Market) -> Lever
     setting = account.leverage.get(market.asset)
     if setting is not None:
         return setting
-    default = config.default_leverage
-    lev = market.max_leverage if market.max_leverage < default else default
-    return Leverage(is_cross=not market.spec.only_isolated, leverage=lev)
+    return market.default_leverage
 
 
 def is_cross_position(account: Account, market: Market) -> bool:

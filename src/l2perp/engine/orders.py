@@ -83,10 +83,13 @@ def check_market_open(market: Market, reduce_only: bool) -> str | None:
 
 
 def validate_order(
-    state: State, account: Account, spec: OrderSpec, released_margin: int = 0,
-    check_margin: bool = True,
+    state: State, account: Account, spec: OrderSpec, replacing: Order | None = None,
 ) -> tuple[str | None, int, int, int]:
-    """Check one wire order; returns (error, price_pips, size_lots, trigger_pips)."""
+    """Check one wire order; returns (error, price_pips, size_lots, trigger_pips).
+
+    `replacing` is the order a modify replaces: its margin counts as free and its cloid as
+    available.
+    """
     markets = state.markets
     if not (0 <= spec.asset < len(markets)):
         return E.UNKNOWN_ASSET.format(asset=spec.asset), 0, 0, 0
@@ -125,10 +128,10 @@ def validate_order(
     if not spec.reduce_only and lots * px < config.min_order_notional_musdc:
         return E.ORDER_MIN_VALUE_PERP.format(asset=asset), 0, 0, 0
     if spec.cloid is not None:
-        for order in account.orders.values():
-            if order.cloid == spec.cloid:
-                return E.DUPLICATE_CLOID.format(asset=asset), 0, 0, 0
-    if len(account.orders) >= config.max_open_orders:
+        holder = account.cloids.get(spec.cloid)
+        if holder is not None and holder is not replacing:
+            return E.DUPLICATE_CLOID.format(asset=asset), 0, 0, 0
+    if len(account.orders) >= config.max_open_orders and replacing is None:
         return E.TOO_MANY_OPEN_ORDERS.format(asset=asset), 0, 0, 0
     if spec.tif == TIF_TRIGGER:
         return None, px, lots, trigger
@@ -144,13 +147,13 @@ def validate_order(
         ), 0, 0, 0
     if spec.reduce_only:
         return None, px, lots, 0
-    if check_margin:
-        added = lots - reducible if reducible > 0 else lots
-        if added > 0:
-            setting = leverage_of(config, account, market)
-            need = initial_margin(market, added * px, setting.leverage)
-            if free_margin(state, account) + released_margin < need:
-                return E.INSUFFICIENT_MARGIN_TO_PLACE_ORDER.format(asset=asset), 0, 0, 0
+    added = lots - reducible if reducible > 0 else lots
+    if added > 0:
+        setting = leverage_of(config, account, market)
+        need = initial_margin(market, added * px, setting.leverage)
+        released = replacing.margin_musdc if replacing is not None else 0
+        if free_margin(state, account) + released < need:
+            return E.INSUFFICIENT_MARGIN_TO_PLACE_ORDER.format(asset=asset), 0, 0, 0
     return None, px, lots, 0
 
 
@@ -179,9 +182,23 @@ def reservation_for(market: Market, account: Account, order: Order, lots: int) -
     return initial_margin(market, added * order.limit_pips, order.leverage)
 
 
+def track_order(account: Account, order: Order) -> None:
+    """Record an open order on its account (and in the cloid index)."""
+    account.orders[order.oid] = order
+    if order.cloid is not None:
+        account.cloids[order.cloid] = order
+
+
+def untrack_order(account: Account, order: Order) -> None:
+    """Forget an open order on its account (and in the cloid index)."""
+    account.orders.pop(order.oid, None)
+    if order.cloid is not None and account.cloids.get(order.cloid) is order:
+        del account.cloids[order.cloid]
+
+
 def drop_order(ctx: Ctx, account: Account, order: Order, status: str) -> None:
     """Forget an open order on the account side (the caller takes it off the book)."""
-    account.orders.pop(order.oid, None)
+    untrack_order(account, order)
     account.order_margin_musdc -= order.margin_musdc
     order.margin_musdc = 0
     if order.tif == TIF_TRIGGER:
@@ -204,7 +221,7 @@ def cancel_open_order(ctx: Ctx, account: Account, order: Order, status: str) -> 
 def rest_order(ctx: Ctx, account: Account, market: Market, order: Order) -> None:
     """Put a live order on the book and reserve its margin."""
     ctx.state.books[market.asset].insert(order)
-    account.orders[order.oid] = order
+    track_order(account, order)
     margin = reservation_for(market, account, order, order.size_lots)
     order.margin_musdc = margin
     account.order_margin_musdc += margin
@@ -282,7 +299,7 @@ class Taker:
         maker.filled_lots += lots
         left = maker.size_lots - lots
         if left == 0:
-            maker_account.orders.pop(maker.oid, None)
+            untrack_order(maker_account, maker)
             maker_account.order_margin_musdc -= maker.margin_musdc
             maker.margin_musdc = 0
             ctx.events.append(OrderEvent(maker.oid, maker.user, asset, "filled", state.time_ms))
@@ -363,18 +380,23 @@ def new_order(
     return order
 
 
-def place_one(
-    ctx: Ctx, account: Account, spec: OrderSpec, released_margin: int = 0,
-) -> tuple[object, Order | None]:
+def place_one(ctx: Ctx, account: Account, spec: OrderSpec) -> tuple[object, Order | None]:
     """Validate and place one wire order; returns (status, order or None)."""
-    state = ctx.state
-    error, px, lots, trigger = validate_order(state, account, spec, released_margin)
+    error, px, lots, trigger = validate_order(ctx.state, account, spec)
     if error is not None:
         return OrderError(error), None
+    return place_validated(ctx, account, spec, px, lots, trigger)
+
+
+def place_validated(
+    ctx: Ctx, account: Account, spec: OrderSpec, px: int, lots: int, trigger: int,
+) -> tuple[object, Order]:
+    """Place an order that passed `validate_order`; returns (status, order)."""
+    state = ctx.state
     order = new_order(state, account, spec, px, lots, trigger)
     market = state.markets[spec.asset]
     if spec.tif == TIF_TRIGGER:
-        account.orders[order.oid] = order
+        track_order(account, order)
         state.triggers[spec.asset][order.oid] = order
         ctx.events.append(OrderEvent(order.oid, order.user, order.asset, "open", state.time_ms))
         return Resting(order.oid), order
@@ -410,7 +432,7 @@ def place_orders(
         for child in children:
             child.children = children  # siblings, for one-cancels-other
             child.parent_oid = parent.oid
-            account.orders[child.oid] = child
+            track_order(account, child)
             ctx.events.append(OrderEvent(child.oid, child.user, child.asset, "open", state.time_ms))
         statuses.append(parent_status)
         if parent.filled_lots > 0:
@@ -435,10 +457,7 @@ def place_orders(
 
 
 def find_by_cloid(account: Account, cloid: str) -> Order | None:
-    for order in account.orders.values():
-        if order.cloid == cloid:
-            return order
-    return None
+    return account.cloids.get(cloid)
 
 
 def cancel_orders(ctx: Ctx, account: Account, cancels: tuple[tuple[int, int], ...]) -> list:
@@ -476,14 +495,12 @@ def modify_orders(ctx: Ctx, account: Account, modifies: tuple) -> list:
         if order is None:
             statuses.append(OrderError(E.CANNOT_MODIFY_CANCELED_OR_FILLED))
             continue
-        keep_cloid = spec.cloid is not None and spec.cloid == order.cloid
-        probe = spec._replace(cloid=None) if keep_cloid else spec
-        error = validate_order(ctx.state, account, probe, order.margin_musdc)[0]
+        error, px, lots, trigger = validate_order(ctx.state, account, spec, order)
         if error is not None:
             statuses.append(OrderError(error))
             continue
         cancel_open_order(ctx, account, order, "canceled")
-        status, _ = place_one(ctx, account, spec, 0)
+        status, _ = place_validated(ctx, account, spec, px, lots, trigger)
         statuses.append(status)
     return statuses
 
@@ -523,7 +540,7 @@ def fire_triggers(ctx: Ctx) -> None:
                 continue  # a sibling fired first and cancelled it
             del pending[order.oid]
             account = state.accounts[order.user]
-            account.orders.pop(order.oid, None)
+            untrack_order(account, order)
             ctx.events.append(OrderEvent(order.oid, order.user, asset, "triggered", state.time_ms))
             for sibling in list(order.children or ()):
                 if sibling is not order and sibling.oid in account.orders:

@@ -36,6 +36,7 @@ class Market:
     last_trade_pips: int = 0
     open_interest_lots: int = 0  # the long side (== the short side)
     settlement_pips: int = 0  # final price once delisted
+    default_leverage: "Leverage | None" = None  # shared, never mutated (see make_market)
 
 
 @dataclass(slots=True)
@@ -102,6 +103,7 @@ class Account:
     positions: dict[int, Position] = field(default_factory=dict)
     leverage: dict[int, Leverage] = field(default_factory=dict)
     orders: dict[int, Order] = field(default_factory=dict)  # oid -> open order (resting or trigger)
+    cloids: dict[str, Order] = field(default_factory=dict)  # cloid -> open order (an index)
     order_margin_musdc: int = 0  # initial margin reserved by resting orders
     nonces: NonceSet = field(default_factory=NonceSet)
     agents: dict[str, Agent] = field(default_factory=dict)  # agent address -> agent
@@ -149,19 +151,21 @@ class State:
     admin_nonces: NonceSet = field(default_factory=NonceSet)
 
 
-def make_market(asset: int, spec: MarketSpec) -> Market:
+def make_market(asset: int, spec: MarketSpec, config: EngineConfig) -> Market:
     """A fresh market from its spec (status active, no price yet)."""
     rates, deductions = maintenance_schedule(spec.margin_tiers)
+    default = min(config.default_leverage, spec.max_leverage)
     return Market(
         asset=asset, spec=spec, name=spec.name, sz_decimals=spec.sz_decimals,
         max_leverage=spec.max_leverage, mm_rates_e9=rates, mm_deductions=deductions,
+        default_leverage=Leverage(is_cross=not spec.only_isolated, leverage=default),
     )
 
 
 def genesis_state(genesis: Genesis | None = None) -> State:
     """The state at height 0: the genesis markets, no accounts, an empty fee pool."""
     genesis = genesis or Genesis()
-    markets = [make_market(i, spec) for i, spec in enumerate(genesis.markets)]
+    markets = [make_market(i, spec, genesis.config) for i, spec in enumerate(genesis.markets)]
     state = State(
         config=genesis.config,
         markets=markets,
@@ -183,7 +187,7 @@ def get_or_create_account(state: State, address: str) -> Account:
 
 def list_market(state: State, spec: MarketSpec) -> Market:
     """Append a market; its asset id is the next index, reserved forever."""
-    market = make_market(len(state.markets), spec)
+    market = make_market(len(state.markets), spec, state.config)
     state.markets.append(market)
     state.books.append(Book(market.asset))
     state.triggers.append({})
