@@ -271,16 +271,12 @@ class Taker:
                 lots = reducible
         is_buy = self.order.is_buy
         delta = lots if is_buy else -lots
-        cap = market.spec.oi_cap_musdc
-        if cap:
-            tpos = taker.positions.get(asset)
-            mpos = maker_account.positions.get(asset)
-            t0 = tpos.size_lots if tpos is not None else 0
-            m0 = mpos.size_lots if mpos is not None else 0
-            grow = abs(t0 + delta) - abs(t0) + abs(m0 - delta) - abs(m0)
-            if grow > 0 and (market.open_interest_lots + grow // 2) * market.mark_pips > cap:
+        if market.spec.oi_cap_musdc:
+            lots = self.fit_open_interest_cap(maker_account, lots)
+            if lots == 0:
                 self.stop_error = E.OPEN_INTEREST_CAPPED.format(asset=asset)
                 return STOP
+            delta = lots if is_buy else -lots
         notional = lots * px
         taker_rate, _ = fee_rates(state, taker)
         _, maker_rate = fee_rates(state, maker_account)
@@ -310,6 +306,37 @@ class Taker:
         if maker.children:
             activate_children(ctx, maker_account, maker)
         return lots
+
+
+    def fit_open_interest_cap(self, maker_account: Account, lots: int) -> int:
+        """The largest fill <= lots that keeps open interest within the cap, or does not raise
+        it (open interest after a fill is convex in its size, so the allowed sizes are [0, q])."""
+        market = self.market
+        asset = market.asset
+        tpos = self.account.positions.get(asset)
+        mpos = maker_account.positions.get(asset)
+        t0 = tpos.size_lots if tpos is not None else 0
+        m0 = mpos.size_lots if mpos is not None else 0
+        sign = 1 if self.order.is_buy else -1
+        oi = market.open_interest_lots
+        limit = market.spec.oi_cap_musdc // market.mark_pips if market.mark_pips else 0
+        if limit < oi:
+            limit = oi
+
+        def oi_after(q: int) -> int:
+            d = sign * q
+            return oi + (abs(t0 + d) - abs(t0) + abs(m0 - d) - abs(m0)) // 2
+
+        if oi_after(lots) <= limit:
+            return lots
+        low, high = 0, lots  # oi_after(low) <= limit < oi_after(high)
+        while high - low > 1:
+            mid = (low + high) // 2
+            if oi_after(mid) <= limit:
+                low = mid
+            else:
+                high = mid
+        return low
 
 
 def submit(ctx: Ctx, account: Account, market: Market, order: Order, placing: bool) -> object:

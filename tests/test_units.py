@@ -1,0 +1,49 @@
+"""Integer helpers and exact decimal strings."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from l2perp.units import (
+    Dec, ceil_div, dec_from_int, floor_div, format_fixed, format_price, parse_decimal, trunc_div,
+    usdc_to_musdc,
+)
+
+
+@pytest.mark.parametrize("a, b, floor, ceil, trunc", [
+    (7, 2, 3, 4, 3), (-7, 2, -4, -3, -3), (6, 3, 2, 2, 2), (-6, 3, -2, -2, -2), (0, 5, 0, 0, 0),
+])
+def test_rounding_directions(a: int, b: int, floor: int, ceil: int, trunc: int) -> None:
+    assert (floor_div(a, b), ceil_div(a, b), trunc_div(a, b)) == (floor, ceil, trunc)
+
+
+@pytest.mark.parametrize("text, dec", [
+    ("1100", Dec(11, 2)), ("1100.0", Dec(11, 2)), ("0.30", Dec(3, -1)), ("-0", Dec(0, 0)),
+    (".5", Dec(5, -1)), ("0.00000001", Dec(1, -8)), ("-1.25", Dec(-125, -2)), ("007", Dec(7, 0)),
+])
+def test_parse_decimal_is_exact_and_normalized(text: str, dec: Dec) -> None:
+    assert parse_decimal(text) == dec
+
+
+@pytest.mark.parametrize("text", ["", "1e5", "1.2.3", " 1", "abc", "--1", ".", "1,5", "NaN"])
+def test_parse_decimal_rejects_malformed(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_decimal(text)
+
+
+def test_format_fixed() -> None:
+    assert format_fixed(1_500_000, 6) == "1.5"
+    assert format_fixed(-1, 6) == "-0.000001"
+    assert format_fixed(100, 0) == "100"
+    assert format_price(499_900, 5) == "49990"
+    assert usdc_to_musdc("10.000001") == 10_000_001
+    with pytest.raises(ValueError):
+        usdc_to_musdc("0.0000001")
+
+
+@given(st.integers(-10**18, 10**18), st.integers(0, 12))
+def test_format_then_parse_round_trips(value: int, decimals: int) -> None:
+    assert parse_decimal(format_fixed(value, decimals)) == dec_from_int(value, decimals)
+    assert parse_decimal(format_fixed(value, decimals)).scaled(decimals) == value
