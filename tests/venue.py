@@ -108,5 +108,6 @@ class Venue:
         return state_digest(self.state)
 
 
-def single_tier(name: str = "TST", sz_decimals: int = 2, max_leverage: int = 10, **kw) -> MarketSpec:
+def single_tier(name: str = "TST", sz_decimals: int = 2, max_leverage: int = 10,
+                **kw) -> MarketSpec:
     return MarketSpec(name, sz_decimals, (MarginTier(0, max_leverage),), **kw)

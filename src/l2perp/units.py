@@ -99,7 +99,7 @@ def dec_from_int(value: int, decimals: int) -> Dec:
 
 
 def format_fixed(value: int, decimals: int) -> str:
-    """Exact decimal rendering of `value * 10**-decimals`, trailing zeros stripped ("-1.5", "100")."""
+    """Exact rendering of `value * 10**-decimals`, trailing zeros stripped ("-1.5", "100")."""
     if decimals <= 0:
         return str(value * 10 ** (-decimals))
     sign = "-" if value < 0 else ""

@@ -76,9 +76,10 @@ def record(n_blocks: int, seed: int) -> list[list]:
             elif roll < 0.92:
                 tp = rng.random() < 0.5
                 trig = format_price(px, d)
-                order = {"a": asset, "b": rng.random() < 0.5, "p": trig, "s": format_size(lots, d),
-                         "r": True, "t": {"trigger": {"isMarket": rng.random() < 0.5,
-                                                      "triggerPx": trig, "tpsl": "tp" if tp else "sl"}}}
+                kind = {"isMarket": rng.random() < 0.5, "triggerPx": trig,
+                        "tpsl": "tp" if tp else "sl"}
+                order = {"a": asset, "b": rng.random() < 0.5, "p": trig,
+                         "s": format_size(lots, d), "r": True, "t": {"trigger": kind}}
                 txs.append([user, nonce, {"type": "order", "orders": [order], "grouping": "na"}])
             elif roll < 0.95:
                 txs.append([user, nonce, {"type": "updateLeverage", "asset": asset,

@@ -82,7 +82,8 @@ def test_isolated_only_market_refuses_cross() -> None:
     v.order(B, limit(TST, False, "100", "10"))
     v.order(A, limit(TST, True, "100", "10", "Ioc"))
     pos = v.account(A).positions[TST]
-    assert pos.iso_raw_musdc == 100 * ONE_USDC - 1_000 * ONE_USDC - 450_000  # 10x margin - cost - fee
+    # 10x margin - cost - taker fee
+    assert pos.iso_raw_musdc == 100 * ONE_USDC - 1_000 * ONE_USDC - 450_000
     remove = v.one(A, {"type": "updateIsolatedMargin", "asset": TST, "isBuy": True,
                        "ntli": -ONE_USDC})
     assert remove.error == "Margin cannot be removed from a strict isolated position."

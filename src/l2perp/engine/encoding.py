@@ -34,7 +34,8 @@ def account_leaf(a: Account) -> list:
     """The account as a canonical list (every field, sorted where a dict holds it)."""
     return [
         a.address, a.index, a.cash_musdc,
-        [[k, p.size_lots, p.entry_ntl_musdc, p.iso_raw_musdc] for k, p in sorted(a.positions.items())],
+        [[k, p.size_lots, p.entry_ntl_musdc, p.iso_raw_musdc]
+         for k, p in sorted(a.positions.items())],
         [[k, v.is_cross, v.leverage] for k, v in sorted(a.leverage.items())],
         [encode_order(a.orders[k]) for k in sorted(a.orders)],
         a.order_margin_musdc,

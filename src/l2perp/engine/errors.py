@@ -385,7 +385,9 @@ REFERRAL_CODE_NOT_REGISTERED = "Referral code not registered"
 
 UNKNOWN_ASSET = "Unknown asset {asset}."
 NO_ORACLE_PRICE = "No oracle price for this asset yet. asset={asset}"
-MARKET_REDUCE_ONLY_MODE = "Market is reduce-only: only reduce-only orders are accepted. asset={asset}"
+MARKET_REDUCE_ONLY_MODE = (
+    "Market is reduce-only: only reduce-only orders are accepted. asset={asset}"
+)
 INVALID_TIF = "Invalid time in force. asset={asset}"
 TOO_MANY_OPEN_ORDERS = "Too many open orders. asset={asset}"
 INVALID_AMOUNT = "Invalid amount."

@@ -95,6 +95,25 @@ def cross_requirements(state: State, account: Account) -> tuple[int, int, int, i
     return value, im, mm, ntl_total
 
 
+def cross_free_margin(state: State, account: Account) -> int:
+    """Cross value - initial margin of cross positions - margin held by resting orders."""
+    free = account.cash_musdc - account.order_margin_musdc
+    if not account.positions:
+        return free
+    markets = state.markets
+    settings = account.leverage
+    for asset, pos in account.positions.items():
+        market = markets[asset]
+        setting = settings.get(asset) or market.default_leverage
+        if not setting.is_cross:
+            continue
+        size = pos.size_lots
+        mark = market.mark_pips
+        free += size * mark
+        free -= initial_margin(market, (size if size > 0 else -size) * mark, setting.leverage)
+    return free
+
+
 def isolated_equity(market: Market, pos: Position) -> int:
     """An isolated position's equity: its margin cash + size x mark."""
     return pos.iso_raw_musdc + pos.size_lots * market.mark_pips

@@ -14,7 +14,7 @@ from . import errors as E
 from .book import (
     CANCEL_MAKER, STOP, TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP, Order,
 )
-from .margin import free_margin, initial_margin, leverage_of
+from .margin import cross_free_margin, free_margin, initial_margin, leverage_of
 from .positions import execute_fill, fee_rates, fill_keeps_margin
 from .fees import fee_for
 from .state import (
@@ -27,6 +27,17 @@ from .tx import (
 
 MAX_PRICE_SIG_FIGS = 5
 MAX_PRICE_DECIMALS = 6
+MAX_SIG_FIG_COEFF = 10**MAX_PRICE_SIG_FIGS  # a normalized coefficient below this has <= 5 digits
+POW10 = tuple(10**i for i in range(64))
+
+
+_new = tuple.__new__  # builds a NamedTuple event without its Python-level __new__ (hot path)
+
+
+def order_event(ctx: "Ctx", order: Order, status: str) -> None:
+    """Record an order status change (open, filled, canceled, triggered, marginCanceled, ...)."""
+    ctx.events.append(_new(OrderEvent, (order.oid, order.user, order.asset, status,
+                                        ctx.state.time_ms)))
 
 
 class Ctx:
@@ -101,16 +112,24 @@ def validate_order(
     if market.oracle_pips == 0:
         return E.NO_ORACLE_PRICE.format(asset=asset), 0, 0, 0
     d = market.sz_decimals
-    lots = size_to_lots(spec.sz, d)
+    coeff, exp = spec.sz
+    shift = exp + d
+    if coeff < 0:
+        lots = None
+    elif shift >= 0:
+        lots = coeff * POW10[shift]
+    else:
+        lots = coeff // POW10[-shift] if coeff % POW10[-shift] == 0 else None
     if lots is None:
         return E.ORDER_HAS_INVALID_SIZE.format(asset=asset), 0, 0, 0
     if lots == 0:
         return E.ORDER_HAS_ZERO_SIZE.format(asset=asset), 0, 0, 0
-    if spec.px.coeff <= 0:
+    coeff, exp = spec.px
+    if coeff <= 0:
         return E.ORDER_HAS_INVALID_PRICE.format(asset=asset), 0, 0, 0
-    px = price_to_pips(spec.px, d)
-    if px is None:
+    if exp < 0 and (-exp > MAX_PRICE_DECIMALS - d or coeff >= MAX_SIG_FIG_COEFF):
         return E.PRICE_NOT_DIVISIBLE_BY_TICK.format(asset=asset), 0, 0, 0
+    px = coeff * POW10[exp + MAX_PRICE_DECIMALS - d]
     config = state.config
     trigger = 0
     if spec.tif == TIF_TRIGGER:
@@ -123,7 +142,8 @@ def validate_order(
             return E.PRICE_TOO_FAR_FROM_REFERENCE.format(asset=asset), 0, 0, 0
     elif spec.tif not in (TIF_GTC, TIF_IOC, TIF_ALO):
         return E.INVALID_TIF.format(asset=asset), 0, 0, 0
-    if outside_band(config.max_price_deviation_e9, px, market.oracle_pips):
+    diff = px - market.oracle_pips
+    if (diff if diff >= 0 else -diff) * E9 > market.oracle_pips * config.max_price_deviation_e9:
         return E.PRICE_TOO_FAR_FROM_REFERENCE.format(asset=asset), 0, 0, 0
     if not spec.reduce_only and lots * px < config.min_order_notional_musdc:
         return E.ORDER_MIN_VALUE_PERP.format(asset=asset), 0, 0, 0
@@ -152,7 +172,7 @@ def validate_order(
         setting = leverage_of(config, account, market)
         need = initial_margin(market, added * px, setting.leverage)
         released = replacing.margin_musdc if replacing is not None else 0
-        if free_margin(state, account) + released < need:
+        if cross_free_margin(state, account) + released < need:
             return E.INSUFFICIENT_MARGIN_TO_PLACE_ORDER.format(asset=asset), 0, 0, 0
     return None, px, lots, 0
 
@@ -203,7 +223,7 @@ def drop_order(ctx: Ctx, account: Account, order: Order, status: str) -> None:
     order.margin_musdc = 0
     if order.tif == TIF_TRIGGER:
         ctx.state.triggers[order.asset].pop(order.oid, None)
-    ctx.events.append(OrderEvent(order.oid, order.user, order.asset, status, ctx.state.time_ms))
+    order_event(ctx, order, status)
     children = order.children
     if children and order.parent_oid == 0 and order.filled_lots == 0:
         for child in list(children):
@@ -225,7 +245,7 @@ def rest_order(ctx: Ctx, account: Account, market: Market, order: Order) -> None
     margin = reservation_for(market, account, order, order.size_lots)
     order.margin_musdc = margin
     account.order_margin_musdc += margin
-    ctx.events.append(OrderEvent(order.oid, order.user, order.asset, "open", ctx.state.time_ms))
+    order_event(ctx, order, "open")
 
 
 def activate_children(ctx: Ctx, account: Account, parent: Order) -> None:
@@ -241,14 +261,15 @@ def activate_children(ctx: Ctx, account: Account, parent: Order) -> None:
 class Taker:
     """The matching of one incoming order: the on_fill callback and why matching stopped."""
 
-    __slots__ = ("ctx", "account", "market", "order", "stop_error")
+    __slots__ = ("ctx", "account", "market", "order", "stop_error", "stop_status")
 
     def __init__(self, ctx: Ctx, account: Account, market: Market, order: Order) -> None:
         self.ctx = ctx
         self.account = account
         self.market = market
         self.order = order
-        self.stop_error: str | None = None
+        self.stop_error: str | None = None  # why matching stopped early, for the status
+        self.stop_status = "canceled"  # the order-update status of the unfilled remainder
 
     def __call__(self, maker: Order, lots: int, px: int) -> int:
         ctx = self.ctx
@@ -275,6 +296,7 @@ class Taker:
             lots = self.fit_open_interest_cap(maker_account, lots)
             if lots == 0:
                 self.stop_error = E.OPEN_INTEREST_CAPPED.format(asset=asset)
+                self.stop_status = "openInterestCapCanceled"
                 return STOP
             delta = lots if is_buy else -lots
         notional = lots * px
@@ -287,6 +309,7 @@ class Taker:
             return CANCEL_MAKER
         if not fill_keeps_margin(state, taker, market, delta, px, fee_for(notional, taker_rate)):
             self.stop_error = E.INSUFFICIENT_MARGIN_TO_PLACE_ORDER.format(asset=asset)
+            self.stop_status = "marginCanceled"
             return STOP
         execute_fill(
             state, taker, maker_account, market, px, lots, is_buy, self.order.oid, maker.oid,
@@ -298,7 +321,7 @@ class Taker:
             untrack_order(maker_account, maker)
             maker_account.order_margin_musdc -= maker.margin_musdc
             maker.margin_musdc = 0
-            ctx.events.append(OrderEvent(maker.oid, maker.user, asset, "filled", state.time_ms))
+            order_event(ctx, maker, "filled")
         else:
             margin = reservation_for(market, maker_account, maker, left)
             maker_account.order_margin_musdc += margin - maker.margin_musdc
@@ -368,15 +391,13 @@ def submit(ctx: Ctx, account: Account, market: Market, order: Order, placing: bo
     if filled and order.children:
         activate_children(ctx, account, order)
     if order.size_lots == 0:
-        ctx.events.append(OrderEvent(order.oid, order.user, asset, "filled", state.time_ms))
+        order_event(ctx, order, "filled")
         return Filled(order.oid, filled, notional, asset)
     if order.tif in (TIF_GTC, TIF_ALO) and stop_error is None:
         rest_order(ctx, account, market, order)
         return Resting(order.oid)
     # IOC remainder, or a taker stopped by its margin or the open-interest cap.
-    status = "marginCanceled" if stop_error == E.INSUFFICIENT_MARGIN_TO_PLACE_ORDER.format(asset=asset) else (
-        "openInterestCapCanceled" if stop_error is not None else "canceled")
-    ctx.events.append(OrderEvent(order.oid, order.user, asset, status, state.time_ms))
+    order_event(ctx, order, taker.stop_status if taker is not None else "canceled")
     if order.children and filled == 0:
         for child in list(order.children):
             if child.oid in account.orders:
@@ -425,7 +446,7 @@ def place_validated(
     if spec.tif == TIF_TRIGGER:
         track_order(account, order)
         state.triggers[spec.asset][order.oid] = order
-        ctx.events.append(OrderEvent(order.oid, order.user, order.asset, "open", state.time_ms))
+        order_event(ctx, order, "open")
         return Resting(order.oid), order
     return submit(ctx, account, market, order, True), order
 
@@ -460,7 +481,7 @@ def place_orders(
             child.children = children  # siblings, for one-cancels-other
             child.parent_oid = parent.oid
             track_order(account, child)
-            ctx.events.append(OrderEvent(child.oid, child.user, child.asset, "open", state.time_ms))
+            order_event(ctx, child, "open")
         statuses.append(parent_status)
         if parent.filled_lots > 0:
             activate_children(ctx, account, parent)
@@ -500,7 +521,9 @@ def cancel_orders(ctx: Ctx, account: Account, cancels: tuple[tuple[int, int], ..
     return statuses
 
 
-def cancel_orders_by_cloid(ctx: Ctx, account: Account, cancels: tuple[tuple[int, str], ...]) -> list:
+def cancel_orders_by_cloid(
+    ctx: Ctx, account: Account, cancels: tuple[tuple[int, str], ...],
+) -> list:
     """The `cancelByCloid` action."""
     statuses: list = []
     for asset, cloid in cancels:
@@ -568,7 +591,7 @@ def fire_triggers(ctx: Ctx) -> None:
             del pending[order.oid]
             account = state.accounts[order.user]
             untrack_order(account, order)
-            ctx.events.append(OrderEvent(order.oid, order.user, asset, "triggered", state.time_ms))
+            order_event(ctx, order, "triggered")
             for sibling in list(order.children or ()):
                 if sibling is not order and sibling.oid in account.orders:
                     cancel_open_order(ctx, account, sibling, "siblingFilledCanceled")
@@ -577,8 +600,7 @@ def fire_triggers(ctx: Ctx) -> None:
                 pos = account.positions.get(asset)
                 size = pos.size_lots if pos is not None else 0
                 if size == 0 or (size > 0) == order.is_buy:
-                    ctx.events.append(
-                        OrderEvent(order.oid, order.user, asset, "canceled", state.time_ms))
+                    order_event(ctx, order, "canceled")
                     continue
                 order.size_lots = order.orig_lots = abs(size)
             if order.trigger_is_market:
@@ -592,13 +614,11 @@ def fire_triggers(ctx: Ctx) -> None:
             if not order.reduce_only:
                 error = _fired_margin_error(state, account, market, order)
                 if error:
-                    ctx.events.append(
-                        OrderEvent(order.oid, order.user, asset, "marginCanceled", state.time_ms))
+                    order_event(ctx, order, "marginCanceled")
                     continue
             status = submit(ctx, account, market, order, False)
-            if isinstance(status, OrderError) and status.error.startswith(E.REDUCE_ONLY_WOULD_INCREASE[:20]):
-                ctx.events.append(
-                    OrderEvent(order.oid, order.user, asset, "reduceOnlyCanceled", state.time_ms))
+            if status == OrderError(E.REDUCE_ONLY_WOULD_INCREASE.format(asset=asset)):
+                order_event(ctx, order, "reduceOnlyCanceled")
 
 
 def _fired_margin_error(state: State, account: Account, market: Market, order: Order) -> bool:

@@ -48,7 +48,11 @@ def apply_block(state: State, block: Block) -> BlockReceipts:
     process_time(state, block, events)
     txs = block.txs
     receipts: list = [None] * len(txs)
-    for i in sorted(range(len(txs)), key=lambda i: (tx_priority(txs[i]), i)):
+    priorities = [tx_priority(tx) for tx in txs]
+    order = range(len(txs))
+    if any(p != priorities[0] for p in priorities):
+        order = sorted(order, key=lambda i: (priorities[i], i))
+    for i in order:
         receipts[i] = process_transaction(state, txs[i], i, events)
     return BlockReceipts(block.height, block.time_ms, receipts, events)
 
