@@ -110,3 +110,16 @@ def test_digest_depends_on_every_account_field_and_is_reproducible() -> None:
 def test_resting_order_returns_resting_status() -> None:
     v = _venue()
     assert isinstance(v.order(A, limit(TST, True, "99.5", "1"))[0], Resting)
+
+
+def test_reduce_only_market_lets_resting_orders_fill_only_to_reduce() -> None:
+    v = _venue()
+    v.order(B, limit(TST, False, "100", "10"))
+    v.order(A, limit(TST, True, "100", "10", "Ioc"))  # A long 10, B short 10
+    bid = v.order(C, limit(TST, True, "99", "5"))[0].oid  # C would open a long by filling
+    assert v.set_status(TST, MARKET_REDUCE_ONLY).ok
+    status = v.order(A, limit(TST, False, "99", "5", "Ioc", reduce_only=True))[0]
+    assert status == OrderError(
+        "Order could not immediately match against any resting orders. asset=0")
+    assert bid not in v.account(C).orders  # cancelled: it would have grown C's position
+    assert v.size(A, TST) == 1_000 and v.size(C, TST) == 0

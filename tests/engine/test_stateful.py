@@ -20,7 +20,7 @@ from l2perp.engine.margin import (
 from l2perp.engine.params import Genesis, MarginTier, MarketSpec
 from l2perp.engine.state import genesis_state
 from l2perp.engine.stf import apply_block
-from l2perp.engine.tx import BridgeCredit, FillEvent, SetPrice
+from l2perp.engine.tx import BridgeCredit, FillEvent, SetMarketStatus, SetPrice
 from l2perp.units import ONE_USDC, format_price, format_size
 from tests.venue import ADMIN, Venue, addr, limit, trigger
 
@@ -258,6 +258,16 @@ class ExchangeMachine(RuleBasedStateMachine):
         market = self.v.state.markets[asset]
         pips = max(1, market.mark_pips + market.mark_pips * pct // 1000)
         self.apply(self.v.tx(ADMIN, SetPrice(asset, pips)), check_margin=False)
+
+    @rule(asset=assets, status=st.sampled_from([0, 0, 1, 2]))
+    def set_status(self, asset, status) -> None:
+        self.apply(self.v.tx(ADMIN, SetMarketStatus(asset, status)), check_margin=False)
+
+    @precondition(lambda self: self.v.state.height > 60)
+    @rule(asset=assets)
+    def delist(self, asset) -> None:
+        mark = self.v.state.markets[asset].mark_pips
+        self.apply(self.v.tx(ADMIN, SetMarketStatus(asset, 3, mark)), check_margin=False)
 
     @rule(dt=st.integers(200, 10_000))
     def empty_block(self, dt) -> None:

@@ -281,6 +281,22 @@ class Taker:
             drop_order(ctx, taker, maker, "selfTradeCanceled")
             return CANCEL_MAKER
         maker_account = state.accounts[maker.user]
+        if market.status == MARKET_REDUCE_ONLY:
+            # Only fills that reduce both sides: a maker that would grow is cancelled, a taker
+            # that would grow stops.
+            mpos = maker_account.positions.get(asset)
+            msize = mpos.size_lots if mpos is not None else 0
+            if (-msize if maker.is_buy else msize) <= 0:
+                drop_order(ctx, maker_account, maker, "reduceOnlyCanceled")
+                return CANCEL_MAKER
+            tpos = taker.positions.get(asset)
+            tsize = tpos.size_lots if tpos is not None else 0
+            taker_room = -tsize if self.order.is_buy else tsize
+            if taker_room <= 0:
+                self.stop_error = E.MARKET_REDUCE_ONLY_MODE.format(asset=asset)
+                return STOP
+            maker_room = -msize if maker.is_buy else msize
+            lots = min(lots, taker_room, maker_room)
         if maker.reduce_only:
             mpos = maker_account.positions.get(asset)
             msize = mpos.size_lots if mpos is not None else 0
@@ -596,6 +612,9 @@ def fire_triggers(ctx: Ctx) -> None:
                 if sibling is not order and sibling.oid in account.orders:
                     cancel_open_order(ctx, account, sibling, "siblingFilledCanceled")
             order.children = None
+            if market.status == MARKET_REDUCE_ONLY and not order.reduce_only:
+                order_event(ctx, order, "canceled")
+                continue
             if order.is_position_tpsl:
                 pos = account.positions.get(asset)
                 size = pos.size_lots if pos is not None else 0

@@ -124,7 +124,7 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
     else:
         master = state.agent_owner.get(signer)
         if master is not None:
-            if kind in USER_SIGNED:
+            if kind in USER_SIGNED or (kind is Noop and action.kind == "approveBuilderFee"):
                 return _err(E.MUST_DEPOSIT_BEFORE_ACTIONS.format(user=signer))
             account = state.accounts[master]
             nonces = account.agents[signer].nonces
@@ -246,8 +246,7 @@ def set_market_status(ctx: Ctx, action: SetMarketStatus) -> str | None:
             cancel_open_order(ctx, account, order, "delistedCanceled")
         pos = account.positions.get(market.asset)
         if pos is not None:
-            apply_position_delta(state, account, market, -pos.size_lots, price)
-            events = ctx.events
-            events.append(LedgerEvent(address, "settlement", 0, None, state.time_ms))
+            pnl = apply_position_delta(state, account, market, -pos.size_lots, price)
+            ctx.events.append(LedgerEvent(address, "settlement", pnl, None, state.time_ms))
     market.open_interest_lots = 0
     return None
