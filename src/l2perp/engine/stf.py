@@ -46,7 +46,12 @@ def apply_block(state: State, block: Block) -> BlockReceipts:
         raise InvalidBlock(f"block time {block.time_ms} before {state.time_ms}")
     events: list = []
     process_time(state, block, events)
-    txs = block.txs
+    receipts = process_transactions(state, block.txs, events)
+    return BlockReceipts(block.height, block.time_ms, receipts, events)
+
+
+def process_transactions(state: State, txs: tuple[Tx, ...], events: list) -> list[Receipt]:
+    """Apply the block's transactions in priority order; receipts come back in block order."""
     receipts: list = [None] * len(txs)
     priorities = [tx_priority(tx) for tx in txs]
     order = range(len(txs))
@@ -54,7 +59,7 @@ def apply_block(state: State, block: Block) -> BlockReceipts:
         order = sorted(order, key=lambda i: (priorities[i], i))
     for i in order:
         receipts[i] = process_transaction(state, txs[i], i, events)
-    return BlockReceipts(block.height, block.time_ms, receipts, events)
+    return receipts
 
 
 def tx_priority(tx: Tx) -> int:
