@@ -48,6 +48,8 @@ def usd_send(state: State, account: Account, action: UsdSend, events: list) -> s
         return E.INVALID_DESTINATION
     if action.destination == account.address:
         return E.INVALID_SEND
+    if action.destination in state.agent_owner:
+        return E.AGENT_ADDRESS_DESTINATION
     if withdrawable(state, account) < amount:
         return E.INSUFFICIENT_BALANCE_FOR_TOKEN_TRANSFER
     destination = get_or_create_account(state, action.destination)

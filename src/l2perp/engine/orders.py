@@ -15,7 +15,7 @@ from .book import (
     CANCEL_MAKER, STOP, TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP, Order,
 )
 from .margin import cross_free_margin, free_margin, initial_margin, leverage_of
-from .positions import execute_fill, fee_rates, fill_keeps_margin
+from .positions import added_initial_margin, execute_fill, fee_rates, fill_keeps_margin
 from .fees import fee_for
 from .state import (
     MARKET_ACTIVE, MARKET_DELISTED, MARKET_PAUSED, MARKET_REDUCE_ONLY, Account, Market, State,
@@ -170,7 +170,8 @@ def validate_order(
     added = lots - reducible if reducible > 0 else lots
     if added > 0:
         setting = leverage_of(config, account, market)
-        need = initial_margin(market, added * px, setting.leverage)
+        held = -reducible if reducible < 0 else 0
+        need = added_initial_margin(market, held, added, px, setting.leverage)
         released = replacing.margin_musdc if replacing is not None else 0
         if cross_free_margin(state, account) + released < need:
             return E.INSUFFICIENT_MARGIN_TO_PLACE_ORDER.format(asset=asset), 0, 0, 0
@@ -199,7 +200,8 @@ def reservation_for(market: Market, account: Account, order: Order, lots: int) -
     added = lots - reducible if reducible > 0 else lots
     if added <= 0:
         return 0
-    return initial_margin(market, added * order.limit_pips, order.leverage)
+    held = -reducible if reducible < 0 else 0
+    return added_initial_margin(market, held, added, order.limit_pips, order.leverage)
 
 
 def track_order(account: Account, order: Order) -> None:
@@ -224,11 +226,16 @@ def drop_order(ctx: Ctx, account: Account, order: Order, status: str) -> None:
     if order.tif == TIF_TRIGGER:
         ctx.state.triggers[order.asset].pop(order.oid, None)
     order_event(ctx, order, status)
-    children = order.children
-    if children and order.parent_oid == 0 and order.filled_lots == 0:
-        for child in list(children):
+    if order.filled_lots == 0 and is_group_parent(order):
+        for child in list(order.children):
             if child.oid in account.orders:
                 drop_order(ctx, account, child, "canceled")
+
+
+def is_group_parent(order: Order) -> bool:
+    """True for the parent of a normalTpsl group (its children list does not contain it)."""
+    children = order.children
+    return children is not None and not any(c is order for c in children)
 
 
 def cancel_open_order(ctx: Ctx, account: Account, order: Order, status: str) -> None:
@@ -477,21 +484,21 @@ def place_orders(
         for spec in children_specs:
             if spec.tif != TIF_TRIGGER or not spec.reduce_only or spec.asset != parent_spec.asset:
                 return [OrderError(E.INVALID_TPSL_PRICE.format(asset=spec.asset)) for _ in specs]
+        cloids = [spec.cloid for spec in specs if spec.cloid is not None]
+        if len(set(cloids)) != len(cloids):
+            return [OrderError(E.DUPLICATE_CLOID) for _ in specs]
         # Children are validated before the parent so that a bad child rejects the group.
+        state = ctx.state
+        checked = []
         for spec in children_specs:
-            error = validate_order(ctx.state, account, spec)[0]
+            error, px, lots, trigger = validate_order(state, account, spec)
             if error is not None:
                 return [OrderError(error) for _ in specs]
-        children: list[Order] = []
-        # The parent must not fill before its children exist: create children first, waiting.
-        state = ctx.state
-        for spec in children_specs:
-            _, px, lots, trigger = validate_order(state, account, spec)
-            child = new_order(state, account, spec, px, lots, trigger)
-            children.append(child)
+            checked.append((spec, px, lots, trigger))
         parent_status, parent = place_one(ctx, account, parent_spec)
         if parent is None:
             return [parent_status] + [OrderError(parent_status.error) for _ in children_specs]
+        children = [new_order(state, account, *c) for c in checked]
         parent.children = children
         for child in children:
             child.children = children  # siblings, for one-cancels-other
@@ -561,14 +568,48 @@ def modify_orders(ctx: Ctx, account: Account, modifies: tuple) -> list:
         if order is None:
             statuses.append(OrderError(E.CANNOT_MODIFY_CANCELED_OR_FILLED))
             continue
+        if spec.asset != order.asset:
+            statuses.append(OrderError(E.MODIFY_OTHER_ASSET.format(asset=spec.asset)))
+            continue
+        grouped = order.children is not None and not is_group_parent(order)
+        if (grouped or order.is_position_tpsl) and spec.tif != TIF_TRIGGER:
+            statuses.append(OrderError(E.INVALID_TPSL_PRICE.format(asset=spec.asset)))
+            continue
         error, px, lots, trigger = validate_order(ctx.state, account, spec, order)
         if error is not None:
             statuses.append(OrderError(error))
             continue
+        group = order.children
+        order.children = None  # detached, so that cancelling the old order does not cascade
         cancel_open_order(ctx, account, order, "canceled")
-        status, _ = place_validated(ctx, account, spec, px, lots, trigger)
+        status, new = place_validated(ctx, account, spec, px, lots, trigger)
+        relink(ctx, account, order, new, group)
         statuses.append(status)
     return statuses
+
+
+def relink(ctx: Ctx, account: Account, old: Order, new: Order, group: list | None) -> None:
+    """Give a modified order the TP/SL links of the order it replaced."""
+    new.is_position_tpsl = old.is_position_tpsl
+    if group is None:
+        return
+    if any(c is old for c in group):  # a child: same place in its group, still waiting or live
+        group[next(i for i, c in enumerate(group) if c is old)] = new
+        new.children = group
+        if old.parent_oid:
+            new.parent_oid = old.parent_oid
+            ctx.state.triggers[new.asset].pop(new.oid, None)  # waits for its parent again
+        return
+    new.children = group  # the parent
+    for child in group:
+        if child.parent_oid:
+            child.parent_oid = new.oid
+    if new.filled_lots > 0:
+        activate_children(ctx, account, new)
+    elif new.oid not in account.orders:  # the new parent neither filled nor rests
+        for child in list(group):
+            if child.oid in account.orders:
+                drop_order(ctx, account, child, "canceled")
 
 
 def cancel_all(ctx: Ctx, account: Account, status: str) -> None:
@@ -647,5 +688,6 @@ def _fired_margin_error(state: State, account: Account, market: Market, order: O
     added = order.size_lots - reducible if reducible > 0 else order.size_lots
     if added <= 0:
         return False
-    need = initial_margin(market, added * order.limit_pips, order.leverage)
+    held = -reducible if reducible < 0 else 0
+    need = added_initial_margin(market, held, added, order.limit_pips, order.leverage)
     return free_margin(state, account) < need

@@ -3,7 +3,7 @@
 A fill of q lots at p pips moves exactly p x q micro-USDC of cash from buyer to seller (into or
 out of the isolated margin of an isolated position); fees move cash to the fee pool. The cost
 basis is exact: closing q of |size| lots releases floor(basis x q / |size|), so the basis left
-with the position never exceeds its share.
+with the position is never below its share.
 """
 
 from __future__ import annotations
@@ -70,7 +70,8 @@ def apply_position_delta(
     if amount:
         cost = amount * px_pips
         if isolated:
-            move = initial_margin(market, cost, setting.leverage)
+            held = pos.size_lots if pos.size_lots >= 0 else -pos.size_lots
+            move = added_initial_margin(market, held, amount, px_pips, setting.leverage)
             account.cash_musdc -= move
             pos.iso_raw_musdc += move - cost if buying else move + cost
         else:
@@ -80,6 +81,15 @@ def apply_position_delta(
     if pos.size_lots == 0:
         del account.positions[asset]
     return closed_pnl
+
+
+def added_initial_margin(
+    market: Market, held_lots: int, added_lots: int, px_pips: int, leverage: int,
+) -> int:
+    """Initial margin that growing a position from `held_lots` by `added_lots` at a price adds:
+    IM(whole) - IM(held), so the tier is the whole position's, however it was built."""
+    return (initial_margin(market, (held_lots + added_lots) * px_pips, leverage)
+            - initial_margin(market, held_lots * px_pips, leverage))
 
 
 def charge_fee(account: Account, market: Market, fee_musdc: int, state: State) -> None:
@@ -143,15 +153,21 @@ def fill_keeps_margin(
         if equity_after >= initial_margin(market, new_ntl, lev):
             return True
         return mm_new <= mm_old and equity_after * mm_old >= equity * mm_new
-    added = new_abs - old_abs if same_side else new_abs
-    move = initial_margin(market, added * px_pips, lev)
-    if value - im - move < 0:
-        return False
     if same_side:
+        move = added_initial_margin(market, old_abs, new_abs - old_abs, px_pips, lev)
+        if value - im - move < 0:
+            return False
         raw_after = raw + move - delta_lots * px_pips
-    else:  # a flip: the old position's margin went back to cross first
-        raw_after = move - new * px_pips
-    return raw_after + new * mark - fee_musdc >= mm_new
+        return raw_after + new * mark - fee_musdc >= mm_new
+    # A flip: the old position closes at the fill price (its equity goes back to cross cash; it
+    # may not be negative), then the cross side funds the new position's margin.
+    returned = raw + old * px_pips - fee_musdc
+    if returned < 0:
+        return False
+    move = initial_margin(market, new_abs * px_pips, lev)
+    if value + returned - im - move < 0:
+        return False
+    return move - new * px_pips + new * mark >= mm_new
 
 
 def execute_fill(

@@ -128,6 +128,8 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         nonces = state.admin_nonces
     else:
         master = state.agent_owner.get(signer)
+        if master is not None and kind in USER_SIGNED and signer in state.accounts:
+            master = None  # an agent address that was funded acts as itself for its own money
         if master is not None:
             if kind in USER_SIGNED or (kind is Noop and action.kind == "approveBuilderFee"):
                 return _err(E.MUST_DEPOSIT_BEFORE_ACTIONS.format(user=signer))
@@ -219,6 +221,8 @@ def set_price(state: State, action: SetPrice) -> str | None:
     if not (0 <= action.asset < len(state.markets)) or action.price_pips <= 0:
         return E.UNKNOWN_ASSET.format(asset=action.asset)
     market = state.markets[action.asset]
+    if market.status == MARKET_DELISTED:
+        return E.ASSET_DELISTED
     market.oracle_pips = action.price_pips
     market.mark_pips = action.price_pips
     return None
@@ -248,7 +252,8 @@ def set_market_status(ctx: Ctx, action: SetMarketStatus) -> str | None:
         account = state.accounts[address]
         for order in sorted((o for o in account.orders.values() if o.asset == market.asset),
                             key=lambda o: o.oid):
-            cancel_open_order(ctx, account, order, "delistedCanceled")
+            if order.oid in account.orders:  # a group cancel may have taken it already
+                cancel_open_order(ctx, account, order, "delistedCanceled")
         pos = account.positions.get(market.asset)
         if pos is not None:
             pnl = apply_position_delta(state, account, market, -pos.size_lots, price)
