@@ -405,7 +405,13 @@ def submit(ctx: Ctx, account: Account, market: Market, order: Order, placing: bo
     book = state.books[asset]
     filled = notional = 0
     taker = None
-    if order.tif != TIF_ALO and book.would_cross(order.is_buy, order.limit_pips):
+    if order.is_buy:
+        best = book.best_ask()
+        crosses = best != 0 and order.limit_pips >= best
+    else:
+        best = book.best_bid()
+        crosses = best != 0 and order.limit_pips <= best
+    if crosses and order.tif != TIF_ALO:
         taker = Taker(ctx, account, market, order)
         filled, notional = book.match(account.address, order.is_buy, order.limit_pips, want, taker)
         order.filled_lots += filled
@@ -415,10 +421,10 @@ def submit(ctx: Ctx, account: Account, market: Market, order: Order, placing: bo
         activate_children(ctx, account, order)
     if order.size_lots == 0:
         order_event(ctx, order, "filled")
-        return Filled(order.oid, filled, notional, asset)
+        return _new(Filled, (order.oid, filled, notional, asset))
     if order.tif in (TIF_GTC, TIF_ALO) and stop_error is None:
         rest_order(ctx, account, market, order)
-        return Resting(order.oid)
+        return _new(Resting, (order.oid,))
     # IOC remainder, or a taker stopped by its margin or the open-interest cap.
     order_event(ctx, order, taker.stop_status if taker is not None else "canceled")
     if order.children and filled == 0:
@@ -426,7 +432,7 @@ def submit(ctx: Ctx, account: Account, market: Market, order: Order, placing: bo
             if child.oid in account.orders:
                 drop_order(ctx, account, child, "canceled")
     if filled:
-        return Filled(order.oid, filled, notional, asset)
+        return _new(Filled, (order.oid, filled, notional, asset))
     if stop_error is not None:
         return OrderError(stop_error)
     return OrderError(E.IOC_COULD_NOT_MATCH.format(asset=asset))
@@ -470,7 +476,7 @@ def place_validated(
         track_order(account, order)
         state.triggers[spec.asset][order.oid] = order
         order_event(ctx, order, "open")
-        return Resting(order.oid), order
+        return _new(Resting, (order.oid,)), order
     return submit(ctx, account, market, order, True), order
 
 

@@ -88,8 +88,8 @@ def added_initial_margin(
 ) -> int:
     """Initial margin that growing a position from `held_lots` by `added_lots` at a price adds:
     IM(whole) - IM(held), so the tier is the whole position's, however it was built."""
-    return (initial_margin(market, (held_lots + added_lots) * px_pips, leverage)
-            - initial_margin(market, held_lots * px_pips, leverage))
+    whole = initial_margin(market, (held_lots + added_lots) * px_pips, leverage)
+    return whole - initial_margin(market, held_lots * px_pips, leverage) if held_lots else whole
 
 
 def charge_fee(account: Account, market: Market, fee_musdc: int, state: State) -> None:

@@ -122,7 +122,7 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         return _err(E.VAULT_NOT_REGISTERED.format(vault=tx.vault))
     signer = tx.signer
     account = None
-    if kind in ADMIN_ACTIONS:
+    if kind is SetPrice or kind is SetMarketStatus:
         if signer != state.config.admin:
             return _err(E.NOT_ADMIN)
         nonces = state.admin_nonces
@@ -172,12 +172,12 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
     action = tx.action
     kind = type(action)
     ctx = Ctx(state, events, index)
+    if kind is BatchModify:
+        return Receipt(True, KIND_ORDER, modify_orders(ctx, account, action.modifies))
     if kind is PlaceOrders:
         return Receipt(True, KIND_ORDER, place_orders(ctx, account, action.orders, action.grouping))
     if kind is Cancel:
         return Receipt(True, KIND_CANCEL, cancel_orders(ctx, account, action.cancels))
-    if kind is BatchModify:
-        return Receipt(True, KIND_ORDER, modify_orders(ctx, account, action.modifies))
     if kind is CancelByCloid:
         return Receipt(True, KIND_CANCEL, cancel_orders_by_cloid(ctx, account, action.cancels))
     if kind is ScheduleCancel:
