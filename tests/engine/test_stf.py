@@ -47,8 +47,8 @@ def test_post_only_runs_before_takers_in_the_same_block(v: Venue) -> None:
 
 
 def test_price_transactions_run_first(v: Venue) -> None:
-    taker = order_tx(v, A, limit(BTC, True, "90000", "0.1"))  # 80% above $50,000 is the limit
-    price = v.tx(ADMIN, SetPrice(BTC, 600_000))  # $60,000: $90,000 is now within 80%
+    taker = order_tx(v, A, limit(BTC, True, "90010", "0.1"))  # > 80% above $50,000
+    price = v.tx(ADMIN, SetPrice(BTC, 510_000))  # $51,000: $90,010 is now within 80%
     receipts = v.block(taker, price).receipts
     assert not isinstance(receipts[0].statuses[0], OrderError)
 

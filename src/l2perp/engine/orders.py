@@ -85,6 +85,8 @@ def check_market_open(market: Market, reduce_only: bool) -> str | None:
     """The market-status rule for a new order."""
     status = market.status
     if status == MARKET_ACTIVE:
+        if market.halted_reduce_only and not reduce_only:
+            return E.MARKET_REDUCE_ONLY_MODE.format(asset=market.asset)
         return None
     if status == MARKET_REDUCE_ONLY:
         return None if reduce_only else E.MARKET_REDUCE_ONLY_MODE.format(asset=market.asset)
@@ -106,11 +108,11 @@ def validate_order(
         return E.UNKNOWN_ASSET.format(asset=spec.asset), 0, 0, 0
     market = markets[spec.asset]
     asset = market.asset
+    if market.oracle_pips == 0 and market.status != MARKET_DELISTED:
+        return E.NO_ORACLE_PRICE.format(asset=asset), 0, 0, 0
     error = check_market_open(market, spec.reduce_only)
     if error:
         return error, 0, 0, 0
-    if market.oracle_pips == 0:
-        return E.NO_ORACLE_PRICE.format(asset=asset), 0, 0, 0
     d = market.sz_decimals
     coeff, exp = spec.sz
     shift = exp + d
@@ -288,7 +290,7 @@ class Taker:
             drop_order(ctx, taker, maker, "selfTradeCanceled")
             return CANCEL_MAKER
         maker_account = state.accounts[maker.user]
-        if market.status == MARKET_REDUCE_ONLY:
+        if market.status == MARKET_REDUCE_ONLY or market.halted_reduce_only:
             # Only fills that reduce both sides: a maker that would grow is cancelled, a taker
             # that would grow stops.
             mpos = maker_account.positions.get(asset)
@@ -659,7 +661,8 @@ def fire_triggers(ctx: Ctx) -> None:
                 if sibling is not order and sibling.oid in account.orders:
                     cancel_open_order(ctx, account, sibling, "siblingFilledCanceled")
             order.children = None
-            if market.status == MARKET_REDUCE_ONLY and not order.reduce_only:
+            halted = market.status == MARKET_REDUCE_ONLY or market.halted_reduce_only
+            if halted and not order.reduce_only:
                 order_event(ctx, order, "canceled")
                 continue
             if order.is_position_tpsl:

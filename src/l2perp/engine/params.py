@@ -75,6 +75,18 @@ class EngineConfig:
     trigger_market_slippage_e9: int = 100_000_000  # Hyperliquid: market TP/SL 10% slippage
     default_leverage: int = 20  # Hyperliquid: new positions default to 20x cross (capped at max)
     max_open_orders: int = 1_000  # Hyperliquid: 1,000 open orders per account by default
+    oracle_operators: tuple[tuple[str, int], ...] = ()  # (address, stake); >= 3 in production
+    oracle_max_report_age_ms: int = 10_000  # a report's own time within 10 s of block time
+    max_staleness_ms: int = 60_000  # no accepted price for 60 s: stale (reduce-only, no funding)
+    fallback_twap_ms: int = 300_000  # the fallback source: 5-minute TWAP of the book mid
+    outage_threshold_ms: int = 30_000  # a block gap beyond this is an outage (dYdX gates 5 min)
+    post_outage_grace_ms: int = 60_000  # then no liquidation for a minute of fresh prices
+    mark_basis_tau_ms: int = 150_000  # Hyperliquid: 150 s EMA of (mid - oracle)
+    mark_book_tau_ms: int = 30_000  # Hyperliquid: 30 s EMA of the book input
+    funding_sample_ms: int = 5_000  # Hyperliquid: a premium sample every 5 s
+    funding_interest_8h_e9: int = 100_000  # Hyperliquid: 0.01% per 8 hours
+    funding_clamp_e9: int = 500_000  # Hyperliquid: clamp(I - P, -0.05%, +0.05%)
+    funding_cap_hourly_e9: int = 40_000_000  # Hyperliquid: 4% per hour
 
 
 @dataclass(slots=True, frozen=True)
@@ -87,6 +99,9 @@ class MarketSpec:
     oi_cap_musdc: int = 0  # 0: no open-interest cap
     only_isolated: bool = False
     impact_notional_musdc: int = 6_000 * ONE_USDC  # Hyperliquid: $6,000 (BTC/ETH $20,000)
+    cb_band_e9: int = 150_000_000  # circuit breaker: a 15% move ...
+    cb_window_ms: int = 300_000  # ... within 5 minutes ...
+    cb_cooldown_ms: int = 300_000  # ... makes the market reduce-only for 5 minutes
 
     @property
     def max_leverage(self) -> int:

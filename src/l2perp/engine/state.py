@@ -6,9 +6,11 @@ sizes in lots, prices in pips, times in ms (DESIGN.md §3).
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from heapq import heappop, heappush
 
+from ..units import MS_PER_HOUR
 from .book import Book, Order
 from .params import EngineConfig, Genesis, MarketSpec, maintenance_schedule
 
@@ -37,6 +39,30 @@ class Market:
     open_interest_lots: int = 0  # the long side (== the short side)
     settlement_pips: int = 0  # final price once delisted
     default_leverage: "Leverage | None" = None  # shared, never mutated (see make_market)
+    # oracle
+    oracle_time_ms: int = 0  # block time of the last accepted oracle price
+    oracle_round: int = 0
+    round_reports: dict = field(default_factory=dict)  # operator -> (px, report time, ext mid)
+    pinned_pips: int = 0  # devnet/admin pin: a full-quorum report every block (0: none)
+    oracle_source: int = 0  # oracle.SOURCE_PRIMARY or SOURCE_FALLBACK
+    ext_mid_pips: int = 0  # external perp mid index (0: none)
+    ext_mid_time_ms: int = 0
+    price_history: deque = field(default_factory=deque)  # (time, oracle) in the breaker window
+    cb_until_ms: int = 0  # circuit breaker: reduce-only until this time
+    stale: bool = True  # no fresh oracle price within max_staleness
+    halted_reduce_only: bool = False  # stale or breaker: only reducing orders and fills
+    mid_samples: deque = field(default_factory=deque)  # (time, book mid) for the fallback TWAP
+    # mark price (DESIGN.md §4)
+    basis_ema: int = 0  # EMA(150 s) of (book mid - oracle), pips
+    basis_started: bool = False
+    book_ema: int = 0  # EMA(30 s) of median(best bid, best ask, last trade), pips
+    book_started: bool = False
+    # funding (DESIGN.md §4)
+    premium_sum_e9: int = 0  # Σ premium samples of the current hour (missing samples are 0)
+    premium_slot: int = 0  # the last 5 s slot sampled
+    funding_hour: int = 0  # the last whole UTC hour settled
+    funding_rate_e9: int = 0  # the last hourly rate applied
+    funding_index: int = 0  # Σ hourly rate x oracle price (pips x 10^9 per lot), longs pay +
 
 
 @dataclass(slots=True)
@@ -46,6 +72,30 @@ class Position:
     size_lots: int = 0
     entry_ntl_musdc: int = 0
     iso_raw_musdc: int = 0  # isolated margin cash earmarked for this position (Hyperliquid rawUsd)
+    funding_musdc: int = 0  # funding received (+) or paid (-) since the position opened
+
+
+@dataclass(slots=True)
+class OracleEvidence:
+    """Two different signed prices by one operator for one round: slashable evidence."""
+
+    operator: str
+    asset: int
+    round: int
+    first_pips: int
+    second_pips: int
+    time_ms: int
+
+
+@dataclass(slots=True)
+class Incident:
+    """Something the venue did on its own that people must be able to read about later."""
+
+    kind: str
+    asset: int
+    time_ms: int
+    before: int
+    after: int
 
 
 @dataclass(slots=True)
@@ -149,6 +199,11 @@ class State:
     triggers: list[dict[int, Order]] = field(default_factory=list)  # per asset: oid -> trigger
     scheduled_cancels: dict[str, int] = field(default_factory=dict)  # user -> time_ms
     admin_nonces: NonceSet = field(default_factory=NonceSet)
+    oracle_stakes: dict[str, int] = field(default_factory=dict)  # operator -> stake
+    operator_nonces: dict[str, NonceSet] = field(default_factory=dict)
+    oracle_evidence: list[OracleEvidence] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    grace_until_ms: int = 0  # after an outage nothing is liquidated until then
 
 
 def make_market(asset: int, spec: MarketSpec, config: EngineConfig) -> Market:
@@ -173,6 +228,11 @@ def genesis_state(genesis: Genesis | None = None) -> State:
         time_ms=genesis.time_ms,
     )
     state.triggers = [{} for _ in markets]
+    state.oracle_stakes = {op: stake for op, stake in genesis.config.oracle_operators}
+    hour = genesis.time_ms // MS_PER_HOUR
+    for market in markets:
+        market.funding_hour = hour
+        market.premium_slot = genesis.time_ms // genesis.config.funding_sample_ms
     return state
 
 
@@ -188,6 +248,8 @@ def get_or_create_account(state: State, address: str) -> Account:
 def list_market(state: State, spec: MarketSpec) -> Market:
     """Append a market; its asset id is the next index, reserved forever."""
     market = make_market(len(state.markets), spec, state.config)
+    market.funding_hour = state.time_ms // MS_PER_HOUR
+    market.premium_slot = state.time_ms // state.config.funding_sample_ms
     state.markets.append(market)
     state.books.append(Book(market.asset))
     state.triggers.append({})

@@ -17,12 +17,15 @@ from .orders import (
     Ctx, cancel_all, cancel_open_order, cancel_orders, cancel_orders_by_cloid, fire_triggers,
     modify_orders, place_orders,
 )
+from .funding import sample_premiums, settle_funding
+from .mark import update_mark
+from .oracle import pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report
 from .positions import apply_position_delta
-from .state import MARKET_DELISTED, NonceSet, State
+from .state import MARKET_DELISTED, Incident, NonceSet, State
 from .tx import (
     KIND_CANCEL, KIND_ORDER, ApproveAgent, BatchModify, Block, BlockReceipts, BridgeCredit, Cancel,
-    CancelByCloid, LedgerEvent, Noop, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus,
-    SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
+    CancelByCloid, LedgerEvent, Noop, OracleReport, PlaceOrders, Receipt, ScheduleCancel,
+    SetMarketStatus, SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
 )
 
 PRIORITY_PRICE = 0
@@ -31,7 +34,6 @@ PRIORITY_CANCEL = 2
 PRIORITY_TAKER = 3
 
 USER_SIGNED = (UsdSend, Withdraw, ApproveAgent)  # the master key itself must sign these
-ADMIN_ACTIONS = (SetPrice, SetMarketStatus)
 
 
 class InvalidBlock(ValueError):
@@ -45,8 +47,10 @@ def apply_block(state: State, block: Block) -> BlockReceipts:
     if block.time_ms < state.time_ms:
         raise InvalidBlock(f"block time {block.time_ms} before {state.time_ms}")
     events: list = []
+    previous_ms = state.time_ms
     process_time(state, block, events)
     receipts = process_transactions(state, block.txs, events)
+    process_prices(state, block.time_ms - previous_ms)
     return BlockReceipts(block.height, block.time_ms, receipts, events)
 
 
@@ -78,15 +82,24 @@ def tx_priority(tx: Tx) -> int:
             if spec.tif == TIF_GTC or spec.tif == TIF_IOC:
                 return PRIORITY_TAKER
         return PRIORITY_NON_ORDER
-    if kind is SetPrice:
+    if kind is OracleReport or kind is SetPrice:
         return PRIORITY_PRICE
     return PRIORITY_NON_ORDER
 
 
 def process_time(state: State, block: Block, events: list) -> None:
-    """Advance height and time; run scheduled cancels that are due, then trigger orders."""
+    """Advance height and time (a gap beyond `outage_threshold` starts the post-outage grace);
+    refresh oracles; pay funding for every whole hour crossed; run scheduled cancels that are
+    due, then trigger orders."""
+    config = state.config
+    if state.height and block.time_ms - state.time_ms > config.outage_threshold_ms:
+        state.grace_until_ms = block.time_ms + config.post_outage_grace_ms
+        state.incidents.append(Incident("outage", -1, block.time_ms, state.time_ms,
+                                        block.time_ms))
     state.height = block.height
     state.time_ms = block.time_ms
+    refresh_oracles(state)
+    settle_funding(state, events)
     ctx = Ctx(state, events, -1)
     if state.scheduled_cancels:
         due = sorted((t, user) for user, t in state.scheduled_cancels.items() if t <= block.time_ms)
@@ -96,6 +109,22 @@ def process_time(state: State, block: Block, events: list) -> None:
             account.scheduled_cancel_ms = 0
             cancel_all(ctx, account, "scheduledCancel")
     fire_triggers(ctx)
+
+
+def process_prices(state: State, dt_ms: int) -> None:
+    """End of block: marks (EMAs advance by the block's duration), premium samples, the book-mid
+    samples of the fallback TWAP."""
+    slot = state.time_ms // state.config.funding_sample_ms
+    for market in state.markets:
+        if market.status == MARKET_DELISTED:
+            continue
+        if market.premium_slot != slot:
+            book = state.books[market.asset]
+            bid, ask = book.best_bid(), book.best_ask()
+            if bid and ask:
+                record_mid_sample(state, market, (bid + ask) // 2)
+        update_mark(state, market, dt_ms)
+    sample_premiums(state)
 
 
 def _err(text: str) -> Receipt:
@@ -122,7 +151,12 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         return _err(E.VAULT_NOT_REGISTERED.format(vault=tx.vault))
     signer = tx.signer
     account = None
-    if kind is SetPrice or kind is SetMarketStatus:
+    operator_nonces = None
+    if kind is OracleReport:
+        if signer not in state.oracle_stakes:
+            return _err(E.NOT_ORACLE_OPERATOR)
+        nonces = operator_nonces = state.operator_nonces.get(signer) or NonceSet()
+    elif kind is SetPrice or kind is SetMarketStatus or kind is SetOracleSource:
         if signer != state.config.admin:
             return _err(E.NOT_ADMIN)
         nonces = state.admin_nonces
@@ -146,6 +180,8 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
     receipt = dispatch(state, account, tx, index, events)
     if receipt.ok:
         nonces.add(tx.nonce, state.config.nonce_window_size)
+        if operator_nonces is not None:
+            state.operator_nonces[signer] = operator_nonces
     return receipt
 
 
@@ -194,8 +230,12 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         error = approve_agent(state, account, action)
     elif kind is Noop:
         error = None
+    elif kind is OracleReport:
+        error = submit_report(state, tx.signer, action)
     elif kind is SetPrice:
-        error = set_price(state, action)
+        error = pin_price(state, action.asset, action.price_pips)
+    elif kind is SetOracleSource:
+        error = set_oracle_source(state, action)
     elif kind is SetMarketStatus:
         error = set_market_status(ctx, action)
     else:
@@ -213,18 +253,6 @@ def schedule_cancel(state: State, account, action: ScheduleCancel) -> str | None
         return E.SCHEDULE_CANCEL_TOO_EARLY
     account.scheduled_cancel_ms = action.time_ms
     state.scheduled_cancels[account.address] = action.time_ms
-    return None
-
-
-def set_price(state: State, action: SetPrice) -> str | None:
-    """Admin: the market's oracle price; until the risk engine, the mark equals it."""
-    if not (0 <= action.asset < len(state.markets)) or action.price_pips <= 0:
-        return E.UNKNOWN_ASSET.format(asset=action.asset)
-    market = state.markets[action.asset]
-    if market.status == MARKET_DELISTED:
-        return E.ASSET_DELISTED
-    market.oracle_pips = action.price_pips
-    market.mark_pips = action.price_pips
     return None
 
 

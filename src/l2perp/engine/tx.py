@@ -116,10 +116,31 @@ class BridgeCredit:
 
 @dataclass(slots=True, frozen=True)
 class SetPrice:
-    """Admin: set a market's oracle price (and, until the risk engine, its mark)."""
+    """Admin (devnet `devSetOracle`): pin a market's oracle and external mid; the pinned price
+    counts as a full-quorum report in every block. 0 unpins: the market then goes stale."""
 
     asset: int
     price_pips: int
+
+
+@dataclass(slots=True, frozen=True)
+class OracleReport:
+    """An oracle operator's signed price for one market and round (prices in pips; the API
+    rounds the decimal string to the nearest pip, ties to even)."""
+
+    asset: int
+    round: int
+    price_pips: int
+    time_ms: int
+    ext_mid_pips: int = 0  # the external perp mid the operator sees (0: none)
+
+
+@dataclass(slots=True, frozen=True)
+class SetOracleSource:
+    """Privileged: use the operators' prices (0) or the fallback book TWAP (1) for a market."""
+
+    asset: int
+    source: int
 
 
 @dataclass(slots=True, frozen=True)
@@ -134,7 +155,7 @@ class SetMarketStatus:
 Action = Union[
     PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel, UpdateLeverage,
     UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, BridgeCredit, SetPrice,
-    SetMarketStatus,
+    SetMarketStatus, OracleReport, SetOracleSource,
 ]
 
 
@@ -230,6 +251,27 @@ class OrderEvent(NamedTuple):
     asset: int
     status: str
     time_ms: int
+
+
+class FundingEvent(NamedTuple):
+    """One position's funding payment at a whole hour (amount > 0: received)."""
+
+    user: str
+    asset: int
+    time_ms: int
+    amount_musdc: int
+    size_lots: int
+    rate_e9: int
+
+
+class MarketFundingEvent(NamedTuple):
+    """A market's funding at a whole hour: the hourly rate applied and the hour's premium."""
+
+    asset: int
+    time_ms: int
+    rate_e9: int
+    premium_e9: int
+    oracle_pips: int
 
 
 class LedgerEvent(NamedTuple):
