@@ -80,21 +80,23 @@ def accept_price(state: State, market: Market, price_pips: int) -> None:
     now = state.time_ms
     spec = market.spec
     history = market.price_history
-    while history and history[0][0] < now - spec.cb_window_ms:
+    while history and history[0][0] <= now - spec.cb_window_ms:
         history.popleft()
-    for _, past in history:
-        if abs(price_pips - past) * E9 > past * spec.cb_band_e9:
-            if market.cb_until_ms <= now:
-                state.incidents.append(
-                    Incident("circuitBreaker", market.asset, now, past, price_pips))
-            market.cb_until_ms = now + spec.cb_cooldown_ms
-            break
     if history and history[-1][1] == price_pips:
-        history[-1] = (now, price_pips)  # same price: only its time moves
+        history[-1] = (now, price_pips)  # the same price again: only its time moves
     else:
+        for _, past in history:
+            if abs(price_pips - past) * E9 > past * spec.cb_band_e9:
+                if market.cb_until_ms <= now:
+                    state.incidents.append(
+                        Incident("circuitBreaker", market.asset, now, past, price_pips))
+                market.cb_until_ms = now + spec.cb_cooldown_ms
+                break
         history.append((now, price_pips))
     market.oracle_pips = price_pips
     market.oracle_time_ms = now
+    market.stale = False
+    market.halted_reduce_only = market.cb_until_ms > now
 
 
 def refresh_oracles(state: State) -> None:
