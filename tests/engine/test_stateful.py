@@ -273,6 +273,11 @@ class ExchangeMachine(RuleBasedStateMachine):
     def empty_block(self, dt) -> None:
         self.apply(dt_ms=dt, check_margin=False)
 
+    @rule(minutes=st.integers(1, 130))
+    def long_gap(self, minutes) -> None:
+        """Crosses funding hours (and, past 30 s, counts as an outage)."""
+        self.apply(dt_ms=minutes * 60_000, check_margin=False)
+
     @rule(data=st.data(), n=st.integers(2, 6))
     def mixed_block(self, data, n) -> None:
         """Several transactions of different priority classes in one block."""
