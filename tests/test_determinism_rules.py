@@ -60,3 +60,22 @@ def test_checker_catches_each_banned_construct(snippet: str) -> None:
 
 def test_checker_allows_integer_code() -> None:
     assert violations("import hashlib\nq = a // b\nr = -((-a) // b)\n") == []
+
+
+def test_every_state_field_is_encoded() -> None:
+    """The digest must cover every field of the state's dataclasses (a new field that the
+    encoding forgets would escape the determinism and replay tests)."""
+    import dataclasses
+
+    from l2perp.engine import encoding, params, state
+
+    source = Path(encoding.__file__).read_text()
+    derived = {"books", "agent_owner", "cloids", "spec", "default_leverage", "config",
+               "accounts", "markets", "address", "master", "used", "heap", "mm_rates_e9",
+               "mm_deductions"}
+    for cls in (state.Market, state.Position, state.Account, state.State, state.Agent,
+                state.Withdrawal, state.OracleEvidence, state.Incident, params.EngineConfig,
+                params.MarketSpec):
+        for f in dataclasses.fields(cls):
+            if f.name not in derived:
+                assert f".{f.name}" in source, f"{cls.__name__}.{f.name} is not encoded"

@@ -34,7 +34,7 @@ def account_leaf(a: Account) -> list:
     """The account as a canonical list (every field, sorted where a dict holds it)."""
     return [
         a.address, a.index, a.cash_musdc,
-        [[k, p.size_lots, p.entry_ntl_musdc, p.iso_raw_musdc]
+        [[k, p.size_lots, p.entry_ntl_musdc, p.iso_raw_musdc, p.funding_musdc]
          for k, p in sorted(a.positions.items())],
         [[k, v.is_cross, v.leverage] for k, v in sorted(a.leverage.items())],
         [encode_order(a.orders[k]) for k in sorted(a.orders)],
@@ -53,11 +53,20 @@ def encode_account(a: Account) -> bytes:
 
 
 def market_leaf(m: Market, next_seq: int) -> list:
+    spec = m.spec
     return [
         m.asset, m.name, m.sz_decimals, m.max_leverage, m.status, m.oracle_pips, m.mark_pips,
         m.last_trade_pips, m.open_interest_lots, m.settlement_pips, next_seq,
-        [[t.lower_bound_musdc, t.max_leverage] for t in m.spec.margin_tiers],
-        m.spec.oi_cap_musdc, m.spec.only_isolated, m.spec.impact_notional_musdc,
+        [[t.lower_bound_musdc, t.max_leverage] for t in spec.margin_tiers],
+        spec.oi_cap_musdc, spec.only_isolated, spec.impact_notional_musdc,
+        spec.cb_band_e9, spec.cb_window_ms, spec.cb_cooldown_ms,
+        m.oracle_time_ms, m.oracle_round,
+        [[op, *m.round_reports[op]] for op in sorted(m.round_reports)],
+        m.pinned_pips, m.oracle_source, m.ext_mid_pips, m.ext_mid_time_ms,
+        [list(x) for x in m.price_history], m.cb_until_ms, m.stale, m.halted_reduce_only,
+        [list(x) for x in m.mid_samples],
+        m.basis_ema, m.basis_started, m.book_ema, m.book_started,
+        m.premium_sum_e9, m.premium_slot, m.funding_hour, m.funding_rate_e9, m.funding_index,
     ]
 
 
@@ -69,7 +78,11 @@ def config_leaf(state: State) -> list:
         c.nonce_window_size, c.nonce_past_ms, c.nonce_future_ms, c.min_order_notional_musdc,
         c.max_price_deviation_e9, c.withdraw_fee_musdc, c.withdraw_position_value_e9,
         c.schedule_cancel_min_delay_ms, c.max_agents_named, c.trigger_market_slippage_e9,
-        c.default_leverage, c.max_open_orders,
+        c.default_leverage, c.max_open_orders, [[a, b] for a, b in c.oracle_operators],
+        c.oracle_max_report_age_ms, c.max_staleness_ms, c.fallback_twap_ms,
+        c.outage_threshold_ms, c.post_outage_grace_ms, c.mark_basis_tau_ms, c.mark_book_tau_ms,
+        c.funding_sample_ms, c.funding_interest_8h_e9, c.funding_clamp_e9,
+        c.funding_cap_hourly_e9,
     ]
 
 
@@ -85,6 +98,12 @@ def shared_leaf(state: State) -> list:
         [[u, state.scheduled_cancels[u]] for u in sorted(state.scheduled_cancels)],
         [sorted(t) for t in state.triggers],
         _nonces(state.admin_nonces),
+        [[op, state.oracle_stakes[op]] for op in sorted(state.oracle_stakes)],
+        [[op, _nonces(state.operator_nonces[op])] for op in sorted(state.operator_nonces)],
+        [[e.operator, e.asset, e.round, e.first_pips, e.second_pips, e.time_ms]
+         for e in state.oracle_evidence],
+        [[i.kind, i.asset, i.time_ms, i.before, i.after] for i in state.incidents],
+        state.grace_until_ms,
     ]
 
 
