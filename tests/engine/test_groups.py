@@ -4,10 +4,10 @@ position's tier, isolated flips, and funds sent to API-wallet addresses."""
 from __future__ import annotations
 
 from l2perp.engine.margin import isolated_equity
-from l2perp.engine.params import MarginTier, MarketSpec
+from l2perp.engine.params import EngineConfig, MarginTier, MarketSpec
 from l2perp.engine.tx import OrderError, Resting
 from l2perp.units import ONE_USDC
-from tests.venue import Venue, addr, limit, single_tier, trigger
+from tests.venue import ADMIN, Venue, addr, limit, single_tier, trigger
 
 A, B, C = addr(1), addr(2), addr(3)
 CLOID = "0x" + "11" * 16
@@ -105,7 +105,11 @@ def test_isolated_margin_uses_the_whole_positions_tier() -> None:
 
 
 def test_an_underwater_isolated_position_cannot_flip() -> None:
-    v = _venue()
+    v = Venue(markets=(single_tier(),), config=EngineConfig(admin=ADMIN,
+                                                            max_liquidations_per_block=0))
+    for user in (A, B, C):
+        v.deposit(user, 1_000_000)
+    v.set_price(0, 1_000_000)
     poor = addr(9)
     v.deposit(poor, 190)
     v.one(poor, {"type": "updateLeverage", "asset": 0, "isCross": False, "leverage": 10})

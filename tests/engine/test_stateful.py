@@ -17,18 +17,22 @@ from l2perp.engine.encoding import state_digest
 from l2perp.engine.margin import (
     cross_requirements, initial_margin, leverage_of, maintenance_margin,
 )
-from l2perp.engine.params import Genesis, MarginTier, MarketSpec
-from l2perp.engine.state import genesis_state
+from l2perp.engine.params import EngineConfig, Genesis, MarginTier, MarketSpec
+from l2perp.engine.state import fund_address, genesis_state, is_fund, partition_of
 from l2perp.engine.stf import apply_block
-from l2perp.engine.tx import BridgeCredit, FillEvent, SetMarketStatus, SetPrice
+from l2perp.engine.tx import (
+    AdlEvent, BridgeCredit, FillEvent, LedgerEvent, SetMarketStatus, SetPrice,
+)
 from l2perp.units import ONE_USDC, format_price, format_size
 from tests.venue import ADMIN, Venue, addr, limit, trigger
 
 MARKETS = (
     MarketSpec("AAA", 3, (MarginTier(0, 20), MarginTier(2_000_000 * ONE_USDC, 10))),
     MarketSpec("BBB", 1, (MarginTier(0, 10),)),
-    MarketSpec("CCC", 0, (MarginTier(0, 5),), oi_cap_musdc=400_000 * ONE_USDC, only_isolated=True),
+    MarketSpec("CCC", 0, (MarginTier(0, 5),), oi_cap_musdc=400_000 * ONE_USDC, only_isolated=True,
+               insurance_seed_musdc=2_000 * ONE_USDC),
 )
+CONFIG = EngineConfig(admin=ADMIN, insurance_seed_musdc=10_000 * ONE_USDC)
 START_PIPS = (1_000_000, 250_000, 500_000)  # $1,000, $2.50, $0.50
 USERS = [addr(i) for i in range(1, 21)]
 
@@ -48,7 +52,7 @@ def valid_pips(pips: int) -> int:
 class ExchangeMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.v = Venue(markets=MARKETS)
+        self.v = Venue(markets=MARKETS, config=CONFIG)
         self.replica = genesis_state(Genesis(config=self.v.state.config, markets=MARKETS,
                                              time_ms=self.v.state.time_ms))
         self.cloids = 0
@@ -60,6 +64,31 @@ class ExchangeMachine(RuleBasedStateMachine):
         self.replica_block()
         if check_margin:
             self.check_margin(before, receipts)
+        self.check_waterfall(receipts)
+
+    def check_waterfall(self, receipts) -> None:
+        """Backstopped units end flat at zero value; ADL covers the shortfall and no more than
+        one lot beyond it, never against the bankrupt itself or a fund; isolated-only losses
+        stay in their own fund."""
+        state = self.v.state
+        for event in receipts.events:
+            if isinstance(event, LedgerEvent) and event.kind == "backstopLiquidation":
+                assert event.counterparty == fund_address(0) or is_fund(event.counterparty)
+        adl: dict = {}
+        for event in receipts.events:
+            if isinstance(event, AdlEvent):
+                assert event.counterparty != event.bankrupt and not is_fund(event.counterparty)
+                key = (event.bankrupt, event.shortfall_musdc)
+                total, last = adl.get(key, (0, 0))
+                adl[key] = (total + event.covered_musdc, event.covered_musdc // event.lots)
+        for (bankrupt, shortfall), (covered, per_lot) in adl.items():
+            assert covered < shortfall + per_lot  # the shortfall and at most one lot more
+        for address, account in state.accounts.items():
+            if not is_fund(address):
+                continue
+            partition = int(address[-4:], 16)
+            for asset in account.positions:
+                assert partition_of(state.markets[asset]) == partition
 
     def replica_block(self) -> None:
         apply_block(self.replica, self.v.blocks[-1])
@@ -82,9 +111,15 @@ class ExchangeMachine(RuleBasedStateMachine):
     def check_margin(self, before: dict, receipts) -> None:
         touched = set()
         for event in receipts.events:
-            if isinstance(event, FillEvent):
+            if isinstance(event, FillEvent) and event.tx_index >= 0 and event.taker_oid:
                 touched.add(event.taker)
                 touched.add(event.maker)
+            elif isinstance(event, FillEvent):
+                touched.discard(event.taker)  # the venue's own orders: liquidations, ADL
+                touched.discard(event.maker)
+        liquidated = {e.taker for e in receipts.events
+                      if isinstance(e, FillEvent) and (e.tx_index < 0 or not e.taker_oid)}
+        touched -= liquidated
         for address in sorted(touched):
             v0, im0, mm0, iso0, sizes0 = before.get(address, (0, 0, 0, {}, {}))
             v1, im1, mm1, iso1, sizes1 = self.margin_snapshot(address)
@@ -258,6 +293,17 @@ class ExchangeMachine(RuleBasedStateMachine):
         market = self.v.state.markets[asset]
         pips = max(1, market.mark_pips + market.mark_pips * pct // 1000)
         self.apply(self.v.tx(ADMIN, SetPrice(asset, pips)), check_margin=False)
+
+    @rule(asset=assets, pct=st.sampled_from([-600, -450, -300, 300, 450, 600]),
+          steps=st.integers(1, 5))
+    def crash(self, asset, pct, steps) -> None:
+        """A 30-60% move within minutes, in a few oracle steps a minute apart."""
+        market = self.v.state.markets[asset]
+        start = market.mark_pips
+        for i in range(1, steps + 1):
+            pips = max(1, start + start * pct * i // (1000 * steps))
+            self.apply(self.v.tx(ADMIN, SetPrice(asset, pips)), dt_ms=20_000,
+                       check_margin=False)
 
     @rule(asset=assets, status=st.sampled_from([0, 0, 1, 2]))
     def set_status(self, asset, status) -> None:

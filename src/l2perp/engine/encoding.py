@@ -44,6 +44,7 @@ def account_leaf(a: Account) -> list:
         a.scheduled_cancel_ms,
         _days(a.volume_days), _days(a.maker_volume_days),
         a.fee_day, a.taker_rate_e9, a.maker_rate_e9,
+        [[k, a.liq_cooldowns[k]] for k in sorted(a.liq_cooldowns)],
     ]
 
 
@@ -59,7 +60,7 @@ def market_leaf(m: Market, next_seq: int) -> list:
         m.last_trade_pips, m.open_interest_lots, m.settlement_pips, next_seq,
         [[t.lower_bound_musdc, t.max_leverage] for t in spec.margin_tiers],
         spec.oi_cap_musdc, spec.only_isolated, spec.impact_notional_musdc,
-        spec.cb_band_e9, spec.cb_window_ms, spec.cb_cooldown_ms,
+        spec.cb_band_e9, spec.cb_window_ms, spec.cb_cooldown_ms, spec.insurance_seed_musdc,
         m.oracle_time_ms, m.oracle_round,
         [[op, *m.round_reports[op]] for op in sorted(m.round_reports)],
         m.pinned_pips, m.oracle_source, m.ext_mid_pips, m.ext_mid_time_ms,
@@ -82,7 +83,10 @@ def config_leaf(state: State) -> list:
         c.oracle_max_report_age_ms, c.max_staleness_ms, c.fallback_twap_ms,
         c.outage_threshold_ms, c.post_outage_grace_ms, c.mark_basis_tau_ms, c.mark_book_tau_ms,
         c.funding_sample_ms, c.funding_interest_8h_e9, c.funding_clamp_e9,
-        c.funding_cap_hourly_e9,
+        c.funding_cap_hourly_e9, c.max_liquidations_per_block, c.partial_liquidation_musdc,
+        c.partial_liquidation_e9, c.partial_liquidation_cooldown_ms, c.spread_to_mmr_e9,
+        c.max_liquidation_fee_e9, c.backstop_unwind_musdc, c.backstop_slippage_e9,
+        c.insurance_seed_musdc,
     ]
 
 

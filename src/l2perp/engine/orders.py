@@ -270,7 +270,7 @@ def activate_children(ctx: Ctx, account: Account, parent: Order) -> None:
 class Taker:
     """The matching of one incoming order: the on_fill callback and why matching stopped."""
 
-    __slots__ = ("ctx", "account", "market", "order", "stop_error", "stop_status")
+    __slots__ = ("ctx", "account", "market", "order", "stop_error", "stop_status", "liquidation")
 
     def __init__(self, ctx: Ctx, account: Account, market: Market, order: Order) -> None:
         self.ctx = ctx
@@ -279,6 +279,7 @@ class Taker:
         self.order = order
         self.stop_error: str | None = None  # why matching stopped early, for the status
         self.stop_status = "canceled"  # the order-update status of the unfilled remainder
+        self.liquidation = False  # a protocol order: no taker fee or margin check, no rebates
 
     def __call__(self, maker: Order, lots: int, px: int) -> int:
         ctx = self.ctx
@@ -332,13 +333,15 @@ class Taker:
         ):
             drop_order(ctx, maker_account, maker, "marginCanceled")
             return CANCEL_MAKER
-        if not fill_keeps_margin(state, taker, market, delta, px, fee_for(notional, taker_rate)):
+        if not self.liquidation and not fill_keeps_margin(
+            state, taker, market, delta, px, fee_for(notional, taker_rate)
+        ):
             self.stop_error = E.INSUFFICIENT_MARGIN_TO_PLACE_ORDER.format(asset=asset)
             self.stop_status = "marginCanceled"
             return STOP
         execute_fill(
             state, taker, maker_account, market, px, lots, is_buy, self.order.oid, maker.oid,
-            ctx.tx_index, ctx.events,
+            ctx.tx_index, ctx.events, self.liquidation,
         )
         maker.filled_lots += lots
         left = maker.size_lots - lots

@@ -87,6 +87,15 @@ class EngineConfig:
     funding_interest_8h_e9: int = 100_000  # Hyperliquid: 0.01% per 8 hours
     funding_clamp_e9: int = 500_000  # Hyperliquid: clamp(I - P, -0.05%, +0.05%)
     funding_cap_hourly_e9: int = 40_000_000  # Hyperliquid: 4% per hour
+    max_liquidations_per_block: int = 20  # units per block, most underwater first
+    partial_liquidation_musdc: int = 100_000 * ONE_USDC  # Hyperliquid: > $100k sends 20%
+    partial_liquidation_e9: int = 200_000_000  # Hyperliquid: 20% of the position
+    partial_liquidation_cooldown_ms: int = 30_000  # Hyperliquid: then whole for 30 s
+    spread_to_mmr_e9: int = 1_500_000_000  # dYdX genesis: SMMR 1.5 in the fillable price
+    max_liquidation_fee_e9: int = 15_000_000  # dYdX genesis: at most 1.5% of filled notional
+    backstop_unwind_musdc: int = 50_000 * ONE_USDC  # a fund unwinds <= $50k per market per block
+    backstop_slippage_e9: int = 20_000_000  # ... within 2% of the mark
+    insurance_seed_musdc: int = 0  # the shared fund at genesis (devnet: $1,000,000)
 
 
 @dataclass(slots=True, frozen=True)
@@ -102,6 +111,7 @@ class MarketSpec:
     cb_band_e9: int = 150_000_000  # circuit breaker: a 15% move ...
     cb_window_ms: int = 300_000  # ... within 5 minutes ...
     cb_cooldown_ms: int = 300_000  # ... makes the market reduce-only for 5 minutes
+    insurance_seed_musdc: int = 0  # an isolated-only market's own fund at genesis
 
     @property
     def max_leverage(self) -> int:

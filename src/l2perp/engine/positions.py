@@ -173,14 +173,18 @@ def fill_keeps_margin(
 def execute_fill(
     state: State, taker: Account, maker: Account, market: Market, px_pips: int, lots: int,
     taker_is_buy: bool, taker_oid: int, maker_oid: int, tx_index: int, events: list,
-    maker_fee_floor_zero: bool = False,
+    liquidation: bool = False,
 ) -> FillEvent:
-    """Move cash and positions for one fill at the maker's price, charge fees, count volume."""
+    """Move cash and positions for one fill at the maker's price, charge fees, count volume.
+
+    A liquidation taker pays no taker fee, and its makers get no rebate (dYdX)."""
     notional = px_pips * lots
     taker_rate, _ = fee_rates(state, taker)
     _, maker_rate = fee_rates(state, maker)
-    if maker_fee_floor_zero and maker_rate < 0:
-        maker_rate = 0
+    if liquidation:
+        taker_rate = 0
+        if maker_rate < 0:
+            maker_rate = 0
     taker_fee = fee_for(notional, taker_rate)
     maker_fee = fee_for(notional, maker_rate)
     delta = lots if taker_is_buy else -lots

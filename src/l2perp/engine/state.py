@@ -160,6 +160,7 @@ class Account:
     scheduled_cancel_ms: int = 0  # 0: none
     volume_days: dict[int, int] = field(default_factory=dict)  # UTC day -> traded notional
     maker_volume_days: dict[int, int] = field(default_factory=dict)
+    liq_cooldowns: dict[int, int] = field(default_factory=dict)  # asset -> whole-liquidation until
     fee_day: int = -1  # the day the cached fee rates were computed for
     taker_rate_e9: int = 0
     maker_rate_e9: int = 0
@@ -229,6 +230,12 @@ def genesis_state(genesis: Genesis | None = None) -> State:
     )
     state.triggers = [{} for _ in markets]
     state.oracle_stakes = {op: stake for op, stake in genesis.config.oracle_operators}
+    seeds = [(0, genesis.config.insurance_seed_musdc)] + [
+        (m.asset + 1, m.spec.insurance_seed_musdc) for m in markets if m.spec.only_isolated]
+    for partition, seed in seeds:
+        if seed > 0:
+            fund_account(state, partition).cash_musdc += seed
+            state.credits_musdc += seed
     hour = genesis.time_ms // MS_PER_HOUR
     for market in markets:
         market.funding_hour = hour
@@ -253,4 +260,32 @@ def list_market(state: State, spec: MarketSpec) -> Market:
     state.markets.append(market)
     state.books.append(Book(market.asset))
     state.triggers.append({})
+    for address in sorted(state.accounts):
+        if is_fund(address):
+            state.accounts[address].leverage[market.asset] = Leverage(True, market.max_leverage)
     return market
+
+
+def partition_of(market: Market) -> int:
+    """Insurance partition: 0 is shared by cross markets, each isolated-only market has its own."""
+    return market.asset + 1 if market.spec.only_isolated else 0
+
+
+def fund_address(partition: int) -> str:
+    """The address of a partition's insurance fund (also its backstop account)."""
+    return "0x" + "ff" * 18 + f"{partition:04x}"
+
+
+def is_fund(address: str) -> bool:
+    return address.startswith("0x" + "ff" * 18)
+
+
+def fund_account(state: State, partition: int) -> Account:
+    """The partition's fund account, created on first use; it margins every market as cross."""
+    address = fund_address(partition)
+    account = state.accounts.get(address)
+    if account is None:
+        account = get_or_create_account(state, address)
+        for market in state.markets:
+            account.leverage[market.asset] = Leverage(True, market.max_leverage)
+    return account

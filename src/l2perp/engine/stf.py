@@ -18,6 +18,7 @@ from .orders import (
     modify_orders, place_orders,
 )
 from .funding import sample_premiums, settle_funding
+from .liquidation import process_liquidations
 from .mark import update_mark
 from .oracle import pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report
 from .positions import apply_position_delta
@@ -51,6 +52,7 @@ def apply_block(state: State, block: Block) -> BlockReceipts:
     process_time(state, block, events)
     receipts = process_transactions(state, block.txs, events)
     process_prices(state, block.time_ms - previous_ms)
+    process_liquidations(state, events)
     return BlockReceipts(block.height, block.time_ms, receipts, events)
 
 

@@ -274,6 +274,20 @@ class MarketFundingEvent(NamedTuple):
     oracle_pips: int
 
 
+class AdlEvent(NamedTuple):
+    """An auto-deleveraging trade: `lots` of the counterparty's position closed against the
+    bankrupt one at its bankruptcy price, covering `covered_musdc` of a `shortfall_musdc`."""
+
+    asset: int
+    bankrupt: str
+    counterparty: str
+    lots: int
+    px_pips: int
+    covered_musdc: int
+    shortfall_musdc: int
+    time_ms: int
+
+
 class LedgerEvent(NamedTuple):
     """A non-trading cash movement: deposit, withdraw, send, isolated margin, settlement."""
 
