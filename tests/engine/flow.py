@@ -30,8 +30,9 @@ def _valid(pips: int) -> int:
     return pips - pips % 10 ** (digits - 5) if digits > 5 else pips
 
 
-def record(n_blocks: int, seed: int) -> list[list]:
-    """A list of blocks, each [height, time_ms, [[signer, nonce, action], ...]]."""
+def record(n_blocks: int, seed: int, crash_every: int = 0) -> list[list]:
+    """A list of blocks, each [height, time_ms, [[signer, nonce, action], ...]]; with
+    `crash_every`, a market's price also drops or jumps 25% every that many blocks."""
     rng = random.Random(seed)
     marks = dict(MARKS)
     nonce = T0
@@ -44,6 +45,11 @@ def record(n_blocks: int, seed: int) -> list[list]:
     open_oids: list[tuple[str, int, int]] = []
     for height in range(2, n_blocks + 1):
         txs = []
+        if crash_every and height % crash_every == 0:
+            nonce += 1
+            asset = rng.randrange(4)
+            marks[asset] = max(1000, marks[asset] * rng.choice([75, 125]) // 100)
+            txs.append([ADMIN, nonce, {"type": "_price", "asset": asset, "pips": marks[asset]}])
         for _ in range(rng.randint(0, 8)):
             nonce += 1
             user = rng.choice(USERS)

@@ -30,52 +30,51 @@ from .margin import leverage_of, maintenance_margin
 from .orders import Ctx, Taker, cancel_open_order
 from .positions import apply_position_delta
 from .state import Account, Market, State, fund_account, is_fund, partition_of
-from .tx import LedgerEvent
+from .liqindex import LiquidationIndex, unit_figures
+from .tx import FillEvent, FundingEvent, LedgerEvent
 
 
 def unit_state(state: State, account: Account, asset: int) -> tuple[int, int, list[int]]:
     """(value, maintenance margin, assets) of a liquidation unit: asset -1 is the cross account,
     otherwise one isolated position."""
-    markets = state.markets
-    if asset >= 0:
-        market = markets[asset]
-        pos = account.positions[asset]
-        ntl = abs(pos.size_lots) * market.mark_pips
-        return (pos.iso_raw_musdc + pos.size_lots * market.mark_pips,
-                maintenance_margin(market, ntl), [asset])
-    value = account.cash_musdc
-    mm = 0
-    assets = []
-    for a in sorted(account.positions):
-        market = markets[a]
-        if not leverage_of(state.config, account, market).is_cross:
-            continue
-        pos = account.positions[a]
-        value += pos.size_lots * market.mark_pips
-        mm += maintenance_margin(market, abs(pos.size_lots) * market.mark_pips)
-        assets.append(a)
-    return value, mm, assets
+    return unit_figures(state, account, asset)
 
 
-def liquidatable_units(state: State) -> list[tuple[int, str, int]]:
-    """(value x 10^9 // mm, address, asset or -1) of every unit below maintenance."""
+def liquidatable_units(state: State, events: list) -> list[tuple[int, str, int]]:
+    """(value x 10^9 // mm, address, unit) of every unit below maintenance whose markets are
+    fresh, most underwater first (ties by address). The index narrows the search; the check of
+    each candidate is exact, so the result is the same as checking every account."""
+    index = state.liq_index
+    if index is None:
+        index = state.liq_index = LiquidationIndex(len(state.markets))
+    touched = touched_accounts(events)
     units = []
     markets = state.markets
-    for address in sorted(state.accounts):
-        account = state.accounts[address]
-        if not account.positions or is_fund(address):
+    for address, unit in index.candidates(state, touched):
+        account = state.accounts.get(address)
+        if account is None:
             continue
-        value, mm, assets = unit_state(state, account, -1)
+        value, mm, assets = unit_figures(state, account, unit)
+        index.file(state, account, unit, value, mm, assets)
         if assets and mm > 0 and value < mm and not any(markets[a].stale for a in assets):
-            units.append((value * E9 // mm, address, -1))
-        for asset in sorted(account.positions):
-            if asset in assets or markets[asset].stale:
-                continue
-            value, mm, _ = unit_state(state, account, asset)
-            if mm > 0 and value < mm:
-                units.append((value * E9 // mm, address, asset))
+            units.append((value * E9 // mm, address, unit))
     units.sort()
     return units
+
+
+def touched_accounts(events: list) -> list[str]:
+    """Accounts whose cash or positions this block's events changed."""
+    out: dict[str, None] = {}
+    for event in events:
+        kind = type(event)
+        if kind is FillEvent:
+            out[event.taker] = None
+            out[event.maker] = None
+        elif kind is LedgerEvent or kind is FundingEvent:
+            out[event.user] = None
+            if kind is LedgerEvent and event.counterparty:
+                out[event.counterparty] = None
+    return list(out)
 
 
 def process_liquidations(state: State, events: list) -> None:
@@ -83,9 +82,19 @@ def process_liquidations(state: State, events: list) -> None:
     if state.time_ms < state.grace_until_ms:
         return
     ctx = Ctx(state, events, -1)
-    for _, address, asset in liquidatable_units(state)[:state.config.max_liquidations_per_block]:
+    units = liquidatable_units(state, events)
+    first = len(events)
+    cap = state.config.max_liquidations_per_block
+    for _, address, asset in units[:cap]:
         liquidate(ctx, state.accounts[address], asset)
+    for _, address, asset in units[cap:]:  # still waiting: checked again next block
+        state.liq_index.always[(address, asset)] = None
     unwind_funds(ctx)
+    for address in touched_accounts(events[first:]):  # what the waterfall itself moved
+        if address in state.accounts:
+            state.liq_index.always[(address, -1)] = None
+            for a in state.accounts[address].positions:
+                state.liq_index.always[(address, a)] = None
 
 
 def liquidate(ctx: Ctx, account: Account, asset: int) -> None:

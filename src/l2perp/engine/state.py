@@ -205,6 +205,7 @@ class State:
     oracle_evidence: list[OracleEvidence] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     grace_until_ms: int = 0  # after an outage nothing is liquidated until then
+    liq_index: object = None  # liqindex.LiquidationIndex: derived, rebuilt when missing
 
 
 def make_market(asset: int, spec: MarketSpec, config: EngineConfig) -> Market:
