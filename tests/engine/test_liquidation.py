@@ -111,13 +111,17 @@ def test_no_liquidation_while_stale_or_in_the_grace_after_an_outage() -> None:
     v.set_price(0, 0)  # unpinned: the market goes stale after max_staleness
     v.block(dt_ms=60_001)
     assert v.state.markets[0].stale
-    v.account(A).cash_musdc -= 140 * ONE_USDC  # under water at any price, but stale
+    v.account(A).cash_musdc -= 200 * ONE_USDC  # value -$50 at the frozen mark, but stale
     v.state.liq_index = None  # the index is derived: rebuild it after touching state directly
     v.block()
     assert v.size(A, 0) == 1_000
+    assert v.state.withdrawal_gate == [0]  # A stays under water: money may not leave
+    out = v.one(B, {"type": "withdraw3", "destination": B, "amount": "10", "time": 1})
+    assert out.error == ("Withdrawals are paused while an account in this insurance partition "
+                         "is under water.")
     v.block(dt_ms=30_001)  # an outage: grace for 60 s
     v.set_price(0, 1_000_000)
     assert v.size(A, 0) == 1_000
     for _ in range(3):
         v.block(dt_ms=20_000)  # (a single 60 s gap would itself be an outage)
-    assert v.size(A, 0) == 0
+    assert v.size(A, 0) == 0 and v.state.withdrawal_gate == []

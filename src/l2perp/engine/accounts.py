@@ -12,7 +12,9 @@ from .margin import (
     cross_requirements, initial_margin, isolated_equity, leverage_of, max_leverage_at,
     position_notional, withdrawable,
 )
-from .state import Account, Agent, Leverage, State, Withdrawal, get_or_create_account
+from .state import (
+    Account, Agent, Leverage, State, Withdrawal, get_or_create_account, partition_of,
+)
 from .tx import (
     ApproveAgent, BridgeCredit, LedgerEvent, UpdateIsolatedMargin, UpdateLeverage, UsdSend,
     Withdraw,
@@ -39,9 +41,22 @@ def is_address(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text[2:])
 
 
+def withdrawals_paused(state: State, account: Account) -> bool:
+    """dYdX gating: a partition with an account of negative value pauses money leaving accounts
+    that hold risk in it (the shared partition: everyone)."""
+    gate = state.withdrawal_gate
+    if not gate:
+        return False
+    if 0 in gate:
+        return True
+    return any(partition_of(state.markets[a]) in gate for a in account.positions)
+
+
 def usd_send(state: State, account: Account, action: UsdSend, events: list) -> str | None:
     """Move cash to another account (created if new), within the withdrawable amount."""
     amount = action.amount_musdc
+    if withdrawals_paused(state, account):
+        return E.WITHDRAWALS_PAUSED
     if amount <= 0:
         return E.INVALID_AMOUNT
     if not is_address(action.destination):
@@ -63,6 +78,8 @@ def usd_send(state: State, account: Account, action: UsdSend, events: list) -> s
 def withdraw(state: State, account: Account, action: Withdraw, events: list) -> str | None:
     """Debit a withdrawal (amount includes the fee) and queue it for the L1 bridge."""
     amount = action.amount_musdc
+    if withdrawals_paused(state, account):
+        return E.WITHDRAWALS_PAUSED
     fee = state.config.withdraw_fee_musdc
     if amount <= fee:
         return E.WITHDRAW_BELOW_FEE

@@ -407,3 +407,6 @@ ORACLE_REPORT_NOT_FRESH = "Oracle report timestamp is not fresh."
 ORACLE_ROUND_OLD = "Oracle round already superseded."
 ORACLE_DUPLICATE_REPORT = "Operator already reported this round."
 INVALID_ORACLE_SOURCE = "Invalid oracle source."
+WITHDRAWALS_PAUSED = (
+    "Withdrawals are paused while an account in this insurance partition is under water."
+)

@@ -40,10 +40,10 @@ def unit_state(state: State, account: Account, asset: int) -> tuple[int, int, li
     return unit_figures(state, account, asset)
 
 
-def liquidatable_units(state: State, events: list) -> list[tuple[int, str, int]]:
-    """(value x 10^9 // mm, address, unit) of every unit below maintenance whose markets are
-    fresh, most underwater first (ties by address). The index narrows the search; the check of
-    each candidate is exact, so the result is the same as checking every account."""
+def liquidatable_units(state: State, events: list) -> list[tuple]:
+    """(value x 10^9 // mm, address, unit, held by a stale market, a market of the unit) of
+    every unit below maintenance, most underwater first (ties by address). The index narrows
+    the search; the check of each candidate is exact, so the result equals a full scan."""
     index = state.liq_index
     if index is None:
         index = state.liq_index = LiquidationIndex(len(state.markets))
@@ -56,9 +56,10 @@ def liquidatable_units(state: State, events: list) -> list[tuple[int, str, int]]
             continue
         value, mm, assets = unit_figures(state, account, unit)
         index.file(state, account, unit, value, mm, assets)
-        if assets and mm > 0 and value < mm and not any(markets[a].stale for a in assets):
-            units.append((value * E9 // mm, address, unit))
-    units.sort()
+        if assets and mm > 0 and value < mm:
+            held = any(markets[a].stale for a in assets)
+            units.append((value * E9 // mm, address, unit, held, markets[assets[0]]))
+    units.sort(key=lambda u: (u[0], u[1], u[2]))
     return units
 
 
@@ -79,16 +80,20 @@ def touched_accounts(events: list) -> list[str]:
 
 def process_liquidations(state: State, events: list) -> None:
     """End of block: run the waterfall on the most underwater units, then let the funds unwind."""
-    if state.time_ms < state.grace_until_ms:
-        return
     ctx = Ctx(state, events, -1)
     units = liquidatable_units(state, events)
     first = len(events)
     cap = state.config.max_liquidations_per_block
-    for _, address, asset in units[:cap]:
+    if state.time_ms < state.grace_until_ms:
+        cap = 0  # after an outage: nothing is liquidated until the grace ends
+    eligible = [u for u in units if not u[3]]  # stale markets hold their units back
+    for _, address, asset, _, _ in eligible[:cap]:
         liquidate(ctx, state.accounts[address], asset)
-    for _, address, asset in units[cap:]:  # still waiting: checked again next block
+    waiting = [u for u in units if u[3]] + eligible[cap:]
+    for _, address, asset, _, _ in waiting:  # checked again next block
         state.liq_index.always[(address, asset)] = None
+    # dYdX gating: withdrawals pause in a partition while an account in it stays negative.
+    state.withdrawal_gate = sorted({partition_of(u[4]) for u in waiting if u[0] < 0})
     unwind_funds(ctx)
     for address in touched_accounts(events[first:]):  # what the waterfall itself moved
         if address in state.accounts:

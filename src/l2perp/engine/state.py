@@ -206,6 +206,7 @@ class State:
     incidents: list[Incident] = field(default_factory=list)
     grace_until_ms: int = 0  # after an outage nothing is liquidated until then
     liq_index: object = None  # liqindex.LiquidationIndex: derived, rebuilt when missing
+    withdrawal_gate: list[int] = field(default_factory=list)  # partitions with negative accounts
 
 
 def make_market(asset: int, spec: MarketSpec, config: EngineConfig) -> Market:

@@ -20,13 +20,16 @@ from .orders import (
 from .funding import sample_premiums, settle_funding
 from .liquidation import process_liquidations
 from .mark import update_mark
-from .oracle import pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report
+from .oracle import (
+    pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report,
+)
 from .positions import apply_position_delta
 from .state import MARKET_DELISTED, Incident, NonceSet, State
 from .tx import (
     KIND_CANCEL, KIND_ORDER, ApproveAgent, BatchModify, Block, BlockReceipts, BridgeCredit, Cancel,
     CancelByCloid, LedgerEvent, Noop, OracleReport, PlaceOrders, Receipt, ScheduleCancel,
-    SetMarketStatus, SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
+    SetMarketStatus, SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage,
+    UsdSend, Withdraw,
 )
 
 PRIORITY_PRICE = 0
