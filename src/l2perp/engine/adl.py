@@ -110,7 +110,9 @@ def deleverage(ctx, bankrupt: Account, unit: int, assets: list[int], shortfall: 
         for other in ranked_counterparties(state, asset, long, bankrupt.address):
             if need == 0:
                 break
-            theirs = abs(other.positions[asset].size_lots)
+            their_start = other.positions[asset].size_lots
+            bankrupt_start = bankrupt.positions[asset].size_lots
+            theirs = abs(their_start)
             take = need if need < theirs else theirs
             delta = -take if long else take  # the bankrupt's change
             apply_position_delta(state, bankrupt, market, delta, price)
@@ -122,7 +124,7 @@ def deleverage(ctx, bankrupt: Account, unit: int, assets: list[int], shortfall: 
             state.next_tid = tid + 1
             ctx.events.append(FillEvent(
                 tid, state.time_ms, asset, price, take, bankrupt.address, other.address, 0, 0,
-                not long, 0, 0, 0, 0, 0, 0, -1))
+                not long, 0, 0, bankrupt_start, their_start, 0, 0, -1))
             ctx.events.append(AdlEvent(asset, bankrupt.address, other.address, take, price,
                                        take * gain, shortfall, state.time_ms))
     return covered

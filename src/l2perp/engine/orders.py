@@ -291,8 +291,10 @@ class Taker:
             drop_order(ctx, taker, maker, "selfTradeCanceled")
             return CANCEL_MAKER
         maker_account = state.accounts[maker.user]
-        if market.status == MARKET_REDUCE_ONLY or market.halted_reduce_only:
-            # Only fills that reduce both sides: a maker that would grow is cancelled, a taker
+        if (market.status == MARKET_REDUCE_ONLY or market.halted_reduce_only) \
+                and not self.liquidation:
+            # Only fills that reduce both sides (liquidations are never held back): a maker that
+            # would grow is cancelled, a taker
             # that would grow stops.
             mpos = maker_account.positions.get(asset)
             msize = mpos.size_lots if mpos is not None else 0
