@@ -5,6 +5,10 @@ Each op is one transaction: GTC / IOC / market -> `order`, cancel -> `cancelByCl
 `batchModify` by cloid (the new order keeps the cloid). Blocks of BLOCK_TXS transactions, 200 ms
 apart, 1,001 funded accounts. After the timed run the blocks are replayed from genesis and the
 digest must repeat. The peer is the same Python order book as in book.py, on the same stream.
+Risk is on in every workload: oracle, mark and premium update every block, liquidations run.
+The liquidation_burst workload adds 3,000 leveraged longs (10x-25x) and pins the oracle 0.5%
+lower every 10 blocks over n_ops / 20 exchange-core transactions: its ops_per_s counts the
+transactions plus the venue's liquidation messages (liquidation fills, backstop takeovers).
 Usage: python benchmarks/engine.py [n_ops]   (default 200,000; BENCH_OPS, BENCH_PEER)
 """
 
@@ -23,7 +27,8 @@ from l2perp.engine.params import EngineConfig, Genesis, MarginTier, MarketSpec
 from l2perp.engine.state import State, genesis_state
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import (
-    BatchModify, Block, BridgeCredit, CancelByCloid, OrderSpec, PlaceOrders, SetPrice, Tx,
+    BatchModify, Block, BridgeCredit, Cancel, CancelByCloid, FillEvent, LedgerEvent, OrderSpec,
+    PlaceOrders, SetPrice, Tx, UpdateLeverage,
 )
 from l2perp.units import ONE_USDC, dec_from_int
 
@@ -100,20 +105,86 @@ def run(state: State, blocks: list[Block]) -> None:
         apply_block(state, block)
 
 
+LEVERAGED = 3_000  # accounts that the burst liquidates
+CRASH_EVERY = 10  # blocks between oracle steps in the burst
+CRASH_STEP = 500  # pips ($500 of $100,000: -0.5%) per step
+
+
+def burst_setup(builder: TxBuilder, first_height: int) -> list[Block]:
+    """Leveraged longs (10x to 25x, $4,000 to $10,000 of notional on $400) bought from one big
+    seller; they fall under maintenance between -3.6% and -9.5% of the price."""
+    seller = address(5_000)
+    txs = [Tx(None, 0, BridgeCredit(seller, 1_000_000_000 * ONE_USDC))]
+    for i in range(LEVERAGED):
+        txs.append(Tx(None, 0, BridgeCredit(address(10_000 + i), 400 * ONE_USDC)))
+    builder.nonce += 1
+    ask = OrderSpec(0, False, dec_from_int(MARK, 0), dec_from_int(10**9, 6), False, TIF_GTC)
+    txs.append(Tx(seller, builder.nonce, PlaceOrders((ask,))))
+    for i in range(LEVERAGED):
+        leverage = 10 + i % 16
+        lots = 40_000 + (i * 7_919) % 60_000  # 0.04 to 0.1 of the asset: $4,000 to $10,000
+        user = address(10_000 + i)
+        builder.nonce += 1
+        txs.append(Tx(user, builder.nonce, UpdateLeverage(0, True, leverage)))
+        builder.nonce += 1
+        buy = OrderSpec(0, True, dec_from_int(MARK, 0), dec_from_int(lots, 6), False, TIF_IOC)
+        txs.append(Tx(user, builder.nonce, PlaceOrders((buy,))))
+    builder.nonce += 1
+    cancel_rest = Tx(seller, builder.nonce, Cancel(((0, 0),)))  # harmless: keeps nonces moving
+    txs.append(cancel_rest)
+    return [Block(first_height + i, T0 + BLOCK_MS * (first_height + i), tuple(txs[j:j + 500]))
+            for i, j in enumerate(range(0, len(txs), 500))]
+
+
+def with_crash(blocks: list[Block], builder: TxBuilder) -> list[Block]:
+    """The same blocks with the oracle pinned CRASH_STEP lower every CRASH_EVERY blocks."""
+    out = []
+    price = MARK
+    for i, block in enumerate(blocks):
+        txs = block.txs
+        if i % CRASH_EVERY == 0 and i:
+            price -= CRASH_STEP
+            builder.nonce += 1
+            txs = (Tx(ADMIN, builder.nonce, SetPrice(0, price)),) + txs
+        out.append(Block(block.height, block.time_ms, txs))
+    return out
+
+
+def liquidation_messages(state: State, blocks: list[Block]) -> int:
+    """Apply blocks; count the venue's liquidation messages (book liquidation orders' fills,
+    backstop takeovers, ADL trades)."""
+    count = 0
+    for block in blocks:
+        for event in apply_block(state, block).events:
+            kind = type(event)
+            if kind is FillEvent and event.taker_oid == 0:
+                count += 1
+            elif kind is LedgerEvent and event.kind == "backstopLiquidation":
+                count += 1
+    return count
+
+
 def main() -> None:
     n_ops = int(sys.argv[1]) if len(sys.argv) > 1 else common.n_ops_default()
     peer_cls = common.pick_peer()
-    for name, make in common.WORKLOADS.items():
-        warm, ops = make(n_ops, seed=1)
+    runs = list(common.WORKLOADS.items()) + [("liquidation_burst", common.WORKLOADS[
+        "exchange_core"])]
+    for name, make in runs:
+        burst = name == "liquidation_burst"
+        warm, ops = make(n_ops if not burst else n_ops // 20, seed=1)
         builder = TxBuilder()
         state, setup = genesis()
         warm_blocks = to_blocks(warm, builder, 2)
+        if burst:
+            warm_blocks += burst_setup(builder, 2 + len(warm_blocks))
         blocks = to_blocks(ops, builder, 2 + len(warm_blocks))
+        if burst:
+            blocks = with_crash(blocks, builder)
         run(state, setup + warm_blocks)
         gc.collect()
         gc.disable()
         t0 = time.perf_counter_ns()
-        run(state, blocks)
+        liquidations = liquidation_messages(state, blocks)
         elapsed = time.perf_counter_ns() - t0
         gc.enable()
         digest = state_digest(state).hex()
@@ -121,11 +192,12 @@ def main() -> None:
         run(replica, setup + warm_blocks + blocks)
         assert state_digest(replica).hex() == digest, "engine replay gave another digest"
         peer_ops = common.time_peer(peer_cls, warm, ops)
-        common.emit("engine", name, len(ops) * 1e9 / elapsed, peer_cls, peer_ops, digest)
+        messages = len(ops) + liquidations
+        common.emit("engine", name, messages * 1e9 / elapsed, peer_cls, peer_ops, digest)
         fills = state.next_tid - 1
-        print(f"# {name}: {len(ops)} txs in {len(blocks)} blocks, {fills} fills in total, "
-              f"{sum(len(b.orders) for a in state.accounts.values() for b in [a])} open orders",
-              file=sys.stderr)
+        print(f"# {name}: {len(ops)} txs in {len(blocks)} blocks + {liquidations} liquidation "
+              f"messages ({100 * liquidations // max(1, messages)}% of messages), "
+              f"{fills} fills in total", file=sys.stderr)
 
 
 if __name__ == "__main__":
