@@ -138,3 +138,16 @@ def usdc_to_musdc(text: str) -> int:
     if scaled is None:
         raise ValueError(f"more than 6 decimals: {text!r}")
     return scaled
+
+
+def round_half_even(value: Dec, decimals: int) -> int:
+    """`value * 10**decimals` rounded to the nearest integer, ties to even (oracle prices)."""
+    shift = value.exp + decimals
+    if shift >= 0:
+        return value.coeff * 10**shift
+    div = 10 ** (-shift)
+    q, r = divmod(value.coeff, div)
+    twice = 2 * r
+    if twice > div or (twice == div and q % 2 == 1):
+        q += 1
+    return q

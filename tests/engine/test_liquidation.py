@@ -125,3 +125,32 @@ def test_no_liquidation_while_stale_or_in_the_grace_after_an_outage() -> None:
     for _ in range(3):
         v.block(dt_ms=20_000)  # (a single 60 s gap would itself be an outage)
     assert v.size(A, 0) == 0 and v.state.withdrawal_gate == []
+
+
+def test_fund_pays_for_a_negative_account_it_can_cover() -> None:
+    v = _venue(seed_usd=1_000)
+    v.set_price(0, 800_000)  # $80: value 800 - 850 = -$50; the fund's $1,000 covers it
+    assert v.account(A).positions == {} and v.cash(A) == 0
+    assert not [e for e in v.last.events if isinstance(e, AdlEvent)]
+    fund = v.account(FUND)
+    # The fund holds the long at $80 and paid the $50 hole: equity $950.
+    assert fund.cash_musdc + fund.positions[0].size_lots * 800_000 == 950 * ONE_USDC
+
+
+def test_isolated_liquidation_prices() -> None:
+    config = EngineConfig(admin=ADMIN, fee_tiers=(FeeTier(0, 0, 0),), maker_rebates=())
+    v = Venue(markets=(single_tier("TST", 2, 10),), config=config)
+    v.deposit(A, 1_000)
+    v.deposit(B, 1_000)
+    v.set_price(0, 1_000_000)
+    for user in (A, B):
+        v.one(user, {"type": "updateLeverage", "asset": 0, "isCross": False, "leverage": 5})
+    v.order(B, limit(0, False, "100", "10"))
+    v.order(A, limit(0, True, "100", "10", "Ioc"))
+    # Isolated at 5x: $200 of margin, $50 of maintenance: available $150 for 10 units.
+    long = account_view(v.state, v.account(A)).positions[0]
+    short = account_view(v.state, v.account(B)).positions[0]
+    assert long.raw_usd_musdc == -800 * ONE_USDC and long.margin_used_musdc == 200 * ONE_USDC
+    assert long.liquidation_pips == 1_000_000 - 150_000_000_000_000_000 // (1_000 * 950_000_000)
+    assert short.liquidation_pips == 1_000_000 + 150_000_000_000_000_000 // (1_000 * 1_050_000_000)
+    assert (long.liquidation_pips, short.liquidation_pips) == (842_106, 1_142_857)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..engine import tx as T
 from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP
-from ..units import Dec, parse_decimal, usdc_to_musdc
+from ..units import Dec, parse_decimal, round_half_even, usdc_to_musdc
 
 
 class WireError(ValueError):
@@ -98,8 +98,11 @@ def parse_order(wire: object) -> T.OrderSpec:
     )
 
 
-def parse_action(action: object) -> T.Action:
-    """A Hyperliquid action dict -> an engine action (WireError if malformed or unknown)."""
+def parse_action(action: object, sz_decimals_of=None) -> T.Action:
+    """A Hyperliquid action dict -> an engine action (WireError if malformed or unknown).
+
+    `sz_decimals_of(asset)` gives a market's szDecimals; oracle reports need it to round their
+    decimal prices to the nearest pip (ties to even)."""
     if not isinstance(action, dict):
         raise WireError("Invalid action")
     kind = action.get("type")
@@ -158,6 +161,21 @@ def parse_action(action: object) -> T.Action:
                                   _int(action["nonce"], "nonce"))
         if kind in ("approveBuilderFee", "setReferrer"):
             return T.Noop(kind)
+        if kind == "oracleReport":
+            asset = _int(action["asset"], "asset")
+            if sz_decimals_of is None:
+                raise WireError("Oracle reports need the market table")
+            try:
+                decimals = 6 - sz_decimals_of(asset)
+            except (IndexError, KeyError):
+                raise WireError(f"Unknown asset: {asset}") from None
+            ext = action.get("extMid")
+            return T.OracleReport(
+                asset, _int(action["round"], "round"),
+                round_half_even(_dec(action["px"], "px"), decimals),
+                _int(action["time"], "time"),
+                round_half_even(_dec(ext, "extMid"), decimals) if ext is not None else 0,
+            )
     except (KeyError, TypeError) as exc:
         raise WireError(f"Invalid {kind} action: {exc}") from None
     raise WireError(f"Unknown action type: {kind!r}")
