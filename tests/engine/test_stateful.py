@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from l2perp.engine.encoding import state_digest
+from l2perp.engine.liqindex import unit_figures
 from l2perp.engine.margin import (
     cross_requirements, initial_margin, leverage_of, maintenance_margin,
 )
@@ -83,6 +84,26 @@ class ExchangeMachine(RuleBasedStateMachine):
                 adl[key] = (total + event.covered_musdc, event.covered_musdc // event.lots)
         for (bankrupt, shortfall), (covered, per_lot) in adl.items():
             assert covered < shortfall + per_lot  # the shortfall and at most one lot more
+        for event in receipts.events:
+            if isinstance(event, FillEvent) and event.taker_oid == 0 and event.maker_oid == 0:
+                # an ADL trade: both had positions, on opposite sides
+                assert event.taker_start_lots and event.maker_start_lots
+                assert (event.taker_start_lots > 0) != (event.maker_start_lots > 0)
+        if state.time_ms >= state.grace_until_ms:
+            reached = {e.taker for e in receipts.events
+                       if isinstance(e, FillEvent) and e.taker_oid == 0}
+            reached |= {e.user for e in receipts.events
+                        if isinstance(e, LedgerEvent) and e.kind == "backstopLiquidation"}
+            for address, account in state.accounts.items():
+                if is_fund(address) or not account.positions:
+                    continue
+                for unit in [-1, *account.positions]:
+                    value, mm, assets = unit_figures(state, account, unit)
+                    if not assets or value >= 0 or any(state.markets[a].stale for a in assets):
+                        continue
+                    # under water after the waterfall ran: only because the cap was reached
+                    assert len(reached) >= state.config.max_liquidations_per_block, (
+                        address, unit, value)
         for address, account in state.accounts.items():
             if not is_fund(address):
                 continue
