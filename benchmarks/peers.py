@@ -262,7 +262,8 @@ class Akhil4nPeer(PeerBook):
     def load(cls):
         import orderbook as m
 
-        if not (hasattr(m, "OrderSide") and hasattr(getattr(m, "OrderBook", None), "add_limit_order")):
+        book_cls = getattr(m, "OrderBook", None)
+        if not (hasattr(m, "OrderSide") and hasattr(book_cls, "add_limit_order")):
             raise ImportError("module 'orderbook' is not akhil4n-orderbook")
         return m
 

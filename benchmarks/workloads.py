@@ -423,7 +423,8 @@ class _Gen:
     def fill(self, out: list) -> None:
         while self.book.n_orders < self.target:
             is_buy = self.side()
-            self.emit(out, (GTC, self.uid(), self.oid(), is_buy, self.passive_price(is_buy), self.size()))
+            price = self.passive_price(is_buy)
+            self.emit(out, (GTC, self.uid(), self.oid(), is_buy, price, self.size()))
 
 
 def _exchange_core_step(g: _Gen, out: list) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from l2perp.engine import errors as E
-from l2perp.engine.book import TIF_GTC
 from l2perp.engine.orders import price_to_pips, size_to_lots
 from l2perp.engine.tx import Filled, OrderError, Resting
 from l2perp.units import parse_decimal

@@ -14,7 +14,7 @@ from . import errors as E
 from .book import (
     CANCEL_MAKER, STOP, TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP, Order,
 )
-from .margin import cross_free_margin, free_margin, initial_margin, leverage_of
+from .margin import cross_free_margin, free_margin, leverage_of
 from .positions import added_initial_margin, execute_fill, fee_rates, fill_keeps_margin
 from .fees import fee_for
 from .state import (
