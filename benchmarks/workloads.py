@@ -423,8 +423,9 @@ class _Gen:
     def fill(self, out: list) -> None:
         while self.book.n_orders < self.target:
             is_buy = self.side()
+            uid, oid = self.uid(), self.oid()  # same call order as the original tuple
             price = self.passive_price(is_buy)
-            self.emit(out, (GTC, self.uid(), self.oid(), is_buy, price, self.size()))
+            self.emit(out, (GTC, uid, oid, is_buy, price, self.size()))
 
 
 def _exchange_core_step(g: _Gen, out: list) -> None:
