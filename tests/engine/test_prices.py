@@ -224,3 +224,38 @@ def test_premium_from_the_book_moves_the_rate() -> None:
     assert market.funding_rate_e9 == 1_185_763
     funding = [e for e in v.last.events if isinstance(e, MarketFundingEvent)]
     assert funding[0].premium_e9 == 9_986_111
+
+
+def test_fallback_source_takes_the_book_twap_and_external_mids_are_indexed() -> None:
+    v = _oracle_venue()
+    v.block(v.tx(OPS[0], OracleReport(0, 1, 1_000_000, v.state.time_ms + 200, 1_010_000)),
+            v.tx(OPS[1], OracleReport(0, 1, 1_000_000, v.state.time_ms + 200, 1_020_000)))
+    market = v.state.markets[0]
+    assert market.ext_mid_pips == 1_010_000  # stake-weighted median of the supplied mids
+    v.order(A, limit(0, True, "99", "10"))
+    v.order(B, limit(0, False, "101", "10"))
+    for _ in range(30):
+        v.block(dt_ms=5_000)  # book-mid samples every 5 s: $100
+    assert market.stale  # the operators went silent
+    from l2perp.engine.tx import SetOracleSource
+    assert v.one(ADMIN, SetOracleSource(0, 1)).ok
+    v.block()
+    assert not market.stale and market.oracle_pips == 1_000_000  # the mid of $99 / $101
+
+
+def test_at_least_three_operators() -> None:
+    with pytest.raises(ValueError):
+        Venue(config=EngineConfig(admin=ADMIN, oracle_operators=tuple(zip(OPS[:2], (1, 1)))))
+
+
+def test_delisting_without_a_price_settles_at_the_oracle_twap() -> None:
+    v = _oracle_venue()
+    v.set_price(0, 1_000_000)
+    v.block(dt_ms=10_000)
+    v.set_price(0, 1_100_000)  # $110 for the last 30 s
+    v.block(dt_ms=29_800)
+    v.order(B, limit(0, False, "110", "1"))
+    v.order(A, limit(0, True, "110", "1", "Ioc"))
+    market = v.state.markets[0]
+    assert v.set_status(0, 3).ok
+    assert 1_000_000 < market.settlement_pips < 1_100_000

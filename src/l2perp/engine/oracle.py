@@ -79,12 +79,10 @@ def accept_price(state: State, market: Market, price_pips: int) -> None:
     within the window (the market turns reduce-only for the cooldown; an incident is recorded)."""
     now = state.time_ms
     spec = market.spec
-    history = market.price_history
-    while history and history[0][0] <= now - spec.cb_window_ms:
-        history.popleft()
-    if history and history[-1][1] == price_pips:
-        history[-1] = (now, price_pips)  # the same price again: only its time moves
-    else:
+    history = market.price_history  # (time a price started standing, price)
+    while len(history) >= 2 and history[1][0] <= now - spec.cb_window_ms:
+        history.popleft()  # it stopped standing before the window began
+    if not (history and history[-1][1] == price_pips):
         for _, past in history:
             if abs(price_pips - past) * E9 > past * spec.cb_band_e9:
                 if market.cb_until_ms <= now:
@@ -97,6 +95,20 @@ def accept_price(state: State, market: Market, price_pips: int) -> None:
     market.oracle_time_ms = now
     market.stale = False
     market.halted_reduce_only = market.cb_until_ms > now
+
+
+def oracle_twap(market: Market, now_ms: int) -> int:
+    """Time-weighted average of the oracle over the circuit-breaker window (each price weighted
+    by how long it stood within the window); the oracle when no time has passed."""
+    history = list(market.price_history)
+    start = now_ms - market.spec.cb_window_ms
+    weighted = total = 0
+    for (t, price), (t_next, _) in zip(history, history[1:] + [(now_ms, 0)]):
+        span = t_next - (t if t > start else start)
+        if span > 0:
+            weighted += price * span
+            total += span
+    return weighted // total if total > 0 else market.oracle_pips
 
 
 def refresh_oracles(state: State) -> None:

@@ -231,7 +231,10 @@ def genesis_state(genesis: Genesis | None = None) -> State:
         time_ms=genesis.time_ms,
     )
     state.triggers = [{} for _ in markets]
-    state.oracle_stakes = {op: stake for op, stake in genesis.config.oracle_operators}
+    operators = genesis.config.oracle_operators
+    if operators and len(operators) < 3:
+        raise ValueError("an oracle needs at least three registered operators")
+    state.oracle_stakes = {op: stake for op, stake in operators}
     seeds = [(0, genesis.config.insurance_seed_musdc)] + [
         (m.asset + 1, m.spec.insurance_seed_musdc) for m in markets if m.spec.only_isolated]
     for partition, seed in seeds:

@@ -21,7 +21,7 @@ from .funding import sample_premiums, settle_funding
 from .liquidation import process_liquidations
 from .mark import update_mark
 from .oracle import (
-    pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report,
+    oracle_twap, pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report,
 )
 from .positions import apply_position_delta
 from .state import MARKET_DELISTED, Incident, NonceSet, State
@@ -275,9 +275,9 @@ def set_market_status(ctx: Ctx, action: SetMarketStatus) -> str | None:
     if action.status != MARKET_DELISTED:
         market.status = action.status
         return None
-    if action.settlement_pips <= 0:
+    price = action.settlement_pips or oracle_twap(market, state.time_ms)
+    if price <= 0:
         return E.INVALID_MARKET_STATUS
-    price = action.settlement_pips
     market.status = MARKET_DELISTED
     market.settlement_pips = price
     market.oracle_pips = market.mark_pips = price

@@ -145,7 +145,8 @@ class SetOracleSource:
 
 @dataclass(slots=True, frozen=True)
 class SetMarketStatus:
-    """Admin: active / reduce-only / paused, or delisted at a final settlement price."""
+    """Admin: active / reduce-only / paused, or delisted at a final settlement price (0: the
+    oracle's time-weighted average over the circuit-breaker window)."""
 
     asset: int
     status: int
