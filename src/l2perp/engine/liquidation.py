@@ -29,7 +29,9 @@ from .fees import fee_for
 from .margin import leverage_of, maintenance_margin
 from .orders import Ctx, Taker, cancel_open_order
 from .positions import apply_position_delta
-from .state import Account, Market, State, fund_account, is_fund, partition_of
+from .state import (
+    Account, Market, State, fund_account, fund_address, is_fund, partition_of,
+)
 from .liqindex import LiquidationIndex, unit_figures
 from .tx import FillEvent, FundingEvent, LedgerEvent
 
@@ -276,8 +278,11 @@ def unwind_funds(ctx: Ctx) -> None:
     the mark."""
     state = ctx.state
     config = state.config
-    for address in sorted(a for a in state.accounts if is_fund(a)):
-        fund = state.accounts[address]
+    partitions = [0] + [m.asset + 1 for m in state.markets if m.spec.only_isolated]
+    for address in [fund_address(p) for p in partitions]:
+        fund = state.accounts.get(address)
+        if fund is None or not fund.positions:
+            continue
         for asset in sorted(fund.positions):
             market = state.markets[asset]
             pos = fund.positions.get(asset)
