@@ -1,0 +1,130 @@
+"""Hyperliquid's two signature schemes, verified with our own code (client-api.md §1.4, §2).
+
+L1 actions: connectionId = keccak(msgpack(action) || nonce (8 bytes BE) || vault flag/address ||
+[0x00 || expiresAfter (8 bytes BE)]); the wallet signs the EIP-712 struct
+Agent(string source, bytes32 connectionId) in domain ("Exchange", "1", 1337, 0x0), with source
+"a" on mainnet and "b" elsewhere. User-signed actions: the wallet signs the action's own fields
+as HyperliquidTransaction:<Name> in domain ("HyperliquidSignTransaction", "1",
+int(signatureChainId)). Recovery is secp256k1 via coincurve; a wrong payload recovers a
+different, valid-looking address, which is why callers compare against known signers.
+"""
+
+from __future__ import annotations
+
+import msgpack
+from coincurve import PrivateKey, PublicKey
+
+from .eip712 import domain_separator, hash_struct, keccak256, typed_digest
+
+AGENT_FIELDS = (("source", "string"), ("connectionId", "bytes32"))
+L1_DOMAIN = domain_separator("Exchange", "1", 1337)
+
+# action type -> (EIP-712 primary type, fields), exactly as hyperliquid-python-sdk 0.24.0 signs.
+USER_SIGNED_TYPES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "usdSend": ("HyperliquidTransaction:UsdSend", (
+        ("hyperliquidChain", "string"), ("destination", "string"), ("amount", "string"),
+        ("time", "uint64"))),
+    "withdraw3": ("HyperliquidTransaction:Withdraw", (
+        ("hyperliquidChain", "string"), ("destination", "string"), ("amount", "string"),
+        ("time", "uint64"))),
+    "approveAgent": ("HyperliquidTransaction:ApproveAgent", (
+        ("hyperliquidChain", "string"), ("agentAddress", "address"), ("agentName", "string"),
+        ("nonce", "uint64"))),
+    "approveBuilderFee": ("HyperliquidTransaction:ApproveBuilderFee", (
+        ("hyperliquidChain", "string"), ("maxFeeRate", "string"), ("builder", "address"),
+        ("nonce", "uint64"))),
+}
+
+
+class SignatureError(ValueError):
+    """The signature is malformed or does not recover."""
+
+
+def action_connection_id(action: object, vault: str | None, nonce: int,
+                         expires_after: int | None) -> bytes:
+    """The L1 action hash (the phantom agent's connectionId)."""
+    data = msgpack.packb(action)
+    data += nonce.to_bytes(8, "big")
+    if vault is None:
+        data += b"\x00"
+    else:
+        data += b"\x01" + bytes.fromhex(vault[2:])
+    if expires_after is not None:
+        data += b"\x00" + expires_after.to_bytes(8, "big")
+    return keccak256(data)
+
+
+def l1_digest(action: object, vault: str | None, nonce: int, expires_after: int | None,
+              is_mainnet: bool) -> bytes:
+    """What an L1 action's signer signed."""
+    connection_id = action_connection_id(action, vault, nonce, expires_after)
+    struct = hash_struct("Agent", AGENT_FIELDS,
+                         {"source": "a" if is_mainnet else "b", "connectionId": connection_id})
+    return typed_digest(L1_DOMAIN, struct)
+
+
+def user_signed_digest(action: dict) -> bytes:
+    """What a user-signed action's signer signed (the domain's chain id is signatureChainId)."""
+    kind = action.get("type")
+    if kind not in USER_SIGNED_TYPES:
+        raise SignatureError(f"not a user-signed action: {kind!r}")
+    primary, fields = USER_SIGNED_TYPES[kind]
+    chain = action.get("signatureChainId")
+    if not isinstance(chain, str) or not chain.startswith("0x"):
+        raise SignatureError("missing signatureChainId")
+    domain = domain_separator("HyperliquidSignTransaction", "1", int(chain, 16))
+    try:
+        return typed_digest(domain, hash_struct(primary, fields, action))
+    except ValueError as exc:
+        raise SignatureError(str(exc)) from None
+
+
+def parse_signature(signature: object) -> bytes:
+    """{r, s, v} (hex strings that may lack leading zeros, v 27 or 28) -> 65 compact bytes."""
+    if not isinstance(signature, dict):
+        raise SignatureError("signature must be an object")
+    try:
+        r = int(signature["r"], 16)
+        s = int(signature["s"], 16)
+        v = signature["v"]
+    except (KeyError, TypeError, ValueError):
+        raise SignatureError("malformed signature") from None
+    if v not in (27, 28) or not (0 < r < 1 << 256) or not (0 < s < 1 << 256):
+        raise SignatureError("malformed signature")
+    return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v - 27])
+
+
+def recover_address(digest: bytes, signature: object) -> str:
+    """The lower-case address whose key signed `digest`."""
+    try:
+        public = PublicKey.from_signature_and_message(parse_signature(signature), digest,
+                                                      hasher=None)
+    except (ValueError, TypeError) as exc:
+        raise SignatureError(f"signature does not recover: {exc}") from None
+    return "0x" + keccak256(public.format(compressed=False)[1:])[-20:].hex()
+
+
+def address_of(private_key: bytes) -> str:
+    """The address of a 32-byte private key."""
+    public = PrivateKey(private_key).public_key.format(compressed=False)
+    return "0x" + keccak256(public[1:])[-20:].hex()
+
+
+def sign_digest(private_key: bytes, digest: bytes) -> dict:
+    """{r, s, v} as the SDK sends them (hex without leading zeros, v 27/28)."""
+    raw = PrivateKey(private_key).sign_recoverable(digest, hasher=None)
+    return {"r": hex(int.from_bytes(raw[:32], "big")), "s": hex(int.from_bytes(raw[32:64], "big")),
+            "v": raw[64] + 27}
+
+
+def sign_l1_action(private_key: bytes, action: object, vault: str | None, nonce: int,
+                   expires_after: int | None, is_mainnet: bool) -> dict:
+    return sign_digest(private_key, l1_digest(action, vault, nonce, expires_after, is_mainnet))
+
+
+def sign_user_signed(private_key: bytes, action: dict, is_mainnet: bool,
+                     chain_id: str = "0x66eee") -> dict:
+    """Adds signatureChainId and hyperliquidChain to `action` (as the SDK does) and signs it."""
+    action["signatureChainId"] = chain_id
+    action["hyperliquidChain"] = "Mainnet" if is_mainnet else "Testnet"
+    return sign_digest(private_key, user_signed_digest(action))
