@@ -1,0 +1,123 @@
+"""`POST /exchange` bodies -> authenticated engine transactions, and receipts -> replies.
+
+A body is {action, nonce, signature, vaultAddress?, expiresAfter?}. L1 actions are verified
+against the phantom-agent digest of the action exactly as received (key order and types kept);
+user-signed actions (usdSend, withdraw3, approveAgent, approveBuilderFee) against their own
+EIP-712 struct, and must carry the outer nonce in their `time` / `nonce` field and no
+`expiresAfter`. The recovered address is the signer; the engine decides whether it is a known
+user or agent ("User or API Wallet ... does not exist.").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..crypto.signatures import (
+    USER_SIGNED_TYPES, SignatureError, l1_digest, recover_address, user_signed_digest,
+)
+from ..engine import tx as T
+from ..units import format_fixed, format_size
+from .actions import WireError, parse_action
+
+
+@dataclass(slots=True, frozen=True)
+class Network:
+    """Which signatures this venue accepts (testnet by default, like the SDK off mainnet)."""
+
+    is_mainnet: bool = False
+
+    @property
+    def chain_name(self) -> str:
+        return "Mainnet" if self.is_mainnet else "Testnet"
+
+
+class RequestError(ValueError):
+    """A whole-request failure: answered as {"status": "err", "response": message}."""
+
+
+def _int_field(body: dict, key: str, optional: bool = False) -> int | None:
+    value = body.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RequestError(f"Invalid or missing {key}")
+    return value
+
+
+def decode_request(body: object, network: Network = Network(),
+                   sz_decimals_of=None) -> T.Tx:
+    """Verify and parse one /exchange body into a transaction (RequestError if it fails)."""
+    if not isinstance(body, dict):
+        raise RequestError("Invalid request body")
+    action = body.get("action")
+    if not isinstance(action, dict) or not isinstance(action.get("type"), str):
+        raise RequestError("Invalid or missing action")
+    nonce = _int_field(body, "nonce")
+    vault = body.get("vaultAddress")
+    if vault is not None and (not isinstance(vault, str) or len(vault) != 42):
+        raise RequestError("Invalid vaultAddress")
+    expires = _int_field(body, "expiresAfter", optional=True)
+    kind = action["type"]
+    try:
+        if kind in USER_SIGNED_TYPES:
+            signer = _user_signer(action, body, nonce, expires, network)
+        else:
+            digest = l1_digest(action, vault.lower() if vault else None, nonce, expires,
+                               network.is_mainnet)
+            signer = recover_address(digest, body.get("signature"))
+        parsed = parse_action(action, sz_decimals_of)
+    except SignatureError as exc:
+        raise RequestError(str(exc)) from None
+    except WireError as exc:
+        raise RequestError(str(exc)) from None
+    return T.Tx(signer, nonce, parsed, vault.lower() if vault else None, expires)
+
+
+def _user_signer(action: dict, body: dict, nonce: int, expires: int | None,
+                 network: Network) -> str:
+    if expires is not None:
+        raise RequestError("expiresAfter is not allowed on user-signed actions")
+    if body.get("vaultAddress") is not None:
+        raise RequestError("vaultAddress is not allowed on user-signed actions")
+    field = "time" if action["type"] in ("usdSend", "withdraw3") else "nonce"
+    if action.get(field) != nonce:
+        raise RequestError(f"Action {field} must equal the request nonce")
+    if action.get("hyperliquidChain") != network.chain_name:
+        raise RequestError(f"Wrong hyperliquidChain: expected {network.chain_name}")
+    signed = dict(action)
+    if signed["type"] == "approveAgent" and signed.get("agentName") is None:
+        signed["agentName"] = ""  # the SDK signs "" and then drops the key
+    return recover_address(user_signed_digest(signed), body.get("signature"))
+
+
+# ----- replies ------------------------------------------------------------------------------
+
+def format_status(status: object, sz_decimals_of) -> object:
+    """One order/cancel status as Hyperliquid writes it."""
+    if isinstance(status, T.Resting):
+        return {"resting": {"oid": status.oid}}
+    if isinstance(status, T.Filled):
+        d = sz_decimals_of(status.asset)
+        return {"filled": {"totalSz": format_size(status.total_lots, d),
+                           "avgPx": average_price(status.notional_musdc, status.total_lots, d),
+                           "oid": status.oid}}
+    if isinstance(status, T.OrderError):
+        return {"error": status.error}
+    return status  # "success", "waitingForFill", "waitingForTrigger"
+
+
+def average_price(notional_musdc: int, lots: int, sz_decimals: int) -> str:
+    """notional / lots in USD, to 6 - szDecimals + 2 decimals, rounded half up (display)."""
+    decimals = 6 - sz_decimals + 2
+    scaled = (2 * notional_musdc * 100 + lots) // (2 * lots)  # pips x 100, half up
+    return format_fixed(scaled, decimals)
+
+
+def format_receipt(receipt: T.Receipt, sz_decimals_of) -> dict:
+    """A receipt as the /exchange reply body."""
+    if not receipt.ok:
+        return {"status": "err", "response": receipt.error}
+    if receipt.statuses is None:
+        return {"status": "ok", "response": {"type": "default"}}
+    return {"status": "ok", "response": {"type": receipt.kind, "data": {
+        "statuses": [format_status(s, sz_decimals_of) for s in receipt.statuses]}}}
