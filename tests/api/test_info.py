@@ -1,0 +1,69 @@
+"""/info answers from the engine state, in Hyperliquid's shapes."""
+
+from __future__ import annotations
+
+from l2perp.api import info
+from tests.venue import Venue, addr, limit, trigger
+
+A, B = addr(1), addr(2)
+
+
+def _venue() -> Venue:
+    v = Venue()
+    v.deposit(A, 100_000)
+    v.deposit(B, 100_000)
+    v.set_price(0, 500_000)  # BTC $50,000
+    v.set_price(1, 300_000)  # ETH $3,000
+    return v
+
+
+def test_meta_keeps_asset_ids_and_all_mids_lists_every_priced_coin() -> None:
+    v = _venue()
+    universe = info.meta(v.state)["universe"]
+    assert [u["name"] for u in universe] == ["BTC", "ETH", "SOL", "OP"]
+    assert universe[0] == {"name": "BTC", "szDecimals": 5, "maxLeverage": 40}
+    v.order(A, limit(0, True, "49999", "0.1"))
+    v.order(B, limit(0, False, "50000", "0.1"))
+    assert info.all_mids(v.state) == {"BTC": "49999.5", "ETH": "3000"}
+    assert info.spot_meta(v.state) == {"tokens": [], "universe": []}
+
+
+def test_l2_book_levels() -> None:
+    v = _venue()
+    v.order(A, limit(0, True, "49990", "0.1"), limit(0, True, "49990", "0.2"),
+            limit(0, True, "49980", "1"))
+    book = info.l2_book(v.state, 0)
+    assert book["levels"][0] == [{"px": "49990", "sz": "0.3", "n": 2},
+                                 {"px": "49980", "sz": "1", "n": 1}]
+    assert book["levels"][1] == [] and book["coin"] == "BTC"
+
+
+def test_clearinghouse_state_matches_the_position() -> None:
+    v = _venue()
+    v.order(B, limit(0, False, "50000", "0.1"))
+    v.order(A, limit(0, True, "50000", "0.1", "Ioc"))
+    ch = info.clearinghouse_state(v.state, A)
+    pos = ch["assetPositions"][0]["position"]
+    assert pos["coin"] == "BTC" and pos["szi"] == "0.1" and pos["entryPx"] == "50000"
+    assert pos["positionValue"] == "5000" and pos["leverage"] == {"type": "cross", "value": 20}
+    assert pos["marginUsed"] == "250" and pos["unrealizedPnl"] == "0"
+    assert ch["marginSummary"]["accountValue"] == "99997.75"  # $2.25 taker fee
+    assert info.clearinghouse_state(v.state, addr(9))["assetPositions"] == []
+
+
+def test_open_orders_and_frontend_fields() -> None:
+    v = _venue()
+    v.order(B, limit(0, False, "50000", "0.1"))
+    v.order(A, limit(0, True, "50000", "0.1", "Ioc"))
+    v.order(A, limit(0, True, "49000", "0.1"), trigger(0, False, "45000", "0.1", "45000", "sl"))
+    rows = info.open_orders(v.state, A, frontend=True)
+    assert [r["orderType"] for r in rows] == ["Stop Market", "Limit"]
+    assert rows[0]["triggerCondition"] == "Price below 45000" and rows[0]["isTrigger"]
+    assert rows[1]["tif"] == "Gtc" and rows[1]["side"] == "B"
+
+
+def test_asset_contexts() -> None:
+    v = _venue()
+    ctx = info.meta_and_asset_ctxs(v.state)[1][0]
+    assert ctx["oraclePx"] == "50000" and ctx["markPx"] == "50000" and ctx["midPx"] is None
+    assert ctx["openInterest"] == "0" and ctx["funding"] == "0"
