@@ -30,7 +30,7 @@ from .margin import leverage_of, maintenance_margin
 from .orders import Ctx, Taker, cancel_open_order
 from .positions import apply_position_delta
 from .state import (
-    Account, Market, State, fund_account, fund_address, is_fund, partition_of,
+    Account, Market, State, fund_account, fund_address, partition_of,
 )
 from .liqindex import LiquidationIndex, unit_figures
 from .tx import FillEvent, FundingEvent, LedgerEvent
