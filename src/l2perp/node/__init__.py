@@ -1,0 +1,1 @@
+"""The node: mempool, sequencer, durable block log (SQLite), snapshots and recovery."""
