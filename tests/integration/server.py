@@ -1,0 +1,50 @@
+"""A real uvicorn server on 127.0.0.1 serving a devnet node, for integration tests."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+
+import uvicorn
+
+from l2perp.api.server import create_app
+from l2perp.node.devnet import START_PRICES_PIPS, dev_keys, devnet_genesis
+from l2perp.node.service import Node, wall_ms
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DevnetServer:
+    def __init__(self, data_dir, block_ms: int = 50) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        keys = dev_keys()
+        self.keys = keys
+        self.node = Node(data_dir, devnet_genesis(wall_ms() - 1_000), block_ms=block_ms)
+        prices = {m.asset: START_PRICES_PIPS[m.name] for m in self.node.state.markets
+                  if m.name in START_PRICES_PIPS}
+        self.node.seed_devnet([k.address for k in keys[1:]], prices, keys[0].address)
+        config = uvicorn.Config(create_app(self.node), host="127.0.0.1", port=self.port,
+                                log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()),
+                                       daemon=True)
+
+    def __enter__(self) -> "DevnetServer":
+        self.thread.start()
+        deadline = time.time() + 20
+        while not self.server.started:
+            if time.time() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)

@@ -1,0 +1,72 @@
+"""The unmodified hyperliquid-python-sdk against a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+from hyperliquid.exchange import Exchange
+from hyperliquid.info import Info
+from hyperliquid.utils.types import Cloid
+
+from tests.integration.server import DevnetServer
+
+
+@pytest.fixture(scope="module")
+def devnet(tmp_path_factory):
+    with DevnetServer(tmp_path_factory.mktemp("devnet")) as server:
+        yield server
+
+
+def test_info_meta_and_mids(devnet) -> None:
+    info = Info(devnet.url, skip_ws=True, timeout=10)
+    names = [u["name"] for u in info.meta()["universe"]]
+    assert names[:4] == ["BTC", "ETH", "SOL", "OP"]
+    mids = info.all_mids()
+    assert mids["ETH"] == "3500"
+
+
+def test_order_rest_cancel_market_open_close(devnet) -> None:
+    maker = Exchange(Account.from_key(devnet.keys[1].private_key), devnet.url, timeout=10)
+    trader_wallet = Account.from_key(devnet.keys[2].private_key)
+    trader = Exchange(trader_wallet, devnet.url, timeout=10)
+    info = Info(devnet.url, skip_ws=True, timeout=10)
+    me = trader_wallet.address
+
+    assert trader.update_leverage(10, "ETH")["status"] == "ok"
+    resting = trader.order("ETH", True, 0.5, 3400, {"limit": {"tif": "Gtc"}})
+    oid = resting["response"]["data"]["statuses"][0]["resting"]["oid"]
+    assert [o["oid"] for o in info.open_orders(me)] == [oid]
+    assert trader.cancel("ETH", oid)["response"]["data"]["statuses"] == ["success"]
+    assert info.open_orders(me) == []
+
+    cloid = Cloid.from_str("0x" + "00" * 15 + "2a")
+    trader.order("ETH", True, 0.1, 3300, {"limit": {"tif": "Gtc"}}, cloid=cloid)
+    assert trader.cancel_by_cloid("ETH", cloid)["response"]["data"]["statuses"] == ["success"]
+
+    maker.order("ETH", False, 2, 3501, {"limit": {"tif": "Gtc"}})
+    opened = trader.market_open("ETH", True, 1)
+    filled = opened["response"]["data"]["statuses"][0]["filled"]
+    assert filled["totalSz"] == "1" and filled["avgPx"] == "3501"
+    state = info.user_state(me)
+    assert state["assetPositions"][0]["position"]["szi"] == "1"
+    assert state["assetPositions"][0]["position"]["leverage"]["value"] == 10
+
+    maker.order("ETH", True, 2, 3499, {"limit": {"tif": "Gtc"}})
+    closed = trader.market_close("ETH")
+    assert closed["response"]["data"]["statuses"][0]["filled"]["totalSz"] == "1"
+    assert info.user_state(me)["assetPositions"] == []
+    fills = info.user_fills(me)
+    assert [f["dir"] for f in fills] == ["Close Long", "Open Long"]
+
+
+def test_alo_crossing_and_unknown_wallet_errors(devnet) -> None:
+    maker = Exchange(Account.from_key(devnet.keys[3].private_key), devnet.url, timeout=10)
+    maker.order("SOL", False, 10, 151, {"limit": {"tif": "Gtc"}})
+    crossing = maker.order("SOL", True, 1, 152, {"limit": {"tif": "Alo"}})
+    error = crossing["response"]["data"]["statuses"][0]["error"]
+    assert error.startswith("Post only order would have immediately matched")
+    stranger = Account.create()
+    reply = Exchange(stranger, devnet.url, timeout=10).order(
+        "SOL", True, 1, 140, {"limit": {"tif": "Gtc"}})
+    assert reply == {"status": "err", "response":
+                     f"User or API Wallet {stranger.address.lower()} does not exist."}
