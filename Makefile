@@ -29,7 +29,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/engine.py
 
 up: $(STAMP)
-	@echo "make up: the devnet (node, API, web UI) arrives with the node issue; nothing to start yet."
+	$(BIN)/l2perp up
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis

@@ -30,3 +30,56 @@ def test_version_and_replay(tmp_path) -> None:
     missing = subprocess.run([str(BIN), "replay", "--data", str(tmp_path / "nope")],
                              capture_output=True, text=True)
     assert missing.returncode == 2
+
+
+def test_keys_json_has_exactly_one_admin() -> None:
+    import json
+
+    out = subprocess.run([str(BIN), "keys", "--json"], capture_output=True, text=True,
+                         check=True)
+    rows = json.loads(out.stdout)
+    assert [r["role"] for r in rows].count("admin") == 1
+    assert all(set(r) == {"address", "private_key", "role"} for r in rows)
+
+
+def test_up_serves_the_api_and_survives_a_restart(tmp_path) -> None:
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    def start():
+        return subprocess.Popen([str(BIN), "up", "--port", str(port), "--data", str(tmp_path),
+                                 "--block-ms", "50"], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+
+    def meta_names(deadline: float) -> list:
+        while time.time() < deadline:
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/info",
+                                             data=b'{"type": "meta"}', method="POST")
+                with urllib.request.urlopen(req, timeout=2) as resp:
+                    return [u["name"] for u in json.loads(resp.read())["universe"]]
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError("no answer")
+
+    proc = start()
+    try:
+        assert meta_names(time.time() + 30)[:2] == ["BTC", "ETH"]
+    finally:
+        proc.kill()  # SIGKILL: the log must recover
+        proc.wait()
+    proc = start()
+    try:
+        assert meta_names(time.time() + 30)[:2] == ["BTC", "ETH"]
+    finally:
+        proc.terminate()
+        proc.wait()
+    verified = subprocess.run([str(BIN), "replay", "--data", str(tmp_path)],
+                              capture_output=True, text=True)
+    assert verified.returncode == 0, verified.stdout

@@ -1,5 +1,4 @@
-"""`l2perp ...`: the command line. The devnet (`up`, `keys`, `status`) arrives with the node's
-HTTP server; `replay` already verifies a data directory's block log."""
+"""`l2perp ...`: the command line: `up` (the devnet), `keys`, `replay`, `version`."""
 
 from __future__ import annotations
 
@@ -13,6 +12,55 @@ from .node.log import BlockLog, RecoveryError
 
 app = typer.Typer(add_completion=False, help="l2perp: a Layer-2 perpetuals exchange")
 console = Console()
+
+
+@app.command()
+def keys(json_output: bool = typer.Option(False, "--json", help="a JSON list")) -> None:
+    """The deterministic devnet keys (exactly one has role admin)."""
+    from .node.devnet import dev_keys
+
+    rows = [{"address": k.address, "private_key": k.private_key, "role": k.role}
+            for k in dev_keys()]
+    if json_output:
+        import json
+
+        print(json.dumps(rows))
+        return
+    for row in rows:
+        console.print(f"{row['role']:7} {row['address']}  {row['private_key']}")
+
+
+@app.command()
+def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
+       host: str = typer.Option("127.0.0.1", help="interface to listen on"),
+       data: Path = typer.Option(Path(".devnet"), help="the node's data directory"),
+       block_ms: int = typer.Option(200, help="block interval in ms")) -> None:
+    """Start the devnet: sequencer, block log and the Hyperliquid API on one port."""
+    import uvicorn
+
+    from .api.server import create_app
+    from .node.devnet import START_PRICES_PIPS, dev_keys, devnet_genesis
+    from .node.service import Node, wall_ms
+
+    data.mkdir(parents=True, exist_ok=True)
+    existing = BlockLog(data / "node.sqlite")
+    genesis = existing.genesis() or devnet_genesis(wall_ms())
+    existing.close()
+    try:
+        node = Node(data, genesis, block_ms=block_ms)
+    except RecoveryError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    keys_ = dev_keys()
+    prices = {m.asset: START_PRICES_PIPS[m.name] for m in node.state.markets
+              if m.name in START_PRICES_PIPS}
+    node.seed_devnet([k.address for k in keys_[1:]], prices, keys_[0].address)
+    console.print(f"l2perp devnet at height {node.state.height}")
+    console.print(f"  API        http://{host}:{port}   (POST /info, POST /exchange)")
+    console.print(f"  websocket  ws://{host}:{port}/ws  (arrives with the websocket feed)")
+    for k in keys_:
+        console.print(f"  {k.role:7} {k.address}  {k.private_key}")
+    uvicorn.run(create_app(node), host=host, port=port, log_level="warning")
 
 
 @app.command()
