@@ -70,3 +70,48 @@ def test_alo_crossing_and_unknown_wallet_errors(devnet) -> None:
         "SOL", True, 1, 140, {"limit": {"tif": "Gtc"}})
     assert reply == {"status": "err", "response":
                      f"User or API Wallet {stranger.address.lower()} does not exist."}
+
+
+def test_modify_isolated_margin_schedule_cancel_transfer_withdraw_agent(devnet) -> None:
+    wallet = Account.from_key(devnet.keys[4].private_key)
+    me = wallet.address
+    ex = Exchange(wallet, devnet.url, timeout=10)
+    info = Info(devnet.url, skip_ws=True, timeout=10)
+
+    oid = ex.order("BTC", True, 0.01, 90000, {"limit": {"tif": "Gtc"}})[
+        "response"]["data"]["statuses"][0]["resting"]["oid"]
+    modified = ex.modify_order(oid, "BTC", True, 0.02, 90500, {"limit": {"tif": "Gtc"}})
+    new_oid = modified["response"]["data"]["statuses"][0]["resting"]["oid"]
+    assert [(o["oid"], o["limitPx"], o["sz"]) for o in info.open_orders(me)] == [
+        (new_oid, "90500", "0.02")]
+    bulk = ex.bulk_modify_orders_new([{"oid": new_oid, "order": {
+        "coin": "BTC", "is_buy": True, "sz": 0.03, "limit_px": 90400,
+        "order_type": {"limit": {"tif": "Gtc"}}, "reduce_only": False}}])
+    assert "resting" in bulk["response"]["data"]["statuses"][0]
+    assert ex.schedule_cancel(devnet.node.state.time_ms + 60_000)[
+        "status"] == "ok"
+
+    # An isolated position and its margin.
+    assert ex.update_leverage(5, "OP", is_cross=False)["status"] == "ok"
+    Exchange(Account.from_key(devnet.keys[5].private_key), devnet.url, timeout=10).order(
+        "OP", False, 100, 1.5, {"limit": {"tif": "Gtc"}})
+    assert "filled" in ex.market_open("OP", True, 100, px=1.6)["response"]["data"][
+        "statuses"][0]
+    assert ex.update_isolated_margin(10, "OP")["status"] == "ok"
+    position = info.user_state(me)["assetPositions"][0]["position"]
+    assert position["leverage"]["type"] == "isolated"
+
+    # Money out: a transfer and a withdrawal.
+    other = devnet.keys[6].address
+    before = float(info.user_state(other)["marginSummary"]["accountValue"])
+    assert ex.usd_transfer(25.5, other)["status"] == "ok"
+    assert float(info.user_state(other)["marginSummary"]["accountValue"]) == before + 25.5
+    assert ex.withdraw_from_bridge(10, me)["status"] == "ok"
+
+    # An API wallet trades for its master.
+    result, agent_key = ex.approve_agent("bot")
+    assert result["status"] == "ok"
+    agent = Exchange(Account.from_key(agent_key), devnet.url, account_address=me, timeout=10)
+    placed = agent.order("ETH", True, 0.1, 3000, {"limit": {"tif": "Gtc"}})
+    agent_oid = placed["response"]["data"]["statuses"][0]["resting"]["oid"]
+    assert agent_oid in [o["oid"] for o in info.open_orders(me)]
