@@ -11,12 +11,13 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import PlainTextResponse, Response
 
 from ..node.service import Node
 from . import info as I
 from .exchange import Network, RequestError, decode_request, format_receipt
+from .ws import Hub
 
 NOT_JSON = "Failed to deserialize the JSON body into the target type"
 
@@ -76,29 +77,33 @@ def info_answer(node: Node, body: dict) -> object:
 
 def user_fills(node: Node, user: str) -> list:
     """The user's fills, newest first (from the node's in-memory fill index)."""
-    state = node.state
     rows = []
     for fill in reversed(node.fills):
-        for who, is_taker in ((fill.taker, True), (fill.maker, False)):
-            if who != user:
-                continue
-            market = state.markets[fill.asset]
-            d = market.sz_decimals
-            is_buy = fill.taker_is_buy == is_taker
-            start = fill.taker_start_lots if is_taker else fill.maker_start_lots
-            rows.append({
-                "coin": market.name, "px": I.format_price(fill.px_pips, d),
-                "sz": I.format_size(fill.sz_lots, d), "side": "B" if is_buy else "A",
-                "time": fill.time_ms, "startPosition": I.format_size(start, d),
-                "dir": _direction(start, is_buy),
-                "closedPnl": I.format_usdc(fill.taker_closed_pnl_musdc if is_taker
-                                           else fill.maker_closed_pnl_musdc),
-                "hash": "0x" + "00" * 32, "oid": fill.taker_oid if is_taker else fill.maker_oid,
-                "crossed": is_taker,
-                "fee": I.format_usdc(fill.taker_fee_musdc if is_taker else fill.maker_fee_musdc),
-                "tid": fill.tid, "feeToken": "USDC",
-            })
+        if fill.taker == user:
+            rows.append(fill_row(node.state, fill, True))
+        if fill.maker == user:
+            rows.append(fill_row(node.state, fill, False))
     return rows
+
+
+def fill_row(state, fill, is_taker: bool) -> dict:
+    """One fill as userFills shows it, from the taker's or the maker's side."""
+    market = state.markets[fill.asset]
+    d = market.sz_decimals
+    is_buy = fill.taker_is_buy == is_taker
+    start = fill.taker_start_lots if is_taker else fill.maker_start_lots
+    return {
+        "coin": market.name, "px": I.format_price(fill.px_pips, d),
+        "sz": I.format_size(fill.sz_lots, d), "side": "B" if is_buy else "A",
+        "time": fill.time_ms, "startPosition": I.format_size(start, d),
+        "dir": _direction(start, is_buy),
+        "closedPnl": I.format_usdc(fill.taker_closed_pnl_musdc if is_taker
+                                   else fill.maker_closed_pnl_musdc),
+        "hash": "0x" + "00" * 32, "oid": fill.taker_oid if is_taker else fill.maker_oid,
+        "crossed": is_taker,
+        "fee": I.format_usdc(fill.taker_fee_musdc if is_taker else fill.maker_fee_musdc),
+        "tid": fill.tid, "feeToken": "USDC",
+    }
 
 
 def _direction(start: int, is_buy: bool) -> str:
@@ -129,6 +134,12 @@ def create_app(node: Node, network: Network = Network()) -> FastAPI:
         await node.stop()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    hub = Hub(node)
+    node.listeners.append(hub.on_block)
+
+    @app.websocket("/ws")
+    async def websocket(ws: WebSocket) -> None:
+        await hub.serve(ws)
 
     def sz_decimals_of(asset: int) -> int:
         return node.state.markets[asset].sz_decimals

@@ -30,6 +30,7 @@ class Node:
         self.sequencer = Sequencer(BlockLog(self.data_dir / "node.sqlite"), genesis)
         self.block_ms = block_ms
         self.fills: list[FillEvent] = []  # an in-memory fill index (the SQLite indexer: next)
+        self.listeners: list = []  # called with each block's receipts (the websocket hub)
         self._task: asyncio.Task | None = None
         self.ready = asyncio.Event()
 
@@ -63,6 +64,8 @@ class Node:
         for receipt, future in zip(receipts.receipts, tickets):
             if future is not None and not future.done():
                 future.set_result(receipt)
+        for listener in self.listeners:
+            listener(receipts)
 
     async def submit(self, tx: Tx) -> Receipt:
         """Queue a verified transaction; resolves with its receipt once its block is durable."""

@@ -1,0 +1,57 @@
+"""The SDK's Info with its websocket on: subscriptions deliver within a block of the event."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from eth_account import Account
+from hyperliquid.exchange import Exchange
+from hyperliquid.info import Info
+
+from tests.integration.server import DevnetServer
+
+
+@pytest.fixture(scope="module")
+def devnet(tmp_path_factory):
+    with DevnetServer(tmp_path_factory.mktemp("devnet-ws")) as server:
+        yield server
+
+
+def test_subscriptions_fire(devnet) -> None:
+    maker_wallet = Account.from_key(devnet.keys[1].private_key)
+    taker_wallet = Account.from_key(devnet.keys[2].private_key)
+    info = Info(devnet.url, timeout=10)
+    seen: dict[str, list] = {}
+    events = {name: threading.Event() for name in (
+        "l2Book", "trades", "allMids", "user", "userFills", "orderUpdates")}
+
+    def record(name):
+        def callback(message):
+            seen.setdefault(name, []).append(message)
+            events[name].set()
+        return callback
+
+    try:
+        info.subscribe({"type": "l2Book", "coin": "ETH"}, record("l2Book"))
+        info.subscribe({"type": "trades", "coin": "ETH"}, record("trades"))
+        info.subscribe({"type": "allMids"}, record("allMids"))
+        info.subscribe({"type": "userEvents", "user": taker_wallet.address}, record("user"))
+        info.subscribe({"type": "userFills", "user": taker_wallet.address}, record("userFills"))
+        info.subscribe({"type": "orderUpdates", "user": taker_wallet.address},
+                       record("orderUpdates"))
+        time.sleep(0.5)
+        Exchange(maker_wallet, devnet.url, timeout=10).order(
+            "ETH", False, 1, 3502, {"limit": {"tif": "Gtc"}})
+        Exchange(taker_wallet, devnet.url, timeout=10).order(
+            "ETH", True, 0.5, 3502, {"limit": {"tif": "Ioc"}})
+        for name, event in events.items():
+            assert event.wait(5), f"no {name} message"
+        trade = seen["trades"][-1]["data"][0]
+        assert trade["coin"] == "ETH" and trade["px"] == "3502" and trade["sz"] == "0.5"
+        assert seen["user"][-1]["data"]["fills"][0]["side"] == "B"
+        assert seen["orderUpdates"][-1]["data"][0]["status"] == "filled"
+        assert seen["l2Book"][-1]["data"]["levels"][1][0] == {"px": "3502", "sz": "0.5", "n": 1}
+    finally:
+        info.disconnect_websocket()
