@@ -1,0 +1,51 @@
+"""ccxt's hyperliquid class (sandbox mode, URLs overridden) against a real server."""
+
+from __future__ import annotations
+
+import ccxt
+import pytest
+
+from tests.integration.server import DevnetServer
+
+
+@pytest.fixture(scope="module")
+def devnet(tmp_path_factory):
+    with DevnetServer(tmp_path_factory.mktemp("devnet-ccxt")) as server:
+        yield server
+
+
+def client(devnet, key) -> ccxt.hyperliquid:
+    exchange = ccxt.hyperliquid({"walletAddress": key.address, "privateKey": key.private_key,
+                                 "timeout": 10_000})
+    exchange.set_sandbox_mode(True)
+    exchange.urls["api"]["public"] = devnet.url
+    exchange.urls["api"]["private"] = devnet.url
+    exchange.options["fetchMarkets"] = {"types": ["swap"]}
+    return exchange
+
+
+def test_markets_book_ticker_and_trading(devnet) -> None:
+    maker = client(devnet, devnet.keys[7])
+    trader = client(devnet, devnet.keys[8])
+    markets = maker.load_markets()
+    assert "ETH/USDC:USDC" in markets
+    maker.create_order("ETH/USDC:USDC", "limit", "sell", 1, 3510)
+    book = trader.fetch_order_book("ETH/USDC:USDC")
+    assert book["asks"][0][:2] == [3510.0, 1.0]
+    ticker = trader.fetch_ticker("ETH/USDC:USDC")
+    assert ticker["info"]["oraclePx"] == "3500"
+    trader.set_leverage(5, "ETH/USDC:USDC")
+    order = trader.create_order("ETH/USDC:USDC", "limit", "buy", 0.2, 3400)
+    assert trader.fetch_open_orders("ETH/USDC:USDC")[0]["id"] == order["id"]
+    edited = trader.edit_order(order["id"], "ETH/USDC:USDC", "limit", "buy", 0.3, 3410)
+    trader.cancel_order(edited["id"], "ETH/USDC:USDC")
+    assert trader.fetch_open_orders("ETH/USDC:USDC") == []
+    trader.create_order("ETH/USDC:USDC", "market", "buy", 0.5, 3510)
+    positions = trader.fetch_positions(["ETH/USDC:USDC"])
+    assert positions[0]["contracts"] == 0.5 and positions[0]["side"] == "long"
+    balance = trader.fetch_balance()
+    assert balance["USDC"]["total"] > 0
+    trades = trader.fetch_my_trades("ETH/USDC:USDC")
+    assert trades[0]["price"] == 3510.0
+    rate = trader.fetch_funding_rate("ETH/USDC:USDC")
+    assert rate["symbol"] == "ETH/USDC:USDC"
