@@ -98,11 +98,12 @@ def parse_order(wire: object) -> T.OrderSpec:
     )
 
 
-def parse_action(action: object, sz_decimals_of=None) -> T.Action:
+def parse_action(action: object, sz_decimals_of=None, asset_of=None) -> T.Action:
     """A Hyperliquid action dict -> an engine action (WireError if malformed or unknown).
 
-    `sz_decimals_of(asset)` gives a market's szDecimals; oracle reports need it to round their
-    decimal prices to the nearest pip (ties to even)."""
+    `sz_decimals_of(asset)` gives a market's szDecimals and `asset_of(coin)` a coin's asset id;
+    oracle reports and devSetOracle need them to round decimal prices to the nearest pip (ties
+    to even)."""
     if not isinstance(action, dict):
         raise WireError("Invalid action")
     kind = action.get("type")
@@ -161,6 +162,20 @@ def parse_action(action: object, sz_decimals_of=None) -> T.Action:
                                   _int(action["nonce"], "nonce"))
         if kind in ("approveBuilderFee", "setReferrer"):
             return T.Noop(kind)
+        if kind == "devFaucet":
+            return T.DevFaucet(parse_address(action["user"]), _usd(action["usd"]))
+        if kind == "devAdvanceTime":
+            return T.DevAdvanceTime(_int(action["ms"], "ms"))
+        if kind == "devSetOracle":
+            if asset_of is None or sz_decimals_of is None:
+                raise WireError("devSetOracle needs the market table")
+            asset = asset_of(action["coin"])
+            if asset is None:
+                raise WireError(f"Unknown coin: {action['coin']!r}")
+            px = action.get("px")
+            pips = 0 if px is None else round_half_even(_dec(px, "px"),
+                                                        6 - sz_decimals_of(asset))
+            return T.SetPrice(asset, pips)
         if kind == "oracleReport":
             asset = _int(action["asset"], "asset")
             if sz_decimals_of is None:

@@ -45,7 +45,7 @@ def _int_field(body: dict, key: str, optional: bool = False) -> int | None:
 
 
 def decode_request(body: object, network: Network = Network(),
-                   sz_decimals_of=None) -> T.Tx:
+                   sz_decimals_of=None, asset_of=None) -> T.Tx:
     """Verify and parse one /exchange body into a transaction (RequestError if it fails)."""
     if not isinstance(body, dict):
         raise RequestError("Invalid request body")
@@ -65,7 +65,7 @@ def decode_request(body: object, network: Network = Network(),
             digest = l1_digest(action, vault.lower() if vault else None, nonce, expires,
                                network.is_mainnet)
             signer = recover_address(digest, body.get("signature"))
-        parsed = parse_action(action, sz_decimals_of)
+        parsed = parse_action(action, sz_decimals_of, asset_of)
     except SignatureError as exc:
         raise RequestError(str(exc)) from None
     except WireError as exc:

@@ -144,6 +144,12 @@ def create_app(node: Node, network: Network = Network()) -> FastAPI:
     def sz_decimals_of(asset: int) -> int:
         return node.state.markets[asset].sz_decimals
 
+    def asset_of(coin: object) -> int | None:
+        for market in node.state.markets:
+            if market.name == coin:
+                return market.asset
+        return None
+
     async def read_json(request: Request) -> object:
         raw = await request.body()
         return orjson.loads(raw)
@@ -168,7 +174,7 @@ def create_app(node: Node, network: Network = Network()) -> FastAPI:
         except orjson.JSONDecodeError:
             return PlainTextResponse(NOT_JSON, status_code=422)
         try:
-            tx = decode_request(body, network, sz_decimals_of)
+            tx = decode_request(body, network, sz_decimals_of, asset_of)
         except RequestError as exc:
             return _json({"status": "err", "response": str(exc)})
         receipt = await node.submit(tx)

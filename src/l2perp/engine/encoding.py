@@ -74,7 +74,8 @@ def market_leaf(m: Market, next_seq: int) -> list:
 def config_leaf(state: State) -> list:
     c = state.config
     return [
-        c.admin, [[t.min_volume_musdc, t.taker_rate_e9, t.maker_rate_e9] for t in c.fee_tiers],
+        c.admin, c.devnet,
+        [[t.min_volume_musdc, t.taker_rate_e9, t.maker_rate_e9] for t in c.fee_tiers],
         [[r.min_share_e9, r.maker_rate_e9] for r in c.maker_rebates], c.fee_window_days,
         c.nonce_window_size, c.nonce_past_ms, c.nonce_future_ms, c.min_order_notional_musdc,
         c.max_price_deviation_e9, c.withdraw_fee_musdc, c.withdraw_position_value_e9,
@@ -94,7 +95,8 @@ def shared_leaf(state: State) -> list:
     """Everything in the state that is not an account (the config by its hash)."""
     return [
         h256(canonical(config_leaf(state))),
-        state.height, state.time_ms, state.dev_time_offset_ms, state.next_oid, state.next_tid,
+        state.height, state.time_ms, state.dev_time_offset_ms, state.dev_jump_ms,
+        state.next_oid, state.next_tid,
         state.next_wid, state.fee_pool_musdc, state.credits_musdc, state.withdrawn_musdc,
         [market_leaf(m, b.next_seq) for m, b in zip(state.markets, state.books)],
         [[w.wid, w.user, w.destination, w.amount_musdc, w.time_ms] for w in state.withdrawals],

@@ -410,3 +410,4 @@ INVALID_ORACLE_SOURCE = "Invalid oracle source."
 WITHDRAWALS_PAUSED = (
     "Withdrawals are paused while an account in this insurance partition is under water."
 )
+DEVNET_ONLY = "This action exists on the devnet only."

@@ -60,6 +60,7 @@ class EngineConfig:
     """Genesis configuration the state carries (part of the state digest)."""
 
     admin: str = "0x" + "00" * 20  # the key allowed to send privileged (admin) transactions
+    devnet: bool = False  # devnet genesis: the admin's cheat codes (devFaucet, ...) are allowed
     fee_tiers: tuple[FeeTier, ...] = HYPERLIQUID_FEE_TIERS
     maker_rebates: tuple[MakerRebateTier, ...] = HYPERLIQUID_MAKER_REBATES
     fee_window_days: int = 14  # Hyperliquid: 14-day rolling volume

@@ -189,6 +189,7 @@ class State:
     height: int = 0
     time_ms: int = 0
     dev_time_offset_ms: int = 0  # devnet devAdvanceTime total (nonce windows ignore it)
+    dev_jump_ms: int = 0  # an advance the next block carries (not an outage)
     next_oid: int = 1
     next_tid: int = 1
     next_wid: int = 1

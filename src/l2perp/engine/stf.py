@@ -27,9 +27,9 @@ from .positions import apply_position_delta
 from .state import MARKET_DELISTED, Incident, NonceSet, State
 from .tx import (
     KIND_CANCEL, KIND_ORDER, ApproveAgent, BatchModify, Block, BlockReceipts, BridgeCredit, Cancel,
-    CancelByCloid, LedgerEvent, Noop, OracleReport, PlaceOrders, Receipt, ScheduleCancel,
-    SetMarketStatus, SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage,
-    UsdSend, Withdraw,
+    CancelByCloid, DevAdvanceTime, DevFaucet, LedgerEvent, Noop, OracleReport, PlaceOrders,
+    Receipt, ScheduleCancel, SetMarketStatus, SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin,
+    UpdateLeverage, UsdSend, Withdraw,
 )
 
 PRIORITY_PRICE = 0
@@ -97,7 +97,9 @@ def process_time(state: State, block: Block, events: list) -> None:
     refresh oracles; pay funding for every whole hour crossed; run scheduled cancels that are
     due, then trigger orders."""
     config = state.config
-    if state.height and block.time_ms - state.time_ms > config.outage_threshold_ms:
+    gap = block.time_ms - state.time_ms - state.dev_jump_ms  # a devnet advance is no outage
+    state.dev_jump_ms = 0
+    if state.height and gap > config.outage_threshold_ms:
         state.grace_until_ms = block.time_ms + config.post_outage_grace_ms
         state.incidents.append(Incident("outage", -1, block.time_ms, state.time_ms,
                                         block.time_ms))
@@ -161,9 +163,12 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         if signer not in state.oracle_stakes:
             return _err(E.NOT_ORACLE_OPERATOR)
         nonces = operator_nonces = state.operator_nonces.get(signer) or NonceSet()
-    elif kind is SetPrice or kind is SetMarketStatus or kind is SetOracleSource:
+    elif kind is SetPrice or kind is SetMarketStatus or kind is SetOracleSource \
+            or kind is DevFaucet or kind is DevAdvanceTime:
         if signer != state.config.admin:
             return _err(E.NOT_ADMIN)
+        if (kind is DevFaucet or kind is DevAdvanceTime) and not state.config.devnet:
+            return _err(E.DEVNET_ONLY)
         nonces = state.admin_nonces
     else:
         master = state.agent_owner.get(signer)
@@ -241,6 +246,14 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         error = pin_price(state, action.asset, action.price_pips)
     elif kind is SetOracleSource:
         error = set_oracle_source(state, action)
+    elif kind is DevFaucet:
+        error = credit_deposit(state, BridgeCredit(action.user, action.amount_musdc), events)
+    elif kind is DevAdvanceTime:
+        if not (0 < action.ms <= 366 * 86_400_000):
+            return _err(E.INVALID_AMOUNT)
+        state.dev_time_offset_ms += action.ms
+        state.dev_jump_ms += action.ms
+        error = None
     elif kind is SetMarketStatus:
         error = set_market_status(ctx, action)
     else:

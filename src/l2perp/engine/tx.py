@@ -144,6 +144,22 @@ class SetOracleSource:
 
 
 @dataclass(slots=True, frozen=True)
+class DevFaucet:
+    """Devnet only, admin: credit cash as a bridge deposit would."""
+
+    user: str
+    amount_musdc: int
+
+
+@dataclass(slots=True, frozen=True)
+class DevAdvanceTime:
+    """Devnet only, admin: the next block comes `ms` later as if everything had kept running
+    (not an outage); nonce windows keep following wall-clock nonces."""
+
+    ms: int
+
+
+@dataclass(slots=True, frozen=True)
 class SetMarketStatus:
     """Admin: active / reduce-only / paused, or delisted at a final settlement price (0: the
     oracle's time-weighted average over the circuit-breaker window)."""
@@ -156,7 +172,7 @@ class SetMarketStatus:
 Action = Union[
     PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel, UpdateLeverage,
     UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, BridgeCredit, SetPrice,
-    SetMarketStatus, OracleReport, SetOracleSource,
+    SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime,
 ]
 
 

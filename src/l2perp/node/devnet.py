@@ -35,5 +35,6 @@ def dev_keys() -> list[DevKey]:
 
 def devnet_genesis(time_ms: int) -> Genesis:
     admin = dev_keys()[0].address
-    config = EngineConfig(admin=admin, insurance_seed_musdc=DEVNET_INSURANCE_USD * ONE_USDC)
+    config = EngineConfig(admin=admin, devnet=True,
+                          insurance_seed_musdc=DEVNET_INSURANCE_USD * ONE_USDC)
     return Genesis(config=config, markets=DEFAULT_MARKETS, time_ms=time_ms)

@@ -57,7 +57,9 @@ class Node:
             self.produce()
 
     def produce(self) -> None:
-        receipts, tickets = self.sequencer.produce_block(wall_ms())
+        # devAdvanceTime moves block time ahead of the wall clock by the advanced total.
+        receipts, tickets = self.sequencer.produce_block(
+            wall_ms() + self.state.dev_time_offset_ms)
         for event in receipts.events:
             if isinstance(event, FillEvent):
                 self.fills.append(event)

@@ -17,7 +17,8 @@ from ..units import Dec
 REGISTRY = {cls.__name__: cls for cls in (
     T.PlaceOrders, T.Cancel, T.CancelByCloid, T.BatchModify, T.ScheduleCancel, T.UpdateLeverage,
     T.UpdateIsolatedMargin, T.UsdSend, T.Withdraw, T.ApproveAgent, T.Noop, T.BridgeCredit,
-    T.SetPrice, T.SetMarketStatus, T.OracleReport, T.SetOracleSource, T.OrderSpec, T.Tx, Dec,
+    T.SetPrice, T.SetMarketStatus, T.OracleReport, T.SetOracleSource, T.DevFaucet,
+    T.DevAdvanceTime, T.OrderSpec, T.Tx, Dec,
 )}
 TAG = "__t"
 
