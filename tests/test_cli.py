@@ -83,3 +83,37 @@ def test_up_serves_the_api_and_survives_a_restart(tmp_path) -> None:
     verified = subprocess.run([str(BIN), "replay", "--data", str(tmp_path)],
                               capture_output=True, text=True)
     assert verified.returncode == 0, verified.stdout
+
+
+def test_up_shows_a_live_demo_book_within_five_seconds(tmp_path) -> None:
+    import json
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([str(BIN), "up", "--port", str(port), "--data", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        started = None
+        deadline = time.time() + 40
+        while time.time() < deadline:
+            try:
+                req = urllib.request.Request(f"http://127.0.0.1:{port}/info",
+                                             data=b'{"type": "l2Book", "coin": "ETH"}',
+                                             method="POST")
+                with urllib.request.urlopen(req, timeout=2) as resp:
+                    levels = json.loads(resp.read())["levels"]
+                started = started or time.time()
+                if levels[0] and levels[1]:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.1)
+        assert started is not None and levels[0] and levels[1]
+        assert time.time() - started < 5  # bids and asks within 5 s of the API answering
+    finally:
+        proc.terminate()
+        proc.wait()

@@ -34,7 +34,9 @@ def keys(json_output: bool = typer.Option(False, "--json", help="a JSON list")) 
 def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
        host: str = typer.Option("127.0.0.1", help="interface to listen on"),
        data: Path = typer.Option(Path(".devnet"), help="the node's data directory"),
-       block_ms: int = typer.Option(200, help="block interval in ms")) -> None:
+       block_ms: int = typer.Option(200, help="block interval in ms"),
+       no_demo: bool = typer.Option(False, "--no-demo",
+                                    help="no demo oracle operators or market makers")) -> None:
     """Start the devnet: sequencer, block log and the Hyperliquid API on one port."""
     import uvicorn
 
@@ -54,10 +56,16 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     keys_ = dev_keys()
     prices = {m.asset: START_PRICES_PIPS[m.name] for m in node.state.markets
               if m.name in START_PRICES_PIPS}
-    node.seed_devnet([k.address for k in keys_[1:]], prices, keys_[0].address)
+    funded = [k.address for k in keys_ if k.role in ("trader", "maker")]
+    node.seed_devnet(funded, prices, keys_[0].address, pin=no_demo)
+    if not no_demo:
+        from .node.demo import DemoActors
+
+        node.demo = DemoActors(node, [k.address for k in keys_ if k.role == "oracle"],
+                               [k.address for k in keys_ if k.role == "maker"], prices)
     console.print(f"l2perp devnet at height {node.state.height}")
     console.print(f"  API        http://{host}:{port}   (POST /info, POST /exchange)")
-    console.print(f"  websocket  ws://{host}:{port}/ws  (arrives with the websocket feed)")
+    console.print(f"  websocket  ws://{host}:{port}/ws")
     for k in keys_:
         console.print(f"  {k.role:7} {k.address}  {k.private_key}")
     uvicorn.run(create_app(node), host=host, port=port, log_level="warning")

@@ -11,6 +11,8 @@ from ..engine.params import DEFAULT_MARKETS, EngineConfig, Genesis
 from ..units import ONE_USDC
 
 DEV_ACCOUNTS = 10
+DEMO_OPERATORS = 3  # oracle operators signing the demo price path
+DEMO_MAKERS = 2  # market makers quoting the demo book
 DEV_FUNDS_USD = 1_000_000
 DEVNET_INSURANCE_USD = 1_000_000  # DESIGN §4: the shared fund is seeded with $1,000,000
 START_PRICES_PIPS = {"BTC": 950_000, "ETH": 350_000, "SOL": 1_500_000, "OP": 150_000}
@@ -24,17 +26,19 @@ class DevKey:
 
 
 def dev_keys() -> list[DevKey]:
-    """Deterministic keys: one admin, then funded traders."""
+    """Deterministic keys: the admin, funded traders, demo oracle operators and demo makers."""
     keys = []
-    for i in range(DEV_ACCOUNTS + 1):
+    roles = (["admin"] + ["trader"] * DEV_ACCOUNTS + ["oracle"] * DEMO_OPERATORS
+             + ["maker"] * DEMO_MAKERS)
+    for i, role in enumerate(roles):
         secret = keccak256(f"l2perp devnet key {i}".encode())
-        keys.append(DevKey(address_of(secret), "0x" + secret.hex(),
-                           "admin" if i == 0 else "trader"))
+        keys.append(DevKey(address_of(secret), "0x" + secret.hex(), role))
     return keys
 
 
 def devnet_genesis(time_ms: int) -> Genesis:
-    admin = dev_keys()[0].address
-    config = EngineConfig(admin=admin, devnet=True,
+    keys = dev_keys()
+    operators = tuple((k.address, 1) for k in keys if k.role == "oracle")
+    config = EngineConfig(admin=keys[0].address, devnet=True, oracle_operators=operators,
                           insurance_seed_musdc=DEVNET_INSURANCE_USD * ONE_USDC)
     return Genesis(config=config, markets=DEFAULT_MARKETS, time_ms=time_ms)

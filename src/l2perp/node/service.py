@@ -32,6 +32,8 @@ class Node:
         self.fills: list[FillEvent] = []  # an in-memory fill index (the SQLite indexer: next)
         self.listeners: list = []  # called with each block's receipts (the websocket hub)
         self._task: asyncio.Task | None = None
+        self.demo = None  # node.demo.DemoActors on a demo devnet
+        self._next_demo_ms = 0
         self.ready = asyncio.Event()
 
     @property
@@ -54,6 +56,9 @@ class Node:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.block_ms / 1000)
+            if self.demo is not None and wall_ms() >= self._next_demo_ms:
+                self._next_demo_ms = wall_ms() + 1_000
+                self.demo.tick(wall_ms() + self.state.dev_time_offset_ms)
             self.produce()
 
     def produce(self) -> None:
@@ -78,8 +83,10 @@ class Node:
             return Receipt(False, error="Too many pending requests; try again shortly.")
         return await future
 
-    def seed_devnet(self, funded: list[str], prices: dict[int, int], admin: str) -> None:
-        """On an empty devnet log: credit the dev accounts and pin the start prices."""
+    def seed_devnet(self, funded: list[str], prices: dict[int, int], admin: str,
+                    pin: bool = True) -> None:
+        """On an empty devnet log: credit the dev accounts and (without demo operators) pin the
+        start prices."""
         if self.state.height:
             return
         for address in funded:
@@ -87,5 +94,6 @@ class Node:
         nonce = wall_ms()
         for asset, pips in sorted(prices.items()):
             nonce += 1
-            self.sequencer.mempool.push(Tx(admin, nonce, SetPrice(asset, pips)))
+            if pin:
+                self.sequencer.mempool.push(Tx(admin, nonce, SetPrice(asset, pips)))
         self.produce()
