@@ -49,3 +49,17 @@ def test_markets_book_ticker_and_trading(devnet) -> None:
     assert trades[0]["price"] == 3510.0
     rate = trader.fetch_funding_rate("ETH/USDC:USDC")
     assert rate["symbol"] == "ETH/USDC:USDC"
+
+
+def test_ohlcv_fetch_order_and_funding_history(devnet) -> None:
+    maker = client(devnet, devnet.keys[9])
+    trader = client(devnet, devnet.keys[10])
+    maker.load_markets()
+    trader.load_markets()
+    maker.create_order("SOL/USDC:USDC", "limit", "sell", 3, 150.5)
+    order = trader.create_order("SOL/USDC:USDC", "limit", "buy", 1, 150.5)
+    trader.create_order("SOL/USDC:USDC", "limit", "buy", 2, 150.5)
+    candles = trader.fetch_ohlcv("SOL/USDC:USDC", "1m", limit=10)
+    assert candles[-1][1:] == [150.5, 150.5, 150.5, 150.5, 3.0]
+    fetched = trader.fetch_order(order["id"], "SOL/USDC:USDC")
+    assert fetched["id"] == order["id"] and fetched["status"] in ("closed", "filled")

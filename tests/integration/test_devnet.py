@@ -56,6 +56,10 @@ def test_faucet_oracle_pin_and_time_advance(devnet) -> None:
     assert devnet.node.state.grace_until_ms == before  # time passed, no outage
     assert len({e.time_ms for e in funding}) >= 2  # two funding hours were paid
     assert not devnet.node.state.markets[2].stale
+    history = info.funding_history("SOL", 0)
+    assert len(history) >= 2 and history[-1]["coin"] == "SOL"
+    paid = info.user_funding_history(trader.wallet.address, 0)
+    assert paid and paid[-1]["delta"]["coin"] == "SOL" and paid[-1]["delta"]["szi"] == "10"
 
 
 def test_cheat_codes_need_the_admin(devnet) -> None:

@@ -14,6 +14,7 @@ import orjson
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import PlainTextResponse, Response
 
+from ..node import indexer
 from ..node.service import Node
 from . import info as I
 from .exchange import Network, RequestError, decode_request, format_receipt
@@ -68,22 +69,25 @@ def info_answer(node: Node, body: dict) -> object:
         return [None]
     if kind == "userAbstraction":
         return "disabled"
-    if kind in ("userFills", "userFillsByTime"):
+    if kind == "userFills":
         return user_fills(node, _user(body))
+    if kind == "userFillsByTime":
+        return user_fills(node, _user(body), _ms(body, "startTime"), body.get("endTime"))
+    if kind == "fundingHistory":
+        return funding_history(node, body)
+    if kind == "userFunding":
+        return user_funding(node, body)
+    if kind == "candleSnapshot":
+        return candle_snapshot(node, body)
     if kind == "orderStatus":
         return order_status(node, _user(body), body.get("oid"))
     raise ValueError(f"unknown info type {kind!r}")
 
 
-def user_fills(node: Node, user: str) -> list:
-    """The user's fills, newest first (from the node's in-memory fill index)."""
-    rows = []
-    for fill in reversed(node.fills):
-        if fill.taker == user:
-            rows.append(fill_row(node.state, fill, True))
-        if fill.maker == user:
-            rows.append(fill_row(node.state, fill, False))
-    return rows
+def user_fills(node: Node, user: str, start_ms: int = 0, end_ms: int | None = None) -> list:
+    """The user's fills, newest first (from the indexer)."""
+    rows = indexer.fills_of(node.sequencer.log.db, user, start_ms, end_ms)
+    return [fill_row(node.state, fill, is_taker) for fill, is_taker in rows]
 
 
 def fill_row(state, fill, is_taker: bool) -> dict:
@@ -113,15 +117,74 @@ def _direction(start: int, is_buy: bool) -> str:
 
 
 def order_status(node: Node, user: str, ref: object) -> dict:
-    account = node.state.accounts.get(user)
+    """An order's latest status: open from the state, history from the indexer."""
+    state = node.state
+    account = state.accounts.get(user)
     if account is not None:
         order = account.orders.get(ref) if isinstance(ref, int) else account.cloids.get(
             ref.lower() if isinstance(ref, str) else ref)
         if order is not None:
-            row = I._order_row(node.state, order, frontend=True)
+            row = I._order_row(state, order, frontend=True)
             return {"status": "order", "order": {"order": row, "status": "open",
                                                  "statusTimestamp": order.timestamp_ms}}
-    return {"status": "unknownOid"}
+    record = indexer.order_record(node.sequencer.log.db, user, ref)
+    if record is None:
+        return {"status": "unknownOid"}
+    oid, _, asset, is_buy, px, orig, tif, reduce_only, cloid, ts, status, status_ms = record
+    market = state.markets[asset]
+    d = market.sz_decimals
+    row = {"coin": market.name, "side": "B" if is_buy else "A",
+           "limitPx": I.format_price(px, d), "sz": "0", "oid": oid, "timestamp": ts,
+           "origSz": I.format_size(orig, d), "orderType": "Limit",
+           "tif": I.TIF_NAMES.get(tif), "reduceOnly": bool(reduce_only), "isTrigger": False,
+           "triggerPx": "0.0", "triggerCondition": "N/A", "isPositionTpsl": False,
+           "children": [], "cloid": cloid}
+    return {"status": "order", "order": {"order": row, "status": status or "open",
+                                         "statusTimestamp": status_ms or ts}}
+
+
+def funding_history(node: Node, body: dict) -> list:
+    asset = _asset_of(node, body.get("coin"))
+    rows = indexer.funding_history(node.sequencer.log.db, asset, _ms(body, "startTime"),
+                                   body.get("endTime"))
+    name = node.state.markets[asset].name
+    return [{"coin": name, "fundingRate": I.format_rate(rate), "premium": I.format_rate(prem),
+             "time": t} for t, rate, prem in rows]
+
+
+def user_funding(node: Node, body: dict) -> list:
+    user = _user(body)
+    rows = indexer.user_funding(node.sequencer.log.db, user, _ms(body, "startTime"),
+                                body.get("endTime"))
+    out = []
+    for asset, t, amount, size, rate in rows:
+        market = node.state.markets[asset]
+        out.append({"time": t, "hash": "0x" + "00" * 32, "delta": {
+            "type": "funding", "coin": market.name, "usdc": I.format_usdc(amount),
+            "szi": I.format_size(size, market.sz_decimals), "fundingRate": I.format_rate(rate)}})
+    return out
+
+
+def candle_snapshot(node: Node, body: dict) -> list:
+    req = body.get("req")
+    if not isinstance(req, dict) or req.get("interval") not in indexer.INTERVALS_MS:
+        raise ValueError("invalid candle request")
+    asset = _asset_of(node, req.get("coin"))
+    market = node.state.markets[asset]
+    d = market.sz_decimals
+    rows = indexer.candles(node.sequencer.log.db, asset, req["interval"], _ms(req, "startTime"),
+                           _ms(req, "endTime") if req.get("endTime") else node.state.time_ms)
+    return [{"t": t, "T": end, "s": market.name, "i": req["interval"],
+             "o": I.format_price(o, d), "c": I.format_price(c, d), "h": I.format_price(h, d),
+             "l": I.format_price(low, d), "v": I.format_size(v, d), "n": n}
+            for t, end, o, c, h, low, v, n in rows]
+
+
+def _ms(body: dict, key: str) -> int:
+    value = body.get(key, 0)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"invalid {key}")
+    return value
 
 
 def create_app(node: Node, network: Network = Network()) -> FastAPI:

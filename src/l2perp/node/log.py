@@ -17,6 +17,7 @@ from ..engine.params import Genesis
 from ..engine.state import State, genesis_state
 from ..engine.stf import apply_block
 from ..engine.tx import Block
+from . import indexer
 from .txcodec import decode_txs, encode_txs
 
 SCHEMA = """
@@ -41,6 +42,7 @@ class BlockLog:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
+        indexer.create(self.db)
 
     def close(self) -> None:
         self.db.close()
@@ -58,10 +60,20 @@ class BlockLog:
             self.db.execute("INSERT INTO meta VALUES ('genesis', ?)", (pickle.dumps(genesis),))
 
     # ----- blocks -----------------------------------------------------------------------
-    def append(self, block: Block, digest: bytes) -> None:
-        """Commit one block durably (fsync'd on return)."""
-        self.db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?)",
-                        (block.height, block.time_ms, encode_txs(block.txs), digest))
+    def append(self, block: Block, digest: bytes, state: State | None = None,
+               receipts=None) -> None:
+        """Commit one block, and its index rows, durably in one transaction (fsync'd)."""
+        db = self.db
+        db.execute("BEGIN")
+        try:
+            db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?)",
+                       (block.height, block.time_ms, encode_txs(block.txs), digest))
+            if receipts is not None:
+                indexer.index_block(db, state, receipts)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
 
     def head(self) -> int:
         row = self.db.execute("SELECT MAX(height) FROM blocks").fetchone()

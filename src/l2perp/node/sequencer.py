@@ -65,7 +65,7 @@ class Sequencer:
         time_ms = max(now_ms, self.state.time_ms)
         block = Block(self.state.height + 1, time_ms, tuple(tx for tx, _ in taken))
         receipts = apply_block(self.state, block)
-        self.log.append(block, state_digest(self.state))
+        self.log.append(block, state_digest(self.state), self.state, receipts)
         if self.state.height % self.snapshot_every == 0:
             self.log.snapshot(self.state)
         return receipts, [ticket for _, ticket in taken]

@@ -1,0 +1,150 @@
+"""The indexer: fills, order status history, funding records, written in the same SQLite
+transaction as their block (so the index is never ahead of or behind the log), and the queries
+behind userFills, orderStatus, fundingHistory, userFunding and candleSnapshot. Candles are
+aggregated from the fills by interval (1m to 1d)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from ..engine.book import Order
+from ..engine.state import State
+from ..engine.tx import BlockReceipts, FillEvent, FundingEvent, MarketFundingEvent, OrderEvent
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS fills (
+    tid INTEGER PRIMARY KEY, time_ms INTEGER, asset INTEGER, px INTEGER, sz INTEGER,
+    taker TEXT, maker TEXT, taker_oid INTEGER, maker_oid INTEGER, taker_is_buy INTEGER,
+    taker_fee INTEGER, maker_fee INTEGER, taker_start INTEGER, maker_start INTEGER,
+    taker_pnl INTEGER, maker_pnl INTEGER);
+CREATE INDEX IF NOT EXISTS fills_taker ON fills (taker, time_ms);
+CREATE INDEX IF NOT EXISTS fills_maker ON fills (maker, time_ms);
+CREATE INDEX IF NOT EXISTS fills_asset ON fills (asset, time_ms);
+CREATE TABLE IF NOT EXISTS orders (
+    oid INTEGER PRIMARY KEY, user TEXT, asset INTEGER, is_buy INTEGER, limit_px INTEGER,
+    orig_sz INTEGER, tif INTEGER, reduce_only INTEGER, cloid TEXT, timestamp_ms INTEGER,
+    status TEXT, status_ms INTEGER);
+CREATE INDEX IF NOT EXISTS orders_cloid ON orders (user, cloid);
+CREATE TABLE IF NOT EXISTS funding (asset INTEGER, time_ms INTEGER, rate INTEGER,
+    premium INTEGER, oracle INTEGER, PRIMARY KEY (asset, time_ms));
+CREATE TABLE IF NOT EXISTS user_funding (user TEXT, asset INTEGER, time_ms INTEGER,
+    amount INTEGER, size INTEGER, rate INTEGER);
+CREATE INDEX IF NOT EXISTS user_funding_user ON user_funding (user, time_ms);
+"""
+
+INTERVALS_MS = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
+                "1h": 3_600_000, "2h": 7_200_000, "4h": 14_400_000, "8h": 28_800_000,
+                "12h": 43_200_000, "1d": 86_400_000}
+
+
+def create(db: sqlite3.Connection) -> None:
+    db.executescript(SCHEMA)
+
+
+def _order_row(order: Order) -> tuple:
+    return (order.oid, order.user, order.asset, int(order.is_buy), order.limit_pips,
+            order.orig_lots, order.tif, int(order.reduce_only), order.cloid, order.timestamp_ms)
+
+
+def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -> None:
+    """Write one block's fills, order statuses and funding (inside the caller's transaction)."""
+    fills, orders, statuses, funding, user_funding = [], [], [], [], []
+    for e in receipts.events:
+        kind = type(e)
+        if kind is FillEvent:
+            fills.append((e.tid, e.time_ms, e.asset, e.px_pips, e.sz_lots, e.taker, e.maker,
+                          e.taker_oid, e.maker_oid, int(e.taker_is_buy), e.taker_fee_musdc,
+                          e.maker_fee_musdc, e.taker_start_lots, e.maker_start_lots,
+                          e.taker_closed_pnl_musdc, e.maker_closed_pnl_musdc))
+        elif kind is OrderEvent:
+            account = state.accounts.get(e.user)
+            order = account.orders.get(e.oid) if account is not None else None
+            if order is not None:
+                orders.append(_order_row(order))
+            else:  # filled or cancelled within the block: rebuild it from its fills
+                mine = [f for f in receipts.events
+                        if type(f) is FillEvent and f.taker_oid == e.oid]
+                if mine:
+                    orders.append((e.oid, e.user, e.asset, int(mine[0].taker_is_buy),
+                                   mine[-1].px_pips, sum(f.sz_lots for f in mine), 0, 0, None,
+                                   e.time_ms))
+            statuses.append((e.status, e.time_ms, e.oid))
+        elif kind is MarketFundingEvent:
+            funding.append((e.asset, e.time_ms, e.rate_e9, e.premium_e9, e.oracle_pips))
+        elif kind is FundingEvent:
+            user_funding.append((e.user, e.asset, e.time_ms, e.amount_musdc, e.size_lots,
+                                 e.rate_e9))
+    if fills:
+        db.executemany(f"INSERT INTO fills VALUES ({','.join('?' * 16)})", fills)
+    if orders:
+        db.executemany("INSERT OR IGNORE INTO orders (oid, user, asset, is_buy, limit_px, "
+                       "orig_sz, tif, reduce_only, cloid, timestamp_ms) VALUES "
+                       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", orders)
+    if statuses:
+        db.executemany("UPDATE orders SET status = ?, status_ms = ? WHERE oid = ?", statuses)
+    if funding:
+        db.executemany("INSERT OR REPLACE INTO funding VALUES (?, ?, ?, ?, ?)", funding)
+    if user_funding:
+        db.executemany("INSERT INTO user_funding VALUES (?, ?, ?, ?, ?, ?)", user_funding)
+
+
+def fills_of(db: sqlite3.Connection, user: str, start_ms: int = 0, end_ms: int | None = None,
+             limit: int = 2_000) -> list[tuple]:
+    """(fill row, is_taker) of a user, newest first."""
+    end = end_ms if end_ms is not None else 1 << 62
+    rows = db.execute(
+        "SELECT * FROM fills WHERE (taker = ? OR maker = ?) AND time_ms >= ? AND time_ms <= ? "
+        "ORDER BY tid DESC LIMIT ?", (user, user, start_ms, end, limit)).fetchall()
+    out = []
+    for r in rows:
+        event = FillEvent(*r[:16], -1)
+        if event.taker == user:
+            out.append((event, True))
+        if event.maker == user:
+            out.append((event, False))
+    return out
+
+
+def order_record(db: sqlite3.Connection, user: str, ref: object) -> tuple | None:
+    if isinstance(ref, int):
+        return db.execute("SELECT * FROM orders WHERE oid = ? AND user = ?",
+                          (ref, user)).fetchone()
+    return db.execute("SELECT * FROM orders WHERE user = ? AND cloid = ? ORDER BY oid DESC",
+                      (user, str(ref).lower())).fetchone()
+
+
+def funding_history(db: sqlite3.Connection, asset: int, start_ms: int,
+                    end_ms: int | None) -> list[tuple]:
+    end = end_ms if end_ms is not None else 1 << 62
+    return db.execute("SELECT time_ms, rate, premium FROM funding WHERE asset = ? AND "
+                      "time_ms >= ? AND time_ms <= ? ORDER BY time_ms LIMIT 500",
+                      (asset, start_ms, end)).fetchall()
+
+
+def user_funding(db: sqlite3.Connection, user: str, start_ms: int,
+                 end_ms: int | None) -> list[tuple]:
+    end = end_ms if end_ms is not None else 1 << 62
+    return db.execute("SELECT asset, time_ms, amount, size, rate FROM user_funding WHERE "
+                      "user = ? AND time_ms >= ? AND time_ms <= ? ORDER BY time_ms LIMIT 500",
+                      (user, start_ms, end)).fetchall()
+
+
+def candles(db: sqlite3.Connection, asset: int, interval: str, start_ms: int,
+            end_ms: int) -> list[tuple]:
+    """(start, end, open, close, high, low, volume lots, trades) per interval with trades."""
+    span = INTERVALS_MS[interval]
+    rows = db.execute(
+        "SELECT time_ms / ? AS bucket, tid, px, sz FROM fills WHERE asset = ? AND time_ms >= ? "
+        "AND time_ms <= ? ORDER BY tid", (span, asset, start_ms - start_ms % span, end_ms))
+    out: dict[int, list] = {}
+    for bucket, _, px, sz in rows:
+        c = out.get(bucket)
+        if c is None:
+            out[bucket] = [px, px, px, px, sz, 1]
+        else:
+            c[1] = px
+            c[2] = max(c[2], px)
+            c[3] = min(c[3], px)
+            c[4] += sz
+            c[5] += 1
+    return [(b * span, b * span + span - 1, *c) for b, c in sorted(out.items())]
