@@ -27,6 +27,7 @@ $(BENCH_STAMP): $(STAMP) benchmarks/requirements-peers.txt
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/book.py
 	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/api.py
 
 up: $(STAMP)
 	$(BIN)/l2perp up
