@@ -36,7 +36,9 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
        data: Path = typer.Option(Path(".devnet"), help="the node's data directory"),
        block_ms: int = typer.Option(200, help="block interval in ms"),
        no_demo: bool = typer.Option(False, "--no-demo",
-                                    help="no demo oracle operators or market makers")) -> None:
+                                    help="no demo oracle operators or market makers"),
+       rate_limits: bool = typer.Option(False, "--rate-limits",
+                                        help="enforce Hyperliquid's rate limits")) -> None:
     """Start the devnet: sequencer, block log and the Hyperliquid API on one port."""
     import uvicorn
 
@@ -68,7 +70,10 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     console.print(f"  websocket  ws://{host}:{port}/ws")
     for k in keys_:
         console.print(f"  {k.role:7} {k.address}  {k.private_key}")
-    uvicorn.run(create_app(node), host=host, port=port, log_level="warning")
+    from .api.ratelimit import RateLimits
+
+    app_ = create_app(node, rate_limits=RateLimits() if rate_limits else None)
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -21,7 +21,7 @@ def free_port() -> int:
 
 
 class DevnetServer:
-    def __init__(self, data_dir, block_ms: int = 50) -> None:
+    def __init__(self, data_dir, block_ms: int = 50, rate_limits=None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         keys = dev_keys()
@@ -30,7 +30,8 @@ class DevnetServer:
         prices = {m.asset: START_PRICES_PIPS[m.name] for m in self.node.state.markets
                   if m.name in START_PRICES_PIPS}
         self.node.seed_devnet([k.address for k in keys[1:]], prices, keys[0].address)
-        config = uvicorn.Config(create_app(self.node), host="127.0.0.1", port=self.port,
+        config = uvicorn.Config(create_app(self.node, rate_limits=rate_limits),
+                                host="127.0.0.1", port=self.port,
                                 log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=lambda: asyncio.run(self.server.serve()),

@@ -15,9 +15,12 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import PlainTextResponse, Response
 
 from ..node import indexer
-from ..node.service import Node
+from ..engine.errors import RATE_LIMIT_CUMULATIVE_REQUESTS
+from ..engine.tx import FillEvent
+from ..node.service import Node, wall_ms
 from . import info as I
 from .exchange import Network, RequestError, decode_request, format_receipt
+from .ratelimit import Limiter, RateLimits, action_weight, info_weight
 from .ws import Hub
 
 NOT_JSON = "Failed to deserialize the JSON body into the target type"
@@ -187,8 +190,9 @@ def _ms(body: dict, key: str) -> int:
     return value
 
 
-def create_app(node: Node, network: Network = Network()) -> FastAPI:
-    """The ASGI app serving one node."""
+def create_app(node: Node, network: Network = Network(),
+               rate_limits: RateLimits | None = None) -> FastAPI:
+    """The ASGI app serving one node (rate limits off unless given)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -199,6 +203,24 @@ def create_app(node: Node, network: Network = Network()) -> FastAPI:
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     hub = Hub(node)
     node.listeners.append(hub.on_block)
+    limiter = Limiter(rate_limits) if rate_limits is not None else None
+    if limiter is not None:
+        def count_volume(receipts) -> None:
+            for event in receipts.events:
+                if isinstance(event, FillEvent):
+                    limiter.record_fill(event.taker, event.maker,
+                                        event.px_pips * event.sz_lots)
+        node.listeners.append(count_volume)
+
+    def ip_refused(request: Request, weight: int) -> Response | None:
+        if limiter is None:
+            return None
+        ip = request.client.host if request.client else "?"
+        if limiter.allow_ip(ip, weight, wall_ms()):
+            return None
+        return Response(orjson.dumps({"code": 429, "msg": "Too many requests: rate limited "
+                                      "by IP weight (1200 per minute)"}),
+                        status_code=429, media_type="application/json")
 
     @app.websocket("/ws")
     async def websocket(ws: WebSocket) -> None:
@@ -225,6 +247,9 @@ def create_app(node: Node, network: Network = Network()) -> FastAPI:
             return PlainTextResponse(NOT_JSON, status_code=422)
         if not isinstance(body, dict):
             return PlainTextResponse(NOT_JSON, status_code=422)
+        refused = ip_refused(request, info_weight(body.get("type")))
+        if refused is not None:
+            return refused
         try:
             return _json(info_answer(node, body))
         except (ValueError, KeyError, IndexError, TypeError) as exc:
@@ -236,10 +261,21 @@ def create_app(node: Node, network: Network = Network()) -> FastAPI:
             body = await read_json(request)
         except orjson.JSONDecodeError:
             return PlainTextResponse(NOT_JSON, status_code=422)
+        action = body.get("action") if isinstance(body, dict) else None
+        weight, items, is_cancel = action_weight(action if isinstance(action, dict) else {})
+        refused = ip_refused(request, weight)
+        if refused is not None:
+            return refused
         try:
             tx = decode_request(body, network, sz_decimals_of, asset_of)
         except RequestError as exc:
             return _json({"status": "err", "response": str(exc)})
+        if limiter is not None:
+            user = node.state.agent_owner.get(tx.signer, tx.signer)
+            allowed, sent, cap = limiter.allow_address(user, items, is_cancel, wall_ms())
+            if not allowed:
+                return _json({"status": "err", "response": RATE_LIMIT_CUMULATIVE_REQUESTS.format(
+                    sent=sent, cap=cap, volume=limiter.volume_usd.get(user, 0))})
         receipt = await node.submit(tx)
         return _json(format_receipt(receipt, sz_decimals_of))
 
