@@ -117,3 +117,32 @@ def test_up_shows_a_live_demo_book_within_five_seconds(tmp_path) -> None:
     finally:
         proc.terminate()
         proc.wait()
+
+
+def test_up_with_a_genesis_file_and_status(tmp_path) -> None:
+    import json
+    import socket
+    import time
+
+    (tmp_path / "genesis.json").write_text(json.dumps({"markets": [
+        {"name": "BTC", "szDecimals": 5, "maxLeverage": 40},
+        {"name": "DOGE", "szDecimals": 0, "maxLeverage": 5, "onlyIsolated": True}]}))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([str(BIN), "up", "--no-demo", "--port", str(port), "--data",
+                             str(tmp_path / "data"), "--genesis", str(tmp_path / "genesis.json")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        out = None
+        while time.time() < deadline:
+            out = subprocess.run([str(BIN), "status", "--url", f"http://127.0.0.1:{port}"],
+                                 capture_output=True, text=True)
+            if out.returncode == 0:
+                break
+            time.sleep(0.2)
+        assert out.returncode == 0 and "markets BTC DOGE" in out.stdout
+    finally:
+        proc.terminate()
+        proc.wait()

@@ -38,7 +38,9 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
        no_demo: bool = typer.Option(False, "--no-demo",
                                     help="no demo oracle operators or market makers"),
        rate_limits: bool = typer.Option(False, "--rate-limits",
-                                        help="enforce Hyperliquid's rate limits")) -> None:
+                                        help="enforce Hyperliquid's rate limits"),
+       genesis_file: Path = typer.Option(None, "--genesis",
+                                         help="a JSON file of markets for a new data dir")) -> None:
     """Start the devnet: sequencer, block log and the Hyperliquid API on one port."""
     import uvicorn
 
@@ -48,7 +50,14 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
 
     data.mkdir(parents=True, exist_ok=True)
     existing = BlockLog(data / "node.sqlite")
-    genesis = existing.genesis() or devnet_genesis(wall_ms())
+    genesis = existing.genesis()
+    if genesis is None:
+        if genesis_file is not None:
+            from .node.devnet import genesis_from_file
+
+            genesis = genesis_from_file(str(genesis_file), wall_ms())
+        else:
+            genesis = devnet_genesis(wall_ms())
     existing.close()
     try:
         node = Node(data, genesis, block_ms=block_ms)
@@ -74,6 +83,24 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
 
     app_ = create_app(node, rate_limits=RateLimits() if rate_limits else None)
     uvicorn.run(app_, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def status(url: str = typer.Option("http://127.0.0.1:3001", help="the node's API")) -> None:
+    """Height, markets, mempool and log size of a running node."""
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(url + "/info", data=b'{"type": "l2perpStatus"}', method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            answer = json.loads(resp.read())
+    except OSError as exc:
+        console.print(f"[red]no node at {url}: {exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"height {answer['height']}  time {answer['time']}  "
+                  f"mempool {answer['mempool']}  log {answer['logBytes']} bytes")
+    console.print("markets " + " ".join(answer["markets"]))
 
 
 @app.command()

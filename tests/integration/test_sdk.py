@@ -8,6 +8,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 from hyperliquid.utils.types import Cloid
 
+from l2perp.units import format_price, format_size
 from tests.integration.server import DevnetServer
 
 
@@ -115,3 +116,28 @@ def test_modify_isolated_margin_schedule_cancel_transfer_withdraw_agent(devnet) 
     placed = agent.order("ETH", True, 0.1, 3000, {"limit": {"tif": "Gtc"}})
     agent_oid = placed["response"]["data"]["statuses"][0]["resting"]["oid"]
     assert agent_oid in [o["oid"] for o in info.open_orders(me)]
+
+
+def test_info_agrees_with_the_state(devnet) -> None:
+    import requests
+
+    state = devnet.node.state
+    meta, ctxs = Info(devnet.url, skip_ws=True, timeout=10).meta_and_asset_ctxs()
+    for market, ctx in zip(state.markets, ctxs):
+        d = market.sz_decimals
+        assert ctx["markPx"] == format_price(market.mark_pips, d)
+        assert ctx["oraclePx"] == format_price(market.oracle_pips, d)
+        assert ctx["openInterest"] == format_size(market.open_interest_lots, d)
+    status = requests.post(devnet.url + "/info", json={"type": "l2perpStatus"}, timeout=5).json()
+    assert status["markets"][:2] == ["BTC", "ETH"] and status["logBytes"] > 0
+    too_many = [{"a": 0, "b": True, "p": "1", "s": "1", "r": False,
+                 "t": {"limit": {"tif": "Gtc"}}}] * 1_001
+    wallet = Account.from_key(devnet.keys[1].private_key)
+    from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
+
+    action = {"type": "order", "orders": too_many, "grouping": "na"}
+    nonce = get_timestamp_ms()
+    reply = requests.post(devnet.url + "/exchange", json={
+        "action": action, "nonce": nonce, "vaultAddress": None, "expiresAfter": None,
+        "signature": sign_l1_action(wallet, action, None, nonce, None, False)}, timeout=10).json()
+    assert reply == {"status": "err", "response": "Too many orders in one action: 1001 > 1000."}

@@ -16,6 +16,18 @@ class WireError(ValueError):
     """The action cannot be parsed; the message is what the API answers."""
 
 
+MAX_BATCH = 1_000  # orders, cancels or modifies in one action
+
+
+def _batch(action: dict, key: str) -> list:
+    items = action[key]
+    if not isinstance(items, list) or not items:
+        raise WireError(f"Invalid {key}")
+    if len(items) > MAX_BATCH:
+        raise WireError(f"Too many {key} in one action: {len(items)} > {MAX_BATCH}.")
+    return items
+
+
 TIFS = {"Gtc": TIF_GTC, "Ioc": TIF_IOC, "Alo": TIF_ALO}
 GROUPINGS = {"na": T.GROUPING_NA, "normalTpsl": T.GROUPING_NORMAL_TPSL,
              "positionTpsl": T.GROUPING_POSITION_TPSL}
@@ -116,19 +128,17 @@ def parse_action(action: object, sz_decimals_of=None, asset_of=None) -> T.Action
             builder_t = None
             if builder is not None:
                 builder_t = (parse_address(builder["b"]), _int(builder["f"], "builder fee"))
-            orders = action["orders"]
-            if not isinstance(orders, list) or not orders:
-                raise WireError("Invalid orders")
+            orders = _batch(action, "orders")
             return T.PlaceOrders(tuple(parse_order(o) for o in orders), grouping, builder_t)
         if kind == "cancel":
             return T.Cancel(tuple((_int(c["a"], "asset"), _int(c["o"], "oid"))
-                                  for c in action["cancels"]))
+                                  for c in _batch(action, "cancels")))
         if kind == "cancelByCloid":
             return T.CancelByCloid(tuple((_int(c["asset"], "asset"), parse_cloid(c["cloid"]))
-                                         for c in action["cancels"]))
+                                         for c in _batch(action, "cancels")))
         if kind == "batchModify":
             modifies = []
-            for m in action["modifies"]:
+            for m in _batch(action, "modifies"):
                 ref = m["oid"]
                 ref = parse_cloid(ref) if isinstance(ref, str) else _int(ref, "oid")
                 modifies.append((ref, parse_order(m["order"])))

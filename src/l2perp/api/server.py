@@ -82,6 +82,12 @@ def info_answer(node: Node, body: dict) -> object:
         return user_funding(node, body)
     if kind == "candleSnapshot":
         return candle_snapshot(node, body)
+    if kind == "l2perpStatus":
+        log = node.sequencer.log.path
+        size = sum(p.stat().st_size for p in log.parent.glob(log.name + "*"))
+        return {"height": state.height, "time": state.time_ms,
+                "markets": [m.name for m in state.markets], "mempool": len(node.sequencer.mempool),
+                "logBytes": size}
     if kind == "orderStatus":
         return order_status(node, _user(body), body.get("oid"))
     raise ValueError(f"unknown info type {kind!r}")

@@ -42,3 +42,27 @@ def devnet_genesis(time_ms: int) -> Genesis:
     config = EngineConfig(admin=keys[0].address, devnet=True, oracle_operators=operators,
                           insurance_seed_musdc=DEVNET_INSURANCE_USD * ONE_USDC)
     return Genesis(config=config, markets=DEFAULT_MARKETS, time_ms=time_ms)
+
+
+def genesis_from_file(path: str, time_ms: int) -> Genesis:
+    """A devnet genesis whose markets (and shared fund seed) come from a JSON file:
+    {"markets": [{"name", "szDecimals", "maxLeverage", "onlyIsolated"?, "oiCapUsd"?}],
+     "insuranceSeedUsd"?}. Keys, admin and oracle operators stay the devnet's."""
+    import json
+
+    from ..engine.params import MarginTier, MarketSpec
+
+    with open(path) as f:
+        spec = json.load(f)
+    markets = []
+    for m in spec["markets"]:
+        markets.append(MarketSpec(
+            str(m["name"]), int(m["szDecimals"]), (MarginTier(0, int(m["maxLeverage"])),),
+            oi_cap_musdc=int(m.get("oiCapUsd", 0)) * ONE_USDC,
+            only_isolated=bool(m.get("onlyIsolated", False))))
+    base = devnet_genesis(time_ms)
+    seed = int(spec.get("insuranceSeedUsd", DEVNET_INSURANCE_USD)) * ONE_USDC
+    from dataclasses import replace
+
+    return Genesis(config=replace(base.config, insurance_seed_musdc=seed),
+                   markets=tuple(markets), time_ms=time_ms)
