@@ -72,8 +72,9 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     if not no_demo:
         from .node.demo import DemoActors
 
-        node.demo = DemoActors(node, [k.address for k in keys_ if k.role == "oracle"],
-                               [k.address for k in keys_ if k.role == "maker"], prices)
+        node.demo = DemoActors(
+            node, [(k.address, k.private_key) for k in keys_ if k.role == "oracle"],
+            [(k.address, k.private_key) for k in keys_ if k.role == "maker"], prices)
     console.print(f"l2perp devnet at height {node.state.height}")
     console.print(f"  API        http://{host}:{port}   (POST /info, POST /exchange)")
     console.print(f"  websocket  ws://{host}:{port}/ws")

@@ -1,15 +1,15 @@
 """The devnet's demo actors: three oracle operators signing a seeded synthetic price path
 through the real oracle path, and two market makers quoting ladders around the oracle, so a
-newcomer sees a live book within seconds. They run inside the node and hand it transactions
-directly (they are the node's own processes, like the sequencer itself)."""
+newcomer sees a live book within seconds. They run inside the node, but every action they send
+is signed with their devnet key and verified by the same decoder as /exchange requests."""
 
 from __future__ import annotations
 
 import random
 
-from ..engine.tx import Cancel, OracleReport, OrderSpec, PlaceOrders, Tx
-from ..engine.book import TIF_ALO
-from ..units import dec_from_int
+from ..api.exchange import decode_request
+from ..crypto.signatures import sign_l1_action
+from ..units import format_price, format_size
 
 LEVELS = 5
 STEP_E6 = 500  # 0.05% between levels
@@ -25,8 +25,9 @@ def valid_pips(pips: int) -> int:
 class DemoActors:
     """Oracle operators and market makers driven by the node's clock."""
 
-    def __init__(self, node, operators: list[str], makers: list[str], start_pips: dict[int, int],
-                 seed: int = 7) -> None:
+    def __init__(self, node, operators: list[tuple[str, str]], makers: list[tuple[str, str]],
+                 start_pips: dict[int, int], seed: int = 7) -> None:
+        """`operators` and `makers` are (address, private key hex) pairs."""
         self.node = node
         self.operators = operators
         self.makers = makers
@@ -39,6 +40,15 @@ class DemoActors:
         self.nonce = max(self.nonce + 1, now_ms)
         return self.nonce
 
+    def _send(self, key: str, action: dict, now_ms: int) -> None:
+        """Sign as any client would, verify like /exchange, queue for the next block."""
+        nonce = self._nonce(now_ms)
+        signature = sign_l1_action(bytes.fromhex(key[2:]), action, None, nonce, None, False)
+        state = self.node.state
+        tx = decode_request({"action": action, "nonce": nonce, "signature": signature},
+                            sz_decimals_of=lambda a: state.markets[a].sz_decimals)
+        self.node.sequencer.mempool.push(tx)
+
     def tick(self, now_ms: int) -> None:
         """One second of the demo: a price round from every operator, then fresh quotes."""
         self.round += 1
@@ -46,30 +56,34 @@ class DemoActors:
         for asset, price in sorted(self.prices.items()):
             move = int(price * self.rng.gauss(0, 0.0008))  # about 5% a day, calm
             self.prices[asset] = max(1, price + move)
-        for operator in self.operators:
+        state = self.node.state
+        for _, key in self.operators:
             for asset, price in sorted(self.prices.items()):
                 noise = int(price * self.rng.gauss(0, 0.0001))
-                report = OracleReport(asset, self.round, max(1, price + noise), now_ms, price)
-                pool.push(Tx(operator, self._nonce(now_ms), report))
-        state = self.node.state
-        for i, maker in enumerate(self.makers):
+                d = state.markets[asset].sz_decimals
+                self._send(key, {"type": "oracleReport", "asset": asset, "round": self.round,
+                                 "px": format_price(max(1, price + noise), d), "time": now_ms,
+                                 "extMid": format_price(price, d)}, now_ms)
+        for i, (maker, key) in enumerate(self.makers):
             account = state.accounts.get(maker)
             if account is None:
                 continue
-            stale = [(o.asset, oid) for oid, o in sorted(account.orders.items())]
+            stale = [{"a": o.asset, "o": oid} for oid, o in sorted(account.orders.items())]
             if stale:
-                pool.push(Tx(maker, self._nonce(now_ms), Cancel(tuple(stale))))
+                self._send(key, {"type": "cancel", "cancels": stale}, now_ms)
             orders = []
             for asset, price in sorted(self.prices.items()):
-                market = state.markets[asset]
+                d = state.markets[asset].sz_decimals
+                lots = max(1, QUOTE_USD * 10**6 // price)
                 for level in range(1, LEVELS + 1):
                     offset = price * STEP_E6 * (level + i) // 1_000_000
-                    lots = max(1, QUOTE_USD * 10**6 // price)
-                    for is_buy, px in ((True, price - offset), (False, price + offset)):
-                        px = valid_pips(px) if is_buy else valid_pips(px) + (
-                            10 ** max(0, len(str(px)) - 5) if len(str(px)) > 5 else 0)
-                        orders.append(OrderSpec(
-                            asset, is_buy, dec_from_int(px, 6 - market.sz_decimals),
-                            dec_from_int(lots, market.sz_decimals), False, TIF_ALO))
+                    bid = valid_pips(price - offset)
+                    ask = valid_pips(price + offset)
+                    if ask <= price:  # rounding down may not cross the mid
+                        ask += 10 ** max(0, len(str(ask)) - 5)
+                    for is_buy, px in ((True, bid), (False, ask)):
+                        orders.append({"a": asset, "b": is_buy, "p": format_price(px, d),
+                                       "s": format_size(lots, d), "r": False,
+                                       "t": {"limit": {"tif": "Alo"}}})
             if orders:
-                pool.push(Tx(maker, self._nonce(now_ms), PlaceOrders(tuple(orders))))
+                self._send(key, {"type": "order", "orders": orders, "grouping": "na"}, now_ms)
