@@ -52,7 +52,6 @@ class DemoActors:
     def tick(self, now_ms: int) -> None:
         """One second of the demo: a price round from every operator, then fresh quotes."""
         self.round += 1
-        pool = self.node.sequencer.mempool
         for asset, price in sorted(self.prices.items()):
             move = int(price * self.rng.gauss(0, 0.0008))  # about 5% a day, calm
             self.prices[asset] = max(1, price + move)
