@@ -141,3 +141,19 @@ def test_info_agrees_with_the_state(devnet) -> None:
         "action": action, "nonce": nonce, "vaultAddress": None, "expiresAfter": None,
         "signature": sign_l1_action(wallet, action, None, nonce, None, False)}, timeout=10).json()
     assert reply == {"status": "err", "response": "Too many orders in one action: 1001 > 1000."}
+
+
+def test_other_info_types_answer(devnet) -> None:
+    import requests
+
+    me = devnet.keys[2].address
+    for kind in ("userFees", "userRole", "extraAgents", "historicalOrders", "userRateLimit",
+                 "subAccounts", "userVaultEquities", "referral", "delegatorSummary",
+                 "userNonFundingLedgerUpdates", "spotClearinghouseState", "perpDexs"):
+        reply = requests.post(devnet.url + "/info", json={"type": kind, "user": me}, timeout=5)
+        assert reply.status_code == 200, (kind, reply.text)
+    assert requests.post(devnet.url + "/info", json={"type": "userRole", "user": me},
+                         timeout=5).json() == {"role": "user"}
+    history = requests.post(devnet.url + "/info", json={"type": "historicalOrders", "user": me},
+                            timeout=5).json()
+    assert {h["status"] for h in history} >= {"canceled", "filled"}

@@ -25,7 +25,8 @@ def test_subscriptions_fire(devnet) -> None:
     info = Info(devnet.url, timeout=10)
     seen: dict[str, list] = {}
     events = {name: threading.Event() for name in (
-        "l2Book", "trades", "allMids", "user", "userFills", "orderUpdates")}
+        "l2Book", "trades", "allMids", "user", "userFills", "orderUpdates", "candle",
+        "activeAssetCtx")}
 
     def record(name):
         def callback(message):
@@ -41,6 +42,8 @@ def test_subscriptions_fire(devnet) -> None:
         info.subscribe({"type": "userFills", "user": taker_wallet.address}, record("userFills"))
         info.subscribe({"type": "orderUpdates", "user": taker_wallet.address},
                        record("orderUpdates"))
+        info.subscribe({"type": "candle", "coin": "ETH", "interval": "1m"}, record("candle"))
+        info.subscribe({"type": "activeAssetCtx", "coin": "ETH"}, record("activeAssetCtx"))
         time.sleep(0.5)
         Exchange(maker_wallet, devnet.url, timeout=10).order(
             "ETH", False, 1, 3502, {"limit": {"tif": "Gtc"}})
@@ -53,5 +56,7 @@ def test_subscriptions_fire(devnet) -> None:
         assert seen["user"][-1]["data"]["fills"][0]["side"] == "B"
         assert seen["orderUpdates"][-1]["data"][0]["status"] == "filled"
         assert seen["l2Book"][-1]["data"]["levels"][1][0] == {"px": "3502", "sz": "0.5", "n": 1}
+        assert seen["candle"][-1]["data"]["c"] == "3502"
+        assert seen["activeAssetCtx"][-1]["data"]["ctx"]["oraclePx"] == "3500"
     finally:
         info.disconnect_websocket()

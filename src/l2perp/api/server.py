@@ -16,6 +16,7 @@ from fastapi.responses import PlainTextResponse, Response
 
 from ..node import indexer
 from ..engine.errors import RATE_LIMIT_CUMULATIVE_REQUESTS
+from ..engine.positions import fee_rates
 from ..engine.tx import FillEvent
 from ..node.service import Node, wall_ms
 from . import info as I
@@ -82,6 +83,8 @@ def info_answer(node: Node, body: dict) -> object:
         return user_funding(node, body)
     if kind == "candleSnapshot":
         return candle_snapshot(node, body)
+    if kind in EXTRA_INFO:
+        return EXTRA_INFO[kind](node, body)
     if kind == "l2perpStatus":
         log = node.sequencer.log.path
         size = sum(p.stat().st_size for p in log.parent.glob(log.name + "*"))
@@ -91,6 +94,82 @@ def info_answer(node: Node, body: dict) -> object:
     if kind == "orderStatus":
         return order_status(node, _user(body), body.get("oid"))
     raise ValueError(f"unknown info type {kind!r}")
+
+
+def user_fees(node: Node, body: dict) -> dict:
+    user = _user(body)
+    state = node.state
+    account = state.accounts.get(user)
+    taker, maker = (fee_rates(state, account) if account is not None
+                    else (state.config.fee_tiers[0].taker_rate_e9,
+                          state.config.fee_tiers[0].maker_rate_e9))
+    days = sorted(account.volume_days.items()) if account is not None else []
+    return {"dailyUserVlm": [{"date": day, "userCross": I.format_usdc(v), "userAdd": "0",
+                              "exchange": I.format_usdc(state.volume_days.get(day, 0))}
+                             for day, v in days],
+            "userCrossRate": I.format_rate(taker), "userAddRate": I.format_rate(maker),
+            "activeReferralDiscount": "0.0", "feeSchedule": {
+                "cross": I.format_rate(state.config.fee_tiers[0].taker_rate_e9),
+                "add": I.format_rate(state.config.fee_tiers[0].maker_rate_e9)}}
+
+
+def user_role(node: Node, body: dict) -> dict:
+    user = _user(body)
+    if user in node.state.agent_owner:
+        return {"role": "agent", "data": {"user": node.state.agent_owner[user]}}
+    return {"role": "user"} if user in node.state.accounts else {"role": "missing"}
+
+
+def extra_agents(node: Node, body: dict) -> list:
+    account = node.state.accounts.get(_user(body))
+    if account is None:
+        return []
+    return [{"name": a.name, "address": a.address, "validUntil": None}
+            for _, a in sorted(account.agents.items())]
+
+
+def historical_orders(node: Node, body: dict) -> list:
+    user = _user(body)
+    rows = node.sequencer.log.db.execute(
+        "SELECT oid FROM orders WHERE user = ? ORDER BY oid DESC LIMIT 2000", (user,))
+    out = []
+    for (oid,) in rows.fetchall():
+        answer = order_status(node, user, oid)
+        if answer["status"] == "order":
+            out.append(answer["order"])
+    return out
+
+
+def user_rate_limit(node: Node, body: dict) -> dict:
+    account = node.state.accounts.get(_user(body))
+    volume = sum(account.volume_days.values()) if account is not None else 0
+    return {"cumVlm": I.format_usdc(volume), "nRequestsUsed": 0,
+            "nRequestsCap": 10_000 + volume // 1_000_000}
+
+
+EXTRA_INFO = {
+    "userFees": user_fees,
+    "userRole": user_role,
+    "extraAgents": extra_agents,
+    "historicalOrders": historical_orders,
+    "userRateLimit": user_rate_limit,
+    "subAccounts": lambda node, body: None,
+    "userVaultEquities": lambda node, body: [],
+    "userTwapSliceFills": lambda node, body: [],
+    "userNonFundingLedgerUpdates": lambda node, body: [],
+    "delegations": lambda node, body: [],
+    "delegatorRewards": lambda node, body: [],
+    "delegatorHistory": lambda node, body: [],
+    "delegatorSummary": lambda node, body: {"delegated": "0", "undelegated": "0",
+                                            "totalPendingWithdrawal": "0",
+                                            "nPendingWithdrawals": 0},
+    "userDexAbstraction": lambda node, body: None,
+    "referral": lambda node, body: {"referredBy": None, "cumVlm": "0",
+                                    "unclaimedRewards": "0", "claimedRewards": "0",
+                                    "builderRewards": "0", "rewardHistory": [],
+                                    "referrerState": {"stage": "needToTrade",
+                                                      "data": {"required": "10000"}}},
+}
 
 
 def user_fills(node: Node, user: str, start_ms: int = 0, end_ms: int | None = None) -> list:

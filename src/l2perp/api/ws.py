@@ -12,10 +12,11 @@ import orjson
 from fastapi import WebSocket, WebSocketDisconnect
 
 from ..engine.tx import FillEvent, OrderEvent
+from ..node import indexer
 from . import info as I
 
 USER_TYPES = ("userEvents", "userFills", "orderUpdates")
-COIN_TYPES = ("l2Book", "trades", "bbo")
+COIN_TYPES = ("l2Book", "trades", "bbo", "activeAssetCtx")
 
 
 def identifier(sub: dict) -> str:
@@ -26,6 +27,8 @@ def identifier(sub: dict) -> str:
         return f"{kind}:{str(sub.get('user')).lower()}"
     if kind == "allMids":
         return "allMids"
+    if kind == "candle":
+        return f"candle:{str(sub.get('coin')).lower()},{sub.get('interval')}"
     raise ValueError(f"unsupported subscription {kind!r}")
 
 
@@ -82,6 +85,24 @@ class Hub:
                             "coin": book["coin"], "time": book["time"],
                             "bbo": [book["levels"][0][:1] and book["levels"][0][0] or None,
                                     book["levels"][1][:1] and book["levels"][1][0] or None]}})
+                elif kind == "activeAssetCtx":
+                    asset = self._asset(sub.get("coin"))
+                    if asset is not None:
+                        conn.send({"channel": "activeAssetCtx", "data": {
+                            "coin": sub.get("coin"), "ctx": I.asset_ctx(state, asset)}})
+                elif kind == "candle":
+                    asset = self._asset(sub.get("coin"))
+                    if asset is None or not any(f.asset == asset for f in fills):
+                        continue
+                    from .server import candle_snapshot
+
+                    span = indexer.INTERVALS_MS.get(sub.get("interval"), 60_000)
+                    start = state.time_ms - state.time_ms % span
+                    rows = candle_snapshot(self.node, {"req": {
+                        "coin": sub.get("coin"), "interval": sub.get("interval"),
+                        "startTime": start, "endTime": state.time_ms}})
+                    if rows:
+                        conn.send({"channel": "candle", "data": rows[-1]})
                 elif kind == "trades":
                     trades = [self._trade(f) for f in fills
                               if state.markets[f.asset].name == sub.get("coin")]
