@@ -4,7 +4,8 @@ is not hidden by coordinated omission), and our signature verification rate agai
 own recovery helper.
 
 The node runs as `l2perp up --no-demo` in its own process (block_ms 200, so an ack waits for a
-committed block); the client is one asyncio process with many connections. Orders are signed
+committed block); the client is one asyncio process with many connections (an ack waits for its block, so
+single-order throughput needs about 2,000 in flight). Orders are signed
 in advance, outside the timing. Usage: python benchmarks/api.py [seconds per run]
 """
 
@@ -158,7 +159,7 @@ def main() -> None:
                     time.sleep(0.1)
             time.sleep(1.0)
             single = presign(int(1_500 * seconds), 1)
-            elapsed = asyncio.run(closed_loop(url, single, 256))
+            elapsed = asyncio.run(closed_loop(url, single, 2_000))
             emit("orders_single_http", len(single) / elapsed)
             global T_NONCE
             T_NONCE += 10_000_000
