@@ -4,9 +4,9 @@ is not hidden by coordinated omission), and our signature verification rate agai
 own recovery helper.
 
 The node runs as `l2perp up --no-demo` in its own process (block_ms 200, so an ack waits for a
-committed block); the client is one asyncio process with many connections (an ack waits for its block, so
-single-order throughput needs about 2,000 in flight). Orders are signed
-in advance, outside the timing. Usage: python benchmarks/api.py [seconds per run]
+committed block); the client is one asyncio process with many connections (single orders need
+about 2,000 in flight to fill the blocks). Orders are signed in advance, outside the timing.
+Usage: python benchmarks/api.py [seconds per run]
 """
 
 from __future__ import annotations
