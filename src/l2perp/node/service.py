@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from ..engine.params import Genesis
-from ..engine.tx import BridgeCredit, FillEvent, Receipt, SetPrice, Tx
+from ..engine.tx import BridgeCredit, Receipt, SetPrice, Tx
 from .log import BlockLog
 from .sequencer import MempoolFull, Sequencer
 
@@ -29,7 +29,6 @@ class Node:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.sequencer = Sequencer(BlockLog(self.data_dir / "node.sqlite"), genesis)
         self.block_ms = block_ms
-        self.fills: list[FillEvent] = []  # an in-memory fill index (the SQLite indexer: next)
         self.listeners: list = []  # called with each block's receipts (the websocket hub)
         self._task: asyncio.Task | None = None
         self.demo = None  # node.demo.DemoActors on a demo devnet
@@ -65,9 +64,6 @@ class Node:
         # devAdvanceTime moves block time ahead of the wall clock by the advanced total.
         receipts, tickets = self.sequencer.produce_block(
             wall_ms() + self.state.dev_time_offset_ms)
-        for event in receipts.events:
-            if isinstance(event, FillEvent):
-                self.fills.append(event)
         for receipt, future in zip(receipts.receipts, tickets):
             if future is not None and not future.done():
                 future.set_result(receipt)
