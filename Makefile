@@ -28,6 +28,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/book.py
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/api.py
+	$(BIN)/python benchmarks/rollup.py
 
 up: $(STAMP)
 	$(BIN)/l2perp up
