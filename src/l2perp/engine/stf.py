@@ -24,12 +24,12 @@ from .oracle import (
     oracle_twap, pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report,
 )
 from .positions import apply_position_delta
-from .state import MARKET_DELISTED, Incident, NonceSet, State
+from .state import MARKET_DELISTED, Incident, NonceSet, State, is_fund
 from .tx import (
-    KIND_CANCEL, KIND_ORDER, ApproveAgent, BatchModify, Block, BlockReceipts, BridgeCredit, Cancel,
-    CancelByCloid, DevAdvanceTime, DevFaucet, LedgerEvent, Noop, OracleReport, PlaceOrders,
-    Receipt, ScheduleCancel, SetMarketStatus, SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin,
-    UpdateLeverage, UsdSend, Withdraw,
+    KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
+    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, LedgerEvent, Noop,
+    OracleReport, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus, SetOracleSource,
+    SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
 )
 
 PRIORITY_PRICE = 0
@@ -56,7 +56,27 @@ def apply_block(state: State, block: Block) -> BlockReceipts:
     receipts = process_transactions(state, block.txs, events)
     process_prices(state, block.time_ms - previous_ms)
     process_liquidations(state, events)
-    return BlockReceipts(block.height, block.time_ms, receipts, events)
+    return BlockReceipts(block.height, block.time_ms, receipts, events,
+                         touched_by(state, block, events))
+
+
+def touched_by(state: State, block: Block, events: list) -> list[str]:
+    """Every account whose leaf this block may have changed: signers (an agent's master keeps
+    its nonces), every user an event names, and the insurance funds. A superset is harmless
+    (an unchanged leaf re-hashes to itself); the rollup's commitment relies on no omission."""
+    out: dict[str, None] = {}
+    for tx in block.txs:
+        if tx.signer is not None:
+            out[state.agent_owner.get(tx.signer, tx.signer)] = None
+    for event in events:
+        for name in ("user", "taker", "maker", "counterparty", "bankrupt"):
+            value = getattr(event, name, None)
+            if isinstance(value, str):
+                out[value] = None
+    for address in state.accounts:
+        if is_fund(address):
+            out[address] = None
+    return sorted(a for a in out if a in state.accounts)
 
 
 def process_transactions(state: State, txs: tuple[Tx, ...], events: list) -> list[Receipt]:
@@ -114,6 +134,7 @@ def process_time(state: State, block: Block, events: list) -> None:
             del state.scheduled_cancels[user]
             account = state.accounts[user]
             account.scheduled_cancel_ms = 0
+            events.append(AccountEvent(user, "scheduledCancel", block.time_ms))
             cancel_all(ctx, account, "scheduledCancel")
     fire_triggers(ctx)
 

@@ -305,6 +305,14 @@ class AdlEvent(NamedTuple):
     time_ms: int
 
 
+class AccountEvent(NamedTuple):
+    """An account change with no cash movement or order event (a scheduled cancel firing)."""
+
+    user: str
+    kind: str
+    time_ms: int
+
+
 class LedgerEvent(NamedTuple):
     """A non-trading cash movement: deposit, withdraw, send, isolated margin, settlement."""
 
@@ -323,3 +331,4 @@ class BlockReceipts:
     time_ms: int
     receipts: list[Receipt]
     events: list
+    touched: list[str] | None = None  # accounts whose leaf may have changed, sorted
