@@ -24,7 +24,7 @@ from .oracle import (
     oracle_twap, pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report,
 )
 from .positions import apply_position_delta
-from .state import MARKET_DELISTED, Incident, NonceSet, State, is_fund
+from .state import MARKET_DELISTED, Incident, NonceSet, State, fund_address
 from .tx import (
     KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
     BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, LedgerEvent, Noop,
@@ -73,9 +73,10 @@ def touched_by(state: State, block: Block, events: list) -> list[str]:
             value = getattr(event, name, None)
             if isinstance(value, str):
                 out[value] = None
-    for address in state.accounts:
-        if is_fund(address):
-            out[address] = None
+    out[fund_address(0)] = None
+    for market in state.markets:
+        if market.spec.only_isolated:
+            out[fund_address(market.asset + 1)] = None
     return sorted(a for a in out if a in state.accounts)
 
 
