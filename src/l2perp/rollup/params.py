@@ -1,0 +1,64 @@
+"""Rollup parameters in two profiles (reference/rollup.md §1.2), checked at load so that an
+honest, live operator can never be frozen. Times in ms of the L1 clock, bonds in micro-USDC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..units import MS_PER_DAY, MS_PER_HOUR, ONE_USDC
+
+
+class ParamsError(ValueError):
+    """A profile that breaks a safety constraint."""
+
+
+@dataclass(frozen=True)
+class RollupParams:
+    name: str
+    l1_block_ms: int
+    batch_interval_ms: int
+    max_batch_txs: int  # the judge's re-execution budget per batch
+    challenge_window_ms: int
+    force_inclusion_delay_ms: int
+    freeze_grace_ms: int
+    deposit_reclaim_delay_ms: int
+    max_l1_inclusion_delay_ms: int  # the longest a challenge transaction may wait for L1
+    posting_slack_ms: int  # time the poster needs to get a batch included
+    proposer_bond_musdc: int
+    challenger_bond_musdc: int
+
+    def check(self) -> "RollupParams":
+        """Raise ParamsError unless every constraint of reference §1.2 holds."""
+        if self.challenge_window_ms <= 2 * self.max_l1_inclusion_delay_ms:
+            raise ParamsError("challenge window must exceed twice the L1 inclusion delay")
+        if self.force_inclusion_delay_ms >= self.freeze_grace_ms:
+            raise ParamsError("force-inclusion delay must be shorter than the freeze grace")
+        if self.freeze_grace_ms < (self.force_inclusion_delay_ms + self.batch_interval_ms
+                                   + self.posting_slack_ms):
+            raise ParamsError("freeze grace must cover force inclusion + a batch interval + "
+                              "posting slack, or an honest operator could be frozen")
+        if self.proposer_bond_musdc <= self.challenger_bond_musdc:
+            raise ParamsError("the proposer's bond must exceed the challenger's")
+        if self.max_batch_txs <= 0 or self.l1_block_ms <= 0:
+            raise ParamsError("batch size and L1 block time must be positive")
+        return self
+
+
+MAINNET_LIKE = RollupParams(
+    name="mainnet_like", l1_block_ms=12_000, batch_interval_ms=60_000, max_batch_txs=5_000,
+    challenge_window_ms=7 * MS_PER_DAY, force_inclusion_delay_ms=24 * MS_PER_HOUR,
+    freeze_grace_ms=7 * MS_PER_DAY, deposit_reclaim_delay_ms=2 * MS_PER_DAY,
+    max_l1_inclusion_delay_ms=MS_PER_HOUR, posting_slack_ms=MS_PER_HOUR,
+    proposer_bond_musdc=1_000 * ONE_USDC, challenger_bond_musdc=100 * ONE_USDC,
+).check()
+
+TICK_MS = 1_000  # the test profile's L1 block: one tick
+TEST = RollupParams(
+    name="test", l1_block_ms=TICK_MS, batch_interval_ms=2 * TICK_MS, max_batch_txs=64,
+    challenge_window_ms=50 * TICK_MS, force_inclusion_delay_ms=10 * TICK_MS,
+    freeze_grace_ms=30 * TICK_MS, deposit_reclaim_delay_ms=5 * TICK_MS,
+    max_l1_inclusion_delay_ms=5 * TICK_MS, posting_slack_ms=5 * TICK_MS,
+    proposer_bond_musdc=1_000 * ONE_USDC, challenger_bond_musdc=100 * ONE_USDC,
+).check()
+
+PROFILES = {p.name: p for p in (MAINNET_LIKE, TEST)}
