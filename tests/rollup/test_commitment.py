@@ -15,26 +15,13 @@ from tests.engine.flow import record, to_tx
 from tests.venue import ADMIN, T0
 
 
-def touched(receipts, state) -> list[str]:
-    from l2perp.engine.liquidation import touched_accounts
-
-    out = set(touched_accounts(receipts.events))
-    for event in receipts.events:
-        user = getattr(event, "user", None)
-        if user:
-            out.add(user)
-    return sorted(out)
-
-
 def test_incremental_root_equals_the_full_root() -> None:
     state = genesis_state(Genesis(config=EngineConfig(admin=ADMIN), time_ms=T0))
     incremental = Commitment()
     for height, time_ms, raw in record(300, seed=5, crash_every=60):
         txs = decode_txs(encode_txs(tuple(to_tx(t) for t in raw)))
         receipts = apply_block(state, Block(height, time_ms, txs))
-        signers = [tx.signer for tx in txs if tx.signer]
-        root = incremental.refresh(state, touched(receipts, state) + signers
-                                   + [state.config.admin])
+        root = incremental.refresh(state, receipts.touched)
         if height % 50 == 0:
             assert root == Commitment().refresh(state)
     some = next(iter(sorted(state.accounts)))

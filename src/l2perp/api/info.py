@@ -20,6 +20,14 @@ def format_rate(rate_e9: int) -> str:
     return format_fixed(rate_e9, 9)
 
 
+def asset_by_name(state: State, coin: object) -> int | None:
+    """A coin's asset id (its position in meta.universe), None when it is not listed."""
+    for market in state.markets:
+        if market.name == coin:
+            return market.asset
+    return None
+
+
 def meta(state: State) -> dict:
     """{universe: [...]}: the list position is the asset id, delisted markets stay in place."""
     universe = []
@@ -117,7 +125,7 @@ def clearinghouse_state(state: State, user: str) -> dict:
             "withdrawable": format_usdc(view.withdrawable_musdc), "time": state.time_ms}
 
 
-def _order_row(state: State, order, frontend: bool) -> dict:
+def order_row(state: State, order, frontend: bool) -> dict:
     m = state.markets[order.asset]
     d = m.sz_decimals
     row = {"coin": m.name, "limitPx": format_price(order.limit_pips, d), "oid": order.oid,
@@ -148,7 +156,7 @@ def open_orders(state: State, user: str, frontend: bool = False) -> list:
     account = state.accounts.get(user)
     if account is None:
         return []
-    return [_order_row(state, account.orders[oid], frontend)
+    return [order_row(state, account.orders[oid], frontend)
             for oid in sorted(account.orders, reverse=True)]
 
 

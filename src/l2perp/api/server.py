@@ -39,10 +39,10 @@ def _user(body: dict) -> str:
 
 
 def _asset_of(node: Node, coin: object) -> int:
-    for market in node.state.markets:
-        if market.name == coin:
-            return market.asset
-    raise ValueError(f"unknown coin {coin!r}")
+    asset = I.asset_by_name(node.state, coin)
+    if asset is None:
+        raise ValueError(f"unknown coin {coin!r}")
+    return asset
 
 
 def info_answer(node: Node, body: dict) -> object:
@@ -212,7 +212,7 @@ def order_status(node: Node, user: str, ref: object) -> dict:
         order = account.orders.get(ref) if isinstance(ref, int) else account.cloids.get(
             ref.lower() if isinstance(ref, str) else ref)
         if order is not None:
-            row = I._order_row(state, order, frontend=True)
+            row = I.order_row(state, order, frontend=True)
             return {"status": "order", "order": {"order": row, "status": "open",
                                                  "statusTimestamp": order.timestamp_ms}}
     record = indexer.order_record(node.sequencer.log.db, user, ref)
@@ -315,10 +315,7 @@ def create_app(node: Node, network: Network = Network(),
         return node.state.markets[asset].sz_decimals
 
     def asset_of(coin: object) -> int | None:
-        for market in node.state.markets:
-            if market.name == coin:
-                return market.asset
-        return None
+        return I.asset_by_name(node.state, coin)
 
     async def read_json(request: Request) -> object:
         raw = await request.body()

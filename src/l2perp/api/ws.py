@@ -62,7 +62,7 @@ class Hub:
             account = state.accounts.get(update.user)
             order = account.orders.get(update.oid) if account else None
             if order is not None:
-                self.order_rows[update.oid] = I._order_row(state, order, frontend=False)
+                self.order_rows[update.oid] = I.order_row(state, order, frontend=False)
         if not self.connections:
             self._forget_finished(updates)
             return
@@ -134,10 +134,7 @@ class Hub:
                 self.order_rows.pop(update.oid, None)
 
     def _asset(self, coin: object) -> int | None:
-        for market in self.node.state.markets:
-            if market.name == coin:
-                return market.asset
-        return None
+        return I.asset_by_name(self.node.state, coin)
 
     def _trade(self, fill: FillEvent) -> dict:
         market = self.node.state.markets[fill.asset]

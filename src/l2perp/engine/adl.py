@@ -9,6 +9,7 @@ may cover up to one lot's worth more). Each position's rank is what `adl_rank` r
 
 from __future__ import annotations
 
+from .liqindex import unit_figures
 from .margin import leverage_of, maintenance_margin
 from .positions import apply_position_delta
 from .state import Account, State, is_fund
@@ -75,12 +76,11 @@ def adl_rank(state: State, account: Account, asset: int) -> int:
     return 0
 
 
-def deleverage(ctx, bankrupt: Account, unit: int, assets: list[int], shortfall: int,
-               unit_state) -> int:
+def deleverage(ctx, bankrupt: Account, unit: int, assets: list[int], shortfall: int) -> int:
     """Close ranked opposite positions against the bankrupt unit at its bankruptcy prices until
     `shortfall` is covered; returns the amount covered (micro-USDC)."""
     state = ctx.state
-    value, mm, _ = unit_state(state, bankrupt, unit)
+    value, mm, _ = unit_figures(state, bankrupt, unit)
     deficit = -value
     if deficit <= 0 or mm <= 0:
         return 0

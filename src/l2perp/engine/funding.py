@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ..units import E9, MS_PER_HOUR, trunc_div
 from .book import Book
+from .margin import is_cross_position
 from .state import MARKET_DELISTED, Market, State
 from .tx import FundingEvent, MarketFundingEvent
 
@@ -114,7 +115,7 @@ def pay_hour(state: State, market: Market, at_ms: int, premium_e9: int, events: 
             amount = (-owed) // E9  # the receiver rounds down
             received += amount
             delta = amount
-        if not _is_cross(account, market):
+        if not is_cross_position(account, market):
             pos.iso_raw_musdc += delta
         else:
             account.cash_musdc += delta
@@ -122,7 +123,3 @@ def pay_hour(state: State, market: Market, at_ms: int, premium_e9: int, events: 
         events.append(FundingEvent(address, asset, at_ms, delta, pos.size_lots, rate))
     state.fee_pool_musdc += paid - received
 
-
-def _is_cross(account, market: Market) -> bool:
-    setting = account.leverage.get(market.asset)
-    return (setting or market.default_leverage).is_cross

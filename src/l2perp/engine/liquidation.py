@@ -36,12 +36,6 @@ from .liqindex import LiquidationIndex, unit_figures
 from .tx import FillEvent, FundingEvent, LedgerEvent
 
 
-def unit_state(state: State, account: Account, asset: int) -> tuple[int, int, list[int]]:
-    """(value, maintenance margin, assets) of a liquidation unit: asset -1 is the cross account,
-    otherwise one isolated position."""
-    return unit_figures(state, account, asset)
-
-
 def liquidatable_units(state: State, events: list) -> list[tuple]:
     """(value x 10^9 // mm, address, unit, held by a stale market, a market of the unit) of
     every unit below maintenance, most underwater first (ties by address). The index narrows
@@ -107,7 +101,7 @@ def process_liquidations(state: State, events: list) -> None:
 def liquidate(ctx: Ctx, account: Account, asset: int) -> None:
     """One unit through the waterfall."""
     state = ctx.state
-    value, mm, assets = unit_state(state, account, asset)
+    value, mm, assets = unit_figures(state, account, asset)
     for oid in sorted(account.orders):
         order = account.orders.get(oid)
         if order is not None and order.asset in assets:
@@ -148,7 +142,7 @@ def fillable_price(state: State, account: Account, asset: int, market: Market,
     """dYdX's fillable price: mark -/+ ABR x SMMR x position MM / |size|, where
     ABR = clamp(1 - value / MM, 0, 1); rounded in the liquidated account's favour (a sell bound
     up, a buy bound down), at least one pip."""
-    value, mm, _ = unit_state(state, account, asset)
+    value, mm, _ = unit_figures(state, account, asset)
     abr_e9 = E9 - value * E9 // mm if mm else 0
     abr_e9 = 0 if abr_e9 < 0 else E9 if abr_e9 > E9 else abr_e9
     size = abs(size_lots)
@@ -177,7 +171,7 @@ class LiquidationTaker(Taker):
         pos = account.positions.get(market.asset)
         if pos is None or pos.size_lots == 0:
             return STOP
-        value, mm, _ = unit_state(state, account, self.unit)
+        value, mm, _ = unit_figures(state, account, self.unit)
         size = abs(pos.size_lots)
         if lots > size:
             lots = size
@@ -234,12 +228,12 @@ def backstop(ctx: Ctx, account: Account, asset: int) -> None:
     """The fund takes over the unit's positions at the mark and its margin; first, ADL covers the
     part of a negative value the fund's equity cannot."""
     state = ctx.state
-    value, _, assets = unit_state(state, account, asset)
+    value, _, assets = unit_figures(state, account, asset)
     partition = partition_of(state.markets[assets[0]])
     fund = fund_account(state, partition)
     equity = fund_equity(state, fund)
     if value < 0 and equity + value < 0:
-        value += deleverage(ctx, account, asset, assets, -(equity + value), unit_state)
+        value += deleverage(ctx, account, asset, assets, -(equity + value))
     for a in assets:
         pos = account.positions.get(a)
         if pos is None:

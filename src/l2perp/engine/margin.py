@@ -60,20 +60,6 @@ def is_cross_position(account: Account, market: Market) -> bool:
     return setting.is_cross
 
 
-def cross_value(state: State, account: Account) -> int:
-    """Cross account value: cash + Σ size x mark over cross positions (micro-USDC)."""
-    value = account.cash_musdc
-    if account.positions:
-        markets = state.markets
-        settings = account.leverage
-        for asset, pos in account.positions.items():
-            setting = settings.get(asset)
-            if setting is None or setting.is_cross:
-                if setting is None and markets[asset].spec.only_isolated:
-                    continue
-                value += pos.size_lots * markets[asset].mark_pips
-    return value
-
 
 def cross_requirements(state: State, account: Account) -> tuple[int, int, int, int]:
     """(value, initial margin, maintenance margin, total notional) of the cross positions."""
@@ -124,11 +110,6 @@ def position_notional(market: Market, pos: Position) -> int:
     return (size if size > 0 else -size) * market.mark_pips
 
 
-def free_margin(state: State, account: Account) -> int:
-    """Cross value minus the initial margin of cross positions and of resting orders."""
-    value, im, _, _ = cross_requirements(state, account)
-    return value - im - account.order_margin_musdc
-
 
 def withdrawable(state: State, account: Account) -> int:
     """What may leave the account: value - max(IM, 10% of position value) - order margin, >= 0.
@@ -140,12 +121,3 @@ def withdrawable(state: State, account: Account) -> int:
     keep = im if im > floor_value else floor_value
     free = value - keep - account.order_margin_musdc
     return free if free > 0 else 0
-
-
-def account_value(state: State, account: Account) -> int:
-    """Total account value: cash + Σ size x mark + isolated margin cash (micro-USDC)."""
-    value = account.cash_musdc
-    markets = state.markets
-    for asset, pos in account.positions.items():
-        value += pos.size_lots * markets[asset].mark_pips + pos.iso_raw_musdc
-    return value

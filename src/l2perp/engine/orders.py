@@ -9,12 +9,12 @@ fall below margin stops).
 
 from __future__ import annotations
 
-from ..units import E9, Dec
+from ..units import E9, Dec, format_price
 from . import errors as E
 from .book import (
     CANCEL_MAKER, STOP, TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP, Order,
 )
-from .margin import cross_free_margin, free_margin, leverage_of
+from .margin import cross_free_margin, leverage_of
 from .positions import added_initial_margin, execute_fill, fee_rates, fill_keeps_margin
 from .fees import fee_for
 from .state import (
@@ -165,7 +165,7 @@ def validate_order(
     if spec.tif == TIF_ALO and state.books[asset].would_cross(spec.is_buy, px):
         book = state.books[asset]
         return E.POST_ONLY_WOULD_MATCH.format(
-            bid=_px_text(book.best_bid(), d), ask=_px_text(book.best_ask(), d), asset=asset,
+            bid=format_price(book.best_bid(), d), ask=format_price(book.best_ask(), d), asset=asset,
         ), 0, 0, 0
     if spec.reduce_only:
         return None, px, lots, 0
@@ -180,14 +180,6 @@ def validate_order(
     return None, px, lots, 0
 
 
-def _px_text(price_pips: int, sz_decimals: int) -> str:
-    """Render a price for an error text (the engine keeps no decimal parsing; this only prints)."""
-    scale = 10 ** (MAX_PRICE_DECIMALS - sz_decimals)
-    whole, frac = divmod(price_pips, scale)
-    if frac == 0:
-        return str(whole)
-    digits = str(frac).rjust(MAX_PRICE_DECIMALS - sz_decimals, "0").rstrip("0")
-    return f"{whole}.{digits}"
 
 
 # ----- order bookkeeping ------------------------------------------------------------------
@@ -704,4 +696,4 @@ def _fired_margin_error(state: State, account: Account, market: Market, order: O
         return False
     held = -reducible if reducible < 0 else 0
     need = added_initial_margin(market, held, added, order.limit_pips, order.leverage)
-    return free_margin(state, account) < need
+    return cross_free_margin(state, account) < need
