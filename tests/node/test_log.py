@@ -13,7 +13,7 @@ from l2perp.engine.params import EngineConfig, Genesis
 from l2perp.engine.tx import BridgeCredit, SetPrice, Tx
 from l2perp.node.log import BlockLog, RecoveryError
 from l2perp.node.sequencer import Mempool, MempoolFull, Sequencer
-from l2perp.node.txcodec import decode_txs, encode_txs
+from l2perp.engine.txcodec import decode_txs, encode_txs
 from l2perp.units import ONE_USDC
 from tests.venue import ADMIN, T0, addr, limit
 

@@ -8,7 +8,7 @@ from l2perp.engine.params import EngineConfig, Genesis
 from l2perp.engine.state import genesis_state
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import Block
-from l2perp.node.txcodec import decode_txs, encode_txs
+from l2perp.engine.txcodec import decode_txs, encode_txs
 from l2perp.rollup.commitment import Commitment
 from l2perp.rollup.merkle import verify_proof
 from tests.engine.flow import record, to_tx

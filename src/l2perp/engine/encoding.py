@@ -109,7 +109,7 @@ def shared_leaf(state: State) -> list:
         [[e.operator, e.asset, e.round, e.first_pips, e.second_pips, e.time_ms]
          for e in state.oracle_evidence],
         [[i.kind, i.asset, i.time_ms, i.before, i.after] for i in state.incidents],
-        state.grace_until_ms, list(state.withdrawal_gate),
+        state.grace_until_ms, list(state.withdrawal_gate), state.l1_cursor,
     ]
 
 

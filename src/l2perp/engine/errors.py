@@ -411,3 +411,7 @@ WITHDRAWALS_PAUSED = (
     "Withdrawals are paused while an account in this insurance partition is under water."
 )
 DEVNET_ONLY = "This action exists on the devnet only."
+L1_MESSAGE_OUT_OF_ORDER = "L1 message {got} out of order: the next one is {expected}."
+FORCED_TRADE_EXPIRED = "Forced trade expired."
+FORCED_TRADE_INVALID = "Forced trade is invalid."
+FORCED_TRADE_MARGIN = "Forced trade would leave an account under its margin requirement."

@@ -196,7 +196,7 @@ class State:
     fee_pool_musdc: int = 0
     credits_musdc: int = 0  # all bridge credits ever
     withdrawn_musdc: int = 0  # all withdrawals ever debited
-    withdrawals: list[Withdrawal] = field(default_factory=list)  # pending for the L1 bridge
+    withdrawals: list[Withdrawal] = field(default_factory=list)  # emitted by this block
     volume_days: dict[int, int] = field(default_factory=dict)  # UTC day -> exchange notional
     triggers: list[dict[int, Order]] = field(default_factory=list)  # per asset: oid -> trigger
     scheduled_cancels: dict[str, int] = field(default_factory=dict)  # user -> time_ms
@@ -208,6 +208,7 @@ class State:
     grace_until_ms: int = 0  # after an outage nothing is liquidated until then
     liq_index: object = None  # liqindex.LiquidationIndex: derived, rebuilt when missing
     withdrawal_gate: list[int] = field(default_factory=list)  # partitions with negative accounts
+    l1_cursor: int = 0  # L1 queue messages consumed: the next one must carry id l1_cursor + 1
 
 
 def make_market(asset: int, spec: MarketSpec, config: EngineConfig) -> Market:

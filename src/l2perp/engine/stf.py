@@ -18,6 +18,7 @@ from .orders import (
     modify_orders, place_orders,
 )
 from .funding import sample_premiums, settle_funding
+from .l1messages import L1_KINDS, apply_l1_message
 from .liquidation import process_liquidations
 from .mark import update_mark
 from .oracle import (
@@ -126,6 +127,8 @@ def process_time(state: State, block: Block, events: list) -> None:
                                         block.time_ms))
     state.height = block.height
     state.time_ms = block.time_ms
+    if state.withdrawals:
+        state.withdrawals = []  # a block's withdrawals leave with its batch (rollup/batch.py)
     refresh_oracles(state)
     settle_funding(state, events)
     ctx = Ctx(state, events, -1)
@@ -168,11 +171,11 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
     action = tx.action
     kind = type(action)
     if tx.signer is None:
-        if kind is not BridgeCredit:
+        if kind not in L1_KINDS:
             return _err(E.SYSTEM_ACTION_ONLY)
-        error = credit_deposit(state, action, events)
+        error = apply_l1_message(state, action, events)
         return _err(error) if error else _OK
-    if kind is BridgeCredit:
+    if kind in L1_KINDS:
         return _err(E.SYSTEM_ACTION_ONLY)
     if tx.expires_after_ms is not None and state.time_ms > tx.expires_after_ms:
         return _err(E.ACTION_EXPIRED)

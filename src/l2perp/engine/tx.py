@@ -107,11 +107,40 @@ class Noop:
 
 @dataclass(slots=True, frozen=True)
 class BridgeCredit:
-    """A deposit credited from the L1 bridge; sent with signer None by the sequencer only."""
+    """A deposit credited from the L1 bridge; sent with signer None by the sequencer only.
+
+    `l1_message_id` is the L1 queue index + 1; the engine takes queue messages strictly in
+    order (it must equal `State.l1_cursor + 1`). 0 marks a credit that is no L1 message (genesis
+    and engine tests); the settlement contract refuses any such credit in a batch."""
 
     user: str
     amount_musdc: int
     l1_message_id: int = 0
+
+
+@dataclass(slots=True, frozen=True)
+class ForcedWithdrawal:
+    """An L1 forced-withdrawal request (queue index + 1 in `l1_message_id`): executed when the
+    withdrawal rules allow it, otherwise recorded invalid; consumed either way."""
+
+    user: str
+    amount_musdc: int
+    l1_message_id: int
+
+
+@dataclass(slots=True, frozen=True)
+class ForcedTrade:
+    """An L1 forced trade between `user` (buys `size_lots` when positive) and `counterparty`
+    at `price_pips`, both consents checked by the settlement contract; executed with no fees when
+    both sides keep their margin (or get no riskier), otherwise recorded invalid."""
+
+    user: str
+    counterparty: str
+    asset: int
+    size_lots: int
+    price_pips: int
+    expiry_ms: int
+    l1_message_id: int
 
 
 @dataclass(slots=True, frozen=True)

@@ -18,7 +18,7 @@ from ..engine.state import State, genesis_state
 from ..engine.stf import apply_block
 from ..engine.tx import Block
 from . import indexer
-from .txcodec import decode_txs, encode_txs
+from ..engine.txcodec import decode_txs, encode_txs
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);

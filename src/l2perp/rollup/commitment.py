@@ -29,6 +29,10 @@ class Commitment:
             self.tree.update(leaves)
         return state_root(self.tree.root, state)
 
+    def root(self, state: State) -> bytes:
+        """The state root with the tree as it stands (no leaf re-hashed)."""
+        return state_root(self.tree.root, state)
+
 
 def shared_state_hash(state: State) -> bytes:
     return h256(canonical(shared_leaf(state)))

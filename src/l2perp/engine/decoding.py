@@ -1,0 +1,191 @@
+"""The inverse of `encoding`: a full `State` from committed data alone.
+
+The fraud-proof judge and an escaping user hold nothing but L1 data: the genesis configuration,
+the shared-state preimage and account leaves proven against a root. `decode_state` rebuilds the
+state the engine would hold, including what the encoding leaves implicit: books (orders rest in
+their owner's leaf with their queue sequence number), cloid and agent indexes, trigger maps and
+order groups. `encode` after `decode` is the identity, and executing blocks on a decoded state
+gives the same results as on the original (tests check both).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import msgpack
+
+from ..codec import canonical, h256
+from .book import Book, Order
+from .encoding import config_leaf
+from .params import EngineConfig, MarginTier, MarketSpec
+from .state import (
+    Account, Agent, Incident, Leverage, Market, NonceSet, OracleEvidence, Position, State,
+    Withdrawal, make_market,
+)
+
+
+class DecodeError(ValueError):
+    """Data that is not a canonical encoding of a state."""
+
+
+def unpack(data: bytes) -> list:
+    """Canonical msgpack bytes -> nested lists."""
+    return msgpack.unpackb(data, raw=False, strict_map_key=False)
+
+
+def nonce_set(values: list) -> NonceSet:
+    nonces = NonceSet()
+    nonces.heap = sorted(values)  # a sorted list is a min-heap
+    nonces.used = set(values)
+    return nonces
+
+
+def decode_order(row: list, user: str) -> tuple[Order, list]:
+    """An order from `encode_order`; its children as oids (linked by the caller)."""
+    (oid, asset, is_buy, limit_pips, size_lots, orig_lots, tif, reduce_only, cloid, timestamp_ms,
+     seq, on_book, margin, leverage, trigger_pips, trigger_is_market, tpsl, is_position_tpsl,
+     parent_oid, children, filled_lots) = row
+    order = Order(oid, user, asset, is_buy, limit_pips, size_lots, tif, reduce_only, cloid,
+                  timestamp_ms)
+    order.orig_lots = orig_lots
+    order.seq = seq
+    order.on_book = on_book
+    order.margin_musdc = margin
+    order.leverage = leverage
+    order.trigger_pips = trigger_pips
+    order.trigger_is_market = trigger_is_market
+    order.tpsl = tpsl
+    order.is_position_tpsl = is_position_tpsl
+    order.parent_oid = parent_oid
+    order.filled_lots = filled_lots
+    return order, children
+
+
+def decode_account(data: bytes) -> Account:
+    """An account from its leaf bytes (orders not yet on any book)."""
+    try:
+        (address, index, cash, positions, leverage, orders, order_margin, nonces, agents,
+         scheduled_cancel_ms, volume_days, maker_volume_days, fee_day, taker_rate, maker_rate,
+         liq_cooldowns) = unpack(data)
+    except (ValueError, TypeError, msgpack.UnpackException) as exc:
+        raise DecodeError(f"not an account leaf: {exc}") from exc
+    account = Account(address=address, index=index, cash_musdc=cash)
+    account.positions = {k: Position(size, entry, raw, funding)
+                         for k, size, entry, raw, funding in positions}
+    account.leverage = {k: Leverage(is_cross, lev) for k, is_cross, lev in leverage}
+    by_oid: dict[int, Order] = {}
+    links: list[tuple[Order, list]] = []
+    for row in orders:
+        order, children = decode_order(row, address)
+        by_oid[order.oid] = order
+        links.append((order, children))
+    for order, children in links:
+        if children:
+            order.children = [by_oid[c] for c in children]
+    account.orders = by_oid
+    account.cloids = {o.cloid: o for o in by_oid.values() if o.cloid is not None}
+    account.order_margin_musdc = order_margin
+    account.nonces = nonce_set(nonces)
+    account.agents = {k: Agent(k, address, name, nonce_set(n)) for k, name, n in agents}
+    account.scheduled_cancel_ms = scheduled_cancel_ms
+    account.volume_days = {d: v for d, v in volume_days}
+    account.maker_volume_days = {d: v for d, v in maker_volume_days}
+    account.fee_day = fee_day
+    account.taker_rate_e9 = taker_rate
+    account.maker_rate_e9 = maker_rate
+    account.liq_cooldowns = {k: v for k, v in liq_cooldowns}
+    return account
+
+
+def decode_market(row: list, config: EngineConfig) -> tuple[Market, int]:
+    """A market from `market_leaf`, and its book's next sequence number."""
+    (asset, name, sz_decimals, max_leverage, status, oracle_pips, mark_pips, last_trade_pips,
+     open_interest_lots, settlement_pips, next_seq, tiers, oi_cap, only_isolated, impact,
+     cb_band, cb_window, cb_cooldown, insurance_seed, oracle_time_ms, oracle_round, reports,
+     pinned_pips, oracle_source, ext_mid_pips, ext_mid_time_ms, price_history, cb_until_ms,
+     stale, halted_reduce_only, mid_samples, basis_ema, basis_started, book_ema, book_started,
+     premium_sum_e9, premium_slot, funding_hour, funding_rate_e9, funding_index) = row
+    spec = MarketSpec(name, sz_decimals, tuple(MarginTier(b, lev) for b, lev in tiers), oi_cap,
+                      only_isolated, impact, cb_band, cb_window, cb_cooldown, insurance_seed)
+    m = make_market(asset, spec, config)
+    if m.max_leverage != max_leverage:
+        raise DecodeError(f"market {asset}: max leverage does not match its tiers")
+    m.status, m.oracle_pips, m.mark_pips = status, oracle_pips, mark_pips
+    m.last_trade_pips, m.open_interest_lots = last_trade_pips, open_interest_lots
+    m.settlement_pips, m.oracle_time_ms, m.oracle_round = settlement_pips, oracle_time_ms, oracle_round
+    m.round_reports = {op: tuple(rest) for op, *rest in reports}
+    m.pinned_pips, m.oracle_source = pinned_pips, oracle_source
+    m.ext_mid_pips, m.ext_mid_time_ms = ext_mid_pips, ext_mid_time_ms
+    m.price_history = deque(tuple(x) for x in price_history)
+    m.cb_until_ms, m.stale, m.halted_reduce_only = cb_until_ms, stale, halted_reduce_only
+    m.mid_samples = deque(tuple(x) for x in mid_samples)
+    m.basis_ema, m.basis_started, m.book_ema, m.book_started = (
+        basis_ema, basis_started, book_ema, book_started)
+    m.premium_sum_e9, m.premium_slot, m.funding_hour = premium_sum_e9, premium_slot, funding_hour
+    m.funding_rate_e9, m.funding_index = funding_rate_e9, funding_index
+    return m, next_seq
+
+
+def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> State:
+    """The state whose shared leaf is `shared` and whose accounts are `leaves` (any order).
+
+    Raises DecodeError when the shared leaf names another configuration or the data is not a
+    canonical encoding."""
+    try:
+        (config_hash, height, time_ms, dev_time_offset_ms, dev_jump_ms, next_oid, next_tid,
+         next_wid, fee_pool, credits, withdrawn, markets, withdrawals, volume_days,
+         scheduled_cancels, triggers, admin_nonces, oracle_stakes, operator_nonces, evidence,
+         incidents, grace_until_ms, withdrawal_gate, l1_cursor) = unpack(shared)
+    except (ValueError, TypeError, msgpack.UnpackException) as exc:
+        raise DecodeError(f"not a shared-state leaf: {exc}") from exc
+    if config_hash != h256(canonical(config_leaf_of(config))):
+        raise DecodeError("the shared state names another configuration")
+    decoded_markets = [decode_market(row, config) for row in markets]
+    state = State(config=config, markets=[m for m, _ in decoded_markets],
+                  books=[Book(m.asset) for m, _ in decoded_markets])
+    for (m, next_seq), book in zip(decoded_markets, state.books):
+        book.next_seq = next_seq
+    accounts = sorted((decode_account(leaf) for leaf in leaves), key=lambda a: a.index)
+    for position, account in enumerate(accounts):
+        if account.index != position or account.address in state.accounts:
+            raise DecodeError("account indexes must be dense and addresses unique")
+        state.accounts[account.address] = account
+        for agent in account.agents.values():
+            state.agent_owner[agent.address] = account.address
+    resting = sorted((o for a in accounts for o in a.orders.values() if o.on_book),
+                     key=lambda o: (o.asset, o.seq))
+    for order in resting:
+        order.on_book = False
+        state.books[order.asset].restore(order)
+    state.height, state.time_ms = height, time_ms
+    state.dev_time_offset_ms, state.dev_jump_ms = dev_time_offset_ms, dev_jump_ms
+    state.next_oid, state.next_tid, state.next_wid = next_oid, next_tid, next_wid
+    state.fee_pool_musdc, state.credits_musdc, state.withdrawn_musdc = fee_pool, credits, withdrawn
+    state.withdrawals = [Withdrawal(*w) for w in withdrawals]
+    state.volume_days = {d: v for d, v in volume_days}
+    state.scheduled_cancels = {u: t for u, t in scheduled_cancels}
+    orders_by_oid = {o.oid: o for a in accounts for o in a.orders.values()}
+    state.triggers = [{oid: orders_by_oid[oid] for oid in oids} for oids in triggers]
+    state.admin_nonces = nonce_set(admin_nonces)
+    state.oracle_stakes = {op: stake for op, stake in oracle_stakes}
+    state.operator_nonces = {op: nonce_set(n) for op, n in operator_nonces}
+    state.oracle_evidence = [OracleEvidence(*e) for e in evidence]
+    state.incidents = [Incident(*i) for i in incidents]
+    state.grace_until_ms = grace_until_ms
+    state.withdrawal_gate = list(withdrawal_gate)
+    state.l1_cursor = l1_cursor
+    return state
+
+
+def config_leaf_of(config: EngineConfig) -> list:
+    """The configuration's committed list (what the shared leaf hashes)."""
+    return config_leaf(_ConfigOnly(config))
+
+
+class _ConfigOnly:
+    """`config_leaf` reads only `state.config`."""
+
+    __slots__ = ("config",)
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config

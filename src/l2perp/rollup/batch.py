@@ -1,0 +1,155 @@
+"""Batches: the header of DESIGN.md §5, the body (L2 blocks, canonical bytes), the withdrawal
+list and the small Merkle trees over block roots and withdrawals.
+
+`execute_batch` is the rollup's state transition for one batch: the engine's `apply_block` over
+the body's blocks, with the block roots, the withdrawals emitted and the L1 messages consumed.
+The proposer, the verifier and the L1 judge all call it; nothing else decides a batch's result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass
+
+import msgpack
+
+from ..codec import canonical, h256
+from ..engine.state import State
+from ..engine.stf import apply_block
+from ..engine.tx import Block, BridgeCredit, ForcedTrade, ForcedWithdrawal
+from ..engine.txcodec import _pack, _unpack
+from .commitment import Commitment
+from .merkle import SparseMerkleTree, verify_proof
+
+LIST_DEPTH = 16  # block roots and withdrawals per batch: at most 65,536 each
+DOMAIN_HEADER = b"l2perp/batch-header"
+
+
+class BatchFormatError(ValueError):
+    """Bytes that are not a batch body."""
+
+
+@dataclass(frozen=True)
+class BatchHeader:
+    """What L1 stores per batch (roots 32 bytes, times in ms of L2 block time)."""
+
+    batch_no: int
+    prev_root: bytes
+    l1_msg_start: int
+    l1_msg_end: int
+    l1_anchor_block: int
+    l1_anchor_hash: bytes
+    system_time: int
+    n_txs: int
+    data_hash: bytes
+    post_root: bytes
+    trace_root: bytes
+    withdrawals_root: bytes
+    first_height: int
+    last_height: int
+
+    def digest(self) -> bytes:
+        """The hash a proposer signs: one batch number, one content."""
+        return h256(DOMAIN_HEADER + canonical(list(astuple(self))))
+
+
+@dataclass(frozen=True)
+class WithdrawalEntry:
+    """A withdrawal a batch emits: claimable on L1 by `destination` once the batch is final."""
+
+    wid: int
+    user: str
+    destination: str
+    amount_musdc: int
+
+    def encode(self) -> bytes:
+        return canonical([self.wid, self.user, self.destination, self.amount_musdc])
+
+
+def encode_body(blocks: tuple[Block, ...]) -> bytes:
+    """Canonical bytes of a batch body."""
+    return msgpack.packb([_pack(b) for b in blocks], use_bin_type=True)
+
+
+def decode_body(data: bytes) -> tuple[Block, ...]:
+    """The blocks of a body; BatchFormatError for anything else."""
+    try:
+        blocks = tuple(_unpack(item) for item in msgpack.unpackb(data, raw=False))
+    except Exception as exc:  # malformed bytes or unknown tags: never crash the judge
+        raise BatchFormatError(f"batch body does not decode: {exc}") from exc
+    if not all(type(b) is Block for b in blocks):
+        raise BatchFormatError("batch body must be a list of blocks")
+    return blocks
+
+
+def list_tree(items: list[bytes]) -> SparseMerkleTree:
+    """A depth-16 tree with `items` at indices 0..n-1."""
+    tree = SparseMerkleTree(LIST_DEPTH)
+    if len(items) > 1 << LIST_DEPTH:
+        raise BatchFormatError("too many entries for one batch")
+    if items:
+        tree.update(dict(enumerate(items)))
+    return tree
+
+
+def list_root(items: list[bytes]) -> bytes:
+    return list_tree(items).root
+
+
+def withdrawal_proof(entries: list[WithdrawalEntry], k: int) -> list[bytes]:
+    """The Merkle path of entry k under the batch's withdrawals_root."""
+    return list_tree([e.encode() for e in entries]).proof(k)
+
+
+def verify_withdrawal(root: bytes, k: int, entry: WithdrawalEntry, proof: list[bytes]) -> bool:
+    return verify_proof(root, k, entry.encode(), proof, LIST_DEPTH)
+
+
+def l1_messages_in(blocks: tuple[Block, ...]) -> list:
+    """The L1-message transactions of a body, in order (signer None)."""
+    out = []
+    for block in blocks:
+        for tx in block.txs:
+            if tx.signer is None:
+                out.append(tx.action)
+    return out
+
+
+def message_payload(action) -> tuple:
+    """What an L1-message transaction claims about its queue entry: (id, kind, payload)."""
+    kind = type(action)
+    if kind is BridgeCredit:
+        return (action.l1_message_id, "deposit", (action.user, action.amount_musdc))
+    if kind is ForcedWithdrawal:
+        return (action.l1_message_id, "forcedWithdrawal", (action.user, action.amount_musdc))
+    if kind is ForcedTrade:
+        return (action.l1_message_id, "forcedTrade",
+                (action.user, action.counterparty, action.asset, action.size_lots,
+                 action.price_pips, action.expiry_ms))
+    return (-1, kind.__name__, ())
+
+
+@dataclass
+class BatchResult:
+    """What executing a batch yields."""
+
+    post_root: bytes
+    trace_root: bytes
+    withdrawals: list[WithdrawalEntry]
+    block_roots: list[bytes]
+    n_txs: int
+
+
+def execute_batch(state: State, commitment: Commitment, blocks: tuple[Block, ...]) -> BatchResult:
+    """Apply the blocks in place (InvalidBlock propagates), keeping `commitment` in step; the
+    roots after each block, and the withdrawals the blocks emitted in order."""
+    roots: list[bytes] = []
+    withdrawals: list[WithdrawalEntry] = []
+    n_txs = 0
+    for block in blocks:
+        receipts = apply_block(state, block)
+        roots.append(commitment.refresh(state, receipts.touched))
+        withdrawals.extend(WithdrawalEntry(w.wid, w.user, w.destination, w.amount_musdc)
+                           for w in state.withdrawals)
+        n_txs += len(block.txs)
+    post = roots[-1] if roots else commitment.root(state)
+    return BatchResult(post, list_root(roots), withdrawals, roots, n_txs)
