@@ -112,7 +112,8 @@ def decode_market(row: list, config: EngineConfig) -> tuple[Market, int]:
         raise DecodeError(f"market {asset}: max leverage does not match its tiers")
     m.status, m.oracle_pips, m.mark_pips = status, oracle_pips, mark_pips
     m.last_trade_pips, m.open_interest_lots = last_trade_pips, open_interest_lots
-    m.settlement_pips, m.oracle_time_ms, m.oracle_round = settlement_pips, oracle_time_ms, oracle_round
+    m.settlement_pips, m.oracle_time_ms = settlement_pips, oracle_time_ms
+    m.oracle_round = oracle_round
     m.round_reports = {op: tuple(rest) for op, *rest in reports}
     m.pinned_pips, m.oracle_source = pinned_pips, oracle_source
     m.ext_mid_pips, m.ext_mid_time_ms = ext_mid_pips, ext_mid_time_ms

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..codec import canonical, h256
+from ..crypto.eip712 import keccak256
+from ..crypto.signatures import recover_address
+from ..engine.accounts import is_address
 from .params import RollupParams
+
+MAX_FORCED_PER_BLOCK = 10  # StarkEx: forced requests per L1 block (anti-DoS)
 
 GAS_TARGET = 15_000_000  # Ethereum: half of the 30M block limit
 GAS_LIMIT = 30_000_000
@@ -37,6 +43,11 @@ class L1Message:
     time_ms: int
 
 
+def forced_trade_digest(terms: tuple) -> bytes:
+    """What a forced trade's counterparty signs: keccak of the canonical terms."""
+    return keccak256(b"l2perp/forcedTrade" + canonical(list(terms)))
+
+
 def next_base_fee(base_fee_gwei: int, gas_used: int) -> int:
     """EIP-1559: base * (1 + (used - target) / target / 8), rounded toward zero, >= 1 gwei."""
     delta = base_fee_gwei * (gas_used - GAS_TARGET) // GAS_TARGET
@@ -59,11 +70,15 @@ class L1Chain:
     base_fee_gwei: int = 10
     messages: list[L1Message] = field(default_factory=list)
     cursor: int = 0  # messages [0, cursor) were consumed by accepted batches
-    bridge_balance_musdc: int = 0
+    bridge_balance_musdc: int = 0  # B: everything the settlement contract holds
     gas_this_block: int = 0
+    wallets: dict[str, int] = field(default_factory=dict)  # L1 USDC outside the contract
+    block_hashes: list[bytes] = field(default_factory=list)
+    forced_this_block: int = 0
 
     def __post_init__(self) -> None:
         self.time_ms = self.genesis_ms
+        self.block_hashes = [h256(b"l1-genesis" + self.genesis_ms.to_bytes(8, "big"))]
 
     # ----- the clock and the fee market ---------------------------------------------------
     def advance_to(self, time_ms: int, congestion_gas: int = 0) -> int:
@@ -76,8 +91,37 @@ class L1Chain:
             self.time_ms += self.params.l1_block_ms
             self.height += 1
             self.gas_this_block = 0
+            self.forced_this_block = 0
+            self.block_hashes.append(h256(self.block_hashes[-1] + canonical(
+                [self.height, self.time_ms, len(self.messages)])))
             produced += 1
+            self.on_block()
         return produced
+
+    def on_block(self) -> None:
+        """Called after each new L1 block (the settlement contract finalizes batches here)."""
+
+    # ----- L1 money ---------------------------------------------------------------------
+    def mint(self, address: str, amount_musdc: int) -> None:
+        """Devnet L1 faucet: test USDC into a wallet."""
+        if amount_musdc <= 0:
+            raise L1Error("mint amount must be positive")
+        self.wallets[address] = self.wallets.get(address, 0) + amount_musdc
+
+    def take(self, address: str, amount_musdc: int) -> None:
+        """Move `amount` from a wallet into the contract."""
+        if self.wallets.get(address, 0) < amount_musdc:
+            raise L1Error(f"{address} holds {self.wallets.get(address, 0)} on L1, "
+                          f"needs {amount_musdc}")
+        self.wallets[address] -= amount_musdc
+        self.bridge_balance_musdc += amount_musdc
+
+    def pay(self, address: str, amount_musdc: int) -> None:
+        """Move `amount` from the contract to a wallet."""
+        if amount_musdc > self.bridge_balance_musdc:
+            raise L1Error("the contract cannot pay more than it holds")
+        self.bridge_balance_musdc -= amount_musdc
+        self.wallets[address] = self.wallets.get(address, 0) + amount_musdc
 
     def spend_gas(self, gas: int) -> int:
         """Charge gas to the current block; returns the fee in gwei at today's base fee."""
@@ -93,28 +137,45 @@ class L1Chain:
         return message
 
     def deposit(self, sender: str, user: str, amount_musdc: int) -> L1Message:
-        """Lock collateral in the bridge and queue its credit to `user` on L2."""
+        """Lock `sender`'s collateral in the bridge and queue its credit to `user` on L2."""
         if amount_musdc <= 0:
             raise L1Error("deposit amount must be positive")
+        if not is_address(user):
+            raise L1Error("deposit to an invalid address")
         self.spend_gas(60_000)
-        self.bridge_balance_musdc += amount_musdc
+        self.take(sender, amount_musdc)
         return self._enqueue(KIND_DEPOSIT, sender, (user, amount_musdc))
+
+    def _forced_slot(self, gas: int) -> None:
+        if self.forced_this_block >= MAX_FORCED_PER_BLOCK:
+            raise L1Error(f"at most {MAX_FORCED_PER_BLOCK} forced requests per L1 block")
+        self.spend_gas(gas)
+        self.forced_this_block += 1
 
     def force_withdrawal(self, user: str, amount_musdc: int) -> L1Message:
         """A withdrawal request L2 must serve (execute or prove invalid) in time."""
         if amount_musdc <= 0:
             raise L1Error("withdrawal amount must be positive")
-        self.spend_gas(80_000)
+        self._forced_slot(80_000)
         return self._enqueue(KIND_FORCED_WITHDRAWAL, user, (user, amount_musdc))
 
     def force_trade(self, user: str, counterparty: str, asset: int, size_lots: int,
-                    price_pips: int, counterparty_sig: bytes, expiry_ms: int) -> L1Message:
-        """A trade signed by both sides that L2 must serve, so a user can flatten exposure."""
+                    price_pips: int, expiry_ms: int, counterparty_sig: dict) -> L1Message:
+        """A trade both sides consent to (the sender is `user`; `counterparty` signs the terms)
+        that L2 must serve, so a user can flatten exposure before a forced withdrawal."""
         if expiry_ms <= self.time_ms:
             raise L1Error("forced trade already expired")
-        self.spend_gas(120_000)
-        return self._enqueue(KIND_FORCED_TRADE, user, (user, counterparty, asset, size_lots,
-                                                       price_pips, counterparty_sig, expiry_ms))
+        if size_lots == 0 or price_pips <= 0 or user == counterparty:
+            raise L1Error("forced trade needs a size, a price and two parties")
+        terms = (user, counterparty, asset, size_lots, price_pips, expiry_ms)
+        try:
+            signer = recover_address(forced_trade_digest(terms), counterparty_sig)
+        except ValueError as exc:
+            raise L1Error(f"bad counterparty signature: {exc}") from None
+        if signer != counterparty:
+            raise L1Error("the counterparty did not sign these terms")
+        self._forced_slot(120_000)
+        return self._enqueue(KIND_FORCED_TRADE, user, terms)
 
     def pending(self) -> list[L1Message]:
         """Messages not yet consumed, in queue order."""

@@ -26,6 +26,11 @@ class RollupParams:
     posting_slack_ms: int  # time the poster needs to get a batch included
     proposer_bond_musdc: int
     challenger_bond_musdc: int
+    system_time_past_ms: int  # a batch's system time may lag L1 time by at most this ...
+    system_time_future_ms: int  # ... and lead it by at most this (StarkEx: 7 days / 4 hours)
+    confirmations: int  # L1 blocks a deposit waits before L2 credits it
+    rotation_ms: int  # each scheduled batch poster's turn
+    slash_reward_e9: int = 500_000_000  # the challenger's share of a slashed bond; rest burned
 
     def check(self) -> "RollupParams":
         """Raise ParamsError unless every constraint of reference §1.2 holds."""
@@ -39,6 +44,9 @@ class RollupParams:
                               "posting slack, or an honest operator could be frozen")
         if self.proposer_bond_musdc <= self.challenger_bond_musdc:
             raise ParamsError("the proposer's bond must exceed the challenger's")
+        if self.system_time_past_ms < self.force_inclusion_delay_ms:
+            raise ParamsError("a batch must be able to carry blocks as old as the "
+                              "force-inclusion delay")
         if self.max_batch_txs <= 0 or self.l1_block_ms <= 0:
             raise ParamsError("batch size and L1 block time must be positive")
         return self
@@ -50,6 +58,8 @@ MAINNET_LIKE = RollupParams(
     freeze_grace_ms=7 * MS_PER_DAY, deposit_reclaim_delay_ms=2 * MS_PER_DAY,
     max_l1_inclusion_delay_ms=MS_PER_HOUR, posting_slack_ms=MS_PER_HOUR,
     proposer_bond_musdc=1_000 * ONE_USDC, challenger_bond_musdc=100 * ONE_USDC,
+    system_time_past_ms=7 * MS_PER_DAY, system_time_future_ms=4 * MS_PER_HOUR,
+    confirmations=12, rotation_ms=MS_PER_DAY,
 ).check()
 
 TICK_MS = 1_000  # the test profile's L1 block: one tick
@@ -59,6 +69,8 @@ TEST = RollupParams(
     freeze_grace_ms=30 * TICK_MS, deposit_reclaim_delay_ms=5 * TICK_MS,
     max_l1_inclusion_delay_ms=5 * TICK_MS, posting_slack_ms=5 * TICK_MS,
     proposer_bond_musdc=1_000 * ONE_USDC, challenger_bond_musdc=100 * ONE_USDC,
+    system_time_past_ms=30 * TICK_MS, system_time_future_ms=10 * TICK_MS,
+    confirmations=1, rotation_ms=100 * TICK_MS,
 ).check()
 
 PROFILES = {p.name: p for p in (MAINNET_LIKE, TEST)}

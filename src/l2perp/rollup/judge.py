@@ -1,0 +1,95 @@
+"""The fraud-proof judge: single-batch re-execution with a stateless witness (reference
+rollup.md §2.5).
+
+The witness is the shared-state preimage and the leaves of the batch's pre-state. The judge
+rebuilds the positions tree from exactly those leaves, so they must be every non-empty leaf: a
+multiproof whose remaining siblings are all empty subtrees (an omitted account would change the
+root). This is deliberate: the engine's per-block passes (funding, the liquidation scan, books
+rebuilt from the orders in their owners' leaves) read every account with a position or an order,
+and without a committed address directory no judge could tell an omitted account from an absent
+one. The judge trusts nothing else: the genesis configuration, `prev_root`, the body and the
+withdrawal list are L1 data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..codec import DOMAIN_STATE, canonical, h256
+from ..engine.decoding import DecodeError, decode_state
+from ..engine.encoding import encode_account, shared_leaf
+from ..engine.params import EngineConfig
+from ..engine.state import State
+from ..engine.stf import InvalidBlock
+from .batch import BatchHeader, WithdrawalEntry, decode_body, execute_batch, list_root
+from .commitment import Commitment
+
+
+class WitnessError(ValueError):
+    """A witness that does not open the claimed pre-state root."""
+
+
+@dataclass(frozen=True)
+class Witness:
+    """The pre-state of a batch: shared-state preimage and every account leaf."""
+
+    shared: bytes
+    leaves: tuple[bytes, ...]
+
+    def size(self) -> int:
+        return len(self.shared) + sum(len(leaf) for leaf in self.leaves)
+
+
+def witness_of(state: State) -> Witness:
+    """The witness for a batch whose pre-state is `state`."""
+    accounts = state.accounts
+    return Witness(canonical(shared_leaf(state)),
+                   tuple(encode_account(accounts[a]) for a in sorted(accounts)))
+
+
+def open_witness(config: EngineConfig, root: bytes, witness: Witness) -> tuple[State, Commitment]:
+    """The state and its tree, when `witness` opens `root`; WitnessError otherwise."""
+    try:
+        state = decode_state(config, witness.shared, list(witness.leaves))
+    except (DecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
+        raise WitnessError(f"witness does not decode: {exc}") from exc
+    commitment = Commitment()
+    commitment.refresh(state)
+    # the shared leaf must be the given bytes, not merely decode to an equal state
+    if canonical(shared_leaf(state)) != witness.shared or \
+            h256(DOMAIN_STATE + commitment.tree.root + h256(witness.shared)) != root:
+        raise WitnessError("witness does not open the pre-state root")
+    for leaf, address in zip(witness.leaves, sorted(state.accounts)):
+        if encode_account(state.accounts[address]) != leaf:
+            raise WitnessError("witness leaves are not canonical")
+    if len(witness.leaves) != len(state.accounts):
+        raise WitnessError("witness leaves are not canonical")
+    return state, commitment
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The judge's answer: `fraud` when the claimed result is wrong, with the reason."""
+
+    fraud: bool
+    reason: str
+
+
+def rejudge(config: EngineConfig, header: BatchHeader, body: bytes,
+            withdrawals: tuple[WithdrawalEntry, ...], witness: Witness) -> Verdict:
+    """Re-execute one batch from its witness. WitnessError when the witness is bad (the
+    challenge fails); otherwise whether any committed result differs from the re-execution."""
+    state, commitment = open_witness(config, header.prev_root, witness)
+    blocks = decode_body(body)
+    try:
+        result = execute_batch(state, commitment, blocks)
+    except InvalidBlock as exc:
+        return Verdict(True, f"invalid block: {exc}")
+    if result.post_root != header.post_root:
+        return Verdict(True, "post_root differs from re-execution")
+    if result.trace_root != header.trace_root:
+        return Verdict(True, "trace_root differs from re-execution")
+    if tuple(result.withdrawals) != tuple(withdrawals) or \
+            list_root([w.encode() for w in result.withdrawals]) != header.withdrawals_root:
+        return Verdict(True, "withdrawal list differs from re-execution")
+    return Verdict(False, "batch re-executes to its claimed results")

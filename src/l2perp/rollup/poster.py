@@ -1,0 +1,239 @@
+"""The batch poster (our "relayer"): follows the sequencer's blocks with the state commitment,
+and, on its turn in the rotation schedule, posts the blocks L1 has not yet got as batches of at
+most `max_batch_txs` transactions, with their claimed roots and a bond.
+
+What is posted is decided by L1 alone: every block above the newest standing batch. After a
+revert the same blocks (the same transactions, acknowledged already) go out again with the
+correct roots. A signing journal makes sure one batch number is never signed with two contents
+(a batch signed before a crash is re-posted exactly as signed).
+
+A `fault` (devnet only) corrupts one claimed result so anyone can watch a challenge win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ..codec import h256
+from ..engine.decoding import decode_state
+from ..engine.state import State
+from ..engine.tx import Block, BlockReceipts, BridgeCredit
+from .batch import BatchHeader, WithdrawalEntry, encode_body, execute_batch, list_root
+from .commitment import Commitment
+from .contract import Settlement
+from .judge import witness_of
+from .l1 import L1Error, L1Message
+from .reconciler import tvl_musdc
+
+FAULTS = ("balance", "size", "funding", "price", "withdrawals", "cursor", "root", "drop-deposit")
+
+
+@dataclass(frozen=True)
+class BlockRecord:
+    """A block with what the poster needs for its batch."""
+
+    block: Block
+    root: bytes
+    withdrawals: tuple[WithdrawalEntry, ...]
+    n_txs: int
+    tvl_musdc: int | None  # the L2 total after the block, where measured
+
+
+@dataclass
+class SignedBatch:
+    header: BatchHeader
+    body: bytes
+    withdrawals: tuple[WithdrawalEntry, ...]
+
+
+class SigningJournal:
+    """Batch numbers this poster has signed (in memory; the node keeps it in SQLite)."""
+
+    def __init__(self) -> None:
+        self.signed: dict[int, SignedBatch] = {}
+
+    def get(self, batch_no: int) -> SignedBatch | None:
+        return self.signed.get(batch_no)
+
+    def sign(self, batch: SignedBatch) -> None:
+        """Record a signature; refuses a second, different content for one number."""
+        old = self.signed.get(batch.header.batch_no)
+        if old is not None and old.header.digest() != batch.header.digest():
+            raise L1Error(f"batch {batch.header.batch_no} was already signed with other content")
+        self.signed[batch.header.batch_no] = batch
+
+
+def due_messages(l1: Settlement, l1_cursor: int, limit: int) -> list[L1Message]:
+    """Queue messages the next block should carry: from the L2 state's cursor, confirmed."""
+    out = []
+    for m in l1.messages[l1_cursor:l1_cursor + limit]:
+        if m.block + l1.params.confirmations > l1.height:
+            break
+        out.append(m)
+    return out
+
+
+@dataclass
+class Poster:
+    """Blocks since the last finalized batch, and the posting of those L1 lacks."""
+
+    address: str
+    l1: Settlement
+    commitment: Commitment = field(default_factory=Commitment)
+    records: dict[int, BlockRecord] = field(default_factory=dict)
+    journal: SigningJournal = field(default_factory=SigningJournal)
+    fault: str | None = None  # one of FAULTS: corrupts the next batch posted, once
+    faults_injected: int = 0
+
+    def start(self, state: State) -> None:
+        """Take the state the sequencer starts from (genesis or recovered)."""
+        self.commitment = Commitment()
+        self.commitment.refresh(state)
+
+    def on_block(self, state: State, block: Block, receipts: BlockReceipts,
+                 measure_tvl: bool = True) -> BlockRecord:
+        """After each block: its root, its withdrawals, the L2 total."""
+        root = self.commitment.refresh(state, receipts.touched)
+        record = BlockRecord(block, root, tuple(
+            WithdrawalEntry(w.wid, w.user, w.destination, w.amount_musdc)
+            for w in state.withdrawals), len(block.txs),
+            tvl_musdc(state) if measure_tvl else None)
+        self.records[block.height] = record
+        return record
+
+    def unposted(self) -> list[BlockRecord]:
+        tip = self.l1.tip()
+        start = tip.header.last_height + 1 if tip else 1
+        out = []
+        height = start
+        while height in self.records:
+            out.append(self.records[height])
+            height += 1
+        return out
+
+    def prune(self) -> None:
+        """Forget blocks of finalized batches."""
+        if self.l1.finalized_no:
+            final = self.l1.batch(self.l1.finalized_no).header.last_height
+            for height in [h for h in self.records if h <= final]:
+                del self.records[height]
+
+    def due(self, last_post_ms: int) -> bool:
+        """Our turn, not frozen, and either the interval passed or a batch is full."""
+        l1 = self.l1
+        if l1.frozen or l1.poster_at(l1.time_ms) != self.address:
+            return False
+        pending = self.unposted()
+        if not pending:
+            return False
+        if sum(r.n_txs for r in pending) >= l1.params.max_batch_txs:
+            return True
+        return l1.time_ms - last_post_ms >= l1.params.batch_interval_ms or bool(l1.overdue())
+
+    def post_due(self, force: bool = False) -> list[BatchHeader]:
+        """Post every batch due now (several when a backlog exceeds one batch)."""
+        posted: list[BatchHeader] = []
+        if not (force or self.due(self.l1.last_post_ms)):
+            return posted
+        self.prune()
+        while True:
+            batch = self.next_batch()
+            if batch is None:
+                return posted
+            self.journal.sign(batch)
+            self.l1.commit_batch(self.address, batch.header, batch.body, batch.withdrawals)
+            posted.append(batch.header)
+
+    def next_batch(self) -> SignedBatch | None:
+        """The journal's signed batch for the next number if it still fits, else a new cut."""
+        l1 = self.l1
+        number = len(l1.batches) + 1
+        signed = self.journal.get(number)
+        if signed is not None and signed.header.prev_root == l1.tip_root() \
+                and signed.header.l1_msg_start == l1.cursor:
+            return signed
+        pending = self.unposted()
+        if not pending:
+            return None
+        chosen: list[BlockRecord] = []
+        n_txs = 0
+        for record in pending:
+            if chosen and n_txs + record.n_txs > l1.params.max_batch_txs:
+                break
+            if record.n_txs > l1.params.max_batch_txs:
+                raise L1Error(f"block {record.block.height} exceeds the batch budget")
+            chosen.append(record)
+            n_txs += record.n_txs
+        blocks = tuple(r.block for r in chosen)
+        n_messages = sum(1 for b in blocks for tx in b.txs if tx.signer is None)
+        body = encode_body(blocks)
+        withdrawals = tuple(w for r in chosen for w in r.withdrawals)
+        header = BatchHeader(
+            batch_no=number, prev_root=l1.tip_root(), l1_msg_start=l1.cursor,
+            l1_msg_end=l1.cursor + n_messages, l1_anchor_block=l1.height,
+            l1_anchor_hash=l1.block_hashes[l1.height], system_time=blocks[-1].time_ms,
+            n_txs=n_txs, data_hash=h256(body), post_root=chosen[-1].root,
+            trace_root=list_root([r.root for r in chosen]),
+            withdrawals_root=list_root([w.encode() for w in withdrawals]),
+            first_height=blocks[0].height, last_height=blocks[-1].height)
+        if self.fault is not None and self.faults_injected == 0:
+            header, withdrawals = self.corrupt(header, withdrawals, blocks)
+            self.faults_injected += 1
+        return SignedBatch(header, body, withdrawals)
+
+    def corrupt(self, header: BatchHeader, withdrawals: tuple, blocks: tuple[Block, ...]):
+        """The devnet fault: one wrong effect, with a root that is self-consistent for it."""
+        kind = self.fault
+        if kind == "root":
+            return replace(header, post_root=h256(b"wrong" + header.post_root)), withdrawals
+        if kind == "withdrawals":
+            extra = WithdrawalEntry(10**9, self.address, self.address, 10**6)
+            bad = withdrawals + (extra,)
+            return replace(header, withdrawals_root=list_root([w.encode() for w in bad])), bad
+        # Re-execute the batch on a copy, bend one effect, and claim the bent state's root.
+        state = self.pre_state(header)
+        commitment = Commitment()
+        commitment.refresh(state)
+        result = execute_batch(state, commitment, blocks)
+        corrupt_state(state, kind, blocks)
+        root = commitment.refresh(state)
+        roots = result.block_roots[:-1] + [root]
+        return replace(header, post_root=root, trace_root=list_root(roots)), withdrawals
+
+    def pre_state(self, header: BatchHeader) -> State:
+        """The state before the batch, rebuilt by replaying L1's standing batches (devnet
+        faults only)."""
+        from .verifier import replay_standing
+        state = replay_standing(self.l1)
+        assert state.height == header.first_height - 1
+        return decode_state(state.config, *_parts(witness_of(state)))
+
+
+def _parts(witness) -> tuple[bytes, list[bytes]]:
+    return witness.shared, list(witness.leaves)
+
+
+def corrupt_state(state: State, kind: str, blocks: tuple[Block, ...] = ()) -> None:
+    """Bend one effect of a state the way a faulty proposer would."""
+    accounts = [state.accounts[a] for a in sorted(state.accounts)]
+    credits = [tx.action for b in blocks for tx in b.txs if type(tx.action) is BridgeCredit]
+    if kind == "balance" or (kind == "drop-deposit" and not credits):
+        accounts[-1].cash_musdc += 1_000_000
+    elif kind == "drop-deposit":  # the batch consumes the deposit, the state never credits it
+        state.accounts[credits[0].user].cash_musdc -= credits[0].amount_musdc
+        state.credits_musdc -= credits[0].amount_musdc
+    elif kind == "size":
+        holder = next((a for a in accounts if a.positions), accounts[-1])
+        if holder.positions:
+            position = holder.positions[min(holder.positions)]
+            position.size_lots += 1
+        else:
+            holder.cash_musdc += 1
+    elif kind == "funding":
+        state.markets[0].funding_index += 1
+    elif kind == "price":
+        state.markets[0].oracle_pips += 1
+    elif kind == "cursor":
+        state.l1_cursor += 1
+    else:
+        raise ValueError(f"unknown fault {kind}")

@@ -1,0 +1,156 @@
+"""Reconciliation between L1 and L2 (reference rollup.md §2.10), after every L1 block.
+
+On L1: B the contract's balance, Q deposits no finalized batch consumed (not reclaimed), P
+withdrawals of finalized batches not yet claimed, E bonds held. On L2, the sequencer's own books:
+TVL = fee pool + Σ (cash + isolated margin), which trades, fees and funding conserve.
+
+- R1 B == Q + P + E + TVL(last finalized batch); frozen: B >= Q + P + E and what escapes paid
+  never exceeds the pool fixed when they opened.
+- R2 across the sequencer's measured totals at batch ends: ΔTVL == deposits consumed -
+  withdrawals emitted.
+- R3 standing batches consume the queue contiguously from 0: each message exactly once.
+- R4 every L2 credit in a standing batch is a queue deposit (id, owner, amount) on a canonical
+  L1 block.
+- R5 each withdrawal (batch, k) and each escape is paid at most once, and never more than owed.
+
+A mismatch is an incident: the reconciler reports it and the node halts its sequencer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..engine.state import State
+from .batch import decode_body, l1_messages_in, message_payload
+from .contract import FINALIZED, Settlement
+from .l1 import KIND_DEPOSIT
+
+
+def tvl_musdc(state: State) -> int:
+    """The L2 total: fee pool + Σ accounts' cash and isolated margin (micro-USDC, exact)."""
+    total = state.fee_pool_musdc
+    for account in state.accounts.values():
+        total += account.cash_musdc
+        for position in account.positions.values():
+            total += position.iso_raw_musdc
+    return total
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A broken identity: which one, at which L1 block, and the numbers."""
+
+    rule: str
+    l1_block: int
+    detail: str
+
+
+@dataclass
+class Reconciler:
+    """Checks R1-R5 for one L1 against the sequencer's totals (`tvl_at` by L2 height)."""
+
+    l1: Settlement
+    genesis_tvl_musdc: int
+    tvl_at: dict[int, int] = field(default_factory=dict)  # L2 height -> TVL, from the poster
+    mismatches: list[Mismatch] = field(default_factory=list)
+    checked_batches: int = 0
+
+    @property
+    def halted(self) -> bool:
+        return bool(self.mismatches)
+
+    def _fail(self, rule: str, detail: str) -> None:
+        self.mismatches.append(Mismatch(rule, self.l1.height, detail))
+
+    def check(self) -> list[Mismatch]:
+        """Run every identity; returns the new mismatches."""
+        before = len(self.mismatches)
+        self.check_r1()
+        self.check_r2()
+        self.check_r3_r4()
+        self.check_r5()
+        return self.mismatches[before:]
+
+    def finalized_tvl(self) -> int | None:
+        if not self.l1.finalized_no:
+            return self.genesis_tvl_musdc
+        return self.tvl_at.get(self.l1.batch(self.l1.finalized_no).header.last_height)
+
+    def check_r1(self) -> None:
+        l1 = self.l1
+        q, p, e = l1.queued_deposits_musdc(), l1.owed_musdc(), l1.bonds_held_musdc()
+        b = l1.bridge_balance_musdc
+        if l1.escape_book is not None:
+            book = l1.escape_book
+            if b < q + p + e or book.paid_musdc > book.pool_musdc:
+                self._fail("R1", f"frozen: B={b} Q={q} P={p} E={e} escapes paid "
+                                 f"{book.paid_musdc} of pool {book.pool_musdc}")
+            return
+        tvl = self.finalized_tvl()
+        if tvl is None:
+            return  # the sequencer's total for that height was not measured
+        if b != q + p + e + tvl:
+            self._fail("R1", f"B={b} != Q={q} + P={p} + E={e} + TVL={tvl} "
+                             f"(off by {b - q - p - e - tvl})")
+
+    def check_r2(self) -> None:
+        """Between consecutive measured batch ends of the standing chain."""
+        chain = self.l1.canonical_chain()
+        last_height, last_tvl = 0, self.genesis_tvl_musdc
+        flow = 0
+        for record in chain:
+            header = record.header
+            for m in self.l1.messages[header.l1_msg_start:header.l1_msg_end]:
+                if m.kind == KIND_DEPOSIT:
+                    flow += m.payload[1]
+            flow -= sum(w.amount_musdc for w in record.withdrawals)
+            tvl = self.tvl_at.get(header.last_height)
+            if tvl is None:
+                continue
+            if tvl - last_tvl != flow:
+                self._fail("R2", f"L2 total moved {tvl - last_tvl} over heights "
+                                 f"{last_height + 1}..{header.last_height}, L1 flows say {flow}")
+                return
+            last_height, last_tvl, flow = header.last_height, tvl, 0
+
+    def check_r3_r4(self) -> None:
+        cursor = 0
+        for record in self.l1.canonical_chain():
+            header = record.header
+            if header.l1_msg_start != cursor or header.l1_msg_end < cursor:
+                self._fail("R3", f"batch {header.batch_no} consumes from {header.l1_msg_start}, "
+                                 f"expected {cursor}")
+                return
+            cursor = header.l1_msg_end
+            if record.header.batch_no <= self.checked_batches:
+                continue
+            claimed = [message_payload(a) for a in l1_messages_in(decode_body(record.body))]
+            queue = self.l1.messages[header.l1_msg_start:header.l1_msg_end]
+            for (message_id, kind, payload), m in zip(claimed, queue):
+                anchored = self.l1.block_hashes[header.l1_anchor_block] == header.l1_anchor_hash
+                if message_id != m.index + 1 or kind != m.kind or payload != m.payload \
+                        or not anchored:
+                    self._fail("R4", f"batch {header.batch_no}: credit {message_id} matches no "
+                                     "canonical queue entry")
+                    return
+            if len(claimed) != len(queue):
+                self._fail("R4", f"batch {header.batch_no}: L1 messages do not match its range")
+                return
+            self.checked_batches = header.batch_no
+        if cursor != self.l1.cursor:
+            self._fail("R3", f"L1 cursor {self.l1.cursor} != consumed {cursor}")
+
+    def check_r5(self) -> None:
+        l1 = self.l1
+        for (batch_no, k), amount in l1.claimed.items():
+            record = l1.batch(batch_no)
+            if record.status != FINALIZED or k >= len(record.withdrawals) or \
+                    record.withdrawals[k].amount_musdc != amount:
+                self._fail("R5", f"claim ({batch_no}, {k}) pays {amount}, not owed")
+        paid_claims = sum(l1.claimed.values())
+        if paid_claims != l1.paid_claims_musdc:
+            self._fail("R5", f"withdrawals paid {l1.paid_claims_musdc} != nullified {paid_claims}")
+        if l1.escape_book is not None:
+            book = l1.escape_book
+            if sum(book.escaped.values()) != book.paid_musdc:
+                self._fail("R5", "escape payments differ from the escapes recorded")

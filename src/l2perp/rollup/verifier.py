@@ -1,0 +1,108 @@
+"""The verifier: re-derives L2 state from L1 data alone (the genesis on L1 and the bodies of the
+batches posted there), compares every claimed result with its own re-execution and challenges
+the first wrong batch inside its window. It never reads the sequencer's memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..engine.decoding import decode_state
+from ..engine.state import State, genesis_state
+from ..engine.stf import InvalidBlock, apply_block
+from .batch import decode_body, execute_batch, list_root
+from .commitment import Commitment
+from .contract import POSTED, REVERTED, BatchRecord, Settlement
+from .judge import Verdict, Witness, witness_of
+
+
+def replay_standing(l1: Settlement, upto_no: int | None = None) -> State:
+    """The state after the standing batches (up to batch `upto_no`), from L1 data only."""
+    state = genesis_state(l1.genesis)
+    for record in l1.canonical_chain():
+        if upto_no is not None and record.header.batch_no > upto_no:
+            break
+        for block in decode_body(record.body):
+            apply_block(state, block)
+    return state
+
+
+def check_batch(state: State, commitment: Commitment, record: BatchRecord) -> str | None:
+    """Execute `record` on `state` in place; what is wrong with its claims, or None."""
+    try:
+        result = execute_batch(state, commitment, decode_body(record.body))
+    except InvalidBlock as exc:
+        return f"invalid block: {exc}"
+    header = record.header
+    if result.post_root != header.post_root:
+        return "post_root"
+    if result.trace_root != header.trace_root:
+        return "trace_root"
+    if tuple(result.withdrawals) != record.withdrawals or \
+            list_root([w.encode() for w in result.withdrawals]) != header.withdrawals_root:
+        return "withdrawals"
+    return None
+
+
+@dataclass
+class Verifier:
+    """An honest challenger following one L1."""
+
+    address: str
+    l1: Settlement
+    state: State | None = None
+    commitment: Commitment = field(default_factory=Commitment)
+    tip_no: int = 0  # the batch our state stands after (0: genesis)
+    seen: int = 0  # batches examined
+    witnesses: dict[int, Witness] = field(default_factory=dict)  # post-state per standing batch
+    challenges: list[tuple[int, Verdict]] = field(default_factory=list)
+    findings: list[tuple[int, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        state = genesis_state(self.l1.genesis)
+        self._set(state)
+        if self.commitment.root(state) != self.l1.genesis_root:
+            raise ValueError("the L1 genesis root is not this genesis")
+        self.witnesses[0] = witness_of(state)
+
+    def _set(self, state: State) -> None:
+        self.state = state
+        self.commitment = Commitment()
+        self.commitment.refresh(state)
+
+    def _rewind(self, batch_no: int) -> None:
+        witness = self.witnesses[batch_no]
+        self._set(decode_state(self.l1.config, witness.shared, list(witness.leaves)))
+        self.tip_no = batch_no
+
+    def poll(self) -> list[tuple[int, Verdict]]:
+        """Examine every batch posted since the last poll; challenge the wrong ones."""
+        out = []
+        l1 = self.l1
+        while self.seen < len(l1.batches):
+            record = l1.batches[self.seen]
+            self.seen += 1
+            if record.status == REVERTED:
+                continue
+            if record.parent != self.tip_no:
+                self._rewind(record.parent)
+            pre = self.witnesses[self.tip_no]
+            problem = check_batch(self.state, self.commitment, record)
+            if problem is None:
+                self.tip_no = record.header.batch_no
+                self.witnesses[self.tip_no] = witness_of(self.state)
+                continue
+            self.findings.append((record.header.batch_no, problem))
+            if record.status == POSTED and l1.time_ms < record.deadline_ms:
+                verdict = l1.challenge(self.address, record.header.batch_no, pre)
+                self.challenges.append((record.header.batch_no, verdict))
+                out.append((record.header.batch_no, verdict))
+            self._rewind(record.parent)
+            self.seen = record.header.batch_no  # later batches were reverted with it
+        self._prune()
+        return out
+
+    def _prune(self) -> None:
+        keep = self.l1.finalized_no
+        for number in [n for n in self.witnesses if n < keep]:
+            del self.witnesses[number]
