@@ -13,7 +13,10 @@ TVL = fee pool + Σ (cash + isolated margin), which trades, fees and funding con
   L1 block.
 - R5 each withdrawal (batch, k) and each escape is paid at most once, and never more than owed.
 
-A mismatch is an incident: the reconciler reports it and the node halts its sequencer.
+A mismatch is an incident: the reconciler records it and the sequencer halts for as long as
+any identity is broken (a fraudulent batch that a challenge reverts stops breaking R2; a skewed
+L2 balance never does). Identities over batches start from the newest finalized batch: the
+ones before it were checked while they were posted and cannot change.
 """
 
 from __future__ import annotations
@@ -52,24 +55,36 @@ class Reconciler:
     l1: Settlement
     genesis_tvl_musdc: int
     tvl_at: dict[int, int] = field(default_factory=dict)  # L2 height -> TVL, from the poster
-    mismatches: list[Mismatch] = field(default_factory=list)
-    checked_batches: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)  # every incident, in order
+    current: list[Mismatch] = field(default_factory=list)  # what the last check found
 
     @property
     def halted(self) -> bool:
-        return bool(self.mismatches)
+        return bool(self.current)
 
     def _fail(self, rule: str, detail: str) -> None:
-        self.mismatches.append(Mismatch(rule, self.l1.height, detail))
+        mismatch = Mismatch(rule, self.l1.height, detail)
+        self.current.append(mismatch)
+        if not any(m.rule == rule and m.detail == detail for m in self.mismatches[-8:]):
+            self.mismatches.append(mismatch)
 
     def check(self) -> list[Mismatch]:
-        """Run every identity; returns the new mismatches."""
-        before = len(self.mismatches)
+        """Run every identity; returns what is broken now (empty: all hold)."""
+        self.current = []
         self.check_r1()
         self.check_r2()
         self.check_r3_r4()
         self.check_r5()
-        return self.mismatches[before:]
+        return self.current
+
+    def open_chain(self) -> tuple[list, int, int]:
+        """Standing batches after the newest finalized one, and that one's (height, TVL)."""
+        l1 = self.l1
+        if not l1.finalized_no:
+            return l1.canonical_chain(), 0, self.genesis_tvl_musdc
+        final = l1.batch(l1.finalized_no).header
+        chain = [b for b in l1.canonical_chain() if b.header.batch_no > final.batch_no]
+        return chain, final.last_height, self.tvl_at.get(final.last_height)
 
     def finalized_tvl(self) -> int | None:
         if not self.l1.finalized_no:
@@ -95,8 +110,9 @@ class Reconciler:
 
     def check_r2(self) -> None:
         """Between consecutive measured batch ends of the standing chain."""
-        chain = self.l1.canonical_chain()
-        last_height, last_tvl = 0, self.genesis_tvl_musdc
+        chain, last_height, last_tvl = self.open_chain()
+        if last_tvl is None:
+            return
         flow = 0
         for record in chain:
             header = record.header
@@ -114,16 +130,15 @@ class Reconciler:
             last_height, last_tvl, flow = header.last_height, tvl, 0
 
     def check_r3_r4(self) -> None:
-        cursor = 0
-        for record in self.l1.canonical_chain():
+        chain, _, _ = self.open_chain()
+        cursor = self.l1.finalized_cursor
+        for record in chain:
             header = record.header
             if header.l1_msg_start != cursor or header.l1_msg_end < cursor:
                 self._fail("R3", f"batch {header.batch_no} consumes from {header.l1_msg_start}, "
                                  f"expected {cursor}")
                 return
             cursor = header.l1_msg_end
-            if record.header.batch_no <= self.checked_batches:
-                continue
             claimed = [message_payload(a) for a in l1_messages_in(decode_body(record.body))]
             queue = self.l1.messages[header.l1_msg_start:header.l1_msg_end]
             for (message_id, kind, payload), m in zip(claimed, queue):
@@ -136,7 +151,6 @@ class Reconciler:
             if len(claimed) != len(queue):
                 self._fail("R4", f"batch {header.batch_no}: L1 messages do not match its range")
                 return
-            self.checked_batches = header.batch_no
         if cursor != self.l1.cursor:
             self._fail("R3", f"L1 cursor {self.l1.cursor} != consumed {cursor}")
 

@@ -53,6 +53,8 @@ class RollupSystem:
     halted: bool = False
     with_verifier: bool = True
     now_ms: int = field(init=False)
+    verifier_poll_ms: int = 0  # how often the verifier looks at L1 (0: after every block)
+    _verified_ms: int = 0
 
     def __post_init__(self) -> None:
         self.l1 = deploy(self.params, self.genesis, (self.poster_address,))
@@ -90,10 +92,10 @@ class RollupSystem:
         return receipts
 
     def after_l1(self) -> None:
-        if self.verifier is not None:
+        if self.verifier is not None and self.now_ms - self._verified_ms >= self.verifier_poll_ms:
+            self._verified_ms = self.now_ms
             self.verifier.poll()
-        if self.reconciler.check():
-            self.halted = True
+        self.halted = bool(self.reconciler.check())
 
     def idle(self, ms: int, dt_ms: int = 500) -> None:
         """Let time pass with empty blocks."""
