@@ -54,17 +54,13 @@ def run_with_fault(fault: str, seed: int, at: int):
     poster_before = None
     for i, txs in enumerate(blocks):
         if i == at:
+            s.poster.fault = fault  # drop-deposit waits for a batch that carries a deposit
             if fault == "drop-deposit":
                 s.fund(OUTSIDER, 777 * ONE_USDC)
-            else:
-                s.poster.fault = fault
-        if fault == "drop-deposit" and i > at and s.poster.fault is None and any(
-                type(tx.action) is BridgeCredit for r in s.poster.unposted()
-                for tx in r.block.txs):
-            s.poster.fault = fault
-        if s.poster.fault and poster_before is None:
+        if not s.poster.faults_injected:
+            s._verified_ms = s.now_ms  # the verifier looks 10 ticks after the bad batch
+        elif poster_before is None:
             poster_before = s.l1.wallets[POSTER]
-            s._verified_ms = s.now_ms  # the verifier's next look is 10 ticks away
         s.step(txs)
         finality_monotone(s.l1, seen)
         bonds_balance(s.l1)

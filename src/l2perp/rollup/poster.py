@@ -176,7 +176,9 @@ class Poster:
             trace_root=list_root([r.root for r in chosen]),
             withdrawals_root=list_root([w.encode() for w in withdrawals]),
             first_height=blocks[0].height, last_height=blocks[-1].height)
-        if self.fault is not None and self.faults_injected == 0:
+        if self.fault is not None and self.faults_injected == 0 and (
+                self.fault != "drop-deposit" or any(
+                    type(tx.action) is BridgeCredit for b in blocks for tx in b.txs)):
             header, withdrawals = self.corrupt(header, withdrawals, blocks)
             self.faults_injected += 1
         return SignedBatch(header, body, withdrawals)
@@ -217,7 +219,7 @@ def corrupt_state(state: State, kind: str, blocks: tuple[Block, ...] = ()) -> No
     """Bend one effect of a state the way a faulty proposer would."""
     accounts = [state.accounts[a] for a in sorted(state.accounts)]
     credits = [tx.action for b in blocks for tx in b.txs if type(tx.action) is BridgeCredit]
-    if kind == "balance" or (kind == "drop-deposit" and not credits):
+    if kind == "balance" or (kind == "drop-deposit" and not credits):  # (never: see next_batch)
         accounts[-1].cash_musdc += 1_000_000
     elif kind == "drop-deposit":  # the batch consumes the deposit, the state never credits it
         state.accounts[credits[0].user].cash_musdc -= credits[0].amount_musdc
