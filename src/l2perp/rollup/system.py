@@ -16,7 +16,7 @@ from ..engine.state import State, genesis_state
 from ..engine.stf import apply_block
 from ..engine.tx import Block, BlockReceipts, BridgeCredit, ForcedTrade, ForcedWithdrawal, Tx
 from .contract import Settlement, deploy
-from .l1 import KIND_DEPOSIT, KIND_FORCED_WITHDRAWAL, L1Message
+from .l1 import KIND_DEPOSIT, KIND_FORCED_WITHDRAWAL, L1Error, L1Message
 from .params import RollupParams
 from .poster import Poster, due_messages
 from .reconciler import Reconciler, tvl_musdc
@@ -53,6 +53,7 @@ class RollupSystem:
     halted: bool = False
     with_verifier: bool = True
     now_ms: int = field(init=False)
+    post_errors: list[str] = field(default_factory=list)
     verifier_poll_ms: int = 0  # how often the verifier looks at L1 (0: after every block)
     _verified_ms: int = 0
 
@@ -87,7 +88,10 @@ class RollupSystem:
             receipts = apply_block(self.state, block)
             record = self.poster.on_block(self.state, block, receipts)
             self.reconciler.tvl_at[block.height] = record.tvl_musdc
-            self.poster.post_due()
+            try:
+                self.poster.post_due()
+            except L1Error as exc:  # e.g. a censoring sequencer's batch: L1 refuses it
+                self.post_errors.append(str(exc))
         self.after_l1()
         return receipts
 
