@@ -57,6 +57,8 @@ class Reconciler:
     tvl_at: dict[int, int] = field(default_factory=dict)  # L2 height -> TVL, from the poster
     mismatches: list[Mismatch] = field(default_factory=list)  # every incident, in order
     current: list[Mismatch] = field(default_factory=list)  # what the last check found
+    checks: int = 0
+    checked_l1_blocks: set = field(default_factory=set)
 
     @property
     def halted(self) -> bool:
@@ -71,6 +73,8 @@ class Reconciler:
     def check(self) -> list[Mismatch]:
         """Run every identity; returns what is broken now (empty: all hold)."""
         self.current = []
+        self.checks += 1
+        self.checked_l1_blocks.add(self.l1.height)
         self.check_r1()
         self.check_r2()
         self.check_r3_r4()
