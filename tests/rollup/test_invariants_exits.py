@@ -103,6 +103,7 @@ def test_I17_forced_withdrawals_are_executed_or_proven_invalid_and_claimable() -
     with pytest.raises(L1Error, match="already claimed"):
         s.l1.claim(record.header.batch_no, 0, entry, proof)
     assert not s.reconciler.mismatches and too_much.index < s.l1.cursor
+    assert good.index < too_much.index
 
 
 def test_I17_freeze_opens_exactly_at_request_time_plus_grace() -> None:

@@ -11,7 +11,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from l2perp.codec import h256
-from l2perp.engine.tx import BridgeCredit
 from l2perp.rollup.batch import encode_body
 from l2perp.rollup.commitment import Commitment
 from l2perp.rollup.contract import FINALIZED, POSTED, REVERTED

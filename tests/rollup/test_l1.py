@@ -36,7 +36,12 @@ def test_clock_produces_blocks_and_fees_rise_under_load() -> None:
 
 def test_queue_is_consumed_in_order_and_overdue_messages_must_go_in() -> None:
     chain = L1Chain(TEST, genesis_ms=0)
+    with pytest.raises(L1Error, match="holds 0"):
+        chain.deposit(A, A, 100)  # nothing in the wallet: nothing queued
+    assert chain.messages == []
+    chain.mint(A, 100)
     first = chain.deposit(A, A, 100)
+    assert chain.wallets[A] == 0
     chain.force_withdrawal(B, 5)
     assert chain.bridge_balance_musdc == 100
     with pytest.raises(L1Error):
