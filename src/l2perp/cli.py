@@ -7,8 +7,11 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+import os
+
 from . import __version__
 from .node.log import BlockLog, RecoveryError
+from .rollup.l1 import L1Error
 
 app = typer.Typer(add_completion=False, help="l2perp: a Layer-2 perpetuals exchange")
 console = Console()
@@ -40,13 +43,35 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
        rate_limits: bool = typer.Option(False, "--rate-limits",
                                         help="enforce Hyperliquid's rate limits"),
        genesis_file: Path = typer.Option(None, "--genesis",
-                                         help="a JSON file of markets for a new data dir")) -> None:
-    """Start the devnet: sequencer, block log and the Hyperliquid API on one port."""
+                                         help="a JSON file of markets for a new data dir"),
+       l1_path: Path = typer.Option(None, "--l1",
+                                    help="the devnet L1's file (default DATA/l1.sqlite)"),
+       profile: str = typer.Option("test", help="rollup parameters: test or mainnet_like"),
+       fault: str = typer.Option(None, help="devnet: the poster posts one bad batch "
+                                 "(balance, size, funding, price, withdrawals, cursor, root, "
+                                 "drop-deposit)"),
+       no_verifier: bool = typer.Option(False, "--no-verifier",
+                                        help="do not start the honest verifier process")
+       ) -> None:
+    """Start the devnet: sequencer, block log, the L1 with the batch poster and reconciler,
+    an honest verifier in its own process, and the Hyperliquid API on one port."""
+    import subprocess
+    import sys
+
     import uvicorn
 
     from .api.server import create_app
     from .node.devnet import START_PRICES_PIPS, dev_keys, devnet_genesis
-    from .node.service import Node, wall_ms
+    from .node.service import Node, NodeRollupSettings, wall_ms
+    from .rollup.params import PROFILES
+    from .rollup.poster import FAULTS
+
+    if profile not in PROFILES:
+        console.print(f"[red]unknown profile {profile}: {', '.join(PROFILES)}[/red]")
+        raise typer.Exit(2)
+    if fault is not None and fault not in FAULTS:
+        console.print(f"[red]unknown fault {fault}: {', '.join(FAULTS)}[/red]")
+        raise typer.Exit(2)
 
     data.mkdir(parents=True, exist_ok=True)
     existing = BlockLog(data / "node.sqlite")
@@ -59,12 +84,16 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
         else:
             genesis = devnet_genesis(wall_ms())
     existing.close()
+    keys_ = dev_keys()
+    by_role = {k.role: k for k in keys_}
+    l1_path = l1_path or data / "l1.sqlite"
+    settings = NodeRollupSettings(l1_path, PROFILES[profile], by_role["poster"].address, fault,
+                                  (by_role["verifier"].address,))
     try:
-        node = Node(data, genesis, block_ms=block_ms)
-    except RecoveryError as exc:
+        node = Node(data, genesis, block_ms=block_ms, rollup=settings)
+    except (RecoveryError, L1Error) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
-    keys_ = dev_keys()
     prices = {m.asset: START_PRICES_PIPS[m.name] for m in node.state.markets
               if m.name in START_PRICES_PIPS}
     funded = [k.address for k in keys_ if k.role in ("trader", "maker")]
@@ -76,14 +105,48 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
             node, [(k.address, k.private_key) for k in keys_ if k.role == "oracle"],
             [(k.address, k.private_key) for k in keys_ if k.role == "maker"], prices)
     console.print(f"l2perp devnet at height {node.state.height}")
-    console.print(f"  API        http://{host}:{port}   (POST /info, POST /exchange)")
+    console.print(f"  API        http://{host}:{port}   (POST /info, POST /exchange, POST /l1)")
     console.print(f"  websocket  ws://{host}:{port}/ws")
+    console.print(f"  L1         {l1_path}   (profile {profile}"
+                  + (f", fault {fault}" if fault else "") + ")")
     for k in keys_:
-        console.print(f"  {k.role:7} {k.address}  {k.private_key}")
+        console.print(f"  {k.role:8} {k.address}  {k.private_key}")
     from .api.ratelimit import RateLimits
 
     app_ = create_app(node, rate_limits=RateLimits() if rate_limits else None)
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    verifier = None
+    if not no_verifier:
+        verifier = subprocess.Popen([
+            sys.executable, "-m", "l2perp.cli", "verify", "--l1", str(l1_path),
+            "--url", f"http://{host}:{port}", "--key", by_role["verifier"].private_key,
+            "--parent", str(os.getpid())])
+    try:
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+    finally:
+        if verifier is not None:
+            verifier.terminate()
+
+
+@app.command()
+def verify(l1: Path = typer.Option(..., help="the L1 file to follow (read-only)"),
+           url: str = typer.Option("http://127.0.0.1:3001", help="the node's API, for challenges"),
+           key: str = typer.Option(..., help="the verifier's private key (L1 account)"),
+           poll_ms: int = typer.Option(500, help="how often to look at L1"),
+           parent: int = typer.Option(0, help="exit when this process is gone")) -> None:
+    """The honest verifier: re-execute every batch from L1 data, challenge wrong ones."""
+    import threading
+    import time
+
+    from .node.verifier_process import run_verifier
+
+    if parent:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1)
+            os._exit(0)
+        threading.Thread(target=watch, daemon=True).start()
+    console.print(f"verifier following {l1}")
+    run_verifier(l1, url, key, poll_ms / 1000, log=console.print)
 
 
 @app.command()

@@ -17,9 +17,12 @@ from fastapi.responses import PlainTextResponse, Response
 from ..node import indexer
 from ..engine.errors import RATE_LIMIT_CUMULATIVE_REQUESTS
 from ..engine.positions import fee_rates
-from ..engine.tx import FillEvent
+from ..engine.tx import DevFaucet, FillEvent
 from ..node.service import Node, wall_ms
+from ..rollup.l1 import L1Error
 from . import info as I
+from .rollup_api import ROLLUP_INFO, L1Requests
+from .rollup_api import info_answer as rollup_info
 from .exchange import Network, RequestError, decode_request, format_receipt
 from .ratelimit import Limiter, RateLimits, action_weight, info_weight
 from .ws import Hub
@@ -93,6 +96,8 @@ def info_answer(node: Node, body: dict) -> object:
                 "logBytes": size}
     if kind == "orderStatus":
         return order_status(node, _user(body), body.get("oid"))
+    if kind in ROLLUP_INFO:
+        return rollup_info(node, body)
     raise ValueError(f"unknown info type {kind!r}")
 
 
@@ -175,7 +180,13 @@ EXTRA_INFO = {
 def user_fills(node: Node, user: str, start_ms: int = 0, end_ms: int | None = None) -> list:
     """The user's fills, newest first (from the indexer)."""
     rows = indexer.fills_of(node.sequencer.log.db, user, start_ms, end_ms)
-    return [fill_row(node.state, fill, is_taker) for fill, is_taker in rows]
+    out = []
+    for fill, is_taker, height in rows:
+        row = fill_row(node.state, fill, is_taker)
+        if node.rollup is not None and height is not None:
+            row["finality"] = node.rollup.finality(height)  # an l2perp extension
+        out.append(row)
+    return out
 
 
 def fill_row(state, fill, is_taker: bool) -> dict:
@@ -358,7 +369,44 @@ def create_app(node: Node, network: Network = Network(),
             if not allowed:
                 return _json({"status": "err", "response": RATE_LIMIT_CUMULATIVE_REQUESTS.format(
                     sent=sent, cap=cap, volume=limiter.volume_usd.get(user, 0))})
+        if node.rollup is not None and isinstance(tx.action, DevFaucet):
+            return _json(await rollup_faucet(node, tx))
         receipt = await node.submit(tx)
         return _json(format_receipt(receipt, sz_decimals_of))
 
+    l1_requests = L1Requests(node, node.state.config.admin)
+
+    @app.post("/l1")
+    async def post_l1(request: Request) -> Response:
+        try:
+            body = await read_json(request)
+        except orjson.JSONDecodeError:
+            return PlainTextResponse(NOT_JSON, status_code=422)
+        return _json(l1_requests.handle(body))
+
     return app
+
+
+async def rollup_faucet(node: Node, tx) -> dict:
+    """devFaucet on a rollup devnet: the admin mints test USDC on L1 and deposits it for the
+    user (money enters through the bridge, so R1 holds); the reply waits for the credit."""
+    import asyncio
+
+    state = node.state
+    if not state.config.devnet or tx.signer != state.config.admin:
+        return {"status": "err", "response": "Only the admin key may send this action."}
+    if tx.nonce in node.rollup.faucet_nonces:
+        return {"status": "err", "response": f"Invalid nonce: duplicate nonce {tx.nonce}"}
+    host = node.rollup.host
+    admin = state.config.admin
+    try:
+        host.call("mint", admin, tx.action.amount_musdc)
+        message = host.call("deposit", admin, tx.action.user, tx.action.amount_musdc)
+    except L1Error as exc:
+        return {"status": "err", "response": str(exc)}
+    node.rollup.faucet_nonces.add(tx.nonce)
+    for _ in range(200):
+        if node.state.l1_cursor > message.index:
+            return {"status": "ok", "response": {"type": "default"}}
+        await asyncio.sleep(node.block_ms / 1000)
+    return {"status": "err", "response": "the L1 deposit was not credited in time"}

@@ -26,10 +26,11 @@ class DevKey:
 
 
 def dev_keys() -> list[DevKey]:
-    """Deterministic keys: the admin, funded traders, demo oracle operators and demo makers."""
+    """Deterministic keys: the admin, funded traders, demo oracle operators, demo makers, the
+    batch poster and the honest verifier (both hold L1 money for their bonds)."""
     keys = []
     roles = (["admin"] + ["trader"] * DEV_ACCOUNTS + ["oracle"] * DEMO_OPERATORS
-             + ["maker"] * DEMO_MAKERS)
+             + ["maker"] * DEMO_MAKERS + ["poster", "verifier"])
     for i, role in enumerate(roles):
         secret = keccak256(f"l2perp devnet key {i}".encode())
         keys.append(DevKey(address_of(secret), "0x" + secret.hex(), role))

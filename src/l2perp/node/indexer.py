@@ -16,7 +16,7 @@ CREATE TABLE IF NOT EXISTS fills (
     tid INTEGER PRIMARY KEY, time_ms INTEGER, asset INTEGER, px INTEGER, sz INTEGER,
     taker TEXT, maker TEXT, taker_oid INTEGER, maker_oid INTEGER, taker_is_buy INTEGER,
     taker_fee INTEGER, maker_fee INTEGER, taker_start INTEGER, maker_start INTEGER,
-    taker_pnl INTEGER, maker_pnl INTEGER);
+    taker_pnl INTEGER, maker_pnl INTEGER, height INTEGER);
 CREATE INDEX IF NOT EXISTS fills_taker ON fills (taker, time_ms);
 CREATE INDEX IF NOT EXISTS fills_maker ON fills (maker, time_ms);
 CREATE INDEX IF NOT EXISTS fills_asset ON fills (asset, time_ms);
@@ -39,6 +39,9 @@ INTERVALS_MS = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m
 
 def create(db: sqlite3.Connection) -> None:
     db.executescript(SCHEMA)
+    columns = [row[1] for row in db.execute("PRAGMA table_info(fills)")]
+    if "height" not in columns:  # a data directory from before fills knew their block
+        db.execute("ALTER TABLE fills ADD COLUMN height INTEGER")
 
 
 def _order_row(order: Order) -> tuple:
@@ -55,7 +58,7 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
             fills.append((e.tid, e.time_ms, e.asset, e.px_pips, e.sz_lots, e.taker, e.maker,
                           e.taker_oid, e.maker_oid, int(e.taker_is_buy), e.taker_fee_musdc,
                           e.maker_fee_musdc, e.taker_start_lots, e.maker_start_lots,
-                          e.taker_closed_pnl_musdc, e.maker_closed_pnl_musdc))
+                          e.taker_closed_pnl_musdc, e.maker_closed_pnl_musdc, receipts.height))
         elif kind is OrderEvent:
             account = state.accounts.get(e.user)
             order = account.orders.get(e.oid) if account is not None else None
@@ -75,7 +78,7 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
             user_funding.append((e.user, e.asset, e.time_ms, e.amount_musdc, e.size_lots,
                                  e.rate_e9))
     if fills:
-        db.executemany(f"INSERT INTO fills VALUES ({','.join('?' * 16)})", fills)
+        db.executemany(f"INSERT INTO fills VALUES ({','.join('?' * 17)})", fills)
     if orders:
         db.executemany("INSERT OR IGNORE INTO orders (oid, user, asset, is_buy, limit_px, "
                        "orig_sz, tif, reduce_only, cloid, timestamp_ms) VALUES "
@@ -90,7 +93,7 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
 
 def fills_of(db: sqlite3.Connection, user: str, start_ms: int = 0, end_ms: int | None = None,
              limit: int = 2_000) -> list[tuple]:
-    """(fill row, is_taker) of a user, newest first."""
+    """(fill, is_taker, block height) of a user, newest first."""
     end = end_ms if end_ms is not None else 1 << 62
     rows = db.execute(
         "SELECT * FROM fills WHERE (taker = ? OR maker = ?) AND time_ms >= ? AND time_ms <= ? "
@@ -99,9 +102,9 @@ def fills_of(db: sqlite3.Connection, user: str, start_ms: int = 0, end_ms: int |
     for r in rows:
         event = FillEvent(*r[:16], -1)
         if event.taker == user:
-            out.append((event, True))
+            out.append((event, True, r[16]))
         if event.maker == user:
-            out.append((event, False))
+            out.append((event, False, r[16]))
     return out
 
 

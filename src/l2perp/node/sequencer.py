@@ -57,13 +57,18 @@ class Sequencer:
         self.mempool = Mempool()
         self.max_block_txs = max_block_txs
         self.snapshot_every = snapshot_every
+        self.last_block: Block | None = None
 
-    def produce_block(self, now_ms: int) -> tuple[BlockReceipts, list[object]]:
-        """Apply the next block at `now_ms` (clamped to never go backwards), commit it, and
-        return its receipts with the tickets of its transactions in block order."""
-        taken = self.mempool.take(self.max_block_txs)
+    def produce_block(self, now_ms: int, system_txs: tuple[Tx, ...] = ()
+                      ) -> tuple[BlockReceipts, list[object]]:
+        """Apply the next block at `now_ms` (clamped to never go backwards) opening with
+        `system_txs` (L1 messages), commit it, and return its receipts with the tickets of its
+        transactions in block order (None for the system ones)."""
+        taken = [(tx, None) for tx in system_txs]
+        taken += self.mempool.take(self.max_block_txs - len(system_txs))
         time_ms = max(now_ms, self.state.time_ms)
         block = Block(self.state.height + 1, time_ms, tuple(tx for tx, _ in taken))
+        self.last_block = block
         receipts = apply_block(self.state, block)
         self.log.append(block, state_digest(self.state), self.state, receipts)
         if self.state.height % self.snapshot_every == 0:

@@ -9,12 +9,28 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.params import Genesis
 from ..engine.tx import BridgeCredit, Receipt, SetPrice, Tx
+from ..rollup.params import RollupParams
 from .log import BlockLog
+from .rollup_node import NodeRollup
 from .sequencer import MempoolFull, Sequencer
+
+DEV_FUNDS_MUSDC = 10**6 * 10**6  # $1,000,000 per dev account
+
+
+@dataclass(frozen=True)
+class NodeRollupSettings:
+    """How the node runs its rollup: the L1 file, the profile, the poster key, a fault."""
+
+    l1_path: Path
+    params: RollupParams
+    poster: str
+    fault: str | None = None
+    l1_funded: tuple[str, ...] = ()  # L1 accounts given money at deployment (the verifier)
 
 
 def wall_ms() -> int:
@@ -24,10 +40,19 @@ def wall_ms() -> int:
 class Node:
     """One sequencer, its log, and the futures of transactions waiting for their block."""
 
-    def __init__(self, data_dir: str | Path, genesis: Genesis, block_ms: int = 200) -> None:
+    def __init__(self, data_dir: str | Path, genesis: Genesis, block_ms: int = 200,
+                 rollup: "NodeRollupSettings | None" = None) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.sequencer = Sequencer(BlockLog(self.data_dir / "node.sqlite"), genesis)
+        self.sequencer = Sequencer(BlockLog(self.data_dir / "node.sqlite"), genesis,
+                                   max_block_txs=rollup.params.max_batch_txs if rollup
+                                   else 20_000)
+        self.rollup: NodeRollup | None = None
+        if rollup is not None:
+            self.rollup = NodeRollup(self.data_dir, rollup.l1_path, genesis, rollup.params,
+                                     rollup.poster, rollup.fault, rollup.l1_funded)
+            self.rollup.recover(self.state, (b for b, _ in
+                                             self.sequencer.log.blocks_after(0)))
         self.block_ms = block_ms
         self.listeners: list = []  # called with each block's receipts (the websocket hub)
         self._task: asyncio.Task | None = None
@@ -51,6 +76,8 @@ class Node:
             except asyncio.CancelledError:
                 pass
         self.sequencer.log.close()
+        if self.rollup is not None:
+            self.rollup.close()
 
     async def _run(self) -> None:
         while True:
@@ -60,18 +87,39 @@ class Node:
                 self.demo.tick(wall_ms() + self.state.dev_time_offset_ms)
             self.produce()
 
+    @property
+    def halted(self) -> str | None:
+        """Why the sequencer stopped (a reconciliation mismatch), or None."""
+        return self.rollup.halted if self.rollup is not None else None
+
     def produce(self) -> None:
         # devAdvanceTime moves block time ahead of the wall clock by the advanced total.
-        receipts, tickets = self.sequencer.produce_block(
-            wall_ms() + self.state.dev_time_offset_ms)
+        now = max(wall_ms() + self.state.dev_time_offset_ms, self.state.time_ms)
+        system_txs: tuple = ()
+        if self.rollup is not None:
+            system_txs = self.rollup.before_block(self.state, now)
+            if self.halted:
+                self._refuse_pending()
+                self.rollup.reconcile()
+                return
+        receipts, tickets = self.sequencer.produce_block(now, system_txs)
+        if self.rollup is not None:
+            self.rollup.after_block(self.state, self.sequencer.last_block, receipts)
         for receipt, future in zip(receipts.receipts, tickets):
             if future is not None and not future.done():
                 future.set_result(receipt)
         for listener in self.listeners:
             listener(receipts)
 
+    def _refuse_pending(self) -> None:
+        for tx, future in self.sequencer.mempool.take(len(self.sequencer.mempool)):
+            if future is not None and not future.done():
+                future.set_result(Receipt(False, error=f"Sequencer halted: {self.halted}"))
+
     async def submit(self, tx: Tx) -> Receipt:
         """Queue a verified transaction; resolves with its receipt once its block is durable."""
+        if self.halted:
+            return Receipt(False, error=f"Sequencer halted: {self.halted}")
         future = asyncio.get_running_loop().create_future()
         try:
             self.sequencer.mempool.push(tx, future)
@@ -85,11 +133,27 @@ class Node:
         start prices."""
         if self.state.height:
             return
-        for address in funded:
-            self.sequencer.mempool.push(Tx(None, 0, BridgeCredit(address, 10**6 * 10**6)))
+        if self.rollup is not None:  # money enters through the L1 bridge
+            for address in funded:
+                self.rollup.host.call("mint", address, DEV_FUNDS_MUSDC)
+                self.rollup.host.call("deposit", address, address, DEV_FUNDS_MUSDC)
+        else:
+            for address in funded:
+                self.sequencer.mempool.push(Tx(None, 0, BridgeCredit(address, DEV_FUNDS_MUSDC)))
         nonce = wall_ms()
         for asset, pips in sorted(prices.items()):
             nonce += 1
             if pin:
                 self.sequencer.mempool.push(Tx(admin, nonce, SetPrice(asset, pips)))
         self.produce()
+        if self.rollup is not None:
+            self.wait_for_l1_messages()
+
+    def wait_for_l1_messages(self, timeout_s: float = 10.0) -> None:
+        """Produce blocks (in real time) until L2 has taken every queued L1 message."""
+        deadline = time.monotonic() + timeout_s
+        while self.state.l1_cursor < len(self.rollup.l1.messages):
+            if time.monotonic() > deadline:
+                raise RuntimeError("L1 messages were not credited in time")
+            time.sleep(self.block_ms / 1000)
+            self.produce()

@@ -207,6 +207,7 @@ class Settlement(L1Chain):
         self._check_messages(header, blocks, permissionless)
         if list_root([w.encode() for w in withdrawals]) != header.withdrawals_root:
             raise L1Error("withdrawals_root does not match the posted list")
+        self.need(sender, p.proposer_bond_musdc)
         self.spend_gas(COMMIT_GAS)
         self.take(sender, p.proposer_bond_musdc)
         self.bonds_in_musdc += p.proposer_bond_musdc
@@ -263,6 +264,7 @@ class Settlement(L1Chain):
         record = self.batch(batch_no)
         if record.status != POSTED or self.time_ms >= record.deadline_ms:
             raise L1Error(f"batch {batch_no} is not open to challenge")
+        self.need(challenger, p.challenger_bond_musdc)
         self.spend_gas(CHALLENGE_GAS)
         self.take(challenger, p.challenger_bond_musdc)
         self.bonds_in_musdc += p.challenger_bond_musdc
@@ -271,6 +273,8 @@ class Settlement(L1Chain):
                               witness)
         except WitnessError as exc:
             verdict = Verdict(False, f"witness refused: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a judge never crashes the L1
+            verdict = Verdict(False, f"witness refused: the judge could not run it ({exc})")
         if not verdict.fraud:
             self.burned_musdc += p.challenger_bond_musdc
             self.bridge_balance_musdc -= p.challenger_bond_musdc  # burned: leaves the contract
@@ -306,10 +310,12 @@ class Settlement(L1Chain):
             raise L1Error(f"withdrawal {k} of batch {batch_no} was already claimed")
         if not verify_withdrawal(record.header.withdrawals_root, k, entry, proof):
             raise L1Error("withdrawal proof does not verify")
+        if entry.amount_musdc > self.bridge_balance_musdc:
+            raise L1Error("the contract cannot pay more than it holds")
         self.spend_gas(50_000)
+        self.pay(entry.destination, entry.amount_musdc)
         self.claimed[(batch_no, k)] = entry.amount_musdc
         self.paid_claims_musdc += entry.amount_musdc
-        self.pay(entry.destination, entry.amount_musdc)
         return entry.amount_musdc
 
     # ----- freeze, escape, reclaim --------------------------------------------------------
@@ -383,9 +389,9 @@ class Settlement(L1Chain):
             raise L1Error("the Merkle path does not verify against the escape root")
         value = escape_value(account, book.prices)
         amount = haircut(value, is_fund(account.address), book)
+        self.pay(account.address, amount)
         book.escaped[account.address] = amount
         book.paid_musdc += amount
-        self.pay(account.address, amount)
         self._event("escaped", user=account.address, amount=amount)
         return amount
 
@@ -403,8 +409,8 @@ class Settlement(L1Chain):
         if sender != m.sender:
             raise L1Error("only the depositor may reclaim")
         amount = m.payload[1]
-        self.reclaimed[m.index] = amount
         self.pay(m.sender, amount)
+        self.reclaimed[m.index] = amount
         return amount
 
 

@@ -108,6 +108,12 @@ class L1Chain:
             raise L1Error("mint amount must be positive")
         self.wallets[address] = self.wallets.get(address, 0) + amount_musdc
 
+    def need(self, address: str, amount_musdc: int) -> None:
+        """Refuse (before anything changes) a call whose sender cannot pay `amount`."""
+        if self.wallets.get(address, 0) < amount_musdc:
+            raise L1Error(f"{address} holds {self.wallets.get(address, 0)} on L1, "
+                          f"needs {amount_musdc}")
+
     def take(self, address: str, amount_musdc: int) -> None:
         """Move `amount` from a wallet into the contract."""
         if self.wallets.get(address, 0) < amount_musdc:
@@ -125,7 +131,7 @@ class L1Chain:
 
     def spend_gas(self, gas: int) -> int:
         """Charge gas to the current block; returns the fee in gwei at today's base fee."""
-        if self.gas_this_block + gas > GAS_LIMIT:
+        if gas > GAS_LIMIT - self.gas_this_block:
             raise L1Error("block gas limit reached: wait for the next L1 block")
         self.gas_this_block += gas
         return gas * self.base_fee_gwei
@@ -142,6 +148,7 @@ class L1Chain:
             raise L1Error("deposit amount must be positive")
         if not is_address(user):
             raise L1Error("deposit to an invalid address")
+        self.need(sender, amount_musdc)
         self.spend_gas(60_000)
         self.take(sender, amount_musdc)
         return self._enqueue(KIND_DEPOSIT, sender, (user, amount_musdc))

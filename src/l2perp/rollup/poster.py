@@ -84,6 +84,7 @@ class Poster:
     journal: SigningJournal = field(default_factory=SigningJournal)
     fault: str | None = None  # one of FAULTS: corrupts the next batch posted, once
     faults_injected: int = 0
+    submit: object = None  # commit_batch(sender, header, body, withdrawals); default: the L1's
 
     def start(self, state: State) -> None:
         """Take the state the sequencer starts from (genesis or recovered)."""
@@ -141,7 +142,8 @@ class Poster:
             if batch is None:
                 return posted
             self.journal.sign(batch)
-            self.l1.commit_batch(self.address, batch.header, batch.body, batch.withdrawals)
+            commit = self.submit or self.l1.commit_batch
+            commit(self.address, batch.header, batch.body, batch.withdrawals)
             posted.append(batch.header)
 
     def next_batch(self) -> SignedBatch | None:

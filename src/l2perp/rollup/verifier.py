@@ -57,6 +57,8 @@ class Verifier:
     witnesses: dict[int, Witness] = field(default_factory=dict)  # post-state per standing batch
     challenges: list[tuple[int, Verdict]] = field(default_factory=list)
     findings: list[tuple[int, str]] = field(default_factory=list)
+    bad: set = field(default_factory=set)  # batches found wrong, and their descendants
+    submit: object = None  # challenge(challenger, batch_no, witness); default: the L1's
 
     def __post_init__(self) -> None:
         state = genesis_state(self.l1.genesis)
@@ -82,7 +84,8 @@ class Verifier:
         while self.seen < len(l1.batches):
             record = l1.batches[self.seen]
             self.seen += 1
-            if record.status == REVERTED:
+            if record.status == REVERTED or record.parent in self.bad:
+                self.bad.add(record.header.batch_no)  # built on a batch we proved wrong
                 continue
             if record.parent != self.tip_no:
                 self._rewind(record.parent)
@@ -93,12 +96,12 @@ class Verifier:
                 self.witnesses[self.tip_no] = witness_of(self.state)
                 continue
             self.findings.append((record.header.batch_no, problem))
+            self.bad.add(record.header.batch_no)
             if record.status == POSTED and l1.time_ms < record.deadline_ms:
-                verdict = l1.challenge(self.address, record.header.batch_no, pre)
+                verdict = (self.submit or l1.challenge)(self.address, record.header.batch_no, pre)
                 self.challenges.append((record.header.batch_no, verdict))
                 out.append((record.header.batch_no, verdict))
             self._rewind(record.parent)
-            self.seen = record.header.batch_no  # later batches were reverted with it
         self._prune()
         return out
 

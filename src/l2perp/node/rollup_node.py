@@ -1,0 +1,207 @@
+"""The rollup side of a running node: the durable L1 (its own file), the batch poster with a
+durable signing journal, and the reconciler that halts the sequencer on a mismatch. The honest
+verifier runs in its own process (`l2perp verify`) and reaches the L1 through the API.
+
+Per block: the L1 clock follows the block time, confirmed L1 messages open the block; after the
+block, the poster records its root and posts what is due, then R1-R5 are checked.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from ..engine.encoding import state_digest
+from ..engine.params import Genesis
+from ..engine.state import State, genesis_state
+from ..engine.stf import apply_block
+from ..engine.tx import Block, BlockReceipts, Tx
+from ..rollup.batch import BatchHeader, WithdrawalEntry
+from ..rollup.contract import FINALIZED, POSTED
+from ..rollup.l1 import L1Error
+from ..rollup.params import RollupParams
+from ..rollup.poster import Poster, SignedBatch, SigningJournal, due_messages
+from ..rollup.reconciler import Reconciler, tvl_musdc
+from ..rollup.system import message_tx
+from ..rollup.verifier import replay_standing
+from .l1host import L1Host, decode_args, encode_args
+
+POSTER_FUNDS_MUSDC = 10**12  # the devnet poster's L1 money for bonds
+
+
+class DurableJournal(SigningJournal):
+    """The poster's signatures in SQLite (synchronous=FULL) before any batch leaves."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=FULL")
+        self.db.execute("CREATE TABLE IF NOT EXISTS signed (batch_no INTEGER PRIMARY KEY, "
+                        "batch BLOB NOT NULL)")
+        for number, blob in self.db.execute("SELECT batch_no, batch FROM signed"):
+            header, body, withdrawals = decode_args(blob)
+            self.signed[number] = SignedBatch(header, body, tuple(withdrawals))
+
+    def sign(self, batch: SignedBatch) -> None:
+        super().sign(batch)
+        self.db.execute("INSERT OR IGNORE INTO signed VALUES (?, ?)", (
+            batch.header.batch_no, encode_args((batch.header, batch.body, batch.withdrawals))))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class NodeRollup:
+    """L1 host + poster + reconciler for one node."""
+
+    def __init__(self, data_dir: Path, l1_path: Path, genesis: Genesis, params: RollupParams,
+                 poster_address: str, fault: str | None = None,
+                 l1_funded: tuple[str, ...] = ()) -> None:
+        self.host = L1Host(l1_path)
+        if not self.host.deployed:
+            self.host.deploy(params, genesis, (poster_address,))
+            for address in (poster_address, *l1_funded):
+                self.host.call("mint", address, POSTER_FUNDS_MUSDC)
+        self.l1 = self.host.l1
+        if state_digest(genesis_state(self.l1.genesis)) != state_digest(genesis_state(genesis)):
+            raise L1Error(f"{l1_path} holds the L1 of another genesis")
+        self.params = self.l1.params
+        self.journal = DurableJournal(Path(data_dir) / "poster.sqlite")
+        self.poster = Poster(poster_address, self.l1, journal=self.journal, fault=fault,
+                             submit=lambda *a: self.host.call("commit_batch", *a))
+        self.reconciler = Reconciler(self.l1, tvl_musdc(genesis_state(genesis)))
+        self.post_errors: list[str] = []
+        self.faucet_nonces: set[int] = set()
+        self.listeners: list = []  # called with (kind, details) for L1 events
+        self._seen_events = len(self.l1.events)
+
+    @property
+    def halted(self) -> str | None:
+        current = self.reconciler.current
+        return "; ".join(f"{m.rule}: {m.detail}" for m in current) if current else None
+
+    def recover(self, state: State, blocks) -> None:
+        """Rebuild the poster's view: L1's standing batches, then the node's blocks above them
+        (`blocks` yields the node log's blocks in height order)."""
+        replay = replay_standing(self.l1)
+        if replay.height > state.height:
+            raise L1Error(f"L1 holds batches up to height {replay.height}, the node's log "
+                          f"only {state.height}: this node is not the chain's sequencer")
+        self.poster.start(replay)
+        for block in blocks:
+            if block.height <= replay.height:
+                continue
+            receipts = apply_block(replay, block)
+            record = self.poster.on_block(replay, block, receipts)
+            self.reconciler.tvl_at[block.height] = record.tvl_musdc
+        if state_digest(replay) != state_digest(state):
+            raise L1Error("the node's log and L1 disagree about the state")
+
+    def before_block(self, state: State, time_ms: int) -> tuple[Tx, ...]:
+        """Let L1 catch up with the block time; the L1 messages the block must carry."""
+        if time_ms >= self.l1.time_ms + self.params.l1_block_ms:
+            self.host.call("advance_to", time_ms)
+            self._announce()
+        if self.halted:
+            return ()
+        limit = self.params.max_batch_txs // 2
+        return tuple(message_tx(m) for m in due_messages(self.l1, state.l1_cursor, limit))
+
+    def after_block(self, state: State, block: Block, receipts: BlockReceipts) -> None:
+        record = self.poster.on_block(state, block, receipts)
+        self.reconciler.tvl_at[block.height] = record.tvl_musdc
+        if not self.halted:
+            try:
+                self.poster.post_due()
+            except L1Error as exc:
+                self.post_errors.append(str(exc))
+        self.reconcile()
+
+    def reconcile(self) -> None:
+        self.reconciler.check()
+        self._announce()
+
+    def _announce(self) -> None:
+        events = self.l1.events
+        for _, kind, details in events[self._seen_events:]:
+            for listener in self.listeners:
+                listener(kind, details)
+        self._seen_events = len(events)
+
+    # ----- reads for the API ----------------------------------------------------------------
+    def finality(self, height: int) -> str:
+        """pending (not on L1), posted (in a standing batch in its window) or finalized."""
+        l1 = self.l1
+        if l1.finalized_no and height <= l1.batch(l1.finalized_no).header.last_height:
+            return FINALIZED
+        tip = l1.tip()
+        if tip is not None and height <= tip.header.last_height:
+            return POSTED
+        return "pending"
+
+    def status(self, state: State) -> dict:
+        l1 = self.l1
+        tip = l1.tip()
+        final = l1.batch(l1.finalized_no) if l1.finalized_no else None
+        return {
+            "l2Height": state.height,
+            "postedHeight": tip.header.last_height if tip else 0,
+            "finalizedHeight": final.header.last_height if final else 0,
+            "lastPostedBatch": tip.header.batch_no if tip else 0,
+            "lastFinalizedBatch": l1.finalized_no,
+            "postedRoot": "0x" + l1.tip_root().hex(),
+            "finalizedRoot": "0x" + l1.finalized_root().hex(),
+            "batches": len(l1.batches),
+            "revertedBatches": sum(1 for b in l1.batches if b.status == "reverted"),
+            "l1QueueLength": len(l1.pending()),
+            "l1Cursor": l1.cursor,
+            "frozen": l1.frozen,
+            "halted": self.halted,
+            "incidents": [{"rule": m.rule, "l1Block": m.l1_block, "detail": m.detail}
+                          for m in self.reconciler.mismatches],
+            "poster": self.poster.address,
+            "profile": self.params.name,
+        }
+
+    def batch_info(self, batch_no: int) -> dict:
+        record = self.l1.batch(batch_no)
+        return batch_json(record)
+
+    def l1_status(self) -> dict:
+        l1 = self.l1
+        return {
+            "height": l1.height, "time": l1.time_ms, "baseFeeGwei": l1.base_fee_gwei,
+            "bridgeBalance": l1.bridge_balance_musdc, "queuedDeposits": l1.queued_deposits_musdc(),
+            "owedWithdrawals": l1.owed_musdc(), "bondsHeld": l1.bonds_held_musdc(),
+            "queue": [{"index": m.index, "kind": m.kind, "sender": m.sender,
+                       "time": m.time_ms, "block": m.block} for m in l1.pending()[:100]],
+            "openForced": [m.index for m in l1.open_forced()],
+            "frozen": l1.frozen, "escapesOpen": l1.escapes_open(),
+            "calls": self.host.applied,
+        }
+
+    def close(self) -> None:
+        self.journal.close()
+        self.host.close()
+
+
+def batch_json(record) -> dict:
+    h: BatchHeader = record.header
+    return {
+        "batchNo": h.batch_no, "status": record.status, "parent": record.parent,
+        "prevRoot": "0x" + h.prev_root.hex(), "postRoot": "0x" + h.post_root.hex(),
+        "traceRoot": "0x" + h.trace_root.hex(), "withdrawalsRoot": "0x" + h.withdrawals_root.hex(),
+        "dataHash": "0x" + h.data_hash.hex(), "l1MsgStart": h.l1_msg_start,
+        "l1MsgEnd": h.l1_msg_end, "l1AnchorBlock": h.l1_anchor_block,
+        "systemTime": h.system_time, "nTxs": h.n_txs, "firstHeight": h.first_height,
+        "lastHeight": h.last_height, "poster": record.poster, "bond": record.bond_musdc,
+        "postedAt": record.posted_ms, "challengeDeadline": record.deadline_ms,
+        "permissionless": record.permissionless, "revertedBy": record.reverted_by,
+        "withdrawals": [withdrawal_json(w) for w in record.withdrawals],
+    }
+
+
+def withdrawal_json(w: WithdrawalEntry) -> dict:
+    return {"wid": w.wid, "user": w.user, "destination": w.destination,
+            "amount": w.amount_musdc}
