@@ -1,4 +1,5 @@
-"""`l2perp ...`: the command line: `up` (the devnet), `keys`, `replay`, `version`."""
+"""`l2perp ...`: the command line: `up` (the devnet), `verify` (the honest verifier), `l1 ...`
+(bridge, forced actions, claims, freeze and escape), `keys`, `status`, `replay`, `version`."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ import os
 
 from . import __version__
 from .node.log import BlockLog, RecoveryError
+from .l1cli import app as l1_app
 from .rollup.l1 import L1Error
 
 app = typer.Typer(add_completion=False, help="l2perp: a Layer-2 perpetuals exchange")
 console = Console()
+app.add_typer(l1_app, name="l1")
 
 
 @app.command()

@@ -32,6 +32,15 @@ def info_answer(node, body: dict) -> object:
         return rollup.batch_info(int(body.get("batchNo", body.get("batch", 0))))
     if kind == "l1Status":
         return rollup.l1_status()
+    if kind == "block":
+        height = int(body.get("height", 0))
+        row = node.sequencer.log.db.execute(
+            "SELECT height, time_ms, length(txs) FROM blocks WHERE height = ?",
+            (height,)).fetchone()
+        if row is None:
+            raise ValueError(f"no block {height}")
+        return {"height": row[0], "time": row[1], "bytes": row[2],
+                "finality": rollup.finality(height), "batch": rollup.batch_of(height)}
     if kind == "l1Log":
         start = int(body.get("from", 0))
         rows = rollup.host.db.execute(
@@ -43,7 +52,7 @@ def info_answer(node, body: dict) -> object:
     raise ValueError(f"unknown info type {kind!r}")
 
 
-ROLLUP_INFO = ("rollupStatus", "batch", "l1Status", "l1Log")
+ROLLUP_INFO = ("rollupStatus", "batch", "l1Status", "l1Log", "block")
 
 
 class L1Requests:

@@ -299,6 +299,8 @@ def create_app(node: Node, network: Network = Network(),
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     hub = Hub(node)
     node.listeners.append(hub.on_block)
+    if node.rollup is not None:
+        node.rollup.listeners.append(hub.on_rollup)
     limiter = Limiter(rate_limits) if rate_limits is not None else None
     if limiter is not None:
         def count_volume(receipts) -> None:

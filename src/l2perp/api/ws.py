@@ -1,6 +1,7 @@
 """The websocket at `/ws` (client-api.md §1.6): subscribe / unsubscribe / ping, and per block
 the channels the SDK routes: allMids, l2Book, trades, user (userEvents), userFills,
-orderUpdates, bbo. Messages for userEvents and orderUpdates carry no user: the connection knows
+orderUpdates, bbo; plus `l2perpRollup`, which announces batches posted, finalized and reverted.
+Messages for userEvents and orderUpdates carry no user: the connection knows
 whom it subscribed for (one of each per connection, as the SDK allows).
 """
 
@@ -16,6 +17,7 @@ from ..node import indexer
 from . import info as I
 
 USER_TYPES = ("userEvents", "userFills", "orderUpdates")
+ROLLUP_CHANNEL = "l2perpRollup"  # an extension: batches posted, finalized, reverted; freezes
 COIN_TYPES = ("l2Book", "trades", "bbo", "activeAssetCtx")
 
 
@@ -27,6 +29,8 @@ def identifier(sub: dict) -> str:
         return f"{kind}:{str(sub.get('user')).lower()}"
     if kind == "allMids":
         return "allMids"
+    if kind == ROLLUP_CHANNEL:
+        return ROLLUP_CHANNEL
     if kind == "candle":
         return f"candle:{str(sub.get('coin')).lower()},{sub.get('interval')}"
     raise ValueError(f"unsupported subscription {kind!r}")
@@ -150,6 +154,13 @@ class Hub:
         from .server import fill_row
 
         return fill_row(self.node.state, fill, user == fill.taker)
+
+    def on_rollup(self, kind: str, details: dict) -> None:
+        """An L1 event (batchPosted, batchFinalized, batchReverted, frozen, escaped...)."""
+        message = {"channel": ROLLUP_CHANNEL, "data": {"kind": kind, **details}}
+        for conn in self.connections:
+            if ROLLUP_CHANNEL in conn.subs:
+                conn.send(message)
 
     # ----- connections --------------------------------------------------------------------
     async def serve(self, websocket: WebSocket) -> None:

@@ -99,6 +99,9 @@ class L1Client:
                                       [unhex(x) for x in f["proof"]])}
         if kind == "reclaim":
             return {"paid": host.call("reclaim", me, f["message"])}
+        if kind == "faucet":
+            host.call("mint", f["user"], f["amount"])
+            return {}
         if kind == "challenge":
             verdict = host.call("challenge", me, f["batch"], Witness(
                 unhex(f["witness"]["shared"]), tuple(unhex(x) for x in f["witness"]["leaves"])))

@@ -140,6 +140,15 @@ class NodeRollup:
             return POSTED
         return "pending"
 
+    def batch_of(self, height: int) -> int | None:
+        """The standing batch that carries block `height`, if posted."""
+        for record in reversed(self.l1.canonical_chain()):
+            if record.header.first_height <= height <= record.header.last_height:
+                return record.header.batch_no
+            if record.header.last_height < height:
+                return None
+        return None
+
     def status(self, state: State) -> dict:
         l1 = self.l1
         tip = l1.tip()
