@@ -14,7 +14,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
 from l2perp.node.l1host import L1Host
-from tests.integration.rollup_proc import KEYS, TRADERS, RollupNode, cli
+from tests.integration.rollup_proc import TRADERS, RollupNode, cli
 
 
 @pytest.fixture
