@@ -27,3 +27,13 @@ def test_benchmark_prints_one_json_line_per_workload(script: str, workloads: lis
     for line in lines:
         assert list(line) == KEYS and line["ops_per_s"] > 0 and len(line["state_digest"]) == 64
         assert line["peer"] is None and line["ratio"] is None
+def test_rollup_benchmark_prints_json_lines_ending_with_the_summary() -> None:
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "rollup.py"), "2000", "60"],
+                         capture_output=True, text=True, check=True, cwd=ROOT, timeout=600)
+    lines = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    assert [line["workload"] for line in lines] == [
+        "root_update_1_touched", "root_update_100_touched", "root_update_1000_touched",
+        "root_update_10000_touched", "proof_verify_per_leaf", "judge_full_batch", "summary"]
+    judge = lines[-2]
+    assert judge["n_txs"] == 5_000 and judge["judge_ms"] > 0 and judge["fills"] > 0
+    assert lines[-1]["proof_bytes"] == 1024 and lines[-1]["us_per_touched_leaf_100"] > 0

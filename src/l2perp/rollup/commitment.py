@@ -14,8 +14,10 @@ from .merkle import SparseMerkleTree
 class Commitment:
     """A tree that follows a state: `refresh` re-hashes only the accounts it is told changed."""
 
-    def __init__(self) -> None:
-        self.tree = SparseMerkleTree()
+    def __init__(self, history: bool = False) -> None:
+        """`history` keeps older roots readable (the tree's node store grows with every update);
+        a follower of the live state (poster, verifier, judge) needs only the current one."""
+        self.tree = SparseMerkleTree(history=history)
 
     def refresh(self, state: State, touched: list[str] | None = None) -> bytes:
         """Update the leaves of `touched` addresses (all accounts when None); the state root."""

@@ -12,7 +12,9 @@ leaf upward.
 
 from __future__ import annotations
 
-from ..codec import leaf_hash, node_hash
+from hashlib import blake2b
+
+from ..codec import DOMAIN_NODE, leaf_hash, node_hash
 
 DEPTH = 32
 EMPTY_LEAF = leaf_hash(b"")
@@ -32,8 +34,11 @@ ZERO = empty_subtrees(DEPTH)
 class SparseMerkleTree:
     """Current nodes by position, all versions' nodes by hash."""
 
-    def __init__(self, depth: int = DEPTH) -> None:
+    def __init__(self, depth: int = DEPTH, history: bool = True) -> None:
+        """`history`: keep every version's nodes so older roots stay readable (proofs against
+        old roots); without it only the current tree is kept (a follower's memory stays flat)."""
         self.depth = depth
+        self.history = history
         self.zero = ZERO if depth == DEPTH else empty_subtrees(depth)
         self.nodes: dict[tuple[int, int], bytes] = {}  # (height, index) -> hash, non-empty only
         self.children: dict[bytes, tuple[bytes, bytes]] = {}  # node hash -> (left, right)
@@ -49,6 +54,9 @@ class SparseMerkleTree:
         """Set leaves (encoded bytes, or None to empty them) and return the new root."""
         zero = self.zero
         nodes = self.nodes
+        if len(leaves) == 1:
+            return self._update_one(*next(iter(leaves.items())))
+        history = self.history
         level: dict[int, bytes] = {}
         for index, data in leaves.items():
             if not 0 <= index < 1 << self.depth:
@@ -67,7 +75,7 @@ class SparseMerkleTree:
                 right = level.get((index << 1) | 1) or nodes.get((height, (index << 1) | 1),
                                                                  empty)
                 parent = node_hash(left, right)
-                if parent != zero[height + 1]:
+                if history and parent != zero[height + 1]:
                     self.children[parent] = (left, right)
                 parents[index] = parent
             level = parents
@@ -78,6 +86,36 @@ class SparseMerkleTree:
             nodes[(self.depth, 0)] = root
         self.root = root
         return root
+
+    def _update_one(self, index: int, data: bytes | None) -> bytes:
+        """One leaf: walk its path alone (the common case of a block touching one account)."""
+        if not 0 <= index < 1 << self.depth:
+            raise IndexError(f"leaf index {index} outside the tree")
+        zero = self.zero
+        nodes = self.nodes
+        children = self.children if self.history else None
+        value = EMPTY_LEAF if data is None else leaf_hash(data)
+        for height in range(self.depth):
+            empty = zero[height]
+            if value == empty:
+                nodes.pop((height, index), None)
+            else:
+                nodes[(height, index)] = value
+            sibling = nodes.get((height, index ^ 1), empty)
+            if index & 1:
+                left, right = sibling, value
+            else:
+                left, right = value, sibling
+            value = blake2b(DOMAIN_NODE + left + right, digest_size=32).digest()
+            if children is not None and value != zero[height + 1]:
+                children[value] = (left, right)
+            index >>= 1
+        if value == zero[self.depth]:
+            nodes.pop((self.depth, 0), None)
+        else:
+            nodes[(self.depth, 0)] = value
+        self.root = value
+        return value
 
     def proof(self, index: int, root: bytes | None = None) -> list[bytes]:
         """Sibling hashes from the leaf up, against `root` (default: the current root)."""
@@ -142,8 +180,12 @@ def verify_proof(root: bytes, index: int, leaf: bytes | None, siblings: list[byt
     if len(siblings) != depth:
         return False
     node = EMPTY_LEAF if leaf is None else leaf_hash(leaf)
-    for height, sibling in enumerate(siblings):
-        node = node_hash(sibling, node) if (index >> height) & 1 else node_hash(node, sibling)
+    for sibling in siblings:  # node_hash inlined: this loop is the escape's and claim's cost
+        if index & 1:
+            node = blake2b(DOMAIN_NODE + sibling + node, digest_size=32).digest()
+        else:
+            node = blake2b(DOMAIN_NODE + node + sibling, digest_size=32).digest()
+        index >>= 1
     return node == root
 
 
