@@ -142,3 +142,26 @@ def test_I4_batches_chain_by_number_and_root_and_l1_refuses_anything_else() -> N
         with pytest.raises(L1Error):
             s.l1.commit_batch(POSTER, bad, batch.body, batch.withdrawals)
     s.l1.commit_batch(POSTER, batch.header, batch.body, batch.withdrawals)
+
+
+def test_I4_only_the_poster_the_rotation_names_may_post() -> None:
+    from l2perp.rollup.contract import deploy
+    from l2perp.rollup.params import TEST
+    from tests.rollup.rig import GENESIS, OUTSIDER
+
+    other = "0x" + "0e" * 20
+    l1 = deploy(TEST, GENESIS, (POSTER, other))
+    slot = TEST.rotation_ms
+    assert l1.poster_at(GENESIS.time_ms) == POSTER
+    assert l1.poster_at(GENESIS.time_ms + slot - 1) == POSTER
+    assert l1.poster_at(GENESIS.time_ms + slot) == other  # the turn passes at the boundary
+    assert l1.poster_at(GENESIS.time_ms + 2 * slot) == POSTER
+    s = funded()
+    s.poster.post_due = lambda force=False: []
+    s.step(flow_txs(3, seed=5)[1])
+    batch = s.poster.next_batch()
+    for stranger in (OUTSIDER, other):
+        s.l1.mint(stranger, TEST.proposer_bond_musdc)
+        with pytest.raises(L1Error, match="scheduled"):
+            s.l1.commit_batch(stranger, batch.header, batch.body, batch.withdrawals)
+    s.l1.commit_batch(POSTER, batch.header, batch.body, batch.withdrawals)

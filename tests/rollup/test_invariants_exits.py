@@ -236,3 +236,45 @@ def test_I18_no_escape_before_a_freeze() -> None:
         s.l1.escape(USERS[0], leaf, proof)
     with pytest.raises(L1Error):
         s.l1.reclaim(USERS[0], 0)
+
+
+def test_I17_forced_trades_need_both_consents_and_execute_or_are_proven_invalid() -> None:
+    from l2perp.crypto.signatures import address_of, sign_digest
+    from l2perp.rollup.l1 import forced_trade_digest
+
+    keys = [bytes([i]) * 32 for i in (7, 8, 9)]
+    a, b, c = (address_of(k) for k in keys)
+    s = funded()
+    for user in (a, b):
+        s.fund(user, 10_000 * ONE_USDC)
+    s.step((Tx(ADMIN, T0 + 1, SetPrice(0, 500_000)),))
+    for _ in range(3):
+        s.step()
+    expiry = s.l1.time_ms + 60_000
+
+    def request(buyer, seller, seller_key, size, price=500_000, until=expiry):
+        terms = (buyer, seller, 0, size, price, until)
+        return s.l1.force_trade(buyer, seller, 0, size, price, until,
+                                sign_digest(seller_key, forced_trade_digest(terms)))
+
+    with pytest.raises(L1Error, match="did not sign"):
+        request(a, b, keys[2], 1_000)  # signed by someone else: refused on L1, nothing queued
+    cash_a, cash_b = (s.state.accounts[x].cash_musdc for x in (a, b))
+    good = request(a, b, keys[1], 10_000)  # 0.1 BTC at $50,000
+    too_big = request(a, b, keys[1], 10_000_000)  # 100 BTC on $10,000: no margin for it
+    for _ in range(6):
+        s.step()
+    assert s.l1.cursor > too_big.index > good.index  # both consumed
+    accounts = s.state.accounts
+    assert accounts[a].positions[0].size_lots == 10_000
+    assert accounts[b].positions[0].size_lots == -10_000
+    assert accounts[a].cash_musdc == cash_a - 5_000 * ONE_USDC  # p x q, and no fee
+    assert accounts[b].cash_musdc == cash_b + 5_000 * ONE_USDC
+    assert c not in accounts
+    late = request(b, a, keys[0], 10_000, until=s.l1.time_ms + 1)
+    s.l1.advance_to(s.l1.time_ms + 5_000)
+    for _ in range(4):
+        s.step()
+    assert s.l1.cursor > late.index  # expired before L2 took it: consumed as invalid
+    assert accounts[a].positions[0].size_lots == 10_000
+    assert not s.verifier.findings and not s.reconciler.mismatches

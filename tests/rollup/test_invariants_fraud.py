@@ -213,3 +213,27 @@ def test_I9_every_batch_fits_the_judge_budget_and_l1_refuses_a_bigger_one() -> N
     assert header.n_txs > TEST.max_batch_txs
     with pytest.raises(L1Error, match="budget"):
         s.l1.commit_batch(POSTER, header, body, batch.withdrawals)
+
+
+def test_I8_bonds_in_equal_bonds_returned_plus_slashed_and_l1_money_is_conserved() -> None:
+    s = funded()
+    minted = sum(s.l1.wallets.values()) + s.l1.bridge_balance_musdc  # nothing else mints
+    s.verifier_poll_ms = 3_000
+    for i, txs in enumerate(flow_txs(160, seed=19)):
+        if i in (20, 90):
+            s.poster.fault = "price"
+            s.poster.faults_injected = 0
+        if i == 50:  # a challenge against an honest batch: the challenger's bond burns
+            record = next(r for r in reversed(s.l1.batches) if r.status == POSTED)
+            s.l1.challenge(OUTSIDER, record.header.batch_no,
+                           witness_of(replay_standing(s.l1, record.parent)))
+        s.step(txs)
+        bonds_balance(s.l1)
+        assert sum(s.l1.wallets.values()) + s.l1.bridge_balance_musdc + s.l1.burned_musdc \
+            == minted
+    s.idle(TEST.challenge_window_ms + 4_000)
+    bonds_balance(s.l1)
+    assert s.l1.bonds_held_musdc() <= TEST.proposer_bond_musdc * 30
+    assert s.l1.slash_reward_musdc == 2 * TEST.proposer_bond_musdc * TEST.slash_reward_e9 // 10**9
+    assert s.l1.burned_musdc == 2 * (TEST.proposer_bond_musdc - s.l1.slash_reward_musdc // 2) \
+        + TEST.challenger_bond_musdc

@@ -60,5 +60,5 @@ def forced_trade(state: State, action: ForcedTrade, events: list) -> str | None:
         return E.FORCED_TRADE_MARGIN
     lots = delta if delta > 0 else -delta
     execute_fill(state, buyer_side, seller_side, market, px, lots, delta > 0, 0, 0, -1, events,
-                 liquidation=True)
+                 fee_free=True)
     return None

@@ -173,15 +173,18 @@ def fill_keeps_margin(
 def execute_fill(
     state: State, taker: Account, maker: Account, market: Market, px_pips: int, lots: int,
     taker_is_buy: bool, taker_oid: int, maker_oid: int, tx_index: int, events: list,
-    liquidation: bool = False,
+    liquidation: bool = False, fee_free: bool = False,
 ) -> FillEvent:
     """Move cash and positions for one fill at the maker's price, charge fees, count volume.
 
-    A liquidation taker pays no taker fee, and its makers get no rebate (dYdX)."""
+    A liquidation taker pays no taker fee, and its makers get no rebate (dYdX); a `fee_free`
+    fill (an L1 forced trade) charges neither side."""
     notional = px_pips * lots
     taker_rate, _ = fee_rates(state, taker)
     _, maker_rate = fee_rates(state, maker)
-    if liquidation:
+    if fee_free:
+        taker_rate = maker_rate = 0
+    elif liquidation:
         taker_rate = 0
         if maker_rate < 0:
             maker_rate = 0

@@ -73,13 +73,28 @@ class NodeRollup:
         self.reconciler = Reconciler(self.l1, tvl_musdc(genesis_state(genesis)))
         self.post_errors: list[str] = []
         self.faucet_nonces: set[int] = set()
+        self.foreign: str | None = None
+        self._foreign_checked = 0
         self.listeners: list = []  # called with (kind, details) for L1 events
         self._seen_events = len(self.l1.events)
 
     @property
     def halted(self) -> str | None:
+        """Why the sequencer must stop: a broken identity, or L1 blocks it did not produce."""
+        if self.foreign is not None:
+            return self.foreign
         current = self.reconciler.current
         return "; ".join(f"{m.rule}: {m.detail}" for m in current) if current else None
+
+    def _check_foreign(self) -> None:
+        """A standing batch someone else posted (the permissionless path) replaced blocks this
+        sequencer produced: its unposted blocks are orphaned and it must resync from L1."""
+        for record in self.l1.batches[self._foreign_checked:]:
+            if record.poster != self.poster.address and record.status != "reverted":
+                self.foreign = (f"L1 batch {record.header.batch_no} was posted by "
+                                f"{record.poster}: this sequencer's blocks from height "
+                                f"{record.header.first_height} are orphaned; resync from L1")
+        self._foreign_checked = len(self.l1.batches)
 
     def recover(self, state: State, blocks) -> None:
         """Rebuild the poster's view: L1's standing batches, then the node's blocks above them
@@ -110,7 +125,12 @@ class NodeRollup:
 
     def after_block(self, state: State, block: Block, receipts: BlockReceipts) -> None:
         record = self.poster.on_block(state, block, receipts)
-        self.reconciler.tvl_at[block.height] = record.tvl_musdc
+        tvl_at = self.reconciler.tvl_at
+        tvl_at[block.height] = record.tvl_musdc
+        if block.height % 1_000 == 0 and self.l1.finalized_no:  # keep the finalized one on
+            final = self.l1.batch(self.l1.finalized_no).header.last_height
+            for height in [h for h in tvl_at if h < final]:
+                del tvl_at[height]
         if not self.halted:
             try:
                 self.poster.post_due()
@@ -120,6 +140,7 @@ class NodeRollup:
 
     def reconcile(self) -> None:
         self.reconciler.check()
+        self._check_foreign()
         self._announce()
 
     def _announce(self) -> None:
