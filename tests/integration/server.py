@@ -49,3 +49,25 @@ class DevnetServer:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+def bid_ladder(url: str, private_key: str, index: int, stop, on_ack) -> None:
+    """Place resting BTC bids one after another, each $1 above the last (so every order is
+    recognisable by its price), until `stop` is set; `on_ack(price, status)` for each order
+    the node acknowledged. A refused connection (the node is down) is no acknowledgement."""
+    from eth_account import Account
+    from hyperliquid.exchange import Exchange
+
+    exchange = Exchange(Account.from_key(private_key), url, timeout=5,
+                        meta={"universe": [{"name": "BTC", "szDecimals": 5}]},
+                        spot_meta={"universe": [], "tokens": []})
+    price = 20_000 + index * 10_000
+    while not stop.is_set():
+        price += 1
+        try:
+            reply = exchange.order("BTC", True, 0.001, price, {"limit": {"tif": "Gtc"}})
+        except Exception:  # noqa: BLE001 - the server is down: not acknowledged
+            time.sleep(0.05)
+            continue
+        if reply.get("status") == "ok":
+            on_ack(price, reply["response"]["data"]["statuses"][0])

@@ -18,7 +18,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
 from l2perp.node.devnet import dev_keys
-from tests.integration.server import free_port
+from tests.integration.server import bid_ladder, free_port
 
 BIN = Path(sys.executable).parent / "l2perp"
 
@@ -46,19 +46,8 @@ def test_acknowledged_orders_survive_sigkill(tmp_path) -> None:
     stop = threading.Event()
 
     def trade(key, index: int) -> None:
-        exchange = Exchange(Account.from_key(key.private_key), url, timeout=5,
-                            meta={"universe": [{"name": "BTC", "szDecimals": 5}]},
-                            spot_meta={"universe": [], "tokens": []})
-        price = 20_000 + index * 10_000
-        while not stop.is_set():
-            price += 1
-            try:
-                reply = exchange.order("BTC", True, 0.001, price, {"limit": {"tif": "Gtc"}})
-            except Exception:  # noqa: BLE001 - the server is down: not acknowledged
-                time.sleep(0.05)
-                continue
-            status = reply["response"]["data"]["statuses"][0]
-            acked[key.address].append(status["resting"]["oid"])
+        bid_ladder(url, key.private_key, index, stop,
+                   lambda price, status: acked[key.address].append(status["resting"]["oid"]))
 
     proc = start(port, tmp_path)
     threads = [threading.Thread(target=trade, args=(k, i), daemon=True)

@@ -9,14 +9,13 @@ import random
 import threading
 import time
 
-from eth_account import Account
-from hyperliquid.exchange import Exchange
 
 from l2perp.engine.tx import PlaceOrders
 from l2perp.node.l1host import L1Host
 from l2perp.node.rollup_node import DurableJournal
 from l2perp.rollup.batch import decode_body
 from tests.integration.rollup_proc import TRADERS, RollupNode
+from tests.integration.server import bid_ladder
 
 META = {"universe": [{"name": "BTC", "szDecimals": 5}]}
 
@@ -28,19 +27,10 @@ def test_acknowledged_transactions_reach_l1_in_order_across_sigkills(tmp_path) -
     stop = threading.Event()
 
     def trade(key, index: int) -> None:
-        exchange = Exchange(Account.from_key(key.private_key), node.url, timeout=5, meta=META,
-                            spot_meta={"universe": [], "tokens": []})
-        price = 20_000 + index * 10_000
-        while not stop.is_set():
-            price += 1
-            try:
-                reply = exchange.order("BTC", True, 0.001, price, {"limit": {"tif": "Gtc"}})
-            except Exception:  # noqa: BLE001 - the node is down: not acknowledged
-                time.sleep(0.05)
-                continue
-            if reply.get("status") == "ok" and "resting" in reply["response"]["data"][
-                    "statuses"][0]:
+        def ack(price: int, status: dict) -> None:
+            if "resting" in status:
                 acked[key.address].append(price)
+        bid_ladder(node.url, key.private_key, index, stop, ack)
 
     threads = [threading.Thread(target=trade, args=(k, i), daemon=True)
                for i, k in enumerate(keys)]

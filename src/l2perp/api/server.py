@@ -380,11 +380,11 @@ def create_app(node: Node, network: Network = Network(),
 
     @app.post("/l1")
     async def post_l1(request: Request) -> Response:
+        raw = await request.body()
         try:
-            body = await read_json(request)
+            return _json(l1_requests.handle(orjson.loads(raw)))
         except orjson.JSONDecodeError:
             return PlainTextResponse(NOT_JSON, status_code=422)
-        return _json(l1_requests.handle(body))
 
     return app
 

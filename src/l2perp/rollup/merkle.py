@@ -79,11 +79,13 @@ class SparseMerkleTree:
                     self.children[parent] = (left, right)
                 parents[index] = parent
             level = parents
-        root = level[0] if level else self.root
-        if root == zero[self.depth]:
-            nodes.pop((self.depth, 0), None)
+        return self._set_root(level[0] if level else self.root)
+
+    def _set_root(self, root: bytes) -> bytes:
+        if root == self.zero[self.depth]:
+            self.nodes.pop((self.depth, 0), None)
         else:
-            nodes[(self.depth, 0)] = root
+            self.nodes[(self.depth, 0)] = root
         self.root = root
         return root
 
@@ -110,12 +112,7 @@ class SparseMerkleTree:
             if children is not None and value != zero[height + 1]:
                 children[value] = (left, right)
             index >>= 1
-        if value == zero[self.depth]:
-            nodes.pop((self.depth, 0), None)
-        else:
-            nodes[(self.depth, 0)] = value
-        self.root = value
-        return value
+        return self._set_root(value)
 
     def proof(self, index: int, root: bytes | None = None) -> list[bytes]:
         """Sibling hashes from the leaf up, against `root` (default: the current root)."""
