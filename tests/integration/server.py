@@ -6,12 +6,14 @@ import asyncio
 import socket
 import threading
 import time
+from pathlib import Path
 
 import uvicorn
 
 from l2perp.api.server import create_app
 from l2perp.node.devnet import START_PRICES_PIPS, dev_keys, devnet_genesis
-from l2perp.node.service import Node, wall_ms
+from l2perp.node.service import Node, NodeRollupSettings, wall_ms
+from l2perp.rollup.params import TEST
 
 
 def free_port() -> int:
@@ -26,7 +28,11 @@ class DevnetServer:
         self.url = f"http://127.0.0.1:{self.port}"
         keys = dev_keys()
         self.keys = keys
-        self.node = Node(data_dir, devnet_genesis(wall_ms() - 1_000), block_ms=block_ms)
+        by_role = {k.role: k for k in keys}
+        rollup = NodeRollupSettings(Path(data_dir) / "l1.sqlite", TEST, by_role["poster"].address,
+                                    l1_funded=(by_role["verifier"].address,))
+        self.node = Node(data_dir, devnet_genesis(wall_ms() - 1_000), block_ms=block_ms,
+                         rollup=rollup)
         prices = {m.asset: START_PRICES_PIPS[m.name] for m in self.node.state.markets
                   if m.name in START_PRICES_PIPS}
         self.node.seed_devnet([k.address for k in keys[1:]], prices, keys[0].address)
