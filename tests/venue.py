@@ -6,7 +6,7 @@ exactly as the API layer will.
 
 from __future__ import annotations
 
-from l2perp.api.actions import parse_action
+from l2perp.wire.actions import parse_action
 from l2perp.engine.encoding import state_digest
 from l2perp.engine.params import EngineConfig, Genesis, MarketSpec, MarginTier, DEFAULT_MARKETS
 from l2perp.engine.state import genesis_state

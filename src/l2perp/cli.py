@@ -100,7 +100,7 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     prices = {m.asset: START_PRICES_PIPS[m.name] for m in node.state.markets
               if m.name in START_PRICES_PIPS}
     funded = [k.address for k in keys_ if k.role in ("trader", "maker")]
-    node.seed_devnet(funded, prices, keys_[0].address, pin=no_demo)
+    node.seed_devnet(funded, prices, keys_[0].private_key, pin=no_demo)
     if not no_demo:
         from .node.demo import DemoActors
 

@@ -11,7 +11,7 @@ import sys
 
 import msgpack
 
-from l2perp.api.actions import parse_action
+from l2perp.wire.actions import parse_action
 from l2perp.engine.encoding import state_digest
 from l2perp.engine.params import EngineConfig, Genesis
 from l2perp.engine.state import genesis_state

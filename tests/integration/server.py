@@ -35,7 +35,7 @@ class DevnetServer:
                          rollup=rollup)
         prices = {m.asset: START_PRICES_PIPS[m.name] for m in self.node.state.markets
                   if m.name in START_PRICES_PIPS}
-        self.node.seed_devnet([k.address for k in keys[1:]], prices, keys[0].address)
+        self.node.seed_devnet([k.address for k in keys[1:]], prices, keys[0].private_key)
         config = uvicorn.Config(create_app(self.node, rate_limits=rate_limits),
                                 host="127.0.0.1", port=self.port,
                                 log_level="warning", lifespan="on")

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from l2perp.api.actions import parse_action
+from l2perp.wire.actions import parse_action
 from l2perp.engine.encoding import state_digest
 from l2perp.engine.params import EngineConfig, Genesis
 from l2perp.engine.tx import BridgeCredit, SetPrice, Tx

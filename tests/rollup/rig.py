@@ -5,6 +5,7 @@ funded through L1 deposits, never by L2 credits."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import msgpack
 
@@ -20,13 +21,16 @@ from tests.venue import ADMIN, T0, addr
 
 POSTER, VERIFIER, OUTSIDER = addr(90), addr(91), addr(92)
 GENESIS = Genesis(config=EngineConfig(admin=ADMIN), time_ms=T0)
+# The recorded flows are unsigned (their traders have no keys): these simulations skip the
+# re-authentication of transactions, which test_auth.py covers with signed flows.
+UNSIGNED = replace(TEST, name="test-unsigned", authenticate=False)
 
 
-def make_system(params: RollupParams = TEST, verifier: bool = True) -> RollupSystem:
+def make_system(params: RollupParams = UNSIGNED, verifier: bool = True) -> RollupSystem:
     return RollupSystem(params, GENESIS, POSTER, VERIFIER, with_verifier=verifier)
 
 
-def funded(params: RollupParams = TEST, verifier: bool = True,
+def funded(params: RollupParams = UNSIGNED, verifier: bool = True,
            usd: int = 100_000) -> RollupSystem:
     """A system whose flow traders hold `usd` each, deposited through L1 and credited."""
     s = make_system(params, verifier)
@@ -57,7 +61,8 @@ def replay_roots(bodies: list[bytes]) -> list[bytes]:
     state = genesis_state(GENESIS)
     commitment = Commitment()
     commitment.refresh(state)
-    return [execute_batch(state, commitment, decode_body(body)).post_root for body in bodies]
+    return [execute_batch(state, commitment, decode_body(body), False).post_root
+            for body in bodies]
 
 
 if __name__ == "__main__":  # python -m tests.rollup.rig BODIES_FILE: print roots in hex

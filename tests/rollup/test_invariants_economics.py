@@ -16,7 +16,7 @@ from l2perp.engine.liqindex import unit_figures
 from l2perp.engine.oracle import weighted_median
 from l2perp.engine.params import EngineConfig, Genesis
 from l2perp.engine.state import genesis_state
-from l2perp.api.actions import parse_action
+from l2perp.wire.actions import parse_action
 from l2perp.engine.tx import Block, OracleReport, SetPrice, Tx
 from l2perp.units import ONE_USDC
 from l2perp.rollup.batch import decode_body, encode_body
@@ -26,7 +26,7 @@ from l2perp.rollup.reconciler import tvl_musdc
 from l2perp.rollup.system import RollupSystem
 from l2perp.engine.stf import apply_block
 from tests.engine.flow import USERS
-from tests.rollup.rig import GENESIS, POSTER, VERIFIER, flow_txs, funded, make_system
+from tests.rollup.rig import GENESIS, POSTER, UNSIGNED, VERIFIER, flow_txs, funded, make_system
 from tests.venue import ADMIN, T0, addr, limit
 
 MS_HOUR = 3_600_000
@@ -103,7 +103,7 @@ OPERATORS = (addr(80), addr(81), addr(82))
 def test_I13_every_accepted_oracle_price_is_the_quorum_median_of_fresh_reports() -> None:
     config = EngineConfig(admin=ADMIN, oracle_operators=tuple((o, 10 + i)
                                                              for i, o in enumerate(OPERATORS)))
-    s = RollupSystem(TEST, Genesis(config=config, time_ms=T0), POSTER, VERIFIER)
+    s = RollupSystem(UNSIGNED, Genesis(config=config, time_ms=T0), POSTER, VERIFIER)
     rng = random.Random(3)
     nonce = T0
     accepted = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from l2perp.api.actions import parse_action
+from l2perp.wire.actions import parse_action
 from l2perp.engine.params import EngineConfig, Genesis
 from l2perp.engine.state import fund_address, is_fund
 from l2perp.engine.tx import SetPrice, Tx
@@ -16,7 +16,7 @@ from l2perp.rollup.system import RollupSystem
 from l2perp.rollup.verifier import replay_standing
 from l2perp.units import ONE_USDC
 from tests.engine.flow import USERS
-from tests.rollup.rig import OUTSIDER, POSTER, VERIFIER, flow_txs, funded
+from tests.rollup.rig import OUTSIDER, POSTER, UNSIGNED, VERIFIER, flow_txs, funded
 from tests.venue import ADMIN, T0, addr, limit
 
 FID, GRACE = TEST.force_inclusion_delay_ms, TEST.freeze_grace_ms
@@ -144,7 +144,7 @@ def crash_in_the_grace():
     """Leveraged longs, an outage, a crash during the grace (no liquidation may run), then
     every operator stops with the longs under water at the last finalized root."""
     config = EngineConfig(admin=ADMIN, insurance_seed_musdc=1_000 * ONE_USDC)
-    s = RollupSystem(TEST, Genesis(config=config, time_ms=T0), POSTER, VERIFIER)
+    s = RollupSystem(UNSIGNED, Genesis(config=config, time_ms=T0), POSTER, VERIFIER)
     maker, longs = addr(60), [addr(61), addr(62), addr(63)]
     s.fund(maker, 1_000_000 * ONE_USDC)
     for user in longs:

@@ -1,93 +1,13 @@
-"""`POST /exchange` bodies -> authenticated engine transactions, and receipts -> replies.
-
-A body is {action, nonce, signature, vaultAddress?, expiresAfter?}. L1 actions are verified
-against the phantom-agent digest of the action exactly as received (key order and types kept);
-user-signed actions (usdSend, withdraw3, approveAgent, approveBuilderFee) against their own
-EIP-712 struct, and must carry the outer nonce in their `time` / `nonce` field and no
-`expiresAfter`. The recovered address is the signer; the engine decides whether it is a known
-user or agent ("User or API Wallet ... does not exist.").
-"""
+"""`POST /exchange`: requests are decoded and authenticated by `wire.requests` (re-exported
+here); receipts become Hyperliquid's replies."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from ..crypto.signatures import (
-    USER_SIGNED_TYPES, SignatureError, l1_digest, recover_address, user_signed_digest,
-)
 from ..engine import tx as T
 from ..units import format_fixed, format_size
-from .actions import WireError, parse_action
+from ..wire.requests import Network, RequestError, decode_request
 
-
-@dataclass(slots=True, frozen=True)
-class Network:
-    """Which signatures this venue accepts (testnet by default, like the SDK off mainnet)."""
-
-    is_mainnet: bool = False
-
-    @property
-    def chain_name(self) -> str:
-        return "Mainnet" if self.is_mainnet else "Testnet"
-
-
-class RequestError(ValueError):
-    """A whole-request failure: answered as {"status": "err", "response": message}."""
-
-
-def _int_field(body: dict, key: str, optional: bool = False) -> int | None:
-    value = body.get(key)
-    if value is None and optional:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise RequestError(f"Invalid or missing {key}")
-    return value
-
-
-def decode_request(body: object, network: Network = Network(),
-                   sz_decimals_of=None, asset_of=None) -> T.Tx:
-    """Verify and parse one /exchange body into a transaction (RequestError if it fails)."""
-    if not isinstance(body, dict):
-        raise RequestError("Invalid request body")
-    action = body.get("action")
-    if not isinstance(action, dict) or not isinstance(action.get("type"), str):
-        raise RequestError("Invalid or missing action")
-    nonce = _int_field(body, "nonce")
-    vault = body.get("vaultAddress")
-    if vault is not None and (not isinstance(vault, str) or len(vault) != 42):
-        raise RequestError("Invalid vaultAddress")
-    expires = _int_field(body, "expiresAfter", optional=True)
-    kind = action["type"]
-    try:
-        if kind in USER_SIGNED_TYPES:
-            signer = _user_signer(action, body, nonce, expires, network)
-        else:
-            digest = l1_digest(action, vault.lower() if vault else None, nonce, expires,
-                               network.is_mainnet)
-            signer = recover_address(digest, body.get("signature"))
-        parsed = parse_action(action, sz_decimals_of, asset_of)
-    except SignatureError as exc:
-        raise RequestError(str(exc)) from None
-    except WireError as exc:
-        raise RequestError(str(exc)) from None
-    return T.Tx(signer, nonce, parsed, vault.lower() if vault else None, expires)
-
-
-def _user_signer(action: dict, body: dict, nonce: int, expires: int | None,
-                 network: Network) -> str:
-    if expires is not None:
-        raise RequestError("expiresAfter is not allowed on user-signed actions")
-    if body.get("vaultAddress") is not None:
-        raise RequestError("vaultAddress is not allowed on user-signed actions")
-    field = "time" if action["type"] in ("usdSend", "withdraw3") else "nonce"
-    if action.get(field) != nonce:
-        raise RequestError(f"Action {field} must equal the request nonce")
-    if action.get("hyperliquidChain") != network.chain_name:
-        raise RequestError(f"Wrong hyperliquidChain: expected {network.chain_name}")
-    signed = dict(action)
-    if signed["type"] == "approveAgent" and signed.get("agentName") is None:
-        signed["agentName"] = ""  # the SDK signs "" and then drops the key
-    return recover_address(user_signed_digest(signed), body.get("signature"))
+__all__ = ["Network", "RequestError", "decode_request", "format_receipt", "format_status"]
 
 
 # ----- replies ------------------------------------------------------------------------------

@@ -214,6 +214,7 @@ class Tx:
     action: Action
     vault: str | None = None
     expires_after_ms: int | None = None
+    auth: bytes | None = None  # the signed request as received (wire.requests); None: unsigned
 
 
 @dataclass(slots=True, frozen=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 
-from ..api.exchange import decode_request
+from ..wire.requests import decode_request
 from ..crypto.signatures import sign_l1_action
 from ..units import format_price, format_size
 

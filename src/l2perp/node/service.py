@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..engine.params import Genesis
-from ..engine.tx import BridgeCredit, Receipt, SetPrice, Tx
+from ..crypto.signatures import sign_l1_action
+from ..engine.tx import BridgeCredit, Receipt, Tx
+from ..units import format_price
+from ..wire.requests import Network, decode_request
 from ..rollup.params import RollupParams
 from .log import BlockLog
 from .rollup_node import NodeRollup
@@ -127,7 +130,7 @@ class Node:
             return Receipt(False, error="Too many pending requests; try again shortly.")
         return await future
 
-    def seed_devnet(self, funded: list[str], prices: dict[int, int], admin: str,
+    def seed_devnet(self, funded: list[str], prices: dict[int, int], admin_key: str,
                     pin: bool = True) -> None:
         """On an empty devnet log: credit the dev accounts and (without demo operators) pin the
         start prices."""
@@ -141,10 +144,19 @@ class Node:
             for address in funded:
                 self.sequencer.mempool.push(Tx(None, 0, BridgeCredit(address, DEV_FUNDS_MUSDC)))
         nonce = wall_ms()
+        markets = self.state.markets
         for asset, pips in sorted(prices.items()):
             nonce += 1
-            if pin:
-                self.sequencer.mempool.push(Tx(admin, nonce, SetPrice(asset, pips)))
+            if pin:  # signed like any admin request: batches carry it with its signature
+                d = markets[asset].sz_decimals
+                action = {"type": "devSetOracle", "coin": markets[asset].name,
+                          "px": format_price(pips, d)}
+                signature = sign_l1_action(bytes.fromhex(admin_key.removeprefix("0x")), action,
+                                           None, nonce, None, False)
+                self.sequencer.mempool.push(decode_request(
+                    {"action": action, "nonce": nonce, "signature": signature}, Network(),
+                    lambda a: markets[a].sz_decimals,
+                    lambda coin: next((m.asset for m in markets if m.name == coin), None)))
         self.produce()
         if self.rollup is not None:
             self.wait_for_l1_messages()

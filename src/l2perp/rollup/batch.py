@@ -17,6 +17,7 @@ from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import Block, BridgeCredit, ForcedTrade, ForcedWithdrawal
 from ..engine.txcodec import _pack, _unpack
+from .auth import authenticated_block
 from .commitment import Commitment
 from .merkle import SparseMerkleTree, verify_proof
 
@@ -139,14 +140,23 @@ class BatchResult:
     n_txs: int
 
 
-def execute_batch(state: State, commitment: Commitment, blocks: tuple[Block, ...]) -> BatchResult:
+def run_block(state: State, block: Block, authenticate: bool = True):
+    """The rollup's block transition: the engine's `apply_block` over the block's authentic
+    transactions (rollup/auth.py); with `authenticate` off (simulations without keys) all."""
+    if authenticate:
+        block = authenticated_block(state, block)
+    return apply_block(state, block)
+
+
+def execute_batch(state: State, commitment: Commitment, blocks: tuple[Block, ...],
+                  authenticate: bool = True) -> BatchResult:
     """Apply the blocks in place (InvalidBlock propagates), keeping `commitment` in step; the
     roots after each block, and the withdrawals the blocks emitted in order."""
     roots: list[bytes] = []
     withdrawals: list[WithdrawalEntry] = []
     n_txs = 0
     for block in blocks:
-        receipts = apply_block(state, block)
+        receipts = run_block(state, block, authenticate)
         roots.append(commitment.refresh(state, receipts.touched))
         withdrawals.extend(WithdrawalEntry(w.wid, w.user, w.destination, w.amount_musdc)
                            for w in state.withdrawals)

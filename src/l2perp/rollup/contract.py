@@ -270,7 +270,7 @@ class Settlement(L1Chain):
         self.bonds_in_musdc += p.challenger_bond_musdc
         try:
             verdict = rejudge(self.config, record.header, record.body, record.withdrawals,
-                              witness)
+                              witness, p.authenticate)
         except WitnessError as exc:
             verdict = Verdict(False, f"witness refused: {exc}")
         except Exception as exc:  # noqa: BLE001 - a judge never crashes the L1

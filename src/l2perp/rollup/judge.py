@@ -76,13 +76,15 @@ class Verdict:
 
 
 def rejudge(config: EngineConfig, header: BatchHeader, body: bytes,
-            withdrawals: tuple[WithdrawalEntry, ...], witness: Witness) -> Verdict:
-    """Re-execute one batch from its witness. WitnessError when the witness is bad (the
-    challenge fails); otherwise whether any committed result differs from the re-execution."""
+            withdrawals: tuple[WithdrawalEntry, ...], witness: Witness,
+            authenticate: bool = True) -> Verdict:
+    """Re-execute one batch from its witness (every transaction authenticated from its signed
+    request). WitnessError when the witness is bad (the challenge fails); otherwise whether any
+    committed result differs from the re-execution."""
     state, commitment = open_witness(config, header.prev_root, witness)
     blocks = decode_body(body)
     try:
-        result = execute_batch(state, commitment, blocks)
+        result = execute_batch(state, commitment, blocks, authenticate)
     except InvalidBlock as exc:
         return Verdict(True, f"invalid block: {exc}")
     if result.post_root != header.post_root:

@@ -31,6 +31,8 @@ class RollupParams:
     confirmations: int  # L1 blocks a deposit waits before L2 credits it
     rotation_ms: int  # each scheduled batch poster's turn
     slash_reward_e9: int = 500_000_000  # the challenger's share of a slashed bond; rest burned
+    authenticate: bool = True  # re-check every transaction's signed request (off: simulations
+    #                            of unsigned synthetic flow only; a node always checks)
 
     def check(self) -> "RollupParams":
         """Raise ParamsError unless every constraint of reference §1.2 holds."""

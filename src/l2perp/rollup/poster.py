@@ -198,7 +198,7 @@ class Poster:
         state = self.pre_state(header)
         commitment = Commitment()
         commitment.refresh(state)
-        result = execute_batch(state, commitment, blocks)
+        result = execute_batch(state, commitment, blocks, self.l1.params.authenticate)
         corrupt_state(state, kind, blocks)
         root = commitment.refresh(state)
         roots = result.block_roots[:-1] + [root]

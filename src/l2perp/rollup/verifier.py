@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from ..engine.decoding import decode_state
 from ..engine.state import State, genesis_state
-from ..engine.stf import InvalidBlock, apply_block
-from .batch import decode_body, execute_batch, list_root
+from ..engine.stf import InvalidBlock
+from .batch import decode_body, execute_batch, list_root, run_block
 from .commitment import Commitment
 from .contract import POSTED, REVERTED, BatchRecord, Settlement
 from .judge import Verdict, Witness, witness_of
@@ -23,14 +23,15 @@ def replay_standing(l1: Settlement, upto_no: int | None = None) -> State:
         if upto_no is not None and record.header.batch_no > upto_no:
             break
         for block in decode_body(record.body):
-            apply_block(state, block)
+            run_block(state, block, l1.params.authenticate)
     return state
 
 
-def check_batch(state: State, commitment: Commitment, record: BatchRecord) -> str | None:
+def check_batch(state: State, commitment: Commitment, record: BatchRecord,
+                authenticate: bool = True) -> str | None:
     """Execute `record` on `state` in place; what is wrong with its claims, or None."""
     try:
-        result = execute_batch(state, commitment, decode_body(record.body))
+        result = execute_batch(state, commitment, decode_body(record.body), authenticate)
     except InvalidBlock as exc:
         return f"invalid block: {exc}"
     header = record.header
@@ -90,7 +91,7 @@ class Verifier:
             if record.parent != self.tip_no:
                 self._rewind(record.parent)
             pre = self.witnesses[self.tip_no]
-            problem = check_batch(self.state, self.commitment, record)
+            problem = check_batch(self.state, self.commitment, record, l1.params.authenticate)
             if problem is None:
                 self.tip_no = record.header.batch_no
                 self.witnesses[self.tip_no] = witness_of(self.state)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from l2perp.api.actions import WireError, parse_action
+from l2perp.wire.actions import WireError, parse_action
 from l2perp.engine import tx as T
 from l2perp.engine.book import TIF_ALO, TIF_TRIGGER, TPSL_SL
 from l2perp.units import Dec
