@@ -6,9 +6,10 @@ The peer is `sparse-merkle-tree` 0.3.0 (PyPI; celestia-style compact SMT, sha256
 the same run on the same number of accounts and the same touched leaves, one update per leaf
 (it has no batched update); without it installed the peer fields are null. The judge workload
 builds an exchange of `n_traders` accounts with resting orders and positions, then a batch of
-`max_batch_txs` transactions (the mainnet_like budget: 5,000) and times what `challenge` runs:
-opening the full-state witness against the pre-root (decode + tree), re-executing the batch with
-per-block roots, and comparing. Every line is JSON; the last one sums up.
+`max_batch_txs` signed transactions (the mainnet_like budget: 5,000) and times what `challenge`
+runs: opening the full-state witness against the pre-root (decode + tree), authenticating every
+transaction from its signed request, re-executing the batch with per-block roots, comparing.
+Every line is JSON; the last one sums up.
 Usage: python benchmarks/rollup.py [n_accounts] [n_traders]   (default 100,000 and 2,000)
 """
 
@@ -22,22 +23,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from l2perp.engine.book import TIF_GTC, TIF_IOC  # noqa: E402
+from l2perp.crypto.signatures import address_of, sign_l1_action  # noqa: E402
+from l2perp.engine.decoding import decode_state  # noqa: E402
 from l2perp.engine.params import EngineConfig, Genesis  # noqa: E402
 from l2perp.engine.state import genesis_state  # noqa: E402
 from l2perp.engine.stf import apply_block  # noqa: E402
-from l2perp.engine.tx import (  # noqa: E402
-    Block, BridgeCredit, Cancel, OrderSpec, PlaceOrders, SetPrice, Tx,
-)
+from l2perp.engine.tx import Block, BridgeCredit, SetPrice, Tx  # noqa: E402
+from l2perp.rollup.auth import authentic  # noqa: E402
 from l2perp.rollup.batch import BatchHeader, encode_body, execute_batch, list_root  # noqa: E402
 from l2perp.rollup.commitment import Commitment  # noqa: E402
 from l2perp.rollup.judge import rejudge, witness_of  # noqa: E402
 from l2perp.rollup.merkle import SparseMerkleTree, verify_proof  # noqa: E402
 from l2perp.rollup.params import MAINNET_LIKE  # noqa: E402
-from l2perp.units import ONE_USDC, dec_from_int  # noqa: E402
+from l2perp.units import ONE_USDC, format_size  # noqa: E402
+from l2perp.wire.requests import decode_request  # noqa: E402
 
 LEAF = bytes(120)  # about the size of an account leaf with a position and a few orders
-ADMIN = "0x" + "ad" * 20
 T0 = 1_700_000_000_000
 
 
@@ -120,23 +121,33 @@ def verify_peer(proof, root: bytes, key: bytes, value: bytes) -> bool:
     return peer_verify(proof, root, key, value)
 
 
-def address(i: int) -> str:
-    return "0x" + f"{i + 1:040x}"
+def trader_key(i: int) -> bytes:
+    return (i + 1).to_bytes(32, "big")
 
 
-def spec(is_buy: bool, price: int, lots: int, tif: int) -> OrderSpec:
-    return OrderSpec(0, is_buy, dec_from_int(price, 1), dec_from_int(lots, 5), False, tif)
+def signed(key: bytes, nonce: int, action: dict, markets) -> Tx:
+    """A request signed as the SDK signs it, decoded as the API decodes it (with its auth)."""
+    signature = sign_l1_action(key, action, None, nonce, None, False)
+    return decode_request({"action": action, "nonce": nonce, "signature": signature},
+                          sz_decimals_of=lambda a: markets[a].sz_decimals,
+                          asset_of=lambda c: next((m.asset for m in markets if m.name == c),
+                                                  None))
 
 
 def judge_full_batch(n_traders: int, rng: random.Random) -> dict:
-    """A book of `n_traders` accounts, then one batch at the judge's budget."""
-    config = EngineConfig(admin=ADMIN)
+    """A book of `n_traders` accounts, then one batch at the judge's budget, every transaction
+    signed (the judge authenticates each one from its request, then re-executes)."""
+    admin_key = b"\xad" * 32
+    config = EngineConfig(admin=address_of(admin_key))
     state = genesis_state(Genesis(config=config, time_ms=T0))
+    keys = [trader_key(i) for i in range(n_traders)]
+    addresses = [address_of(k) for k in keys]
     nonce = T0
-    txs = [Tx(None, 0, BridgeCredit(address(i), 1_000_000 * ONE_USDC)) for i in range(n_traders)]
-    txs.append(Tx(ADMIN, nonce, SetPrice(0, 500_000)))
+    txs = [Tx(None, 0, BridgeCredit(a, 1_000_000 * ONE_USDC)) for a in addresses]
+    txs.append(Tx(config.admin, nonce, SetPrice(0, 500_000)))
     height = 1
     apply_block(state, Block(height, T0 + 200, tuple(txs)))
+    markets = state.markets
 
     def orders(count: int) -> list[Tx]:
         nonlocal nonce
@@ -146,14 +157,16 @@ def judge_full_batch(n_traders: int, rng: random.Random) -> dict:
             trader = rng.randrange(n_traders)
             roll = rng.random()
             if roll < 0.15 and state.next_oid > 2:
-                action = Cancel(((0, rng.randrange(1, state.next_oid)),))
+                action = {"type": "cancel", "cancels": [
+                    {"a": 0, "o": rng.randrange(1, state.next_oid)}]}
             else:
-                is_buy = rng.random() < 0.5
-                offset = rng.randint(-300, 300)
-                tif = TIF_IOC if roll > 0.9 else TIF_GTC
-                action = PlaceOrders((spec(is_buy, 500_000 + offset, rng.randint(100, 5_000),
-                                           tif),))
-            out.append(Tx(address(trader), nonce, action))
+                price = 50_000 + rng.randint(-30, 30)
+                size = format_size(rng.randint(100, 5_000), 5)
+                tif = "Ioc" if roll > 0.9 else "Gtc"
+                action = {"type": "order", "grouping": "na", "orders": [
+                    {"a": 0, "b": rng.random() < 0.5, "p": str(price), "s": size, "r": False,
+                     "t": {"limit": {"tif": tif}}}]}
+            out.append(signed(keys[trader], nonce, action, markets))
         return out
 
     warm = orders(4 * n_traders)
@@ -170,9 +183,11 @@ def judge_full_batch(n_traders: int, rng: random.Random) -> dict:
         height += 1
         blocks.append(Block(height, T0 + 200 * height, tuple(batch_txs[i:i + 500])))
     blocks = tuple(blocks)
+    before_fills = state.next_tid
     start = time.perf_counter()
-    result = execute_batch(state, pre, blocks)
+    result = execute_batch(state, pre, blocks, authenticate=False)  # the proposer's own run
     proposer_s = time.perf_counter() - start
+    fills = state.next_tid - before_fills
     body = encode_body(blocks)
     header = BatchHeader(1, prev_root, 0, 0, 0, b"", blocks[-1].time_ms, budget, b"",
                          result.post_root, result.trace_root,
@@ -181,11 +196,16 @@ def judge_full_batch(n_traders: int, rng: random.Random) -> dict:
     start = time.perf_counter()
     verdict = rejudge(config, header, body, tuple(result.withdrawals), witness)
     judge_s = time.perf_counter() - start
-    assert not verdict.fraud, verdict.reason
+    assert not verdict.fraud, verdict.reason  # every signature checked out
+    probe = decode_state(config, witness.shared, list(witness.leaves))
+    start = time.perf_counter()
+    for tx in batch_txs[:500]:
+        assert authentic(probe, tx)
+    auth_us = (time.perf_counter() - start) * 1e6 / 500
     return line("judge_full_batch", budget / judge_s, result.post_root.hex(),
                 n_txs=budget, n_accounts=len(state.accounts), judge_ms=round(judge_s * 1e3),
-                proposer_execute_ms=round(proposer_s * 1e3), witness_bytes=witness.size(),
-                fills=state.next_tid - 1)
+                auth_us_per_tx=round(auth_us, 1), proposer_execute_ms=round(proposer_s * 1e3),
+                witness_bytes=witness.size(), fills=fills)
 
 
 def main() -> None:

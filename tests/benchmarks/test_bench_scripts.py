@@ -36,4 +36,5 @@ def test_rollup_benchmark_prints_json_lines_ending_with_the_summary() -> None:
         "root_update_10000_touched", "proof_verify_per_leaf", "judge_full_batch", "summary"]
     judge = lines[-2]
     assert judge["n_txs"] == 5_000 and judge["judge_ms"] > 0 and judge["fills"] > 0
+    assert judge["auth_us_per_tx"] > 0
     assert lines[-1]["proof_bytes"] == 1024 and lines[-1]["us_per_touched_leaf_100"] > 0
