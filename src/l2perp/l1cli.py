@@ -142,11 +142,12 @@ def force_trade(counterparty_key: str = typer.Option(..., help="the counterparty
     chain = _run(client.l1)
     other = bytes.fromhex(counterparty_key.removeprefix("0x"))
     expiry = chain.time_ms + expiry_s * 1_000
-    terms = (client.address, address_of(other), asset, size, price, expiry)
+    trade_nonce = time.time_ns()
+    terms = (client.address, address_of(other), asset, size, price, expiry, trade_nonce)
     signature = sign_digest(other, forced_trade_digest(terms))
     answer = _run(lambda: client.send(
         "forceTrade", counterparty=terms[1], asset=asset, size=size, price=price,
-        expiry=expiry, counterpartySignature=signature))
+        expiry=expiry, tradeNonce=trade_nonce, counterpartySignature=signature))
     console.print(f"forced trade queued as L1 message {answer['message']}")
 
 

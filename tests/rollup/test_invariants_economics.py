@@ -196,7 +196,7 @@ def test_I15_system_time_is_monotone_and_within_the_bounds_of_l1_time() -> None:
 
     s.step(())
     l1_now = s.l1.time_ms
-    with pytest.raises(L1Error, match="backwards"):
+    with pytest.raises(L1Error, match="back in time"):
         attempt(tip.system_time - 1)
     with pytest.raises(L1Error, match="out of bounds"):
         attempt(l1_now + TEST.system_time_future_ms + 1)

@@ -252,15 +252,20 @@ def test_I17_forced_trades_need_both_consents_and_execute_or_are_proven_invalid(
         s.step()
     expiry = s.l1.time_ms + 60_000
 
-    def request(buyer, seller, seller_key, size, price=500_000, until=expiry):
-        terms = (buyer, seller, 0, size, price, until)
-        return s.l1.force_trade(buyer, seller, 0, size, price, until,
+    nonces = iter(range(1, 100))
+
+    def request(buyer, seller, seller_key, size, price=500_000, until=expiry, nonce=None):
+        nonce = next(nonces) if nonce is None else nonce
+        terms = (buyer, seller, 0, size, price, until, nonce)
+        return s.l1.force_trade(buyer, seller, 0, size, price, until, nonce,
                                 sign_digest(seller_key, forced_trade_digest(terms)))
 
     with pytest.raises(L1Error, match="did not sign"):
         request(a, b, keys[2], 1_000)  # signed by someone else: refused on L1, nothing queued
     cash_a, cash_b = (s.state.accounts[x].cash_musdc for x in (a, b))
-    good = request(a, b, keys[1], 10_000)  # 0.1 BTC at $50,000
+    good = request(a, b, keys[1], 10_000, nonce=77)  # 0.1 BTC at $50,000
+    with pytest.raises(L1Error, match="already used"):
+        request(a, b, keys[1], 10_000, nonce=77)  # the same signed terms cannot be replayed
     too_big = request(a, b, keys[1], 10_000_000)  # 100 BTC on $10,000: no margin for it
     for _ in range(6):
         s.step()

@@ -61,7 +61,6 @@ class L1Requests:
     def __init__(self, node, faucet_admin: str | None) -> None:
         self.node = node
         self.faucet_admin = faucet_admin
-        self.nonces: dict[str, int] = {}
 
     def handle(self, request: object) -> dict:
         """{"status": "ok", "response": ...} or {"status": "err", "response": text}."""
@@ -87,7 +86,8 @@ class L1Requests:
         if not isinstance(sender, str) or not is_address(sender.lower()):
             raise ValueError("sender must be a 0x address")
         sender = sender.lower()
-        if type(nonce) is not int or nonce <= self.nonces.get(sender, 0):
+        journal = self.node.rollup.journal  # survives restarts: no signed request runs twice
+        if type(nonce) is not int or nonce <= journal.last_l1_nonce(sender):
             raise ValueError("nonce must exceed the sender's last")
         if recover_address(request_digest(request), request.get("signature")) != sender:
             raise ValueError("signature does not match the sender")
@@ -108,7 +108,7 @@ class L1Requests:
         elif kind == "forceTrade":
             m = host.call("force_trade", sender, r["counterparty"].lower(), int(r["asset"]),
                           int(r["size"]), int(r["price"]), int(r["expiry"]),
-                          r["counterpartySignature"])
+                          int(r["tradeNonce"]), r["counterpartySignature"])
             result = {"message": m.index}
         elif kind == "claim":
             entry = WithdrawalEntry(int(r["wid"]), r["user"].lower(), r["destination"].lower(),
@@ -131,7 +131,7 @@ class L1Requests:
                                         [unhex(x) for x in r["proof"]])}
         elif kind == "reclaim":
             result = {"paid": host.call("reclaim", sender, int(r["message"]))}
-        self.nonces[sender] = r["nonce"]
+        self.node.rollup.journal.record_l1_nonce(sender, r["nonce"])
         result = result if result is not None else {}
         result["wallet"] = l1.wallets.get(sender, 0)
         return result

@@ -81,7 +81,7 @@ class L1Client:
             return {"message": host.call("force_withdrawal", me, f["amount"]).index}
         if kind == "forceTrade":
             return {"message": host.call("force_trade", me, f["counterparty"], f["asset"],
-                                         f["size"], f["price"], f["expiry"],
+                                         f["size"], f["price"], f["expiry"], f["tradeNonce"],
                                          f["counterpartySignature"]).index}
         if kind == "claim":
             entry = WithdrawalEntry(f["wid"], f["user"], f["destination"], f["amount"])

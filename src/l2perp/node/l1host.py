@@ -134,9 +134,10 @@ class L1Host:
         """Deploy the contract for `genesis` (once per file)."""
         if self.l1 is not None:
             raise L1Error("the settlement contract is already deployed here")
+        l1 = deploy(params, genesis, tuple(posters))
         self.db.execute("INSERT INTO meta VALUES ('deployment', ?)",
                         (encode_args((genesis, list(posters), params.name)),))
-        self.l1 = deploy(params, genesis, tuple(posters))
+        self.l1 = l1
 
     def follow(self) -> int:
         """Apply calls recorded since the last look (another process may be writing)."""
@@ -155,9 +156,9 @@ class L1Host:
         if method not in MUTATING:
             raise L1Error(f"unknown L1 call {method}")
         result = _apply(self.l1, method, args)
-        self.applied += 1
         self.db.execute("INSERT INTO calls VALUES (?, ?, ?)",
-                        (self.applied, method, encode_args(args)))
+                        (self.applied + 1, method, encode_args(args)))
+        self.applied += 1
         return result
 
     def close(self) -> None:

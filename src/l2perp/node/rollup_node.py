@@ -16,14 +16,13 @@ from ..engine.params import Genesis
 from ..engine.state import State, genesis_state
 from ..engine.stf import apply_block
 from ..engine.tx import Block, BlockReceipts, Tx
-from ..rollup.batch import BatchHeader, WithdrawalEntry
+from ..rollup.batch import BatchHeader, WithdrawalEntry, decode_body, run_block
 from ..rollup.contract import FINALIZED, POSTED
 from ..rollup.l1 import L1Error
 from ..rollup.params import RollupParams
 from ..rollup.poster import Poster, SignedBatch, SigningJournal, due_messages
 from ..rollup.reconciler import Reconciler, tvl_musdc
 from ..rollup.system import message_tx
-from ..rollup.verifier import replay_standing
 from .l1host import L1Host, decode_args, encode_args
 
 POSTER_FUNDS_MUSDC = 10**12  # the devnet poster's L1 money for bonds
@@ -39,6 +38,8 @@ class DurableJournal(SigningJournal):
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("CREATE TABLE IF NOT EXISTS signed (batch_no INTEGER PRIMARY KEY, "
                         "batch BLOB NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS l1_nonces (sender TEXT PRIMARY KEY, "
+                        "nonce INTEGER NOT NULL)")
         for number, blob in self.db.execute("SELECT batch_no, batch FROM signed"):
             header, body, withdrawals = decode_args(blob)
             self.signed[number] = SignedBatch(header, body, tuple(withdrawals))
@@ -47,6 +48,15 @@ class DurableJournal(SigningJournal):
         super().sign(batch)
         self.db.execute("INSERT OR IGNORE INTO signed VALUES (?, ?)", (
             batch.header.batch_no, encode_args((batch.header, batch.body, batch.withdrawals))))
+
+    def last_l1_nonce(self, sender: str) -> int:
+        """The highest nonce of an L1 request this node ran for `sender` (0: none)."""
+        row = self.db.execute("SELECT nonce FROM l1_nonces WHERE sender = ?",
+                              (sender,)).fetchone()
+        return row[0] if row else 0
+
+    def record_l1_nonce(self, sender: str, nonce: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO l1_nonces VALUES (?, ?)", (sender, nonce))
 
     def close(self) -> None:
         self.db.close()
@@ -99,7 +109,11 @@ class NodeRollup:
     def recover(self, state: State, blocks) -> None:
         """Rebuild the poster's view: L1's standing batches, then the node's blocks above them
         (`blocks` yields the node log's blocks in height order)."""
-        replay = replay_standing(self.l1)
+        replay = genesis_state(self.l1.genesis)
+        for record in self.l1.canonical_chain():  # the L2 totals R1 and R2 compare against
+            for block in decode_body(record.body):
+                run_block(replay, block, self.params.authenticate)
+            self.reconciler.tvl_at[record.header.last_height] = tvl_musdc(replay)
         if replay.height > state.height:
             raise L1Error(f"L1 holds batches up to height {replay.height}, the node's log "
                           f"only {state.height}: this node is not the chain's sequencer")
@@ -191,6 +205,7 @@ class NodeRollup:
             "incidents": [{"rule": m.rule, "l1Block": m.l1_block, "detail": m.detail}
                           for m in self.reconciler.mismatches],
             "poster": self.poster.address,
+            "postErrors": self.post_errors[-5:],
             "profile": self.params.name,
         }
 

@@ -14,17 +14,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..codec import h256
+from ..codec import canonical, h256
 from ..engine.decoding import DecodeError, decode_account, unpack
 from ..engine.params import EngineConfig, Genesis
 from ..engine.state import genesis_state
+from ..engine.tx import Tx
 from ..engine.state import is_fund
 from .batch import (
-    BatchFormatError, BatchHeader, WithdrawalEntry, decode_body, l1_messages_in, list_root,
-    message_payload, verify_withdrawal,
+    LIST_DEPTH, BatchFormatError, BatchHeader, WithdrawalEntry, decode_body, l1_messages_in,
+    list_root, message_payload, verify_withdrawal,
 )
 from .judge import Verdict, Witness, WitnessError, open_witness, rejudge
-from .l1 import KIND_DEPOSIT, KIND_FORCED_TRADE, KIND_FORCED_WITHDRAWAL, L1Chain, L1Error
+from .l1 import (
+    GAS_LIMIT, KIND_DEPOSIT, KIND_FORCED_TRADE, KIND_FORCED_WITHDRAWAL, L1Chain, L1Error,
+)
 from .merkle import verify_proof
 
 POSTED = "posted"
@@ -80,7 +83,6 @@ class Settlement(L1Chain):
     finalized_cursor: int = 0  # messages consumed by finalized batches
     last_post_ms: int = 0
     claimed: dict[tuple[int, int], int] = field(default_factory=dict)  # nullifiers
-    frozen: bool = False
     frozen_ms: int = 0
     escape_book: EscapeBook | None = None
     reclaimed: dict[int, int] = field(default_factory=dict)  # message index -> amount
@@ -164,7 +166,26 @@ class Settlement(L1Chain):
     def commit_batch(self, sender: str, header: BatchHeader, body: bytes,
                      withdrawals: tuple[WithdrawalEntry, ...]) -> BatchRecord:
         """Accept a batch with its data and the proposer's bond, or raise L1Error (nothing
-        changes)."""
+        changes: every check runs before the first write)."""
+        p = self.params
+        permissionless = self.validate_batch(sender, header, body, withdrawals)
+        tip = self.tip()
+        self.spend_gas(COMMIT_GAS)
+        self.take(sender, p.proposer_bond_musdc)
+        self.bonds_in_musdc += p.proposer_bond_musdc
+        self.consume(header.l1_msg_start, header.l1_msg_end)
+        record = BatchRecord(header, body, tuple(withdrawals), sender, p.proposer_bond_musdc,
+                             tip.header.batch_no if tip else 0, self.time_ms, self.height,
+                             self.time_ms + p.challenge_window_ms, permissionless)
+        self.batches.append(record)
+        self.last_post_ms = self.time_ms
+        self._event("batchPosted", batch=header.batch_no, poster=sender)
+        return record
+
+    def validate_batch(self, sender: str, header: BatchHeader, body: bytes,
+                       withdrawals: tuple[WithdrawalEntry, ...]) -> bool:
+        """Every commit check, changing nothing: L1Error, or whether the batch takes the
+        permissionless path. A poster runs it before it signs."""
         p = self.params
         if self.frozen:
             raise L1Error("the exchange is frozen: no new batches")
@@ -189,6 +210,19 @@ class Settlement(L1Chain):
             raise L1Error(str(exc)) from None
         if not blocks or sum(len(b.txs) for b in blocks) != header.n_txs:
             raise L1Error("n_txs does not match the body")
+        if len(blocks) > p.max_batch_blocks:
+            raise L1Error(f"batch holds {len(blocks)} blocks, at most {p.max_batch_blocks}")
+        previous = tip.header.system_time if tip else self.genesis_ms
+        for block in blocks:  # exact integer heights and times, never going back
+            if type(block.height) is not int or type(block.time_ms) is not int or \
+                    type(block.txs) is not tuple or block.time_ms < previous:
+                raise L1Error(f"block {block.height!r} is malformed or goes back in time")
+            for tx in block.txs:
+                if type(tx) is not Tx or type(tx.nonce) is not int or not (
+                        tx.signer is None or type(tx.signer) is str):
+                    raise L1Error(f"block {block.height} holds something that is no "
+                                  "transaction")
+            previous = block.time_ms
         first = tip.header.last_height + 1 if tip else 1
         if blocks[0].height != first or header.first_height != first or \
                 header.last_height != blocks[-1].height or any(
@@ -205,20 +239,17 @@ class Settlement(L1Chain):
                 self.block_hashes[header.l1_anchor_block] != header.l1_anchor_hash:
             raise L1Error("l1 anchor is not a block of this chain")
         self._check_messages(header, blocks, permissionless)
+        if len(withdrawals) > 1 << LIST_DEPTH or not all(
+                type(w) is WithdrawalEntry and type(w.wid) is int and type(w.amount_musdc) is int
+                and type(w.user) is str and type(w.destination) is str and w.amount_musdc >= 0
+                for w in withdrawals):
+            raise L1Error("the withdrawal list is malformed")
         if list_root([w.encode() for w in withdrawals]) != header.withdrawals_root:
             raise L1Error("withdrawals_root does not match the posted list")
         self.need(sender, p.proposer_bond_musdc)
-        self.spend_gas(COMMIT_GAS)
-        self.take(sender, p.proposer_bond_musdc)
-        self.bonds_in_musdc += p.proposer_bond_musdc
-        self.consume(header.l1_msg_start, header.l1_msg_end)
-        record = BatchRecord(header, body, tuple(withdrawals), sender, p.proposer_bond_musdc,
-                             tip.header.batch_no if tip else 0, self.time_ms, self.height,
-                             self.time_ms + p.challenge_window_ms, permissionless)
-        self.batches.append(record)
-        self.last_post_ms = self.time_ms
-        self._event("batchPosted", batch=header.batch_no, poster=sender)
-        return record
+        if COMMIT_GAS > GAS_LIMIT - self.gas_this_block:
+            raise L1Error("block gas limit reached: wait for the next L1 block")
+        return permissionless
 
     def _check_messages(self, header: BatchHeader, blocks, permissionless: bool) -> None:
         """The body's L1-message transactions are exactly queue entries [start, end), each
@@ -231,13 +262,18 @@ class Settlement(L1Chain):
         if len(claimed) != len(expected):
             raise L1Error("the body's L1 messages do not match the queue range")
         for (message_id, kind, payload), m in zip(claimed, expected):
-            if message_id != m.index + 1 or kind != m.kind or payload != m.payload:
+            if type(message_id) is not int or message_id != m.index + 1 or kind != m.kind \
+                    or canonical(list(payload)) != canonical(list(m.payload)):  # types too
                 raise L1Error(f"L1 message {m.index} is misrepresented in the body")
             if m.block > header.l1_anchor_block or \
                     m.block + self.params.confirmations > self.height:
                 raise L1Error(f"L1 message {m.index} is not confirmed")
         if permissionless and any(tx.signer is not None for b in blocks for tx in b.txs):
             raise L1Error("a permissionless batch may carry L1 messages only")
+        overdue = self.overdue()
+        if overdue and overdue[-1].index >= header.l1_msg_end:
+            raise L1Error(f"message {overdue[-1].index} is past the force-inclusion delay and "
+                          "must be in this batch")
 
     def on_block(self) -> None:
         """Finalize, oldest first, every batch whose window is over and whose parent is final."""
@@ -281,10 +317,10 @@ class Settlement(L1Chain):
             self._event("challengeFailed", batch=batch_no, challenger=challenger,
                         reason=verdict.reason)
             return verdict
-        self.pay(challenger, p.challenger_bond_musdc)
+        self.pay(challenger, p.challenger_bond_musdc)  # held in the contract a moment ago
         self.bonds_returned_musdc += p.challenger_bond_musdc
         reward = record.bond_musdc * p.slash_reward_e9 // 10**9
-        self.pay(challenger, reward)
+        self.pay(challenger, reward)  # the slashed bond is held too: these cannot fail
         self.slash_reward_musdc += reward
         self.burned_musdc += record.bond_musdc - reward
         self.bridge_balance_musdc -= record.bond_musdc - reward  # burned: leaves the contract
@@ -306,6 +342,8 @@ class Settlement(L1Chain):
         record = self.batch(batch_no)
         if record.status != FINALIZED:
             raise L1Error(f"batch {batch_no} is not finalized")
+        if type(k) is not int or not 0 <= k < len(record.withdrawals):
+            raise L1Error(f"batch {batch_no} has no withdrawal {k!r}")
         if (batch_no, k) in self.claimed:
             raise L1Error(f"withdrawal {k} of batch {batch_no} was already claimed")
         if not verify_withdrawal(record.header.withdrawals_root, k, entry, proof):
@@ -329,7 +367,9 @@ class Settlement(L1Chain):
         grace = self.params.freeze_grace_ms
         if m.kind in FORCED_KINDS and self.time_ms >= m.time_ms + grace:
             return True
-        return self.time_ms >= self.last_post_ms + grace and self.time_ms >= m.time_ms + grace
+        tip = self.tip()
+        standing_since = tip.posted_ms if tip else self.genesis_ms
+        return self.time_ms >= standing_since + grace and self.time_ms >= m.time_ms + grace
 
     def freeze(self, sender: str, message_index: int) -> None:
         if not self.freezable(message_index):
@@ -440,6 +480,7 @@ def haircut(value: int, fund: bool, book: EscapeBook) -> int:
     """Pro rata when claims exceed the pool; the insurance funds absorb the loss first.
     Rounds down: the residue stays in the contract."""
     pool, users, funds = book.pool_musdc, book.users_total_musdc, book.funds_total_musdc
+    pool = pool if pool > 0 else 0
     if users + funds <= pool:
         return value
     if fund:

@@ -87,6 +87,8 @@ def rejudge(config: EngineConfig, header: BatchHeader, body: bytes,
         result = execute_batch(state, commitment, blocks, authenticate)
     except InvalidBlock as exc:
         return Verdict(True, f"invalid block: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a body that cannot execute is the poster's fault
+        return Verdict(True, f"batch does not execute: {type(exc).__name__}: {exc}")
     if result.post_root != header.post_root:
         return Verdict(True, "post_root differs from re-execution")
     if result.trace_root != header.trace_root:

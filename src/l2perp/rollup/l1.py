@@ -75,6 +75,8 @@ class L1Chain:
     wallets: dict[str, int] = field(default_factory=dict)  # L1 USDC outside the contract
     block_hashes: list[bytes] = field(default_factory=list)
     forced_this_block: int = 0
+    used_trades: set = field(default_factory=set)  # digests of forced-trade terms consumed
+    frozen: bool = False  # the settlement contract's flag: no new deposits or requests
 
     def __post_init__(self) -> None:
         self.time_ms = self.genesis_ms
@@ -148,12 +150,16 @@ class L1Chain:
             raise L1Error("deposit amount must be positive")
         if not is_address(user):
             raise L1Error("deposit to an invalid address")
+        if self.frozen:
+            raise L1Error("the exchange is frozen: no new deposits")
         self.need(sender, amount_musdc)
         self.spend_gas(60_000)
         self.take(sender, amount_musdc)
         return self._enqueue(KIND_DEPOSIT, sender, (user, amount_musdc))
 
     def _forced_slot(self, gas: int) -> None:
+        if self.frozen:
+            raise L1Error("the exchange is frozen: no new requests")
         if self.forced_this_block >= MAX_FORCED_PER_BLOCK:
             raise L1Error(f"at most {MAX_FORCED_PER_BLOCK} forced requests per L1 block")
         self.spend_gas(gas)
@@ -167,21 +173,28 @@ class L1Chain:
         return self._enqueue(KIND_FORCED_WITHDRAWAL, user, (user, amount_musdc))
 
     def force_trade(self, user: str, counterparty: str, asset: int, size_lots: int,
-                    price_pips: int, expiry_ms: int, counterparty_sig: dict) -> L1Message:
-        """A trade both sides consent to (the sender is `user`; `counterparty` signs the terms)
-        that L2 must serve, so a user can flatten exposure before a forced withdrawal."""
+                    price_pips: int, expiry_ms: int, nonce: int,
+                    counterparty_sig: dict) -> L1Message:
+        """A trade both sides consent to (the sender is `user`; `counterparty` signs the terms
+        with a nonce, usable once) that L2 must serve, so a user can flatten exposure before a
+        forced withdrawal."""
         if expiry_ms <= self.time_ms:
             raise L1Error("forced trade already expired")
-        if size_lots == 0 or price_pips <= 0 or user == counterparty:
-            raise L1Error("forced trade needs a size, a price and two parties")
         terms = (user, counterparty, asset, size_lots, price_pips, expiry_ms)
+        if not all(type(x) is int for x in terms[2:]) or type(nonce) is not int \
+                or size_lots == 0 or price_pips <= 0 or user == counterparty:
+            raise L1Error("forced trade needs integer terms, a size, a price and two parties")
+        digest = forced_trade_digest(terms + (nonce,))
+        if digest in self.used_trades:
+            raise L1Error("these signed terms were already used")
         try:
-            signer = recover_address(forced_trade_digest(terms), counterparty_sig)
+            signer = recover_address(digest, counterparty_sig)
         except ValueError as exc:
             raise L1Error(f"bad counterparty signature: {exc}") from None
         if signer != counterparty:
             raise L1Error("the counterparty did not sign these terms")
         self._forced_slot(120_000)
+        self.used_trades.add(digest)
         return self._enqueue(KIND_FORCED_TRADE, user, terms)
 
     def pending(self) -> list[L1Message]:

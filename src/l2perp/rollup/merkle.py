@@ -174,7 +174,7 @@ class SparseMerkleTree:
 def verify_proof(root: bytes, index: int, leaf: bytes | None, siblings: list[bytes],
                  depth: int = DEPTH) -> bool:
     """True when `leaf` (encoded bytes, None for empty) sits at `index` under `root`."""
-    if len(siblings) != depth:
+    if len(siblings) != depth or type(index) is not int or not 0 <= index < 1 << depth:
         return False
     node = EMPTY_LEAF if leaf is None else leaf_hash(leaf)
     for sibling in siblings:  # node_hash inlined: this loop is the escape's and claim's cost

@@ -17,7 +17,8 @@ class RollupParams:
     name: str
     l1_block_ms: int
     batch_interval_ms: int
-    max_batch_txs: int  # the judge's re-execution budget per batch
+    max_batch_txs: int  # the judge's re-execution budget per batch ...
+    max_batch_blocks: int  # ... in transactions and in blocks (an empty block costs too)
     challenge_window_ms: int
     force_inclusion_delay_ms: int
     freeze_grace_ms: int
@@ -49,6 +50,8 @@ class RollupParams:
         if self.system_time_past_ms < self.force_inclusion_delay_ms:
             raise ParamsError("a batch must be able to carry blocks as old as the "
                               "force-inclusion delay")
+        if not 0 < self.max_batch_blocks <= 1 << 16:
+            raise ParamsError("blocks per batch must be positive and fit the trace tree")
         if self.max_batch_txs <= 0 or self.l1_block_ms <= 0:
             raise ParamsError("batch size and L1 block time must be positive")
         return self
@@ -56,6 +59,7 @@ class RollupParams:
 
 MAINNET_LIKE = RollupParams(
     name="mainnet_like", l1_block_ms=12_000, batch_interval_ms=60_000, max_batch_txs=5_000,
+    max_batch_blocks=2_000,
     challenge_window_ms=7 * MS_PER_DAY, force_inclusion_delay_ms=24 * MS_PER_HOUR,
     freeze_grace_ms=7 * MS_PER_DAY, deposit_reclaim_delay_ms=2 * MS_PER_DAY,
     max_l1_inclusion_delay_ms=MS_PER_HOUR, posting_slack_ms=MS_PER_HOUR,
@@ -67,6 +71,7 @@ MAINNET_LIKE = RollupParams(
 TICK_MS = 1_000  # the test profile's L1 block: one tick
 TEST = RollupParams(
     name="test", l1_block_ms=TICK_MS, batch_interval_ms=2 * TICK_MS, max_batch_txs=64,
+    max_batch_blocks=400,
     challenge_window_ms=50 * TICK_MS, force_inclusion_delay_ms=10 * TICK_MS,
     freeze_grace_ms=30 * TICK_MS, deposit_reclaim_delay_ms=5 * TICK_MS,
     max_l1_inclusion_delay_ms=5 * TICK_MS, posting_slack_ms=5 * TICK_MS,

@@ -141,7 +141,8 @@ class Poster:
             batch = self.next_batch()
             if batch is None:
                 return posted
-            self.journal.sign(batch)
+            self.l1.validate_batch(self.address, batch.header, batch.body, batch.withdrawals)
+            self.journal.sign(batch)  # only what L1 would take now is ever signed
             commit = self.submit or self.l1.commit_batch
             commit(self.address, batch.header, batch.body, batch.withdrawals)
             posted.append(batch.header)
@@ -160,7 +161,8 @@ class Poster:
         chosen: list[BlockRecord] = []
         n_txs = 0
         for record in pending:
-            if chosen and n_txs + record.n_txs > l1.params.max_batch_txs:
+            if chosen and (n_txs + record.n_txs > l1.params.max_batch_txs
+                           or len(chosen) == l1.params.max_batch_blocks):
                 break
             if record.n_txs > l1.params.max_batch_txs:
                 raise L1Error(f"block {record.block.height} exceeds the batch budget")

@@ -99,11 +99,11 @@ class Reconciler:
         l1 = self.l1
         q, p, e = l1.queued_deposits_musdc(), l1.owed_musdc(), l1.bonds_held_musdc()
         b = l1.bridge_balance_musdc
-        if l1.escape_book is not None:
+        if l1.escape_book is not None:  # R = the pool fixed at opening - escapes paid
             book = l1.escape_book
-            if b < q + p + e or book.paid_musdc > book.pool_musdc:
-                self._fail("R1", f"frozen: B={b} Q={q} P={p} E={e} escapes paid "
-                                 f"{book.paid_musdc} of pool {book.pool_musdc}")
+            rest = book.pool_musdc - book.paid_musdc
+            if b != q + p + e + rest or rest < 0:
+                self._fail("R1", f"frozen: B={b} != Q={q} + P={p} + E={e} + R={rest}")
             return
         tvl = self.finalized_tvl()
         if tvl is None:

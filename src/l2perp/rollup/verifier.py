@@ -14,6 +14,7 @@ from .batch import decode_body, execute_batch, list_root, run_block
 from .commitment import Commitment
 from .contract import POSTED, REVERTED, BatchRecord, Settlement
 from .judge import Verdict, Witness, witness_of
+from .l1 import L1Error
 
 
 def replay_standing(l1: Settlement, upto_no: int | None = None) -> State:
@@ -34,6 +35,8 @@ def check_batch(state: State, commitment: Commitment, record: BatchRecord,
         result = execute_batch(state, commitment, decode_body(record.body), authenticate)
     except InvalidBlock as exc:
         return f"invalid block: {exc}"
+    except Exception as exc:  # noqa: BLE001 - what the judge calls fraud, so does the verifier
+        return f"batch does not execute: {type(exc).__name__}: {exc}"
     header = record.header
     if result.post_root != header.post_root:
         return "post_root"
@@ -96,12 +99,18 @@ class Verifier:
                 self.tip_no = record.header.batch_no
                 self.witnesses[self.tip_no] = witness_of(self.state)
                 continue
-            self.findings.append((record.header.batch_no, problem))
-            self.bad.add(record.header.batch_no)
+            number = record.header.batch_no
             if record.status == POSTED and l1.time_ms < record.deadline_ms:
-                verdict = (self.submit or l1.challenge)(self.address, record.header.batch_no, pre)
-                self.challenges.append((record.header.batch_no, verdict))
-                out.append((record.header.batch_no, verdict))
+                try:
+                    verdict = (self.submit or l1.challenge)(self.address, number, pre)
+                except (L1Error, OSError):  # not sent (gas, bond, the node away): next poll
+                    self._rewind(record.parent)
+                    self.seen -= 1
+                    break
+                self.challenges.append((number, verdict))
+                out.append((number, verdict))
+            self.findings.append((number, problem))
+            self.bad.add(number)
             self._rewind(record.parent)
         self._prune()
         return out
