@@ -49,7 +49,8 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
                                          help="a JSON file of markets for a new data dir"),
        l1_path: Path = typer.Option(None, "--l1",
                                     help="the devnet L1's file (default DATA/l1.sqlite)"),
-       profile: str = typer.Option("test", help="rollup parameters: test or mainnet_like"),
+       profile: str = typer.Option("devnet", help="rollup parameters: devnet (windows in "
+                                   "seconds, 5,000-tx batches), test or mainnet_like"),
        fault: str = typer.Option(None, help="devnet: the poster posts one bad batch "
                                  "(balance, size, funding, price, withdrawals, cursor, root, "
                                  "drop-deposit)"),

@@ -6,6 +6,8 @@ Supported field types: string, bytes32, address, bool, uint64, uint256. A domain
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from Crypto.Hash import keccak as _keccak
 
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -18,8 +20,9 @@ def keccak256(data: bytes) -> bytes:
     return _keccak.new(digest_bits=256, data=data).digest()
 
 
+@lru_cache(maxsize=64)
 def type_hash(primary_type: str, fields: tuple[tuple[str, str], ...]) -> bytes:
-    """keccak("Name(type1 name1,type2 name2)")."""
+    """keccak("Name(type1 name1,type2 name2)") (a constant per struct: cached)."""
     inner = ",".join(f"{kind} {name}" for name, kind in fields)
     return keccak256(f"{primary_type}({inner})".encode())
 

@@ -14,10 +14,13 @@ from __future__ import annotations
 import msgpack
 from coincurve import PrivateKey, PublicKey
 
-from .eip712 import domain_separator, hash_struct, keccak256, typed_digest
+from .eip712 import domain_separator, hash_struct, keccak256, type_hash, typed_digest
 
 AGENT_FIELDS = (("source", "string"), ("connectionId", "bytes32"))
 L1_DOMAIN = domain_separator("Exchange", "1", 1337)
+AGENT_PREFIX = {  # typeHash(Agent) || keccak(source), source "a" on mainnet and "b" elsewhere
+    mainnet: type_hash("Agent", AGENT_FIELDS) + keccak256(b"a" if mainnet else b"b")
+    for mainnet in (True, False)}
 
 # action type -> (EIP-712 primary type, fields), exactly as hyperliquid-python-sdk 0.24.0 signs.
 USER_SIGNED_TYPES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
@@ -58,8 +61,8 @@ def l1_digest(action: object, vault: str | None, nonce: int, expires_after: int 
               is_mainnet: bool) -> bytes:
     """What an L1 action's signer signed."""
     connection_id = action_connection_id(action, vault, nonce, expires_after)
-    struct = hash_struct("Agent", AGENT_FIELDS,
-                         {"source": "a" if is_mainnet else "b", "connectionId": connection_id})
+    # hash_struct("Agent", ...) with its two constant parts precomputed
+    struct = keccak256(AGENT_PREFIX[is_mainnet] + connection_id)
     return typed_digest(L1_DOMAIN, struct)
 
 

@@ -3,7 +3,7 @@ honest, live operator can never be frozen. Times in ms of the L1 clock, bonds in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..units import MS_PER_DAY, MS_PER_HOUR, ONE_USDC
 
@@ -80,4 +80,9 @@ TEST = RollupParams(
     confirmations=1, rotation_ms=100 * TICK_MS,
 ).check()
 
-PROFILES = {p.name: p for p in (MAINNET_LIKE, TEST)}
+# The devnet: the test profile's clock (windows in seconds) with mainnet-sized batches, so the
+# judge budget does not cap a live devnet's throughput at 64 transactions a block.
+DEVNET = replace(TEST, name="devnet", max_batch_txs=MAINNET_LIKE.max_batch_txs,
+                 max_batch_blocks=MAINNET_LIKE.max_batch_blocks).check()
+
+PROFILES = {p.name: p for p in (MAINNET_LIKE, TEST, DEVNET)}

@@ -17,6 +17,9 @@ from .judge import Verdict, Witness, witness_of
 from .l1 import L1Error
 
 
+CHECKPOINT_EVERY = 16  # the verifier encodes a full state once per this many verified batches
+
+
 def replay_standing(l1: Settlement, upto_no: int | None = None) -> State:
     """The state after the standing batches (up to batch `upto_no`), from L1 data only."""
     state = genesis_state(l1.genesis)
@@ -58,7 +61,8 @@ class Verifier:
     commitment: Commitment = field(default_factory=Commitment)
     tip_no: int = 0  # the batch our state stands after (0: genesis)
     seen: int = 0  # batches examined
-    witnesses: dict[int, Witness] = field(default_factory=dict)  # post-state per standing batch
+    checkpoints: dict[int, Witness] = field(default_factory=dict)  # post-state, every K-th
+    verified: int = 0
     challenges: list[tuple[int, Verdict]] = field(default_factory=list)
     findings: list[tuple[int, str]] = field(default_factory=list)
     bad: set = field(default_factory=set)  # batches found wrong, and their descendants
@@ -69,16 +73,30 @@ class Verifier:
         self._set(state)
         if self.commitment.root(state) != self.l1.genesis_root:
             raise ValueError("the L1 genesis root is not this genesis")
-        self.witnesses[0] = witness_of(state)
+        self.checkpoints[0] = witness_of(state)
 
     def _set(self, state: State) -> None:
         self.state = state
         self.commitment = Commitment()
         self.commitment.refresh(state)
 
+    def state_after(self, batch_no: int) -> State:
+        """The state after standing batch `batch_no`: the nearest checkpoint on its line of
+        parents, then the batches from there (a pre-state is rebuilt only when needed)."""
+        path = []
+        number = batch_no
+        while number not in self.checkpoints:
+            path.append(number)
+            number = self.l1.batch(number).parent
+        witness = self.checkpoints[number]
+        state = decode_state(self.l1.config, witness.shared, list(witness.leaves))
+        for later in reversed(path):
+            for block in decode_body(self.l1.batch(later).body):
+                run_block(state, block, self.l1.params.authenticate)
+        return state
+
     def _rewind(self, batch_no: int) -> None:
-        witness = self.witnesses[batch_no]
-        self._set(decode_state(self.l1.config, witness.shared, list(witness.leaves)))
+        self._set(self.state_after(batch_no))
         self.tip_no = batch_no
 
     def poll(self) -> list[tuple[int, Verdict]]:
@@ -93,14 +111,16 @@ class Verifier:
                 continue
             if record.parent != self.tip_no:
                 self._rewind(record.parent)
-            pre = self.witnesses[self.tip_no]
             problem = check_batch(self.state, self.commitment, record, l1.params.authenticate)
             if problem is None:
                 self.tip_no = record.header.batch_no
-                self.witnesses[self.tip_no] = witness_of(self.state)
+                self.verified += 1
+                if self.verified % CHECKPOINT_EVERY == 0:
+                    self.checkpoints[self.tip_no] = witness_of(self.state)
                 continue
             number = record.header.batch_no
             if record.status == POSTED and l1.time_ms < record.deadline_ms:
+                pre = witness_of(self.state_after(record.parent))
                 try:
                     verdict = (self.submit or l1.challenge)(self.address, number, pre)
                 except (L1Error, OSError):  # not sent (gas, bond, the node away): next poll
@@ -116,6 +136,8 @@ class Verifier:
         return out
 
     def _prune(self) -> None:
-        keep = self.l1.finalized_no
-        for number in [n for n in self.witnesses if n < keep]:
-            del self.witnesses[number]
+        """Keep the newest checkpoint at or below finality and everything after it."""
+        final = [n for n in self.checkpoints if n <= self.l1.finalized_no]
+        floor = max(final) if final else 0
+        for number in [n for n in self.checkpoints if n < floor]:
+            del self.checkpoints[number]
