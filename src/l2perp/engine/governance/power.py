@@ -1,0 +1,127 @@
+"""The governance token and voting power (reference/governance.md §6 items 2-4).
+
+Balances move by transfer; each holder's votes go to its delegate (itself until it delegates,
+as in dYdX v3). Votes are checkpointed per block height, so the power behind a proposal is read
+at the block before its creation: power bought, borrowed or delegated in the creation block or
+later counts zero for it.
+
+Activity rule: power counts only for a delegate (the one who votes, often the holder itself) that
+voted or delegated within the last K epochs before the snapshot (an epoch is `epoch_ms` of block
+time): active iff `snapshot_epoch - last_active_epoch < K`; tokens parked with a delegate that
+has gone quiet count for nobody until it acts or the holders re-delegate. Quorum is measured on
+the power of active delegates at the snapshot (the active supply), so a dormant majority cannot
+make quorum unreachable and a long-dormant whale cannot wake up to take over a proposal created
+while it slept.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+
+class PowerError(ValueError):
+    """A token operation that would break a balance rule (nothing changes)."""
+
+
+@dataclass
+class Checkpoints:
+    """Votes of one delegate after each height where they changed (heights strictly rise)."""
+
+    heights: list[int] = field(default_factory=list)
+    votes: list[int] = field(default_factory=list)
+
+    def at(self, height: int) -> int:
+        """Votes at the end of block `height` (0 before the first checkpoint)."""
+        i = bisect_right(self.heights, height)
+        return self.votes[i - 1] if i else 0
+
+    def latest(self) -> int:
+        return self.votes[-1] if self.votes else 0
+
+    def write(self, height: int, votes: int) -> None:
+        if self.heights and self.heights[-1] > height:
+            raise PowerError("checkpoints only move forward in height")
+        if self.heights and self.heights[-1] == height:
+            self.votes[-1] = votes
+        else:
+            self.heights.append(height)
+            self.votes.append(votes)
+
+
+@dataclass
+class GovToken:
+    """Balances, delegation, per-delegate checkpoints and activity, in token units."""
+
+    balances: dict[str, int] = field(default_factory=dict)
+    delegates: dict[str, str] = field(default_factory=dict)  # holder -> delegate (if not self)
+    checkpoints: dict[str, Checkpoints] = field(default_factory=dict)
+    last_active_epoch: dict[str, int] = field(default_factory=dict)
+    supply: int = 0
+
+    def delegate_of(self, holder: str) -> str:
+        return self.delegates.get(holder, holder)
+
+    def _move_votes(self, frm: str | None, to: str | None, amount: int, height: int) -> None:
+        if amount == 0 or frm == to:
+            return
+        if frm is not None:
+            cp = self.checkpoints.setdefault(frm, Checkpoints())
+            cp.write(height, cp.latest() - amount)
+        if to is not None:
+            cp = self.checkpoints.setdefault(to, Checkpoints())
+            cp.write(height, cp.latest() + amount)
+
+    def mint(self, to: str, amount: int, height: int) -> None:
+        """Create tokens (genesis allocation, or an executed treasury proposal)."""
+        if amount <= 0:
+            raise PowerError("mint amount must be positive")
+        self.balances[to] = self.balances.get(to, 0) + amount
+        self.supply += amount
+        self._move_votes(None, self.delegate_of(to), amount, height)
+
+    def transfer(self, frm: str, to: str, amount: int, height: int) -> None:
+        """Move tokens; the votes follow from the sender's delegate to the receiver's."""
+        if amount <= 0:
+            raise PowerError("transfer amount must be positive")
+        if self.balances.get(frm, 0) < amount:
+            raise PowerError("insufficient governance token balance")
+        self.balances[frm] -= amount
+        self.balances[to] = self.balances.get(to, 0) + amount
+        self._move_votes(self.delegate_of(frm), self.delegate_of(to), amount, height)
+
+    def delegate(self, holder: str, to: str, height: int, epoch: int) -> None:
+        """Send the holder's votes to `to` (itself to take them back); counts as activity."""
+        old = self.delegate_of(holder)
+        if to == holder:
+            self.delegates.pop(holder, None)
+        else:
+            self.delegates[holder] = to
+        self._move_votes(old, to, self.balances.get(holder, 0), height)
+        self.mark_active(holder, epoch)
+
+    def mark_active(self, who: str, epoch: int) -> None:
+        """A vote or a delegation in `epoch`."""
+        if self.last_active_epoch.get(who, -1) < epoch:
+            self.last_active_epoch[who] = epoch
+
+    def votes_at(self, who: str, height: int) -> int:
+        cp = self.checkpoints.get(who)
+        return cp.at(height) if cp is not None else 0
+
+    def is_active(self, who: str, epoch: int, k_epochs: int) -> bool:
+        """Voted or delegated in one of the `k_epochs` epochs up to and including `epoch`."""
+        last = self.last_active_epoch.get(who)
+        return last is not None and epoch - last < k_epochs
+
+    def power(self, who: str, snapshot_height: int, epoch: int, k_epochs: int) -> int:
+        """Votes `who` may cast on a proposal snapshotted at `snapshot_height` (creation - 1):
+        zero unless active as of the snapshot's epoch."""
+        if not self.is_active(who, epoch, k_epochs):
+            return 0
+        return self.votes_at(who, snapshot_height)
+
+    def active_supply(self, snapshot_height: int, epoch: int, k_epochs: int) -> int:
+        """Σ power of active delegates at the snapshot: what quorum is measured on."""
+        return sum(self.power(who, snapshot_height, epoch, k_epochs)
+                   for who in sorted(self.checkpoints))
