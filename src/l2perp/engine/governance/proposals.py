@@ -13,7 +13,8 @@ stored (OpenZeppelin's model), checked in this order, first match wins:
 5. `now >= eta + grace`: Expired; otherwise Queued, executable in `[eta, eta + grace)`.
 
 The proposal threshold is `>=` the lane's share of the active supply at the snapshot (the block
-before creation), like quorum: dormant tokens raise no barrier. Times in ms of block time, shares in basis points, powers in token units.
+before creation), like quorum: dormant tokens raise no barrier. Times in ms of block time, shares
+in basis points, powers in token units.
 """
 
 from __future__ import annotations
