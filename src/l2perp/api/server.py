@@ -21,6 +21,7 @@ from ..engine.tx import DevFaucet, FillEvent
 from ..node.service import Node, wall_ms
 from ..rollup.l1 import L1Error
 from . import info as I
+from .gov_api import GOV_INFO, gov_info
 from .rollup_api import ROLLUP_INFO, L1Requests
 from .rollup_api import info_answer as rollup_info
 from .exchange import Network, RequestError, decode_request, format_receipt
@@ -98,6 +99,8 @@ def info_answer(node: Node, body: dict) -> object:
         return order_status(node, _user(body), body.get("oid"))
     if kind in ROLLUP_INFO:
         return rollup_info(node, body)
+    if kind in GOV_INFO:
+        return gov_info(state, body)
     raise ValueError(f"unknown info type {kind!r}")
 
 

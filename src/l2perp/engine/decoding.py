@@ -14,6 +14,8 @@ from collections import deque
 
 import msgpack
 
+from .governance.codec import decode_gov
+from .governance.params import governed_config
 from ..codec import canonical, h256
 from .book import Book, Order
 from .encoding import config_leaf
@@ -136,9 +138,12 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
         (config_hash, height, time_ms, dev_time_offset_ms, dev_jump_ms, next_oid, next_tid,
          next_wid, fee_pool, credits, withdrawn, markets, withdrawals, volume_days,
          scheduled_cancels, triggers, admin_nonces, oracle_stakes, operator_nonces, evidence,
-         incidents, grace_until_ms, withdrawal_gate, l1_cursor) = unpack(shared)
+         incidents, grace_until_ms, withdrawal_gate, l1_cursor, gov) = unpack(shared)
+        gov = None if gov is None else decode_gov(gov)
     except (ValueError, TypeError, msgpack.UnpackException) as exc:
         raise DecodeError(f"not a shared-state leaf: {exc}") from exc
+    if gov is not None:  # governance may have changed engine-wide values since genesis
+        config = governed_config(config, gov.table.values)
     if config_hash != h256(canonical(config_leaf_of(config))):
         raise DecodeError("the shared state names another configuration")
     decoded_markets = [decode_market(row, config) for row in markets]
@@ -175,6 +180,7 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
     state.grace_until_ms = grace_until_ms
     state.withdrawal_gate = list(withdrawal_gate)
     state.l1_cursor = l1_cursor
+    state.gov = gov
     return state
 
 

@@ -8,6 +8,7 @@ sequence number, so a book can be rebuilt from the leaves in exact time priority
 
 from __future__ import annotations
 
+from .governance.codec import gov_leaf
 from ..codec import DOMAIN_STATE, canonical, h256, leaf_hash
 from .book import Order
 from .state import Account, Market, NonceSet, State
@@ -110,6 +111,7 @@ def shared_leaf(state: State) -> list:
          for e in state.oracle_evidence],
         [[i.kind, i.asset, i.time_ms, i.before, i.after] for i in state.incidents],
         state.grace_until_ms, list(state.withdrawal_gate), state.l1_cursor,
+        None if state.gov is None else gov_leaf(state.gov),
     ]
 
 

@@ -415,3 +415,4 @@ L1_MESSAGE_OUT_OF_ORDER = "L1 message {got} out of order: the next one is {expec
 FORCED_TRADE_EXPIRED = "Forced trade expired."
 FORCED_TRADE_INVALID = "Forced trade is invalid."
 FORCED_TRADE_MARGIN = "Forced trade would leave an account under its margin requirement."
+GOV_NEEDS_OWN_KEY = "Governance actions must be signed by the holder's own key, not an API wallet."

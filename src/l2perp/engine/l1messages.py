@@ -12,9 +12,9 @@ from . import errors as E
 from .accounts import credit_deposit, is_address, withdraw
 from .positions import execute_fill, fill_keeps_margin
 from .state import MARKET_ACTIVE, State
-from .tx import BridgeCredit, ForcedTrade, ForcedWithdrawal, Withdraw
+from .tx import BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence, Withdraw
 
-L1_KINDS = (BridgeCredit, ForcedWithdrawal, ForcedTrade)
+L1_KINDS = (BridgeCredit, ForcedWithdrawal, ForcedTrade, OperatorOffence)
 
 
 def apply_l1_message(state: State, action, events: list) -> str | None:
@@ -35,6 +35,9 @@ def apply_l1_message(state: State, action, events: list) -> str | None:
             return E.USER_OR_API_WALLET_DOES_NOT_EXIST.format(address=action.user)
         return withdraw(state, account, Withdraw(action.user, action.amount_musdc, state.time_ms),
                         events)
+    if kind is OperatorOffence:
+        from .governance.txs import apply_operator_offence
+        return apply_operator_offence(state, action)
     return forced_trade(state, action, events)
 
 

@@ -52,6 +52,11 @@ def submit_report(state: State, operator: str, report: OracleReport) -> str | No
     if report.round < market.oracle_round:
         return E.ORACLE_ROUND_OLD
     if report.round > market.oracle_round:
+        if state.gov is not None and market.round_reports:  # reputation: who skipped it
+            missed = state.gov.oracle_rounds_missed
+            for op in sorted(stakes):
+                if op not in market.round_reports:
+                    missed[op] = missed.get(op, 0) + 1
         market.oracle_round = report.round
         market.round_reports = {}
     previous = market.round_reports.get(operator)

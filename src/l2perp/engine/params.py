@@ -162,3 +162,4 @@ class Genesis:
     config: EngineConfig = field(default_factory=EngineConfig)
     markets: tuple[MarketSpec, ...] = DEFAULT_MARKETS
     time_ms: int = 0
+    gov: object = None  # governance.gov_state.GovGenesis; None: a venue without governance

@@ -209,6 +209,7 @@ class State:
     liq_index: object = None  # liqindex.LiquidationIndex: derived, rebuilt when missing
     withdrawal_gate: list[int] = field(default_factory=list)  # partitions with negative accounts
     l1_cursor: int = 0  # L1 queue messages consumed: the next one must carry id l1_cursor + 1
+    gov: object = None  # governance.gov_state.GovState; None: no governance on this venue
 
 
 def make_market(asset: int, spec: MarketSpec, config: EngineConfig) -> Market:
@@ -247,6 +248,9 @@ def genesis_state(genesis: Genesis | None = None) -> State:
     for market in markets:
         market.funding_hour = hour
         market.premium_slot = genesis.time_ms // genesis.config.funding_sample_ms
+    if genesis.gov is not None:
+        from .governance.genesis import genesis_governance
+        state.gov = genesis_governance(state, genesis.gov)
     return state
 
 

@@ -18,6 +18,7 @@ from .orders import (
     modify_orders, place_orders,
 )
 from .funding import sample_premiums, settle_funding
+from .governance.txs import apply_gov_tx, process_governance_end, process_governance_time
 from .l1messages import L1_KINDS, apply_l1_message
 from .liquidation import process_liquidations
 from .mark import update_mark
@@ -28,7 +29,7 @@ from .positions import apply_position_delta
 from .state import MARKET_DELISTED, Incident, NonceSet, State, fund_address
 from .tx import (
     KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
-    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, LedgerEvent, Noop,
+    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, GovTx, LedgerEvent, Noop,
     OracleReport, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus, SetOracleSource,
     SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
 )
@@ -57,6 +58,8 @@ def apply_block(state: State, block: Block) -> BlockReceipts:
     receipts = process_transactions(state, block.txs, events)
     process_prices(state, block.time_ms - previous_ms)
     process_liquidations(state, events)
+    if state.gov is not None:
+        process_governance_end(state)
     return BlockReceipts(block.height, block.time_ms, receipts, events,
                          touched_by(state, block, events))
 
@@ -131,6 +134,8 @@ def process_time(state: State, block: Block, events: list) -> None:
         state.withdrawals = []  # a block's withdrawals leave with its batch (rollup/batch.py)
     refresh_oracles(state)
     settle_funding(state, events)
+    if state.gov is not None:
+        process_governance_time(state, block.txs, events)
     ctx = Ctx(state, events, -1)
     if state.scheduled_cancels:
         due = sorted((t, user) for user, t in state.scheduled_cancels.items() if t <= block.time_ms)
@@ -184,8 +189,9 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
     signer = tx.signer
     account = None
     operator_nonces = None
-    if kind is OracleReport:
-        if signer not in state.oracle_stakes:
+    if kind is OracleReport or (kind is GovTx and signer not in state.accounts
+                                and signer not in state.agent_owner):
+        if kind is OracleReport and signer not in state.oracle_stakes:
             return _err(E.NOT_ORACLE_OPERATOR)
         nonces = operator_nonces = state.operator_nonces.get(signer) or NonceSet()
     elif kind is SetPrice or kind is SetMarketStatus or kind is SetOracleSource \
@@ -200,6 +206,8 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         if master is not None and kind in USER_SIGNED and signer in state.accounts:
             master = None  # an agent address that was funded acts as itself for its own money
         if master is not None:
+            if kind is GovTx:
+                return _err(E.GOV_NEEDS_OWN_KEY)
             if kind in USER_SIGNED or (kind is Noop and action.kind == "approveBuilderFee"):
                 return _err(E.MUST_DEPOSIT_BEFORE_ACTIONS.format(user=signer))
             account = state.accounts[master]
@@ -281,6 +289,8 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         error = None
     elif kind is SetMarketStatus:
         error = set_market_status(ctx, action)
+    elif kind is GovTx:
+        error = apply_gov_tx(state, tx.signer, action, events)
     else:
         error = E.UNKNOWN_ACTION
     return _err(error) if error else Receipt(True)

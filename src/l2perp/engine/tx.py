@@ -198,10 +198,34 @@ class SetMarketStatus:
     settlement_pips: int = 0
 
 
+@dataclass(slots=True, frozen=True)
+class GovTx:
+    """A governance transaction (engine/governance/txs.py): `kind` names it (delegate, propose,
+    vote, queue, execute, cancel, guardianSign, stewardUpdate, operatorBond, ...) and `args`
+    holds its arguments as ints, strings, bools and nested tuples."""
+
+    kind: str
+    args: tuple
+
+
+@dataclass(slots=True, frozen=True)
+class OperatorOffence:
+    """An L1 message: the settlement contract proved an operator's offence (a fraudulent batch,
+    two batches with one number, a forced request ignored past its deadline); the engine
+    slashes on it and rewards `reporter` (queue index + 1 in `l1_message_id`)."""
+
+    offence: str
+    operator: str
+    reporter: str
+    offence_ms: int
+    l1_message_id: int
+
+
 Action = Union[
     PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel, UpdateLeverage,
     UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, BridgeCredit, SetPrice,
-    SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime,
+    SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime, GovTx,
+    OperatorOffence,
 ]
 
 

@@ -18,7 +18,8 @@ REGISTRY = {cls.__name__: cls for cls in (
     T.PlaceOrders, T.Cancel, T.CancelByCloid, T.BatchModify, T.ScheduleCancel, T.UpdateLeverage,
     T.UpdateIsolatedMargin, T.UsdSend, T.Withdraw, T.ApproveAgent, T.Noop, T.BridgeCredit,
     T.SetPrice, T.SetMarketStatus, T.OracleReport, T.SetOracleSource, T.DevFaucet,
-    T.DevAdvanceTime, T.ForcedWithdrawal, T.ForcedTrade, T.OrderSpec, T.Tx, T.Block, Dec,
+    T.DevAdvanceTime, T.ForcedWithdrawal, T.ForcedTrade, T.GovTx, T.OperatorOffence,
+    T.OrderSpec, T.Tx, T.Block, Dec,
 )}
 TAG = "__t"
 

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 from ..crypto.eip712 import keccak256
 from ..crypto.signatures import address_of
+from ..engine.governance.gov_state import GovGenesis
+from ..engine.governance.proposals import DAY_MS
+from ..engine.governance.stewards import Bounds
 from ..engine.params import DEFAULT_MARKETS, EngineConfig, Genesis
 from ..units import ONE_USDC
 
@@ -42,7 +45,29 @@ def devnet_genesis(time_ms: int) -> Genesis:
     operators = tuple((k.address, 1) for k in keys if k.role == "oracle")
     config = EngineConfig(admin=keys[0].address, devnet=True, oracle_operators=operators,
                           insurance_seed_musdc=DEVNET_INSURANCE_USD * ONE_USDC)
-    return Genesis(config=config, markets=DEFAULT_MARKETS, time_ms=time_ms)
+    return Genesis(config=config, markets=DEFAULT_MARKETS, time_ms=time_ms,
+                   gov=devnet_governance(keys, len(DEFAULT_MARKETS)))
+
+
+def devnet_governance(keys: list[DevKey], n_markets: int) -> GovGenesis:
+    """The devnet DAO: each trader holds 100,000 tokens (10% of the holders' supply), the
+    treasury 1,000,000; traders 8-10 are the guardians (2 of 3), trader 7 the risk steward; the
+    demo oracle operators and the batch poster are bonded operators. Steward bounds: every
+    market's tier-0 max leverage (2 to its genesis value, 25% steps) and circuit-breaker band,
+    the hourly funding cap and the liquidation-fee ceiling, each once a day at most."""
+    traders = [k.address for k in keys if k.role == "trader"]
+    bounds = []
+    for asset in range(n_markets):
+        bounds.append((f"{asset}.cbBand", Bounds(50_000_000, 300_000_000, 2_000, DAY_MS)))
+        bounds.append((f"{asset}.tier0.maxLeverage", Bounds(2, 50, 2_500, DAY_MS)))
+    bounds += [("fundingCap", Bounds(10_000_000, 40_000_000, 2_500, DAY_MS)),
+               ("liqFeeMax", Bounds(5_000_000, 20_000_000, 2_000, DAY_MS))]
+    operators = tuple((k.address, "oracle", 10_000) for k in keys if k.role == "oracle")
+    operators += tuple((k.address, "sequencer", 10_000) for k in keys if k.role == "poster")
+    return GovGenesis(
+        allocations=tuple((t, 100_000) for t in traders), treasury=1_000_000,
+        guardians=tuple(traders[7:10]), guardian_threshold=2, stewards=(traders[6],),
+        steward_bounds=tuple(bounds), outflow_cap_per_epoch=100_000, operators=operators)
 
 
 def genesis_from_file(path: str, time_ms: int) -> Genesis:
@@ -66,4 +91,5 @@ def genesis_from_file(path: str, time_ms: int) -> Genesis:
     from dataclasses import replace
 
     return Genesis(config=replace(base.config, insurance_seed_musdc=seed),
-                   markets=tuple(markets), time_ms=time_ms)
+                   markets=tuple(markets), time_ms=time_ms,
+                   gov=devnet_governance(dev_keys(), len(markets)))

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import msgpack
 
+from ..engine.governance.gov_state import GovGenesis
+from ..engine.governance.proposals import Lane
+from ..engine.governance.stewards import Bounds
 from ..engine.params import (
     EngineConfig, FeeTier, Genesis, MakerRebateTier, MarginTier, MarketSpec,
 )
@@ -25,7 +28,7 @@ from ..rollup.params import PROFILES, RollupParams
 
 REGISTRY = {cls.__name__: cls for cls in (
     BatchHeader, WithdrawalEntry, Witness, Genesis, EngineConfig, MarketSpec, MarginTier,
-    FeeTier, MakerRebateTier)}
+    FeeTier, MakerRebateTier, GovGenesis, Bounds, Lane)}
 TAG = "__t"
 MUTATING = ("advance_to", "mint", "deposit", "force_withdrawal", "force_trade", "commit_batch",
             "challenge", "claim", "freeze", "open_escapes", "escape", "reclaim")

@@ -186,6 +186,8 @@ def parse_action(action: object, sz_decimals_of=None, asset_of=None) -> T.Action
             pips = 0 if px is None else round_half_even(_dec(px, "px"),
                                                         6 - sz_decimals_of(asset))
             return T.SetPrice(asset, pips)
+        if kind in GOV_ACTIONS:
+            return parse_gov_action(action)
         if kind == "oracleReport":
             asset = _int(action["asset"], "asset")
             if sz_decimals_of is None:
@@ -213,3 +215,6 @@ def _usd(value: object) -> int:
         return usdc_to_musdc(value)
     except ValueError:
         raise WireError(f"Invalid amount: {value!r}") from None
+
+
+from .governance import GOV_ACTIONS, parse_gov_action  # noqa: E402  (it imports this module)

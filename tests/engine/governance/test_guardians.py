@@ -42,10 +42,14 @@ def test_drill_a_guardian_cannot_loosen_anything() -> None:
         with pytest.raises(GuardianError, match="only tighten"):
             g.sign(G1, 1, kind, args, 0)
     current = {"0.mmBps": 250}
+
+    def tightens(key: str, value: int) -> bool:
+        return value > current[key]
+
     for value in (250, 200):  # equal or lower is no raise
         with pytest.raises(GuardianError, match="must raise"):
-            g.sign(G1, 1, "raiseMargin", ("0.mmBps", value), 0, current.get)
-    g.sign(G1, 1, "raiseMargin", ("0.mmBps", 251), 0, current.get)
+            g.sign(G1, 1, "raiseMargin", ("0.mmBps", value), 0, tightens)
+    g.sign(G1, 1, "raiseMargin", ("0.mmBps", 251), 0, tightens)
     assert g.actions == {1: g.actions[1]} and g.next_nonce == 2
 
 

@@ -63,7 +63,7 @@ def test_G08_one_live_proposal_per_proposer() -> None:
     g = governor()
     pid, _ = opened(g)
     with pytest.raises(GovError, match="live"):
-        g.propose(PROPOSER, PARAM + PARAM, 11, T0 + 1)
+        g.propose(PROPOSER, (("setRiskParam", "0.oiCap", 7),), 11, T0 + 1)
     g.cancel(pid, PROPOSER, 12, T0 + 2)
     assert g.propose(PROPOSER, PARAM, 13, T0 + 3) == 2  # allowed again after a cancel
 
@@ -241,13 +241,17 @@ def test_C02_a_third_party_cancels_only_once_the_proposer_is_strictly_below() ->
 def test_veto_is_its_own_terminal_state() -> None:
     g = governor()
     pid, end = passed(g)
-    with pytest.raises(GovError):
-        g.veto(pid, end)  # not queued yet
     eta = g.queue(pid, PARAM, end)
     g.veto(pid, eta)
     assert g.state(pid, eta) == VETOED
     with pytest.raises(GovError):
         g.execute(pid, PARAM, eta)
+    with pytest.raises(GovError):
+        g.veto(pid, eta)  # terminal: no second veto
+    other = g.propose(ALICE, (("setRiskParam", "1.oiCap", 5),), 20, end)
+    g.cancel(other, ALICE, 21, end)
+    with pytest.raises(GovError, match="can be vetoed"):
+        g.veto(other, end)
 
 
 def test_drill_low_turnout_takeover_needs_the_active_supply_quorum() -> None:

@@ -90,6 +90,14 @@ class GovToken:
         self.balances[to] = self.balances.get(to, 0) + amount
         self._move_votes(self.delegate_of(frm), self.delegate_of(to), amount, height)
 
+    def burn(self, frm: str, amount: int, height: int) -> None:
+        """Destroy tokens (the burned part of a slash)."""
+        if amount <= 0 or self.balances.get(frm, 0) < amount:
+            raise PowerError("burn a positive amount the holder has")
+        self.balances[frm] -= amount
+        self.supply -= amount
+        self._move_votes(self.delegate_of(frm), None, amount, height)
+
     def delegate(self, holder: str, to: str, height: int, epoch: int) -> None:
         """Send the holder's votes to `to` (itself to take them back); counts as activity."""
         old = self.delegate_of(holder)

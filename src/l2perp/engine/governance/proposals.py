@@ -31,6 +31,7 @@ PENDING, ACTIVE, CANCELED, DEFEATED = "Pending", "Active", "Canceled", "Defeated
 SUCCEEDED, QUEUED, EXPIRED, EXECUTED, VETOED = (
     "Succeeded", "Queued", "Expired", "Executed", "Vetoed")
 AGAINST, FOR, ABSTAIN = 0, 1, 2
+VETOABLE = (PENDING, ACTIVE, SUCCEEDED, QUEUED)
 
 STEWARD, STANDARD, LISTING, CONSTITUTIONAL = 0, 1, 2, 3  # lanes, riskiest last
 LANE_NAMES = ("stewardBounded", "standard", "listingTreasury", "constitutional")
@@ -66,10 +67,12 @@ DEFAULT_LANES = (
 ACTION_LANES = {
     "stewardStep": STEWARD,
     "setRiskParam": STANDARD, "setFeeSchedule": STANDARD, "ratifyGuardianAction": STANDARD,
-    "setOracleSet": STANDARD,
+    "setOracleSet": STANDARD, "setStewardBounds": STANDARD, "setMarketStatus": STANDARD,
+    "slashOperator": STANDARD,
     "listMarket": LISTING, "delistMarket": LISTING, "treasuryTransfer": LISTING,
     "insuranceTransfer": LISTING,
     "setOperatorSet": CONSTITUTIONAL, "setGovernanceRule": CONSTITUTIONAL,
+    "setGuardians": CONSTITUTIONAL, "setStewards": CONSTITUTIONAL,
     "setLaneParams": CONSTITUTIONAL, "scheduleUpgrade": CONSTITUTIONAL,
 }
 MAX_ACTIONS = 10
@@ -86,12 +89,18 @@ def lane_of(actions: tuple) -> int:
         if not isinstance(action, tuple) or not action or action[0] not in ACTION_LANES:
             raise GovError(f"unknown action {action!r}")
         lanes.append(ACTION_LANES[action[0]])
+    if len(set(actions)) != len(actions):
+        raise GovError("a proposal may not hold the same action twice")
     return max(lanes)
 
 
 def content_hash(actions: tuple) -> bytes:
     """The hash that binds a proposal's actions (re-checked at queue and execute)."""
-    return h256(b"l2perp/gov" + canonical([list(a) for a in actions]))
+    return h256(b"l2perp/gov" + canonical(_lists(actions)))
+
+
+def _lists(value):
+    return [_lists(v) for v in value] if isinstance(value, (tuple, list)) else value
 
 
 @dataclass
@@ -108,6 +117,7 @@ class Proposal:
     snapshot_height: int  # created_height - 1
     snapshot_epoch: int
     active_supply: int  # the quorum base, fixed at creation
+    rules: Lane  # the lane's rules at creation: later changes apply to later proposals only
     votes: list[int] = field(default_factory=lambda: [0, 0, 0])  # against, for, abstain
     voters: dict[str, tuple[int, int]] = field(default_factory=dict)  # voter -> (support, weight)
     eta_ms: int = 0  # 0: not queued
@@ -148,25 +158,32 @@ class Governor:
             return DEFEATED
         if p.eta_ms == 0:
             return SUCCEEDED
-        if now_ms >= p.eta_ms + self.lanes[p.lane].grace_ms:
+        if now_ms >= p.eta_ms + p.rules.grace_ms:
             return EXPIRED
         return QUEUED
 
     def passed(self, p: Proposal) -> bool:
         """for >= quorum and (for - against) > differential, shares of the active supply."""
-        lane = self.lanes[p.lane]
+        lane = p.rules
         against, in_favour = p.votes[AGAINST], p.votes[FOR]
         supply = p.active_supply
         return (in_favour * BPS >= lane.quorum_bps * supply
                 and (in_favour - against) * BPS > lane.differential_bps * supply)
 
-    def propose(self, proposer: str, actions: tuple, height: int, now_ms: int) -> int:
-        """Create a proposal; the proposer needs `>=` the lane's threshold at `height - 1`."""
-        lane_id = lane_of(actions)
+    def propose(self, proposer: str, actions: tuple, height: int, now_ms: int,
+                min_lane: int = STEWARD) -> int:
+        """Create a proposal; the proposer needs `>=` the lane's threshold at `height - 1`.
+        The lane is the riskiest action's, or `min_lane` if that is riskier."""
+        lane_id = max(lane_of(actions), min_lane)
         lane = self.lanes[lane_id]
+        digest = content_hash(actions)
         for other in self.proposals.values():
-            if other.proposer == proposer and self.state(other.pid, now_ms) in (PENDING, ACTIVE):
+            state = self.state(other.pid, now_ms)
+            if other.proposer == proposer and state in (PENDING, ACTIVE):
                 raise GovError("the proposer already has a live proposal")
+            if other.hash == digest and other.proposer == proposer \
+                    and state in (PENDING, ACTIVE, SUCCEEDED, QUEUED):
+                raise GovError(f"proposal {other.pid} already holds these actions")
         snapshot = height - 1
         epoch = self.epoch(now_ms)
         power = self.token.power(proposer, snapshot, epoch, self.activity_epochs)
@@ -177,8 +194,8 @@ class Governor:
         self.next_pid += 1
         start = now_ms + lane.review_ms
         self.proposals[pid] = Proposal(
-            pid, proposer, lane_id, actions, content_hash(actions), height, now_ms, start,
-            start + lane.voting_ms, snapshot, epoch, active)
+            pid, proposer, lane_id, actions, digest, height, now_ms, start,
+            start + lane.voting_ms, snapshot, epoch, active, lane)
         return pid
 
     def vote(self, pid: int, voter: str, support: int, now_ms: int) -> int:
@@ -204,7 +221,7 @@ class Governor:
         p = self.proposals[pid]
         if content_hash(actions) != p.hash:
             raise GovError("actions do not match the proposal's content hash")
-        p.eta_ms = now_ms + self.lanes[p.lane].timelock_ms
+        p.eta_ms = now_ms + p.rules.timelock_ms
         return p.eta_ms
 
     def execute(self, pid: int, actions: tuple, now_ms: int) -> tuple:
@@ -230,13 +247,14 @@ class Governor:
             epoch = self.epoch(now_ms)
             power = self.token.power(p.proposer, height - 1, epoch, self.activity_epochs)
             active = self.token.active_supply(height - 1, epoch, self.activity_epochs)
-            if power * BPS >= self.lanes[p.lane].threshold_bps * active:
+            if power * BPS >= p.rules.threshold_bps * active:
                 raise GovError("only the proposer may cancel while at or above the threshold")
         p.canceled = True
 
     def veto(self, pid: int, now_ms: int) -> None:
-        """The guardians' veto of a queued proposal (the caller is checked by the guardian
-        multisig); a distinct terminal state so audits can tell it from a cancel."""
-        if self.state(pid, now_ms) != QUEUED:
-            raise GovError("only a queued proposal can be vetoed")
+        """The guardians' veto of a live proposal, from its review epoch until it executes (the
+        caller is checked by the guardian multisig); a distinct terminal state so audits can
+        tell it from a cancel."""
+        if self.state(pid, now_ms) not in VETOABLE:
+            raise GovError("only a pending, active, succeeded or queued proposal can be vetoed")
         self.proposals[pid].vetoed = True

@@ -1,0 +1,202 @@
+"""Governance on the API (l2perp extensions of `/info`): govParams, govProposals, govProposal,
+govVotes, govPower, guardians, stewards, operators, incidents. Every answer is computed from the
+governance part of the engine state; token amounts are integers in token units, times in ms.
+"""
+
+from __future__ import annotations
+
+from ..engine.governance.execute import governance_values, lane_tuple
+from ..engine.governance.gov_state import GovState
+from ..engine.governance.proposals import LANE_NAMES
+from ..engine.governance.params import get_param
+from ..engine.state import State
+
+GOV_INFO = ("govParams", "govProposals", "govProposal", "govVotes", "govPower", "guardians",
+            "stewards", "operators", "incidents")
+SUPPORT = ("against", "for", "abstain")
+LANE_KEYS = ("thresholdBps", "quorumBps", "differentialBps", "reviewMs", "votingMs",
+             "timelockMs", "graceMs")
+
+
+def _gov(state: State) -> GovState:
+    if state.gov is None:
+        raise ValueError("governance is not enabled on this venue")
+    return state.gov
+
+
+def _plain(value):
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return value
+
+
+def gov_info(state: State, body: dict) -> object:
+    """The answer to one governance info request (ValueError when it cannot be answered)."""
+    gov = _gov(state)
+    kind = body.get("type")
+    now = state.time_ms
+    if kind == "govParams":
+        return gov_params(state, gov)
+    if kind == "govProposals":
+        return [proposal_row(gov, p.pid, now) for p in
+                sorted(gov.governor.proposals.values(), key=lambda p: -p.pid)]
+    if kind == "govProposal":
+        return proposal_row(gov, _pid(body), now, full=True)
+    if kind == "govVotes":
+        p = gov.governor.proposals.get(_pid(body))
+        if p is None:
+            raise ValueError("unknown proposal")
+        return [{"voter": v, "support": SUPPORT[s], "weight": w}
+                for v, (s, w) in sorted(p.voters.items())]
+    if kind == "govPower":
+        user = str(body.get("user", "")).lower()
+        t, g = gov.token, gov.governor
+        epoch = g.epoch(now)
+        return {"user": user, "balance": t.balances.get(user, 0),
+                "delegate": t.delegate_of(user),
+                "votes": t.votes_at(user, state.height),
+                "active": t.is_active(user, epoch, g.activity_epochs),
+                "lastActiveEpoch": t.last_active_epoch.get(user),
+                "epoch": epoch, "supply": t.supply,
+                "activeSupply": t.active_supply(state.height, epoch, g.activity_epochs)}
+    if kind == "guardians":
+        return guardians_view(gov, now)
+    if kind == "stewards":
+        tb = gov.table
+        return {"stewards": list(tb.stewards),
+                "bounds": [{"key": k, "value": _current(state, gov, k), "low": b.low,
+                            "high": b.high, "maxStepBps": b.max_step_bps,
+                            "debounceMs": b.debounce_ms,
+                            "nextUpdate": tb.last_steward_ms.get(k, now - b.debounce_ms)
+                            + b.debounce_ms} for k, b in sorted(tb.bounds.items())],
+                "log": [{"key": c.key, "old": c.old, "new": c.new, "source": c.source,
+                         "author": c.author, "time": c.time_ms} for c in tb.log[-200:]]}
+    if kind == "operators":
+        return operators_view(gov, now)
+    if kind == "incidents":
+        return [incident_row(r) for r in reversed(gov.incidents)]
+    raise ValueError(f"unknown info type {kind!r}")
+
+
+def _pid(body: dict) -> int:
+    pid = body.get("proposal", body.get("id"))
+    if not isinstance(pid, int) or isinstance(pid, bool):
+        raise ValueError("proposal must be an integer id")
+    return pid
+
+
+def _current(state: State, gov: GovState, key: str) -> int:
+    try:
+        return get_param(state, key)
+    except ValueError:
+        return gov.table.values.get(key, 0)
+
+
+def gov_params(state: State, gov: GovState) -> dict:
+    g = gov.governor
+    return {
+        "lanes": [{"lane": i, "name": LANE_NAMES[i], **dict(zip(LANE_KEYS, lane_tuple(lane)))}
+                  for i, lane in enumerate(g.lanes)],
+        "activityEpochs": g.activity_epochs, "epochMs": g.epoch_ms,
+        "ruleVersion": gov.rule_version,
+        "upgrades": [{"version": u.version, "activationHeight": u.activation_height,
+                      "scheduledHeight": u.scheduled_height, "proposal": u.proposal}
+                     for u in gov.upgrades],
+        "pendingFees": dict(gov.pending_fees),
+        "rules": governance_values(gov),
+        "params": {k: _current(state, gov, k) for k in sorted(gov.table.values)},
+        "treasury": gov.token.balances.get("0x" + "ee" * 19 + "01", 0),
+    }
+
+
+def proposal_row(gov: GovState, pid: int, now_ms: int, full: bool = False) -> dict:
+    p = gov.governor.proposals.get(pid)
+    if p is None:
+        raise ValueError("unknown proposal")
+    rules = p.rules
+    row = {
+        "id": p.pid, "proposer": p.proposer, "lane": LANE_NAMES[p.lane],
+        "state": gov.governor.state(pid, now_ms), "hash": "0x" + p.hash.hex(),
+        "createdHeight": p.created_height, "created": p.created_ms,
+        "votingStart": p.voting_start_ms, "deadline": p.deadline_ms, "eta": p.eta_ms or None,
+        "expires": p.eta_ms + rules.grace_ms if p.eta_ms else None,
+        "snapshotHeight": p.snapshot_height, "activeSupply": p.active_supply,
+        "quorum": -(-rules.quorum_bps * p.active_supply // 10_000),
+        "votes": {"against": p.votes[0], "for": p.votes[1], "abstain": p.votes[2]},
+        "actions": _plain(p.actions),
+    }
+    if full:
+        row["rules"] = dict(zip(LANE_KEYS, lane_tuple(rules)))
+        row["timeline"] = _timeline(p)
+    return row
+
+
+def _timeline(p) -> list:
+    rows = [{"time": p.created_ms, "event": "created"},
+            {"time": p.voting_start_ms, "event": "voting opens (after)"},
+            {"time": p.deadline_ms, "event": "voting closes"}]
+    if p.eta_ms:
+        rows.append({"time": p.eta_ms, "event": "executable from"})
+        rows.append({"time": p.eta_ms + p.rules.grace_ms, "event": "expires at"})
+    return rows
+
+
+def guardians_view(gov: GovState, now_ms: int) -> dict:
+    g = gov.guardians
+    return {
+        "members": [{"address": m, "cohort": g.cohorts.get(m, 0),
+                     "termEnds": g.term_ends_ms[g.cohorts.get(m, 0)],
+                     "lastActive": g.last_active_ms.get(m)} for m in g.members],
+        "threshold": g.threshold, "expiryMs": g.expiry_ms,
+        "reportDeadlineMs": g.report_deadline_ms, "livenessMs": g.liveness_ms,
+        "nextNonce": g.next_nonce, "unreported": g.unreported(),
+        "actions": [{"nonce": a.nonce, "kind": a.kind, "args": _plain(a.args),
+                     "signers": list(a.signers), "executed": a.executed_ms if a.executed else None,
+                     "expires": a.expires_ms if a.executed else None,
+                     "inForce": g.in_force(a.nonce, now_ms), "ratified": a.ratified,
+                     "lapsed": a.lapsed, "reported": a.report is not None}
+                    for a in (g.actions[k] for k in sorted(g.actions, reverse=True))],
+    }
+
+
+def operators_view(gov: GovState, now_ms: int) -> dict:
+    r = gov.registry
+    on_duty = r.on_duty("sequencer", gov.slot_ms, now_ms)
+    return {
+        "minBond": dict(r.min_bond), "feeShareBps": r.fee_share_bps,
+        "evidenceWindowMs": r.evidence_window_ms, "unbondingMs": r.unbonding_ms,
+        "slotMs": gov.slot_ms, "onDuty": on_duty, "burned": r.burned,
+        "schedule": [r.on_duty("sequencer", gov.slot_ms, (now_ms // gov.slot_ms + i) *
+                               gov.slot_ms) for i in range(8)],
+        "operators": [{
+            "address": o.address, "role": o.role, "bond": o.bond,
+            "unbonding": [{"amount": a, "release": t} for a, t in o.unbonding],
+            "tombstoned": o.tombstoned, "slashedTotal": o.slashed_total, "slashes": o.slashes,
+            "blocksOnDuty": o.blocks_on_duty, "blocksMissed": o.blocks_missed,
+            "uptimeBps": (o.blocks_on_duty * 10_000 // (o.blocks_on_duty + o.blocks_missed)
+                          if o.blocks_on_duty + o.blocks_missed else None),
+            "meanInclusionMs": (o.inclusion_latency_ms_sum // o.inclusions
+                                if o.inclusions else None),
+            "oracleRoundsMissed": gov.oracle_rounds_missed.get(o.address, 0),
+            "feesEarned": o.fees_earned,
+        } for o in (r.operators[k] for k in sorted(r.operators))],
+        "pendingSlashes": [{"id": p.sid, "operator": p.operator, "bps": p.bps,
+                            "reason": p.reason, "requested": p.requested_ms,
+                            "executableFrom": p.requested_ms + r.veto_window_ms,
+                            "vetoed": p.vetoed, "executed": p.executed}
+                           for p in (r.pending[k] for k in sorted(r.pending))],
+        "slashLog": [{"time": t, "operator": a, "offence": why, "amount": amt}
+                     for t, a, why, amt in r.slash_log],
+    }
+
+
+def incident_row(r) -> dict:
+    return {"id": r.iid, "kind": r.kind, "subject": r.subject, "opened": r.opened_ms,
+            "openedHeight": r.opened_height, "responsible": r.responsible,
+            "deadline": r.deadline_ms, "filed": r.filed_ms if r.filed_ms >= 0 else None,
+            "filedBy": r.filed_by or None, "late": r.late if r.filed_ms >= 0 else None,
+            "report": r.report, "reportHash": "0x" + r.report_hash.hex() if r.report_hash
+            else None, "guardianAction": r.guardian_nonce or None,
+            "timeline": [{"time": t, "event": e} for t, e in r.timeline]}

@@ -1,0 +1,482 @@
+"""What an executed proposal does to the state, all or nothing.
+
+`check_shape` runs at proposal time (arity and types of each typed action). `plan_actions` runs at
+execution: it checks every action against the state, in order, as if the earlier ones had
+applied (parameter values through an overlay), and returns one closure per action; only when
+every check has passed are the closures run, so a failing action leaves the proposal Queued and
+the state untouched (reference §3 E05). Every parameter change is logged in the risk table with
+its source "proposal <id>".
+"""
+
+from __future__ import annotations
+
+from ..params import MarginTier, MarketSpec
+from ..state import (
+    MARKET_ACTIVE, MARKET_DELISTED, MARKET_PAUSED, MARKET_REDUCE_ONLY, State, fund_account,
+    list_market,
+)
+from .gov_state import TREASURY, GovState, Upgrade
+from .operators import ROLES
+from .params import (
+    ParamError, check_param, check_tiers, engine_keys, get_param, set_param,
+)
+from .proposals import BPS, DAY_MS, GovError, Lane
+from .stewards import Bounds, Change
+
+HOUR_MS = 3_600_000
+ADDR = "addr"
+# action kind -> argument types (ADDR: a 0x address string; tuple: a nested list)
+SHAPES: dict[str, tuple] = {
+    "stewardStep": (str, int),
+    "setRiskParam": (str, int),
+    "setFeeSchedule": (str, int),
+    "ratifyGuardianAction": (int,),
+    "setOracleSet": (tuple,),
+    "setStewardBounds": (str, int, int, int, int),
+    "setMarketStatus": (int, int),
+    "slashOperator": (ADDR, int, str),
+    "listMarket": (str, int, tuple, int, bool),
+    "delistMarket": (int, int),
+    "treasuryTransfer": (ADDR, int),
+    "insuranceTransfer": (int, int, int),
+    "setOperatorSet": (str, int),
+    "setGovernanceRule": (str, int),
+    "setLaneParams": (int, int, int, int, int, int, int, int),
+    "setGuardians": (tuple, int),
+    "setStewards": (tuple,),
+    "scheduleUpgrade": (int, int),
+}
+# governance rule key -> (lowest, highest)
+RULE_RANGES: dict[str, tuple[int, int]] = {
+    "activityEpochs": (1, 52),
+    "guardianExpiryMs": (HOUR_MS, 30 * DAY_MS),
+    "reportDeadlineMs": (HOUR_MS, 30 * DAY_MS),
+    "guardianLivenessMs": (DAY_MS, 365 * DAY_MS),
+    "outflowCapPerEpoch": (0, 10**30),
+    "upgradeExitBlocks": (1, 10**8),
+    "operatorFeeShareBps": (0, 5_000),
+    "vetoWindowMs": (HOUR_MS, 30 * DAY_MS),
+    "evidenceWindowMs": (HOUR_MS, 60 * DAY_MS),
+    "unbondingMs": (HOUR_MS, 120 * DAY_MS),
+    "whistleblowerBps": (0, 5_000),
+    "slotMs": (1_000, DAY_MS),
+}
+LANE_FIELDS = ("threshold", "quorum", "differential", "review", "voting", "timelock", "grace")
+LANE_RANGES = ((1, 5_000), (1, BPS), (0, BPS), (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS),
+               (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS))
+
+
+def is_address(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 42 and value.startswith("0x") and \
+        all(c in "0123456789abcdef" for c in value[2:])
+
+
+def check_shape(actions: tuple) -> None:
+    """GovError unless every action has its kind's arity and argument types."""
+    for action in actions:
+        shape = SHAPES.get(action[0]) if isinstance(action, tuple) and action else None
+        if shape is None:
+            raise GovError(f"unknown action {action!r}")
+        args = action[1:]
+        if len(args) != len(shape):
+            raise GovError(f"{action[0]} takes {len(shape)} arguments")
+        for value, kind in zip(args, shape):
+            ok = is_address(value) if kind is ADDR else (
+                type(value) is kind if kind is not int else
+                type(value) is int)
+            if not ok:
+                raise GovError(f"{action[0]}: bad argument {value!r}")
+
+
+def governance_values(gov: GovState) -> dict[str, int]:
+    """The governance rules as parameters (lane fields and `gov.*` rules)."""
+    out: dict[str, int] = {}
+    for i, lane in enumerate(gov.governor.lanes):
+        for name, value in zip(LANE_FIELDS, lane_tuple(lane)):
+            out[f"lane{i}.{name}"] = value
+    r, g = gov.registry, gov.guardians
+    rules = {
+        "activityEpochs": gov.governor.activity_epochs, "guardianExpiryMs": g.expiry_ms,
+        "reportDeadlineMs": g.report_deadline_ms, "guardianLivenessMs": g.liveness_ms,
+        "outflowCapPerEpoch": gov.outflow_cap_per_epoch,
+        "upgradeExitBlocks": gov.upgrade_exit_blocks, "operatorFeeShareBps": r.fee_share_bps,
+        "vetoWindowMs": r.veto_window_ms, "evidenceWindowMs": r.evidence_window_ms,
+        "unbondingMs": r.unbonding_ms, "whistleblowerBps": r.whistleblower_bps,
+        "slotMs": gov.slot_ms,
+    }
+    out.update({f"gov.{k}": v for k, v in rules.items()})
+    for role in ROLES:
+        out[f"gov.minBond.{role}"] = r.min_bond[role]
+    return out
+
+
+def lane_tuple(lane: Lane) -> tuple[int, ...]:
+    return (lane.threshold_bps, lane.quorum_bps, lane.differential_bps, lane.review_ms,
+            lane.voting_ms, lane.timelock_ms, lane.grace_ms)
+
+
+def _set_rule(gov: GovState, key: str, value: int) -> None:
+    r, g = gov.registry, gov.guardians
+    if key == "activityEpochs":
+        gov.governor.activity_epochs = value
+    elif key == "guardianExpiryMs":
+        g.expiry_ms = value
+    elif key == "reportDeadlineMs":
+        g.report_deadline_ms = value
+    elif key == "guardianLivenessMs":
+        g.liveness_ms = value
+    elif key == "outflowCapPerEpoch":
+        gov.outflow_cap_per_epoch = value
+    elif key == "upgradeExitBlocks":
+        gov.upgrade_exit_blocks = value
+    elif key == "operatorFeeShareBps":
+        r.fee_share_bps = value
+    elif key == "vetoWindowMs":
+        r.veto_window_ms = value
+    elif key == "evidenceWindowMs":
+        r.evidence_window_ms = value
+    elif key == "unbondingMs":
+        r.unbonding_ms = value
+    elif key == "whistleblowerBps":
+        r.whistleblower_bps = value
+    elif key == "slotMs":
+        gov.slot_ms = value
+
+
+def log_change(gov: GovState, key: str, old: int, new: int, source: str, now_ms: int) -> None:
+    """Record a governed value's change with its source (the traceability log)."""
+    gov.table.values[key] = new
+    gov.table.log.append(Change(key, old, new, source, "governance", now_ms))
+
+
+class _Plan:
+    """The checks of one execution, with the parameter overlay of the actions before."""
+
+    def __init__(self, state: State, gov: GovState, pid: int, now_ms: int,
+                 events: list) -> None:
+        self.state, self.gov, self.pid, self.now = state, gov, pid, now_ms
+        self.events = events
+        self.source = f"proposal {pid}"
+        self.overlay: dict[str, int] = {}
+        self.rules = governance_values(gov)
+        self.treasury_out = 0
+        self.fund_out: dict[int, int] = {}
+
+    def param(self, key: str, value: int) -> None:
+        """Check an engine parameter as if earlier actions had applied."""
+        state = self.state
+        keys = set(engine_keys(state))
+        if key not in keys:
+            raise GovError(f"unknown parameter {key!r}")
+        self.overlay[key] = value
+        head, _, name = key.partition(".")
+        if not (head.isdigit() and name.startswith("tier")):
+            try:
+                check_param(state, key, value)
+            except ParamError as exc:
+                raise GovError(str(exc)) from None
+
+    def finish(self) -> None:
+        """Margin tiers are checked once all of a proposal's tier changes are in."""
+        state = self.state
+        tiers_of: dict[int, list[MarginTier]] = {}
+        for k, v in self.overlay.items():
+            head, _, name = k.partition(".")
+            if head.isdigit() and name.startswith("tier"):
+                asset = int(head)
+                tiers = tiers_of.setdefault(asset, list(state.markets[asset].spec.margin_tiers))
+                i, _, field = name[4:].partition(".")
+                t = tiers[int(i)]
+                tiers[int(i)] = (MarginTier(t.lower_bound_musdc, v) if field == "maxLeverage"
+                                 else MarginTier(v, t.max_leverage))
+        for tiers in tiers_of.values():
+            try:
+                check_tiers(tuple(tiers))
+            except ParamError as exc:
+                raise GovError(str(exc)) from None
+
+
+def plan_actions(state: State, gov: GovState, pid: int, actions: tuple, now_ms: int,
+                 events: list) -> list:
+    """Check every action in order; return the closures that apply them (GovError otherwise).
+    `events` receives what a delisting emits (cancels, settlements)."""
+    check_shape(actions)
+    plan = _Plan(state, gov, pid, now_ms, events)
+    steps = []
+    for action in actions:
+        try:
+            steps.append(_plan_one(plan, action))
+        except (ParamError, ValueError) as exc:
+            raise GovError(f"{action[0]}: {exc}") from None
+    plan.finish()
+    return steps
+
+
+def _plan_one(plan: _Plan, action: tuple):
+    state, gov, now, source = plan.state, plan.gov, plan.now, plan.source
+    kind, args = action[0], action[1:]
+    if kind in ("setRiskParam", "stewardStep") or (
+            kind == "setFeeSchedule" and args[0].startswith("fee.")):
+        key, value = args
+        if kind == "stewardStep":
+            bounds = gov.table.bounds.get(key)
+            if bounds is None:
+                raise GovError(f"{key} has no steward bounds")
+            old = plan.overlay.get(key, get_param(state, key))
+            if not bounds.low <= value <= bounds.high or value == 0 or \
+                    abs(value - old) * BPS > bounds.max_step_bps * abs(old):
+                raise GovError(f"{key}: {value} is not a bounded steward step from {old}")
+        elif kind == "setFeeSchedule" and not args[0].startswith("fee.tier"):
+            raise GovError(f"{key} is not a fee parameter")
+        plan.param(key, value)
+        if key.startswith("fee."):
+            def apply_fee() -> None:  # fee schedules change at the next UTC day
+                gov.pending_fees[key] = value
+                gov.pending_fees_day = state.time_ms // DAY_MS + 1
+                gov.table.log.append(Change(key, get_param(state, key), value,
+                                            source + " (from the next UTC day)", "governance",
+                                            now))
+            return apply_fee
+
+        def apply_param() -> None:
+            old = set_param(state, key, value, check=False)  # the plan checked the whole set
+            log_change(gov, key, old, value, source, now)
+            if kind == "stewardStep":
+                gov.table.last_steward_ms[key] = now
+        return apply_param
+    if kind == "setFeeSchedule":  # the operators' fee share
+        key, value = args
+        if key != "operatorFeeShareBps":
+            raise GovError(f"{key} is not a fee parameter")
+        return _rule(plan, key, value)
+    if kind == "setGovernanceRule":
+        return _rule(plan, *args)
+    if kind == "ratifyGuardianAction":
+        (nonce,) = args
+        if not gov.guardians.in_force(nonce, now):
+            raise GovError(f"guardian action {nonce} is not in force")
+
+        def ratify() -> None:
+            gov.guardians.ratify(nonce, now)
+            for record in gov.incidents:
+                if record.guardian_nonce == nonce:
+                    record.timeline.append((now, f"ratified by {source}"))
+        return ratify
+    if kind == "setOracleSet":
+        (members,) = args
+        stakes = {}
+        for row in members:
+            if not (isinstance(row, tuple) and len(row) == 2 and is_address(row[0])
+                    and type(row[1]) is int and row[1] > 0) or row[0] in stakes:
+                raise GovError("the oracle set is distinct (address, positive stake) pairs")
+            stakes[row[0]] = row[1]
+        if len(stakes) < 3:
+            raise GovError("an oracle needs at least three operators")
+
+        def set_oracles() -> None:
+            state.oracle_stakes = dict(sorted(stakes.items()))
+            for market in state.markets:
+                market.round_reports = {}
+            log_change(gov, "oracleSet", 0, len(stakes), source, now)
+        return set_oracles
+    if kind == "setStewardBounds":
+        key, low, high, step, debounce = args
+        if key not in set(engine_keys(state)):
+            raise GovError(f"unknown parameter {key!r}")
+        if not (0 < low <= high and 0 < step <= BPS and debounce >= 0):
+            raise GovError("steward bounds need 0 < low <= high, 0 < step <= 10000, "
+                           "debounce >= 0")
+
+        def set_bounds() -> None:
+            gov.table.bounds[key] = Bounds(low, high, step, debounce)
+            log_change(gov, f"bounds.{key}", 0, high, source, now)
+        return set_bounds
+    if kind == "setMarketStatus":
+        asset, status = args
+        _market_ok(state, asset)
+        if status not in (MARKET_ACTIVE, MARKET_REDUCE_ONLY, MARKET_PAUSED):
+            raise GovError("status is 0 (active), 1 (reduce-only) or 2 (paused)")
+
+        def set_status() -> None:
+            old = state.markets[asset].status
+            state.markets[asset].status = status
+            log_change(gov, f"{asset}.status", old, status, source, now)
+        return set_status
+    if kind == "slashOperator":
+        address, bps, reason = args
+        if address not in gov.registry.operators or not 0 < bps <= BPS:
+            raise GovError("slash a registered operator by 1 to 10,000 bps")
+
+        def request() -> None:
+            sid = gov.registry.request_slash(address, bps, reason, now)
+            log_change(gov, f"slashRequest.{sid}", 0, bps, source, now)
+        return request
+    if kind == "listMarket":
+        name, sz_decimals, tiers, oi_cap, only_isolated = args
+        try:
+            spec = MarketSpec(name, sz_decimals,
+                              tuple(MarginTier(int(b), int(lev)) for b, lev in tiers),
+                              oi_cap_musdc=oi_cap, only_isolated=only_isolated)
+            check_tiers(spec.margin_tiers)
+        except (TypeError, ValueError) as exc:
+            raise GovError(f"listMarket: {exc}") from None
+        if not (1 <= len(name) <= 12 and name.isalnum()) or not 0 <= sz_decimals <= 5 \
+                or oi_cap < 0 or any(m.name == name for m in state.markets):
+            raise GovError(f"listMarket: {name!r} is taken or malformed")
+
+        def list_it() -> None:
+            market = list_market(state, spec)
+            for key in engine_keys(state):
+                if key.startswith(f"{market.asset}."):
+                    gov.table.values[key] = get_param(state, key)
+            log_change(gov, f"{market.asset}.listed", 0, 1, source, now)
+        return list_it
+    if kind == "delistMarket":
+        asset, settlement = args
+        _market_ok(state, asset)
+        if settlement < 0:
+            raise GovError("settlement price must be positive (0: the oracle TWAP)")
+        unreported = [r.iid for r in gov.incidents if r.asset == asset and r.filed_ms < 0]
+        if unreported:
+            raise GovError(f"market {asset} has incidents without a report: {unreported}")
+
+        def delist() -> None:
+            from ..orders import Ctx
+            from ..stf import set_market_status
+            from ..tx import SetMarketStatus
+            error = set_market_status(Ctx(state, plan.events, -1),
+                                      SetMarketStatus(asset, MARKET_DELISTED, settlement))
+            if error is None:
+                log_change(gov, f"{asset}.status", 0, MARKET_DELISTED, source, now)
+        return delist
+    if kind == "treasuryTransfer":
+        to, amount = args
+        if amount <= 0:
+            raise GovError("transfer a positive amount")
+        plan.treasury_out += amount
+        if gov.token.balances.get(TREASURY, 0) < plan.treasury_out:
+            raise GovError("the treasury holds too little")
+        epoch = gov.governor.epoch(now)
+        cap = gov.outflow_cap_per_epoch
+        if cap and gov.outflow_by_epoch.get(epoch, 0) + plan.treasury_out > cap:
+            raise GovError(f"treasury outflow cap of {cap} per epoch exceeded")
+
+        def pay() -> None:
+            gov.token.transfer(TREASURY, to, amount, state.height)
+            gov.outflow_by_epoch[epoch] = gov.outflow_by_epoch.get(epoch, 0) + amount
+            log_change(gov, "treasury", 0, amount, source, now)
+        return pay
+    if kind == "insuranceTransfer":
+        src, dst, amount = args
+        n = len(state.markets)
+        if amount <= 0 or src == dst or not -1 <= src <= n or not -1 <= dst <= n:
+            raise GovError("move a positive amount between two partitions (-1: fee pool)")
+        plan.fund_out[src] = plan.fund_out.get(src, 0) + amount
+        available = state.fee_pool_musdc if src == -1 else fund_account(state, src).cash_musdc
+        if available < plan.fund_out[src]:
+            raise GovError("the source holds too little")
+
+        def move() -> None:
+            if src == -1:
+                state.fee_pool_musdc -= amount
+            else:
+                fund_account(state, src).cash_musdc -= amount
+            if dst == -1:
+                state.fee_pool_musdc += amount
+            else:
+                fund_account(state, dst).cash_musdc += amount
+            log_change(gov, f"insurance.{src}->{dst}", 0, amount, source, now)
+        return move
+    if kind == "setOperatorSet":
+        role, min_bond = args
+        if role not in ROLES or min_bond <= 0:
+            raise GovError("setOperatorSet takes a role and a positive minimum bond")
+        return _rule(plan, f"minBond.{role}", min_bond)
+    if kind == "setLaneParams":
+        lane, *fields = args
+        if not 0 <= lane < len(gov.governor.lanes):
+            raise GovError(f"unknown lane {lane}")
+        for name, value, (low, high) in zip(LANE_FIELDS, fields, LANE_RANGES):
+            if not low <= value <= high:
+                raise GovError(f"lane {name} {value} outside [{low}, {high}]")
+
+        def set_lane() -> None:
+            lanes = list(gov.governor.lanes)
+            old = lane_tuple(lanes[lane])
+            lanes[lane] = Lane(*fields)
+            gov.governor.lanes = tuple(lanes)
+            for name, before, after in zip(LANE_FIELDS, old, fields):
+                if before != after:
+                    log_change(gov, f"lane{lane}.{name}", before, after, source, now)
+        return set_lane
+    if kind == "setGuardians":
+        members, threshold = args
+        if not members or len(set(members)) != len(members) \
+                or not all(is_address(m) for m in members) or not 0 < threshold <= len(members):
+            raise GovError("guardians are distinct addresses with 0 < threshold <= seats")
+
+        def seat() -> None:
+            g = gov.guardians
+            old = len(g.members)
+            g.members, g.threshold = tuple(members), threshold
+            g.cohorts = {m: i % 2 for i, m in enumerate(members)}
+            term = g.term_ends_ms[1] - g.term_ends_ms[0]
+            g.term_ends_ms = (now + max(term, 1), now + 2 * max(term, 1))
+            log_change(gov, "guardians", old, len(members), source, now)
+        return seat
+    if kind == "setStewards":
+        (members,) = args
+        if len(set(members)) != len(members) or not all(is_address(m) for m in members):
+            raise GovError("stewards are distinct addresses")
+
+        def set_stewards() -> None:
+            old = len(gov.table.stewards)
+            gov.table.stewards = tuple(members)
+            log_change(gov, "stewards", old, len(members), source, now)
+        return set_stewards
+    if kind == "scheduleUpgrade":
+        version, height = args
+        if version <= gov.rule_version or any(u.version >= version for u in gov.upgrades):
+            raise GovError("an upgrade raises the rule version")
+        earliest = state.height + gov.upgrade_exit_blocks
+        if height < earliest:
+            raise GovError(f"activation at height >= {earliest} (an exit window after "
+                           "execution)")
+
+        def schedule() -> None:
+            gov.upgrades.append(Upgrade(version, height, state.height, plan.pid))
+            log_change(gov, "ruleVersion.scheduled", gov.rule_version, version, source, now)
+        return schedule
+    raise GovError(f"unknown action {kind!r}")
+
+
+def _rule(plan: _Plan, key: str, value: int):
+    gov, source, now = plan.gov, plan.source, plan.now
+    full = f"gov.{key}"
+    if key.startswith("minBond."):
+        pass
+    elif key not in RULE_RANGES:
+        raise GovError(f"unknown governance rule {key!r}")
+    else:
+        low, high = RULE_RANGES[key]
+        if not low <= value <= high:
+            raise GovError(f"{key} {value} outside [{low}, {high}]")
+    plan.rules[full] = value
+    if plan.rules["gov.unbondingMs"] <= plan.rules["gov.evidenceWindowMs"]:
+        raise GovError("unbonding must outlast the evidence window")
+
+    def apply() -> None:
+        old = governance_values(gov)[full]
+        if key.startswith("minBond."):
+            gov.registry.min_bond[key.split(".", 1)[1]] = value
+        else:
+            _set_rule(gov, key, value)
+        log_change(gov, full, old, value, source, now)
+    return apply
+
+
+def _market_ok(state: State, asset: int) -> None:
+    if not 0 <= asset < len(state.markets):
+        raise GovError(f"unknown market {asset}")
+    if state.markets[asset].status == MARKET_DELISTED:
+        raise GovError(f"market {asset} is delisted")

@@ -1,0 +1,244 @@
+"""The governance-controlled parameter table: which integers governance may change, where each
+lives in the state, which way is tighter, and the checks a new value must pass.
+
+Keys are strings: `"<asset>.<name>"` for a market (`"0.tier0.maxLeverage"`, `"1.oiCap"`),
+`"fee.tier<i>.taker"` for the fee schedule, plain names for engine-wide values
+(`"fundingCap"`) and `"gov.<name>"` / `"lane<i>.<field>"` for governance's own rules. Every value
+is an integer in the unit of the field it sets (e9 rates, micro-USDC, ms, basis points).
+
+Engine-wide values live in `State.config`, which is rebuilt from the genesis configuration plus
+the governed values (`governed_config`), so a decoder holding only the genesis configuration
+derives the same configuration hash. Market values live in the market's spec.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ..params import EngineConfig, FeeTier, MarginTier, maintenance_schedule
+from ..state import Leverage, Market, State
+
+TIGHTER_LOWER = -1  # a lower value is tighter (max leverage, caps, bands, fee ceilings)
+TIGHTER_HIGHER = 1  # a higher value is tighter (tier lower bounds push less notional up)
+NEUTRAL = 0  # neither (fees, governance timing): guardians never touch these
+
+# config key -> (EngineConfig field, tighter direction, lowest allowed, highest allowed)
+CONFIG_KEYS: dict[str, tuple[str, int, int, int]] = {
+    "fundingCap": ("funding_cap_hourly_e9", TIGHTER_LOWER, 1, 100_000_000),
+    "fundingClamp": ("funding_clamp_e9", TIGHTER_LOWER, 0, 10_000_000),
+    "liqFeeMax": ("max_liquidation_fee_e9", NEUTRAL, 0, 100_000_000),
+    "liqPerBlock": ("max_liquidations_per_block", NEUTRAL, 1, 10_000),
+    "partialLiqNotional": ("partial_liquidation_musdc", NEUTRAL, 1, 10**15),
+    "partialLiqFraction": ("partial_liquidation_e9", NEUTRAL, 1, 1_000_000_000),
+    "backstopUnwind": ("backstop_unwind_musdc", NEUTRAL, 1, 10**15),
+    "backstopSlippage": ("backstop_slippage_e9", NEUTRAL, 1, 500_000_000),
+    "maxStaleness": ("max_staleness_ms", TIGHTER_LOWER, 1_000, 3_600_000),
+    "oracleMaxAge": ("oracle_max_report_age_ms", TIGHTER_LOWER, 1_000, 600_000),
+    "postOutageGrace": ("post_outage_grace_ms", NEUTRAL, 0, 3_600_000),
+}
+# market key -> (MarketSpec field, tighter direction, lowest, highest)
+MARKET_KEYS: dict[str, tuple[str, int, int, int]] = {
+    "oiCap": ("oi_cap_musdc", TIGHTER_LOWER, 1, 10**16),
+    "cbBand": ("cb_band_e9", TIGHTER_LOWER, 1_000_000, 1_000_000_000),
+    "cbWindow": ("cb_window_ms", NEUTRAL, 1_000, 86_400_000),
+    "cbCooldown": ("cb_cooldown_ms", NEUTRAL, 1_000, 86_400_000),
+    "impactNotional": ("impact_notional_musdc", NEUTRAL, 1, 10**13),
+}
+MAX_FEE_E9 = 10_000_000  # 1%: no fee tier may charge more
+
+
+class ParamError(ValueError):
+    """An unknown key or a value a parameter may not take (nothing changes)."""
+
+
+def split_market_key(key: str) -> tuple[int, str] | None:
+    """("3", "oiCap") for "3.oiCap"; None for a key that is not a market's."""
+    head, _, tail = key.partition(".")
+    if not tail or not head.isdigit():
+        return None
+    return int(head), tail
+
+
+def tighter_direction(key: str) -> int:
+    """TIGHTER_LOWER, TIGHTER_HIGHER or NEUTRAL for a governed key."""
+    if key in CONFIG_KEYS:
+        return CONFIG_KEYS[key][1]
+    split = split_market_key(key)
+    if split is not None:
+        _, name = split
+        if name in MARKET_KEYS:
+            return MARKET_KEYS[name][1]
+        if name.endswith(".maxLeverage"):
+            return TIGHTER_LOWER
+        if name.endswith(".lowerBound"):
+            return NEUTRAL
+    return NEUTRAL
+
+
+def is_tighter(key: str, old: int, new: int) -> bool:
+    """Strictly tighter: the only direction a guardian may move a value."""
+    direction = tighter_direction(key)
+    if direction == TIGHTER_LOWER:
+        return new < old
+    if direction == TIGHTER_HIGHER:
+        return new > old
+    return False
+
+
+def _tier_field(name: str) -> tuple[int, str] | None:
+    if not name.startswith("tier"):
+        return None
+    index, _, field = name[4:].partition(".")
+    if not index.isdigit() or field not in ("maxLeverage", "lowerBound"):
+        return None
+    return int(index), field
+
+
+def get_param(state: State, key: str) -> int:
+    """The current value of a governed engine or market key (ParamError if unknown)."""
+    if key in CONFIG_KEYS:
+        return getattr(state.config, CONFIG_KEYS[key][0])
+    if key.startswith("fee.tier"):
+        i, field = _fee_field(state.config, key)
+        tier = state.config.fee_tiers[i]
+        return tier.taker_rate_e9 if field == "taker" else tier.maker_rate_e9
+    split = split_market_key(key)
+    if split is None:
+        raise ParamError(f"unknown parameter {key!r}")
+    market = _market(state, split[0])
+    name = split[1]
+    if name in MARKET_KEYS:
+        return getattr(market.spec, MARKET_KEYS[name][0])
+    tier = _tier_field(name)
+    if tier is None or tier[0] >= len(market.spec.margin_tiers):
+        raise ParamError(f"unknown parameter {key!r}")
+    t = market.spec.margin_tiers[tier[0]]
+    return t.max_leverage if tier[1] == "maxLeverage" else t.lower_bound_musdc
+
+
+def engine_keys(state: State) -> list[str]:
+    """Every governed key the engine holds, in a fixed order."""
+    keys = sorted(CONFIG_KEYS)
+    keys += [f"fee.tier{i}.{f}" for i in range(len(state.config.fee_tiers))
+             for f in ("taker", "maker")]
+    for market in state.markets:
+        keys += [f"{market.asset}.{name}" for name in sorted(MARKET_KEYS)]
+        for i in range(len(market.spec.margin_tiers)):
+            keys += [f"{market.asset}.tier{i}.maxLeverage", f"{market.asset}.tier{i}.lowerBound"]
+    return keys
+
+
+def check_param(state: State, key: str, value: int) -> None:
+    """ParamError unless `value` is a valid new value for `key` (range, tier order)."""
+    if type(value) is not int:
+        raise ParamError(f"{key}: value must be an integer")
+    if key in CONFIG_KEYS:
+        _, _, low, high = CONFIG_KEYS[key]
+        if not low <= value <= high:
+            raise ParamError(f"{key}: {value} outside [{low}, {high}]")
+        return
+    if key.startswith("fee.tier"):
+        _fee_field(state.config, key)
+        if not -MAX_FEE_E9 <= value <= MAX_FEE_E9:
+            raise ParamError(f"{key}: a fee rate lies within +-{MAX_FEE_E9} e9")
+        return
+    split = split_market_key(key)
+    if split is None:
+        raise ParamError(f"unknown parameter {key!r}")
+    market = _market(state, split[0])
+    name = split[1]
+    if name in MARKET_KEYS:
+        _, _, low, high = MARKET_KEYS[name]
+        if not low <= value <= high:
+            raise ParamError(f"{key}: {value} outside [{low}, {high}]")
+        return
+    tier = _tier_field(name)
+    if tier is None or tier[0] >= len(market.spec.margin_tiers):
+        raise ParamError(f"unknown parameter {key!r}")
+    tiers = list(market.spec.margin_tiers)
+    t = tiers[tier[0]]
+    tiers[tier[0]] = (MarginTier(t.lower_bound_musdc, value) if tier[1] == "maxLeverage"
+                      else MarginTier(value, t.max_leverage))
+    check_tiers(tuple(tiers))
+
+
+def check_tiers(tiers: tuple[MarginTier, ...]) -> None:
+    """Margin tiers start at 0, bounds strictly rise, max leverage in [1, 200] never rises."""
+    if not tiers or tiers[0].lower_bound_musdc != 0:
+        raise ParamError("margin tiers start at notional 0")
+    for prev, tier in zip(tiers, tiers[1:]):
+        if tier.lower_bound_musdc <= prev.lower_bound_musdc:
+            raise ParamError("margin tier bounds must strictly rise")
+        if tier.max_leverage > prev.max_leverage:
+            raise ParamError("max leverage may not rise with notional")
+    for tier in tiers:
+        if not 1 <= tier.max_leverage <= 200:
+            raise ParamError("max leverage lies in [1, 200]")
+
+
+def set_param(state: State, key: str, value: int, check: bool = True) -> int:
+    """Apply a value (checked unless the caller checked a whole set already); returns the old
+    one. Engine-wide values rebuild the config; market values rebuild the market's spec and
+    maintenance schedule."""
+    if check:
+        check_param(state, key, value)
+    old = get_param(state, key)
+    if key in CONFIG_KEYS or key.startswith("fee.tier"):
+        state.config = governed_config(state.config, {key: value})
+        return old
+    asset, name = split_market_key(key)
+    market = state.markets[asset]
+    if name in MARKET_KEYS:
+        spec = dataclasses.replace(market.spec, **{MARKET_KEYS[name][0]: value})
+    else:
+        i, field = _tier_field(name)
+        tiers = list(market.spec.margin_tiers)
+        t = tiers[i]
+        tiers[i] = (MarginTier(t.lower_bound_musdc, value) if field == "maxLeverage"
+                    else MarginTier(value, t.max_leverage))
+        spec = dataclasses.replace(market.spec, margin_tiers=tuple(tiers))
+    apply_spec(state, market, spec)
+    return old
+
+
+def apply_spec(state: State, market: Market, spec) -> None:
+    """Give a market a new spec: maintenance schedule and max leverage follow; the liquidation
+    index (derived from the maintenance rates) is rebuilt."""
+    market.spec = spec
+    market.mm_rates_e9, market.mm_deductions = maintenance_schedule(spec.margin_tiers)
+    market.max_leverage = spec.max_leverage
+    default = min(state.config.default_leverage, spec.max_leverage)
+    market.default_leverage = Leverage(is_cross=not spec.only_isolated, leverage=default)
+    state.liq_index = None
+
+
+def governed_config(config: EngineConfig, values: dict[str, int]) -> EngineConfig:
+    """`config` with the engine-wide governed `values` applied (other keys are ignored)."""
+    changes: dict = {}
+    fee_tiers = list(config.fee_tiers)
+    for key in sorted(values):
+        if key in CONFIG_KEYS:
+            changes[CONFIG_KEYS[key][0]] = values[key]
+        elif key.startswith("fee.tier"):
+            i, field = _fee_field(config, key)
+            t = fee_tiers[i]
+            fee_tiers[i] = (FeeTier(t.min_volume_musdc, values[key], t.maker_rate_e9)
+                            if field == "taker" else
+                            FeeTier(t.min_volume_musdc, t.taker_rate_e9, values[key]))
+    if tuple(fee_tiers) != config.fee_tiers:
+        changes["fee_tiers"] = tuple(fee_tiers)
+    return dataclasses.replace(config, **changes) if changes else config
+
+
+def _fee_field(config: EngineConfig, key: str) -> tuple[int, str]:
+    index, _, field = key[len("fee.tier"):].partition(".")
+    if not index.isdigit() or int(index) >= len(config.fee_tiers) \
+            or field not in ("taker", "maker"):
+        raise ParamError(f"unknown parameter {key!r}")
+    return int(index), field
+
+
+def _market(state: State, asset: int) -> Market:
+    if not 0 <= asset < len(state.markets):
+        raise ParamError(f"unknown market {asset}")
+    return state.markets[asset]
