@@ -38,7 +38,7 @@ CONFIG_KEYS: dict[str, tuple[str, int, int, int]] = {
 }
 # market key -> (MarketSpec field, tighter direction, lowest, highest)
 MARKET_KEYS: dict[str, tuple[str, int, int, int]] = {
-    "oiCap": ("oi_cap_musdc", TIGHTER_LOWER, 1, 10**16),
+    "oiCap": ("oi_cap_musdc", TIGHTER_LOWER, 0, 10**16),  # 0: no cap
     "cbBand": ("cb_band_e9", TIGHTER_LOWER, 1_000_000, 1_000_000_000),
     "cbWindow": ("cb_window_ms", NEUTRAL, 1_000, 86_400_000),
     "cbCooldown": ("cb_cooldown_ms", NEUTRAL, 1_000, 86_400_000),
@@ -78,6 +78,8 @@ def tighter_direction(key: str) -> int:
 def is_tighter(key: str, old: int, new: int) -> bool:
     """Strictly tighter: the only direction a guardian may move a value."""
     direction = tighter_direction(key)
+    if key.endswith(".oiCap") and (old == 0 or new == 0):
+        return old == 0 and new > 0  # 0 is no cap: any cap is tighter, removing one never
     if direction == TIGHTER_LOWER:
         return new < old
     if direction == TIGHTER_HIGHER:
