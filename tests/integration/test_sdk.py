@@ -147,6 +147,14 @@ def test_other_info_types_answer(devnet) -> None:
     import requests
 
     me = devnet.keys[2].address
+    # its own history (xdist may run this test on a worker where the others did not run)
+    mine = Exchange(Account.from_key(devnet.keys[2].private_key), devnet.url, timeout=10)
+    maker = Exchange(Account.from_key(devnet.keys[4].private_key), devnet.url, timeout=10)
+    rest = mine.order("SOL", True, 1, 100, {"limit": {"tif": "Alo"}})
+    mine.cancel("SOL", rest["response"]["data"]["statuses"][0]["resting"]["oid"])
+    maker.order("SOL", False, 1, 151, {"limit": {"tif": "Gtc"}})
+    assert "filled" in mine.order("SOL", True, 1, 152, {"limit": {"tif": "Ioc"}})[
+        "response"]["data"]["statuses"][0]
     for kind in ("userFees", "userRole", "extraAgents", "historicalOrders", "userRateLimit",
                  "subAccounts", "userVaultEquities", "referral", "delegatorSummary",
                  "userNonFundingLedgerUpdates", "spotClearinghouseState", "perpDexs"):

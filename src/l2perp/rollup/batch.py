@@ -15,7 +15,7 @@ import msgpack
 from ..codec import canonical, h256
 from ..engine.state import State
 from ..engine.stf import apply_block
-from ..engine.tx import Block, BridgeCredit, ForcedTrade, ForcedWithdrawal
+from ..engine.tx import Block, BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence
 from ..engine.txcodec import _pack, _unpack
 from .auth import authenticated_block
 from .commitment import Commitment
@@ -126,6 +126,9 @@ def message_payload(action) -> tuple:
         return (action.l1_message_id, "forcedTrade",
                 (action.user, action.counterparty, action.asset, action.size_lots,
                  action.price_pips, action.expiry_ms))
+    if kind is OperatorOffence and action.offence_ms == 0:
+        return (action.l1_message_id, "operatorOffence",
+                (action.offence, action.operator, action.reporter))
     return (-1, kind.__name__, ())
 
 

@@ -26,7 +26,8 @@ from .batch import (
 )
 from .judge import Verdict, Witness, WitnessError, open_witness, rejudge
 from .l1 import (
-    GAS_LIMIT, KIND_DEPOSIT, KIND_FORCED_TRADE, KIND_FORCED_WITHDRAWAL, L1Chain, L1Error,
+    GAS_LIMIT, KIND_DEPOSIT, KIND_FORCED_TRADE, KIND_FORCED_WITHDRAWAL, KIND_OFFENCE, L1Chain,
+    L1Error,
 )
 from .merkle import verify_proof
 
@@ -333,6 +334,8 @@ class Settlement(L1Chain):
                 later.reverted_by = batch_no
         self.cursor = record.header.l1_msg_start
         self.last_post_ms = self.time_ms  # the honest poster gets a full delay to re-post
+        # L2's operator registry slashes the poster's governance bond too (engine/governance)
+        self._enqueue(KIND_OFFENCE, challenger, ("fraudulentBatch", record.poster, challenger))
         self._event("batchReverted", batch=batch_no, challenger=challenger, reason=verdict.reason)
         return verdict
 

@@ -25,6 +25,7 @@ MIN_BASE_FEE_GWEI = 1
 KIND_DEPOSIT = "deposit"
 KIND_FORCED_WITHDRAWAL = "forcedWithdrawal"
 KIND_FORCED_TRADE = "forcedTrade"
+KIND_OFFENCE = "operatorOffence"  # a proven offence, for the L2 operator registry to slash
 
 
 class L1Error(ValueError):

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from ..engine.params import Genesis
 from ..engine.state import State, genesis_state
 from ..engine.stf import apply_block
-from ..engine.tx import Block, BlockReceipts, BridgeCredit, ForcedTrade, ForcedWithdrawal, Tx
+from ..engine.tx import (
+    Block, BlockReceipts, BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence, Tx,
+)
 from .contract import Settlement, deploy
-from .l1 import KIND_DEPOSIT, KIND_FORCED_WITHDRAWAL, L1Error, L1Message
+from .l1 import KIND_DEPOSIT, KIND_FORCED_WITHDRAWAL, KIND_OFFENCE, L1Error, L1Message
 from .params import RollupParams
 from .poster import Poster, due_messages
 from .reconciler import Reconciler, tvl_musdc
@@ -31,6 +33,9 @@ def message_tx(m: L1Message) -> Tx:
     if m.kind == KIND_FORCED_WITHDRAWAL:
         user, amount = m.payload
         return Tx(None, 0, ForcedWithdrawal(user, amount, m.index + 1))
+    if m.kind == KIND_OFFENCE:
+        offence, operator, reporter = m.payload
+        return Tx(None, 0, OperatorOffence(offence, operator, reporter, 0, m.index + 1))
     user, counterparty, asset, size, price, expiry = m.payload
     return Tx(None, 0, ForcedTrade(user, counterparty, asset, size, price, expiry, m.index + 1))
 

@@ -336,9 +336,9 @@ def apply_operator_offence(state: State, action: OperatorOffence) -> str | None:
     gov = state.gov
     if gov is None or action.offence not in OBJECTIVE or action.offence == "oracleEquivocation":
         return "Governance: not an L1 offence"
-    try:
+    try:  # offence time 0: proven now (the contract's challenge window bounds its age)
         slash_operator(state, gov, action.offence, action.operator, action.reporter,
-                       action.offence_ms, "proven on L1")
+                       action.offence_ms or state.time_ms, "proven on L1")
     except REFUSALS as exc:
         return f"Governance: {exc}"
     return None
