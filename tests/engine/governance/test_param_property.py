@@ -32,6 +32,7 @@ class GuardianStewardMachine(RuleBasedStateMachine):
         state = self.v.state
         self.genesis = {k: get_param(state, k) for k in engine_keys(state)}
         self.genesis.update(governance_values(self.v.gov))
+        self.oracle_set = dict(state.oracle_stakes)
 
     @rule(key=st.sampled_from(KEYS), step_bps=st.integers(-4_000, 4_000), raw=values,
           relative=st.booleans(), who=st.sampled_from((STEWARD, STEWARD, G1, addr(9))))
@@ -93,15 +94,17 @@ class GuardianStewardMachine(RuleBasedStateMachine):
                 pid = int(source.split()[1])
                 assert gov.governor.proposals[pid].executed
             last[change.key] = change.new
-        for key in KEYS:
-            current = get_param(state, key)
+        rules = governance_values(gov)
+        for key in self.genesis:  # every governed value: engine, fees, lanes, rules
+            current = rules[key] if key in rules else get_param(state, key)
             assert current == last.get(key, self.genesis[key]), key  # traceable
-            check_param(state, key, current)  # inside the hard range
+            if key not in rules:
+                check_param(state, key, current)  # inside the hard range
             if key in gov.table.bounds and key in last:
                 b = gov.table.bounds[key]
-                steward_set = [c for c in gov.table.log if c.key == key]
-                if steward_set[-1].source == "steward":
-                    assert b.low <= current <= b.high
+                if [c for c in gov.table.log if c.key == key][-1].source == "steward":
+                    assert b.low <= current <= b.high  # a steward's value is in bounds
+        assert state.oracle_stakes == self.oracle_set  # only a proposal changes the set
         for market in state.markets:
             status_log = [c for c in gov.table.log if c.key == f"{market.asset}.status"]
             assert market.status == (status_log[-1].new if status_log else 0)

@@ -457,3 +457,31 @@ def test_S06_unbonding_stake_stays_slashable_and_tombstones_stay() -> None:
     op = v.gov.registry.operators[OP1]
     assert op.slashed_total == 100 and op.bond + sum(a for a, _ in op.unbonding) == 1_900
     assert "tombstoned" in v.refused(OP1, "operatorBond", "oracle", 1_000)
+
+
+# ----- protocol upgrades -------------------------------------------------------------------------
+
+def test_an_upgrade_activates_no_earlier_than_an_exit_window_after_execution() -> None:
+    v = venue()
+    v.deposit(DAVE, 1_000)
+    window = v.gov.upgrade_exit_blocks
+    soon = (("scheduleUpgrade", 2, v.state.height + window),)  # too close once executed
+    pid = v.pass_proposal(soon, voters=(WHALE, ALICE, BOB))
+    v.advance(7 * DAY_MS)
+    assert "exit window" in v.refused(WHALE, "execute", pid, soon)
+    at = v.state.height + 100 + window
+    later = (("scheduleUpgrade", 2, at),)
+    pid = v.pass_proposal(later, proposer=ALICE, voters=(WHALE, ALICE, BOB))
+    v.advance(7 * DAY_MS)
+    v.ok(ALICE, "execute", pid, later)
+    executed = v.state.height
+    assert at >= executed + window and v.gov.rule_version == 1
+    # users can leave meanwhile: the normal withdrawal path works under the old rules
+    receipt = v.one(DAVE, {"type": "withdraw3", "destination": DAVE, "amount": "100",
+                           "time": v.nonce + 1, "hyperliquidChain": "Testnet"})
+    assert receipt.ok, receipt
+    while v.state.height < at - 1:
+        v.block()
+    assert v.gov.rule_version == 1
+    v.block()
+    assert v.state.height == at and v.gov.rule_version == 2

@@ -18,7 +18,7 @@ from ..state import (
 from .gov_state import TREASURY, GovState, Upgrade
 from .operators import ROLES
 from .params import (
-    ParamError, check_param, check_tiers, engine_keys, get_param, set_param,
+    ParamError, check_param, check_tiers, engine_keys, get_param, set_param, with_tier,
 )
 from .proposals import BPS, DAY_MS, GovError, Lane
 from .stewards import Bounds, Change
@@ -61,6 +61,21 @@ RULE_RANGES: dict[str, tuple[int, int]] = {
     "whistleblowerBps": (0, 5_000),
     "slotMs": (1_000, DAY_MS),
 }
+# governance rule key -> (the part of GovState that holds it, its attribute)
+RULE_FIELDS: dict[str, tuple[str, str]] = {
+    "activityEpochs": ("governor", "activity_epochs"),
+    "guardianExpiryMs": ("guardians", "expiry_ms"),
+    "reportDeadlineMs": ("guardians", "report_deadline_ms"),
+    "guardianLivenessMs": ("guardians", "liveness_ms"),
+    "outflowCapPerEpoch": ("gov", "outflow_cap_per_epoch"),
+    "upgradeExitBlocks": ("gov", "upgrade_exit_blocks"),
+    "operatorFeeShareBps": ("registry", "fee_share_bps"),
+    "vetoWindowMs": ("registry", "veto_window_ms"),
+    "evidenceWindowMs": ("registry", "evidence_window_ms"),
+    "unbondingMs": ("registry", "unbonding_ms"),
+    "whistleblowerBps": ("registry", "whistleblower_bps"),
+    "slotMs": ("gov", "slot_ms"),
+}
 LANE_FIELDS = ("threshold", "quorum", "differential", "review", "voting", "timelock", "grace")
 LANE_RANGES = ((1, 5_000), (1, BPS), (0, BPS), (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS),
                (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS))
@@ -94,19 +109,10 @@ def governance_values(gov: GovState) -> dict[str, int]:
     for i, lane in enumerate(gov.governor.lanes):
         for name, value in zip(LANE_FIELDS, lane_tuple(lane)):
             out[f"lane{i}.{name}"] = value
-    r, g = gov.registry, gov.guardians
-    rules = {
-        "activityEpochs": gov.governor.activity_epochs, "guardianExpiryMs": g.expiry_ms,
-        "reportDeadlineMs": g.report_deadline_ms, "guardianLivenessMs": g.liveness_ms,
-        "outflowCapPerEpoch": gov.outflow_cap_per_epoch,
-        "upgradeExitBlocks": gov.upgrade_exit_blocks, "operatorFeeShareBps": r.fee_share_bps,
-        "vetoWindowMs": r.veto_window_ms, "evidenceWindowMs": r.evidence_window_ms,
-        "unbondingMs": r.unbonding_ms, "whistleblowerBps": r.whistleblower_bps,
-        "slotMs": gov.slot_ms,
-    }
-    out.update({f"gov.{k}": v for k, v in rules.items()})
+    for key, (owner, attr) in RULE_FIELDS.items():
+        out[f"gov.{key}"] = getattr(_owner(gov, owner), attr)
     for role in ROLES:
-        out[f"gov.minBond.{role}"] = r.min_bond[role]
+        out[f"gov.minBond.{role}"] = gov.registry.min_bond[role]
     return out
 
 
@@ -115,32 +121,13 @@ def lane_tuple(lane: Lane) -> tuple[int, ...]:
             lane.voting_ms, lane.timelock_ms, lane.grace_ms)
 
 
+def _owner(gov: GovState, owner: str):
+    return gov if owner == "gov" else getattr(gov, owner)
+
+
 def _set_rule(gov: GovState, key: str, value: int) -> None:
-    r, g = gov.registry, gov.guardians
-    if key == "activityEpochs":
-        gov.governor.activity_epochs = value
-    elif key == "guardianExpiryMs":
-        g.expiry_ms = value
-    elif key == "reportDeadlineMs":
-        g.report_deadline_ms = value
-    elif key == "guardianLivenessMs":
-        g.liveness_ms = value
-    elif key == "outflowCapPerEpoch":
-        gov.outflow_cap_per_epoch = value
-    elif key == "upgradeExitBlocks":
-        gov.upgrade_exit_blocks = value
-    elif key == "operatorFeeShareBps":
-        r.fee_share_bps = value
-    elif key == "vetoWindowMs":
-        r.veto_window_ms = value
-    elif key == "evidenceWindowMs":
-        r.evidence_window_ms = value
-    elif key == "unbondingMs":
-        r.unbonding_ms = value
-    elif key == "whistleblowerBps":
-        r.whistleblower_bps = value
-    elif key == "slotMs":
-        gov.slot_ms = value
+    owner, attr = RULE_FIELDS[key]
+    setattr(_owner(gov, owner), attr, value)
 
 
 def log_change(gov: GovState, key: str, old: int, new: int, source: str, now_ms: int) -> None:
@@ -179,19 +166,17 @@ class _Plan:
     def finish(self) -> None:
         """Margin tiers are checked once all of a proposal's tier changes are in."""
         state = self.state
-        tiers_of: dict[int, list[MarginTier]] = {}
+        tiers_of: dict[int, tuple[MarginTier, ...]] = {}
         for k, v in self.overlay.items():
             head, _, name = k.partition(".")
             if head.isdigit() and name.startswith("tier"):
                 asset = int(head)
-                tiers = tiers_of.setdefault(asset, list(state.markets[asset].spec.margin_tiers))
+                before = tiers_of.get(asset, state.markets[asset].spec.margin_tiers)
                 i, _, field = name[4:].partition(".")
-                t = tiers[int(i)]
-                tiers[int(i)] = (MarginTier(t.lower_bound_musdc, v) if field == "maxLeverage"
-                                 else MarginTier(v, t.max_leverage))
+                tiers_of[asset] = with_tier(before, (int(i), field), v)
         for tiers in tiers_of.values():
             try:
-                check_tiers(tuple(tiers))
+                check_tiers(tiers)
             except ParamError as exc:
                 raise GovError(str(exc)) from None
 

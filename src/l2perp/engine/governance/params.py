@@ -104,16 +104,9 @@ def get_param(state: State, key: str) -> int:
         i, field = _fee_field(state.config, key)
         tier = state.config.fee_tiers[i]
         return tier.taker_rate_e9 if field == "taker" else tier.maker_rate_e9
-    split = split_market_key(key)
-    if split is None:
-        raise ParamError(f"unknown parameter {key!r}")
-    market = _market(state, split[0])
-    name = split[1]
-    if name in MARKET_KEYS:
+    market, name, tier = _market_part(state, key)
+    if tier is None:
         return getattr(market.spec, MARKET_KEYS[name][0])
-    tier = _tier_field(name)
-    if tier is None or tier[0] >= len(market.spec.margin_tiers):
-        raise ParamError(f"unknown parameter {key!r}")
     t = market.spec.margin_tiers[tier[0]]
     return t.max_leverage if tier[1] == "maxLeverage" else t.lower_bound_musdc
 
@@ -144,23 +137,13 @@ def check_param(state: State, key: str, value: int) -> None:
         if not -MAX_FEE_E9 <= value <= MAX_FEE_E9:
             raise ParamError(f"{key}: a fee rate lies within +-{MAX_FEE_E9} e9")
         return
-    split = split_market_key(key)
-    if split is None:
-        raise ParamError(f"unknown parameter {key!r}")
-    market = _market(state, split[0])
-    name = split[1]
-    if name in MARKET_KEYS:
+    market, name, tier = _market_part(state, key)
+    if tier is None:
         _, _, low, high = MARKET_KEYS[name]
         if not low <= value <= high:
             raise ParamError(f"{key}: {value} outside [{low}, {high}]")
         return
-    tier = _tier_field(name)
-    if tier is None or tier[0] >= len(market.spec.margin_tiers):
-        raise ParamError(f"unknown parameter {key!r}")
-    tiers = list(market.spec.margin_tiers)
-    t = tiers[tier[0]]
-    tiers[tier[0]] = (MarginTier(t.lower_bound_musdc, value) if tier[1] == "maxLeverage"
-                      else MarginTier(value, t.max_leverage))
+    tiers = with_tier(market.spec.margin_tiers, tier, value)
     check_tiers(tuple(tiers))
 
 
@@ -188,17 +171,12 @@ def set_param(state: State, key: str, value: int, check: bool = True) -> int:
     if key in CONFIG_KEYS or key.startswith("fee.tier"):
         state.config = governed_config(state.config, {key: value})
         return old
-    asset, name = split_market_key(key)
-    market = state.markets[asset]
-    if name in MARKET_KEYS:
+    market, name, tier = _market_part(state, key)
+    if tier is None:
         spec = dataclasses.replace(market.spec, **{MARKET_KEYS[name][0]: value})
     else:
-        i, field = _tier_field(name)
-        tiers = list(market.spec.margin_tiers)
-        t = tiers[i]
-        tiers[i] = (MarginTier(t.lower_bound_musdc, value) if field == "maxLeverage"
-                    else MarginTier(value, t.max_leverage))
-        spec = dataclasses.replace(market.spec, margin_tiers=tuple(tiers))
+        tiers = with_tier(market.spec.margin_tiers, tier, value)
+        spec = dataclasses.replace(market.spec, margin_tiers=tiers)
     apply_spec(state, market, spec)
     return old
 
@@ -238,6 +216,32 @@ def _fee_field(config: EngineConfig, key: str) -> tuple[int, str]:
             or field not in ("taker", "maker"):
         raise ParamError(f"unknown parameter {key!r}")
     return int(index), field
+
+
+def _market_part(state: State, key: str) -> tuple[Market, str, tuple[int, str] | None]:
+    """(market, name, (tier index, field) or None) for a market key; ParamError if unknown."""
+    split = split_market_key(key)
+    if split is None:
+        raise ParamError(f"unknown parameter {key!r}")
+    market = _market(state, split[0])
+    name = split[1]
+    if name in MARKET_KEYS:
+        return market, name, None
+    tier = _tier_field(name)
+    if tier is None or tier[0] >= len(market.spec.margin_tiers):
+        raise ParamError(f"unknown parameter {key!r}")
+    return market, name, tier
+
+
+def with_tier(tiers: tuple[MarginTier, ...], tier: tuple[int, str],
+              value: int) -> tuple[MarginTier, ...]:
+    """`tiers` with one tier's max leverage or lower bound replaced (unchecked)."""
+    out = list(tiers)
+    i, field = tier
+    t = out[i]
+    out[i] = (MarginTier(t.lower_bound_musdc, value) if field == "maxLeverage"
+              else MarginTier(value, t.max_leverage))
+    return tuple(out)
 
 
 def _market(state: State, asset: int) -> Market:
