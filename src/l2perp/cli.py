@@ -94,7 +94,8 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     by_role = {k.role: k for k in keys_}
     l1_path = l1_path or data / "l1.sqlite"
     settings = NodeRollupSettings(l1_path, PROFILES[profile], by_role["poster"].address, fault,
-                                  (by_role["verifier"].address,))
+                                  (by_role["verifier"].address,),
+                                  operator_key=by_role["poster"].private_key)
     try:
         node = Node(data, genesis, block_ms=block_ms, rollup=settings)
     except (RecoveryError, L1Error) as exc:

@@ -13,13 +13,15 @@ from eth_account import Account
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
+from l2perp.node.devnet import dev_keys
 from l2perp.node.l1host import L1Host
 from tests.integration.rollup_proc import TRADERS, RollupNode, cli
 
 
 @pytest.fixture
 def node(tmp_path, request):
-    extra = ("--fault", "root") if "wrong_root" in request.node.name else ()
+    extra = ("--fault", "root") if "wrong_root" in request.node.name else (
+        ("--fault", "withdrawals") if "halt" in request.node.name else ())
     n = RollupNode(tmp_path / "data", tmp_path / "l1.sqlite", *extra).start()
     yield n
     n.kill()
@@ -61,6 +63,24 @@ def test_a_wrong_root_is_challenged_reverted_and_announced(node) -> None:
     assert fills[0]["finality"] == "finalized"
     ws.close()
 
+
+
+def test_a_reconciliation_halt_opens_an_incident_and_the_fraud_a_slash(node) -> None:
+    """The poster lists a withdrawal L2 never made: the reconciler halts the sequencer (R2)
+    until the verifier's challenge reverts the batch; then the node's operator key opens the
+    halt's incident record, and the proven fraud slashes the poster's governance bond."""
+    poster = next(k.address for k in dev_keys() if k.role == "poster")
+    node.wait(lambda: node.status()["revertedBatches"], timeout=60, what="a revert")
+    node.wait(lambda: not node.status()["halted"], timeout=60, what="the resume")
+    halts = node.wait(lambda: [i for i in node.info({"type": "incidents"})
+                               if i["kind"] == "reconciliationHalt"], what="the halt incident")
+    assert halts[0]["responsible"] == poster and halts[0]["filed"] is None
+    assert "R2" in halts[0]["timeline"][1]["event"]
+    slashes = node.wait(lambda: [i for i in node.info({"type": "incidents"})
+                                 if i["kind"] == "slash"], what="the slash")
+    assert slashes[0]["subject"] == poster and "fraudulentBatch" in str(slashes[0]["timeline"])
+    operators = node.info({"type": "operators"})["operators"]
+    assert next(o for o in operators if o["address"] == poster)["slashedTotal"] == 1_000
 
 def test_withdraw_on_l2_then_claim_on_l1_with_the_cli(node) -> None:
     key = TRADERS[2]

@@ -34,6 +34,8 @@ class NodeRollupSettings:
     poster: str
     fault: str | None = None
     l1_funded: tuple[str, ...] = ()  # L1 accounts given money at deployment (the verifier)
+    operator_key: str | None = None  # the sequencer operator's L2 key: it opens the incident
+    # record of each reconciliation halt once the halt is over (engine/governance)
 
 
 def wall_ms() -> int:
@@ -51,6 +53,8 @@ class Node:
                                    max_block_txs=rollup.params.max_batch_txs if rollup
                                    else 20_000)
         self.rollup: NodeRollup | None = None
+        self.operator_key = rollup.operator_key if rollup is not None else None
+        self._halt: tuple[int, str] | None = None  # (since, why) while the sequencer is halted
         if rollup is not None:
             self.rollup = NodeRollup(self.data_dir, rollup.l1_path, genesis, rollup.params,
                                      rollup.poster, rollup.fault, rollup.l1_funded)
@@ -102,9 +106,13 @@ class Node:
         if self.rollup is not None:
             system_txs = self.rollup.before_block(self.state, now)
             if self.halted:
+                if self._halt is None:
+                    self._halt = (now, self.halted)
                 self._refuse_pending()
                 self.rollup.reconcile()
                 return
+            if self._halt is not None:
+                self._open_halt_incident(now)
         receipts, tickets = self.sequencer.produce_block(now, system_txs)
         if self.rollup is not None:
             self.rollup.after_block(self.state, self.sequencer.last_block, receipts)
@@ -113,6 +121,23 @@ class Node:
                 future.set_result(receipt)
         for listener in self.listeners:
             listener(receipts)
+
+    def _open_halt_incident(self, now_ms: int) -> None:
+        """The halt is over: the operator opens its incident record (signed like any client's
+        request, so batches carry it with its signature)."""
+        since, why = self._halt
+        self._halt = None
+        if self.operator_key is None or self.state.gov is None:
+            return
+        nonce = max(wall_ms(), self.state.time_ms - self.state.dev_time_offset_ms)
+        end = min(now_ms, self.state.time_ms)
+        action = {"type": "incidentOpen", "kind": "reconciliationHalt",
+                  "subject": "sequencer halted by the reconciler", "start": min(since, end),
+                  "end": end, "detail": why[:2_000]}
+        secret = bytes.fromhex(self.operator_key.removeprefix("0x"))
+        signature = sign_l1_action(secret, action, None, nonce, None, False)
+        self.sequencer.mempool.push(decode_request(
+            {"action": action, "nonce": nonce, "signature": signature}, Network()))
 
     def _refuse_pending(self) -> None:
         for tx, future in self.sequencer.mempool.take(len(self.sequencer.mempool)):

@@ -28,6 +28,7 @@ GOV_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "submitEvidence": ("submitEvidence", ("offence", "index")),
     "executeSlash": ("executeSlash", ("slash",)),
     "incidentReport": ("incidentReport", ("incident", "text")),
+    "incidentOpen": ("incidentOpen", ("kind", "subject", "start", "end", "detail")),
 }
 ADDRESS_FIELDS = ("to", "member")
 MAX_DEPTH = 4

@@ -155,15 +155,19 @@ def test_T01_T02_quorum_exactly_reached_succeeds_one_token_short_fails() -> None
     v.ok(CAROL, "transfer", EVE, 20_000)  # exactly 2% of the active supply
     v.ok(EVE, "delegate", EVE)
     v.block()
-    pid_exact = propose(v, OI)
-    pid_short = propose(v, CB, ALICE)
-    v.advance(proposal(v, pid_exact).voting_start_ms - v.state.time_ms + 1)
-    v.ok(EVE, "vote", pid_exact, 1)
-    v.ok(DAVE, "transfer", addr(0xE6), 1)  # does not change snapshotted power
-    v.ok(EVE, "vote", pid_short, 1)
-    v.advance(proposal(v, pid_exact).deadline_ms - v.state.time_ms + 1)
-    assert v.state_of(pid_exact) == "Succeeded"  # for == quorum
-    assert proposal(v, pid_exact).votes[1] * 10_000 == 200 * proposal(v, pid_exact).active_supply
+    exact = propose(v, OI)
+    v.ok(EVE, "transfer", addr(0xE6), 1)  # to a holder who never acts: 19,999 left
+    v.block()
+    short = propose(v, CB, ALICE)
+    for pid in (exact, short):
+        v.advance(proposal(v, pid).voting_start_ms - v.state.time_ms + 1)
+        v.ok(EVE, "vote", pid, 1)
+    v.advance(proposal(v, short).deadline_ms - v.state.time_ms + 1)
+    p = proposal(v, exact)
+    assert p.votes[1] * 10_000 == 200 * p.active_supply and v.state_of(exact) == "Succeeded"
+    q = proposal(v, short)
+    assert q.votes[1] == 19_999 and q.active_supply == 999_999
+    assert v.state_of(short) == "Defeated"  # 19,999 < 2% of 999,999
 
 
 def test_T03_T04_T05_tie_and_differential_are_strict() -> None:
@@ -485,3 +489,45 @@ def test_an_upgrade_activates_no_earlier_than_an_exit_window_after_execution() -
     assert v.gov.rule_version == 1
     v.block()
     assert v.state.height == at and v.gov.rule_version == 2
+
+
+def test_every_action_kind_applies_in_one_constitutional_proposal() -> None:
+    v = venue()
+    v.ok(G1, "guardianSign", 1, "reduceOnly", (2,))
+    v.ok(G2, "guardianSign", 1, "reduceOnly", (2,))
+    v.ok(G1, "incidentReport", 1, "SOL reduce-only while the steward bounds are reviewed")
+    v.state.fee_pool_musdc += 5_000_000  # fees the venue has earned
+    v.state.credits_musdc += 5_000_000
+    oracles = ((addr(0x91), 1), (addr(0x92), 1), (addr(0x93), 2))
+    actions = (
+        ("listMarket", "DOGE", 0, ((0, 10), (1_000_000_000_000, 5)), 2_000_000_000_000, False),
+        ("insuranceTransfer", -1, 0, 5_000_000),
+        ("setOracleSet", oracles),
+        ("setStewardBounds", "1.cbBand", 100_000_000, 200_000_000, 1_000, DAY_MS),
+        ("setStewards", (EVE,)),
+        ("setOperatorSet", "oracle", 3_000),
+        ("setGuardians", (G1, G2, G3, EVE), 3),
+        ("treasuryTransfer", DAVE, 1_000),
+        ("setGovernanceRule", "activityEpochs", 8),
+    )
+    v.enact((("ratifyGuardianAction", 1),))  # the standard lane: inside the 14-day expiry
+    fund = v.state.accounts.get("0x" + "ff" * 18 + "0000")
+    before = fund.cash_musdc if fund else 0
+    pid = v.enact(actions, voters=(WHALE, ALICE, BOB))
+    assert proposal(v, pid).lane == 3
+    state, gov = v.state, v.gov
+    doge = state.markets[-1]
+    assert doge.name == "DOGE" and doge.max_leverage == 10 and doge.spec.oi_cap_musdc > 0
+    assert gov.table.values[f"{doge.asset}.tier0.maxLeverage"] == 10
+    assert state.accounts["0x" + "ff" * 18 + "0000"].cash_musdc == before + 5_000_000
+    assert state.oracle_stakes == dict(oracles)
+    assert gov.table.bounds["1.cbBand"].max_step_bps == 1_000
+    assert gov.table.stewards == (EVE,)
+    assert gov.registry.min_bond["oracle"] == 3_000
+    assert gov.guardians.actions[1].ratified
+    assert gov.guardians.members == (G1, G2, G3, EVE) and gov.guardians.threshold == 3
+    assert gov.token.balances[DAVE] == 10_000 + 1_000
+    assert gov.governor.activity_epochs == 8
+    v.advance(30 * DAY_MS)  # ratified: the guardian's reduce-only outlives its expiry
+    assert state.markets[2].status == 1
+    v.ok(EVE, "stewardUpdate", "1.cbBand", 160_000_000)

@@ -28,6 +28,7 @@ from .stewards import StewardError
 REFUSALS = (GovError, GuardianError, OperatorError, PowerError, StewardError, ValueError,
             TypeError, IndexError, KeyError)
 GUARDIAN_SCOPES = ("pauseMarket", "reduceOnly", "fallbackOracle")
+OPERATOR_INCIDENTS = ("reconciliationHalt", "sequencerOutage", "oracleOutage")
 
 
 def apply_gov_tx(state: State, signer: str, action: GovTx, events: list) -> str | None:
@@ -384,6 +385,27 @@ def _incident_report(state: State, gov: GovState, signer: str, args: tuple,
                                            + (" (late)" if record.late else "")))
 
 
+def _incident_open(state: State, gov: GovState, signer: str, args: tuple,
+                   events: list) -> None:
+    """An operator (or a guardian) records what the engine cannot see, such as its node's
+    reconciliation halt: it is the responsible party and must file the report."""
+    kind, subject, start_ms, end_ms, detail = args
+    if kind not in OPERATOR_INCIDENTS:
+        raise GovError(f"operators open incidents of kinds {', '.join(OPERATOR_INCIDENTS)}")
+    op = gov.registry.operators.get(signer)
+    active = op is not None and not op.tombstoned and op.bond >= gov.registry.min_bond[op.role]
+    if not (active or gov.guardians.seated(signer, state.time_ms)):
+        raise GovError(f"{signer} is neither a bonded operator nor a guardian")
+    if not (isinstance(subject, str) and isinstance(detail, str)
+            and len(subject) <= 200 and len(detail) <= MAX_REPORT_CHARS
+            and type(start_ms) is int and type(end_ms) is int
+            and 0 <= start_ms <= end_ms <= state.time_ms):
+        raise GovError("an incident needs a subject, a detail and start <= end <= now")
+    record = _open_incident(state, gov, kind, subject, signer,
+                            state.time_ms + gov.guardians.report_deadline_ms)
+    record.timeline += [(start_ms, f"{kind}: {detail}"), (end_ms, "resumed")]
+
+
 def _open_incident(state: State, gov: GovState, kind: str, subject: str, responsible: str,
                    deadline_ms: int) -> IncidentRecord:
     record = IncidentRecord(len(gov.incidents) + 1, kind, subject, state.time_ms, state.height,
@@ -406,6 +428,7 @@ HANDLERS = {
     "operatorBond": _operator_bond, "operatorUnbond": _operator_unbond,
     "operatorRelease": _operator_release, "submitEvidence": _submit_evidence,
     "executeSlash": _execute_slash, "incidentReport": _incident_report,
+    "incidentOpen": _incident_open,
 }
 
 
