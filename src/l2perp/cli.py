@@ -13,6 +13,7 @@ import os
 from . import __version__
 from .node.log import BlockLog, RecoveryError
 from .govcli import app as gov_app
+from .labcli import app as lab_app
 from .l1cli import app as l1_app
 from .rollup.l1 import L1Error
 
@@ -20,6 +21,7 @@ app = typer.Typer(add_completion=False, help="l2perp: a Layer-2 perpetuals excha
 console = Console()
 app.add_typer(l1_app, name="l1")
 app.add_typer(gov_app, name="gov")
+app.add_typer(lab_app, name="lab")
 
 
 @app.command()

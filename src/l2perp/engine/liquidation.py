@@ -33,7 +33,7 @@ from .state import (
     Account, Market, State, fund_account, fund_address, partition_of,
 )
 from .liqindex import LiquidationIndex, unit_figures
-from .tx import FillEvent, FundingEvent, LedgerEvent
+from .tx import BackstopEvent, FillEvent, FundingEvent, LedgerEvent, LiquidationCheck
 
 
 def liquidatable_units(state: State, events: list) -> list[tuple]:
@@ -86,6 +86,10 @@ def process_liquidations(state: State, events: list) -> None:
     for _, address, asset, _, _ in eligible[:cap]:
         liquidate(ctx, state.accounts[address], asset)
     waiting = [u for u in units if u[3]] + eligible[cap:]
+    if units:
+        events.append(LiquidationCheck(state.time_ms,
+                                       tuple((u[1], u[2]) for u in eligible[:cap]),
+                                       tuple((u[1], u[2]) for u in waiting)))
     for _, address, asset, _, _ in waiting:  # checked again next block
         state.liq_index.always[(address, asset)] = None
     # dYdX gating: withdrawals pause in a partition while an account in it stays negative.
@@ -238,6 +242,8 @@ def backstop(ctx: Ctx, account: Account, asset: int) -> None:
         pos = account.positions.get(a)
         if pos is None:
             continue
+        ctx.events.append(BackstopEvent(a, account.address, fund.address, pos.size_lots,
+                                        state.markets[a].mark_pips, state.time_ms))
         move_position(state, account, fund, state.markets[a], pos.size_lots)
     if asset >= 0:
         amount = value  # the isolated equity went back to cross cash when the position moved

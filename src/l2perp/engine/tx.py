@@ -359,6 +359,27 @@ class AdlEvent(NamedTuple):
     time_ms: int
 
 
+class BackstopEvent(NamedTuple):
+    """A position taken over by an insurance fund at the mark (the waterfall's second stage)."""
+
+    asset: int
+    bankrupt: str
+    fund: str
+    lots: int  # signed, as the bankrupt account held it
+    px_pips: int
+    time_ms: int
+
+
+class LiquidationCheck(NamedTuple):
+    """The block's liquidatable units (address, unit; unit -1 is cross): those sent through the
+    waterfall and those left waiting (per-block cap, post-outage grace, stale market). Exact:
+    the same set a full scan finds, so it is a deterministic part of the receipts."""
+
+    time_ms: int
+    liquidated: tuple
+    waiting: tuple
+
+
 class AccountEvent(NamedTuple):
     """An account change with no cash movement or order event (a scheduled cancel firing)."""
 

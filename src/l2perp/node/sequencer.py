@@ -70,7 +70,11 @@ class Sequencer:
         block = Block(self.state.height + 1, time_ms, tuple(tx for tx, _ in taken))
         self.last_block = block
         receipts = apply_block(self.state, block)
+        self.commit(block, receipts)
+        return receipts, [ticket for _, ticket in taken]
+
+    def commit(self, block: Block, receipts: BlockReceipts) -> None:
+        """Make the block durable (log with its digest, periodic snapshots) before any ack."""
         self.log.append(block, state_digest(self.state), self.state, receipts)
         if self.state.height % self.snapshot_every == 0:
             self.log.snapshot(self.state)
-        return receipts, [ticket for _, ticket in taken]

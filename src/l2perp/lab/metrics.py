@@ -1,0 +1,185 @@
+"""What a run measured: read from the blocks' receipts and events as the sequencer produces
+them, plus a per-minute sample of prices, the insurance fund, open interest and the backlog.
+
+Liquidation stages: a book liquidation is a fill whose taker order id is 0 (the waterfall's IOC),
+a backstop is a `BackstopEvent`, ADL an `AdlEvent`. Delay: from the first block in which a unit
+is liquidatable (`LiquidationCheck`) to the block that sends it through the waterfall. Money in
+micro-USDC inside, USD in the report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..engine.state import fund_address, is_fund
+from ..engine.tx import AdlEvent, BackstopEvent, FillEvent, LiquidationCheck
+from ..engine.views import account_view, solvency_view
+
+USD = 1_000_000
+
+
+@dataclass
+class Series:
+    """Per-minute samples (time in seconds from the start)."""
+
+    t_s: list[int] = field(default_factory=list)
+    index: dict[str, list[float]] = field(default_factory=dict)
+    oracle: dict[str, list[float]] = field(default_factory=dict)
+    mark: dict[str, list[float]] = field(default_factory=dict)
+    mid: dict[str, list[float]] = field(default_factory=dict)
+    fund_usd: list[float] = field(default_factory=list)
+    oi_usd: list[float] = field(default_factory=list)
+    leverage: list[float] = field(default_factory=list)
+    backlog: list[int] = field(default_factory=list)
+    liq_book_usd: list[float] = field(default_factory=list)
+    liq_backstop_usd: list[float] = field(default_factory=list)
+    liq_adl_usd: list[float] = field(default_factory=list)
+
+
+class Metrics:
+    def __init__(self, sim) -> None:
+        self.sim = sim
+        self.series = Series()
+        for m in sim.markets:
+            for d in (self.series.index, self.series.oracle, self.series.mark, self.series.mid):
+                d[m.name] = []
+        self.fills = 0
+        self.liquidations = 0
+        self.liq_book_musdc = 0
+        self.liq_backstop_musdc = 0
+        self.adl_count = 0
+        self.adl_musdc = 0
+        self.adl_excess_musdc = 0
+        self.first_seen: dict[tuple[str, int], int] = {}
+        self.delays_ms: list[int] = []
+        self.minute = -1
+        self.minute_liq = [0, 0, 0]
+        self.fund_min_musdc: int | None = None
+        self.fund_start_musdc = 0
+        self.events: list[dict] = []  # the event log
+        self.max_basis_bps = 0.0
+        self.oi_sum = 0.0
+        self.collateral_sum = 0.0
+
+    def on_block(self, receipts, block) -> None:
+        liq_book = liq_backstop = liq_adl = 0
+        for e in receipts.events:
+            kind = type(e)
+            if kind is FillEvent:
+                self.fills += 1
+                if e.taker_oid == 0:
+                    liq_book += e.px_pips * e.sz_lots
+            elif kind is BackstopEvent:
+                liq_backstop += abs(e.lots) * e.px_pips
+                self.events.append({"t": e.time_ms, "kind": "backstop", "user": e.bankrupt,
+                                    "asset": e.asset, "lots": e.lots})
+            elif kind is AdlEvent:
+                notional = e.lots * e.px_pips
+                liq_adl += notional
+                self.adl_count += 1
+                self.adl_excess_musdc += max(0, e.covered_musdc - e.shortfall_musdc)
+                self.events.append({"t": e.time_ms, "kind": "adl", "user": e.counterparty,
+                                    "bankrupt": e.bankrupt, "asset": e.asset, "lots": e.lots})
+            elif kind is LiquidationCheck:
+                self._delays(e)
+        self.liq_book_musdc += liq_book
+        self.liq_backstop_musdc += liq_backstop
+        self.adl_musdc += liq_adl
+        self.minute_liq[0] += liq_book
+        self.minute_liq[1] += liq_backstop
+        self.minute_liq[2] += liq_adl
+        minute = (block.time_ms - self.sim.kernel.start_ms) // 60_000
+        if minute != self.minute:
+            self.sample(block.time_ms, minute)
+
+    def _delays(self, e: LiquidationCheck) -> None:
+        now = e.time_ms
+        present = set(e.liquidated) | set(e.waiting)
+        for unit in present:
+            self.first_seen.setdefault(unit, now)
+        for unit in e.liquidated:
+            self.liquidations += 1
+            self.delays_ms.append(now - self.first_seen.pop(unit))
+            self.events.append({"t": now, "kind": "liquidation", "user": unit[0],
+                                "unit": unit[1]})
+        for unit in [u for u in self.first_seen if u not in present]:
+            del self.first_seen[unit]  # recovered above maintenance
+
+    def fund_value(self) -> int:
+        state = self.sim.kernel.state
+        fund = state.accounts.get(fund_address(0))
+        return account_view(state, fund).account_value_musdc if fund else 0
+
+    def sample(self, t_ms: int, minute: int) -> None:
+        sim, s = self.sim, self.series
+        state = sim.kernel.state
+        self.minute = minute
+        s.t_s.append((t_ms - sim.kernel.start_ms) // 1_000)
+        oi = 0.0
+        for m in sim.markets:
+            market = state.markets[m.asset]
+            index = sim.index_price(m.name, t_ms)
+            s.index[m.name].append(index)
+            nan = float("nan")
+            s.oracle[m.name].append(market.oracle_pips / m.scale if market.oracle_pips else nan)
+            s.mark[m.name].append(market.mark_pips / m.scale if market.mark_pips else nan)
+            book = state.books[m.asset]
+            bid, ask = book.best_bid(), book.best_ask()
+            mid = (bid + ask) / 2 / m.scale if bid and ask else float("nan")
+            s.mid[m.name].append(mid)
+            oracle = market.oracle_pips / m.scale
+            if bid and ask and oracle > 0:  # the perp against the venue's index, the oracle
+                self.max_basis_bps = max(self.max_basis_bps, abs(mid - oracle) / oracle * 10_000)
+            oi += market.open_interest_lots * market.mark_pips / USD
+        fund = self.fund_value()
+        if minute == 0 and not s.fund_usd:
+            self.fund_start_musdc = fund
+        self.fund_min_musdc = fund if self.fund_min_musdc is None else min(self.fund_min_musdc,
+                                                                             fund)
+        s.fund_usd.append(fund / USD)
+        s.oi_usd.append(oi)
+        s.backlog.append(len(sim.kernel.sequencer.mempool))
+        collateral = sum(max(0, a.cash_musdc) for addr, a in state.accounts.items()
+                         if addr in sim.position_takers) / USD
+        s.leverage.append(oi / collateral if collateral > 0 else 0.0)
+        self.oi_sum += oi
+        self.collateral_sum += collateral
+        s.liq_book_usd.append(self.minute_liq[0] / USD)
+        s.liq_backstop_usd.append(self.minute_liq[1] / USD)
+        s.liq_adl_usd.append(self.minute_liq[2] / USD)
+        self.minute_liq = [0, 0, 0]
+
+    def bad_debt_musdc(self) -> int:
+        """What no one covered: Σ negative account values (funds never go below zero)."""
+        return -sum(value for _, value in solvency_view(self.sim.kernel.state).negative_accounts)
+
+    def invariant_violations(self) -> list[str]:
+        """Money conserved, zero net open interest per market, no fund below zero cash."""
+        state = self.sim.kernel.state
+        out = []
+        total = state.fee_pool_musdc + sum(
+            a.cash_musdc + sum(p.iso_raw_musdc for p in a.positions.values())
+            for a in state.accounts.values())
+        if total != state.credits_musdc - state.withdrawn_musdc:
+            out.append(f"money: {total} != {state.credits_musdc - state.withdrawn_musdc}")
+        for market in state.markets:
+            net = sum(a.positions[market.asset].size_lots for a in state.accounts.values()
+                      if market.asset in a.positions)
+            longs = sum(a.positions[market.asset].size_lots for a in state.accounts.values()
+                        if market.asset in a.positions and a.positions[market.asset].size_lots > 0)
+            if net != 0 or longs != market.open_interest_lots:
+                out.append(f"open interest of {market.name}: net {net}, longs {longs} vs "
+                           f"{market.open_interest_lots}")
+        for address, account in state.accounts.items():
+            if is_fund(address) and account.cash_musdc < 0:
+                out.append(f"fund {address} cash {account.cash_musdc}")
+        return out
+
+
+def percentile(values: list[int], q: float) -> float:
+    """Nearest-rank percentile (0 for an empty list)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, int(-(-q * len(ordered) // 100)))
+    return float(ordered[min(rank, len(ordered)) - 1])

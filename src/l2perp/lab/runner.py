@@ -1,0 +1,231 @@
+"""One lab run: a scenario and a seed -> the venue built from the scenario, the price path, the
+agents and the faults, run in simulated time through the node's sequencer; then the metrics.
+
+Seeding: one master `SeedSequence(seed)`; child 0 draws the price path, child 1 the kernel's own
+choices, child 2 + i agent i. The engine stays integer-only; every float is turned into pips,
+lots or micro-USDC before it becomes a transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine.params import EngineConfig, Genesis, MarginTier, MarketSpec
+from ..engine.tx import BridgeCredit, Tx
+from ..rollup.commitment import Commitment
+from ..units import ONE_USDC
+from .agents import (
+    Arbitrageur, Leveraged, Maker, Market, Momentum, NoiseCrowd, OracleOperator, address,
+)
+from .kernel import Kernel, Window
+from .metrics import USD, Metrics, percentile
+from .prices import make_path
+from .scenario import Fault, Scenario
+
+T0 = 1_760_054_400_000  # 2025-10-10 00:00 UTC: simulated time starts here
+ADMIN = address(0xAD, 0)
+ROLE_ORACLE, ROLE_MAKER, ROLE_NOISE, ROLE_MOMENTUM, ROLE_LEVERAGED, ROLE_ARB = range(1, 7)
+L1_BLOCK_MS = 12_000
+
+
+@dataclass
+class RunResult:
+    report: dict
+    metrics: Metrics
+    sim: "Sim"
+
+
+class Sim:
+    """The venue, the path and the agents of one run."""
+
+    def __init__(self, scenario: Scenario, seed: int, keep_blocks: bool = False) -> None:
+        self.scenario, self.seed = scenario, seed
+        root = np.random.SeedSequence(seed)
+        n_agents = (scenario.agents.oracles + scenario.agents.makers + 1
+                    + scenario.agents.momentum + scenario.agents.leveraged
+                    + scenario.agents.arbitrageurs)
+        children = root.spawn(2 + n_agents)
+        self.agent_seeds = iter(children[2:])
+        oracles = tuple((address(ROLE_ORACLE, i), 1) for i in range(scenario.agents.oracles))
+        config = EngineConfig(
+            admin=ADMIN, oracle_operators=oracles,
+            insurance_seed_musdc=int(scenario.insurance_seed_usd * ONE_USDC),
+            max_liquidations_per_block=scenario.max_liquidations_per_block,
+            post_outage_grace_ms=scenario.post_outage_grace_s * 1_000)
+        specs = []
+        for m in scenario.markets:
+            tiers = (MarginTier(0, m.max_leverage),
+                     MarginTier(5_000_000 * ONE_USDC, max(1, m.max_leverage // 2)))
+            specs.append(MarketSpec(m.name, m.sz_decimals, tiers,
+                                    oi_cap_musdc=int(m.oi_cap_usd * ONE_USDC),
+                                    impact_notional_musdc=20_000 * ONE_USDC))
+        genesis = Genesis(config=config, markets=tuple(specs), time_ms=T0)
+        self.kernel = Kernel(genesis, scenario.block_ms, scenario.block_capacity, keep_blocks)
+        self.markets = [Market(i, m.name, m.sz_decimals) for i, m in enumerate(scenario.markets)]
+        self._cfg = {m.name: m for m in scenario.markets}
+        weights = np.array([1.0 / (1 + i) for i in range(len(self.markets))])
+        self.market_weights = weights / weights.sum()
+        self.path = make_path(np.random.default_rng(children[0]), scenario.prices,
+                              scenario.duration_s,
+                              [(m.name, m.price, m.beta, m.idio_vol) for m in scenario.markets])
+        self.rng = np.random.default_rng(children[1])
+        self.topups = 0
+        self.position_takers: set[str] = set()
+        self.agents: list = []
+        self._install_faults()
+        self._install_agents()
+        self.metrics = Metrics(self)
+        self.kernel.on_block.append(self.metrics.on_block)
+
+    # ----- what agents may look at ----------------------------------------------------------
+    def index_price(self, name: str, t_ms: int) -> float:
+        return self.path.at(name, t_ms - self.kernel.start_ms)
+
+    def index_change(self, name: str, t_ms: int, window_ms: int) -> float:
+        now = self.index_price(name, t_ms)
+        then = self.index_price(name, t_ms - window_ms)
+        return now / then - 1 if then > 0 else 0.0
+
+    def index_move(self, name: str, t_ms: int, window_ms: int) -> float:
+        return abs(self.index_change(name, t_ms, window_ms))
+
+    def oracle_price(self, asset: int) -> float:
+        market = self.kernel.state.markets[asset]
+        return market.oracle_pips / self.markets[asset].scale
+
+    def cfg_of(self, name: str):
+        return self._cfg[name]
+
+    # ----- faults ---------------------------------------------------------------------------
+    def _window(self, fault: Fault) -> Window:
+        start = self.kernel.start_ms + fault.at_s * 1_000
+        return Window(start, start + fault.duration_s * 1_000)
+
+    def _install_faults(self) -> None:
+        self.oracle_faults: list[tuple[Window, Fault]] = []
+        self.gas_spikes: list[Window] = []
+        for fault in self.scenario.faults:
+            window = self._window(fault)
+            if fault.kind == "sequencer_outage":
+                self.kernel.outages.append(window)
+            elif fault.kind == "congestion":
+                self.kernel.congestion.append((window, max(1, fault.capacity)))
+            elif fault.kind == "l1_gas_spike":
+                self.gas_spikes.append(window)
+            elif fault.kind.startswith("oracle_"):
+                self.oracle_faults.append((window, fault))
+
+    def oracle_fault(self, operator: int, market: str, t_ms: int) -> Fault | None:
+        for window, fault in self.oracle_faults:
+            if not window.covers(t_ms):
+                continue
+            if fault.asset and fault.asset != market:
+                continue
+            if fault.operators and operator >= fault.operators:
+                continue
+            return fault
+        return None
+
+    def deposit_delay_ms(self, t_ms: int) -> int:
+        """An L1 deposit lands after one L1 block, or after a gas spike ends (priced out)."""
+        for window in self.gas_spikes:
+            if window.covers(t_ms):
+                return window.end_ms - t_ms + L1_BLOCK_MS
+        return L1_BLOCK_MS
+
+    # ----- agents ---------------------------------------------------------------------------
+    def _rng(self) -> np.random.Generator:
+        return np.random.default_rng(next(self.agent_seeds))
+
+    def _install_agents(self) -> None:
+        cfg = self.scenario.agents
+        credits: list[tuple[str, float]] = []
+        for i in range(cfg.oracles):
+            self.agents.append(OracleOperator(self, address(ROLE_ORACLE, i), self._rng(), i))
+        for i in range(cfg.makers):
+            agent = Maker(self, address(ROLE_MAKER, i), self._rng(), i)
+            self.agents.append(agent)
+            credits.append((agent.address, 50_000_000.0))
+        members = [address(ROLE_NOISE, i) for i in range(cfg.noise)]
+        crowd = NoiseCrowd(self, members, self._rng())
+        self.noise = crowd
+        self.agents.append(crowd)
+        credits += [(m, 50_000.0) for m in members]
+        for i in range(cfg.momentum):
+            agent = Momentum(self, address(ROLE_MOMENTUM, i), self._rng())
+            self.agents.append(agent)
+            credits.append((agent.address, 500_000.0))
+        for i in range(cfg.leveraged):
+            rng = self._rng()
+            agent = Leveraged(self, address(ROLE_LEVERAGED, i), rng,
+                              topup=bool(rng.random() < cfg.topup_fraction))
+            self.agents.append(agent)
+            self.position_takers.add(agent.address)
+            credits.append((agent.address, agent.collateral_usd()))
+        for i in range(cfg.arbitrageurs):
+            agent = Arbitrageur(self, address(ROLE_ARB, i), self._rng())
+            self.agents.append(agent)
+            credits.append((agent.address, 5_000_000.0))
+        for who, usd in credits:
+            self.kernel.send(Tx(None, 0, BridgeCredit(who, int(usd * ONE_USDC))), 0)
+        for agent in self.agents:
+            agent.start()
+
+    # ----- running --------------------------------------------------------------------------
+    def run(self, progress=None) -> dict:
+        scenario = self.scenario
+        self.kernel.run(self.kernel.start_ms + scenario.duration_s * 1_000, progress)
+        return self.report()
+
+    def active_agents(self) -> int:
+        counted = sum(1 for a in self.agents if a.kind not in ("noise",) and a.sent > 0)
+        return counted + len(self.noise.active)
+
+    def report(self) -> dict:
+        m, k = self.metrics, self.kernel
+        state = k.state
+        violations = m.invariant_violations()
+        delays = m.delays_ms
+        root = Commitment().refresh(state)
+        mean_leverage = (sum(m.series.leverage) / len(m.series.leverage)
+                         if m.series.leverage else 0.0)
+        capital_efficiency = m.oi_sum / m.collateral_sum if m.collateral_sum else 0.0
+        return {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "duration_s": self.scenario.duration_s,
+            "bad_debt_usd": m.bad_debt_musdc() / USD,
+            "insurance_fund_start_usd": m.fund_start_musdc / USD,
+            "insurance_fund_min_usd": (m.fund_min_musdc or 0) / USD,
+            "insurance_fund_end_usd": m.fund_value() / USD,
+            "liquidations_count": m.liquidations,
+            "liquidated_notional_usd": m.liq_book_musdc / USD,
+            "backstop_notional_usd": m.liq_backstop_musdc / USD,
+            "adl_count": m.adl_count,
+            "adl_notional_usd": m.adl_musdc / USD,
+            "adl_excess_usd": m.adl_excess_musdc / USD,
+            "liq_delay_p50_s": percentile(delays, 50) / 1_000,
+            "liq_delay_p99_s": percentile(delays, 99) / 1_000,
+            "max_basis_bps": round(m.max_basis_bps, 2),
+            "mean_leverage": round(mean_leverage, 4),
+            "capital_efficiency": round(capital_efficiency, 4),
+            "invariant_violations": len(violations),
+            "invariant_details": violations,
+            "final_state_root": "0x" + root.hex(),
+            "transactions_count": k.transactions,
+            "fills_count": m.fills,
+            "active_agents": self.active_agents(),
+            "blocks": k.blocks,
+            "mempool_refused": k.refused,
+            "margin_topups": self.topups,
+            "height": state.height,
+        }
+
+
+def run(scenario: Scenario, seed: int, progress=None, keep_blocks: bool = False) -> RunResult:
+    """Run `scenario` with `seed`; the report dict, the metrics and the simulation."""
+    sim = Sim(scenario, seed, keep_blocks)
+    report = sim.run(progress)
+    return RunResult(report, sim.metrics, sim)

@@ -1,0 +1,161 @@
+"""Scenarios as TOML files: the venue, its markets, the price model with its crashes, the agent
+population, the faults and how long to run. Shipped scenarios live in `lab/scenarios/`; a
+scenario is named by its file stem or given as a path.
+
+Units in the files are human ones (USD, seconds, fractions); the runner converts them to the
+engine's integers.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from .prices import Crash, PriceModel
+
+SHIPPED = Path(__file__).parent / "scenarios"
+FAULT_KINDS = ("sequencer_outage", "congestion", "l1_gas_spike", "oracle_stall", "oracle_lag",
+               "oracle_manipulation", "fraudulent_batch", "flashloan_governance",
+               "low_turnout_proposal", "content_swap")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be run (the message says which field)."""
+
+
+@dataclass(frozen=True)
+class MarketCfg:
+    name: str
+    sz_decimals: int
+    price: float  # USD at the start
+    max_leverage: int = 20
+    beta: float = 1.0  # to the market factor
+    idio_vol: float = 0.2  # idiosyncratic annual vol
+    depth_usd: float = 200_000.0  # each maker's quoted size per side, in USD
+    oi_cap_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class AgentsCfg:
+    makers: int = 3
+    noise: int = 40
+    momentum: int = 6
+    leveraged: int = 60
+    arbitrageurs: int = 2
+    oracles: int = 3
+    leverage_min: float = 2.0
+    leverage_max: float = 20.0
+    position_usd: float = 20_000.0  # a leveraged trader's typical notional
+    noise_rate_per_min: float = 1.0  # orders per noise trader per minute
+    noise_size_usd: float = 2_000.0
+    maker_refresh_s: float = 2.0
+    maker_spread_bps: float = 5.0
+    maker_withdraw_move: float = 0.03  # withdraw when the index moved this much in a minute
+    maker_withdraw_s: float = 120.0
+    momentum_window_s: float = 60.0
+    momentum_threshold: float = 0.004
+    momentum_size_usd: float = 10_000.0
+    arb_threshold_bps: float = 20.0
+    oracle_cadence_s: float = 3.0
+    latency_ms: tuple[int, int] = (20, 200)  # agent -> sequencer, uniform
+    topup_fraction: float = 0.3  # leveraged traders that add margin when close to liquidation
+
+
+@dataclass(frozen=True)
+class Fault:
+    kind: str
+    at_s: int
+    duration_s: int = 0
+    capacity: int = 0  # congestion: transactions per block
+    lag_s: int = 0  # oracle lag
+    factor: float = 1.0  # oracle manipulation: the thin source reports price x factor
+    asset: str = ""  # oracle faults: one market (empty: all)
+    operators: int = 0  # how many oracle operators misbehave (0: all)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str = ""
+    cites: str = ""
+    duration_s: int = 3_600
+    block_ms: int = 1_000
+    block_capacity: int = 5_000
+    insurance_seed_usd: float = 1_000_000.0
+    max_liquidations_per_block: int = 20
+    post_outage_grace_s: int = 60
+    markets: tuple[MarketCfg, ...] = ()
+    prices: PriceModel = PriceModel()
+    agents: AgentsCfg = AgentsCfg()
+    faults: tuple[Fault, ...] = ()
+    governance: bool = False
+    guardian_response_s: tuple[int, int] = (300, 3_600)
+
+    def shortened(self, duration_s: int, scale_agents: float = 1.0) -> "Scenario":
+        """The same scenario cut to `duration_s` (events past the end drop out) with the agent
+        population scaled, for CI."""
+        agents = self.agents
+        if scale_agents != 1.0:
+            agents = replace(agents, **{name: max(1, int(getattr(agents, name) * scale_agents))
+                                        for name in ("noise", "momentum", "leveraged")})
+        return replace(self, duration_s=duration_s, agents=agents)
+
+
+def _build(cls, data: dict, where: str):
+    names = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - names)
+    if unknown:
+        raise ScenarioError(f"{where}: unknown field(s) {', '.join(unknown)}")
+    clean = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
+    try:
+        return cls(**clean)
+    except TypeError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
+
+
+def parse_scenario(data: dict, name: str) -> Scenario:
+    data = dict(data)
+    markets = tuple(_build(MarketCfg, m, f"markets[{i}]")
+                    for i, m in enumerate(data.pop("markets", [])))
+    if not markets:
+        raise ScenarioError("a scenario needs at least one [[markets]] entry")
+    prices = dict(data.pop("prices", {}))
+    crashes = tuple(_build(Crash, c, f"prices.crashes[{i}]")
+                    for i, c in enumerate(prices.pop("crashes", [])))
+    model = _build(PriceModel, {**prices, "crashes": crashes}, "prices")
+    agents = _build(AgentsCfg, data.pop("agents", {}), "agents")
+    faults = tuple(_build(Fault, f, f"faults[{i}]") for i, f in enumerate(data.pop("faults", [])))
+    for fault in faults:
+        if fault.kind not in FAULT_KINDS:
+            raise ScenarioError(f"unknown fault kind {fault.kind!r}")
+    names = [m.name for m in markets]
+    for crash in model.crashes:
+        if any(a not in names for a in crash.assets):
+            raise ScenarioError(f"a crash names an unknown market: {crash.assets}")
+    data.setdefault("name", name)
+    return _build(Scenario, {**data, "markets": markets, "prices": model, "agents": agents,
+                             "faults": faults}, "scenario")
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """A shipped scenario by name, or a TOML file by path."""
+    path = Path(ref)
+    if not path.suffix:
+        path = SHIPPED / f"{ref}.toml"
+    if not path.exists():
+        shipped = ", ".join(sorted(p.stem for p in SHIPPED.glob("*.toml")))
+        raise ScenarioError(f"no scenario {ref!r} (shipped: {shipped})")
+    with open(path, "rb") as f:
+        try:
+            data = tomllib.load(f)
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(f"{path}: {exc}") from None
+    return parse_scenario(data, path.stem)
+
+
+def shipped_names() -> list[str]:
+    return sorted(p.stem for p in SHIPPED.glob("*.toml"))
+
+
+__all__ = ["Crash", "PriceModel", "Scenario", "MarketCfg", "AgentsCfg", "Fault", "field"]
