@@ -30,7 +30,7 @@ from .margin import leverage_of, maintenance_margin
 from .orders import Ctx, Taker, cancel_open_order
 from .positions import apply_position_delta
 from .state import (
-    Account, Market, State, fund_account, fund_address, partition_of,
+    Account, Market, State, fund_account, fund_address, is_fund, partition_of,
 )
 from .liqindex import LiquidationIndex, unit_figures
 from .tx import BackstopEvent, FillEvent, FundingEvent, LedgerEvent, LiquidationCheck
@@ -48,8 +48,8 @@ def liquidatable_units(state: State, events: list) -> list[tuple]:
     markets = state.markets
     for address, unit in index.candidates(state, touched):
         account = state.accounts.get(address)
-        if account is None:
-            continue
+        if account is None or is_fund(address):  # a fund is the venue's equity: never
+            continue  # liquidated (it would take its own positions over, block after block)
         value, mm, assets = unit_figures(state, account, unit)
         index.file(state, account, unit, value, mm, assets)
         if assets and mm > 0 and value < mm:

@@ -17,7 +17,7 @@ import numpy as np
 from ..engine.book import TIF_ALO, TIF_IOC
 from ..engine.margin import cross_requirements, leverage_of
 from ..engine.tx import (
-    BridgeCredit, CancelByCloid, OracleReport, OrderSpec, PlaceOrders, Tx, UpdateLeverage,
+    CancelByCloid, OracleReport, OrderSpec, PlaceOrders, Tx, UpdateLeverage,
 )
 from ..engine.views import account_view
 from ..units import Dec
@@ -151,7 +151,7 @@ class Maker(Agent):
             pos = account.positions.get(market.asset) if account else None
             held = pos.size_lots if pos else 0
             last = self.quoted.get(market.asset)
-            if sim.index_move(market.name, now, 60_000) > cfg.maker_withdraw_move:
+            if sim.index_move(market.name, now, 60_000) > 2 * cfg.maker_withdraw_move:
                 self.withdrawn_until = now + int(cfg.maker_withdraw_s * 1_000)
                 return self._cancel_all()  # stress: pull every quote
             if fair > 0 and (last is None or last[1] != held
@@ -169,6 +169,8 @@ class Maker(Agent):
             fair = sim.oracle_price(market.asset)
             move = sim.index_move(market.name, now, 60_000)
             stress = 1.0 + 40.0 * move  # widen and shrink with the last minute's move
+            if move > cfg.maker_withdraw_move:  # stressed: far wider and much thinner
+                stress *= 4
             spread = cfg.maker_spread_bps / 10_000 * stress
             cfg_m = sim.cfg_of(market.name)
             size_usd = cfg_m.depth_usd / self.LEVELS / stress
@@ -197,7 +199,7 @@ class Maker(Agent):
             self.send(CancelByCloid(cancels))
 
     def _skew(self, market: Market, fair: float) -> float:
-        """Lean quotes against inventory (a fraction of the spread per $1M held)."""
+        """Lean quotes against inventory (20 bps per $1M held, at most 1%)."""
         account = self.sim.kernel.state.accounts.get(self.address)
         if account is None:
             return 0.0
@@ -328,9 +330,7 @@ class Leveraged(Agent):
         value, _, mm, _ = cross_requirements(sim.kernel.state, account)
         if mm > 0 and value < 1.5 * mm:
             amount = int(self.collateral_usd() * 0.5 * 1e6)
-            delay = sim.deposit_delay_ms(now)
-            sim.kernel.at(now + delay, sim.kernel.send,
-                          Tx(None, 0, BridgeCredit(self.address, amount)), 0, None)
+            sim.credit(self.address, amount, sim.deposit_delay_ms(now))
             sim.topups += 1
         sim.kernel.at(now + 30_000, self.watch)
 

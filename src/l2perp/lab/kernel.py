@@ -70,6 +70,8 @@ class Kernel:
         self.outages: list[Window] = []
         self.congestion: list[tuple[Window, int]] = []
         self.on_block: list = []  # callbacks(receipts, block)
+        self.before_block = None  # now_ms -> system transactions (the rollup's L1 messages)
+        self.is_halted = lambda: False  # the rollup's reconciler can stop the sequencer
         self.backlog: list[tuple[int, int]] = []  # (time, mempool size) at each tick
         self.refused = 0  # transactions the full mempool refused
         self.blocks = 0
@@ -104,14 +106,17 @@ class Kernel:
         self.at(now + self.block_ms, self._tick)
         pending = len(self.sequencer.mempool)
         self.backlog.append((now, pending))
-        if pending == 0 or any(w.covers(now) for w in self.outages):
+        if any(w.covers(now) for w in self.outages):
+            return
+        system_txs = self.before_block(now) if self.before_block is not None else ()
+        if (pending == 0 and not system_txs) or self.is_halted():
             return
         capacity = self.capacity
         for window, limit in self.congestion:
             if window.covers(now):
                 capacity = min(capacity, limit)
         self.sequencer.max_block_txs = capacity
-        receipts, _ = self.sequencer.produce_block(now)
+        receipts, _ = self.sequencer.produce_block(now, system_txs)
         block = self.sequencer.last_block
         self.blocks += 1
         self.transactions += len(block.txs)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..engine.state import fund_address, is_fund
-from ..engine.tx import AdlEvent, BackstopEvent, FillEvent, LiquidationCheck
+from ..engine.tx import AdlEvent, BackstopEvent, FillEvent, LedgerEvent, LiquidationCheck
 from ..engine.views import account_view, solvency_view
 
 USD = 1_000_000
@@ -58,6 +58,12 @@ class Metrics:
         self.fund_start_musdc = 0
         self.events: list[dict] = []  # the event log
         self.max_basis_bps = 0.0
+        self.min_basis_bps = 0.0  # most negative (mid - oracle) / oracle: the overshoot
+        self.trough_bps: dict[str, float] = {}  # per market: the deepest discount, bps
+        self.min_basis_at: dict[str, int] = {}  # ... and when
+        self.adl_covered_musdc = 0  # losses ADL socialized onto profitable positions
+        self.liq_times_ms: list[int] = []  # one per unit sent through the waterfall
+        self.waiting_times_ms: list[int] = []  # blocks that held liquidatable units back
         self.oi_sum = 0.0
         self.collateral_sum = 0.0
 
@@ -77,28 +83,54 @@ class Metrics:
                 notional = e.lots * e.px_pips
                 liq_adl += notional
                 self.adl_count += 1
+                self.adl_covered_musdc += e.covered_musdc
                 self.adl_excess_musdc += max(0, e.covered_musdc - e.shortfall_musdc)
                 self.events.append({"t": e.time_ms, "kind": "adl", "user": e.counterparty,
                                     "bankrupt": e.bankrupt, "asset": e.asset, "lots": e.lots})
             elif kind is LiquidationCheck:
                 self._delays(e)
+            elif kind is LedgerEvent and e.kind == "backstopLiquidation":
+                self.events.append({"t": e.time_ms, "kind": "backstopStage", "user": e.user,
+                                    "margin_usd": -e.amount_musdc / USD})
         self.liq_book_musdc += liq_book
         self.liq_backstop_musdc += liq_backstop
         self.adl_musdc += liq_adl
         self.minute_liq[0] += liq_book
         self.minute_liq[1] += liq_backstop
         self.minute_liq[2] += liq_adl
+        self._basis(block.time_ms)
         minute = (block.time_ms - self.sim.kernel.start_ms) // 60_000
         if minute != self.minute:
             self.sample(block.time_ms, minute)
 
+    def _basis(self, t_ms: int) -> None:
+        """Every block: the book mid against the oracle, per market (bps)."""
+        state = self.sim.kernel.state
+        for m in self.sim.markets:
+            market = state.markets[m.asset]
+            book = state.books[m.asset]
+            bid, ask = book.best_bid(), book.best_ask()
+            if not (bid and ask and market.oracle_pips):
+                continue
+            basis = ((bid + ask) / 2 - market.oracle_pips) / market.oracle_pips * 10_000
+            if basis < self.min_basis_bps:
+                self.min_basis_bps = basis
+                self.min_basis_at[m.name] = t_ms
+            if -basis > self.trough_bps.get(m.name, 0.0):
+                self.trough_bps[m.name] = -basis
+                self.min_basis_at[m.name] = t_ms
+            self.max_basis_bps = max(self.max_basis_bps, abs(basis))
+
     def _delays(self, e: LiquidationCheck) -> None:
         now = e.time_ms
+        if e.waiting:
+            self.waiting_times_ms.append(now)
         present = set(e.liquidated) | set(e.waiting)
         for unit in present:
             self.first_seen.setdefault(unit, now)
         for unit in e.liquidated:
             self.liquidations += 1
+            self.liq_times_ms.append(now)
             self.delays_ms.append(now - self.first_seen.pop(unit))
             self.events.append({"t": now, "kind": "liquidation", "user": unit[0],
                                 "unit": unit[1]})
@@ -127,9 +159,6 @@ class Metrics:
             bid, ask = book.best_bid(), book.best_ask()
             mid = (bid + ask) / 2 / m.scale if bid and ask else float("nan")
             s.mid[m.name].append(mid)
-            oracle = market.oracle_pips / m.scale
-            if bid and ask and oracle > 0:  # the perp against the venue's index, the oracle
-                self.max_basis_bps = max(self.max_basis_bps, abs(mid - oracle) / oracle * 10_000)
             oi += market.open_interest_lots * market.mark_pips / USD
         fund = self.fund_value()
         if minute == 0 and not s.fund_usd:
@@ -150,11 +179,24 @@ class Metrics:
         self.minute_liq = [0, 0, 0]
 
     def bad_debt_musdc(self) -> int:
-        """What no one covered: Σ negative account values (funds never go below zero)."""
-        return -sum(value for _, value in solvency_view(self.sim.kernel.state).negative_accounts)
+        """What no one covered: Σ negative user account values plus every insurance fund's
+        negative equity (a fund holding taken-over positions can lose more than its cash)."""
+        view = solvency_view(self.sim.kernel.state)
+        users = -sum(value for _, value in view.negative_accounts)
+        return users + self.fund_deficit_musdc()
+
+    def fund_deficit_musdc(self) -> int:
+        state = self.sim.kernel.state
+        deficit = 0
+        for address in sorted(state.accounts):
+            if is_fund(address):
+                value = account_view(state, state.accounts[address]).account_value_musdc
+                deficit += max(0, -value)
+        return deficit
 
     def invariant_violations(self) -> list[str]:
-        """Money conserved, zero net open interest per market, no fund below zero cash."""
+        """Money conserved to the micro-USDC; zero net open interest per market, and open
+        interest equal to the longs."""
         state = self.sim.kernel.state
         out = []
         total = state.fee_pool_musdc + sum(
@@ -170,9 +212,6 @@ class Metrics:
             if net != 0 or longs != market.open_interest_lots:
                 out.append(f"open interest of {market.name}: net {net}, longs {longs} vs "
                            f"{market.open_interest_lots}")
-        for address, account in state.accounts.items():
-            if is_fund(address) and account.cash_musdc < 0:
-                out.append(f"fund {address} cash {account.cash_musdc}")
         return out
 
 

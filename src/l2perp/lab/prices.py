@@ -43,6 +43,7 @@ class PriceModel:
     p_stressed_to_calm: float = 1 / 1_800
     hawkes_branching: float = 0.8
     hawkes_decay_s: float = 240.0
+    mean_jump: float = 0.025  # log size of an average crash jump (reference §B2: 2.5%)
     crashes: tuple[Crash, ...] = ()
 
 
@@ -110,16 +111,13 @@ def hawkes_times(rng: np.random.Generator, duration_s: int, branching: float,
     return sorted({int(t) for t in times})
 
 
-MEAN_JUMP = 0.025  # log size of an average crash jump (reference §B2: 2.5%)
-
-
 def crash_returns(rng: np.random.Generator, crash: Crash, model: PriceModel,
                   n: int) -> tuple[np.ndarray, list[int]]:
     """Log returns that add up to log(1 - drawdown) (or log(1 + size) for a squeeze) over the
     window, placed at Hawkes-clustered seconds with exponential sizes, then the recovery."""
     out = np.zeros(n)
     total = math.log(1 - crash.drawdown) if crash.sign < 0 else math.log(1 + crash.drawdown)
-    n_target = max(3, int(abs(total) / MEAN_JUMP))
+    n_target = max(3, int(abs(total) / model.mean_jump))
     seconds = [crash.at_s + s for s in hawkes_times(rng, crash.duration_s,
                                                     model.hawkes_branching,
                                                     model.hawkes_decay_s, n_target)]

@@ -28,6 +28,7 @@ T0 = 1_760_054_400_000  # 2025-10-10 00:00 UTC: simulated time starts here
 ADMIN = address(0xAD, 0)
 ROLE_ORACLE, ROLE_MAKER, ROLE_NOISE, ROLE_MOMENTUM, ROLE_LEVERAGED, ROLE_ARB = range(1, 7)
 L1_BLOCK_MS = 12_000
+GOV_FAULTS = ("flashloan_governance", "low_turnout_proposal", "content_swap")
 
 
 @dataclass
@@ -61,7 +62,12 @@ class Sim:
             specs.append(MarketSpec(m.name, m.sz_decimals, tiers,
                                     oi_cap_musdc=int(m.oi_cap_usd * ONE_USDC),
                                     impact_notional_musdc=20_000 * ONE_USDC))
-        genesis = Genesis(config=config, markets=tuple(specs), time_ms=T0)
+        gov_faults = [f for f in scenario.faults if f.kind in GOV_FAULTS]
+        gov = None
+        if scenario.governance or gov_faults:
+            from .governance import lab_gov_genesis
+            gov = lab_gov_genesis()
+        genesis = Genesis(config=config, markets=tuple(specs), time_ms=T0, gov=gov)
         self.kernel = Kernel(genesis, scenario.block_ms, scenario.block_capacity, keep_blocks)
         self.markets = [Market(i, m.name, m.sz_decimals) for i, m in enumerate(scenario.markets)]
         self._cfg = {m.name: m for m in scenario.markets}
@@ -74,8 +80,19 @@ class Sim:
         self.topups = 0
         self.position_takers: set[str] = set()
         self.agents: list = []
+        self.rollup = None
+        if scenario.rollup or any(f.kind == "fraudulent_batch" for f in scenario.faults):
+            from .rollup import LabRollup
+            self.rollup = LabRollup(self)
+        self.gov_attacks: list = []
+        self.gov_nonces: dict[str, int] = {}
         self._install_faults()
         self._install_agents()
+        for index, fault in enumerate(gov_faults):
+            from .governance import GovAttacker
+            attacker = GovAttacker(self, np.random.default_rng(children[1]), fault, index)
+            self.gov_attacks.append(attacker)
+            attacker.start()
         self.metrics = Metrics(self)
         self.kernel.on_block.append(self.metrics.on_block)
 
@@ -116,6 +133,8 @@ class Sim:
                 self.gas_spikes.append(window)
             elif fault.kind.startswith("oracle_"):
                 self.oracle_faults.append((window, fault))
+            elif fault.kind == "fraudulent_batch":
+                self.rollup.fault_at.append(window.start_ms)
 
     def oracle_fault(self, operator: int, market: str, t_ms: int) -> Fault | None:
         for window, fault in self.oracle_faults:
@@ -169,15 +188,44 @@ class Sim:
             self.agents.append(agent)
             credits.append((agent.address, 5_000_000.0))
         for who, usd in credits:
-            self.kernel.send(Tx(None, 0, BridgeCredit(who, int(usd * ONE_USDC))), 0)
+            self.credit(who, int(usd * ONE_USDC), 0)
         for agent in self.agents:
             agent.start()
+
+    def credit(self, user: str, amount_musdc: int, delay_ms: int) -> None:
+        """Money from L1 after `delay_ms`: a bridge deposit (rollup runs) or a credit."""
+        kernel = self.kernel
+        if self.rollup is not None:
+            kernel.at(kernel.now_ms + delay_ms, self.rollup.deposit, user, amount_musdc)
+        else:
+            kernel.at(kernel.now_ms + delay_ms, kernel.send,
+                      Tx(None, 0, BridgeCredit(user, amount_musdc)), 0, None)
 
     # ----- running --------------------------------------------------------------------------
     def run(self, progress=None) -> dict:
         scenario = self.scenario
         self.kernel.run(self.kernel.start_ms + scenario.duration_s * 1_000, progress)
         return self.report()
+
+    def drawdowns(self) -> dict[str, float]:
+        """Per market: 1 - (lowest minute mark / first minute mark) of the perp."""
+        out = {}
+        for name, marks in self.metrics.series.mark.items():
+            values = [v for v in marks if v == v and v > 0]
+            out[name] = round(1 - min(values) / values[0], 4) if values else 0.0
+        return out
+
+    def peak_ratio(self) -> float:
+        """Liquidations in the busiest minute over the mean per minute of the run."""
+        times = self.metrics.liq_times_ms
+        if not times:
+            return 0.0
+        per_minute: dict[int, int] = {}
+        for t in times:
+            minute = (t - self.kernel.start_ms) // 60_000
+            per_minute[minute] = per_minute.get(minute, 0) + 1
+        mean = len(times) / max(1, self.scenario.duration_s // 60)
+        return round(max(per_minute.values()) / mean, 2)
 
     def active_agents(self) -> int:
         counted = sum(1 for a in self.agents if a.kind not in ("noise",) and a.sent > 0)
@@ -209,6 +257,11 @@ class Sim:
             "liq_delay_p50_s": percentile(delays, 50) / 1_000,
             "liq_delay_p99_s": percentile(delays, 99) / 1_000,
             "max_basis_bps": round(m.max_basis_bps, 2),
+            "min_basis_bps": round(m.min_basis_bps, 2),
+            "socialized_loss_usd": m.adl_covered_musdc / USD,
+            "fund_deficit_usd": m.fund_deficit_musdc() / USD,
+            "drawdown": self.drawdowns(),
+            "liq_peak_minute_ratio": self.peak_ratio(),
             "mean_leverage": round(mean_leverage, 4),
             "capital_efficiency": round(capital_efficiency, 4),
             "invariant_violations": len(violations),
@@ -221,6 +274,9 @@ class Sim:
             "mempool_refused": k.refused,
             "margin_topups": self.topups,
             "height": state.height,
+            **({"rollup": self.rollup.report()} if self.rollup is not None else {}),
+            **({"governance_attacks": [a.outcome() for a in self.gov_attacks]}
+               if self.gov_attacks else {}),
         }
 
 

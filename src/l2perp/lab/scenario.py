@@ -90,7 +90,26 @@ class Scenario:
     agents: AgentsCfg = AgentsCfg()
     faults: tuple[Fault, ...] = ()
     governance: bool = False
+    rollup: bool = False  # run the settlement contract, poster, verifier and reconciler
     guardian_response_s: tuple[int, int] = (300, 3_600)
+    ci_duration_s: int = 1_800  # the CI version: this long, events compressed to fit
+    ci_scale: float = 0.5  # and this share of the noise, momentum and leveraged agents
+
+    def for_ci(self) -> "Scenario":
+        """The short version CI runs: crash and fault times and lengths scaled by
+        ci_duration / duration (at least one second), fewer agents."""
+        k = self.ci_duration_s / self.duration_s
+        if k >= 1:
+            return self.shortened(self.duration_s, self.ci_scale)
+
+        def s(seconds: int) -> int:
+            return max(1, int(seconds * k))
+        crashes = tuple(replace(c, at_s=s(c.at_s), duration_s=s(c.duration_s),
+                                recovery_s=s(c.recovery_s)) for c in self.prices.crashes)
+        faults = tuple(replace(f, at_s=s(f.at_s), duration_s=s(f.duration_s))
+                       for f in self.faults)
+        short = replace(self, prices=replace(self.prices, crashes=crashes), faults=faults)
+        return short.shortened(self.ci_duration_s, self.ci_scale)
 
     def shortened(self, duration_s: int, scale_agents: float = 1.0) -> "Scenario":
         """The same scenario cut to `duration_s` (events past the end drop out) with the agent
