@@ -62,3 +62,40 @@ def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"
         table.add_row(key, str(report[key]))
     console.print(table)
     console.print(f"wrote {out}/report.json, report.html, events.jsonl")
+
+
+@app.command()
+def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a TOML file"),
+          out: Path = typer.Option(..., "--out"),
+          backend: str = typer.Option("local", "--backend", help="local or ray"),
+          workers: int = typer.Option(1, "--workers")) -> None:
+    """Run a parameter sweep; write sweep.json, sweep.html and frontier.png."""
+    from .lab.scenario import ScenarioError
+    from .lab.sweep import load_sweep, run_sweep, write_sweep
+
+    if backend not in ("local", "ray"):
+        console.print("[red]--backend is local or ray[/red]")
+        raise typer.Exit(2)
+    try:
+        spec = load_sweep(sweep_file)
+    except ScenarioError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} runs"), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task(spec.name, total=None)
+        summary = run_sweep(spec, backend, workers,
+                            lambda done, total: progress.update(task, completed=done,
+                                                                total=total))
+    write_sweep(out, summary)
+    table = Table("#", "point", "p95 bad debt", "depletion", "p95 liquidated", "cap. eff.",
+                  title=f"{spec.name} ({len(summary['points'])} points x {spec.runs} runs)")
+    for i, row in enumerate(summary["points"]):
+        mark = "*" if i in summary["frontier"] else ""
+        table.add_row(f"{i}{mark}", str(row["point"]), f"{row['p95_bad_debt_usd']:.0f}",
+                      f"{row['insurance_depletion_probability']:.2f}",
+                      f"{row['p95_liquidated_notional_usd']:.0f}",
+                      f"{row['capital_efficiency']:.3f}")
+    console.print(table)
+    console.print(f"wrote {out}/sweep.json, sweep.html, frontier.png (* on the frontier)")

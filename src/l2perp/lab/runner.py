@@ -54,7 +54,9 @@ class Sim:
             admin=ADMIN, oracle_operators=oracles,
             insurance_seed_musdc=int(scenario.insurance_seed_usd * ONE_USDC),
             max_liquidations_per_block=scenario.max_liquidations_per_block,
-            post_outage_grace_ms=scenario.post_outage_grace_s * 1_000)
+            post_outage_grace_ms=scenario.post_outage_grace_s * 1_000,
+            max_liquidation_fee_e9=int(round(scenario.liquidation_fee * 1e9)),
+            partial_liquidation_e9=max(1, int(round(scenario.partial_fraction * 1e9))))
         specs = []
         for m in scenario.markets:
             tiers = (MarginTier(0, m.max_leverage),

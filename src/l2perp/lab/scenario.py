@@ -85,6 +85,8 @@ class Scenario:
     insurance_seed_usd: float = 1_000_000.0
     max_liquidations_per_block: int = 20
     post_outage_grace_s: int = 60
+    liquidation_fee: float = 0.015  # the ceiling, a share of the filled notional
+    partial_fraction: float = 0.2  # of a position above $100k sent per liquidation
     markets: tuple[MarketCfg, ...] = ()
     prices: PriceModel = PriceModel()
     agents: AgentsCfg = AgentsCfg()
