@@ -99,3 +99,28 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
                       f"{row['capital_efficiency']:.3f}")
     console.print(table)
     console.print(f"wrote {out}/sweep.json, sweep.html, frontier.png (* on the frontier)")
+
+
+@app.command()
+def drill(name: str = typer.Argument(..., help="a shipped drill or a TOML file"),
+          out: Path = typer.Option(..., "--out"), seed: int = typer.Option(1, "--seed")) -> None:
+    """Run an incident drill; write after_action.md/json, the run's report and event log."""
+    from .lab.drill import load_drill, run_drill, write_drill
+    from .lab.scenario import ScenarioError
+
+    try:
+        spec = load_drill(name)
+    except ScenarioError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    with _progress(spec.duration_s) as progress:
+        task = progress.add_task(spec.name, total=spec.duration_s)
+        start = []
+
+        def tick(t: int) -> None:
+            start.append(t) if not start else None
+            progress.update(task, completed=(t - start[0]) // 1_000)
+        after, md, sim = run_drill(spec, seed, tick)
+    write_drill(out, after, md, sim)
+    console.print(md)
+    console.print(f"wrote {out}/after_action.md, after_action.json, report.json, report.html")

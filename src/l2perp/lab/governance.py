@@ -19,6 +19,7 @@ LAB_LANES = (  # review, voting, timelock, grace in minutes; the same shares as 
     Lane(200, 1_000, 1_000, 10 * MIN, 40 * MIN, 20 * MIN, 60 * MIN),
 )
 HOLDERS = [address(0xD0, i) for i in range(5)]
+GUARDIANS = [address(0xD1, i) for i in range(3)]
 ATTACKERS = [address(0xDE, i) for i in range(3)]
 
 
@@ -27,7 +28,8 @@ def lab_gov_genesis() -> GovGenesis:
     the supply each); a treasury of 1,000,000 with an outflow cap of 50,000 an epoch."""
     allocations = tuple((h, 196_000) for h in HOLDERS) + tuple((a, 20_000) for a in ATTACKERS)
     return GovGenesis(allocations=allocations, treasury=1_000_000, lanes=LAB_LANES,
-                      epoch_ms=86_400_000, outflow_cap_per_epoch=50_000)
+                      epoch_ms=86_400_000, outflow_cap_per_epoch=50_000,
+                      guardians=tuple(GUARDIANS), guardian_threshold=2)
 
 
 class GovAttacker(Agent):
