@@ -182,7 +182,7 @@ def run_drill(drill: Drill, seed: int, progress=None) -> tuple[dict, str, Sim]:
                    for f in base.faults)
     scenario = replace(base, governance=True, duration_s=drill.duration_s, faults=faults)
     sim = Sim(scenario, seed)
-    responders = Responders(sim, drill, np.random.default_rng([seed, 99]))
+    Responders(sim, drill, np.random.default_rng([seed, 99]))  # it hooks itself in
     report = sim.run(progress)
     events = sim.metrics.events
     drill_events = sorted((e for e in events if e["kind"].startswith("drill:")),
