@@ -1,0 +1,84 @@
+"""The risk lab's speed: one simulated day of one market with 1,000 agents (about a million
+transactions: makers, a noise crowd, momentum and leveraged traders, oracle operators), and
+sweep throughput in runs per minute with 1 and 2 local workers.
+
+Peer for the day: the same blocks replayed through `apply_block` alone (no agents, no kernel,
+no metrics), so the ratio is what the simulation around the engine costs. Target: the day in
+under 60 s (DESIGN.md §9). Ends with a JSON line per workload.
+Usage: python benchmarks/lab.py [simulated seconds]   (default 86,400)
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from l2perp.engine.encoding import state_digest  # noqa: E402
+from l2perp.engine.state import genesis_state  # noqa: E402
+from l2perp.engine.stf import apply_block  # noqa: E402
+from l2perp.lab.prices import PriceModel  # noqa: E402
+from l2perp.lab.runner import Sim  # noqa: E402
+from l2perp.lab.scenario import AgentsCfg, MarketCfg, Scenario  # noqa: E402
+from l2perp.lab.sweep import load_sweep, run_sweep  # noqa: E402
+
+
+def day(seconds: int) -> Scenario:
+    """1,000 agents on BTC: 3 oracle operators, 3 makers, 900 noise traders, 20 momentum,
+    72 leveraged, 2 arbitrageurs; about 11.6 transactions a second."""
+    agents = AgentsCfg(makers=3, noise=900, momentum=20, leveraged=72, arbitrageurs=2,
+                       oracles=3, noise_rate_per_min=0.45, maker_refresh_s=2.0)
+    market = MarketCfg("BTC", 5, 95_000.0, max_leverage=40, idio_vol=0.1,
+                       depth_usd=400_000.0)
+    return Scenario("lab_day", duration_s=seconds, markets=(market,),
+                    prices=PriceModel(annual_vol=0.5), agents=agents)
+
+
+def line(workload: str, ops: float, peer: str | None, peer_ops: float | None,
+         digest: str | None = None, **extra) -> None:
+    print(json.dumps({"bench": "lab", "workload": workload, "ops_per_s": round(ops, 1),
+                      "peer": peer, "peer_ops_per_s": round(peer_ops, 1) if peer_ops else None,
+                      "ratio": round(ops / peer_ops, 3) if peer_ops else None,
+                      "state_digest": digest, **extra}), flush=True)
+
+
+def main() -> None:
+    seconds = int(sys.argv[1]) if len(sys.argv) > 1 else 86_400
+    scenario = day(seconds)
+    sim = Sim(scenario, 1, keep_blocks=True)
+    start = time.perf_counter()
+    report = sim.run()
+    wall = time.perf_counter() - start
+    txs = report["transactions_count"]
+    blocks = sim.kernel.sequencer.log.blocks
+    state = genesis_state(sim.kernel.sequencer.genesis)
+    start = time.perf_counter()
+    for block in blocks:
+        apply_block(state, block)
+    replay = time.perf_counter() - start
+    same = state_digest(state) == state_digest(sim.kernel.state)
+    print(f"# simulated {seconds} s with {report['active_agents']} active agents: "
+          f"{txs:,} transactions in {len(blocks):,} blocks, {report['fills_count']:,} fills, "
+          f"{wall:.1f} s wall (target 60 s for a day); engine-only replay {replay:.1f} s, "
+          f"same digest: {same}")
+    line("lab_day_1000_agents", txs / wall, "engine replay of the same blocks", txs / replay,
+         "0x" + state_digest(sim.kernel.state).hex(), wall_s=round(wall, 1),
+         simulated_s=seconds, transactions=txs)
+    sweep = replace(load_sweep("ci_small"), runs=3)
+    rates = {}
+    for workers in (1, 2):
+        start = time.perf_counter()
+        summary = run_sweep(sweep, "local", workers)
+        runs = sum(len(p["roots"]) for p in summary["points"])
+        rates[workers] = runs / (time.perf_counter() - start) * 60
+    print(f"# sweep {sweep.name}: {runs} runs, {rates[1]:.1f} runs/min on 1 worker, "
+          f"{rates[2]:.1f} on 2")
+    line("sweep_runs_per_min_2_workers", rates[2], "1 worker", rates[1])
+
+
+if __name__ == "__main__":
+    main()
