@@ -17,17 +17,17 @@ from l2perp.lab.scenario import ScenarioError, load_scenario, parse_scenario, sh
 
 GOLDEN_SEED = 7
 GOLDEN = {  # final_state_root of each CI version at seed 7
-    "flashloan_governance": "0x7a01226364bdeda931af7b8248aeb4baadee573d9638704911f38f4b726c285b",
-    "fraudulent_batch": "0x64b71a066599de2352452f15df20cea8b33b8bf2a41ccca3f6533acb2553afc1",
-    "ftx_like": "0x5e80ca1c5ea3948667023a4f59bb8276303c33f4c881f1c87a7964a3b587c2f8",
-    "jelly_like": "0x80a53aec4ca748f6ad61db8889669c11d1c1a91ec2789f693b49c9fc50434a6d",
-    "l1_gas_spike": "0x1921c597a00dbf85fa42cad7e28f1632c1f6c4d9d96bc1c9cca7945095f62512",
-    "mar12_like": "0x0ceaaf1a2d4b9aa6e9b19e706d2fd46e943cdb676b66f32897c8118ab795cb87",
-    "may19_like": "0x5fb2ca256492dd09f54e2ba7452ea6de47cc6a058dfe4625ebf2893f75d4fa2e",
-    "oct10_like": "0x1abc6b2914399f03067c9afe7a17d11371cf507a7d2d4b5b3a1266f1d3516bda",
-    "oracle_stall": "0xa90bc54e363ca444d64e20c9c4330e580a4d1ba68633f6a9711124a53b0d8397",
+    "flashloan_governance": "0xd48b0f743874f77b1093f537c3cfe3389e65e1b5e75a51bdd5fd7b3aaacb825f",
+    "fraudulent_batch": "0x0a992d18bf9c8e4f634cf9981f6d0582ae08f3b64f394fa14e60f2a46a4ec40a",
+    "ftx_like": "0x49e8406aadc5cbcb43209ff06ad1b048f31e1820a9c64424001d21d447489d3b",
+    "jelly_like": "0x7cfe87e31b2f729d142f34d15e04e7e97bfab4b73ffc16ec87177b9ef6f9eae5",
+    "l1_gas_spike": "0x128a3c82367e5eeb932e5b752a5e9d09103b6017e561796369f07f96a5e0726a",
+    "mar12_like": "0xe351bf3fde89492dca494e7cc7b4ed1b93da366d8a8b695b4547f2748b0f457c",
+    "may19_like": "0xbacc7a94172777638d9e91e6e132b99145b76bfe703379c652b4091195929d12",
+    "oct10_like": "0xb4bfd8661992ad77288fb4fe7ef9f9d99cf0e69fccd11d9ac1040442fd4d3260",
+    "oracle_stall": "0xe2b8f4152aa1fbeef6563777b733c9efc5f6ea2de5205786d333fb847c1762ff",
     "sequencer_outage_78m":
-        "0x081af4bef0b5698fd53a0195cf891c3544cfb252b4625b9aa8f6c6fd451a5977",
+        "0x39bde7a89c4d3ab929d056d7a1f35c8de8940a9a08efad2c2ed8ee36e0d7eadc",
 }
 REQUIRED = ("bad_debt_usd", "insurance_fund_start_usd", "insurance_fund_min_usd",
             "insurance_fund_end_usd", "liquidations_count", "liquidated_notional_usd",

@@ -17,7 +17,7 @@ import numpy as np
 from ..engine.book import TIF_ALO, TIF_IOC
 from ..engine.margin import cross_requirements, leverage_of
 from ..engine.tx import (
-    CancelByCloid, OracleReport, OrderSpec, PlaceOrders, Tx, UpdateLeverage,
+    BatchModify, CancelByCloid, OracleReport, OrderSpec, PlaceOrders, Tx, UpdateLeverage,
 )
 from ..engine.views import account_view
 from ..units import Dec
@@ -132,6 +132,7 @@ class Maker(Agent):
         self.withdrawn_until = 0
         self.live: dict[int, list[str]] = {}
         self.quoted: dict[int, tuple[float, int]] = {}  # asset -> (fair, position) when quoted
+        self.last_fair: dict[int, float] = {}
         self.generation = 0
 
     def start(self) -> None:
@@ -147,11 +148,11 @@ class Maker(Agent):
         account = sim.kernel.state.accounts.get(self.address)
         stale = []
         for market in sim.markets:
-            fair = sim.oracle_price(market.asset)
+            fair = self.fair(market, now)
             pos = account.positions.get(market.asset) if account else None
             held = pos.size_lots if pos else 0
             last = self.quoted.get(market.asset)
-            if sim.index_move(market.name, now, 60_000) > 2 * cfg.maker_withdraw_move:
+            if sim.index_move(market.name, now, 60_000) > 4 * cfg.maker_withdraw_move:
                 self.withdrawn_until = now + int(cfg.maker_withdraw_s * 1_000)
                 return self._cancel_all()  # stress: pull every quote
             if fair > 0 and (last is None or last[1] != held
@@ -160,36 +161,47 @@ class Maker(Agent):
                 self.quoted[market.asset] = (fair, held)
         if not stale:
             return
-        cancels = tuple((m.asset, c) for m in stale for c in self.live.pop(m.asset, ()))
-        if cancels:
-            self.send(CancelByCloid(cancels))
-        orders = []
-        self.generation += 1
+        modifies, places = [], []
+        live = account.cloids if account is not None else {}
         for market in stale:
-            fair = sim.oracle_price(market.asset)
+            fair = self.fair(market, now)
             move = sim.index_move(market.name, now, 60_000)
             stress = 1.0 + 40.0 * move  # widen and shrink with the last minute's move
             if move > cfg.maker_withdraw_move:  # stressed: far wider and much thinner
                 stress *= 4
             spread = cfg.maker_spread_bps / 10_000 * stress
-            cfg_m = sim.cfg_of(market.name)
-            size_usd = cfg_m.depth_usd / self.LEVELS / stress
+            size_usd = sim.cfg_of(market.name).depth_usd / self.LEVELS / stress
             skew = self._skew(market, fair)
+            falling = fair < self.last_fair.get(market.asset, fair)
+            self.last_fair[market.asset] = fair
+            # move the side the price moves toward first, so no new quote crosses an old one
+            sides = (True, False) if falling else (False, True)
             cloids = []
-            for level in range(self.LEVELS):
-                offset = spread * (1 + level)
-                for is_buy in (True, False):
+            for is_buy in sides:
+                for level in range(self.LEVELS):
+                    offset = spread * (1 + level)
                     px = fair * (1 - offset - skew) if is_buy else fair * (1 + offset - skew)
                     lots = market.lots(size_usd, fair)
                     if lots <= 0 or lots * px / 10 ** market.d < 11:
                         continue
-                    cloid = "0x%08x%08x%04x%012x" % (self.index, self.generation % 2**32,
-                                                     market.asset, level * 2 + is_buy)
-                    orders.append(market.order(is_buy, px, lots, TIF_ALO, cloid=cloid))
+                    cloid = "0x%08x%08x%04x%012x" % (self.index, 0, market.asset,
+                                                     level * 2 + is_buy)
+                    spec = market.order(is_buy, px, lots, TIF_ALO, cloid=cloid)
+                    (modifies.append((cloid, spec)) if cloid in live else places.append(spec))
                     cloids.append(cloid)
             self.live[market.asset] = cloids
-        if orders:
-            self.send(PlaceOrders(tuple(orders)))
+        if modifies:  # cancel-and-replace in one transaction, in the order given
+            self.send(BatchModify(tuple(modifies)))
+        if places:
+            self.send(PlaceOrders(tuple(places)))
+
+    def fair(self, market: Market, now_ms: int) -> float:
+        """An informed maker's fair value: the index it watches on the spot venues, not the
+        venue's oracle, which lags it by the report cadence (0 before the oracle's first
+        price: the book does not open before the venue has a price)."""
+        if self.sim.oracle_price(market.asset) <= 0:
+            return 0.0
+        return self.sim.index_price(market.name, now_ms)
 
     def _cancel_all(self) -> None:
         cancels = tuple((a, c) for a, cloids in sorted(self.live.items()) for c in cloids)
