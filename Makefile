@@ -29,6 +29,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/rollup.py
+	$(BIN)/python benchmarks/lab.py
 
 up: $(STAMP)
 	$(BIN)/l2perp up
