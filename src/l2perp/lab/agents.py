@@ -129,7 +129,7 @@ class Maker(Agent):
         self.index = index
         cfg = sim.scenario.agents
         self.refresh_ms = int(cfg.maker_refresh_s * 1_000)
-        self.withdrawn_until = 0
+        self.withdrawn_until: dict[int, int] = {}  # asset -> quotes pulled until
         self.live: dict[int, list[str]] = {}
         self.quoted: dict[int, tuple[float, int]] = {}  # asset -> (fair, position) when quoted
         self.last_fair: dict[int, float] = {}
@@ -143,18 +143,19 @@ class Maker(Agent):
         now = sim.kernel.now_ms
         sim.kernel.at(now + self.refresh_ms, self.quote)
         cfg = sim.scenario.agents
-        if now < self.withdrawn_until:
-            return
         account = sim.kernel.state.accounts.get(self.address)
         stale = []
         for market in sim.markets:
+            if now < self.withdrawn_until.get(market.asset, 0):
+                continue
             fair = self.fair(market, now)
             pos = account.positions.get(market.asset) if account else None
             held = pos.size_lots if pos else 0
             last = self.quoted.get(market.asset)
             if sim.index_move(market.name, now, 60_000) > 4 * cfg.maker_withdraw_move:
-                self.withdrawn_until = now + int(cfg.maker_withdraw_s * 1_000)
-                return self._cancel_all()  # stress: pull every quote
+                self.withdrawn_until[market.asset] = now + int(cfg.maker_withdraw_s * 1_000)
+                self._cancel(market.asset)  # extreme stress: pull this market's quotes
+                continue
             if fair > 0 and (last is None or last[1] != held
                              or abs(fair / last[0] - 1) * 10_000 > cfg.maker_spread_bps / 2):
                 stale.append(market)
@@ -203,10 +204,9 @@ class Maker(Agent):
             return 0.0
         return self.sim.index_price(market.name, now_ms)
 
-    def _cancel_all(self) -> None:
-        cancels = tuple((a, c) for a, cloids in sorted(self.live.items()) for c in cloids)
-        self.live = {}
-        self.quoted = {}
+    def _cancel(self, asset: int) -> None:
+        cancels = tuple((asset, c) for c in self.live.pop(asset, ()))
+        self.quoted.pop(asset, None)
         if cancels:
             self.send(CancelByCloid(cancels))
 
