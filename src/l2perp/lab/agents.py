@@ -10,16 +10,14 @@ delays); arbitrageurs trade the book back toward the index; oracle operators rep
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 from ..engine.book import TIF_ALO, TIF_IOC
-from ..engine.margin import cross_requirements, leverage_of
+from ..engine.margin import cross_requirements
 from ..engine.tx import (
     BatchModify, CancelByCloid, OracleReport, OrderSpec, PlaceOrders, Tx, UpdateLeverage,
 )
-from ..engine.views import account_view
 from ..units import Dec
 
 MAX_DECIMALS = 6
@@ -375,13 +373,5 @@ class Arbitrageur(Agent):
                                                     TIF_IOC),)))
 
 
-def leverage_in_use(sim, account) -> float:
-    """Notional over account value (0 when flat or under water)."""
-    view = account_view(sim.kernel.state, account)
-    if view.account_value_musdc <= 0:
-        return 0.0
-    return view.total_ntl_pos_musdc / view.account_value_musdc
-
-
 __all__ = ["Agent", "OracleOperator", "Maker", "NoiseCrowd", "Momentum", "Leveraged",
-           "Arbitrageur", "Market", "address", "leverage_of", "math"]
+           "Arbitrageur", "Market", "address"]

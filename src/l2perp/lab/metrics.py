@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..engine.state import fund_address, is_fund
 from ..engine.tx import AdlEvent, BackstopEvent, FillEvent, LedgerEvent, LiquidationCheck
-from ..engine.views import account_view, solvency_view
+from ..engine.margin import cross_requirements, isolated_equity, leverage_of
 
 USD = 1_000_000
 
@@ -140,7 +140,7 @@ class Metrics:
     def fund_value(self) -> int:
         state = self.sim.kernel.state
         fund = state.accounts.get(fund_address(0))
-        return account_view(state, fund).account_value_musdc if fund else 0
+        return account_value(state, fund) if fund else 0
 
     def sample(self, t_ms: int, minute: int) -> None:
         sim, s = self.sim, self.series
@@ -181,8 +181,11 @@ class Metrics:
     def bad_debt_musdc(self) -> int:
         """What no one covered: Σ negative user account values plus every insurance fund's
         negative equity (a fund holding taken-over positions can lose more than its cash)."""
-        view = solvency_view(self.sim.kernel.state)
-        users = -sum(value for _, value in view.negative_accounts)
+        state = self.sim.kernel.state
+        users = 0
+        for address in sorted(state.accounts):
+            if not is_fund(address):
+                users += max(0, -account_value(state, state.accounts[address]))
         return users + self.fund_deficit_musdc()
 
     def fund_deficit_musdc(self) -> int:
@@ -190,8 +193,7 @@ class Metrics:
         deficit = 0
         for address in sorted(state.accounts):
             if is_fund(address):
-                value = account_view(state, state.accounts[address]).account_value_musdc
-                deficit += max(0, -value)
+                deficit += max(0, -account_value(state, state.accounts[address]))
         return deficit
 
     def invariant_violations(self) -> list[str]:
@@ -213,6 +215,17 @@ class Metrics:
                 out.append(f"open interest of {market.name}: net {net}, longs {longs} vs "
                            f"{market.open_interest_lots}")
         return out
+
+
+def account_value(state, account) -> int:
+    """Cross value plus every isolated position's equity, micro-USDC (what clearinghouseState
+    shows as accountValue, without the per-position views and ADL ranks)."""
+    value = cross_requirements(state, account)[0]
+    for asset, pos in account.positions.items():
+        market = state.markets[asset]
+        if not leverage_of(state.config, account, market).is_cross:
+            value += isolated_equity(market, pos)
+    return value
 
 
 def percentile(values: list[int], q: float) -> float:
