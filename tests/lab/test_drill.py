@@ -14,7 +14,7 @@ def test_the_3am_oracle_stall_drill_and_its_after_action_report(tmp_path) -> Non
     after, md, sim = run_drill(drill, 1)
     write_drill(tmp_path, after, md, sim)
     kinds = [e["kind"] for e in after["timeline"]]
-    for step in ("drill:fault", "drill:detected", "drill:guardianSign",
+    for step in ("drill:fault", "drill:detected", "drill:guardianSign", "drill:stewardStep",
                  "drill:guardianAction", "drill:report", "drill:feedRestored",
                  "drill:recovered"):
         assert step in kinds, step
@@ -37,4 +37,6 @@ def test_the_3am_oracle_stall_drill_and_its_after_action_report(tmp_path) -> Non
     gov = sim.kernel.state.gov
     assert gov.guardians.actions[1].ratified and gov.guardians.actions[1].report is not None
     assert sim.kernel.state.markets[0].status == 0
+    assert sim.kernel.state.markets[0].max_leverage == 30  # the steward's bounded step
+    assert not [e for e in after["timeline"] if e["kind"] == "drill:refused"]
     assert "no liquidation ran on the stale price while the feed was down" in after["held"]

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..engine.state import MARKET_ACTIVE, MARKET_PAUSED
 from ..engine.tx import GovTx, Tx
-from .governance import GUARDIANS, HOLDERS
+from .governance import GUARDIANS, HOLDERS, STEWARD
 from .runner import Sim
 from .scenario import ScenarioError, load_scenario
 
@@ -104,6 +104,8 @@ class Responders:
                       f"{(now - market.oracle_time_ms) // 1_000} s: monitor pages the guardians")
             for i, guardian in enumerate(GUARDIANS[:2]):
                 self.sim.kernel.at(now + self.response_ms(), self.sign, guardian, i)
+            if self.asset == 0:  # the risk steward: one bounded step up in margin
+                self.sim.kernel.at(now + self.response_ms(), self.steward_step)
         elif self.phase == "acting" and market.status == MARKET_PAUSED:
             self.phase = "paused"
             action = gov.guardians.actions[self.guardian_nonce]
@@ -131,6 +133,14 @@ class Responders:
                   f"{self.drill.market}")
         self.send(guardian, "guardianSign", self.guardian_nonce, self.drill.action,
                   (self.asset,))
+
+    def steward_step(self) -> None:
+        market = self.sim.kernel.state.markets[self.asset]
+        lev = market.spec.margin_tiers[0].max_leverage
+        new = max(2, lev - lev // 4)  # 25%: the bounded step
+        self.note("stewardStep", f"steward lowers {market.name} tier-0 max leverage "
+                  f"{lev}x -> {new}x")
+        self.send(STEWARD, "stewardUpdate", f"{self.asset}.tier0.maxLeverage", new)
 
     def report(self) -> None:
         gov = self.sim.kernel.state.gov

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..engine.governance.gov_state import TREASURY, GovGenesis
 from ..engine.governance.proposals import Lane
+from ..engine.governance.stewards import Bounds
 from ..engine.tx import GovTx, Tx
 from .agents import Agent, address
 
@@ -20,6 +21,7 @@ LAB_LANES = (  # review, voting, timelock, grace in minutes; the same shares as 
 )
 HOLDERS = [address(0xD0, i) for i in range(5)]
 GUARDIANS = [address(0xD1, i) for i in range(3)]
+STEWARD = address(0xD2, 0)
 ATTACKERS = [address(0xDE, i) for i in range(3)]
 
 
@@ -29,7 +31,9 @@ def lab_gov_genesis() -> GovGenesis:
     allocations = tuple((h, 196_000) for h in HOLDERS) + tuple((a, 20_000) for a in ATTACKERS)
     return GovGenesis(allocations=allocations, treasury=1_000_000, lanes=LAB_LANES,
                       epoch_ms=86_400_000, outflow_cap_per_epoch=50_000,
-                      guardians=tuple(GUARDIANS), guardian_threshold=2)
+                      guardians=tuple(GUARDIANS), guardian_threshold=2, stewards=(STEWARD,),
+                      steward_bounds=(("0.tier0.maxLeverage",
+                                       Bounds(2, 50, 2_500, 86_400_000)),))
 
 
 class GovAttacker(Agent):
