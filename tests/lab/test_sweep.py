@@ -29,7 +29,10 @@ def test_grid_and_latin_hypercube_designs() -> None:
     lhs = load_sweep("risk_lhs")
     design = points(lhs)
     assert len(design) == 12 and design == points(lhs)
+    assert {p["template"] for p in design} == set(lhs.axes["template"])  # categorical
     for axis, values in lhs.axes.items():
+        if axis == "template":
+            continue
         low, high = min(values), max(values)
         column = sorted(p[axis] for p in design)
         assert low <= column[0] and column[-1] <= high

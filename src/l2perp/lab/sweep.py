@@ -6,6 +6,7 @@ capital efficiency against p95 bad debt.
 Task i (point x run) gets the i-th child of `SeedSequence(master_seed)`, so results depend on
 neither the worker count nor the backend; results are collected and sorted by task index.
 A sweep file is TOML: name, scenario, runs, master_seed, design ("grid" or "lhs"), samples (lhs),
+(axis "template" picks the crash template: a list of scenario names)
 ci (use the scenario's CI version) and [axes] with a list of values per axis (lhs draws between
 each axis's min and max).
 """
@@ -24,7 +25,7 @@ from .scenario import Fault, Scenario, ScenarioError, load_scenario
 
 SHIPPED = Path(__file__).parent / "sweeps"
 AXES = ("imf", "oi_cap_usd", "liq_fee", "insurance_seed_usd", "partial_fraction",
-        "oracle_cadence_s", "outage_s", "grace_s", "crash_intensity")
+        "oracle_cadence_s", "outage_s", "grace_s", "crash_intensity", "template")
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,13 @@ def points(sweep: Sweep) -> list[dict]:
     n = sweep.samples
     out = [{} for _ in range(n)]
     for name in names:
-        low, high = min(sweep.axes[name]), max(sweep.axes[name])
         strata = (rng.permutation(n) + rng.random(n)) / n
+        if name == "template":  # a categorical axis: the strata pick among the names
+            names_ = list(sweep.axes[name])
+            for i in range(n):
+                out[i][name] = names_[min(len(names_) - 1, int(strata[i] * len(names_)))]
+            continue
+        low, high = min(sweep.axes[name]), max(sweep.axes[name])
         for i in range(n):
             value = low + (high - low) * float(strata[i])
             integral = all(isinstance(v, int) for v in sweep.axes[name])
@@ -124,7 +130,7 @@ def run_task(args: tuple) -> dict:
     index, scenario_ref, ci, point, seed = args
     from .runner import run
 
-    scenario = load_scenario(scenario_ref)
+    scenario = load_scenario(point.get("template", scenario_ref))  # the crash template
     if ci:
         scenario = scenario.for_ci()
     report = run(apply_point(scenario, point), seed).report
