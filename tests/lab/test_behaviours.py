@@ -79,7 +79,7 @@ def test_B5_the_waterfall_runs_book_then_backstop_then_adl(seed: int) -> None:
     result = ci_run("oracle_stall", seed)
     report = result.report
     assert_activity(report)
-    assert report["adl_count"] > 0 and report["liquidated_notional_usd"] > 0
+    assert report["adl_count"] > 0 and report["backstop_notional_usd"] > 0
     backstops = {(e["t"], e["user"]) for e in result.metrics.events
                  if e["kind"] == "backstopStage"}
     adls = [e for e in result.metrics.events if e["kind"] == "adl"]

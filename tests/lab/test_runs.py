@@ -17,7 +17,7 @@ from l2perp.lab.scenario import ScenarioError, load_scenario, parse_scenario, sh
 
 GOLDEN_SEED = 7
 GOLDEN = {  # final_state_root of each CI version at seed 7
-    "flashloan_governance": "0x699c6ba70bc15a7c874dec972d082c40544a8d1392056c3f899d3cf9520f5556",
+    "flashloan_governance": "0x236de2739a0e77b16c4a0e762b8f42be6213297325f51eff98284c867b96236c",
     "fraudulent_batch": "0x0a992d18bf9c8e4f634cf9981f6d0582ae08f3b64f394fa14e60f2a46a4ec40a",
     "ftx_like": "0x49e8406aadc5cbcb43209ff06ad1b048f31e1820a9c64424001d21d447489d3b",
     "jelly_like": "0xcbcab88ab21ea0f58bb08e22213d9f272cbe3e8bd9d98e092afc3a2470e1d7cc",

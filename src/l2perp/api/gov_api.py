@@ -58,7 +58,7 @@ def gov_info(state: State, body: dict) -> object:
                 "delegate": t.delegate_of(user),
                 "votes": t.votes_at(user, state.height),
                 "active": t.is_active(user, epoch, g.activity_epochs),
-                "lastActiveEpoch": t.last_active_epoch.get(user),
+                "lastActiveEpoch": t.last_active_epoch(user),
                 "epoch": epoch, "supply": t.supply,
                 "activeSupply": t.active_supply(state.height, epoch, g.activity_epochs)}
     if kind == "guardians":

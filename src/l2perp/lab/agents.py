@@ -226,7 +226,7 @@ class NoiseCrowd(Agent):
     kind = "noise"
 
     def __init__(self, sim, members: list[str], rng) -> None:
-        super().__init__(sim, members[0], rng)
+        super().__init__(sim, members[0] if members else address(0xFF, 0), rng)
         self.members = members
         cfg = sim.scenario.agents
         self.rate_per_ms = len(members) * cfg.noise_rate_per_min / 60_000

@@ -88,6 +88,9 @@ class GovAttacker(Agent):
         self.later(2_500, self.wait_for_vote)
 
     def wait_for_vote(self) -> None:
+        mine = [p.pid for p in self.sim.kernel.state.gov.governor.proposals.values()
+                if p.proposer == self.address]
+        self.pid = max(mine) if mine else 0  # the id the chain gave it, not a guess
         p = self.proposal()
         if p is None:
             self.log.append("the proposal was refused")

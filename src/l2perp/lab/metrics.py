@@ -69,11 +69,17 @@ class Metrics:
 
     def on_block(self, receipts, block) -> None:
         liq_book = liq_backstop = liq_adl = 0
-        for e in receipts.events:
+        events = receipts.events
+        adl_parties = {name for e in events if type(e) is AdlEvent
+                       for name in (e.bankrupt, e.counterparty)}
+        checked = False
+        for e in events:
             kind = type(e)
             if kind is FillEvent:
                 self.fills += 1
-                if e.taker_oid == 0:
+                # the waterfall's IOC: order id 0, taken by the liquidated account itself (a
+                # fund's unwind and ADL fills use order id 0 too, and are not book liquidations)
+                if e.taker_oid == 0 and not is_fund(e.taker) and e.taker not in adl_parties:
                     liq_book += e.px_pips * e.sz_lots
             elif kind is BackstopEvent:
                 liq_backstop += abs(e.lots) * e.px_pips
@@ -89,9 +95,12 @@ class Metrics:
                                     "bankrupt": e.bankrupt, "asset": e.asset, "lots": e.lots})
             elif kind is LiquidationCheck:
                 self._delays(e)
+                checked = True
             elif kind is LedgerEvent and e.kind == "backstopLiquidation":
                 self.events.append({"t": e.time_ms, "kind": "backstopStage", "user": e.user,
                                     "margin_usd": -e.amount_musdc / USD})
+        if not checked:
+            self.first_seen.clear()  # nothing is liquidatable: every waiting unit recovered
         self.liq_book_musdc += liq_book
         self.liq_backstop_musdc += liq_backstop
         self.adl_musdc += liq_adl
@@ -168,11 +177,19 @@ class Metrics:
         s.fund_usd.append(fund / USD)
         s.oi_usd.append(oi)
         s.backlog.append(len(sim.kernel.sequencer.mempool))
-        collateral = sum(max(0, a.cash_musdc) for addr, a in state.accounts.items()
-                         if addr in sim.position_takers) / USD
-        s.leverage.append(oi / collateral if collateral > 0 else 0.0)
-        self.oi_sum += oi
-        self.collateral_sum += collateral
+        notional = equity = collateral = 0
+        for address in sorted(sim.position_takers):
+            account = state.accounts.get(address)
+            if account is None:
+                continue
+            collateral += max(0, account.cash_musdc)
+            if account.positions:
+                notional += sum(abs(p.size_lots) * state.markets[a].mark_pips
+                                for a, p in account.positions.items())
+                equity += max(0, account_value(state, account))
+        s.leverage.append(notional / equity if equity > 0 else 0.0)
+        self.oi_sum += notional / USD  # notional the takers hold ...
+        self.collateral_sum += collateral / USD  # ... per dollar of collateral they posted
         s.liq_book_usd.append(self.minute_liq[0] / USD)
         s.liq_backstop_usd.append(self.minute_liq[1] / USD)
         s.liq_adl_usd.append(self.minute_liq[2] / USD)

@@ -241,6 +241,7 @@ class Sim:
         root = Commitment().refresh(state)
         mean_leverage = (sum(m.series.leverage) / len(m.series.leverage)
                          if m.series.leverage else 0.0)
+        # the position takers' notional per dollar of their collateral, averaged over time
         capital_efficiency = m.oi_sum / m.collateral_sum if m.collateral_sum else 0.0
         return {
             "scenario": self.scenario.name,

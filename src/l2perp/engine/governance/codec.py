@@ -43,7 +43,7 @@ def gov_leaf(gov: GovState) -> list:
     t, g, r, tb, gs = gov.token, gov.governor, gov.registry, gov.table, gov.guardians
     token = [_rows(t.balances), _rows(t.delegates),
              [[a, t.checkpoints[a].heights, t.checkpoints[a].votes] for a in sorted(t.checkpoints)],
-             _rows(t.last_active_epoch), t.supply]
+             [[a, [list(x) for x in t.activity[a]]] for a in sorted(t.activity)], t.supply]
     proposals = [[p.pid, p.proposer, p.lane, _actions(p.actions), p.hash, p.created_height,
                   p.created_ms, p.voting_start_ms, p.deadline_ms, p.snapshot_height,
                   p.snapshot_epoch, p.active_supply, _lane(p.rules), list(p.votes),
@@ -88,10 +88,10 @@ def decode_gov(row: list) -> GovState:
     (token, governor, table, guardians, registry, incidents, seen, outflow_cap, outflow,
      pending_fees, pending_day, rule_version, upgrades, exit_blocks, slot_ms, used, missed,
      fee_day, last_slot, halted) = row
-    balances, delegates, checkpoints, last_active, supply = token
+    balances, delegates, checkpoints, activity, supply = token
     t = GovToken(dict(balances), dict(delegates),
                  {a: Checkpoints(list(h), list(v)) for a, h, v in checkpoints},
-                 dict(last_active), supply)
+                 {a: [tuple(x) for x in rows] for a, rows in activity}, supply)
     lanes, activity, epoch_ms, proposals, next_pid = governor
     g = Governor(t, tuple(Lane(*lane) for lane in lanes), activity, epoch_ms, {}, next_pid)
     for (pid, proposer, lane, actions, digest, created_height, created_ms, start, deadline,

@@ -11,9 +11,10 @@ its source "proposal <id>".
 from __future__ import annotations
 
 from ..params import MarginTier, MarketSpec
+from ..oracle import oracle_twap
 from ..state import (
     MARKET_ACTIVE, MARKET_DELISTED, MARKET_PAUSED, MARKET_REDUCE_ONLY, State, fund_account,
-    list_market,
+    fund_address, list_market,
 )
 from .gov_state import TREASURY, GovState, Upgrade
 from .operators import ROLES
@@ -148,6 +149,7 @@ class _Plan:
         self.rules = governance_values(gov)
         self.treasury_out = 0
         self.fund_out: dict[int, int] = {}
+        self.markets_touched: set[int] = set()
 
     def param(self, key: str, value: int) -> None:
         """Check an engine parameter as if earlier actions had applied."""
@@ -279,6 +281,7 @@ def _plan_one(plan: _Plan, action: tuple):
     if kind == "setMarketStatus":
         asset, status = args
         _market_ok(state, asset)
+        _touch_market(plan, asset)
         if status not in (MARKET_ACTIVE, MARKET_REDUCE_ONLY, MARKET_PAUSED):
             raise GovError("status is 0 (active), 1 (reduce-only) or 2 (paused)")
 
@@ -319,8 +322,11 @@ def _plan_one(plan: _Plan, action: tuple):
     if kind == "delistMarket":
         asset, settlement = args
         _market_ok(state, asset)
+        _touch_market(plan, asset)
         if settlement < 0:
             raise GovError("settlement price must be positive (0: the oracle TWAP)")
+        if settlement == 0 and oracle_twap(state.markets[asset], now) <= 0:
+            raise GovError(f"market {asset} has no oracle TWAP to settle at: give a price")
         unreported = [r.iid for r in gov.incidents if r.asset == asset and r.filed_ms < 0]
         if unreported:
             raise GovError(f"market {asset} has incidents without a report: {unreported}")
@@ -353,11 +359,13 @@ def _plan_one(plan: _Plan, action: tuple):
         return pay
     if kind == "insuranceTransfer":
         src, dst, amount = args
-        n = len(state.markets)
-        if amount <= 0 or src == dst or not -1 <= src <= n or not -1 <= dst <= n:
-            raise GovError("move a positive amount between two partitions (-1: fee pool)")
+        partitions = {-1, 0} | {m.asset + 1 for m in state.markets if m.spec.only_isolated}
+        if amount <= 0 or src == dst or src not in partitions or dst not in partitions:
+            raise GovError("move a positive amount between the fee pool (-1), the shared fund "
+                           "(0) and isolated markets' funds (asset + 1)")
         plan.fund_out[src] = plan.fund_out.get(src, 0) + amount
-        available = state.fee_pool_musdc if src == -1 else fund_account(state, src).cash_musdc
+        source = state.accounts.get(fund_address(src)) if src >= 0 else None
+        available = state.fee_pool_musdc if src == -1 else (source.cash_musdc if source else 0)
         if available < plan.fund_out[src]:
             raise GovError("the source holds too little")
 
@@ -405,6 +413,7 @@ def _plan_one(plan: _Plan, action: tuple):
             old = len(g.members)
             g.members, g.threshold = tuple(members), threshold
             g.cohorts = {m: i % 2 for i, m in enumerate(members)}
+            g.last_active_ms = {m: now for m in members}  # liveness counts from the seating
             term = g.term_ends_ms[1] - g.term_ends_ms[0]
             g.term_ends_ms = (now + max(term, 1), now + 2 * max(term, 1))
             log_change(gov, "guardians", old, len(members), source, now)
@@ -439,7 +448,8 @@ def _rule(plan: _Plan, key: str, value: int):
     gov, source, now = plan.gov, plan.source, plan.now
     full = f"gov.{key}"
     if key.startswith("minBond."):
-        pass
+        if key.split(".", 1)[1] not in ROLES or type(value) is not int or value <= 0:
+            raise GovError(f"{key}: a known role's minimum bond, positive")
     elif key not in RULE_RANGES:
         raise GovError(f"unknown governance rule {key!r}")
     else:
@@ -458,6 +468,13 @@ def _rule(plan: _Plan, key: str, value: int):
             _set_rule(gov, key, value)
         log_change(gov, full, old, value, source, now)
     return apply
+
+
+def _touch_market(plan: "_Plan", asset: int) -> None:
+    """One status-changing action per market and proposal (delist then reopen is ambiguous)."""
+    if asset in plan.markets_touched:
+        raise GovError(f"market {asset} is changed twice in one proposal")
+    plan.markets_touched.add(asset)
 
 
 def _market_ok(state: State, asset: int) -> None:

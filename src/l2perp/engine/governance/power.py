@@ -56,7 +56,7 @@ class GovToken:
     balances: dict[str, int] = field(default_factory=dict)
     delegates: dict[str, str] = field(default_factory=dict)  # holder -> delegate (if not self)
     checkpoints: dict[str, Checkpoints] = field(default_factory=dict)
-    last_active_epoch: dict[str, int] = field(default_factory=dict)
+    activity: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # (height, epoch)
     supply: int = 0
 
     def delegate_of(self, holder: str) -> str:
@@ -106,26 +106,42 @@ class GovToken:
         else:
             self.delegates[holder] = to
         self._move_votes(old, to, self.balances.get(holder, 0), height)
-        self.mark_active(holder, epoch)
+        self.mark_active(holder, epoch, height)
 
-    def mark_active(self, who: str, epoch: int) -> None:
-        """A vote or a delegation in `epoch`."""
-        if self.last_active_epoch.get(who, -1) < epoch:
-            self.last_active_epoch[who] = epoch
+    def mark_active(self, who: str, epoch: int, height: int = 0) -> None:
+        """A vote or a delegation at `height` in `epoch` (genesis allocations: height 0).
+        Entries older than 64 epochs before the newest are dropped (no lane looks that far)."""
+        rows = self.activity.setdefault(who, [])
+        if rows and rows[-1][0] > height:
+            raise PowerError("activity only moves forward in height")
+        if not rows or rows[-1] != (height, epoch):
+            rows.append((height, epoch))
+        while rows and rows[0][1] < epoch - 64:
+            rows.pop(0)
+
+    def last_active_epoch(self, who: str) -> int | None:
+        rows = self.activity.get(who)
+        return rows[-1][1] if rows else None
 
     def votes_at(self, who: str, height: int) -> int:
         cp = self.checkpoints.get(who)
         return cp.at(height) if cp is not None else 0
 
-    def is_active(self, who: str, epoch: int, k_epochs: int) -> bool:
-        """Voted or delegated in one of the `k_epochs` epochs up to and including `epoch`."""
-        last = self.last_active_epoch.get(who)
-        return last is not None and epoch - last < k_epochs
+    def is_active(self, who: str, epoch: int, k_epochs: int,
+                  as_of_height: int | None = None) -> bool:
+        """Voted or delegated in one of the `k_epochs` epochs up to and including `epoch`, at
+        or before `as_of_height` (None: any height). Activity after a snapshot never counts
+        for it, so the active supply fixed at creation bounds every tally."""
+        for height, at_epoch in reversed(self.activity.get(who, ())):
+            if as_of_height is not None and height > as_of_height:
+                continue
+            return 0 <= epoch - at_epoch < k_epochs
+        return False
 
     def power(self, who: str, snapshot_height: int, epoch: int, k_epochs: int) -> int:
         """Votes `who` may cast on a proposal snapshotted at `snapshot_height` (creation - 1):
-        zero unless active as of the snapshot's epoch."""
-        if not self.is_active(who, epoch, k_epochs):
+        zero unless active, as of that height, within the K epochs up to the snapshot's."""
+        if not self.is_active(who, epoch, k_epochs, snapshot_height):
             return 0
         return self.votes_at(who, snapshot_height)
 

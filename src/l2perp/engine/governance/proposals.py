@@ -198,8 +198,10 @@ class Governor:
             start + lane.voting_ms, snapshot, epoch, active, lane)
         return pid
 
-    def vote(self, pid: int, voter: str, support: int, now_ms: int) -> int:
-        """Cast a vote while Active; weight = the voter's power at the snapshot (may be 0)."""
+    def vote(self, pid: int, voter: str, support: int, now_ms: int,
+             height: int | None = None) -> int:
+        """Cast a vote while Active at block `height` (default: the first block after the
+        snapshot); weight = the voter's power at the snapshot (may be 0)."""
         if self.state(pid, now_ms) != ACTIVE:
             raise GovError(f"proposal {pid} is not open for voting")
         if support not in (AGAINST, FOR, ABSTAIN):
@@ -211,7 +213,8 @@ class Governor:
                                   self.activity_epochs)
         p.voters[voter] = (support, weight)
         p.votes[support] += weight
-        self.token.mark_active(voter, self.epoch(now_ms))
+        self.token.mark_active(voter, self.epoch(now_ms),
+                               p.snapshot_height + 1 if height is None else height)
         return weight
 
     def queue(self, pid: int, actions: tuple, now_ms: int) -> int:

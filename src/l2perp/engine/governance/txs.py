@@ -20,7 +20,7 @@ from .execute import check_shape, is_address, log_change, plan_actions
 from .gov_state import BOND_ESCROW, DAY_MS, MAX_REPORT_CHARS, GovState, IncidentRecord
 from .guardians import GuardianError
 from .operators import BPS, OBJECTIVE, OperatorError
-from .params import get_param, is_tighter, set_param
+from .params import check_param, get_param, is_tighter, set_param
 from .power import PowerError
 from .proposals import CONSTITUTIONAL, STEWARD, VETOABLE, GovError, lane_of
 from .stewards import StewardError
@@ -93,7 +93,7 @@ def _propose(state: State, gov: GovState, signer: str, args: tuple, events: list
 
 def _vote(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
     pid, support = args
-    gov.governor.vote(pid, signer, support, state.time_ms)
+    gov.governor.vote(pid, signer, support, state.time_ms, state.height)
 
 
 def _queue(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
@@ -126,7 +126,7 @@ def _guardian_sign(state: State, gov: GovState, signer: str, args: tuple, events
     g = gov.guardians
     now = state.time_ms
     existing = g.actions.get(nonce)
-    if existing is None or not existing.executed:
+    if existing is None or not existing.executed:  # the effect cannot fail once signed
         _check_guardian_effect(state, gov, kind, params)
 
     def tightens(key: str, value: int) -> bool:
@@ -164,6 +164,7 @@ def _check_guardian_effect(state: State, gov: GovState, kind: str, params: tuple
         get_param(state, key)
         if not key.endswith(".maxLeverage"):
             raise GovError("raiseMargin lowers a margin tier's max leverage")
+        check_param(state, key, value)  # the whole tier table must stay valid
     elif kind == "veto":
         (pid,) = params
         if gov.governor.state(pid, state.time_ms) not in VETOABLE:
@@ -171,7 +172,9 @@ def _check_guardian_effect(state: State, gov: GovState, kind: str, params: tuple
                            "vetoed")
     elif kind == "vetoSlash":
         (sid,) = params
-        gov.registry._pending(sid)
+        pending = gov.registry._pending(sid)
+        if state.time_ms >= pending.requested_ms + gov.registry.veto_window_ms:
+            raise GovError("the veto window has closed")
 
 
 def _apply_guardian_effect(state: State, gov: GovState, kind: str, params: tuple,
@@ -229,8 +232,8 @@ def lapse_guardian_actions(state: State, gov: GovState) -> None:
                 restored = True
         elif action.kind == "raiseMargin" and action.prior:
             key = action.args[0]
-            if get_param(state, key) == action.prior[1]:
-                set_param(state, key, action.prior[0])
+            if get_param(state, key) == action.prior[1] and _valid(state, key, action.prior[0]):
+                set_param(state, key, action.prior[0], check=False)
                 log_change(gov, key, action.prior[1], action.prior[0],
                            f"guardian {nonce} expired", now)
                 restored = True
@@ -238,6 +241,16 @@ def lapse_guardian_actions(state: State, gov: GovState) -> None:
             if record.guardian_nonce == nonce:
                 record.timeline.append((now, "expired unratified" +
                                         (": undone" if restored else "")))
+
+
+def _valid(state: State, key: str, value: int) -> bool:
+    """Whether a restore is still consistent with the rest of the table (governance may have
+    moved the neighbouring tiers since): if not, the tighter value stays."""
+    try:
+        check_param(state, key, value)
+    except ValueError:
+        return False
+    return True
 
 
 def _guardian_remove(state: State, gov: GovState, signer: str, args: tuple,
@@ -255,13 +268,9 @@ def _steward_update(state: State, gov: GovState, signer: str, args: tuple, event
     table = gov.table
     if key in table.bounds:
         table.values[key] = get_param(state, key)  # the live value is the step's origin
+        check_param(state, key, value)  # tier order etc.: refuse before anything is recorded
     table.steward_update(signer, key, value, state.time_ms)  # checks, then logs
-    try:
-        set_param(state, key, value)
-    except ValueError:
-        table.log.pop()
-        table.values[key] = get_param(state, key)
-        raise
+    set_param(state, key, value, check=False)
 
 
 # ----- operators -------------------------------------------------------------------------------
