@@ -111,7 +111,11 @@ def liquidate(ctx: Ctx, account: Account, asset: int) -> None:
         if order is not None and order.asset in assets:
             cancel_open_order(ctx, account, order, "liquidatedCanceled")
     if 3 * value >= 2 * mm and book_liquidation(ctx, account, asset, assets):
-        return
+        value, mm, assets = unit_figures(state, account, asset)
+        if not assets or value >= 0:
+            return
+        # the book stopped short of the bankruptcy price (the fund could not pay for a worse
+        # fill): what is left is under water and goes to the backstop in this same block
     backstop(ctx, account, asset)
 
 
