@@ -11,6 +11,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 import orjson
+from pathlib import Path
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import PlainTextResponse, Response
 
@@ -47,6 +48,21 @@ def _asset_of(node: Node, coin: object) -> int:
     if asset is None:
         raise ValueError(f"unknown coin {coin!r}")
     return asset
+
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+WEB_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+             ".css": "text/css; charset=utf-8"}
+
+
+def web_file(name: str) -> Response:
+    """The web app's own files (served by the node, like any client of the API): only the
+    files in l2perp/web with a known type; 404 for anything else."""
+    path = WEB / name
+    kind = WEB_TYPES.get(path.suffix)
+    if kind is None or "/" in name or not path.is_file():
+        return PlainTextResponse("Not found", status_code=404)
+    return Response(path.read_bytes(), media_type=kind)
 
 
 def info_answer(node: Node, body: dict) -> object:
@@ -326,6 +342,14 @@ def create_app(node: Node, network: Network = Network(),
     @app.websocket("/ws")
     async def websocket(ws: WebSocket) -> None:
         await hub.serve(ws)
+
+    @app.get("/")
+    async def web_index() -> Response:
+        return web_file("index.html")
+
+    @app.get("/{name}")
+    async def web_asset(name: str) -> Response:
+        return web_file(name)
 
     def sz_decimals_of(asset: int) -> int:
         return node.state.markets[asset].sz_decimals
