@@ -65,6 +65,60 @@ async function refreshTrade() {
     fill(document.querySelector("#book tbody"), lines);
   }
   if (state.user) await refreshAccount();
+  await refreshOrders();
+}
+
+async function exchange(action) {
+  const key = document.getElementById("key").value.trim();
+  if (!key) throw new Error("paste a private key first");
+  const body = L2Sign.exchangeBody(key, action, Date.now());
+  const reply = await fetch("/exchange", {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+  });
+  return reply.json();
+}
+
+function keyAddress() {
+  const key = document.getElementById("key").value.trim();
+  return key ? L2Sign.addressOf(key) : "";
+}
+
+document.getElementById("order").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const out = document.getElementById("order-reply");
+  try {
+    const [meta] = await info({ type: "metaAndAssetCtxs" });
+    const asset = meta.universe.findIndex((m) => m.name === state.coin);
+    const action = L2Sign.orderAction(asset, document.getElementById("side").value === "buy",
+      document.getElementById("px").value.trim(), document.getElementById("sz").value.trim(),
+      document.getElementById("tif").value, document.getElementById("ro").checked);
+    const reply = await exchange(action);
+    out.textContent = JSON.stringify(reply.response?.data?.statuses ?? reply.response);
+    if (!state.user) { state.user = keyAddress(); }
+    tick();
+  } catch (err) {
+    out.textContent = err.message;
+  }
+});
+
+async function refreshOrders() {
+  const user = keyAddress() || state.user;
+  if (!user) return;
+  const orders = await info({ type: "openOrders", user });
+  const [meta] = await info({ type: "metaAndAssetCtxs" });
+  fill(document.querySelector("#open-orders tbody"), orders.map((o) => {
+    const tr = row([o.coin, o.side === "B" ? "buy" : "sell", o.limitPx, o.sz]);
+    const cell = el("td");
+    const button = el("button", "cancel");
+    button.addEventListener("click", async () => {
+      const asset = meta.universe.findIndex((m) => m.name === o.coin);
+      await exchange({ type: "cancel", cancels: [{ a: asset, o: o.oid }] });
+      tick();
+    });
+    cell.appendChild(button);
+    tr.appendChild(cell);
+    return tr;
+  }));
 }
 
 async function refreshAccount() {
@@ -95,9 +149,21 @@ async function refreshRollup() {
 
 async function refreshGovernance() {
   const proposals = await info({ type: "govProposals" });
-  fill(document.querySelector("#proposals tbody"), proposals.map((p) => row([
-    p.id, p.lane, p.state, p.votes.for, p.votes.against, p.quorum, when(p.deadline),
-    JSON.stringify(p.actions)])));
+  fill(document.querySelector("#proposals tbody"), proposals.map((p) => {
+    const tr = row([p.id, p.lane, p.state, p.votes.for, p.votes.against, p.quorum,
+                    when(p.deadline), JSON.stringify(p.actions)]);
+    if (p.state === "Active") {
+      for (const [label, support] of [["for", 1], ["against", 0]]) {
+        const button = el("button", `vote ${label}`);
+        button.addEventListener("click", async () => {
+          await exchange({ type: "govVote", proposal: p.id, support });
+          tick();
+        });
+        tr.appendChild(button);
+      }
+    }
+    return tr;
+  }));
   const g = await info({ type: "guardians" });
   const guardians = [el("p", `threshold ${g.threshold} of ${g.members.length}; next nonce ` +
                         `${g.nextNonce}; waiting for a report: ${g.unreported ?? "-"}`)];
