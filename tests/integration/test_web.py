@@ -21,8 +21,9 @@ def test_the_page_and_its_assets_come_from_the_node_only(devnet) -> None:
     page = requests.get(devnet.url + "/", timeout=5)
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assets = re.findall(r'(?:src|href)="([^"#]+)"', page.text)
-    assert set(assets) == {"/app.js", "/app.css"}
-    for asset, kind in (("/app.js", "text/javascript"), ("/app.css", "text/css")):
+    assert set(assets) == {"/app.js", "/app.css", "/sign.js"}
+    for asset, kind in (("/app.js", "text/javascript"), ("/sign.js", "text/javascript"),
+                        ("/app.css", "text/css")):
         reply = requests.get(devnet.url + asset, timeout=5)
         assert reply.status_code == 200 and reply.headers["content-type"].startswith(kind)
         assert not re.search(r"https?://", reply.text)  # nothing from outside the node
@@ -32,7 +33,7 @@ def test_the_page_and_its_assets_come_from_the_node_only(devnet) -> None:
 
 def test_every_info_type_the_page_reads_answers(devnet) -> None:
     script = requests.get(devnet.url + "/app.js", timeout=5).text
-    kinds = set(re.findall(r'type: "(\w+)"', script))
+    kinds = set(re.findall(r'info\(\{ type: "(\w+)"', script))
     assert {"metaAndAssetCtxs", "l2Book", "clearinghouseState", "rollupStatus", "l1Status",
             "govProposals", "guardians", "incidents"} <= kinds
     user = devnet.keys[1].address
