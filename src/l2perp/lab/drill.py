@@ -11,7 +11,6 @@ report_s (after the action), voters (holders who vote), duration_s.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from ..engine.state import MARKET_ACTIVE, MARKET_PAUSED
 from ..engine.tx import GovTx, Tx
 from .governance import GUARDIANS, HOLDERS, STEWARD
 from .runner import Sim
-from .scenario import ScenarioError, load_scenario
+from .scenario import build, load_scenario, read_toml
 
 SHIPPED = Path(__file__).parent / "drills"
 
@@ -41,19 +40,8 @@ class Drill:
 
 
 def load_drill(ref: str | Path) -> Drill:
-    path = Path(ref)
-    if not path.suffix:
-        path = SHIPPED / f"{ref}.toml"
-    if not path.exists():
-        shipped = ", ".join(sorted(p.stem for p in SHIPPED.glob("*.toml")))
-        raise ScenarioError(f"no drill {ref!r} (shipped: {shipped})")
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
-    data = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
-    try:
-        return Drill(**{"name": path.stem, **data})
-    except TypeError as exc:
-        raise ScenarioError(f"{path}: {exc}") from None
+    data, path = read_toml(ref, SHIPPED, "drill")
+    return build(Drill, {"name": path.stem, **data}, str(path))
 
 
 class Responders:

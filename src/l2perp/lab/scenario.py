@@ -123,7 +123,9 @@ class Scenario:
         return replace(self, duration_s=duration_s, agents=agents)
 
 
-def _build(cls, data: dict, where: str):
+def build(cls, data: dict, where: str):
+    """A dataclass from TOML data: unknown fields and bad values are ScenarioErrors naming
+    `where`; lists become tuples."""
     names = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - names)
     if unknown:
@@ -137,16 +139,16 @@ def _build(cls, data: dict, where: str):
 
 def parse_scenario(data: dict, name: str) -> Scenario:
     data = dict(data)
-    markets = tuple(_build(MarketCfg, m, f"markets[{i}]")
+    markets = tuple(build(MarketCfg, m, f"markets[{i}]")
                     for i, m in enumerate(data.pop("markets", [])))
     if not markets:
         raise ScenarioError("a scenario needs at least one [[markets]] entry")
     prices = dict(data.pop("prices", {}))
-    crashes = tuple(_build(Crash, c, f"prices.crashes[{i}]")
+    crashes = tuple(build(Crash, c, f"prices.crashes[{i}]")
                     for i, c in enumerate(prices.pop("crashes", [])))
-    model = _build(PriceModel, {**prices, "crashes": crashes}, "prices")
-    agents = _build(AgentsCfg, data.pop("agents", {}), "agents")
-    faults = tuple(_build(Fault, f, f"faults[{i}]") for i, f in enumerate(data.pop("faults", [])))
+    model = build(PriceModel, {**prices, "crashes": crashes}, "prices")
+    agents = build(AgentsCfg, data.pop("agents", {}), "agents")
+    faults = tuple(build(Fault, f, f"faults[{i}]") for i, f in enumerate(data.pop("faults", [])))
     for fault in faults:
         if fault.kind not in FAULT_KINDS:
             raise ScenarioError(f"unknown fault kind {fault.kind!r}")
@@ -155,23 +157,28 @@ def parse_scenario(data: dict, name: str) -> Scenario:
         if any(a not in names for a in crash.assets):
             raise ScenarioError(f"a crash names an unknown market: {crash.assets}")
     data.setdefault("name", name)
-    return _build(Scenario, {**data, "markets": markets, "prices": model, "agents": agents,
+    return build(Scenario, {**data, "markets": markets, "prices": model, "agents": agents,
                              "faults": faults}, "scenario")
+
+
+def read_toml(ref: str | Path, shipped: Path, what: str) -> tuple[dict, Path]:
+    """A shipped file by name (its stem in `shipped`) or a TOML file by path: (data, path)."""
+    path = Path(ref)
+    if not path.suffix:
+        path = shipped / f"{ref}.toml"
+    if not path.exists():
+        names = ", ".join(sorted(p.stem for p in shipped.glob("*.toml")))
+        raise ScenarioError(f"no {what} {ref!r} (shipped: {names})")
+    with open(path, "rb") as f:
+        try:
+            return tomllib.load(f), path
+        except tomllib.TOMLDecodeError as exc:
+            raise ScenarioError(f"{path}: {exc}") from None
 
 
 def load_scenario(ref: str | Path) -> Scenario:
     """A shipped scenario by name, or a TOML file by path."""
-    path = Path(ref)
-    if not path.suffix:
-        path = SHIPPED / f"{ref}.toml"
-    if not path.exists():
-        shipped = ", ".join(sorted(p.stem for p in SHIPPED.glob("*.toml")))
-        raise ScenarioError(f"no scenario {ref!r} (shipped: {shipped})")
-    with open(path, "rb") as f:
-        try:
-            data = tomllib.load(f)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{path}: {exc}") from None
+    data, path = read_toml(ref, SHIPPED, "scenario")
     return parse_scenario(data, path.stem)
 
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import itertools
 import json
-import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from .scenario import Fault, Scenario, ScenarioError, load_scenario
+from .scenario import Fault, Scenario, ScenarioError, build, load_scenario, read_toml
 
 SHIPPED = Path(__file__).parent / "sweeps"
 AXES = ("imf", "oi_cap_usd", "liq_fee", "insurance_seed_usd", "partial_fraction",
@@ -41,21 +40,12 @@ class Sweep:
 
 
 def load_sweep(ref: str | Path) -> Sweep:
-    path = Path(ref)
-    if not path.suffix:
-        path = SHIPPED / f"{ref}.toml"
-    if not path.exists():
-        raise ScenarioError(f"no sweep {ref!r}")
-    with open(path, "rb") as f:
-        data = tomllib.load(f)
+    data, path = read_toml(ref, SHIPPED, "sweep")
     axes = data.pop("axes", {})
     unknown = sorted(set(axes) - set(AXES))
     if unknown:
         raise ScenarioError(f"unknown sweep axes {', '.join(unknown)} (known: {', '.join(AXES)})")
-    try:
-        sweep = Sweep(axes=axes, **{"name": path.stem, **data})
-    except TypeError as exc:
-        raise ScenarioError(f"{path}: {exc}") from None
+    sweep = build(Sweep, {"name": path.stem, "axes": axes, **data}, str(path))
     if sweep.design not in ("grid", "lhs"):
         raise ScenarioError("design is grid or lhs")
     return sweep
