@@ -47,35 +47,20 @@ SHAPES: dict[str, tuple] = {
     "setStewards": (tuple,),
     "scheduleUpgrade": (int, int),
 }
-# governance rule key -> (lowest, highest)
-RULE_RANGES: dict[str, tuple[int, int]] = {
-    "activityEpochs": (1, 52),
-    "guardianExpiryMs": (HOUR_MS, 30 * DAY_MS),
-    "reportDeadlineMs": (HOUR_MS, 30 * DAY_MS),
-    "guardianLivenessMs": (DAY_MS, 365 * DAY_MS),
-    "outflowCapPerEpoch": (0, 10**30),
-    "upgradeExitBlocks": (1, 10**8),
-    "operatorFeeShareBps": (0, 5_000),
-    "vetoWindowMs": (HOUR_MS, 30 * DAY_MS),
-    "evidenceWindowMs": (HOUR_MS, 60 * DAY_MS),
-    "unbondingMs": (HOUR_MS, 120 * DAY_MS),
-    "whistleblowerBps": (0, 5_000),
-    "slotMs": (1_000, DAY_MS),
-}
-# governance rule key -> (the part of GovState that holds it, its attribute)
-RULE_FIELDS: dict[str, tuple[str, str]] = {
-    "activityEpochs": ("governor", "activity_epochs"),
-    "guardianExpiryMs": ("guardians", "expiry_ms"),
-    "reportDeadlineMs": ("guardians", "report_deadline_ms"),
-    "guardianLivenessMs": ("guardians", "liveness_ms"),
-    "outflowCapPerEpoch": ("gov", "outflow_cap_per_epoch"),
-    "upgradeExitBlocks": ("gov", "upgrade_exit_blocks"),
-    "operatorFeeShareBps": ("registry", "fee_share_bps"),
-    "vetoWindowMs": ("registry", "veto_window_ms"),
-    "evidenceWindowMs": ("registry", "evidence_window_ms"),
-    "unbondingMs": ("registry", "unbonding_ms"),
-    "whistleblowerBps": ("registry", "whistleblower_bps"),
-    "slotMs": ("gov", "slot_ms"),
+# governance rule key -> (the part of GovState that holds it, its attribute, lowest, highest)
+RULES: dict[str, tuple[str, str, int, int]] = {
+    "activityEpochs": ("governor", "activity_epochs", 1, 52),
+    "guardianExpiryMs": ("guardians", "expiry_ms", HOUR_MS, 30 * DAY_MS),
+    "reportDeadlineMs": ("guardians", "report_deadline_ms", HOUR_MS, 30 * DAY_MS),
+    "guardianLivenessMs": ("guardians", "liveness_ms", DAY_MS, 365 * DAY_MS),
+    "outflowCapPerEpoch": ("gov", "outflow_cap_per_epoch", 0, 10**30),
+    "upgradeExitBlocks": ("gov", "upgrade_exit_blocks", 1, 10**8),
+    "operatorFeeShareBps": ("registry", "fee_share_bps", 0, 5_000),
+    "vetoWindowMs": ("registry", "veto_window_ms", HOUR_MS, 30 * DAY_MS),
+    "evidenceWindowMs": ("registry", "evidence_window_ms", HOUR_MS, 60 * DAY_MS),
+    "unbondingMs": ("registry", "unbonding_ms", HOUR_MS, 120 * DAY_MS),
+    "whistleblowerBps": ("registry", "whistleblower_bps", 0, 5_000),
+    "slotMs": ("gov", "slot_ms", 1_000, DAY_MS),
 }
 LANE_FIELDS = ("threshold", "quorum", "differential", "review", "voting", "timelock", "grace")
 LANE_RANGES = ((1, 5_000), (1, BPS), (0, BPS), (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS),
@@ -110,7 +95,7 @@ def governance_values(gov: GovState) -> dict[str, int]:
     for i, lane in enumerate(gov.governor.lanes):
         for name, value in zip(LANE_FIELDS, lane_tuple(lane)):
             out[f"lane{i}.{name}"] = value
-    for key, (owner, attr) in RULE_FIELDS.items():
+    for key, (owner, attr, _, _) in RULES.items():
         out[f"gov.{key}"] = getattr(_owner(gov, owner), attr)
     for role in ROLES:
         out[f"gov.minBond.{role}"] = gov.registry.min_bond[role]
@@ -127,7 +112,7 @@ def _owner(gov: GovState, owner: str):
 
 
 def _set_rule(gov: GovState, key: str, value: int) -> None:
-    owner, attr = RULE_FIELDS[key]
+    owner, attr, _, _ = RULES[key]
     setattr(_owner(gov, owner), attr, value)
 
 
@@ -154,9 +139,7 @@ class _Plan:
     def param(self, key: str, value: int) -> None:
         """Check an engine parameter as if earlier actions had applied."""
         state = self.state
-        keys = set(engine_keys(state))
-        if key not in keys:
-            raise GovError(f"unknown parameter {key!r}")
+        get_param(state, key)  # ParamError for a key the table does not have
         self.overlay[key] = value
         head, _, name = key.partition(".")
         if not (head.isdigit() and name.startswith("tier")):
@@ -268,8 +251,7 @@ def _plan_one(plan: _Plan, action: tuple):
         return set_oracles
     if kind == "setStewardBounds":
         key, low, high, step, debounce = args
-        if key not in set(engine_keys(state)):
-            raise GovError(f"unknown parameter {key!r}")
+        get_param(state, key)  # ParamError for a key the table does not have
         if not (0 < low <= high and 0 < step <= BPS and debounce >= 0):
             raise GovError("steward bounds need 0 < low <= high, 0 < step <= 10000, "
                            "debounce >= 0")
@@ -450,10 +432,10 @@ def _rule(plan: _Plan, key: str, value: int):
     if key.startswith("minBond."):
         if key.split(".", 1)[1] not in ROLES or type(value) is not int or value <= 0:
             raise GovError(f"{key}: a known role's minimum bond, positive")
-    elif key not in RULE_RANGES:
+    elif key not in RULES:
         raise GovError(f"unknown governance rule {key!r}")
     else:
-        low, high = RULE_RANGES[key]
+        _, _, low, high = RULES[key]
         if not low <= value <= high:
             raise GovError(f"{key} {value} outside [{low}, {high}]")
     plan.rules[full] = value
