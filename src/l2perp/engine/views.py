@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from ..units import E9
 from .adl import adl_rank
 from .margin import (
-    cross_requirements, initial_margin, leverage_of, maintenance_margin, tier_index,
-    withdrawable,
+    cross_requirements, initial_margin, isolated_equity, leverage_of, maintenance_margin,
+    tier_index, withdrawable,
 )
 from .state import Account, State, fund_address, is_fund
 
@@ -58,6 +58,17 @@ def liquidation_price(mark: int, size_lots: int, margin_available: int, mm_rate_
         (-margin_available * E9) // denominator)
     price = mark - side * shift
     return price if price > 0 else 0
+
+
+def account_value(state: State, account: Account) -> int:
+    """accountValue alone (micro-USDC): cross value plus each isolated position's equity, without
+    the per-position views (whose ADL ranks scan every account)."""
+    value = cross_requirements(state, account)[0]
+    for asset, pos in account.positions.items():
+        market = state.markets[asset]
+        if not leverage_of(state.config, account, market).is_cross:
+            value += isolated_equity(market, pos)
+    return value
 
 
 def account_view(state: State, account: Account) -> AccountView:
@@ -131,7 +142,7 @@ def solvency_view(state: State) -> SolvencyView:
             funds.append((partition, address, account.cash_musdc,
                           [(a, p.size_lots) for a, p in sorted(account.positions.items())]))
             continue
-        value = account_view(state, account).account_value_musdc
+        value = account_value(state, account)
         if value < 0:
             negative.append((address, value))
     if not any(f[1] == fund_address(0) for f in funds):

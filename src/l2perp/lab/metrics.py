@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..engine.state import fund_address, is_fund
 from ..engine.tx import AdlEvent, BackstopEvent, FillEvent, LedgerEvent, LiquidationCheck
-from ..engine.margin import cross_requirements, isolated_equity, leverage_of
+from ..engine.views import account_value
 
 USD = 1_000_000
 
@@ -232,17 +232,6 @@ class Metrics:
                 out.append(f"open interest of {market.name}: net {net}, longs {longs} vs "
                            f"{market.open_interest_lots}")
         return out
-
-
-def account_value(state, account) -> int:
-    """Cross value plus every isolated position's equity, micro-USDC (what clearinghouseState
-    shows as accountValue, without the per-position views and ADL ranks)."""
-    value = cross_requirements(state, account)[0]
-    for asset, pos in account.positions.items():
-        market = state.markets[asset]
-        if not leverage_of(state.config, account, market).is_cross:
-            value += isolated_equity(market, pos)
-    return value
 
 
 def percentile(values: list[int], q: float) -> float:
