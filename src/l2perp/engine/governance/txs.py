@@ -487,17 +487,15 @@ def pay_operator_fees(state: State, gov: GovState, events: list) -> None:
 def record_sequencer_duty(state: State, gov: GovState, txs: tuple[Tx, ...]) -> None:
     """Reputation: the on-duty sequencer gets this block; slots since the last block with no
     block at all are missed by their on-duty sequencers (at most 1,000 slots are scanned)."""
-    registry = gov.registry
-    if not registry.active("sequencer"):
+    active = gov.registry.active("sequencer")  # the rotation, read once per block
+    if not active:
         return
     slot = state.time_ms // gov.slot_ms
     if gov.last_slot >= 0 and slot - gov.last_slot <= 1_000:
-        for missed in range(gov.last_slot + 1, slot):
-            address = registry.on_duty("sequencer", gov.slot_ms, missed * gov.slot_ms)
-            registry.operators[address].blocks_missed += 1
+        for missed in range(gov.last_slot + 1, slot):  # Registry.on_duty's round robin
+            active[missed % len(active)].blocks_missed += 1
     gov.last_slot = slot
-    address = registry.on_duty("sequencer", gov.slot_ms, state.time_ms)
-    op = registry.operators[address]
+    op = active[slot % len(active)]
     op.blocks_on_duty += 1
     now = state.time_ms - state.dev_time_offset_ms
     for tx in txs:
