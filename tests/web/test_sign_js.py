@@ -85,3 +85,51 @@ def test_the_pages_order_and_cancel_requests_are_accepted_by_the_node(tmp_path) 
             f"{{type: 'cancel', cancels: [{{a: 1, o: {oid}}}]}}, {nonce + 1})));")
         reply = requests.post(devnet.url + "/exchange", json=cancel, timeout=10).json()
         assert reply["response"]["data"]["statuses"] == ["success"], reply
+
+
+def test_user_signed_withdraw_and_send_sign_as_the_sdk_does() -> None:
+    """withdraw3 and usdSend: the EIP-712 typed-data digest of the page equals the one the SDK
+    signs (eth_account's encode_typed_data), and the page's signature recovers the signer."""
+    from eth_account.messages import encode_typed_data
+    from eth_utils import keccak
+    from hyperliquid.utils.signing import (
+        USD_SEND_SIGN_TYPES, WITHDRAW_SIGN_TYPES, user_signed_payload,
+    )
+
+    cases = [
+        ({"type": "withdraw3", "destination": "0x" + "ab" * 20, "amount": "12.5",
+          "time": 1_700_000_000_001}, WITHDRAW_SIGN_TYPES, "HyperliquidTransaction:Withdraw"),
+        ({"type": "usdSend", "destination": "0x" + "cd" * 20, "amount": "0.000001",
+          "time": 1_700_000_000_002}, USD_SEND_SIGN_TYPES, "HyperliquidTransaction:UsdSend"),
+    ]
+    key = json.dumps(KEY)
+    bodies = run_node(f"const cases = {json.dumps([c[0] for c in cases])};\n"
+                      f"console.log(JSON.stringify(cases.map((a) => S.userSignedBody({key}, a))));")
+    for (action, types, primary), body in zip(cases, bodies):
+        full = {**action, "signatureChainId": "0x66eee", "hyperliquidChain": "Testnet"}
+        assert body["action"] == full and body["nonce"] == action["time"]
+        signable = encode_typed_data(full_message=user_signed_payload(primary, types, full))
+        digest = keccak(b"\x19" + signable.version + signable.header + signable.body)
+        assert recover_address(digest, body["signature"]) == address_of(bytes.fromhex(KEY[2:]))
+
+
+def test_market_prices_and_wire_decimals_match_the_sdk() -> None:
+    """slippagePrice is the SDK's _slippage_price (5 significant figures, then 6 - szDecimals
+    decimals) and wireDecimal its float_to_wire for typed decimals."""
+    from hyperliquid.utils.signing import float_to_wire
+
+    mids = [("94763", True, 5), ("94763", False, 5), ("3493.65", True, 4), ("150.305", False, 2),
+            ("1.49755", True, 1), ("0.0123456", False, 0)]
+    got = run_node(f"console.log(JSON.stringify({json.dumps(mids)}.map(([m, b, d]) => "
+                   "S.slippagePrice(m, b, 0.05, d))));")
+    for (mid, is_buy, decimals), text in zip(mids, got):
+        px = float(mid) * (1.05 if is_buy else 0.95)
+        expected = round(float(f"{px:.5g}"), 6 - decimals)
+        assert text == float_to_wire(expected), (mid, is_buy, text)
+    typed = ["0.50", "1", "100.000", "0.001", ".5", "0012.30"]
+    wires = run_node(f"console.log(JSON.stringify({json.dumps(typed)}.map(S.wireDecimal)));")
+    assert wires == [float_to_wire(float(t)) for t in typed]
+    refused = run_node("const out = []; for (const t of ['-1', '1e3', 'abc', '']) "
+                       "{ try { S.wireDecimal(t); out.push(t); } catch (e) { } } "
+                       "console.log(JSON.stringify(out));")
+    assert refused == []

@@ -216,14 +216,89 @@
              vaultAddress: null, expiresAfter: null };
   }
 
+  // ----- user-signed actions (withdraw3, usdSend): EIP-712 typed data, as the SDK signs ----
+  // Domain HyperliquidSignTransaction / 1 / signatureChainId 0x66eee / 0x0, primary type
+  // "HyperliquidTransaction:<Name>", the action's fields in the SDK's order.
+  const USER_TYPES = {
+    withdraw3: ["HyperliquidTransaction:Withdraw",
+                [["hyperliquidChain", "string"], ["destination", "string"], ["amount", "string"],
+                 ["time", "uint64"]]],
+    usdSend: ["HyperliquidTransaction:UsdSend",
+              [["hyperliquidChain", "string"], ["destination", "string"], ["amount", "string"],
+               ["time", "uint64"]]],
+  };
+  const SIGNATURE_CHAIN_ID = "0x66eee";
+
+  function encodeField(type, value) {
+    if (type === "string") return keccak256(utf8(value));
+    if (type === "bool") return word(value ? 1 : 0);
+    if (type === "address") return word(BigInt(value));
+    return word(BigInt(value));  // uint64, uint256
+  }
+
+  function userSignedDigest(action) {
+    const [primary, fields] = USER_TYPES[action.type];
+    const typeString = `${primary}(${fields.map(([n, t]) => `${t} ${n}`).join(",")})`;
+    const struct = keccak256(concat(keccak256(utf8(typeString)),
+                                    ...fields.map(([n, t]) => encodeField(t, action[n]))));
+    const domain = keccak256(concat(DOMAIN_TYPE, keccak256(utf8("HyperliquidSignTransaction")),
+                                    keccak256(utf8("1")), word(BigInt(action.signatureChainId)),
+                                    new Uint8Array(32)));
+    return keccak256(concat(Uint8Array.of(0x19, 0x01), domain, struct));
+  }
+
+  // The /exchange body of a user-signed action: {type, destination, amount, time} completed
+  // with signatureChainId and hyperliquidChain, signed over its typed data; the nonce is `time`.
+  function userSignedBody(privateKeyHex, action, isMainnet = false) {
+    const full = { ...action, signatureChainId: SIGNATURE_CHAIN_ID,
+                   hyperliquidChain: isMainnet ? "Mainnet" : "Testnet" };
+    return { action: full, nonce: full.time,
+             signature: signDigest(userSignedDigest(full), privateKeyHex),
+             vaultAddress: null, expiresAfter: null };
+  }
+
+  // ----- order actions --------------------------------------------------------------------
+  // A decimal string as the SDK's float_to_wire writes it: no trailing zeros, no "-0".
+  function wireDecimal(text) {
+    let s = String(text).trim();
+    if (!/^\d+(\.\d+)?$|^\d*\.\d+$/.test(s)) throw new Error(`not a decimal number: ${text}`);
+    if (s.startsWith(".")) s = "0" + s;
+    if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
+    s = s.replace(/^0+(?=\d)/, "");
+    return s;
+  }
+
+  // One order wire {a, b, p, s, r, t} (c when a client order id is given).
+  function orderWire(asset, isBuy, px, sz, reduceOnly, type, cloid) {
+    const wire = { a: asset, b: isBuy, p: wireDecimal(px), s: wireDecimal(sz), r: reduceOnly,
+                   t: type };
+    if (cloid) wire.c = cloid;
+    return wire;
+  }
+
+  function limitType(tif) { return { limit: { tif } }; }
+
+  function triggerType(triggerPx, isMarket, tpsl) {
+    return { trigger: { isMarket, triggerPx: wireDecimal(triggerPx), tpsl } };
+  }
+
   // A Hyperliquid limit order action (prices and sizes as the decimal strings typed).
   function orderAction(asset, isBuy, px, sz, tif, reduceOnly) {
-    return { type: "order", orders: [{ a: asset, b: isBuy, p: px, s: sz, r: reduceOnly,
-                                       t: { limit: { tif } } }], grouping: "na" };
+    return { type: "order", orders: [orderWire(asset, isBuy, px, sz, reduceOnly, limitType(tif))],
+             grouping: "na" };
+  }
+
+  // The SDK's market-order price: mid x (1 ± slippage), 5 significant figures, then at most
+  // 6 - szDecimals decimals (perps), as a wire decimal.
+  function slippagePrice(mid, isBuy, slippage, szDecimals) {
+    const raw = Number(mid) * (isBuy ? 1 + slippage : 1 - slippage);
+    const sig = Number(raw.toPrecision(5));
+    return wireDecimal(sig.toFixed(Math.max(0, 6 - szDecimals)));
   }
 
   const api = { keccak256, msgpack, connectionId, l1Digest, signDigest, signL1Action, addressOf,
-                bytesToHex, hexToBytes, exchangeBody, orderAction };
+                bytesToHex, hexToBytes, exchangeBody, orderAction, orderWire, limitType,
+                triggerType, wireDecimal, slippagePrice, userSignedDigest, userSignedBody };
   root.L2Sign = api;
   if (typeof module !== "undefined") module.exports = api;
 })(typeof globalThis !== "undefined" ? globalThis : window);
