@@ -67,3 +67,14 @@ def test_asset_contexts() -> None:
     ctx = info.meta_and_asset_ctxs(v.state)[1][0]
     assert ctx["oraclePx"] == "50000" and ctx["markPx"] == "50000" and ctx["midPx"] is None
     assert ctx["openInterest"] == "0" and ctx["funding"] == "0"
+
+
+def test_asset_context_day_fields_without_and_with_day_stats() -> None:
+    v = _venue()
+    plain = info.asset_ctx(v.state, 0)
+    assert (plain["prevDayPx"], plain["dayNtlVlm"], plain["dayBaseVlm"]) == ("50000", "0", "0")
+    day = info.asset_ctx(v.state, 0, info.DayStats(499_990, 123_456_789, 12_345))
+    assert (day["prevDayPx"], day["dayNtlVlm"], day["dayBaseVlm"]) == (
+        "49999", "123.456789", "0.12345")
+    unpriced = info.asset_ctx(v.state, 0, info.DayStats(None, 0, 0))
+    assert unpriced["prevDayPx"] == "50000" and unpriced["dayNtlVlm"] == "0"

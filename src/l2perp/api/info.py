@@ -7,6 +7,8 @@ of the engine's integers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_TP
 from ..engine.funding import impact_price
 from ..engine.state import MARKET_DELISTED, State
@@ -76,7 +78,10 @@ def l2_book(state: State, asset: int, depth: int = 20) -> dict:
 
 
 def clearinghouse_state(state: State, user: str) -> dict:
-    """Positions and margin summary of one user (an unknown user gets an empty account)."""
+    """Positions and margin summary of one user (an unknown user gets an empty account).
+    Amounts are USDC, sizes base units, prices USD. Each position carries the l2perp extension
+    `adlRank`: its 1-based place in the auto-deleveraging queue of its side (1 is closed
+    first), 0 when it is not ranked (no positive account value)."""
     account = state.accounts.get(user)
     if account is None:
         zero = {"accountValue": "0", "totalNtlPos": "0", "totalRawUsd": "0",
@@ -111,6 +116,7 @@ def clearinghouse_state(state: State, user: str) -> dict:
             "cumFunding": {"allTime": format_usdc(-p.cum_funding_musdc),
                            "sinceOpen": format_usdc(-p.cum_funding_musdc),
                            "sinceChange": format_usdc(-p.cum_funding_musdc)},
+            "adlRank": p.adl_rank,  # l2perp: 1 = deleveraged first on its side, 0 = unranked
         }})
     summary = {"accountValue": format_usdc(view.account_value_musdc),
                "totalNtlPos": format_usdc(view.total_ntl_pos_musdc),
@@ -160,29 +166,46 @@ def open_orders(state: State, user: str, frontend: bool = False) -> list:
             for oid in sorted(account.orders, reverse=True)]
 
 
-def asset_ctx(state: State, asset: int) -> dict:
+@dataclass(frozen=True, slots=True)
+class DayStats:
+    """One market's last 24 hours of block time, from the indexer's fills."""
+
+    prev_day_pips: int | None  # the reference fill's price (None: no fills at all)
+    ntl_musdc: int  # Σ px x sz over fills in (now - 24h, now]
+    base_lots: int  # Σ sz over the same fills
+
+
+def asset_ctx(state: State, asset: int, day: DayStats | None = None) -> dict:
+    """A market's context as metaAndAssetCtxs shows it: prices in USD, sizes in base units,
+    funding and premium as plain fractions (funding per hour). `prevDayPx` is the price of
+    the last fill at or before now - 24h (else the first fill since; else the oracle price),
+    `dayNtlVlm` the USDC notional and `dayBaseVlm` the base size traded in (now - 24h, now],
+    when `day` is given; without it (no indexer) the oracle price and "0"."""
     m = state.markets[asset]
     d = m.sz_decimals
     book = state.books[asset]
     impact = m.spec.impact_notional_musdc
     bid, ask = impact_price(book, True, impact), impact_price(book, False, impact)
     has_mid = book.best_bid() and book.best_ask()
+    prev = day.prev_day_pips if day is not None else None
     return {
         "funding": format_rate(m.funding_rate_e9),
         "openInterest": format_size(m.open_interest_lots, d),
-        "prevDayPx": format_price(m.oracle_pips, d),
-        "dayNtlVlm": "0",
+        "prevDayPx": format_price(m.oracle_pips if prev is None else prev, d),
+        "dayNtlVlm": format_usdc(day.ntl_musdc) if day is not None else "0",
         "premium": format_rate(m.premium_sum_e9 // 720),
         "oraclePx": format_price(m.oracle_pips, d),
         "markPx": format_price(m.mark_pips, d),
         "midPx": mid_text(state, asset) if has_mid else None,
         "impactPxs": [format_price(bid, d), format_price(ask, d)] if bid and ask else None,
-        "dayBaseVlm": "0",
+        "dayBaseVlm": format_size(day.base_lots, d) if day is not None else "0",
     }
 
 
-def meta_and_asset_ctxs(state: State) -> list:
-    return [meta(state), [asset_ctx(state, m.asset) for m in state.markets]]
+def meta_and_asset_ctxs(state: State, days: dict[int, DayStats] | None = None) -> list:
+    """[meta, one asset_ctx per market]; `days` (asset -> DayStats) from the indexer."""
+    days = days or {}
+    return [meta(state), [asset_ctx(state, m.asset, days.get(m.asset)) for m in state.markets]]
 
 
 def exchange_status(state: State) -> dict:

@@ -11,7 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LIGHT_INFO = {"l2Book", "allMids", "clearinghouseState", "orderStatus",
-              "spotClearinghouseState", "exchangeStatus"}
+              "spotClearinghouseState", "exchangeStatus",
+              "devnetKeys"}  # l2perp: a constant answer
+HEAVY_INFO = {"userRole",
+              "solvency"}  # l2perp: values every account, like a full state scan
 
 
 @dataclass(frozen=True)
@@ -22,11 +25,12 @@ class RateLimits:
 
 
 def info_weight(kind: object) -> int:
+    """The IP weight of an /info request of type `kind`."""
     if kind in LIGHT_INFO:
         return 2
-    if kind == "userRole":
+    if kind in HEAVY_INFO:
         return 60
-    return 20
+    return 20  # every other type, l2perp extensions (batches, l1Status, ...) included
 
 
 def action_weight(action: dict) -> tuple[int, int, bool]:

@@ -1,6 +1,7 @@
-"""The rollup on the API (l2perp extensions): info types `rollupStatus`, `batch`, `l1Status`
-and `l1Log` (the L1 call log, so anyone can replicate the L1 and check it), and `POST /l1`, the
-devnet L1's transaction endpoint, for requests signed by the L1 account that sends them.
+"""The rollup on the API (l2perp extensions): info types `rollupStatus`, `batch`, `batches`,
+`l1Status`, `block` and `l1Log` (the L1 call log, so anyone can replicate the L1 and check it),
+and `POST /l1`, the devnet L1's transaction endpoint, for requests signed by the L1 account
+that sends them.
 
 An L1 request is `{"type": <call>, "sender": <0x address>, "nonce": <int, above the sender's
 last>, ...call fields, "signature": {r, s, v}}`; the signature is over keccak256 of
@@ -14,14 +15,19 @@ from ..crypto.signatures import SignatureError, recover_address
 from ..engine.accounts import is_address
 from ..node.l1wire import hexb, request_digest, unhex, witness_of_json
 from ..rollup.batch import WithdrawalEntry
+from ..rollup.contract import FINALIZED, POSTED, REVERTED
 from ..rollup.l1 import L1Error
 
 L1_CALLS = ("deposit", "forceWithdrawal", "forceTrade", "claim", "freeze", "challenge",
             "openEscapes", "escape", "reclaim", "faucet")
 
 
+BATCHES_PAGE = 50  # rows of one `batches` answer
+FINALITY = {POSTED: "posted", FINALIZED: "finalized", REVERTED: "reverted"}
+
+
 def info_answer(node, body: dict) -> object:
-    """rollupStatus, batch, l1Status, l1Log (ValueError for anything else)."""
+    """rollupStatus, batch, batches, l1Status, block, l1Log (ValueError for anything else)."""
     rollup = node.rollup
     if rollup is None:
         raise ValueError("this node runs no rollup")
@@ -30,6 +36,8 @@ def info_answer(node, body: dict) -> object:
         return rollup.status(node.state)
     if kind == "batch":
         return rollup.batch_info(int(body.get("batchNo", body.get("batch", 0))))
+    if kind == "batches":
+        return batches(rollup.l1, body.get("from"))
     if kind == "l1Status":
         return rollup.l1_status()
     if kind == "block":
@@ -52,7 +60,35 @@ def info_answer(node, body: dict) -> object:
     raise ValueError(f"unknown info type {kind!r}")
 
 
-ROLLUP_INFO = ("rollupStatus", "batch", "l1Status", "l1Log", "block")
+ROLLUP_INFO = ("rollupStatus", "batch", "batches", "l1Status", "l1Log", "block")
+
+
+def batches(l1, upper: object = None) -> dict:
+    """The newest BATCHES_PAGE batches numbered at most `upper` (default: all), newest first,
+    as summary rows; `now` is the L1 time (ms) and `finalizedNo` the newest finalized batch
+    (0: none). Per row: heights and message indices are L2 heights and L1 queue indices
+    ([l1MsgStart, l1MsgEnd)), times are ms of the L1 clock (a posted batch can be challenged
+    while now < challengeDeadline), `bond` is micro-USDC (as in `batch`), `revertedBy` the
+    batch whose fraud proof reverted it (0: none); `status` is the contract's record status and
+    `finality` one of "posted" (standing in its challenge window), "finalized", "reverted"."""
+    newest = len(l1.batches)
+    if upper is not None:
+        if type(upper) is not int or upper < 0:
+            raise ValueError("from must be a batch number")
+        newest = min(newest, upper)
+    rows = []
+    for batch_no in range(newest, max(0, newest - BATCHES_PAGE), -1):
+        record = l1.batch(batch_no)
+        h = record.header
+        rows.append({
+            "batchNo": h.batch_no, "status": record.status, "finality": FINALITY[record.status],
+            "firstHeight": h.first_height, "lastHeight": h.last_height, "nTxs": h.n_txs,
+            "postedAt": record.posted_ms, "challengeDeadline": record.deadline_ms,
+            "poster": record.poster, "bond": record.bond_musdc, "l1MsgStart": h.l1_msg_start,
+            "l1MsgEnd": h.l1_msg_end, "postRoot": "0x" + h.post_root.hex(),
+            "revertedBy": record.reverted_by})
+    return {"now": l1.time_ms, "finalizedNo": l1.finalized_no, "total": len(l1.batches),
+            "batches": rows}
 
 
 class L1Requests:

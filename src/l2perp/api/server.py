@@ -19,14 +19,17 @@ from ..node import indexer
 from ..engine.errors import RATE_LIMIT_CUMULATIVE_REQUESTS
 from ..engine.positions import fee_rates
 from ..engine.tx import DevFaucet, FillEvent
+from ..node.devnet import dev_keys
 from ..node.service import Node, wall_ms
 from ..rollup.l1 import L1Error
 from . import info as I
+from .daystats import DayStatsCache
 from .gov_api import GOV_INFO, gov_info
 from .rollup_api import ROLLUP_INFO, L1Requests
 from .rollup_api import info_answer as rollup_info
 from .exchange import Network, RequestError, decode_request, format_receipt
 from .ratelimit import Limiter, RateLimits, action_weight, info_weight
+from .solvency import solvency
 from .ws import Hub
 
 NOT_JSON = "Failed to deserialize the JSON body into the target type"
@@ -65,8 +68,9 @@ def web_file(name: str) -> Response:
     return Response(path.read_bytes(), media_type=kind)
 
 
-def info_answer(node: Node, body: dict) -> object:
-    """The answer to one /info request (ValueError when it cannot be answered)."""
+def info_answer(node: Node, body: dict, days: DayStatsCache | None = None) -> object:
+    """The answer to one /info request (ValueError when it cannot be answered). `days` caches
+    the 24-hour market statistics by height (without it, every request queries them)."""
     state = node.state
     kind = body.get("type")
     if kind == "meta":
@@ -84,7 +88,7 @@ def info_answer(node: Node, body: dict) -> object:
     if kind in ("openOrders", "frontendOpenOrders"):
         return I.open_orders(state, _user(body), frontend=kind == "frontendOpenOrders")
     if kind == "metaAndAssetCtxs":
-        return I.meta_and_asset_ctxs(state)
+        return I.meta_and_asset_ctxs(state, (days or DayStatsCache()).get(node))
     if kind == "spotMetaAndAssetCtxs":
         return [I.spot_meta(state), []]
     if kind == "exchangeStatus":
@@ -164,6 +168,16 @@ def historical_orders(node: Node, body: dict) -> list:
     return out
 
 
+def devnet_keys(node: Node, body: dict) -> list:
+    """The deterministic devnet keys, as `l2perp keys --json` prints them ([{address,
+    privateKey, role}]), so a browser can offer them; only on a node whose genesis says
+    devnet, a ValueError (422) anywhere else."""
+    if not node.state.config.devnet:
+        raise ValueError("unknown info type 'devnetKeys': this node is not a devnet")
+    return [{"address": k.address, "privateKey": k.private_key, "role": k.role}
+            for k in dev_keys()]
+
+
 def user_rate_limit(node: Node, body: dict) -> dict:
     account = node.state.accounts.get(_user(body))
     volume = sum(account.volume_days.values()) if account is not None else 0
@@ -177,6 +191,8 @@ EXTRA_INFO = {
     "extraAgents": extra_agents,
     "historicalOrders": historical_orders,
     "userRateLimit": user_rate_limit,
+    "solvency": lambda node, body: solvency(node),
+    "devnetKeys": devnet_keys,
     "subAccounts": lambda node, body: None,
     "userVaultEquities": lambda node, body: [],
     "userTwapSliceFills": lambda node, body: [],
@@ -316,7 +332,8 @@ def create_app(node: Node, network: Network = Network(),
         await node.stop()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    hub = Hub(node)
+    days = DayStatsCache()
+    hub = Hub(node, days)
     node.listeners.append(hub.on_block)
     if node.rollup is not None:
         node.rollup.listeners.append(hub.on_rollup)
@@ -373,7 +390,7 @@ def create_app(node: Node, network: Network = Network(),
         if refused is not None:
             return refused
         try:
-            return _json(info_answer(node, body))
+            return _json(info_answer(node, body, days))
         except (ValueError, KeyError, IndexError, TypeError) as exc:
             return PlainTextResponse(f"{NOT_JSON}: {exc}", status_code=422)
 

@@ -15,6 +15,7 @@ from fastapi import WebSocket, WebSocketDisconnect
 from ..engine.tx import FillEvent, OrderEvent
 from ..node import indexer
 from . import info as I
+from .daystats import DayStatsCache
 
 USER_TYPES = ("userEvents", "userFills", "orderUpdates")
 ROLLUP_CHANNEL = "l2perpRollup"  # an extension: batches posted, finalized, reverted; freezes
@@ -52,8 +53,9 @@ class Connection:
 class Hub:
     """Connections and what each block tells them."""
 
-    def __init__(self, node) -> None:
+    def __init__(self, node, days: DayStatsCache | None = None) -> None:
         self.node = node
+        self.days = days if days is not None else DayStatsCache()
         self.connections: list[Connection] = []
         self.order_rows: dict[int, dict] = {}  # oid -> the order's wire row (for orderUpdates)
 
@@ -93,7 +95,8 @@ class Hub:
                     asset = self._asset(sub.get("coin"))
                     if asset is not None:
                         conn.send({"channel": "activeAssetCtx", "data": {
-                            "coin": sub.get("coin"), "ctx": I.asset_ctx(state, asset)}})
+                            "coin": sub.get("coin"),
+                            "ctx": I.asset_ctx(state, asset, self.days.get(self.node)[asset])}})
                 elif kind == "candle":
                     asset = self._asset(sub.get("coin"))
                     if asset is None or not any(f.asset == asset for f in fills):

@@ -1,7 +1,8 @@
 """The indexer: fills, order status history, funding records, written in the same SQLite
 transaction as their block (so the index is never ahead of or behind the log), and the queries
-behind userFills, orderStatus, fundingHistory, userFunding and candleSnapshot. Candles are
-aggregated from the fills by interval (1m to 1d)."""
+behind userFills, orderStatus, fundingHistory, userFunding, candleSnapshot and the 24-hour
+market statistics of metaAndAssetCtxs. Candles are aggregated from the fills by interval (1m to
+1d)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import sqlite3
 from ..engine.book import Order
 from ..engine.state import State
 from ..engine.tx import BlockReceipts, FillEvent, FundingEvent, MarketFundingEvent, OrderEvent
+from ..units import MS_PER_DAY
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS fills (
@@ -151,3 +153,20 @@ def candles(db: sqlite3.Connection, asset: int, interval: str, start_ms: int,
             c[4] += sz
             c[5] += 1
     return [(b * span, b * span + span - 1, *c) for b, c in sorted(out.items())]
+
+
+def day_stats(db: sqlite3.Connection, asset: int, now_ms: int,
+              span_ms: int = MS_PER_DAY) -> tuple[int | None, int, int]:
+    """(reference price pips, Σ px x sz micro-USDC, Σ sz lots) of one market's fills in
+    (now - span, now]. The reference price is the last fill at or before now - span, else the
+    first fill in the window, else None. Three queries on the (asset, time_ms) index."""
+    start = now_ms - span_ms
+    row = db.execute("SELECT px FROM fills WHERE asset = ? AND time_ms <= ? "
+                     "ORDER BY time_ms DESC, tid DESC LIMIT 1", (asset, start)).fetchone()
+    if row is None:
+        row = db.execute("SELECT px FROM fills WHERE asset = ? AND time_ms > ? AND time_ms <= ? "
+                         "ORDER BY time_ms, tid LIMIT 1", (asset, start, now_ms)).fetchone()
+    ntl, base = db.execute("SELECT COALESCE(SUM(px * sz), 0), COALESCE(SUM(sz), 0) FROM fills "
+                           "WHERE asset = ? AND time_ms > ? AND time_ms <= ?",
+                           (asset, start, now_ms)).fetchone()
+    return (row[0] if row else None), ntl, base

@@ -17,7 +17,7 @@ from ..engine.state import State, genesis_state
 from ..engine.stf import apply_block
 from ..engine.tx import Block, BlockReceipts, Tx
 from ..rollup.batch import BatchHeader, WithdrawalEntry, decode_body, run_block
-from ..rollup.contract import FINALIZED, POSTED
+from ..rollup.contract import FINALIZED, FORCED_KINDS, POSTED
 from ..rollup.l1 import L1Error
 from ..rollup.params import RollupParams
 from ..rollup.poster import Poster, SignedBatch, SigningJournal, due_messages
@@ -214,14 +214,24 @@ class NodeRollup:
         return batch_json(record)
 
     def l1_status(self) -> dict:
+        """The L1 and its queue. Amounts in micro-USDC, times in ms of the L1 clock. Each queue
+        row's `deadline` is when it turns overdue (message time + the force-inclusion delay:
+        from then on the next accepted batch must consume it); `forced` rows are the open forced
+        requests, with `freezeFrom`, the time from which anyone may freeze the L1 if it is still
+        unserved (message time + the freeze grace), and whether a freeze is allowed now."""
         l1 = self.l1
+        delay, grace = self.params.force_inclusion_delay_ms, self.params.freeze_grace_ms
         return {
             "height": l1.height, "time": l1.time_ms, "baseFeeGwei": l1.base_fee_gwei,
             "bridgeBalance": l1.bridge_balance_musdc, "queuedDeposits": l1.queued_deposits_musdc(),
             "owedWithdrawals": l1.owed_musdc(), "bondsHeld": l1.bonds_held_musdc(),
             "queue": [{"index": m.index, "kind": m.kind, "sender": m.sender,
-                       "time": m.time_ms, "block": m.block} for m in l1.pending()[:100]],
+                       "time": m.time_ms, "block": m.block, "deadline": m.time_ms + delay,
+                       "forced": m.kind in FORCED_KINDS} for m in l1.pending()[:100]],
             "openForced": [m.index for m in l1.open_forced()],
+            "forced": [{"index": m.index, "kind": m.kind, "sender": m.sender, "time": m.time_ms,
+                        "deadline": m.time_ms + delay, "freezeFrom": m.time_ms + grace,
+                        "freezable": l1.freezable(m.index)} for m in l1.open_forced()],
             "frozen": l1.frozen, "escapesOpen": l1.escapes_open(),
             "calls": self.host.applied,
         }
