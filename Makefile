@@ -5,6 +5,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
+# The browser tests (tests/e2e) drive Debian's chromium, started by path; `make test` requires
+# them (L2PERP_E2E=required: a missing browser fails them, where plain pytest skips them).
+# With chromium come fonts, so that screenshots show text, and libatomic1, which the node.js
+# driver inside the playwright wheel needs (a minimal Debian lacks it).
+CHROMIUM   := /usr/bin/chromium
+E2E_DEBS   := chromium fonts-dejavu-core fonts-liberation libatomic1
+L2PERP_E2E ?= required
+
 .PHONY: up test bench venv clean
 
 $(BIN)/python:
@@ -17,8 +25,27 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP)
 
-test: $(STAMP)
-	$(BIN)/python -m pytest -n auto -q
+# Nothing to do when chromium is there; else apt-get installs E2E_DEBS (sudo only when not root),
+# running `apt-get update` only if the plain install fails (a fresh machine has no package
+# lists). Where that cannot work, say so and go on: the e2e tests then fail with the reason.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else sudo="none"; fi; \
+	apt="env DEBIAN_FRONTEND=noninteractive apt-get -y -q --no-install-recommends"; \
+	if ! command -v apt-get >/dev/null 2>&1 || [ "$$sudo" = none ]; then \
+	  echo "make: cannot install $(CHROMIUM) (needs apt-get, as root or with sudo):" \
+	       "the e2e browser tests will fail; install Debian's chromium package," \
+	       "or run 'make test L2PERP_E2E=' to skip them"; \
+	else \
+	  echo "make: installing $(E2E_DEBS) for the e2e browser tests"; \
+	  $$sudo $$apt install $(E2E_DEBS) >/dev/null 2>&1 \
+	  || { $$sudo apt-get -qq update && $$sudo $$apt install $(E2E_DEBS) >/dev/null; } \
+	  || echo "make: apt-get could not install $(E2E_DEBS): the e2e browser tests will fail"; \
+	fi
+
+test: $(STAMP) | $(CHROMIUM)
+	L2PERP_E2E=$(L2PERP_E2E) $(BIN)/python -m pytest -n auto -q
 
 $(BENCH_STAMP): $(STAMP) benchmarks/requirements-peers.txt
 	-$(BIN)/python -m pip install --quiet -r benchmarks/requirements-peers.txt
