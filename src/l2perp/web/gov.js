@@ -1,0 +1,224 @@
+// The governance view: voting power and delegation, proposals by state and lane with their
+// timelines and tallies (vote, queue, execute), the timelock queue, guardian actions and their
+// expiry, steward parameters against their bounds, operators with bonds, reputation and
+// slashes, and incident reports. Token amounts are whole governance tokens; times are block time.
+"use strict";
+
+L2.gov = (() => {
+  const { el, row, fill, button, kv, pct, short, when, relative, duration, bar, badge, say } = L2.ui;
+  const api = L2.api;
+  const $ = (id) => document.getElementById(id);
+  const SUPPORT = { for: 1, against: 0, abstain: 2 };
+
+  const tokens = (n) => Number(n).toLocaleString("en-US");
+
+  function describe(action) {
+    const [kind, ...args] = action;
+    if (kind === "setRiskParam" || kind === "stewardStep") return `${kind}: ${args[0]} → ${args[1]}`;
+    if (kind === "treasuryTransfer" || kind === "insuranceTransfer") return `${kind}: ${args.map(String).join(" · ")}`;
+    return `${kind}${args.length ? ": " + JSON.stringify(args) : ""}`;
+  }
+
+  // Created → review → voting → (timelock) → executable → expires, with "now" marked.
+  function timeline(p, now) {
+    const steps = [["created", p.created], ["voting opens", p.votingStart], ["voting closes", p.deadline]];
+    if (p.eta) steps.push(["executable", p.eta]);
+    if (p.expires) steps.push(["expires", p.expires]);
+    const list = el("ol", null, "timeline");
+    for (const [label, t] of steps) {
+      const li = el("li", null, t <= now ? "done" : "");
+      li.appendChild(el("span", label));
+      li.appendChild(el("span", `${when(t)} · ${relative(t, now)}`, "muted"));
+      list.appendChild(li);
+    }
+    return list;
+  }
+
+  function tally(p) {
+    const v = p.votes;
+    const total = Math.max(p.quorum * 1.25, v.for + v.against + v.abstain, 1);
+    const box = el("div", null, "tally");
+    box.appendChild(bar([[v.for, "for", "for"], [v.against, "against", "against"],
+                         [v.abstain, "abstain", "abstain"]], total, p.quorum));
+    const counted = v.for + v.abstain;
+    box.appendChild(el("div", `for ${tokens(v.for)} · against ${tokens(v.against)} · abstain ` +
+      `${tokens(v.abstain)} · quorum ${tokens(p.quorum)} (${counted >= p.quorum ? "met" : "not met"})`,
+    "muted tally-text"));
+    return box;
+  }
+
+  async function act(action, label) {
+    const result = await api.exchange(action);
+    say($("gov-reply"), result.ok ? `${label}: accepted` : result.text, result.ok);
+    await refresh();
+  }
+
+  function proposalCard(p, now) {
+    const card = el("article", null, "card proposal");
+    card.dataset.proposal = p.id;
+    card.dataset.state = p.state;
+    const head = el("div", null, "row");
+    head.appendChild(el("strong", `#${p.id}`));
+    head.appendChild(badge(p.state));
+    head.appendChild(badge(p.lane, "lane"));
+    head.appendChild(el("span", `by ${short(p.proposer)}`, "muted"));
+    card.appendChild(head);
+    const actions = el("ul", null, "actions");
+    for (const a of p.actions || []) actions.appendChild(el("li", describe(a)));
+    card.appendChild(actions);
+    card.appendChild(tally(p));
+    card.appendChild(timeline(p, now));
+    const buttons = el("div", null, "row");
+    if (p.state === "Active") {
+      for (const [label, support] of Object.entries(SUPPORT)) {
+        buttons.appendChild(button(`vote ${label}`, () => act({ type: "govVote", proposal: p.id, support }, `vote ${label} on #${p.id}`), "vote-" + label));
+      }
+    }
+    if (p.state === "Succeeded") buttons.appendChild(button("queue", () => act({ type: "govQueue", proposal: p.id, actions: p.actions }, `queue #${p.id}`)));
+    if (p.state === "Queued") {
+      const b = button("execute", () => act({ type: "govExecute", proposal: p.id, actions: p.actions }, `execute #${p.id}`));
+      b.disabled = now < p.eta;
+      buttons.appendChild(b);
+    }
+    if (api.wallet.address === p.proposer && ["Pending", "Active", "Succeeded", "Queued"].includes(p.state)) {
+      buttons.appendChild(button("cancel", () => act({ type: "govCancel", proposal: p.id }, `cancel #${p.id}`), "quiet"));
+    }
+    card.appendChild(buttons);
+    return card;
+  }
+
+  function renderProposals(proposals, now) {
+    const filter = $("proposal-filter").value;
+    const shown = proposals.filter((p) => !filter || p.state === filter).sort((a, b) => b.id - a.id);
+    $("proposals").replaceChildren(...(shown.length ? shown.map((p) => proposalCard(p, now))
+      : [el("p", "no proposals" + (filter ? ` in state ${filter}` : ""), "muted")]));
+    fill($("timelock").tBodies[0], proposals.filter((p) => p.state === "Queued").map((p) => row([
+      `#${p.id}`, p.lane, `${when(p.eta)} (${relative(p.eta, now)})`, when(p.expires),
+      now >= p.eta ? button("execute", () => act({ type: "govExecute", proposal: p.id, actions: p.actions }, `execute #${p.id}`)) : "waiting"])),
+    "nothing in the timelock");
+  }
+
+  async function renderPower() {
+    const me = api.wallet.address;
+    if (!me) { $("power").replaceChildren(el("p", "Pick a key to vote and delegate.", "muted")); return; }
+    const pw = await api.info({ type: "govPower", user: me });
+    $("power").replaceChildren(kv([
+      ["balance", tokens(pw.balance)], ["votes (delegated to you)", tokens(pw.votes)],
+      ["delegate", pw.delegate ? (pw.delegate === me ? "yourself" : short(pw.delegate)) : "none: delegate to vote"],
+      ["active", pw.active ? "yes" : `no: rights lapse after inactivity (last epoch ${pw.lastActiveEpoch ?? "-"})`],
+      ["share of active supply", pct(pw.activeSupply ? pw.votes / pw.activeSupply : 0)]]));
+  }
+
+  function renderGuardians(g, now) {
+    const members = el("table");
+    members.appendChild(el("thead")).appendChild(row(["guardian", "cohort", "term ends", "last active"]));
+    const mb = members.appendChild(el("tbody"));
+    for (const m of g.members) mb.appendChild(row([short(m.address), m.cohort, when(m.termEnds), relative(m.lastActive, now)]));
+    const actions = el("table", null, "", { id: "guardian-actions" });
+    actions.appendChild(el("thead")).appendChild(row(["nonce", "action", "signers", "executed", "expires", "status"]));
+    const ab = actions.appendChild(el("tbody"));
+    for (const a of g.actions) {
+      const status = a.ratified ? "ratified" : a.lapsed ? "lapsed" : a.inForce ? "in force" : a.executed ? "ended" : "collecting signatures";
+      ab.appendChild(row([a.nonce, `${a.kind} ${JSON.stringify(a.args)}`, `${a.signers.length} / ${g.threshold}`,
+        when(a.executed), a.expires ? `${when(a.expires)} (${relative(a.expires, now)})` : "-",
+        badge(status, status.replace(/ /g, "-"))]));
+    }
+    if (!g.actions.length) ab.appendChild(row(["", "no guardian actions", "", "", "", ""]));
+    $("guardians").replaceChildren(
+      el("p", `${g.threshold} of ${g.members.length} signatures; unratified actions lapse after ` +
+        `${duration(g.expiryMs)}; a report is due within ${duration(g.reportDeadlineMs)}` +
+        (g.unreported ? `; waiting for the report of action ${g.unreported}` : ""), "muted"),
+      members, actions);
+  }
+
+  // Governed values are integers: fractions in 1e-9 (bands, caps, fees), leverage as is.
+  function paramText(key, value) {
+    return /cbBand|fundingCap|liqFee|clamp|Fraction|Slippage/i.test(key)
+      ? pct(value / 1e9, 3).replace(/\.?0+%$/, "%") : String(value);
+  }
+
+  function renderStewards(st, now) {
+    const table = el("table", null, "", { id: "steward-bounds" });
+    table.appendChild(el("thead")).appendChild(row(["parameter", "value", "bounds", "max step", "next step"]));
+    const tb = table.appendChild(el("tbody"));
+    for (const b of st.bounds) {
+      const range = el("div", null, "range");
+      range.appendChild(bar([[b.value - b.low, "in-range", `${b.low} … ${b.high}`]], b.high - b.low));
+      range.appendChild(el("span", `${paramText(b.key, b.low)} … ${paramText(b.key, b.high)}`, "muted"));
+      tb.appendChild(row([b.key, paramText(b.key, b.value), range, `±${b.maxStepBps / 100}%`,
+        b.nextUpdate <= now ? "now" : relative(b.nextUpdate, now)]));
+    }
+    const log = (st.log || []).slice(-8).reverse().map((e) => el("div", JSON.stringify(e), "muted mono"));
+    $("stewards").replaceChildren(el("p", `stewards: ${st.stewards.map(short).join(", ")}`, "muted"), table, ...log);
+  }
+
+  function renderOperators(o, now) {
+    const table = el("table", null, "", { id: "operator-table" });
+    table.appendChild(el("thead")).appendChild(row(["operator", "role", "bond", "uptime", "inclusion",
+      "oracle rounds missed", "slashes", "fees earned", "status"]));
+    const tb = table.appendChild(el("tbody"));
+    for (const op of o.operators) {
+      const status = op.tombstoned ? badge("tombstoned", "halted") : op.address === o.onDuty ? badge("on duty", "live")
+        : op.unbonding.length ? badge("unbonding", "pending") : "";
+      tb.appendChild(row([short(op.address), op.role, tokens(op.bond),
+        op.uptimeBps === null ? "-" : pct(op.uptimeBps / 10000),
+        op.meanInclusionMs === null ? "-" : `${op.meanInclusionMs} ms`, op.oracleRoundsMissed,
+        op.slashes ? `${op.slashes} (${tokens(op.slashedTotal)})` : "0", tokens(op.feesEarned), status]));
+    }
+    const out = [el("p", `minimum bonds: ${Object.entries(o.minBond).map(([r, b]) => `${r} ${tokens(b)}`).join(", ")}; ` +
+      `unbonding ${duration(o.unbondingMs)}, evidence window ${duration(o.evidenceWindowMs)}; ` +
+      `sequencer rotation every ${duration(o.slotMs)}`, "muted"), el("div", null, "scroll")];
+    out[1].appendChild(table);
+    for (const p of o.pendingSlashes) {
+      out.push(el("div", `pending slash #${p.id}: ${short(p.operator)} ${p.bps / 100}% — ${p.reason}; ` +
+        (p.vetoed ? "vetoed" : p.executed ? "executed" : `executable ${relative(p.executableFrom, now)}`), "reply"));
+    }
+    for (const s of o.slashLog.slice(-10).reverse()) {
+      out.push(el("div", `${when(s.time)} slashed ${short(s.operator)} ${tokens(s.amount)} for ${s.offence}`, "muted"));
+    }
+    $("operators").replaceChildren(...out);
+  }
+
+  function renderIncidents(list, now) {
+    $("incidents").replaceChildren(...(list.length ? list.map((r) => {
+      const card = el("article", null, "incident");
+      const head = el("div", null, "row");
+      head.appendChild(el("strong", `#${r.id} ${r.kind}`));
+      head.appendChild(el("span", r.subject));
+      head.appendChild(r.filed ? badge(r.late ? "reported late" : "reported", r.late ? "pending" : "live")
+        : badge(`report due ${relative(r.deadline, now)}`, r.deadline < now ? "halted" : "pending"));
+      card.appendChild(head);
+      card.appendChild(el("div", `responsible: ${short(r.responsible)}` +
+        (r.filedBy ? ` · filed by ${short(r.filedBy)} ${when(r.filed)}` : ""), "muted"));
+      if (r.report) card.appendChild(el("blockquote", r.report));
+      for (const t of r.timeline) card.appendChild(el("div", `${when(t.time)}  ${t.event}`, "muted mono"));
+      return card;
+    }) : [el("p", "no incidents", "muted")]));
+  }
+
+  async function refresh() {
+    const [status, proposals, guardians, stewards, operators, incidents] = await Promise.all([
+      api.info({ type: "exchangeStatus" }), api.info({ type: "govProposals" }),
+      api.info({ type: "guardians" }), api.info({ type: "stewards" }),
+      api.info({ type: "operators" }), api.info({ type: "incidents" })]);
+    const now = status.time;
+    renderProposals(proposals, now);
+    renderGuardians(guardians, now);
+    renderStewards(stewards, now);
+    renderOperators(operators, now);
+    renderIncidents(incidents, now);
+    await renderPower();
+  }
+
+  function init() {
+    $("proposal-filter").addEventListener("change", refresh);
+    $("delegate").addEventListener("submit", (e) => {
+      e.preventDefault();
+      const to = ($("delegatee").value.trim() || api.wallet.address).toLowerCase();
+      if (!/^0x[0-9a-f]{40}$/.test(to)) { say($("gov-reply"), "delegate to a 0x address", false); return; }
+      act({ type: "govDelegate", to }, `delegate to ${short(to)}`);
+    });
+  }
+
+  return { init, refresh };
+})();

@@ -1,0 +1,127 @@
+// The rollup and solvency view: heights and finality, batches with their challenge deadlines,
+// the L1 message queue and forced requests, the solvency of the venue against the bridge, and
+// reconciliation. Refreshed every second and at once on each `l2perpRollup` event.
+"use strict";
+
+L2.rollup = (() => {
+  const { el, row, fill, kv, usd, micro, short, when, relative, badge } = L2.ui;
+  const api = L2.api;
+  const $ = (id) => document.getElementById(id);
+
+  function card(label, value, detail, cls) {
+    const box = el("div", null, "stat " + (cls || ""));
+    box.appendChild(el("span", label, "muted"));
+    box.appendChild(value instanceof Node ? value : el("strong", value));
+    if (detail) box.appendChild(el("span", detail, "muted"));
+    return box;
+  }
+
+  function renderStatus(st, l1) {
+    const cards = [
+      card("L2 height", st.l2Height, `${st.l2Height - st.postedHeight} blocks not yet on L1`),
+      card("posted", st.postedHeight, `batch ${st.lastPostedBatch || "-"}`),
+      card("finalized", st.finalizedHeight, `batch ${st.lastFinalizedBatch || "-"}`),
+      card("L1", l1 ? l1.height : "-", l1 ? `${when(l1.time)} · ${l1.baseFeeGwei} gwei` : ""),
+      card("bridge", l1 ? micro(l1.bridgeBalance) : "-", "USDC held by the L1 bridge"),
+      card("state", st.frozen ? badge("FROZEN", "frozen") : st.halted ? badge("HALTED", "halted") : badge("live", "live"),
+           st.frozen ? "escape hatch open" : st.halted ? String(st.halted) : `profile ${st.profile}`),
+    ];
+    $("rollup-cards").replaceChildren(...cards);
+  }
+
+  function renderBatches(list) {
+    const now = list.now;
+    fill($("batches").tBodies[0], list.batches.map((b) => {
+      const tr = row([b.batchNo, badge(b.finality), `${b.firstHeight}–${b.lastHeight}`, b.nTxs,
+        b.l1MsgEnd > b.l1MsgStart ? `${b.l1MsgStart}–${b.l1MsgEnd - 1}` : "none", when(b.postedAt),
+        b.finality === "posted" ? `${when(b.challengeDeadline)} (${relative(b.challengeDeadline, now)})`
+          : b.finality === "reverted" ? `reverted by ${short(b.revertedBy)}` : when(b.challengeDeadline),
+        short(b.poster), { text: b.postRoot.slice(0, 18) + "…", cls: "mono" }]);
+      tr.dataset.batch = b.batchNo;
+      tr.dataset.finality = b.finality;
+      return tr;
+    }), "no batches posted yet");
+  }
+
+  function renderQueue(l1) {
+    fill($("l1-queue").tBodies[0], l1.queue.map((m) => row([m.index,
+      m.forced ? badge(m.kind, "forced") : m.kind, short(m.sender), when(m.time),
+      m.deadline ? `${when(m.deadline)} (${relative(m.deadline, l1.time)})` : "-"])),
+    "empty: every L1 message is included");
+    const forced = l1.forced || [];
+    fill($("forced").tBodies[0], forced.map((m) => row([m.index, m.kind, short(m.sender),
+      m.deadline ? `${when(m.deadline)} (${relative(m.deadline, l1.time)})` : "-",
+      m.freezeFrom ? `${when(m.freezeFrom)} (${relative(m.freezeFrom, l1.time)})` : "-"])),
+    "no open forced requests");
+  }
+
+  function renderSolvency(sv) {
+    const funds = el("table");
+    funds.appendChild(el("thead")).appendChild(row(["fund", "cash", "positions"]));
+    const body = funds.appendChild(el("tbody"));
+    for (const f of sv.funds) {
+      body.appendChild(row([f.partition === 0 ? "insurance (shared)" : `insurance #${f.partition}`,
+        usd(f.cash), f.positions.map((p) => `${p.coin} ${p.szi}`).join(", ") || "-"]));
+    }
+    const gap = sv.bridgeMinusL2 === null || sv.bridgeMinusL2 === undefined ? null : Number(sv.bridgeMinusL2);
+    const parts = [
+      ["L2 total (all cash)", usd(sv.l2Total)],
+      ["bridge balance", sv.bridgeBalance === null ? "-" : usd(sv.bridgeBalance)],
+      ["bridge − L2", gap === null ? "-" : usd(sv.bridgeMinusL2), gap !== null && gap < 0 ? "down" : "up"],
+      ["fee pool", usd(sv.feePool)],
+      ["accounts under water", String(sv.negativeAccounts.length), sv.negativeAccounts.length ? "down" : ""],
+      ["bad debt", usd(sv.badDebt), Number(sv.badDebt) > 0 ? "down" : ""],
+    ];
+    const out = [kv(parts), funds];
+    if (sv.negativeAccounts.length) {
+      const neg = el("table");
+      neg.appendChild(el("thead")).appendChild(row(["account", "value"]));
+      const nb = neg.appendChild(el("tbody"));
+      for (const a of sv.negativeAccounts.slice(0, 20)) nb.appendChild(row([short(a.user), { text: usd(a.accountValue), cls: "down" }]));
+      out.push(neg);
+    }
+    $("solvency").replaceChildren(...out);
+  }
+
+  function renderReconciliation(st, sv, l1) {
+    const rec = sv?.reconciliation;
+    const mismatches = rec?.mismatches ?? st.incidents ?? [];
+    const parts = [
+      ["reconciler", mismatches.length ? badge("mismatch", "halted") : badge("in agreement", "live")],
+      ["sequencer halted", st.halted ? String(st.halted) : "no"],
+      ["L1 frozen", st.frozen ? badge("FROZEN", "frozen") : "no"],
+      ["escapes open", l1?.escapesOpen ? "yes" : "no"],
+      ["queued deposits", l1 ? micro(l1.queuedDeposits) : "-"],
+      ["owed withdrawals", l1 ? micro(l1.owedWithdrawals) : "-"],
+      ["bonds held", l1 ? micro(l1.bondsHeld) : "-"],
+      ["batches reverted", String(st.revertedBatches)],
+      ["poster", short(st.poster)],
+    ];
+    const out = [kv(parts)];
+    for (const m of mismatches) out.push(el("div", `${m.rule} at L1 block ${m.l1Block}: ${m.detail}`, "reply err"));
+    for (const e of st.postErrors || []) out.push(el("div", `post error: ${e}`, "muted"));
+    $("reconciliation").replaceChildren(...out);
+  }
+
+  async function refresh() {
+    let st;
+    try { st = await api.info({ type: "rollupStatus" }); } catch (err) {
+      $("rollup-cards").replaceChildren(el("p", "This node runs no rollup.", "muted"));
+      return;
+    }
+    const [l1, batches, sv] = await Promise.all([
+      api.info({ type: "l1Status" }), api.info({ type: "batches" }), api.info({ type: "solvency" })]);
+    renderStatus(st, l1);
+    renderBatches(batches);
+    renderQueue(l1);
+    renderSolvency(sv);
+    renderReconciliation(st, sv, l1);
+  }
+
+  function init() {
+    api.feed.subscribe({ type: "l2perpRollup" });
+    api.feed.on("l2perpRollup", () => { if (L2.app.view() === "rollup") L2.app.tick(); });
+  }
+
+  return { init, refresh };
+})();

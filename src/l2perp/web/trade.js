@@ -1,0 +1,348 @@
+// The trade view: markets, candles, the live book and trades (websocket), order entry signed in
+// the browser, and the account (positions, open orders, fills, funding, transfers).
+"use strict";
+
+L2.trade = (() => {
+  const { el, row, fill, button, kv, num, pct, signed, usd, short, when, say } = L2.ui;
+  const api = L2.api;
+  const $ = (id) => document.getElementById(id);
+  const SLIPPAGE = 0.05;  // market orders: the SDK's default
+  const TRIGGER_SLIPPAGE = 0.1;  // TP/SL market triggers: the limit that bounds their fill
+
+  const s = {
+    coin: localStorage.getItem("l2perp.coin") || "", interval: "5m", candles: [], ctx: null,
+    book: null, trades: [], watch: localStorage.getItem("l2perp.watch") || "", tab: "positions",
+    historyAt: 0, account: null, subscribed: null,
+  };
+
+  function user() { return api.wallet.address || s.watch; }
+
+  // ----- markets ---------------------------------------------------------------------------
+  async function refreshMarkets() {
+    const [meta, ctxs] = await api.info({ type: "metaAndAssetCtxs" });
+    api.setUniverse(meta.universe);
+    if (!s.coin || !meta.universe.some((m) => m.name === s.coin)) {
+      const first = meta.universe.find((m) => !m.isDelisted);
+      if (first) selectCoin(first.name);
+    }
+    fill($("markets").tBodies[0], meta.universe.map((m, i) => {
+      const c = ctxs[i];
+      const change = num(c.prevDayPx) ? num(c.markPx) / num(c.prevDayPx) - 1 : NaN;
+      const tr = row([m.name + (m.isDelisted ? " (delisted)" : ""), c.markPx, c.oraclePx,
+        { text: pct(change), cls: change > 0 ? "up" : change < 0 ? "down" : "" },
+        pct(num(c.funding), 4), c.openInterest, usd(c.dayNtlVlm, 0), `${m.maxLeverage}x`],
+      m.name === s.coin ? "selected" : "");
+      tr.dataset.coin = m.name;
+      tr.addEventListener("click", () => selectCoin(m.name));
+      return tr;
+    }));
+    const i = meta.universe.findIndex((m) => m.name === s.coin);
+    s.ctx = i >= 0 ? ctxs[i] : null;
+    if (s.ctx) {
+      $("chart-stats").textContent = `mark ${s.ctx.markPx} · oracle ${s.ctx.oraclePx} · ` +
+        `funding ${pct(num(s.ctx.funding), 4)}/h · OI ${s.ctx.openInterest}`;
+    }
+  }
+
+  function selectCoin(coin) {
+    if (coin === s.coin && s.subscribed === coin) return;
+    if (s.subscribed) {
+      for (const type of ["l2Book", "trades"]) api.feed.unsubscribe({ type, coin: s.subscribed });
+      api.feed.unsubscribe({ type: "candle", coin: s.subscribed, interval: s.interval });
+    }
+    s.coin = coin;
+    localStorage.setItem("l2perp.coin", coin);
+    s.book = null; s.trades = []; s.candles = [];
+    for (const type of ["l2Book", "trades"]) api.feed.subscribe({ type, coin });
+    api.feed.subscribe({ type: "candle", coin, interval: s.interval });
+    s.subscribed = coin;
+    $("chart-coin").textContent = coin;
+    $("book-coin").textContent = coin;
+    $("sz-unit").textContent = `(${coin})`;
+    for (const tr of $("markets").tBodies[0].rows) tr.classList.toggle("selected", tr.dataset.coin === coin);
+    renderBook(); renderTrades();
+    loadCandles();
+  }
+
+  // ----- candles ---------------------------------------------------------------------------
+  const SPANS = { "1m": 60e3, "5m": 300e3, "15m": 900e3, "1h": 3600e3, "4h": 14400e3, "1d": 86400e3 };
+
+  async function loadCandles() {
+    const coin = s.coin, interval = s.interval;
+    const now = s.book?.time || Date.now();  // block time (a devnet may run ahead of the clock)
+    const rows = await api.info({ type: "candleSnapshot", req: {
+      coin, interval, startTime: now - 300 * SPANS[interval], endTime: now + SPANS[interval] } });
+    if (coin !== s.coin || interval !== s.interval) return;
+    s.candles = rows.slice(-300);
+    drawChart();
+  }
+
+  function drawChart() { L2.chart.draw($("chart"), s.candles, s.ctx?.markPx); }
+
+  // ----- book and trades -------------------------------------------------------------------
+  function renderBook() {
+    const tbody = $("book").tBodies[0];
+    if (!s.book) { fill(tbody, [], "waiting for the book…"); return; }
+    const [bids, asks] = s.book.levels;
+    const depth = 8;
+    const top = asks.slice(0, depth).reverse(), bottom = bids.slice(0, depth);
+    const biggest = Math.max(1e-12, ...top.concat(bottom).map((l) => num(l.sz)));
+    const line = (l, cls) => {
+      const tr = row([l.px, l.sz, l.n], cls);
+      tr.dataset.px = l.px;
+      tr.style.setProperty("--depth", `${(100 * num(l.sz)) / biggest}%`);
+      tr.addEventListener("click", () => { $("px").value = l.px; $("otype").value = "limit"; formChanged(); });
+      return tr;
+    };
+    const rows = top.map((l) => line(l, "ask"));
+    if (bids[0] && asks[0]) {
+      const spread = num(asks[0].px) - num(bids[0].px);
+      const mid = (num(asks[0].px) + num(bids[0].px)) / 2;
+      const tr = row([`spread ${+spread.toPrecision(6)}`, pct(spread / mid, 3), ""], "spread");
+      rows.push(tr);
+    }
+    fill(tbody, rows.concat(bottom.map((l) => line(l, "bid"))), "empty book");
+  }
+
+  function renderTrades() {
+    fill($("trades").tBodies[0], s.trades.slice(0, 12).map((t) =>
+      row([{ text: t.px, cls: t.side === "B" ? "up" : "down" }, t.sz,
+           new Date(t.time).toISOString().slice(11, 19)])), "no trades yet");
+  }
+
+  function bestPrices() {
+    const [bids, asks] = s.book ? s.book.levels : [[], []];
+    return { bid: bids[0]?.px, ask: asks[0]?.px };
+  }
+
+  // ----- order entry -----------------------------------------------------------------------
+  function side() { return document.querySelector('input[name="side"]:checked').value; }
+
+  function formChanged() {
+    const market = $("otype").value === "market";
+    $("px").disabled = market;
+    $("tif").disabled = market;
+    $("tpsl-fields").hidden = !$("tpsl").checked;
+    const buy = side() === "buy";
+    const place = $("place");
+    place.className = buy ? "buy" : "sell";
+    place.textContent = `${market ? "Market" : "Limit"} ${buy ? "buy" : "sell"}`;
+    const { bid, ask } = bestPrices();
+    const px = market ? num(buy ? ask : bid) : num($("px").value);
+    const sz = num($("sz").value);
+    const lev = Math.max(1, num($("lev").value) || 1);
+    $("order-estimate").textContent = Number.isFinite(px * sz) && px * sz > 0
+      ? `notional ≈ ${usd(px * sz)} USDC · initial margin ≈ ${usd((px * sz) / lev)} at ${lev}x` : "";
+  }
+
+  function marketPrice(isBuy, reference, slippage) {
+    const m = api.market(s.coin);
+    return L2Sign.slippagePrice(reference, isBuy, slippage, m.szDecimals);
+  }
+
+  function midPrice() {
+    const { bid, ask } = bestPrices();
+    if (bid && ask) return (num(bid) + num(ask)) / 2;
+    return num(s.ctx?.midPx ?? s.ctx?.markPx);
+  }
+
+  // The order action the form describes (throws a readable Error when it is incomplete).
+  function orderFromForm() {
+    const m = api.market(s.coin);
+    if (!m) throw new Error("pick a market");
+    const isBuy = side() === "buy";
+    const market = $("otype").value === "market";
+    const sz = $("sz").value.trim();
+    if (!sz) throw new Error("enter a size");
+    let px, type;
+    if (market) {
+      const mid = midPrice();
+      if (!Number.isFinite(mid)) throw new Error("no price to trade against");
+      px = marketPrice(isBuy, mid, SLIPPAGE);
+      type = L2Sign.limitType("Ioc");
+    } else {
+      px = $("px").value.trim();
+      if (!px) throw new Error("enter a price");
+      type = L2Sign.limitType($("tif").value);
+    }
+    const orders = [L2Sign.orderWire(m.asset, isBuy, px, sz, $("ro").checked, type)];
+    let grouping = "na";
+    if ($("tpsl").checked) {
+      for (const [id, kind] of [["tp", "tp"], ["sl", "sl"]]) {
+        const trigger = $(id).value.trim();
+        if (!trigger) continue;
+        const limit = marketPrice(!isBuy, num(trigger), TRIGGER_SLIPPAGE);
+        orders.push(L2Sign.orderWire(m.asset, !isBuy, limit, sz, true,
+                                     L2Sign.triggerType(trigger, true, kind)));
+      }
+      if (orders.length === 1) throw new Error("enter a take-profit or a stop-loss price");
+      grouping = "normalTpsl";
+    }
+    return { type: "order", orders, grouping };
+  }
+
+  async function placeOrder(event) {
+    event.preventDefault();
+    const out = $("order-reply");
+    let action;
+    try { action = orderFromForm(); } catch (err) { say(out, err.message, false); return; }
+    $("place").disabled = true;
+    try {
+      const result = await api.exchange(action);
+      say(out, result.text, result.ok);
+      await refreshAccount();
+    } finally { $("place").disabled = false; }
+  }
+
+  async function setLeverage() {
+    const m = api.market(s.coin);
+    const leverage = parseInt($("lev").value, 10);
+    const out = $("order-reply");
+    if (!m || !(leverage >= 1)) { say(out, "leverage is a whole number from 1", false); return; }
+    const result = await api.exchange({ type: "updateLeverage", asset: m.asset,
+      isCross: $("margin-mode").value === "cross", leverage });
+    say(out, result.ok ? `${s.coin}: ${$("margin-mode").value} ${leverage}x` : result.text, result.ok);
+    await refreshAccount();
+  }
+
+  async function closePosition(p) {
+    const m = api.market(p.coin);
+    const size = p.szi.replace("-", "");
+    const isBuy = p.szi.startsWith("-");
+    const mark = num(p.positionValue) / num(size);
+    const px = L2Sign.slippagePrice(mark, isBuy, SLIPPAGE, m.szDecimals);
+    const result = await api.exchange({ type: "order", grouping: "na", orders: [
+      L2Sign.orderWire(m.asset, isBuy, px, size, true, L2Sign.limitType("Ioc"))] });
+    say($("order-reply"), result.text, result.ok);
+    await refreshAccount();
+  }
+
+  // ----- account ---------------------------------------------------------------------------
+  async function refreshAccount() {
+    const address = user();
+    $("account-address").textContent = address ? short(address) + (api.wallet.address ? "" : " (watching)") : "";
+    if (!address) {
+      $("account-summary").replaceChildren(el("p", "Pick a devnet key (top right) or watch an address.", "muted"));
+      for (const id of ["positions", "open-orders", "fills", "funding"]) fill($(id).tBodies[0], [], "-");
+      return;
+    }
+    const [account, orders] = await Promise.all([
+      api.info({ type: "clearinghouseState", user: address }),
+      api.info({ type: "frontendOpenOrders", user: address })]);
+    s.account = account;
+    const ms = account.marginSummary;
+    $("account-summary").replaceChildren(kv([
+      ["account value", usd(ms.accountValue)], ["position notional", usd(ms.totalNtlPos)],
+      ["margin used", usd(ms.totalMarginUsed)], ["maintenance (cross)", usd(account.crossMaintenanceMarginUsed)],
+      ["withdrawable", usd(account.withdrawable)]], "summary"));
+    fill($("positions").tBodies[0], account.assetPositions.map(({ position: p }) => {
+      const market = api.market(p.coin);
+      const mark = num(p.positionValue) / Math.abs(num(p.szi));
+      const lev = p.leverage.type === "cross" ? `cross ${p.leverage.value}x` : `isolated ${p.leverage.value}x`;
+      const tr = row([p.coin, signed(p.szi), p.entryPx,
+        market ? mark.toFixed(Math.max(0, 6 - market.szDecimals)).replace(/\.?0+$/, "") : "-",
+        usd(p.positionValue), { text: `${usd(p.unrealizedPnl)} (${pct(num(p.returnOnEquity))})`,
+                                 cls: num(p.unrealizedPnl) >= 0 ? "up" : "down" },
+        { text: p.liquidationPx ?? "-", cls: "liq" }, `${usd(p.marginUsed)} ${lev}`,
+        signed(p.cumFunding.sinceOpen), p.adlRank ?? "-",
+        api.wallet.address ? button("close", () => closePosition(p), "quiet") : ""]);
+      tr.dataset.coin = p.coin;
+      return tr;
+    }), "no open positions");
+    fill($("open-orders").tBodies[0], orders.map((o) => {
+      const m = api.market(o.coin);
+      const tr = row([o.coin, o.orderType, { text: o.side === "B" ? "buy" : "sell", cls: o.side === "B" ? "up" : "down" },
+        o.limitPx, `${o.sz} / ${o.origSz}`, o.isTrigger ? o.triggerCondition : "-",
+        o.reduceOnly ? "yes" : "", when(o.timestamp),
+        api.wallet.address && m ? button("cancel", async () => {
+          const result = await api.exchange({ type: "cancel", cancels: [{ a: m.asset, o: o.oid }] });
+          say($("order-reply"), result.ok ? `cancelled ${o.oid}` : result.text, result.ok);
+          await refreshAccount();
+        }, "quiet") : ""]);
+      tr.dataset.oid = o.oid;
+      tr.dataset.px = o.limitPx;
+      return tr;
+    }), "no open orders");
+    if (Date.now() - s.historyAt > 4000 || s.tab === "fills" || s.tab === "funding") await refreshHistory(address);
+  }
+
+  async function refreshHistory(address) {
+    s.historyAt = Date.now();
+    const [fills, funding] = await Promise.all([
+      api.info({ type: "userFills", user: address }),
+      api.info({ type: "userFunding", user: address, startTime: 0 })]);
+    fill($("fills").tBodies[0], fills.slice(0, 100).map((f) => row([when(f.time), f.coin,
+      { text: f.dir, cls: f.side === "B" ? "up" : "down" }, f.px, f.sz, f.fee,
+      signed(f.closedPnl)])), "no fills yet");
+    fill($("funding").tBodies[0], funding.slice(-100).reverse().map((r) => row([when(r.time),
+      r.delta.coin, r.delta.szi, pct(num(r.delta.fundingRate), 4), signed(r.delta.usdc)])),
+    "no funding payments yet");
+  }
+
+  function showTab(name) {
+    s.tab = name;
+    for (const b of $("account-tabs").querySelectorAll("button")) b.classList.toggle("active", b.dataset.tab === name);
+    for (const t of document.querySelectorAll(".account-card .tab")) t.hidden = t.dataset.tab !== name;
+  }
+
+  async function transfer(event, kind) {
+    event.preventDefault();
+    const out = $("transfer-reply");
+    const [amountId, destId] = kind === "withdraw3" ? ["wd-amount", "wd-dest"] : ["send-amount", "send-dest"];
+    let amount;
+    try { amount = L2Sign.wireDecimal($(amountId).value); } catch (err) { say(out, err.message, false); return; }
+    const destination = ($(destId).value.trim() || api.wallet.address).toLowerCase();
+    if (!/^0x[0-9a-f]{40}$/.test(destination)) { say(out, "the destination is a 0x address", false); return; }
+    const result = await api.userSigned({ type: kind, destination, amount });
+    say(out, result.ok ? `${kind === "withdraw3" ? "withdrawal" : "transfer"} of ${amount} USDC accepted` : result.text, result.ok);
+    await refreshAccount();
+  }
+
+  // ----- wiring ----------------------------------------------------------------------------
+  function init() {
+    api.feed.on("l2Book", (book) => { if (book.coin === s.coin) { s.book = book; renderBook(); } });
+    api.feed.on("trades", (trades) => {
+      const mine = trades.filter((t) => t.coin === s.coin);
+      if (!mine.length) return;
+      s.trades = mine.reverse().concat(s.trades).slice(0, 50);
+      renderTrades();
+    });
+    api.feed.on("candle", (c) => {
+      if (c.s === s.coin && c.i === s.interval) { L2.chart.merge(s.candles, c); drawChart(); }
+    });
+    $("interval").addEventListener("change", () => {
+      api.feed.unsubscribe({ type: "candle", coin: s.coin, interval: s.interval });
+      s.interval = $("interval").value;
+      api.feed.subscribe({ type: "candle", coin: s.coin, interval: s.interval });
+      s.candles = [];
+      loadCandles();
+    });
+    $("order").addEventListener("submit", placeOrder);
+    $("order").addEventListener("input", formChanged);
+    $("order").addEventListener("change", formChanged);
+    $("lev-set").addEventListener("click", setLeverage);
+    $("account-tabs").addEventListener("click", (e) => { if (e.target.dataset.tab) showTab(e.target.dataset.tab); });
+    $("watch-user").value = s.watch;
+    $("watch").addEventListener("submit", (e) => {
+      e.preventDefault();
+      s.watch = $("watch-user").value.trim().toLowerCase();
+      localStorage.setItem("l2perp.watch", s.watch);
+      s.historyAt = 0;
+      refreshAccount();
+    });
+    $("withdraw").addEventListener("submit", (e) => transfer(e, "withdraw3"));
+    $("send").addEventListener("submit", (e) => transfer(e, "usdSend"));
+    api.wallet.onChange(() => { s.historyAt = 0; });
+    window.addEventListener("resize", drawChart);
+    formChanged();
+  }
+
+  async function refresh() {
+    await refreshMarkets();
+    if (s.subscribed !== s.coin && s.coin) selectCoin(s.coin);
+    if (!s.candles.length) await loadCandles(); else drawChart();
+    await refreshAccount();
+  }
+
+  return { init, refresh, selectCoin };
+})();

@@ -1,0 +1,132 @@
+// DOM and formatting helpers shared by the views. Numbers arrive from the API as exact decimal
+// strings; they are shown as sent, and only ratios and bars are computed in floating point
+// (display only, nothing signed or sent depends on them).
+"use strict";
+
+window.L2 = window.L2 || {};
+
+L2.ui = (() => {
+  function el(tag, text, cls, attrs) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    if (attrs) for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    return node;
+  }
+
+  // A table row; a cell is text, a Node, or {text, cls}.
+  function row(cells, cls) {
+    const tr = el("tr", null, cls);
+    for (const cell of cells) {
+      const td = el("td");
+      if (cell instanceof Node) td.appendChild(cell);
+      else if (cell && typeof cell === "object") { td.textContent = cell.text ?? ""; td.className = cell.cls || ""; }
+      else td.textContent = cell ?? "";
+      tr.appendChild(td);
+    }
+    return tr;
+  }
+
+  function fill(target, nodes, empty) {
+    const list = nodes.length || !empty ? nodes : [emptyRow(target, empty)];
+    target.replaceChildren(...list);
+  }
+
+  function emptyRow(tbody, text) {
+    const columns = tbody.closest("table")?.querySelectorAll("thead th").length || 1;
+    const tr = el("tr", null, "empty");
+    tr.appendChild(el("td", text, "muted", { colspan: columns }));
+    return tr;
+  }
+
+  function button(label, onClick, cls) {
+    const b = el("button", label, cls, { type: "button" });
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  // A definition grid of label / value pairs; values may be Nodes.
+  function kv(pairs, cls) {
+    const box = el("dl", null, "kv " + (cls || ""));
+    for (const [label, value, valueCls] of pairs) {
+      box.appendChild(el("dt", label));
+      const dd = el("dd", null, valueCls);
+      if (value instanceof Node) dd.appendChild(value); else dd.textContent = value ?? "-";
+      box.appendChild(dd);
+    }
+    return box;
+  }
+
+  function num(text) { return text === null || text === undefined ? NaN : Number(text); }
+
+  function pct(x, digits = 2) {
+    if (!Number.isFinite(x)) return "-";
+    const text = (x * 100).toFixed(digits);
+    return `${Number(text) === 0 ? (0).toFixed(digits) : text}%`;  // no "-0.00%"
+  }
+
+  function signed(text) {
+    const x = num(text);
+    return { text: text ?? "-", cls: x > 0 ? "up" : x < 0 ? "down" : "" };
+  }
+
+  // A USDC amount with thousands separators (display only).
+  function usd(text, digits = 2) {
+    const x = num(text);
+    if (!Number.isFinite(x)) return "-";
+    return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  }
+
+  // Micro-USDC integers (the L1's and governance's units) as USDC.
+  function micro(n) { return n === null || n === undefined ? "-" : usd(Number(n) / 1e6); }
+
+  function short(address) {
+    return address ? `${address.slice(0, 6)}…${address.slice(-4)}` : "-";
+  }
+
+  function when(ms) {
+    return ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) : "-";
+  }
+
+  // "in 3h 02m" / "5m 10s ago" relative to `now` (both ms).
+  function relative(ms, now) {
+    if (!ms) return "-";
+    const d = Math.abs(ms - now);
+    const s = Math.floor(d / 1000), m = Math.floor(s / 60), h = Math.floor(m / 60), days = Math.floor(h / 24);
+    const span = days ? `${days}d ${h % 24}h` : h ? `${h}h ${String(m % 60).padStart(2, "0")}m`
+      : m ? `${m}m ${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+    return ms >= now ? `in ${span}` : `${span} ago`;
+  }
+
+  function duration(ms) {
+    const h = ms / 3_600_000;
+    return h >= 48 ? `${+(h / 24).toFixed(1)} d` : h >= 1 ? `${+h.toFixed(1)} h` : `${Math.round(ms / 60000)} min`;
+  }
+
+  // A horizontal bar: parts [[value, cls, label]], scaled to `total`.
+  function bar(parts, total, marker) {
+    const box = el("div", null, "bar");
+    for (const [value, cls, label] of parts) {
+      const seg = el("span", null, cls, { title: label || "" });
+      seg.style.width = `${total > 0 ? Math.min(100, (100 * value) / total) : 0}%`;
+      box.appendChild(seg);
+    }
+    if (marker !== undefined && total > 0) {
+      const m = el("i", null, "marker");
+      m.style.left = `${Math.min(100, (100 * marker) / total)}%`;
+      box.appendChild(m);
+    }
+    return box;
+  }
+
+  function badge(text, cls) { return el("span", text, "badge " + (cls || String(text).toLowerCase())); }
+
+  // A transient message under a form: ok (green) or error (red).
+  function say(target, text, ok) {
+    target.textContent = text;
+    target.className = "reply " + (ok ? "ok" : "err");
+  }
+
+  return { el, row, fill, button, kv, num, pct, signed, usd, micro, short, when, relative,
+           duration, bar, badge, say };
+})();
