@@ -4,9 +4,13 @@ from the node (no CDN, nothing from outside), and every info type it reads answe
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 import requests
+from eth_account import Account
+from hyperliquid.exchange import Exchange
+from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
 
 from tests.integration.server import DevnetServer
 
@@ -45,8 +49,17 @@ def test_every_info_type_the_page_reads_answers(devnet) -> None:
             "govProposals", "govPower", "guardians", "stewards", "operators", "incidents",
             "devnetKeys", "exchangeStatus"} <= kinds
     user = devnet.keys[1].address
+    trader = Exchange(Account.from_key(devnet.keys[1].private_key), devnet.url, timeout=10)
+    proposal = {"type": "govPropose", "actions": [["setRiskParam", "0.tier0.maxLeverage", 30]]}
+    nonce = get_timestamp_ms()
+    assert trader._post_action(proposal, sign_l1_action(trader.wallet, proposal, None, nonce,
+                                                        None, False), nonce)["status"] == "ok"
+    for _ in range(100):  # the proposal is in a block
+        if requests.post(devnet.url + "/info", json={"type": "govProposals"}, timeout=5).json():
+            break
+        time.sleep(0.05)
     for kind in sorted(kinds):
-        body = {"type": kind, "coin": "BTC", "user": user,
+        body = {"type": kind, "coin": "BTC", "user": user, "proposal": 1,
                 "req": {"coin": "BTC", "interval": "5m", "startTime": 0, "endTime": 2**53}}
         reply = requests.post(devnet.url + "/info", json=body, timeout=5)
         assert reply.status_code == 200, (kind, reply.text)

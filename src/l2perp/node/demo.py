@@ -1,6 +1,7 @@
 """The devnet's demo actors: three oracle operators signing a seeded synthetic price path
-through the real oracle path, and two market makers quoting ladders around the oracle, so a
-newcomer sees a live book within seconds. They run inside the node, but every action they send
+through the real oracle path, two market makers quoting ladders around the oracle, and now and
+then the second maker taking a slice of the first one's best quote, so a newcomer sees a live
+book, trades and candles within seconds. They run inside the node, but every action they send
 is signed with their devnet key and verified by the same decoder as /exchange requests."""
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from ..units import format_price, format_size
 LEVELS = 5
 STEP_E6 = 500  # 0.05% between levels
 QUOTE_USD = 5_000
+TRADE_EVERY = 1  # rounds (seconds) between demo trades, one market at a time
+TRADE_SLICE = 10  # a demo trade takes 1/10 of the level it hits
 
 
 def valid_pips(pips: int) -> int:
@@ -63,6 +66,7 @@ class DemoActors:
                 self._send(key, {"type": "oracleReport", "asset": asset, "round": self.round,
                                  "px": format_price(max(1, price + noise), d), "time": now_ms,
                                  "extMid": format_price(price, d)}, now_ms)
+        self._trade(now_ms)
         for i, (maker, key) in enumerate(self.makers):
             account = state.accounts.get(maker)
             if account is None:
@@ -86,3 +90,26 @@ class DemoActors:
                                        "t": {"limit": {"tif": "Alo"}}})
             if orders:
                 self._send(key, {"type": "order", "orders": orders, "grouping": "na"}, now_ms)
+
+    def _trade(self, now_ms: int) -> None:
+        """Every TRADE_EVERY rounds, in one market (in turn), the second maker takes a slice of
+        the first maker's best bid or ask with an IOC at exactly that price. Only a level that
+        holds the first maker's orders alone is hit, so a user's resting order is never taken
+        by the demo. Sent before the makers requote (their cancels would empty the level)."""
+        if len(self.makers) < 2 or self.round % TRADE_EVERY or not self.prices:
+            return
+        state = self.node.state
+        assets = sorted(self.prices)
+        asset = assets[(self.round // TRADE_EVERY) % len(assets)]
+        book = state.books[asset]
+        is_buy = self.rng.random() < 0.5
+        price = book.best_ask() if is_buy else book.best_bid()
+        level = (book.asks if is_buy else book.bids).get(price)
+        quoter, (_, taker_key) = self.makers[0][0], self.makers[1]
+        if level is None or any(o.user != quoter for o in level.queue if o.on_book):
+            return
+        lots = max(1, level.total_lots // TRADE_SLICE)
+        d = state.markets[asset].sz_decimals
+        self._send(taker_key, {"type": "order", "grouping": "na", "orders": [
+            {"a": asset, "b": is_buy, "p": format_price(price, d), "s": format_size(lots, d),
+             "r": False, "t": {"limit": {"tif": "Ioc"}}}]}, now_ms)

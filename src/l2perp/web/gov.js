@@ -34,9 +34,10 @@ L2.gov = (() => {
     return list;
   }
 
+  // The votes against the proposal's active supply (the bar's full width), quorum marked.
   function tally(p) {
     const v = p.votes;
-    const total = Math.max(p.quorum * 1.25, v.for + v.against + v.abstain, 1);
+    const total = Math.max(p.activeSupply || 0, v.for + v.against + v.abstain, 1);
     const box = el("div", null, "tally");
     box.appendChild(bar([[v.for, "for", "for"], [v.against, "against", "against"],
                          [v.abstain, "abstain", "abstain"]], total, p.quorum));
@@ -53,7 +54,7 @@ L2.gov = (() => {
     await refresh();
   }
 
-  function proposalCard(p, now) {
+  function proposalCard(p, now, myVote) {
     const card = el("article", null, "card proposal");
     card.dataset.proposal = p.id;
     card.dataset.state = p.state;
@@ -67,6 +68,7 @@ L2.gov = (() => {
     for (const a of p.actions || []) actions.appendChild(el("li", describe(a)));
     card.appendChild(actions);
     card.appendChild(tally(p));
+    if (myVote) card.appendChild(el("div", `you voted ${myVote.support} with ${tokens(myVote.weight)}`, "my-vote"));
     card.appendChild(timeline(p, now));
     const buttons = el("div", null, "row");
     if (p.state === "Active") {
@@ -87,10 +89,21 @@ L2.gov = (() => {
     return card;
   }
 
-  function renderProposals(proposals, now) {
+  // The wallet's own votes on the proposals still open to voting: {id: {support, weight}}.
+  async function myVotes(proposals) {
+    const me = api.wallet.address;
+    const open = proposals.filter((p) => p.state === "Active");
+    if (!me || !open.length) return {};
+    const lists = await Promise.all(open.map((p) => api.info({ type: "govVotes", proposal: p.id })));
+    const out = {};
+    open.forEach((p, i) => { const v = lists[i].find((x) => x.voter === me); if (v) out[p.id] = v; });
+    return out;
+  }
+
+  function renderProposals(proposals, now, votes) {
     const filter = $("proposal-filter").value;
     const shown = proposals.filter((p) => !filter || p.state === filter).sort((a, b) => b.id - a.id);
-    $("proposals").replaceChildren(...(shown.length ? shown.map((p) => proposalCard(p, now))
+    $("proposals").replaceChildren(...(shown.length ? shown.map((p) => proposalCard(p, now, votes[p.id]))
       : [el("p", "no proposals" + (filter ? ` in state ${filter}` : ""), "muted")]));
     fill($("timelock").tBodies[0], proposals.filter((p) => p.state === "Queued").map((p) => row([
       `#${p.id}`, p.lane, `${when(p.eta)} (${relative(p.eta, now)})`, when(p.expires),
@@ -117,13 +130,12 @@ L2.gov = (() => {
     const actions = el("table", null, "", { id: "guardian-actions" });
     actions.appendChild(el("thead")).appendChild(row(["nonce", "action", "signers", "executed", "expires", "status"]));
     const ab = actions.appendChild(el("tbody"));
-    for (const a of g.actions) {
+    fill(ab, g.actions.map((a) => {
       const status = a.ratified ? "ratified" : a.lapsed ? "lapsed" : a.inForce ? "in force" : a.executed ? "ended" : "collecting signatures";
-      ab.appendChild(row([a.nonce, `${a.kind} ${JSON.stringify(a.args)}`, `${a.signers.length} / ${g.threshold}`,
+      return row([a.nonce, `${a.kind} ${JSON.stringify(a.args)}`, `${a.signers.length} / ${g.threshold}`,
         when(a.executed), a.expires ? `${when(a.expires)} (${relative(a.expires, now)})` : "-",
-        badge(status, status.replace(/ /g, "-"))]));
-    }
-    if (!g.actions.length) ab.appendChild(row(["", "no guardian actions", "", "", "", ""]));
+        badge(status, status.replace(/ /g, "-"))]);
+    }), "no guardian actions");
     $("guardians").replaceChildren(
       el("p", `${g.threshold} of ${g.members.length} signatures; unratified actions lapse after ` +
         `${duration(g.expiryMs)}; a report is due within ${duration(g.reportDeadlineMs)}` +
@@ -202,7 +214,7 @@ L2.gov = (() => {
       api.info({ type: "guardians" }), api.info({ type: "stewards" }),
       api.info({ type: "operators" }), api.info({ type: "incidents" })]);
     const now = status.time;
-    renderProposals(proposals, now);
+    renderProposals(proposals, now, await myVotes(proposals));
     renderGuardians(guardians, now);
     renderStewards(stewards, now);
     renderOperators(operators, now);

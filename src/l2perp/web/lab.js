@@ -136,7 +136,7 @@ L2.lab = (() => {
     const lines = text.split("\n");
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
-      if (/^#{1,6} /.test(line)) { const level = Math.min(4, line.indexOf(" ") + 1); out.push(el(`h${level}`, line.replace(/^#+ /, ""))); }
+      if (/^#{1,6} /.test(line)) { const level = Math.min(6, line.indexOf(" ")); out.push(el(`h${level}`, line.replace(/^#+ /, ""))); }
       else if (/^[-*] /.test(line)) {
         const ul = el("ul");
         while (i < lines.length && /^[-*] /.test(lines[i])) ul.appendChild(el("li", lines[i++].slice(2)));

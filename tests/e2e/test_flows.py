@@ -1,0 +1,176 @@
+"""What a newcomer and a DAO member do in the web app, in headless Chromium against a live
+`l2perp up` node: pick a devnet key, place a limit order and see it rest in the book, cancel it,
+set isolated leverage and place a market order and see the position with its liquidation price,
+vote on a proposal and see the tally change, and watch a batch turn finalized in the rollup view.
+Every request the page makes is signed in the browser (sign.js) and goes through /exchange;
+the test only reads the node's /info to check what the page shows. Screenshots of each step go
+to the artifacts directory."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import requests
+from eth_account import Account
+from hyperliquid.exchange import Exchange
+from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
+
+from tests.integration.rollup_proc import TRADERS
+
+DAY_MS = 86_400_000
+
+
+def short(address: str) -> str:
+    return f"{address[:6]}…{address[-4:]}"
+
+
+def pick_key(page, key) -> None:
+    """The wallet panel: choose a devnet key from the list the node offers, then use it."""
+    page.locator("#wallet summary").click()
+    page.locator(f'#devkey option[value="{key.private_key}"]').wait_for(state="attached")
+    page.select_option("#devkey", value=key.private_key)
+    page.locator("#key-use").click()
+    page.wait_for_function("a => document.getElementById('wallet-address').textContent === a",
+                           arg=short(key.address))
+
+
+def best_prices(node, coin: str) -> tuple[float, float]:
+    bids, asks = node.info({"type": "l2Book", "coin": coin})["levels"]
+    return float(bids[0]["px"]), float(asks[0]["px"])
+
+
+def open_orders(node, user: str) -> list:
+    return node.info({"type": "openOrders", "user": user})
+
+
+def reply_text(page) -> str:
+    """The order form's answer once it arrives (the node's own words)."""
+    page.wait_for_function("() => document.getElementById('order-reply').textContent !== ''")
+    return page.locator("#order-reply").inner_text()
+
+
+def test_limit_order_rests_in_the_book_and_cancels_then_a_market_order_opens_a_position(
+        node, open_page, shot) -> None:
+    trader = TRADERS[0]
+    page = open_page("desktop")
+    page.locator("#book tbody tr.bid").first.wait_for()
+    pick_key(page, trader)
+
+    # A post-only bid one dollar above the best bid: it rests at the top of the book.
+    bid, ask = best_prices(node, "BTC")
+    assert ask - bid > 2, "the demo book should have a spread to rest inside"
+    price = str(int(bid) + 1)
+    page.fill("#px", price)
+    page.fill("#sz", "0.002")
+    page.select_option("#tif", "Alo")
+    page.locator("#place").click()
+    assert "resting" in reply_text(page)
+    level = page.locator(f'#book tbody tr.bid[data-px="{price}"]')
+    level.wait_for()
+    assert level.locator("td").nth(1).inner_text() == "0.002"
+    orders = open_orders(node, trader.address.lower())
+    assert [(o["limitPx"], o["sz"], o["side"]) for o in orders] == [(price, "0.002", "B")]
+    page.locator('#account-tabs button[data-tab="orders"]').click()
+    row = page.locator(f'#open-orders tbody tr[data-oid="{orders[0]["oid"]}"]')
+    row.wait_for()
+    shot(page, "trade-limit-resting-desktop")
+
+    # Cancel from the open-orders table: the order leaves the node and the book.
+    row.get_by_role("button", name="cancel").click()
+    row.wait_for(state="detached")
+    level.wait_for(state="detached")
+    assert open_orders(node, trader.address.lower()) == []
+    assert "cancelled" in page.locator("#order-reply").inner_text()
+
+    # Isolated 10x, then a market buy: the position shows its liquidation price.
+    page.select_option("#margin-mode", "isolated")
+    page.fill("#lev", "10")
+    page.locator("#lev-set").click()
+    page.wait_for_function(
+        "() => document.getElementById('order-reply').textContent === 'BTC: isolated 10x'")
+    page.select_option("#otype", "market")
+    assert page.locator("#px").is_disabled()
+    page.fill("#sz", "0.01")
+    assert page.locator("#place").inner_text() == "Market buy"
+    page.locator("#place").click()
+    page.wait_for_function(
+        "() => /filled/.test(document.getElementById('order-reply').textContent)")
+    page.locator('#account-tabs button[data-tab="positions"]').click()
+    position = page.locator('#positions tbody tr[data-coin="BTC"]')
+    position.wait_for()
+    cells = position.locator("td")
+    assert cells.nth(1).inner_text() == "0.01"
+    state = node.info({"type": "clearinghouseState", "user": trader.address.lower()})
+    liq = state["assetPositions"][0]["position"]["liquidationPx"]
+    assert liq is not None and 0 < float(liq) < bid  # a long's liquidation price is below
+    assert cells.nth(6).inner_text() == liq
+    assert "isolated 10x" in cells.nth(7).inner_text()
+    page.locator('#account-tabs button[data-tab="fills"]').click()
+    page.locator("#fills tbody tr", has_text="Open Long").first.wait_for()
+    page.locator('#account-tabs button[data-tab="positions"]').click()
+    shot(page, "trade-position-desktop")
+
+
+def send_as(node, key, action: dict) -> dict:
+    """An L1 action signed as the SDK signs it (the test's own client, not the page)."""
+    exchange = Exchange(Account.from_key(key.private_key), node.url, timeout=10)
+    nonce = get_timestamp_ms()
+    time.sleep(0.002)
+    signature = sign_l1_action(exchange.wallet, action, None, nonce, None, False)
+    return exchange._post_action(action, signature, nonce)
+
+
+def test_a_vote_in_the_page_changes_the_tally(node, open_page, shot) -> None:
+    proposer, voter = TRADERS[1], TRADERS[2]
+    actions = [["setRiskParam", "1.tier0.maxLeverage", 20]]
+    assert send_as(node, proposer, {"type": "govPropose", "actions": actions})["status"] == "ok"
+    pid = node.wait(lambda: next((p["id"] for p in node.info({"type": "govProposals"})
+                                  if p["proposer"] == proposer.address.lower()), None),
+                    10, "the proposal")
+    node.advance(DAY_MS + 1_000)  # past the review delay
+    node.wait(lambda: node.info({"type": "govProposal", "proposal": pid})["state"] == "Active",
+              10, "voting to open")
+
+    page = open_page("desktop", "/#governance")
+    pick_key(page, voter)
+    card = page.locator(f'article.proposal[data-proposal="{pid}"]')
+    card.wait_for()
+    assert card.get_attribute("data-state") == "Active"
+    tally = card.locator(".tally-text")
+    assert tally.inner_text().startswith("for 0 · against 0")
+    page.locator("#power dd").first.wait_for()
+    assert "100,000" in page.locator("#power").inner_text()  # the voter's balance
+    shot(page, "governance-before-vote-desktop")
+
+    card.get_by_role("button", name="vote for").click()
+    page.wait_for_function(
+        "pid => document.querySelector(`article.proposal[data-proposal='${pid}'] .tally-text`)"
+        ".textContent.startsWith('for 100,000')", arg=pid)
+    assert "vote for on #" in page.locator("#gov-reply").inner_text()
+    card.locator(".my-vote").wait_for()
+    assert card.locator(".my-vote").inner_text() == "you voted for with 100,000"
+    votes = node.info({"type": "govProposal", "proposal": pid})["votes"]
+    assert votes == {"for": 100_000, "against": 0, "abstain": 0}
+    shot(page, "governance-after-vote-desktop")
+
+
+def test_the_rollup_view_shows_a_batch_turn_finalized(node, open_page, shot) -> None:
+    page = open_page("desktop", "/#rollup")
+    posted = page.locator('#batches tbody tr[data-finality="posted"]').first
+    posted.wait_for(timeout=30_000)
+    batch = posted.get_attribute("data-batch")
+    assert re.fullmatch(r"\d+", batch)
+    row = page.locator(f'#batches tbody tr[data-batch="{batch}"]')
+    assert "posted" in row.inner_text() and "in " in row.locator("td").nth(6).inner_text()
+    shot(page, "rollup-posted-desktop")
+
+    node.advance(60_000)  # past the 50 s challenge window
+    page.wait_for_selector(f'#batches tbody tr[data-batch="{batch}"][data-finality="finalized"]',
+                           timeout=30_000)
+    record = requests.post(node.url + "/info", json={"type": "batch", "batchNo": int(batch)},
+                           timeout=10).json()
+    assert record["status"] == "finalized"
+    assert int(page.locator("#rollup-cards .stat").nth(2).locator("strong").inner_text()) >= \
+        record["lastHeight"]
+    shot(page, "rollup-finalized-desktop")
