@@ -57,6 +57,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/api.py
 	$(BIN)/python benchmarks/rollup.py
 	$(BIN)/python benchmarks/lab.py
+	$(BIN)/python benchmarks/web.py
 
 up: $(STAMP)
 	$(BIN)/l2perp up
