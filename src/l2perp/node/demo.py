@@ -44,8 +44,9 @@ class DemoActors:
         return self.nonce
 
     def _send(self, key: str, action: dict, now_ms: int) -> None:
-        """Sign as any client would, verify like /exchange, queue for the next block."""
-        nonce = self._nonce(now_ms)
+        """Sign as any client would, verify like /exchange, queue for the next block. `now_ms`
+        is block time; nonces follow the wall clock (nonce windows ignore devAdvanceTime)."""
+        nonce = self._nonce(now_ms - self.node.state.dev_time_offset_ms)
         signature = sign_l1_action(bytes.fromhex(key[2:]), action, None, nonce, None, False)
         state = self.node.state
         tx = decode_request({"action": action, "nonce": nonce, "signature": signature},
