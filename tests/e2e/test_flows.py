@@ -174,3 +174,41 @@ def test_the_rollup_view_shows_a_batch_turn_finalized(node, open_page, shot) -> 
     assert int(page.locator("#rollup-cards .stat").nth(2).locator("strong").inner_text()) >= \
         record["lastHeight"]
     shot(page, "rollup-finalized-desktop")
+
+
+def test_a_limit_order_with_take_profit_and_stop_loss_places_its_triggers(
+        node, open_page, shot) -> None:
+    """normalTpsl from the form: the parent rests, its two reduce-only market triggers wait for
+    its fill (the node answers waitingForFill), all three show in open orders and cancel."""
+    trader = TRADERS[4]
+    page = open_page("desktop")
+    page.locator("#book tbody tr.bid").first.wait_for()
+    pick_key(page, trader)
+    bid, _ = best_prices(node, "BTC")
+    entry, tp, sl = (str(int(bid * f)) for f in (0.97, 1.05, 0.9))
+    page.fill("#px", entry)
+    page.fill("#sz", "0.003")
+    page.check("#tpsl")
+    page.locator("#tp").wait_for()
+    page.fill("#tp", tp)
+    page.fill("#sl", sl)
+    page.locator("#place").click()
+    parent = open_orders(node, trader.address.lower())[-1]["oid"]  # newest first
+    assert reply_text(page) == f"resting (oid {parent}); waitingForFill; waitingForFill"
+    rows = node.info({"type": "frontendOpenOrders", "user": trader.address.lower()})
+    assert sorted((r["orderType"], r["side"], r["reduceOnly"], r["triggerPx"]) for r in rows) == [
+        ("Limit", "B", False, "0.0"), ("Stop Market", "A", True, sl),
+        ("Take Profit Market", "A", True, tp)]
+    page.locator('#account-tabs button[data-tab="orders"]').click()
+    table = page.locator("#open-orders tbody tr[data-oid]")
+    page.wait_for_function("() => document.querySelectorAll('#open-orders tbody tr[data-oid]')"
+                           ".length === 3")
+    text = page.locator("#open-orders").inner_text()
+    assert "Take Profit Market" in text and "Stop Market" in text
+    assert f"Price above {tp}" in text and f"Price below {sl}" in text
+    shot(page, "trade-tpsl-desktop")
+    for left in (2, 1, 0):
+        table.first.get_by_role("button", name="cancel").click()
+        page.wait_for_function("n => document.querySelectorAll('#open-orders tbody tr[data-oid]')"
+                               ".length === n", arg=left)
+    assert open_orders(node, trader.address.lower()) == []

@@ -124,6 +124,8 @@ def proposal_row(gov: GovState, pid: int, now_ms: int, full: bool = False) -> di
         "expires": p.eta_ms + rules.grace_ms if p.eta_ms else None,
         "snapshotHeight": p.snapshot_height, "activeSupply": p.active_supply,
         "quorum": -(-rules.quorum_bps * p.active_supply // 10_000),
+        # the least (for - against) that passes: (for - against) x 10^4 > differential x supply
+        "minMargin": rules.differential_bps * p.active_supply // 10_000 + 1,
         "votes": {"against": p.votes[0], "for": p.votes[1], "abstain": p.votes[2]},
         "actions": _plain(p.actions),
     }

@@ -58,7 +58,7 @@ L2.api = (() => {
     const errors = statuses.filter((s) => s && typeof s === "object" && "error" in s).map((s) => s.error);
     if (errors.length) return { ok: false, text: errors.join("; "), statuses };
     const parts = statuses.map((s) => {
-      if (s === "success") return "success";
+      if (typeof s === "string") return s;  // "success", "waitingForFill", "waitingForTrigger"
       if (s.resting) return `resting (oid ${s.resting.oid})`;
       if (s.filled) return `filled ${s.filled.totalSz} @ ${s.filled.avgPx}`;
       return JSON.stringify(s);

@@ -5,7 +5,7 @@
 "use strict";
 
 L2.gov = (() => {
-  const { el, row, fill, button, kv, pct, short, when, relative, duration, bar, badge, say } = L2.ui;
+  const { el, row, fill, button, kv, pct, short, when, relative, duration, bar, badge, say, ADDRESS } = L2.ui;
   const api = L2.api;
   const $ = (id) => document.getElementById(id);
   const SUPPORT = { for: 1, against: 0, abstain: 2 };
@@ -41,17 +41,21 @@ L2.gov = (() => {
     const box = el("div", null, "tally");
     box.appendChild(bar([[v.for, "for", "for"], [v.against, "against", "against"],
                          [v.abstain, "abstain", "abstain"]], total, p.quorum));
-    const counted = v.for + v.abstain;
+    const margin = v.for - v.against;  // the engine: for >= quorum and for - against >= minMargin
     box.appendChild(el("div", `for ${tokens(v.for)} · against ${tokens(v.against)} · abstain ` +
-      `${tokens(v.abstain)} · quorum ${tokens(p.quorum)} (${counted >= p.quorum ? "met" : "not met"})`,
-    "muted tally-text"));
+      `${tokens(v.abstain)} · quorum ${tokens(p.quorum)} (${v.for >= p.quorum ? "met" : "not met"}) · ` +
+      `margin ${tokens(margin)} of ${tokens(p.minMargin)} needed`, "muted tally-text"));
     return box;
   }
 
   async function act(action, label) {
-    const result = await api.exchange(action);
-    say($("gov-reply"), result.ok ? `${label}: accepted` : result.text, result.ok);
-    await refresh();
+    try {
+      const result = await api.exchange(action);
+      say($("gov-reply"), result.ok ? `${label}: accepted` : result.text, result.ok);
+    } catch (err) {
+      say($("gov-reply"), err.message, false);
+    }
+    await L2.app.tick();
   }
 
   function proposalCard(p, now, myVote) {
@@ -101,10 +105,11 @@ L2.gov = (() => {
   }
 
   function renderProposals(proposals, now, votes) {
-    const filter = $("proposal-filter").value;
-    const shown = proposals.filter((p) => !filter || p.state === filter).sort((a, b) => b.id - a.id);
+    const filter = $("proposal-filter").value, lane = $("lane-filter").value;
+    const shown = proposals.filter((p) => (!filter || p.state === filter) && (!lane || p.lane === lane))
+      .sort((a, b) => b.id - a.id);
     $("proposals").replaceChildren(...(shown.length ? shown.map((p) => proposalCard(p, now, votes[p.id]))
-      : [el("p", "no proposals" + (filter ? ` in state ${filter}` : ""), "muted")]));
+      : [el("p", "no proposals" + (filter ? ` in state ${filter}` : "") + (lane ? ` in the ${lane} lane` : ""), "muted")]));
     fill($("timelock").tBodies[0], proposals.filter((p) => p.state === "Queued").map((p) => row([
       `#${p.id}`, p.lane, `${when(p.eta)} (${relative(p.eta, now)})`, when(p.expires),
       now >= p.eta ? button("execute", () => act({ type: "govExecute", proposal: p.id, actions: p.actions }, `execute #${p.id}`)) : "waiting"])),
@@ -160,8 +165,11 @@ L2.gov = (() => {
       tb.appendChild(row([b.key, paramText(b.key, b.value), range, `±${b.maxStepBps / 100}%`,
         b.nextUpdate <= now ? "now" : relative(b.nextUpdate, now)]));
     }
-    const log = (st.log || []).slice(-8).reverse().map((e) => el("div", JSON.stringify(e), "muted mono"));
-    $("stewards").replaceChildren(el("p", `stewards: ${st.stewards.map(short).join(", ")}`, "muted"), table, ...log);
+    const log = (st.log || []).slice(-8).reverse().map((c) => el("div",
+      `${when(c.time)}  ${c.key}: ${paramText(c.key, c.old)} → ${paramText(c.key, c.new)} (${c.source}` +
+      `${c.author ? ", " + short(c.author) : ""})`, "muted mono"));
+    $("stewards").replaceChildren(el("p", `stewards: ${st.stewards.map(short).join(", ")}`, "muted"), table,
+      ...(log.length ? [el("h4", "Recent parameter changes"), ...log] : []));
   }
 
   function renderOperators(o, now) {
@@ -223,11 +231,12 @@ L2.gov = (() => {
   }
 
   function init() {
-    $("proposal-filter").addEventListener("change", refresh);
+    $("proposal-filter").addEventListener("change", L2.app.tick);
+    $("lane-filter").addEventListener("change", L2.app.tick);
     $("delegate").addEventListener("submit", (e) => {
       e.preventDefault();
       const to = ($("delegatee").value.trim() || api.wallet.address).toLowerCase();
-      if (!/^0x[0-9a-f]{40}$/.test(to)) { say($("gov-reply"), "delegate to a 0x address", false); return; }
+      if (!ADDRESS.test(to)) { say($("gov-reply"), "delegate to a 0x address", false); return; }
       act({ type: "govDelegate", to }, `delegate to ${short(to)}`);
     });
   }

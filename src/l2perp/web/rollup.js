@@ -29,18 +29,27 @@ L2.rollup = (() => {
     $("rollup-cards").replaceChildren(...cards);
   }
 
-  function renderBatches(list) {
+  // Blocks past the newest posted batch come first, as a pending row (not yet on L1).
+  function pendingRow(st) {
+    const tr = row(["next", L2.ui.badge("pending"), `${st.postedHeight + 1}–${st.l2Height}`, "", "",
+      "not yet posted", "", "", ""]);
+    tr.dataset.finality = "pending";
+    return tr;
+  }
+
+  function renderBatches(list, st) {
     const now = list.now;
-    fill($("batches").tBodies[0], list.batches.map((b) => {
+    const pending = st.l2Height > st.postedHeight ? [pendingRow(st)] : [];
+    fill($("batches").tBodies[0], pending.concat(list.batches.map((b) => {
       const tr = row([b.batchNo, badge(b.finality), `${b.firstHeight}–${b.lastHeight}`, b.nTxs,
         b.l1MsgEnd > b.l1MsgStart ? `${b.l1MsgStart}–${b.l1MsgEnd - 1}` : "none", when(b.postedAt),
         b.finality === "posted" ? `${when(b.challengeDeadline)} (${relative(b.challengeDeadline, now)})`
-          : b.finality === "reverted" ? `reverted by ${short(b.revertedBy)}` : when(b.challengeDeadline),
+          : b.finality === "reverted" ? `reverted (fraud proven on batch #${b.revertedBy})` : when(b.challengeDeadline),
         short(b.poster), { text: b.postRoot.slice(0, 18) + "…", cls: "mono" }]);
       tr.dataset.batch = b.batchNo;
       tr.dataset.finality = b.finality;
       return tr;
-    }), "no batches posted yet");
+    })), "no batches posted yet");
   }
 
   function renderQueue(l1) {
@@ -112,7 +121,7 @@ L2.rollup = (() => {
     const [l1, batches, sv] = await Promise.all([
       api.info({ type: "l1Status" }), api.info({ type: "batches" }), api.info({ type: "solvency" })]);
     renderStatus(st, l1);
-    renderBatches(batches);
+    renderBatches(batches, st);
     renderQueue(l1);
     renderSolvency(sv);
     renderReconciliation(st, sv, l1);

@@ -263,6 +263,7 @@
     let s = String(text).trim();
     if (!/^\d+(\.\d+)?$|^\d*\.\d+$/.test(s)) throw new Error(`not a decimal number: ${text}`);
     if (s.startsWith(".")) s = "0" + s;
+    if ((s.split(".")[1] || "").replace(/0+$/, "").length > 8) throw new Error(`more than 8 decimals: ${text}`);
     if (s.includes(".")) s = s.replace(/0+$/, "").replace(/\.$/, "");
     s = s.replace(/^0+(?=\d)/, "");
     return s;

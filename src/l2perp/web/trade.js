@@ -3,7 +3,7 @@
 "use strict";
 
 L2.trade = (() => {
-  const { el, row, fill, button, kv, num, pct, signed, usd, short, when, say } = L2.ui;
+  const { el, row, fill, button, kv, num, pct, signed, usd, short, when, say, guard, ADDRESS } = L2.ui;
   const api = L2.api;
   const $ = (id) => document.getElementById(id);
   const SLIPPAGE = 0.05;  // market orders: the SDK's default
@@ -12,10 +12,13 @@ L2.trade = (() => {
   const s = {
     coin: localStorage.getItem("l2perp.coin") || "", interval: "5m", candles: [], ctx: null,
     book: null, trades: [], watch: localStorage.getItem("l2perp.watch") || "", tab: "positions",
-    historyAt: 0, account: null, subscribed: null,
+    historyAt: 0, account: null, subscribed: null, candlesFor: "",
   };
 
   function user() { return api.wallet.address || s.watch; }
+
+  // Hyperliquid reports funding paid as positive; the table shows what the user received.
+  function negate(text) { return text.startsWith("-") ? text.slice(1) : text === "0" ? text : "-" + text; }
 
   // ----- markets ---------------------------------------------------------------------------
   async function refreshMarkets() {
@@ -33,11 +36,11 @@ L2.trade = (() => {
         pct(num(c.funding), 4), c.openInterest, usd(c.dayNtlVlm, 0), `${m.maxLeverage}x`],
       m.name === s.coin ? "selected" : "");
       tr.dataset.coin = m.name;
-      tr.addEventListener("click", () => selectCoin(m.name));
+      tr.addEventListener("click", () => { selectCoin(m.name); L2.app.tick(); });
       return tr;
     }));
     const i = meta.universe.findIndex((m) => m.name === s.coin);
-    s.ctx = i >= 0 ? ctxs[i] : null;
+    s.ctx = i >= 0 ? { coin: s.coin, ...ctxs[i] } : null;
     if (s.ctx) {
       $("chart-stats").textContent = `mark ${s.ctx.markPx} · oracle ${s.ctx.oraclePx} · ` +
         `funding ${pct(num(s.ctx.funding), 4)}/h · OI ${s.ctx.openInterest}`;
@@ -52,7 +55,7 @@ L2.trade = (() => {
     }
     s.coin = coin;
     localStorage.setItem("l2perp.coin", coin);
-    s.book = null; s.trades = []; s.candles = [];
+    s.book = null; s.trades = []; s.candles = []; s.ctx = null; s.candlesFor = "";
     for (const type of ["l2Book", "trades"]) api.feed.subscribe({ type, coin });
     api.feed.subscribe({ type: "candle", coin, interval: s.interval });
     s.subscribed = coin;
@@ -61,7 +64,6 @@ L2.trade = (() => {
     $("sz-unit").textContent = `(${coin})`;
     for (const tr of $("markets").tBodies[0].rows) tr.classList.toggle("selected", tr.dataset.coin === coin);
     renderBook(); renderTrades();
-    loadCandles();
   }
 
   // ----- candles ---------------------------------------------------------------------------
@@ -74,10 +76,11 @@ L2.trade = (() => {
       coin, interval, startTime: now - 300 * SPANS[interval], endTime: now + SPANS[interval] } });
     if (coin !== s.coin || interval !== s.interval) return;
     s.candles = rows.slice(-300);
+    s.candlesFor = `${coin}/${interval}`;
     drawChart();
   }
 
-  function drawChart() { L2.chart.draw($("chart"), s.candles, s.ctx?.markPx); }
+  function drawChart() { L2.chart.draw($("chart"), s.candles, s.ctx?.coin === s.coin ? s.ctx.markPx : null); }
 
   // ----- book and trades -------------------------------------------------------------------
   function renderBook() {
@@ -135,20 +138,23 @@ L2.trade = (() => {
       ? `notional ≈ ${usd(px * sz)} USDC · initial margin ≈ ${usd((px * sz) / lev)} at ${lev}x` : "";
   }
 
-  function marketPrice(isBuy, reference, slippage) {
-    const m = api.market(s.coin);
+  function marketPrice(coin, isBuy, reference, slippage) {
+    const m = api.market(coin);
     return L2Sign.slippagePrice(reference, isBuy, slippage, m.szDecimals);
   }
 
-  function midPrice() {
-    const { bid, ask } = bestPrices();
-    if (bid && ask) return (num(bid) + num(ask)) / 2;
-    return num(s.ctx?.midPx ?? s.ctx?.markPx);
+  // The SDK's reference for market orders: allMids at the moment of sending.
+  async function midPrice(coin) {
+    const mids = await api.info({ type: "allMids" });
+    const mid = num(mids[coin]);
+    if (!Number.isFinite(mid) || mid <= 0) throw new Error(`no price to trade ${coin} against`);
+    return mid;
   }
 
   // The order action the form describes (throws a readable Error when it is incomplete).
-  function orderFromForm() {
-    const m = api.market(s.coin);
+  async function orderFromForm() {
+    const coin = s.coin;
+    const m = api.market(coin);
     if (!m) throw new Error("pick a market");
     const isBuy = side() === "buy";
     const market = $("otype").value === "market";
@@ -156,9 +162,7 @@ L2.trade = (() => {
     if (!sz) throw new Error("enter a size");
     let px, type;
     if (market) {
-      const mid = midPrice();
-      if (!Number.isFinite(mid)) throw new Error("no price to trade against");
-      px = marketPrice(isBuy, mid, SLIPPAGE);
+      px = marketPrice(coin, isBuy, await midPrice(coin), SLIPPAGE);
       type = L2Sign.limitType("Ioc");
     } else {
       px = $("px").value.trim();
@@ -171,7 +175,7 @@ L2.trade = (() => {
       for (const [id, kind] of [["tp", "tp"], ["sl", "sl"]]) {
         const trigger = $(id).value.trim();
         if (!trigger) continue;
-        const limit = marketPrice(!isBuy, num(trigger), TRIGGER_SLIPPAGE);
+        const limit = marketPrice(coin, !isBuy, num(L2Sign.wireDecimal(trigger)), TRIGGER_SLIPPAGE);
         orders.push(L2Sign.orderWire(m.asset, !isBuy, limit, sz, true,
                                      L2Sign.triggerType(trigger, true, kind)));
       }
@@ -184,35 +188,35 @@ L2.trade = (() => {
   async function placeOrder(event) {
     event.preventDefault();
     const out = $("order-reply");
-    let action;
-    try { action = orderFromForm(); } catch (err) { say(out, err.message, false); return; }
     $("place").disabled = true;
     try {
-      const result = await api.exchange(action);
+      const result = await api.exchange(await orderFromForm());
       say(out, result.text, result.ok);
       await refreshAccount();
+    } catch (err) {
+      say(out, err.message, false);
     } finally { $("place").disabled = false; }
   }
 
   async function setLeverage() {
     const m = api.market(s.coin);
-    const leverage = parseInt($("lev").value, 10);
+    const leverage = Number($("lev").value);
     const out = $("order-reply");
-    if (!m || !(leverage >= 1)) { say(out, "leverage is a whole number from 1", false); return; }
+    if (!m || !Number.isInteger(leverage) || leverage < 1) { say(out, "leverage is a whole number from 1", false); return; }
     const result = await api.exchange({ type: "updateLeverage", asset: m.asset,
       isCross: $("margin-mode").value === "cross", leverage });
     say(out, result.ok ? `${s.coin}: ${$("margin-mode").value} ${leverage}x` : result.text, result.ok);
     await refreshAccount();
   }
 
+  // The SDK's market_close: a reduce-only IOC for the whole size at the mid ± slippage.
   async function closePosition(p) {
     const m = api.market(p.coin);
     const size = p.szi.replace("-", "");
     const isBuy = p.szi.startsWith("-");
-    const mark = num(p.positionValue) / num(size);
-    const px = L2Sign.slippagePrice(mark, isBuy, SLIPPAGE, m.szDecimals);
-    const result = await api.exchange({ type: "order", grouping: "na", orders: [
-      L2Sign.orderWire(m.asset, isBuy, px, size, true, L2Sign.limitType("Ioc"))] });
+    const px = marketPrice(p.coin, isBuy, await midPrice(p.coin), SLIPPAGE);
+    const result = await api.exchange({ type: "order", orders: [
+      L2Sign.orderWire(m.asset, isBuy, px, size, true, L2Sign.limitType("Ioc"))], grouping: "na" });
     say($("order-reply"), result.text, result.ok);
     await refreshAccount();
   }
@@ -229,6 +233,7 @@ L2.trade = (() => {
     const [account, orders] = await Promise.all([
       api.info({ type: "clearinghouseState", user: address }),
       api.info({ type: "frontendOpenOrders", user: address })]);
+    if (address !== user()) return;  // the wallet changed while this was in flight
     s.account = account;
     const ms = account.marginSummary;
     $("account-summary").replaceChildren(kv([
@@ -244,8 +249,8 @@ L2.trade = (() => {
         usd(p.positionValue), { text: `${usd(p.unrealizedPnl)} (${pct(num(p.returnOnEquity))})`,
                                  cls: num(p.unrealizedPnl) >= 0 ? "up" : "down" },
         { text: p.liquidationPx ?? "-", cls: "liq" }, `${usd(p.marginUsed)} ${lev}`,
-        signed(p.cumFunding.sinceOpen), p.adlRank ?? "-",
-        api.wallet.address ? button("close", () => closePosition(p), "quiet") : ""]);
+        signed(negate(p.cumFunding.sinceOpen)), p.adlRank ? p.adlRank : "-",
+        api.wallet.address ? button("close", guard(() => closePosition(p), $("order-reply")), "quiet") : ""]);
       tr.dataset.coin = p.coin;
       return tr;
     }), "no open positions");
@@ -254,23 +259,27 @@ L2.trade = (() => {
       const tr = row([o.coin, o.orderType, { text: o.side === "B" ? "buy" : "sell", cls: o.side === "B" ? "up" : "down" },
         o.limitPx, `${o.sz} / ${o.origSz}`, o.isTrigger ? o.triggerCondition : "-",
         o.reduceOnly ? "yes" : "", when(o.timestamp),
-        api.wallet.address && m ? button("cancel", async () => {
+        api.wallet.address && m ? button("cancel", guard(async () => {
           const result = await api.exchange({ type: "cancel", cancels: [{ a: m.asset, o: o.oid }] });
           say($("order-reply"), result.ok ? `cancelled ${o.oid}` : result.text, result.ok);
           await refreshAccount();
-        }, "quiet") : ""]);
+        }, $("order-reply")), "quiet") : ""]);
       tr.dataset.oid = o.oid;
       tr.dataset.px = o.limitPx;
       return tr;
     }), "no open orders");
-    if (Date.now() - s.historyAt > 4000 || s.tab === "fills" || s.tab === "funding") await refreshHistory(address);
+    if (Date.now() - s.historyAt > 4000 || s.tab === "fills" || s.tab === "funding") {
+      await refreshHistory(address, account.time);
+    }
   }
 
-  async function refreshHistory(address) {
+  // Fills (newest 100) and funding payments of the last 30 days (block time `now`).
+  async function refreshHistory(address, now) {
     s.historyAt = Date.now();
     const [fills, funding] = await Promise.all([
       api.info({ type: "userFills", user: address }),
-      api.info({ type: "userFunding", user: address, startTime: 0 })]);
+      api.info({ type: "userFunding", user: address, startTime: Math.max(0, now - 30 * 86_400_000) })]);
+    if (address !== user()) return;
     fill($("fills").tBodies[0], fills.slice(0, 100).map((f) => row([when(f.time), f.coin,
       { text: f.dir, cls: f.side === "B" ? "up" : "down" }, f.px, f.sz, f.fee,
       signed(f.closedPnl)])), "no fills yet");
@@ -292,7 +301,7 @@ L2.trade = (() => {
     let amount;
     try { amount = L2Sign.wireDecimal($(amountId).value); } catch (err) { say(out, err.message, false); return; }
     const destination = ($(destId).value.trim() || api.wallet.address).toLowerCase();
-    if (!/^0x[0-9a-f]{40}$/.test(destination)) { say(out, "the destination is a 0x address", false); return; }
+    if (!ADDRESS.test(destination)) { say(out, "the destination is a 0x address", false); return; }
     const result = await api.userSigned({ type: kind, destination, amount });
     say(out, result.ok ? `${kind === "withdraw3" ? "withdrawal" : "transfer"} of ${amount} USDC accepted` : result.text, result.ok);
     await refreshAccount();
@@ -315,24 +324,30 @@ L2.trade = (() => {
       s.interval = $("interval").value;
       api.feed.subscribe({ type: "candle", coin: s.coin, interval: s.interval });
       s.candles = [];
-      loadCandles();
+      s.candlesFor = "";
+      L2.app.tick();
     });
     $("order").addEventListener("submit", placeOrder);
     $("order").addEventListener("input", formChanged);
     $("order").addEventListener("change", formChanged);
-    $("lev-set").addEventListener("click", setLeverage);
+    $("lev-set").addEventListener("click", guard(setLeverage, $("order-reply")));
     $("account-tabs").addEventListener("click", (e) => { if (e.target.dataset.tab) showTab(e.target.dataset.tab); });
     $("watch-user").value = s.watch;
     $("watch").addEventListener("submit", (e) => {
       e.preventDefault();
-      s.watch = $("watch-user").value.trim().toLowerCase();
+      const address = $("watch-user").value.trim().toLowerCase();
+      if (address && !ADDRESS.test(address)) { $("watch-user").setCustomValidity("a 0x address"); $("watch-user").reportValidity(); return; }
+      $("watch-user").setCustomValidity("");
+      s.watch = address;
       localStorage.setItem("l2perp.watch", s.watch);
       s.historyAt = 0;
-      refreshAccount();
+      L2.app.tick();
     });
-    $("withdraw").addEventListener("submit", (e) => transfer(e, "withdraw3"));
-    $("send").addEventListener("submit", (e) => transfer(e, "usdSend"));
-    api.wallet.onChange(() => { s.historyAt = 0; });
+    const transferReply = $("transfer-reply");
+    $("withdraw").addEventListener("submit", guard((e) => transfer(e, "withdraw3"), transferReply));
+    $("send").addEventListener("submit", guard((e) => transfer(e, "usdSend"), transferReply));
+    api.wallet.onChange(() => { s.historyAt = 0; s.account = null; });
+    api.feed.listeners.push((open) => { if (!open) { s.book = null; renderBook(); } });
     window.addEventListener("resize", drawChart);
     formChanged();
   }
@@ -340,7 +355,7 @@ L2.trade = (() => {
   async function refresh() {
     await refreshMarkets();
     if (s.subscribed !== s.coin && s.coin) selectCoin(s.coin);
-    if (!s.candles.length) await loadCandles(); else drawChart();
+    if (s.candlesFor !== `${s.coin}/${s.interval}`) await loadCandles(); else drawChart();
     await refreshAccount();
   }
 

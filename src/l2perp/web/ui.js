@@ -127,6 +127,18 @@ L2.ui = (() => {
     target.className = "reply " + (ok ? "ok" : "err");
   }
 
+  // An event handler that reports its failure under its form instead of as a page error.
+  function guard(handler, target) {
+    return async (...args) => {
+      try { await handler(...args); } catch (err) {
+        const out = typeof target === "function" ? target() : target;
+        if (out) say(out, err.message, false); else console.warn(err);
+      }
+    };
+  }
+
+  const ADDRESS = /^0x[0-9a-f]{40}$/;
+
   return { el, row, fill, button, kv, num, pct, signed, usd, micro, short, when, relative,
-           duration, bar, badge, say };
+           duration, bar, badge, say, guard, ADDRESS };
 })();
