@@ -121,18 +121,31 @@ def send_as(node, key, action: dict) -> dict:
     return exchange._post_action(action, signature, nonce)
 
 
-def test_a_vote_in_the_page_changes_the_tally(node, open_page, shot) -> None:
+def test_a_proposal_written_in_the_page_and_a_vote_that_changes_the_tally(
+        node, open_page, shot) -> None:
     proposer, voter = TRADERS[1], TRADERS[2]
-    actions = [["setRiskParam", "1.tier0.maxLeverage", 20]]
-    assert send_as(node, proposer, {"type": "govPropose", "actions": actions})["status"] == "ok"
+    page = open_page("desktop", "/#governance")
+    pick_key(page, proposer)
+    page.locator('#pa-key option[value="1.tier0.maxLeverage"]').wait_for(state="attached")
+    page.select_option("#pa-key", "1.tier0.maxLeverage")
+    assert page.get_attribute("#pa-value", "placeholder") == "now 25 (25)"
+    page.fill("#pa-value", "20")
+    page.locator("#pa-add").click()
+    assert page.locator("#pa-list li").first.inner_text().startswith(
+        "setRiskParam: 1.tier0.maxLeverage → 20")
+    page.locator("#pa-submit").click()
+    page.wait_for_function("() => /proposal of 1 action: accepted/"
+                           ".test(document.getElementById('gov-reply').textContent)")
     pid = node.wait(lambda: next((p["id"] for p in node.info({"type": "govProposals"})
                                   if p["proposer"] == proposer.address.lower()), None),
                     10, "the proposal")
+    row = node.info({"type": "govProposal", "proposal": pid})
+    assert row["actions"] == [["setRiskParam", "1.tier0.maxLeverage", 20]]
+    assert row["state"] == "Pending" and row["lane"] == "standard"
     node.advance(DAY_MS + 1_000)  # past the review delay
     node.wait(lambda: node.info({"type": "govProposal", "proposal": pid})["state"] == "Active",
               10, "voting to open")
 
-    page = open_page("desktop", "/#governance")
     pick_key(page, voter)
     card = page.locator(f'article.proposal[data-proposal="{pid}"]')
     card.wait_for()

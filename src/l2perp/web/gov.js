@@ -11,6 +11,25 @@ L2.gov = (() => {
   const SUPPORT = { for: 1, against: 0, abstain: 2 };
 
   const tokens = (n) => Number(n).toLocaleString("en-US");
+  const drafts = new Map();  // text typed into re-rendered inputs, by draft key
+  const pending = [];  // the actions of the proposal being written
+  let guardianSeats = new Set();
+  let paramValues = {};
+
+  // An input (or textarea) whose text survives the view's re-rendering every second.
+  function draft(key, attrs, tag = "input") {
+    const input = el(tag, null, "", attrs);
+    input.value = drafts.get(key) || "";
+    input.addEventListener("input", () => drafts.set(key, input.value));
+    return input;
+  }
+
+  // Replace a container's content unless the user is typing in it.
+  function render(id, ...nodes) {
+    const box = $(id);
+    if (box.contains(document.activeElement) && document.activeElement.matches("input, textarea")) return;
+    box.replaceChildren(...nodes);
+  }
 
   function describe(action) {
     const [kind, ...args] = action;
@@ -137,15 +156,21 @@ L2.gov = (() => {
     const ab = actions.appendChild(el("tbody"));
     fill(ab, g.actions.map((a) => {
       const status = a.ratified ? "ratified" : a.lapsed ? "lapsed" : a.inForce ? "in force" : a.executed ? "ended" : "collecting signatures";
+      const me = api.wallet.address;
+      const cell = el("span");
+      cell.appendChild(badge(status, status.replace(/ /g, "-")));
+      if (!a.executed && me && g.members.some((m) => m.address === me) && !a.signers.includes(me)) {
+        cell.appendChild(button("co-sign", () => act({ type: "guardianSign", nonce: a.nonce, kind: a.kind, args: a.args },
+                                                     `co-sign guardian action ${a.nonce}`), "quiet"));
+      }
       return row([a.nonce, `${a.kind} ${JSON.stringify(a.args)}`, `${a.signers.length} / ${g.threshold}`,
-        when(a.executed), a.expires ? `${when(a.expires)} (${relative(a.expires, now)})` : "-",
-        badge(status, status.replace(/ /g, "-"))]);
+        when(a.executed), a.expires ? `${when(a.expires)} (${relative(a.expires, now)})` : "-", cell]);
     }), "no guardian actions");
-    $("guardians").replaceChildren(
+    render("guardians",
       el("p", `${g.threshold} of ${g.members.length} signatures; unratified actions lapse after ` +
         `${duration(g.expiryMs)}; a report is due within ${duration(g.reportDeadlineMs)}` +
         (g.unreported ? `; waiting for the report of action ${g.unreported}` : ""), "muted"),
-      members, actions);
+      members, el("h4", "Actions"), actions);
   }
 
   // Governed values are integers: fractions in 1e-9 (bands, caps, fees), leverage as is.
@@ -155,6 +180,7 @@ L2.gov = (() => {
   }
 
   function renderStewards(st, now) {
+    const steward = st.stewards.includes(api.wallet.address);
     const table = el("table", null, "", { id: "steward-bounds" });
     table.appendChild(el("thead")).appendChild(row(["parameter", "value", "bounds", "max step", "next step"]));
     const tb = table.appendChild(el("tbody"));
@@ -162,13 +188,23 @@ L2.gov = (() => {
       const range = el("div", null, "range");
       range.appendChild(bar([[b.value - b.low, "in-range", `${b.low} … ${b.high}`]], b.high - b.low));
       range.appendChild(el("span", `${paramText(b.key, b.low)} … ${paramText(b.key, b.high)}`, "muted"));
-      tb.appendChild(row([b.key, paramText(b.key, b.value), range, `±${b.maxStepBps / 100}%`,
-        b.nextUpdate <= now ? "now" : relative(b.nextUpdate, now)]));
+      const next = el("span", b.nextUpdate <= now ? "now" : relative(b.nextUpdate, now));
+      if (steward && b.nextUpdate <= now) {
+        const input = draft(`step:${b.key}`, { size: 10, inputmode: "numeric", placeholder: "new value" });
+        next.replaceChildren(input, button("step", () => {
+          const value = Number(input.value);
+          if (!Number.isInteger(value)) { say($("gov-reply"), "a steward step is an integer value", false); return; }
+          drafts.delete(`step:${b.key}`);
+          act({ type: "stewardUpdate", key: b.key, value }, `steward step ${b.key} → ${value}`);
+        }, "quiet"));
+      }
+      tb.appendChild(row([b.key, paramText(b.key, b.value), range, `±${b.maxStepBps / 100}%`, next]));
     }
     const log = (st.log || []).slice(-8).reverse().map((c) => el("div",
       `${when(c.time)}  ${c.key}: ${paramText(c.key, c.old)} → ${paramText(c.key, c.new)} (${c.source}` +
       `${c.author ? ", " + short(c.author) : ""})`, "muted mono"));
-    $("stewards").replaceChildren(el("p", `stewards: ${st.stewards.map(short).join(", ")}`, "muted"), table,
+    render("stewards", el("p", `stewards: ${st.stewards.map(short).join(", ")}` +
+      (steward ? " (you: each step within the bounds, once per debounce)" : ""), "muted"), table,
       ...(log.length ? [el("h4", "Recent parameter changes"), ...log] : []));
   }
 
@@ -200,7 +236,7 @@ L2.gov = (() => {
   }
 
   function renderIncidents(list, now) {
-    $("incidents").replaceChildren(...(list.length ? list.map((r) => {
+    render("incidents", ...(list.length ? list.map((r) => {
       const card = el("article", null, "incident");
       const head = el("div", null, "row");
       head.appendChild(el("strong", `#${r.id} ${r.kind}`));
@@ -211,18 +247,30 @@ L2.gov = (() => {
       card.appendChild(el("div", `responsible: ${short(r.responsible)}` +
         (r.filedBy ? ` · filed by ${short(r.filedBy)} ${when(r.filed)}` : ""), "muted"));
       if (r.report) card.appendChild(el("blockquote", r.report));
+      else if (api.wallet.address && (api.wallet.address === r.responsible || guardianSeats.has(api.wallet.address))) {
+        const text = draft(`report:${r.id}`, { rows: 3, placeholder: "what happened, what was done, what changes" }, "textarea");
+        const form = el("div", null, "report-form");
+        form.append(text, button("file report", () => {
+          if (!text.value.trim()) { say($("gov-reply"), "write the report first", false); return; }
+          drafts.delete(`report:${r.id}`);
+          act({ type: "incidentReport", incident: r.id, text: text.value.trim() }, `report on incident #${r.id}`);
+        }));
+        card.appendChild(form);
+      }
       for (const t of r.timeline) card.appendChild(el("div", `${when(t.time)}  ${t.event}`, "muted mono"));
       return card;
     }) : [el("p", "no incidents", "muted")]));
   }
 
   async function refresh() {
-    const [status, proposals, guardians, stewards, operators, incidents] = await Promise.all([
+    const [status, proposals, guardians, stewards, operators, incidents, params] = await Promise.all([
       api.info({ type: "exchangeStatus" }), api.info({ type: "govProposals" }),
       api.info({ type: "guardians" }), api.info({ type: "stewards" }),
-      api.info({ type: "operators" }), api.info({ type: "incidents" })]);
+      api.info({ type: "operators" }), api.info({ type: "incidents" }), api.info({ type: "govParams" })]);
     const now = status.time;
+    fillParamKeys(params.params);
     renderProposals(proposals, now, await myVotes(proposals));
+    guardianSeats = new Set(guardians.members.map((m) => m.address));
     renderGuardians(guardians, now);
     renderStewards(stewards, now);
     renderOperators(operators, now);
@@ -230,7 +278,72 @@ L2.gov = (() => {
     await renderPower();
   }
 
+  // ----- writing a proposal ----------------------------------------------------------------
+  function fillParamKeys(values) {
+    paramValues = values;
+    const select = $("pa-key");
+    const keys = Object.keys(values).sort();
+    if (select.options.length === keys.length) return;  // keep the user's choice
+    select.replaceChildren(...keys.map((k) => el("option", k, "", { value: k })));
+    showCurrent();
+  }
+
+  function showCurrent() {
+    const key = $("pa-key").value;
+    $("pa-value").placeholder = key in paramValues ? `now ${paramText(key, paramValues[key])} (${paramValues[key]})` : "new value";
+  }
+
+  function kindChanged() {
+    const risk = $("pa-kind").value === "setRiskParam";
+    $("pa-key").hidden = !risk; $("pa-value").hidden = !risk;
+    $("pa-to").hidden = risk; $("pa-amount").hidden = risk;
+  }
+
+  // The action the inputs describe (an Error when incomplete).
+  function actionFromInputs() {
+    if ($("pa-kind").value === "setRiskParam") {
+      const value = Number($("pa-value").value);
+      if (!$("pa-key").value || $("pa-value").value.trim() === "" || !Number.isInteger(value)) {
+        throw new Error("pick a parameter and give its new integer value");
+      }
+      return ["setRiskParam", $("pa-key").value, value];
+    }
+    const to = $("pa-to").value.trim().toLowerCase(), amount = Number($("pa-amount").value);
+    if (!ADDRESS.test(to) || !Number.isInteger(amount) || amount <= 0) {
+      throw new Error("a treasury transfer needs a 0x address and a whole number of tokens");
+    }
+    return ["treasuryTransfer", to, amount];
+  }
+
+  function renderPending() {
+    $("pa-list").replaceChildren(...pending.map((a, i) => {
+      const li = el("li", describe(a));
+      li.appendChild(button("remove", () => { pending.splice(i, 1); renderPending(); }, "quiet"));
+      return li;
+    }));
+  }
+
+  function addAction() {
+    try { pending.push(actionFromInputs()); } catch (err) { say($("gov-reply"), err.message, false); return false; }
+    $("pa-value").value = ""; $("pa-amount").value = "";
+    renderPending();
+    return true;
+  }
+
+  async function propose(event) {
+    event.preventDefault();
+    if (!pending.length && !addAction()) return;
+    const actions = pending.splice(0);
+    renderPending();
+    await act({ type: "govPropose", actions }, `proposal of ${actions.length} action${actions.length > 1 ? "s" : ""}`);
+  }
+
   function init() {
+    $("pa-kind").addEventListener("change", kindChanged);
+    $("pa-key").addEventListener("change", showCurrent);
+    $("pa-add").addEventListener("click", addAction);
+    $("propose").addEventListener("submit", propose);
+    kindChanged();
     $("proposal-filter").addEventListener("change", L2.app.tick);
     $("lane-filter").addEventListener("change", L2.app.tick);
     $("delegate").addEventListener("submit", (e) => {

@@ -80,8 +80,10 @@ L2.ui = (() => {
   // Micro-USDC integers (the L1's and governance's units) as USDC.
   function micro(n) { return n === null || n === undefined ? "-" : usd(Number(n) / 1e6); }
 
+  // 0x1234…abcd for an address; anything else (a role, "guardians") as it is.
   function short(address) {
-    return address ? `${address.slice(0, 6)}…${address.slice(-4)}` : "-";
+    if (!address) return "-";
+    return /^0x[0-9a-fA-F]{40}$/.test(address) ? `${address.slice(0, 6)}…${address.slice(-4)}` : String(address);
   }
 
   function when(ms) {
@@ -92,6 +94,7 @@ L2.ui = (() => {
   function relative(ms, now) {
     if (!ms) return "-";
     const d = Math.abs(ms - now);
+    if (d < 1000) return "now";
     const s = Math.floor(d / 1000), m = Math.floor(s / 60), h = Math.floor(m / 60), days = Math.floor(h / 24);
     const span = days ? `${days}d ${h % 24}h` : h ? `${h}h ${String(m % 60).padStart(2, "0")}m`
       : m ? `${m}m ${String(s % 60).padStart(2, "0")}s` : `${s}s`;
