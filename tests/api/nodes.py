@@ -10,9 +10,6 @@ from pathlib import Path
 
 import orjson
 import requests
-from eth_account import Account
-from hyperliquid.exchange import Exchange
-from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
 
 from l2perp.api.daystats import DayStatsCache
 from l2perp.api.server import info_answer
@@ -20,6 +17,7 @@ from l2perp.node import service
 from l2perp.node.devnet import START_PRICES_PIPS, dev_keys, devnet_genesis
 from l2perp.node.service import Node, NodeRollupSettings, wall_ms
 from l2perp.rollup.params import TEST
+from tests.integration.server import Signer  # noqa: F401 - the API tests' signer
 
 
 def info(devnet, kind: str, **fields) -> object:
@@ -35,21 +33,6 @@ def settle(devnet, blocks: int = 2) -> None:
     deadline = time.time() + 10
     while devnet.node.state.height < height + blocks and time.time() < deadline:
         time.sleep(0.02)
-
-
-class Signer:
-    """Sends any L1 action as the SDK signs it (the admin's cheat codes included)."""
-
-    def __init__(self, devnet, key) -> None:
-        self.exchange = Exchange(Account.from_key(key.private_key), devnet.url, timeout=10)
-        self.address = key.address
-        self.last = 0
-
-    def send(self, action: dict) -> dict:
-        nonce = max(get_timestamp_ms(), self.last + 1)
-        self.last = nonce
-        signature = sign_l1_action(self.exchange.wallet, action, None, nonce, None, False)
-        return self.exchange._post_action(action, signature, nonce)
 
 
 class StillNode:

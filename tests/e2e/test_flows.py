@@ -9,14 +9,11 @@ to the artifacts directory."""
 from __future__ import annotations
 
 import re
-import time
 
 import requests
-from eth_account import Account
-from hyperliquid.exchange import Exchange
-from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
 
 from tests.integration.rollup_proc import TRADERS
+from tests.integration.server import Signer
 
 DAY_MS = 86_400_000
 
@@ -112,13 +109,14 @@ def test_limit_order_rests_in_the_book_and_cancels_then_a_market_order_opens_a_p
     shot(page, "trade-position-desktop")
 
 
+SIGNERS: dict[tuple[str, str], Signer] = {}
+
+
 def send_as(node, key, action: dict) -> dict:
-    """An L1 action signed as the SDK signs it (the test's own client, not the page)."""
-    exchange = Exchange(Account.from_key(key.private_key), node.url, timeout=10)
-    nonce = get_timestamp_ms()
-    time.sleep(0.002)
-    signature = sign_l1_action(exchange.wallet, action, None, nonce, None, False)
-    return exchange._post_action(action, signature, nonce)
+    """An L1 action signed as the SDK signs it (the test's own client, not the page); one
+    signer per node and key, so its nonces keep rising."""
+    signer = SIGNERS.setdefault((node.url, key.address), Signer(node, key))
+    return signer.send(action)
 
 
 def test_a_proposal_written_in_the_page_and_a_vote_that_changes_the_tally(
@@ -206,8 +204,9 @@ def test_a_limit_order_with_take_profit_and_stop_loss_places_its_triggers(
     page.fill("#tp", tp)
     page.fill("#sl", sl)
     page.locator("#place").click()
+    reply = reply_text(page)  # the node has answered: the orders are in
     parent = open_orders(node, trader.address.lower())[-1]["oid"]  # newest first
-    assert reply_text(page) == f"resting (oid {parent}); waitingForFill; waitingForFill"
+    assert reply == f"resting (oid {parent}); waitingForFill; waitingForFill"
     rows = node.info({"type": "frontendOpenOrders", "user": trader.address.lower()})
     assert sorted((r["orderType"], r["side"], r["reduceOnly"], r["triggerPx"]) for r in rows) == [
         ("Limit", "B", False, "0.0"), ("Stop Market", "A", True, sl),

@@ -9,6 +9,9 @@ import time
 from pathlib import Path
 
 import uvicorn
+from eth_account import Account
+from hyperliquid.exchange import Exchange
+from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
 
 from l2perp.api.server import create_app
 from l2perp.node.devnet import START_PRICES_PIPS, dev_keys, devnet_genesis
@@ -57,13 +60,26 @@ class DevnetServer:
         self.thread.join(timeout=10)
 
 
+class Signer:
+    """Posts any L1 action as the SDK does (msgpack + phantom agent, `Exchange._post_action`) to
+    anything with a `url`: a DevnetServer, an `l2perp up` process."""
+
+    def __init__(self, devnet, key) -> None:
+        self.exchange = Exchange(Account.from_key(key.private_key), devnet.url, timeout=10)
+        self.address = key.address
+        self.last = 0
+
+    def send(self, action: dict) -> dict:
+        nonce = max(get_timestamp_ms(), self.last + 1)
+        self.last = nonce
+        signature = sign_l1_action(self.exchange.wallet, action, None, nonce, None, False)
+        return self.exchange._post_action(action, signature, nonce)
+
+
 def bid_ladder(url: str, private_key: str, index: int, stop, on_ack) -> None:
     """Place resting BTC bids one after another, each $1 above the last (so every order is
     recognisable by its price), until `stop` is set; `on_ack(price, status)` for each order
     the node acknowledged. A refused connection (the node is down) is no acknowledgement."""
-    from eth_account import Account
-    from hyperliquid.exchange import Exchange
-
     exchange = Exchange(Account.from_key(private_key), url, timeout=5,
                         meta={"universe": [{"name": "BTC", "szDecimals": 5}]},
                         spot_meta={"universe": [], "tokens": []})

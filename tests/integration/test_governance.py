@@ -8,12 +8,10 @@ import time
 
 import pytest
 import requests
-from eth_account import Account
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
-from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
 
-from tests.integration.server import DevnetServer
+from tests.integration.server import DevnetServer, Signer
 
 DAY_MS = 86_400_000
 TIERS = [["setRiskParam", "0.tier1.maxLeverage", 5], ["setRiskParam", "0.tier0.maxLeverage", 10]]
@@ -23,21 +21,6 @@ TIERS = [["setRiskParam", "0.tier1.maxLeverage", 5], ["setRiskParam", "0.tier0.m
 def devnet(tmp_path_factory):
     with DevnetServer(tmp_path_factory.mktemp("devnet-gov")) as server:
         yield server
-
-
-class Signer:
-    """Posts any action as the SDK does: msgpack + phantom agent, `Exchange._post_action`."""
-
-    def __init__(self, devnet, key) -> None:
-        self.exchange = Exchange(Account.from_key(key.private_key), devnet.url, timeout=10)
-        self.address = key.address
-        self.last = 0
-
-    def send(self, action: dict) -> dict:
-        nonce = max(get_timestamp_ms(), self.last + 1)
-        self.last = nonce
-        signature = sign_l1_action(self.exchange.wallet, action, None, nonce, None, False)
-        return self.exchange._post_action(action, signature, nonce)
 
 
 def info(devnet, kind: str, **kw) -> object:
