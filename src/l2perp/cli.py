@@ -114,6 +114,7 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
             node, [(k.address, k.private_key) for k in keys_ if k.role == "oracle"],
             [(k.address, k.private_key) for k in keys_ if k.role == "maker"], prices)
     console.print(f"l2perp devnet at height {node.state.height}")
+    console.print(f"  web app    http://{host}:{port}/   (trade, rollup, governance, lab)")
     console.print(f"  API        http://{host}:{port}   (POST /info, POST /exchange, POST /l1)")
     console.print(f"  websocket  ws://{host}:{port}/ws")
     console.print(f"  L1         {l1_path}   (profile {profile}"
