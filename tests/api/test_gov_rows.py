@@ -33,3 +33,34 @@ def test_quorum_and_min_margin_are_the_engines_boundaries() -> None:
         for votes_for, votes_against, expected in cases:
             p.votes[FOR], p.votes[AGAINST] = votes_for, votes_against
             assert gov.governor.passed(p) is expected, (row["lane"], votes_for, votes_against)
+
+
+def test_a_steward_bound_is_ready_exactly_when_the_engine_takes_a_step() -> None:
+    """`ready` is the engine's debounce rule: before any step, not one ms before last +
+    debounce, and from last + debounce on (`>=`), where steward_update accepts again."""
+    from l2perp.api.gov_api import gov_info
+    from l2perp.engine.governance.stewards import StewardError
+
+    state = genesis_state(devnet_genesis(T0))
+    table = state.gov.table
+    steward = table.stewards[0]
+    key = "0.tier0.maxLeverage"
+
+    def bound() -> dict:
+        return next(b for b in gov_info(state, {"type": "stewards"})["bounds"]
+                    if b["key"] == key)
+
+    state.time_ms = T0
+    assert bound()["ready"]
+    table.steward_update(steward, key, 35, T0)
+    debounce = bound()["debounceMs"]
+    state.time_ms = T0 + debounce - 1
+    assert not bound()["ready"] and bound()["nextUpdate"] == T0 + debounce
+    try:
+        table.steward_update(steward, key, 30, state.time_ms)
+        raise AssertionError("the engine took a step inside the debounce")
+    except StewardError:
+        pass
+    state.time_ms = T0 + debounce
+    assert bound()["ready"]
+    table.steward_update(steward, key, 30, state.time_ms)

@@ -144,10 +144,9 @@ def test_a_proposal_written_in_the_page_and_a_vote_that_changes_the_tally(
     node.wait(lambda: node.info({"type": "govProposal", "proposal": pid})["state"] == "Active",
               10, "voting to open")
 
-    pick_key(page, voter)
-    card = page.locator(f'article.proposal[data-proposal="{pid}"]')
+    pick_key(page, voter)  # a new key refetches the proposals: now Active
+    card = page.locator(f'article.proposal[data-proposal="{pid}"][data-state="Active"]')
     card.wait_for()
-    assert card.get_attribute("data-state") == "Active"
     tally = card.locator(".tally-text")
     assert tally.inner_text().startswith("for 0 · against 0")
     page.locator("#power dd").first.wait_for()

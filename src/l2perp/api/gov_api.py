@@ -70,7 +70,11 @@ def gov_info(state: State, body: dict) -> object:
                             "high": b.high, "maxStepBps": b.max_step_bps,
                             "debounceMs": b.debounce_ms,
                             "nextUpdate": tb.last_steward_ms.get(k, now - b.debounce_ms)
-                            + b.debounce_ms} for k, b in sorted(tb.bounds.items())],
+                            + b.debounce_ms,
+                            # the engine's debounce rule, at this answer's block time
+                            "ready": k not in tb.last_steward_ms
+                            or now >= tb.last_steward_ms[k] + b.debounce_ms}
+                           for k, b in sorted(tb.bounds.items())],
                 "log": [{"key": c.key, "old": c.old, "new": c.new, "source": c.source,
                          "author": c.author, "time": c.time_ms} for c in tb.log[-200:]]}
     if kind == "operators":

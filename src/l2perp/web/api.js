@@ -86,6 +86,22 @@ L2.api = (() => {
     return post(L2Sign.userSignedBody(wallet.key, { ...action, time: nextNonce() }));
   }
 
+  // ----- the polling budget ----------------------------------------------------------------
+  // Hyperliquid allows 1,200 /info weight a minute per IP (2, 20 or 60 a request). The views
+  // fetch each source at its own period (what the websocket does not push); the user's own
+  // actions and websocket events expire a source so it is fetched on the next tick.
+  const fetchedAt = new Map();
+
+  // True (and the source counts as fetched now) when `key` was last fetched `periodMs` ago.
+  function due(key, periodMs) {
+    const now = Date.now();
+    if (now - (fetchedAt.get(key) ?? -Infinity) < periodMs) return false;
+    fetchedAt.set(key, now);
+    return true;
+  }
+
+  function expire(...keys) { for (const key of keys) fetchedAt.delete(key); }
+
   // ----- websocket -------------------------------------------------------------------------
   // Subscriptions survive reconnects; handlers get each message's `data` for their channel.
   const feed = {
@@ -129,5 +145,6 @@ L2.api = (() => {
     },
   };
 
-  return { info, universe, setUniverse, market, wallet, exchange, userSigned, feed, outcome };
+  return { info, universe, setUniverse, market, wallet, exchange, userSigned, feed, outcome, due,
+           expire };
 })();

@@ -77,8 +77,8 @@ L2.app = (() => {
   }
 
   function init() {
+    for (const v of Object.values(VIEWS)) v.init();  // their key listeners expire sources first
     initWallet();
-    for (const v of Object.values(VIEWS)) v.init();
     api.feed.connect();
     loadDevKeys();
     window.addEventListener("hashchange", () => show(location.hash.slice(1)));

@@ -1,6 +1,7 @@
 // The rollup and solvency view: heights and finality, batches with their challenge deadlines,
 // the L1 message queue and forced requests, the solvency of the venue against the bridge, and
-// reconciliation. Refreshed every second and at once on each `l2perpRollup` event.
+// reconciliation. Polling budget (weight a minute, of Hyperliquid's 1,200): rollupStatus and
+// batches every 4 s (2 x 20 x 15 = 600), l1Status every 10 s (120), solvency every 20 s (180).
 "use strict";
 
 L2.rollup = (() => {
@@ -112,25 +113,30 @@ L2.rollup = (() => {
     $("reconciliation").replaceChildren(...out);
   }
 
+  const c = { st: null, l1: null, batches: null, sv: null };  // the last answers
+
   async function refresh() {
-    let st;
-    try { st = await api.info({ type: "rollupStatus" }); } catch (err) {
-      $("rollup-cards").replaceChildren(el("p", "This node runs no rollup.", "muted"));
-      return;
+    const statusDue = api.due("rollup", 4000);
+    if (statusDue) {
+      try { c.st = await api.info({ type: "rollupStatus" }); } catch (err) {
+        $("rollup-cards").replaceChildren(el("p", "This node runs no rollup.", "muted"));
+        return;
+      }
     }
+    const l1Due = api.due("l1", 10_000), svDue = api.due("solvency", 20_000);
+    if (!(statusDue || l1Due || svDue)) return;
     const [l1, batches, sv] = await Promise.all([
-      api.info({ type: "l1Status" }), api.info({ type: "batches" }), api.info({ type: "solvency" })]);
-    renderStatus(st, l1);
-    renderBatches(batches, st);
-    renderQueue(l1);
-    renderSolvency(sv);
-    renderReconciliation(st, sv, l1);
+      l1Due ? api.info({ type: "l1Status" }) : c.l1, statusDue ? api.info({ type: "batches" }) : c.batches,
+      svDue ? api.info({ type: "solvency" }) : c.sv]);
+    Object.assign(c, { l1, batches, sv });
+    renderStatus(c.st, c.l1);
+    renderBatches(c.batches, c.st);
+    renderQueue(c.l1);
+    renderSolvency(c.sv);
+    renderReconciliation(c.st, c.sv, c.l1);
   }
 
-  function init() {
-    api.feed.subscribe({ type: "l2perpRollup" });
-    api.feed.on("l2perpRollup", () => { if (L2.app.view() === "rollup") L2.app.tick(); });
-  }
+  function init() {}
 
   return { init, refresh };
 })();

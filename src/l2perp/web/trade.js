@@ -1,5 +1,9 @@
 // The trade view: markets, candles, the live book and trades (websocket), order entry signed in
 // the browser, and the account (positions, open orders, fills, funding, transfers).
+// Polling budget (weight a minute, of Hyperliquid's 1,200): clearinghouseState every second
+// (2 x 60 = 120), metaAndAssetCtxs and frontendOpenOrders every 5 s (2 x 20 x 12 = 480), fills
+// and funding every 15 s (2 x 20 x 4 = 160); the book, trades and candles come over /ws, and
+// the user's fills and order updates over /ws expire the account's sources at once.
 "use strict";
 
 L2.trade = (() => {
@@ -12,8 +16,10 @@ L2.trade = (() => {
   const s = {
     coin: localStorage.getItem("l2perp.coin") || "", interval: "5m", candles: [], ctx: null,
     book: null, trades: [], watch: localStorage.getItem("l2perp.watch") || "", tab: "positions",
-    historyAt: 0, account: null, subscribed: null, candlesFor: "",
+    account: null, orders: [], subscribed: null, candlesFor: "", meta: null, ctxs: [],
+    userSubs: [],
   };
+  const ACCOUNT_SOURCES = ["orders", "history"];
 
   function user() { return api.wallet.address || s.watch; }
 
@@ -22,7 +28,10 @@ L2.trade = (() => {
 
   // ----- markets ---------------------------------------------------------------------------
   async function refreshMarkets() {
+    if (!api.due("markets", 5000) && s.meta) return;
     const [meta, ctxs] = await api.info({ type: "metaAndAssetCtxs" });
+    s.meta = meta;
+    s.ctxs = ctxs;
     api.setUniverse(meta.universe);
     if (!s.coin || !meta.universe.some((m) => m.name === s.coin)) {
       const first = meta.universe.find((m) => !m.isDelisted);
@@ -39,12 +48,15 @@ L2.trade = (() => {
       tr.addEventListener("click", () => { selectCoin(m.name); L2.app.tick(); });
       return tr;
     }));
-    const i = meta.universe.findIndex((m) => m.name === s.coin);
-    s.ctx = i >= 0 ? { coin: s.coin, ...ctxs[i] } : null;
-    if (s.ctx) {
-      $("chart-stats").textContent = `mark ${s.ctx.markPx} · oracle ${s.ctx.oraclePx} · ` +
-        `funding ${pct(num(s.ctx.funding), 4)}/h · OI ${s.ctx.openInterest}`;
-    }
+    showContext();
+  }
+
+  // The selected market's figures above the chart (from the last markets fetch).
+  function showContext() {
+    const i = s.meta ? s.meta.universe.findIndex((m) => m.name === s.coin) : -1;
+    s.ctx = i >= 0 ? { coin: s.coin, ...s.ctxs[i] } : null;
+    $("chart-stats").textContent = s.ctx ? `mark ${s.ctx.markPx} · oracle ${s.ctx.oraclePx} · ` +
+      `funding ${pct(num(s.ctx.funding), 4)}/h · OI ${s.ctx.openInterest}` : "";
   }
 
   function selectCoin(coin) {
@@ -63,6 +75,7 @@ L2.trade = (() => {
     $("book-coin").textContent = coin;
     $("sz-unit").textContent = `(${coin})`;
     for (const tr of $("markets").tBodies[0].rows) tr.classList.toggle("selected", tr.dataset.coin === coin);
+    showContext();
     renderBook(); renderTrades();
   }
 
@@ -192,7 +205,7 @@ L2.trade = (() => {
     try {
       const result = await api.exchange(await orderFromForm());
       say(out, result.text, result.ok);
-      await refreshAccount();
+      await afterAction();
     } catch (err) {
       say(out, err.message, false);
     } finally { $("place").disabled = false; }
@@ -206,7 +219,7 @@ L2.trade = (() => {
     const result = await api.exchange({ type: "updateLeverage", asset: m.asset,
       isCross: $("margin-mode").value === "cross", leverage });
     say(out, result.ok ? `${s.coin}: ${$("margin-mode").value} ${leverage}x` : result.text, result.ok);
-    await refreshAccount();
+    await afterAction();
   }
 
   // The SDK's market_close: a reduce-only IOC for the whole size at the mid ± slippage.
@@ -218,7 +231,7 @@ L2.trade = (() => {
     const result = await api.exchange({ type: "order", orders: [
       L2Sign.orderWire(m.asset, isBuy, px, size, true, L2Sign.limitType("Ioc"))], grouping: "na" });
     say($("order-reply"), result.text, result.ok);
-    await refreshAccount();
+    await afterAction();
   }
 
   // ----- account ---------------------------------------------------------------------------
@@ -230,9 +243,11 @@ L2.trade = (() => {
       for (const id of ["positions", "open-orders", "fills", "funding"]) fill($(id).tBodies[0], [], "-");
       return;
     }
+    followUser(address);
+    const ordersDue = api.due("orders", 5000);
     const [account, orders] = await Promise.all([
       api.info({ type: "clearinghouseState", user: address }),
-      api.info({ type: "frontendOpenOrders", user: address })]);
+      ordersDue ? api.info({ type: "frontendOpenOrders", user: address }) : null]);
     if (address !== user()) return;  // the wallet changed while this was in flight
     s.account = account;
     const ms = account.marginSummary;
@@ -254,6 +269,27 @@ L2.trade = (() => {
       tr.dataset.coin = p.coin;
       return tr;
     }), "no open positions");
+    if (orders) renderOrders(orders);
+    const historyPeriod = s.tab === "fills" || s.tab === "funding" ? 5000 : 15000;
+    if (api.due("history", historyPeriod)) await refreshHistory(address, account.time);
+  }
+
+  // Account actions and the user's websocket events refetch orders and history at once.
+  async function afterAction() {
+    api.expire(...ACCOUNT_SOURCES, "markets");
+    await refreshAccount();
+  }
+
+  // Subscribe to the shown account's fills and order updates (one account at a time).
+  function followUser(address) {
+    const subs = [{ type: "orderUpdates", user: address }, { type: "userFills", user: address }];
+    if (s.userSubs[0]?.user === address) return;
+    for (const sub of s.userSubs) api.feed.unsubscribe(sub);
+    for (const sub of subs) api.feed.subscribe(sub);
+    s.userSubs = subs;
+  }
+
+  function renderOrders(orders) {
     fill($("open-orders").tBodies[0], orders.map((o) => {
       const m = api.market(o.coin);
       const tr = row([o.coin, o.orderType, { text: o.side === "B" ? "buy" : "sell", cls: o.side === "B" ? "up" : "down" },
@@ -262,20 +298,16 @@ L2.trade = (() => {
         api.wallet.address && m ? button("cancel", guard(async () => {
           const result = await api.exchange({ type: "cancel", cancels: [{ a: m.asset, o: o.oid }] });
           say($("order-reply"), result.ok ? `cancelled ${o.oid}` : result.text, result.ok);
-          await refreshAccount();
+          await afterAction();
         }, $("order-reply")), "quiet") : ""]);
       tr.dataset.oid = o.oid;
       tr.dataset.px = o.limitPx;
       return tr;
     }), "no open orders");
-    if (Date.now() - s.historyAt > 4000 || s.tab === "fills" || s.tab === "funding") {
-      await refreshHistory(address, account.time);
-    }
   }
 
   // Fills (newest 100) and funding payments of the last 30 days (block time `now`).
   async function refreshHistory(address, now) {
-    s.historyAt = Date.now();
     const [fills, funding] = await Promise.all([
       api.info({ type: "userFills", user: address }),
       api.info({ type: "userFunding", user: address, startTime: Math.max(0, now - 30 * 86_400_000) })]);
@@ -304,7 +336,7 @@ L2.trade = (() => {
     if (!ADDRESS.test(destination)) { say(out, "the destination is a 0x address", false); return; }
     const result = await api.userSigned({ type: kind, destination, amount });
     say(out, result.ok ? `${kind === "withdraw3" ? "withdrawal" : "transfer"} of ${amount} USDC accepted` : result.text, result.ok);
-    await refreshAccount();
+    await afterAction();
   }
 
   // ----- wiring ----------------------------------------------------------------------------
@@ -340,13 +372,16 @@ L2.trade = (() => {
       $("watch-user").setCustomValidity("");
       s.watch = address;
       localStorage.setItem("l2perp.watch", s.watch);
-      s.historyAt = 0;
+      api.expire(...ACCOUNT_SOURCES);
       L2.app.tick();
     });
     const transferReply = $("transfer-reply");
     $("withdraw").addEventListener("submit", guard((e) => transfer(e, "withdraw3"), transferReply));
     $("send").addEventListener("submit", guard((e) => transfer(e, "usdSend"), transferReply));
-    api.wallet.onChange(() => { s.historyAt = 0; s.account = null; });
+    api.wallet.onChange(() => { api.expire(...ACCOUNT_SOURCES); s.account = null; });
+    for (const channel of ["orderUpdates", "userFills"]) {
+      api.feed.on(channel, () => { api.expire(...ACCOUNT_SOURCES); if (L2.app.view() === "trade") L2.app.tick(); });
+    }
     api.feed.listeners.push((open) => { if (!open) { s.book = null; renderBook(); } });
     window.addEventListener("resize", drawChart);
     formChanged();

@@ -1,0 +1,38 @@
+"""The page keeps within Hyperliquid's /info budget: 1,200 weight a minute per IP, at the weights
+the node's own rate limiter charges (`info_weight`). Each view is left open for 30 s (the three
+views at once, each in its own page, a key picked where it matters); the weight of every /info
+request it sends in that time, its first full load included, stays within half a minute's
+budget. The book, trades and candles come over the websocket and cost nothing here."""
+
+from __future__ import annotations
+
+import time
+
+from l2perp.api.ratelimit import RateLimits, info_weight
+from tests.e2e.test_flows import pick_key
+from tests.integration.rollup_proc import TRADERS
+
+SECONDS = 30
+
+
+def test_each_view_stays_within_the_info_budget(open_page) -> None:
+    spent: dict[str, list[str]] = {}
+    pages = {}
+    for view in ("trade", "rollup", "governance"):
+        page = open_page("desktop", f"/#{view}")
+        kinds = spent.setdefault(view, [])
+        page.on("request", lambda request, kinds=kinds: kinds.append(
+            request.post_data_json["type"]) if request.method == "POST"
+            and request.url.endswith("/info") else None)
+        pages[view] = page
+    pick_key(pages["trade"], TRADERS[5])
+    pick_key(pages["governance"], TRADERS[5])
+    start = time.time()
+    while time.time() - start < SECONDS:
+        for page in pages.values():
+            page.wait_for_timeout(250)  # let each page's timers run
+    budget = RateLimits().ip_weight_per_minute * SECONDS // 60
+    for view, kinds in spent.items():
+        weight = sum(info_weight(kind) for kind in kinds)
+        counts = {kind: kinds.count(kind) for kind in sorted(set(kinds))}
+        assert 0 < weight <= budget, (view, weight, counts)
