@@ -133,3 +133,20 @@ def test_market_prices_and_wire_decimals_match_the_sdk() -> None:
                        "{ try { S.wireDecimal(t); out.push(t); } catch (e) { } } "
                        "console.log(JSON.stringify(out));")
     assert refused == []
+
+
+def test_the_price_rule_is_the_engines() -> None:
+    """priceIsValid accepts exactly the prices the engine's price_to_pips accepts, for every
+    szDecimals a perp can have, on integers, 5 and 6 significant figures and long decimals."""
+    from l2perp.engine.orders import price_to_pips
+    from l2perp.units import parse_decimal
+
+    prices = ["94501", "945012", "94501.5", "9450.15", "3493.65", "3493.6", "150.305",
+              "150.3051", "1.49755", "1.497551", "0.012345", "0.0123456", "0.00001234",
+              "0.000012345", "100000", "99999.9", "0.1", "12.5"]
+    cases = [(p, d) for p in prices for d in range(0, 6)]
+    got = run_node(f"console.log(JSON.stringify({json.dumps(cases)}.map(([p, d]) => "
+                   "S.priceIsValid(p, d))));")
+    expected = [price_to_pips(parse_decimal(p), d) is not None for p, d in cases]
+    assert got == expected
+    assert any(got) and not all(got)

@@ -269,6 +269,17 @@
     return s;
   }
 
+  // Hyperliquid's price rule: an integer always passes; otherwise at most 6 - szDecimals
+  // decimals and at most 5 significant figures (the engine's price_to_pips).
+  function priceIsValid(text, szDecimals) {
+    let s;
+    try { s = wireDecimal(text); } catch { return false; }
+    if (!s.includes(".") || Number(s) <= 0) return Number(s) > 0;
+    const [whole, frac] = s.split(".");
+    const digits = (whole + frac).replace(/^0+/, "");
+    return frac.length <= 6 - szDecimals && digits.length <= 5;
+  }
+
   // One order wire {a, b, p, s, r, t} (c when a client order id is given).
   function orderWire(asset, isBuy, px, sz, reduceOnly, type, cloid) {
     const wire = { a: asset, b: isBuy, p: wireDecimal(px), s: wireDecimal(sz), r: reduceOnly,
@@ -299,7 +310,8 @@
 
   const api = { keccak256, msgpack, connectionId, l1Digest, signDigest, signL1Action, addressOf,
                 bytesToHex, hexToBytes, exchangeBody, orderAction, orderWire, limitType,
-                triggerType, wireDecimal, slippagePrice, userSignedDigest, userSignedBody };
+                triggerType, wireDecimal, slippagePrice, priceIsValid, userSignedDigest,
+                userSignedBody };
   root.L2Sign = api;
   if (typeof module !== "undefined") module.exports = api;
 })(typeof globalThis !== "undefined" ? globalThis : window);

@@ -164,6 +164,14 @@ L2.trade = (() => {
     return mid;
   }
 
+  // A typed price the node would refuse, said before signing (the node's words, and the rule).
+  function checkPrice(px, m) {
+    if (!L2Sign.priceIsValid(px, m.szDecimals)) {
+      throw new Error(`Price must be divisible by tick size. asset=${m.asset} (${m.name} prices: ` +
+        `whole numbers, or at most 5 significant figures and ${6 - m.szDecimals} decimals)`);
+    }
+  }
+
   // The order action the form describes (throws a readable Error when it is incomplete).
   async function orderFromForm() {
     const coin = s.coin;
@@ -180,6 +188,7 @@ L2.trade = (() => {
     } else {
       px = $("px").value.trim();
       if (!px) throw new Error("enter a price");
+      checkPrice(px, m);
       type = L2Sign.limitType($("tif").value);
     }
     const orders = [L2Sign.orderWire(m.asset, isBuy, px, sz, $("ro").checked, type)];
@@ -188,6 +197,7 @@ L2.trade = (() => {
       for (const [id, kind] of [["tp", "tp"], ["sl", "sl"]]) {
         const trigger = $(id).value.trim();
         if (!trigger) continue;
+        checkPrice(trigger, m);
         const limit = marketPrice(coin, !isBuy, num(L2Sign.wireDecimal(trigger)), TRIGGER_SLIPPAGE);
         orders.push(L2Sign.orderWire(m.asset, !isBuy, limit, sz, true,
                                      L2Sign.triggerType(trigger, true, kind)));
