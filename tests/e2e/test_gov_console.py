@@ -51,6 +51,12 @@ def test_a_guardian_co_signs_and_reports_and_the_steward_steps(node, open_page, 
     bounds = {b["key"]: b for b in node.info({"type": "stewards"})["bounds"]}
     assert bounds["0.tier0.maxLeverage"]["value"] == 40
     step = page.locator("#steward-bounds tbody tr", has_text="0.tier0.maxLeverage")
+    step.locator("input").fill("10")  # below tier 1's 20x and beyond a 25% step: refused
+    step.get_by_role("button", name="step").click()
+    page.wait_for_function("() => document.getElementById('gov-reply').textContent"
+                           ".startsWith('Governance: ')")
+    assert node.info({"type": "meta"})["universe"][0]["maxLeverage"] == 40
+    assert step.locator("input").input_value() == "10"  # a refused step keeps what was typed
     step.locator("input").fill("30")  # 25% down: the largest step the bounds allow
     step.get_by_role("button", name="step").click()
     node.wait(lambda: {b["key"]: b["value"] for b in node.info({"type": "stewards"})["bounds"]}

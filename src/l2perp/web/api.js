@@ -4,9 +4,12 @@
 "use strict";
 
 L2.api = (() => {
+  const TIMEOUT_MS = 10_000;  // a stalled request must not stall the refresh loop
+
   async function info(body) {
     const reply = await fetch("/info", {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     if (!reply.ok) throw new Error(`${body.type}: ${(await reply.text()).slice(0, 200)}`);
     return reply.json();
@@ -69,6 +72,7 @@ L2.api = (() => {
   async function post(body) {
     const reply = await fetch("/exchange", {
       method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     const text = await reply.text();
     try { return outcome(JSON.parse(text)); } catch { return { ok: false, text, statuses: [] }; }
@@ -91,16 +95,24 @@ L2.api = (() => {
   // fetch each source at its own period (what the websocket does not push); the user's own
   // actions and websocket events expire a source so it is fetched on the next tick.
   const fetchedAt = new Map();
+  const hurry = new Map();  // key -> a shorter period asked for by an event
 
-  // True (and the source counts as fetched now) when `key` was last fetched `periodMs` ago.
+  // True (and the source counts as fetched now) when `key` was last fetched `periodMs` ago
+  // (or the shorter gap `soon` asked for).
   function due(key, periodMs) {
     const now = Date.now();
-    if (now - (fetchedAt.get(key) ?? -Infinity) < periodMs) return false;
+    const period = Math.min(periodMs, hurry.get(key) ?? Infinity);
+    if (now - (fetchedAt.get(key) ?? -Infinity) < period) return false;
     fetchedAt.set(key, now);
+    hurry.delete(key);
     return true;
   }
 
-  function expire(...keys) { for (const key of keys) fetchedAt.delete(key); }
+  // Fetch at once (the user's own action, a change of key).
+  function expire(...keys) { for (const key of keys) { fetchedAt.delete(key); hurry.delete(key); } }
+
+  // Fetch once `gapMs` have passed since the last fetch (websocket events, which may be many).
+  function soon(key, gapMs) { hurry.set(key, Math.min(gapMs, hurry.get(key) ?? Infinity)); }
 
   // ----- websocket -------------------------------------------------------------------------
   // Subscriptions survive reconnects; handlers get each message's `data` for their channel.
@@ -146,5 +158,5 @@ L2.api = (() => {
   };
 
   return { info, universe, setUniverse, market, wallet, exchange, userSigned, feed, outcome, due,
-           expire };
+           expire, soon };
 })();

@@ -17,7 +17,15 @@ L2.gov = (() => {
   const tokens = (n) => Number(n).toLocaleString("en-US");
   const drafts = new Map();  // text typed into re-rendered inputs, by draft key
   const pending = [];  // the actions of the proposal being written
-  let guardianSeats = new Set();
+  let guardianSeats = new Set();  // seated guardians (within their term)
+  let stewardSeats = new Set();
+
+  // Who may file an incident's report: its responsible address, a seated guardian, or a
+  // steward for the incidents the engine opens for the stewards (the engine checks again).
+  function mayReport(r, me) {
+    if (!me) return false;
+    return me === r.responsible || guardianSeats.has(me) || (r.responsible === "stewards" && stewardSeats.has(me));
+  }
   let paramValues = {};
 
   // An input (or textarea) whose text survives the view's re-rendering every second.
@@ -77,15 +85,20 @@ L2.gov = (() => {
   // Block time now: the last exchangeStatus time plus the wall-clock time since it came.
   function blockNow() { return c.now + (Date.now() - c.nowAt); }
 
-  async function act(action, label) {
+  // Send a governance action; true when the node accepted it. `sources` are refetched at once
+  // (a vote touches only the proposals and your votes; the rest may touch anything).
+  async function act(action, label, sources = SOURCES) {
+    let ok = false;
     try {
       const result = await api.exchange(action);
-      say($("gov-reply"), result.ok ? `${label}: accepted` : result.text, result.ok);
+      ok = result.ok;
+      say($("gov-reply"), ok ? `${label}: accepted` : result.text, ok);
     } catch (err) {
       say($("gov-reply"), err.message, false);
     }
-    api.expire(...SOURCES);
+    api.expire(...sources);
     await L2.app.tick();
+    return ok;
   }
 
   function proposalCard(p, now, myVote) {
@@ -107,7 +120,8 @@ L2.gov = (() => {
     const buttons = el("div", null, "row");
     if (p.state === "Active") {
       for (const [label, support] of Object.entries(SUPPORT)) {
-        buttons.appendChild(button(`vote ${label}`, () => act({ type: "govVote", proposal: p.id, support }, `vote ${label} on #${p.id}`), "vote-" + label));
+        buttons.appendChild(button(`vote ${label}`, () => act({ type: "govVote", proposal: p.id, support },
+          `vote ${label} on #${p.id}`, ["proposals", "myvotes"]), "vote-" + label));
       }
     }
     if (p.state === "Succeeded") buttons.appendChild(button("queue", () => act({ type: "govQueue", proposal: p.id, actions: p.actions }, `queue #${p.id}`)));
@@ -170,7 +184,7 @@ L2.gov = (() => {
       const me = api.wallet.address;
       const cell = el("span");
       cell.appendChild(badge(status, status.replace(/ /g, "-")));
-      if (!a.executed && me && g.members.some((m) => m.address === me) && !a.signers.includes(me)) {
+      if (!a.executed && me && guardianSeats.has(me) && !a.signers.includes(me)) {
         cell.appendChild(button("co-sign", () => act({ type: "guardianSign", nonce: a.nonce, kind: a.kind, args: a.args },
                                                      `co-sign guardian action ${a.nonce}`), "quiet"));
       }
@@ -204,9 +218,12 @@ L2.gov = (() => {
         const input = draft(`step:${b.key}`, { size: 10, inputmode: "numeric", placeholder: "new value" });
         next.replaceChildren(input, button("step", () => {
           const value = Number(input.value);
-          if (!Number.isInteger(value)) { say($("gov-reply"), "a steward step is an integer value", false); return; }
-          drafts.delete(`step:${b.key}`);
-          act({ type: "stewardUpdate", key: b.key, value }, `steward step ${b.key} → ${value}`);
+          if (!input.value.trim() || !Number.isSafeInteger(value)) {
+            say($("gov-reply"), "a steward step is an integer value", false);
+            return;
+          }
+          act({ type: "stewardUpdate", key: b.key, value }, `steward step ${b.key} → ${value}`)
+            .then((ok) => { if (ok) drafts.delete(`step:${b.key}`); });
         }, "quiet"));
       }
       tb.appendChild(row([b.key, paramText(b.key, b.value), range, `±${b.maxStepBps / 100}%`, next]));
@@ -258,13 +275,13 @@ L2.gov = (() => {
       card.appendChild(el("div", `responsible: ${short(r.responsible)}` +
         (r.filedBy ? ` · filed by ${short(r.filedBy)} ${when(r.filed)}` : ""), "muted"));
       if (r.report) card.appendChild(el("blockquote", r.report));
-      else if (api.wallet.address && (api.wallet.address === r.responsible || guardianSeats.has(api.wallet.address))) {
+      else if (mayReport(r, api.wallet.address)) {
         const text = draft(`report:${r.id}`, { rows: 3, placeholder: "what happened, what was done, what changes" }, "textarea");
         const form = el("div", null, "report-form");
         form.append(text, button("file report", () => {
           if (!text.value.trim()) { say($("gov-reply"), "write the report first", false); return; }
-          drafts.delete(`report:${r.id}`);
-          act({ type: "incidentReport", incident: r.id, text: text.value.trim() }, `report on incident #${r.id}`);
+          act({ type: "incidentReport", incident: r.id, text: text.value.trim() }, `report on incident #${r.id}`)
+            .then((ok) => { if (ok) drafts.delete(`report:${r.id}`); });
         }));
         card.appendChild(form);
       }
@@ -291,7 +308,8 @@ L2.gov = (() => {
       api.info({ type: "operators" }), api.info({ type: "incidents" }), api.info({ type: "govParams" })]);
     const now = blockNow();
     fillParamKeys(params.params);
-    guardianSeats = new Set(guardians.members.map((m) => m.address));
+    guardianSeats = new Set(guardians.members.filter((m) => m.termEnds > now).map((m) => m.address));
+    stewardSeats = new Set(stewards.stewards);
     renderGuardians(guardians, now);
     renderStewards(stewards, now);
     renderOperators(operators, now);
@@ -304,8 +322,9 @@ L2.gov = (() => {
     paramValues = values;
     const select = $("pa-key");
     const keys = Object.keys(values).sort();
-    if (select.options.length === keys.length) return;  // keep the user's choice
-    select.replaceChildren(...keys.map((k) => el("option", k, "", { value: k })));
+    if (select.options.length !== keys.length) {  // else keep the user's choice
+      select.replaceChildren(...keys.map((k) => el("option", k, "", { value: k })));
+    }
     showCurrent();
   }
 
@@ -324,13 +343,13 @@ L2.gov = (() => {
   function actionFromInputs() {
     if ($("pa-kind").value === "setRiskParam") {
       const value = Number($("pa-value").value);
-      if (!$("pa-key").value || $("pa-value").value.trim() === "" || !Number.isInteger(value)) {
+      if (!$("pa-key").value || $("pa-value").value.trim() === "" || !Number.isSafeInteger(value)) {
         throw new Error("pick a parameter and give its new integer value");
       }
       return ["setRiskParam", $("pa-key").value, value];
     }
     const to = $("pa-to").value.trim().toLowerCase(), amount = Number($("pa-amount").value);
-    if (!ADDRESS.test(to) || !Number.isInteger(amount) || amount <= 0) {
+    if (!ADDRESS.test(to) || !Number.isSafeInteger(amount) || amount <= 0) {
       throw new Error("a treasury transfer needs a 0x address and a whole number of tokens");
     }
     return ["treasuryTransfer", to, amount];
@@ -351,12 +370,15 @@ L2.gov = (() => {
     return true;
   }
 
+  // Propose the listed actions, with the one still typed in the inputs added first; the list
+  // is kept when the node refuses the proposal.
   async function propose(event) {
     event.preventDefault();
-    if (!pending.length && !addAction()) return;
-    const actions = pending.splice(0);
-    renderPending();
-    await act({ type: "govPropose", actions }, `proposal of ${actions.length} action${actions.length > 1 ? "s" : ""}`);
+    const typed = $("pa-kind").value === "setRiskParam" ? $("pa-value").value : $("pa-to").value + $("pa-amount").value;
+    if ((typed.trim() || !pending.length) && !addAction()) return;
+    const actions = pending.slice();
+    const ok = await act({ type: "govPropose", actions }, `proposal of ${actions.length} action${actions.length > 1 ? "s" : ""}`);
+    if (ok) { pending.length = 0; renderPending(); }
   }
 
   function init() {

@@ -123,6 +123,7 @@ L2.rollup = (() => {
         return;
       }
     }
+    if (!c.st) return;  // no rollup on this node
     const l1Due = api.due("l1", 10_000), svDue = api.due("solvency", 20_000);
     if (!(statusDue || l1Due || svDue)) return;
     const [l1, batches, sv] = await Promise.all([

@@ -1,9 +1,10 @@
 // The trade view: markets, candles, the live book and trades (websocket), order entry signed in
 // the browser, and the account (positions, open orders, fills, funding, transfers).
 // Polling budget (weight a minute, of Hyperliquid's 1,200): clearinghouseState every second
-// (2 x 60 = 120), metaAndAssetCtxs and frontendOpenOrders every 5 s (2 x 20 x 12 = 480), fills
-// and funding every 15 s (2 x 20 x 4 = 160); the book, trades and candles come over /ws, and
-// the user's fills and order updates over /ws expire the account's sources at once.
+// (2 x 60 = 120), metaAndAssetCtxs every 5 s (20 x 12 = 240), open orders every 5 s, or every
+// 3 s while the user's order updates stream in (at most 20 x 20 = 400), fills and funding every
+// 15 s, or 10 s while their tab is open or fills stream in (at most 2 x 20 x 6 = 240): at most
+// 1,000. The book, trades and candles come over /ws; the user's own actions refetch at once.
 "use strict";
 
 L2.trade = (() => {
@@ -280,7 +281,7 @@ L2.trade = (() => {
       return tr;
     }), "no open positions");
     if (orders) renderOrders(orders);
-    const historyPeriod = s.tab === "fills" || s.tab === "funding" ? 5000 : 15000;
+    const historyPeriod = s.tab === "fills" || s.tab === "funding" ? 10_000 : 15_000;
     if (api.due("history", historyPeriod)) await refreshHistory(address, account.time);
   }
 
@@ -389,9 +390,8 @@ L2.trade = (() => {
     $("withdraw").addEventListener("submit", guard((e) => transfer(e, "withdraw3"), transferReply));
     $("send").addEventListener("submit", guard((e) => transfer(e, "usdSend"), transferReply));
     api.wallet.onChange(() => { api.expire(...ACCOUNT_SOURCES); s.account = null; });
-    for (const channel of ["orderUpdates", "userFills"]) {
-      api.feed.on(channel, () => { api.expire(...ACCOUNT_SOURCES); if (L2.app.view() === "trade") L2.app.tick(); });
-    }
+    api.feed.on("orderUpdates", () => api.soon("orders", 3000));
+    api.feed.on("userFills", () => { api.soon("orders", 3000); api.soon("history", 10_000); });
     api.feed.listeners.push((open) => { if (!open) { s.book = null; renderBook(); } });
     window.addEventListener("resize", drawChart);
     formChanged();
