@@ -18,9 +18,7 @@ from ..engine.margin import cross_requirements
 from ..engine.tx import (
     BatchModify, CancelByCloid, OracleReport, OrderSpec, PlaceOrders, Tx, UpdateLeverage,
 )
-from ..units import Dec
-
-MAX_DECIMALS = 6
+from ..units import MAX_DECIMALS, ONE_USDC, dec_from_int
 
 
 def address(role: int, i: int) -> str:
@@ -35,14 +33,6 @@ def to_tick(pips: int, up: bool) -> int:
         return max(pips, 1)
     q = 10 ** (digits - 5)
     return (-(-pips // q) if up else pips // q) * q
-
-
-def dec(value: int, decimals: int) -> Dec:
-    exp = -decimals
-    while value and value % 10 == 0 and exp < 0:
-        value //= 10
-        exp += 1
-    return Dec(value, exp if value else 0)
 
 
 class Market:
@@ -60,9 +50,9 @@ class Market:
 
     def order(self, is_buy: bool, px_usd: float, lots: int, tif: int,
               reduce_only: bool = False, cloid: str | None = None) -> OrderSpec:
-        return OrderSpec(self.asset, is_buy, dec(to_tick(self.pips(px_usd), not is_buy),
-                                                 MAX_DECIMALS - self.d),
-                         dec(lots, self.d), reduce_only, tif, cloid)
+        px = dec_from_int(to_tick(self.pips(px_usd), not is_buy), MAX_DECIMALS - self.d)
+        return OrderSpec(self.asset, is_buy, px, dec_from_int(lots, self.d), reduce_only, tif,
+                         cloid)
 
 
 class Agent:
@@ -339,7 +329,7 @@ class Leveraged(Agent):
             return
         value, _, mm, _ = cross_requirements(sim.kernel.state, account)
         if mm > 0 and value < 1.5 * mm:
-            amount = int(self.collateral_usd() * 0.5 * 1e6)
+            amount = int(self.collateral_usd() * 0.5 * ONE_USDC)
             sim.credit(self.address, amount, sim.deposit_delay_ms(now))
             sim.topups += 1
         sim.kernel.at(now + 30_000, self.watch)

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from ..engine.state import fund_address, is_fund
 from ..engine.tx import AdlEvent, BackstopEvent, FillEvent, LedgerEvent, LiquidationCheck
 from ..engine.views import account_value
-
-USD = 1_000_000
+from ..units import ONE_USDC
 
 
 @dataclass
@@ -98,7 +97,7 @@ class Metrics:
                 checked = True
             elif kind is LedgerEvent and e.kind == "backstopLiquidation":
                 self.events.append({"t": e.time_ms, "kind": "backstopStage", "user": e.user,
-                                    "margin_usd": -e.amount_musdc / USD})
+                                    "margin_usd": -e.amount_musdc / ONE_USDC})
         if not checked:
             self.first_seen.clear()  # nothing is liquidatable: every waiting unit recovered
         self.liq_book_musdc += liq_book
@@ -168,13 +167,13 @@ class Metrics:
             bid, ask = book.best_bid(), book.best_ask()
             mid = (bid + ask) / 2 / m.scale if bid and ask else float("nan")
             s.mid[m.name].append(mid)
-            oi += market.open_interest_lots * market.mark_pips / USD
+            oi += market.open_interest_lots * market.mark_pips / ONE_USDC
         fund = self.fund_value()
         if minute == 0 and not s.fund_usd:
             self.fund_start_musdc = fund
         self.fund_min_musdc = fund if self.fund_min_musdc is None else min(self.fund_min_musdc,
                                                                              fund)
-        s.fund_usd.append(fund / USD)
+        s.fund_usd.append(fund / ONE_USDC)
         s.oi_usd.append(oi)
         s.backlog.append(len(sim.kernel.sequencer.mempool))
         notional = equity = collateral = 0
@@ -188,11 +187,11 @@ class Metrics:
                                 for a, p in account.positions.items())
                 equity += max(0, account_value(state, account))
         s.leverage.append(notional / equity if equity > 0 else 0.0)
-        self.oi_sum += notional / USD  # notional the takers hold ...
-        self.collateral_sum += collateral / USD  # ... per dollar of collateral they posted
-        s.liq_book_usd.append(self.minute_liq[0] / USD)
-        s.liq_backstop_usd.append(self.minute_liq[1] / USD)
-        s.liq_adl_usd.append(self.minute_liq[2] / USD)
+        self.oi_sum += notional / ONE_USDC  # notional the takers hold ...
+        self.collateral_sum += collateral / ONE_USDC  # ... per dollar of collateral they posted
+        s.liq_book_usd.append(self.minute_liq[0] / ONE_USDC)
+        s.liq_backstop_usd.append(self.minute_liq[1] / ONE_USDC)
+        s.liq_adl_usd.append(self.minute_liq[2] / ONE_USDC)
         self.minute_liq = [0, 0, 0]
 
     def bad_debt_musdc(self) -> int:

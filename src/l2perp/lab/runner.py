@@ -20,7 +20,7 @@ from .agents import (
     Arbitrageur, Leveraged, Maker, Market, Momentum, NoiseCrowd, OracleOperator, address,
 )
 from .kernel import Kernel, Window
-from .metrics import USD, Metrics, percentile
+from .metrics import Metrics, percentile
 from .prices import make_path
 from .scenario import Fault, Scenario
 
@@ -247,22 +247,22 @@ class Sim:
             "scenario": self.scenario.name,
             "seed": self.seed,
             "duration_s": self.scenario.duration_s,
-            "bad_debt_usd": m.bad_debt_musdc() / USD,
-            "insurance_fund_start_usd": m.fund_start_musdc / USD,
-            "insurance_fund_min_usd": (m.fund_min_musdc or 0) / USD,
-            "insurance_fund_end_usd": m.fund_value() / USD,
+            "bad_debt_usd": m.bad_debt_musdc() / ONE_USDC,
+            "insurance_fund_start_usd": m.fund_start_musdc / ONE_USDC,
+            "insurance_fund_min_usd": (m.fund_min_musdc or 0) / ONE_USDC,
+            "insurance_fund_end_usd": m.fund_value() / ONE_USDC,
             "liquidations_count": m.liquidations,
-            "liquidated_notional_usd": m.liq_book_musdc / USD,
-            "backstop_notional_usd": m.liq_backstop_musdc / USD,
+            "liquidated_notional_usd": m.liq_book_musdc / ONE_USDC,
+            "backstop_notional_usd": m.liq_backstop_musdc / ONE_USDC,
             "adl_count": m.adl_count,
-            "adl_notional_usd": m.adl_musdc / USD,
-            "adl_excess_usd": m.adl_excess_musdc / USD,
+            "adl_notional_usd": m.adl_musdc / ONE_USDC,
+            "adl_excess_usd": m.adl_excess_musdc / ONE_USDC,
             "liq_delay_p50_s": percentile(delays, 50) / 1_000,
             "liq_delay_p99_s": percentile(delays, 99) / 1_000,
             "max_basis_bps": round(m.max_basis_bps, 2),
             "min_basis_bps": round(m.min_basis_bps, 2),
-            "socialized_loss_usd": m.adl_covered_musdc / USD,
-            "fund_deficit_usd": m.fund_deficit_musdc() / USD,
+            "socialized_loss_usd": m.adl_covered_musdc / ONE_USDC,
+            "fund_deficit_usd": m.fund_deficit_musdc() / ONE_USDC,
             "drawdown": self.drawdowns(),
             "liq_peak_minute_ratio": self.peak_ratio(),
             "mean_leverage": round(mean_leverage, 4),
