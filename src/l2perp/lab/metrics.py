@@ -233,7 +233,7 @@ class Metrics:
         return out
 
 
-def percentile(values: list[int], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile (0 for an empty list)."""
     if not values:
         return 0.0

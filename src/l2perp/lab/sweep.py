@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics import percentile
 from .scenario import Fault, Scenario, ScenarioError, build, load_scenario, read_toml
 
 SHIPPED = Path(__file__).parent / "sweeps"
@@ -184,13 +185,6 @@ def _run_ray(tasks: list, workers: int, progress) -> list[dict]:
             ray.shutdown()
 
 
-def p95(values: list[float]) -> float:
-    """Nearest-rank 95th percentile."""
-    ordered = sorted(values)
-    rank = max(1, -(-95 * len(ordered) // 100))
-    return ordered[rank - 1]
-
-
 def summarize(sweep: Sweep, design: list[dict], results: list[dict]) -> dict:
     rows = []
     for p, point in enumerate(design):
@@ -198,11 +192,12 @@ def summarize(sweep: Sweep, design: list[dict], results: list[dict]) -> dict:
         depleted = [r["insurance_fund_min_usd"] <= 0 or r["adl_count"] > 0 for r in runs]
         rows.append({
             "point": point,
-            "p95_bad_debt_usd": p95([r["bad_debt_usd"] + r["socialized_loss_usd"]
-                                     for r in runs]),
+            "p95_bad_debt_usd": percentile([r["bad_debt_usd"] + r["socialized_loss_usd"]
+                                            for r in runs], 95),
             "insurance_depletion_probability": sum(depleted) / len(runs),
-            "p95_liquidated_notional_usd": p95([r["liquidated_notional_usd"]
-                                                + r["backstop_notional_usd"] for r in runs]),
+            "p95_liquidated_notional_usd": percentile([r["liquidated_notional_usd"]
+                                                       + r["backstop_notional_usd"]
+                                                       for r in runs], 95),
             "capital_efficiency": sum(r["capital_efficiency"] for r in runs) / len(runs),
             "invariant_violations": sum(r["invariant_violations"] for r in runs),
             "roots": [r["final_state_root"] for r in runs],
