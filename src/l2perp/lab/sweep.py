@@ -70,9 +70,9 @@ def points(sweep: Sweep) -> list[dict]:
                 out[i][name] = names_[min(len(names_) - 1, int(strata[i] * len(names_)))]
             continue
         low, high = min(sweep.axes[name]), max(sweep.axes[name])
+        integral = all(isinstance(v, int) for v in sweep.axes[name])
         for i in range(n):
             value = low + (high - low) * float(strata[i])
-            integral = all(isinstance(v, int) for v in sweep.axes[name])
             out[i][name] = int(round(value)) if integral else round(value, 6)
     return out
 
@@ -136,10 +136,9 @@ def run_sweep(sweep: Sweep, backend: str = "local", workers: int = 1,
               progress=None) -> dict:
     """All tasks of the sweep; `progress(done, total)` after each finished task."""
     design = points(sweep)
-    tasks = [(i, sweep.scenario, sweep.ci, design[i // sweep.runs], None)
-             for i in range(len(design) * sweep.runs)]
-    seeds = task_seeds(sweep, len(tasks))
-    tasks = [(i, ref, ci, point, seeds[i]) for i, ref, ci, point, _ in tasks]
+    seeds = task_seeds(sweep, len(design) * sweep.runs)
+    tasks = [(i, sweep.scenario, sweep.ci, design[i // sweep.runs], seed)
+             for i, seed in enumerate(seeds)]
     results: list[dict] = []
     if backend == "ray":
         results = _run_ray(tasks, workers, progress)
