@@ -121,7 +121,6 @@ class Maker(Agent):
         self.live: dict[int, list[str]] = {}
         self.quoted: dict[int, tuple[float, int]] = {}  # asset -> (fair, position) when quoted
         self.last_fair: dict[int, float] = {}
-        self.generation = 0
 
     def start(self) -> None:
         self.sim.kernel.at(self.sim.kernel.now_ms + 1_000 + self.index * 97, self.quote)

@@ -30,16 +30,14 @@ class MemoryLog:
     def recover(self, genesis: Genesis) -> State:
         return genesis_state(genesis)
 
-    def append(self, block: Block, *_args) -> None:
+    def append(self, block: Block) -> None:
         if self.keep_blocks:
             self.blocks.append(block)
 
-    def snapshot(self, state: State) -> None:
-        pass
-
 
 class LabSequencer(Sequencer):
-    """The node's sequencer with an in-memory log: same mempool classes, same block building."""
+    """The node's sequencer with an in-memory log: same mempool classes, same block building;
+    committing only appends the block (no digest, no snapshots)."""
 
     def commit(self, block: Block, receipts: BlockReceipts) -> None:
         self.log.append(block)

@@ -19,15 +19,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 from .metrics import Series  # noqa: E402
 
 
-def write_run(out: Path, report: dict, series: Series, events: list[dict],
-              title: str = "") -> None:
+def write_run(out: Path, report: dict, series: Series, events: list[dict]) -> None:
     """report.json, events.jsonl and report.html into `out` (created if needed)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
     with open(out / "events.jsonl", "w") as f:
         for event in sorted(events, key=lambda e: e["t"]):
             f.write(json.dumps(event, sort_keys=True) + "\n")
-    (out / "report.html").write_text(render_html(report, series, title or report["scenario"]))
+    (out / "report.html").write_text(render_html(report, series, report["scenario"]))
 
 
 def _png(fig) -> str:

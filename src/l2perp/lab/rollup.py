@@ -38,7 +38,6 @@ class LabRollup:
         self.fault_at: list[int] = []  # times at which the poster posts one bad batch
         self.halted = False
         self.post_errors: list[str] = []
-        self.halt_ms = 0
         kernel.before_block = self.before_block
         kernel.is_halted = lambda: self.halted
         kernel.on_block.append(self.after_block)
@@ -74,10 +73,7 @@ class LabRollup:
         if now_ms - self._polled >= self.poll_ms:
             self._polled = now_ms
             self.verifier.poll()
-        was = self.halted
         self.halted = bool(self.reconciler.check())
-        if self.halted and not was:
-            self.halt_ms = now_ms
 
     def report(self) -> dict:
         l1 = self.l1

@@ -1,9 +1,9 @@
 """One lab run: a scenario and a seed -> the venue built from the scenario, the price path, the
 agents and the faults, run in simulated time through the node's sequencer; then the metrics.
 
-Seeding: one master `SeedSequence(seed)`; child 0 draws the price path, child 1 the kernel's own
-choices, child 2 + i agent i. The engine stays integer-only; every float is turned into pips,
-lots or micro-USDC before it becomes a transaction.
+Seeding: one master `SeedSequence(seed)`; child 0 draws the price path, child 1 seeds each
+governance attacker, child 2 + i agent i. The engine stays integer-only; every float is turned
+into pips, lots or micro-USDC before it becomes a transaction.
 """
 
 from __future__ import annotations
@@ -78,7 +78,6 @@ class Sim:
         self.path = make_path(np.random.default_rng(children[0]), scenario.prices,
                               scenario.duration_s,
                               [(m.name, m.price, m.beta, m.idio_vol) for m in scenario.markets])
-        self.rng = np.random.default_rng(children[1])
         self.topups = 0
         self.position_takers: set[str] = set()
         self.agents: list = []

@@ -9,7 +9,7 @@ engine's integers.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from .prices import Crash, PriceModel
@@ -186,4 +186,4 @@ def shipped_names() -> list[str]:
     return sorted(p.stem for p in SHIPPED.glob("*.toml"))
 
 
-__all__ = ["Crash", "PriceModel", "Scenario", "MarketCfg", "AgentsCfg", "Fault", "field"]
+__all__ = ["Crash", "PriceModel", "Scenario", "MarketCfg", "AgentsCfg", "Fault"]
