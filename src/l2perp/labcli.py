@@ -13,7 +13,7 @@ app = typer.Typer(add_completion=False, help="the risk lab: scenarios, drills, s
 console = Console()
 
 
-def _progress(total_s: int):
+def _progress():
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                     TextColumn("{task.completed:,.0f}/{task.total:,.0f} simulated s"),
                     TimeRemainingColumn(), console=console, transient=True)
@@ -50,7 +50,7 @@ def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"
         spec = spec.shortened(duration)
     sim = Sim(spec, seed)
     start = sim.kernel.start_ms
-    with _progress(spec.duration_s) as progress:
+    with _progress() as progress:
         task = progress.add_task(spec.name, total=spec.duration_s)
         report = sim.run(lambda t: progress.update(task, completed=(t - start) // 1_000))
     write_run(out, report, sim.metrics.series, sim.metrics.events)
@@ -106,6 +106,7 @@ def drill(name: str = typer.Argument(..., help="a shipped drill or a TOML file")
           out: Path = typer.Option(..., "--out"), seed: int = typer.Option(1, "--seed")) -> None:
     """Run an incident drill; write after_action.md/json, the run's report and event log."""
     from .lab.drill import load_drill, run_drill, write_drill
+    from .lab.runner import T0
     from .lab.scenario import ScenarioError
 
     try:
@@ -113,14 +114,10 @@ def drill(name: str = typer.Argument(..., help="a shipped drill or a TOML file")
     except ScenarioError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
-    with _progress(spec.duration_s) as progress:
+    with _progress() as progress:
         task = progress.add_task(spec.name, total=spec.duration_s)
-        start = []
-
-        def tick(t: int) -> None:
-            start.append(t) if not start else None
-            progress.update(task, completed=(t - start[0]) // 1_000)
-        after, md, sim = run_drill(spec, seed, tick)
+        after, md, sim = run_drill(
+            spec, seed, lambda t: progress.update(task, completed=(t - T0) // 1_000))
     write_drill(out, after, md, sim)
     console.print(md)
     console.print(f"wrote {out}/after_action.md, after_action.json, report.json, report.html")
