@@ -190,8 +190,7 @@ def run_drill(drill: Drill, seed: int, progress=None) -> tuple[dict, str, Sim]:
     stall_ms = start + stall.at_s * 1_000
     timeline = [{"t": stall_ms, "kind": "drill:fault",
                  "text": f"{stall.kind} begins ({stall.duration_s} s)"}] + drill_events
-    for entry in timeline[:1]:
-        events.append(entry)
+    events.append(timeline[0])  # the fault's start joins the event log
     first = {e["kind"]: e["t"] for e in reversed(drill_events)}
     detect = first.get("drill:detected")
     act = first.get("drill:guardianAction")
