@@ -15,12 +15,8 @@ L2.api = (() => {
     return reply.json();
   }
 
-  // Meta is fetched once and refreshed with the markets table (a listing adds a market).
+  // The universe as the markets table last fetched it (a listing adds a market).
   let meta = null;
-  async function universe() {
-    if (!meta) meta = (await info({ type: "meta" })).universe;
-    return meta;
-  }
   function setUniverse(list) { meta = list; }
   function market(coin) {
     const i = (meta || []).findIndex((m) => m.name === coin);
@@ -157,6 +153,5 @@ L2.api = (() => {
     },
   };
 
-  return { info, universe, setUniverse, market, wallet, exchange, userSigned, feed, outcome, due,
-           expire, soon };
+  return { info, setUniverse, market, wallet, exchange, userSigned, feed, due, expire, soon };
 })();

@@ -52,7 +52,6 @@ L2.app = (() => {
       const option = document.createElement("option");
       option.value = k.privateKey;
       option.textContent = `${k.role} ${counts[k.role]} · ${short(k.address)}`;
-      option.dataset.address = k.address;
       select.appendChild(option);
     }
     select.closest("label").hidden = !keys.length;

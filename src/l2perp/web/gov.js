@@ -9,7 +9,8 @@
 "use strict";
 
 L2.gov = (() => {
-  const { el, row, fill, button, kv, pct, short, when, relative, duration, bar, badge, say, ADDRESS } = L2.ui;
+  const { el, row, table, fill, button, kv, pct, short, when, at, relative, duration, bar, badge, say,
+          ADDRESS } = L2.ui;
   const api = L2.api;
   const $ = (id) => document.getElementById(id);
   const SUPPORT = { for: 1, against: 0, abstain: 2 };
@@ -19,6 +20,7 @@ L2.gov = (() => {
   const pending = [];  // the actions of the proposal being written
   let guardianSeats = new Set();  // seated guardians (within their term)
   let stewardSeats = new Set();
+  let paramValues = {};
 
   // Who may file an incident's report: its responsible address, a seated guardian, or a
   // steward for the incidents the engine opens for the stewards (the engine checks again).
@@ -26,7 +28,6 @@ L2.gov = (() => {
     if (!me) return false;
     return me === r.responsible || guardianSeats.has(me) || (r.responsible === "stewards" && stewardSeats.has(me));
   }
-  let paramValues = {};
 
   // An input (or textarea) whose text survives the view's re-rendering every second.
   function draft(key, attrs, tag = "input") {
@@ -126,7 +127,7 @@ L2.gov = (() => {
     }
     if (p.state === "Succeeded") buttons.appendChild(button("queue", () => act({ type: "govQueue", proposal: p.id, actions: p.actions }, `queue #${p.id}`)));
     if (p.state === "Queued") {
-      const b = button("execute", () => act({ type: "govExecute", proposal: p.id, actions: p.actions }, `execute #${p.id}`));
+      const b = executeButton(p);
       b.disabled = now < p.eta;
       buttons.appendChild(b);
     }
@@ -135,6 +136,10 @@ L2.gov = (() => {
     }
     card.appendChild(buttons);
     return card;
+  }
+
+  function executeButton(p) {
+    return button("execute", () => act({ type: "govExecute", proposal: p.id, actions: p.actions }, `execute #${p.id}`));
   }
 
   // The wallet's own votes on the proposals still open to voting: {id: {support, weight}}.
@@ -155,15 +160,13 @@ L2.gov = (() => {
     $("proposals").replaceChildren(...(shown.length ? shown.map((p) => proposalCard(p, now, votes[p.id]))
       : [el("p", "no proposals" + (filter ? ` in state ${filter}` : "") + (lane ? ` in the ${lane} lane` : ""), "muted")]));
     fill($("timelock").tBodies[0], proposals.filter((p) => p.state === "Queued").map((p) => row([
-      `#${p.id}`, p.lane, `${when(p.eta)} (${relative(p.eta, now)})`, when(p.expires),
-      now >= p.eta ? button("execute", () => act({ type: "govExecute", proposal: p.id, actions: p.actions }, `execute #${p.id}`)) : "waiting"])),
+      `#${p.id}`, p.lane, at(p.eta, now), when(p.expires), now >= p.eta ? executeButton(p) : "waiting"])),
     "nothing in the timelock");
   }
 
-  async function renderPower() {
-    const me = api.wallet.address;
-    if (!me) { $("power").replaceChildren(el("p", "Pick a key to vote and delegate.", "muted")); return; }
-    const pw = await api.info({ type: "govPower", user: me });
+  // `pw`: the wallet's govPower answer, null without a key.
+  function renderPower(pw, me) {
+    if (!pw) { $("power").replaceChildren(el("p", "Pick a key to vote and delegate.", "muted")); return; }
     $("power").replaceChildren(kv([
       ["balance", tokens(pw.balance)], ["votes (delegated to you)", tokens(pw.votes)],
       ["delegate", pw.delegate ? (pw.delegate === me ? "yourself" : short(pw.delegate)) : "none: delegate to vote"],
@@ -172,14 +175,9 @@ L2.gov = (() => {
   }
 
   function renderGuardians(g, now) {
-    const members = el("table");
-    members.appendChild(el("thead")).appendChild(row(["guardian", "cohort", "term ends", "last active"]));
-    const mb = members.appendChild(el("tbody"));
-    for (const m of g.members) mb.appendChild(row([short(m.address), m.cohort, when(m.termEnds), relative(m.lastActive, now)]));
-    const actions = el("table", null, "", { id: "guardian-actions" });
-    actions.appendChild(el("thead")).appendChild(row(["nonce", "action", "signers", "executed", "expires", "status"]));
-    const ab = actions.appendChild(el("tbody"));
-    fill(ab, g.actions.map((a) => {
+    const members = table(["guardian", "cohort", "term ends", "last active"], g.members.map((m) =>
+      row([short(m.address), m.cohort, when(m.termEnds), relative(m.lastActive, now)])));
+    const actions = table(["nonce", "action", "signers", "executed", "expires", "status"], g.actions.map((a) => {
       const status = a.ratified ? "ratified" : a.lapsed ? "lapsed" : a.inForce ? "in force" : a.executed ? "ended" : "collecting signatures";
       const me = api.wallet.address;
       const cell = el("span");
@@ -189,8 +187,8 @@ L2.gov = (() => {
                                                      `co-sign guardian action ${a.nonce}`), "quiet"));
       }
       return row([a.nonce, `${a.kind} ${JSON.stringify(a.args)}`, `${a.signers.length} / ${g.threshold}`,
-        when(a.executed), a.expires ? `${when(a.expires)} (${relative(a.expires, now)})` : "-", cell]);
-    }), "no guardian actions");
+        when(a.executed), at(a.expires, now), cell]);
+    }), { id: "guardian-actions" }, "no guardian actions");
     render("guardians",
       el("p", `${g.threshold} of ${g.members.length} signatures; unratified actions lapse after ` +
         `${duration(g.expiryMs)}; a report is due within ${duration(g.reportDeadlineMs)}` +
@@ -206,10 +204,7 @@ L2.gov = (() => {
 
   function renderStewards(st, now) {
     const steward = st.stewards.includes(api.wallet.address);
-    const table = el("table", null, "", { id: "steward-bounds" });
-    table.appendChild(el("thead")).appendChild(row(["parameter", "value", "bounds", "max step", "next step"]));
-    const tb = table.appendChild(el("tbody"));
-    for (const b of st.bounds) {
+    const rows = st.bounds.map((b) => {
       const range = el("div", null, "range");
       range.appendChild(bar([[b.value - b.low, "in-range", `${b.low} … ${b.high}`]], b.high - b.low));
       range.appendChild(el("span", `${paramText(b.key, b.low)} … ${paramText(b.key, b.high)}`, "muted"));
@@ -226,33 +221,31 @@ L2.gov = (() => {
             .then((ok) => { if (ok) drafts.delete(`step:${b.key}`); });
         }, "quiet"));
       }
-      tb.appendChild(row([b.key, paramText(b.key, b.value), range, `±${b.maxStepBps / 100}%`, next]));
-    }
+      return row([b.key, paramText(b.key, b.value), range, `±${b.maxStepBps / 100}%`, next]);
+    });
     const log = (st.log || []).slice(-8).reverse().map((c) => el("div",
       `${when(c.time)}  ${c.key}: ${paramText(c.key, c.old)} → ${paramText(c.key, c.new)} (${c.source}` +
       `${c.author ? ", " + short(c.author) : ""})`, "muted mono"));
     render("stewards", el("p", `stewards: ${st.stewards.map(short).join(", ")}` +
-      (steward ? " (you: each step within the bounds, once per debounce)" : ""), "muted"), table,
+      (steward ? " (you: each step within the bounds, once per debounce)" : ""), "muted"),
+      table(["parameter", "value", "bounds", "max step", "next step"], rows, { id: "steward-bounds" }),
       ...(log.length ? [el("h4", "Recent parameter changes"), ...log] : []));
   }
 
   function renderOperators(o, now) {
-    const table = el("table", null, "", { id: "operator-table" });
-    table.appendChild(el("thead")).appendChild(row(["operator", "role", "bond", "uptime", "inclusion",
-      "oracle rounds missed", "slashes", "fees earned", "status"]));
-    const tb = table.appendChild(el("tbody"));
-    for (const op of o.operators) {
+    const rows = o.operators.map((op) => {
       const status = op.tombstoned ? badge("tombstoned", "halted") : op.address === o.onDuty ? badge("on duty", "live")
         : op.unbonding.length ? badge("unbonding", "pending") : "";
-      tb.appendChild(row([short(op.address), op.role, tokens(op.bond),
+      return row([short(op.address), op.role, tokens(op.bond),
         op.uptimeBps === null ? "-" : pct(op.uptimeBps / 10000),
         op.meanInclusionMs === null ? "-" : `${op.meanInclusionMs} ms`, op.oracleRoundsMissed,
-        op.slashes ? `${op.slashes} (${tokens(op.slashedTotal)})` : "0", tokens(op.feesEarned), status]));
-    }
+        op.slashes ? `${op.slashes} (${tokens(op.slashedTotal)})` : "0", tokens(op.feesEarned), status]);
+    });
     const out = [el("p", `minimum bonds: ${Object.entries(o.minBond).map(([r, b]) => `${r} ${tokens(b)}`).join(", ")}; ` +
       `unbonding ${duration(o.unbondingMs)}, evidence window ${duration(o.evidenceWindowMs)}; ` +
       `sequencer rotation every ${duration(o.slotMs)}`, "muted"), el("div", null, "scroll")];
-    out[1].appendChild(table);
+    out[1].appendChild(table(["operator", "role", "bond", "uptime", "inclusion", "oracle rounds missed",
+                              "slashes", "fees earned", "status"], rows, { id: "operator-table" }));
     for (const p of o.pendingSlashes) {
       out.push(el("div", `pending slash #${p.id}: ${short(p.operator)} ${p.bps / 100}% — ${p.reason}; ` +
         (p.vetoed ? "vetoed" : p.executed ? "executed" : `executable ${relative(p.executableFrom, now)}`), "reply"));
@@ -303,9 +296,11 @@ L2.gov = (() => {
       renderProposals(c.proposals, c.now, c.votes);
     }
     if (!api.due("gov-slow", 15_000)) return;
-    const [guardians, stewards, operators, incidents, params] = await Promise.all([
+    const me = api.wallet.address;
+    const [guardians, stewards, operators, incidents, params, power] = await Promise.all([
       api.info({ type: "guardians" }), api.info({ type: "stewards" }),
-      api.info({ type: "operators" }), api.info({ type: "incidents" }), api.info({ type: "govParams" })]);
+      api.info({ type: "operators" }), api.info({ type: "incidents" }), api.info({ type: "govParams" }),
+      me ? api.info({ type: "govPower", user: me }) : null]);
     const now = blockNow();
     fillParamKeys(params.params);
     guardianSeats = new Set(guardians.members.filter((m) => m.termEnds > now).map((m) => m.address));
@@ -314,7 +309,7 @@ L2.gov = (() => {
     renderStewards(stewards, now);
     renderOperators(operators, now);
     renderIncidents(incidents, now);
-    await renderPower();
+    renderPower(power, me);
   }
 
   // ----- writing a proposal ----------------------------------------------------------------

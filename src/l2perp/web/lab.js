@@ -5,7 +5,7 @@
 "use strict";
 
 L2.lab = (() => {
-  const { el, row, kv, usd, pct } = L2.ui;
+  const { el, row, table, kv, usd, pct } = L2.ui;
   const $ = (id) => document.getElementById(id);
 
   const RUN_FIGURES = [
@@ -55,11 +55,9 @@ L2.lab = (() => {
       ["at night", a.night ? "yes (responses slower)" : "no"], ["time to detect", `${a.time_to_detect_s} s`],
       ["time to act", `${a.time_to_act_s} s`], ["losses beyond the fund", `$${usd(a.losses_usd)}`, a.losses_usd > 0 ? "down" : ""],
       ["insurance fund change", `$${usd(a.insurance_fund_change_usd)}`]]);
-    const table = el("table");
-    table.appendChild(el("thead")).appendChild(row(["t (s)", "what", "detail"]));
-    const tb = table.appendChild(el("tbody"));
-    for (const t of a.timeline || []) tb.appendChild(row([Math.round(t.t_s), t.kind.replace("drill:", ""), t.text]));
-    const out = [figures, el("h4", "What held"), held, el("h4", "Timeline"), table];
+    const timeline = table(["t (s)", "what", "detail"], (a.timeline || []).map((t) =>
+      row([Math.round(t.t_s), t.kind.replace("drill:", ""), t.text])));
+    const out = [figures, el("h4", "What held"), held, el("h4", "Timeline"), timeline];
     if (a.run) out.push(el("h4", "The run"), runFigures(a.run));
     return section(`After-action report: ${a.drill} — ${name}`, ...out);
   }
@@ -99,17 +97,13 @@ L2.lab = (() => {
   }
 
   function sweep(name, s) {
-    const table = el("table");
     const keys = Object.keys(s.points[0]?.point || {});
-    table.appendChild(el("thead")).appendChild(row(["#", ...keys, "capital efficiency", "p95 bad debt ($)",
-      "p95 liquidated ($)", "fund depletion", "invariants", "frontier"]));
-    const tb = table.appendChild(el("tbody"));
-    s.points.forEach((p, i) => tb.appendChild(row([i, ...keys.map((k) => String(p.point[k])),
-      p.capital_efficiency.toFixed(4), usd(p.p95_bad_debt_usd), usd(p.p95_liquidated_notional_usd),
-      pct(p.insurance_depletion_probability), p.invariant_violations, s.frontier.includes(i) ? "●" : ""],
-    s.frontier.includes(i) ? "frontier" : "")));
     const scroll = el("div", null, "scroll");
-    scroll.appendChild(table);
+    scroll.appendChild(table(["#", ...keys, "capital efficiency", "p95 bad debt ($)", "p95 liquidated ($)",
+                              "fund depletion", "invariants", "frontier"], s.points.map((p, i) => row(
+      [i, ...keys.map((k) => String(p.point[k])), p.capital_efficiency.toFixed(4), usd(p.p95_bad_debt_usd),
+       usd(p.p95_liquidated_notional_usd), pct(p.insurance_depletion_probability), p.invariant_violations,
+       s.frontier.includes(i) ? "●" : ""], s.frontier.includes(i) ? "frontier" : ""))));
     return section(`Sweep ${s.sweep} on ${s.scenario} — ${name}`,
       el("p", `${s.design} design, ${s.points.length} points × ${s.runs_per_point} runs, master seed ${s.master_seed}`, "muted"),
       frontierPlot(s.points, s.frontier), scroll);
@@ -119,15 +113,12 @@ L2.lab = (() => {
     const lines = text.split("\n").filter(Boolean).map((l) => JSON.parse(l));
     const counts = {};
     for (const e of lines) counts[e.kind || e.type || "event"] = (counts[e.kind || e.type || "event"] || 0) + 1;
-    const table = el("table");
-    table.appendChild(el("thead")).appendChild(row(["t", "kind", "detail"]));
-    const tb = table.appendChild(el("tbody"));
-    for (const e of lines.slice(0, 300)) {
+    const log = table(["t", "kind", "detail"], lines.slice(0, 300).map((e) => {
       const { t, kind, type, ...rest } = e;
-      tb.appendChild(row([t, kind || type || "", JSON.stringify(rest).slice(0, 160)]));
-    }
+      return row([t, kind || type || "", JSON.stringify(rest).slice(0, 160)]);
+    }));
     return section(`Event log — ${name}`, kv(Object.entries(counts).map(([k, n]) => [k, String(n)])),
-      el("p", lines.length > 300 ? `first 300 of ${lines.length} events` : `${lines.length} events`, "muted"), table);
+      el("p", lines.length > 300 ? `first 300 of ${lines.length} events` : `${lines.length} events`, "muted"), log);
   }
 
   // Markdown as the drills write it: headings, bullet lists, pipe tables, paragraphs.
@@ -142,13 +133,11 @@ L2.lab = (() => {
         while (i < lines.length && /^[-*] /.test(lines[i])) ul.appendChild(el("li", lines[i++].slice(2)));
         i--; out.push(ul);
       } else if (line.startsWith("|")) {
-        const table = el("table");
         const cells = (l) => l.split("|").slice(1, -1).map((c) => c.trim());
-        table.appendChild(el("thead")).appendChild(row(cells(line)));
-        const tb = table.appendChild(el("tbody"));
+        const head = cells(line), body = [];
         i += 2;
-        while (i < lines.length && lines[i].startsWith("|")) tb.appendChild(row(cells(lines[i++])));
-        i--; out.push(table);
+        while (i < lines.length && lines[i].startsWith("|")) body.push(row(cells(lines[i++])));
+        i--; out.push(table(head, body));
       } else if (line.trim()) out.push(el("p", line.replace(/`/g, "")));
     }
     return section(name, ...out);

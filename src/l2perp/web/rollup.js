@@ -5,7 +5,7 @@
 "use strict";
 
 L2.rollup = (() => {
-  const { el, row, fill, kv, usd, micro, short, when, relative, badge } = L2.ui;
+  const { el, row, table, fill, kv, usd, micro, short, when, at, badge } = L2.ui;
   const api = L2.api;
   const $ = (id) => document.getElementById(id);
 
@@ -32,7 +32,7 @@ L2.rollup = (() => {
 
   // Blocks past the newest posted batch come first, as a pending row (not yet on L1).
   function pendingRow(st) {
-    const tr = row(["next", L2.ui.badge("pending"), `${st.postedHeight + 1}–${st.l2Height}`, "", "",
+    const tr = row(["next", badge("pending"), `${st.postedHeight + 1}–${st.l2Height}`, "", "",
       "not yet posted", "", "", ""]);
     tr.dataset.finality = "pending";
     return tr;
@@ -44,7 +44,7 @@ L2.rollup = (() => {
     fill($("batches").tBodies[0], pending.concat(list.batches.map((b) => {
       const tr = row([b.batchNo, badge(b.finality), `${b.firstHeight}–${b.lastHeight}`, b.nTxs,
         b.l1MsgEnd > b.l1MsgStart ? `${b.l1MsgStart}–${b.l1MsgEnd - 1}` : "none", when(b.postedAt),
-        b.finality === "posted" ? `${when(b.challengeDeadline)} (${relative(b.challengeDeadline, now)})`
+        b.finality === "posted" ? at(b.challengeDeadline, now)
           : b.finality === "reverted" ? `reverted (fraud proven on batch #${b.revertedBy})` : when(b.challengeDeadline),
         short(b.poster), { text: b.postRoot.slice(0, 18) + "…", cls: "mono" }]);
       tr.dataset.batch = b.batchNo;
@@ -56,23 +56,18 @@ L2.rollup = (() => {
   function renderQueue(l1) {
     fill($("l1-queue").tBodies[0], l1.queue.map((m) => row([m.index,
       m.forced ? badge(m.kind, "forced") : m.kind, short(m.sender), when(m.time),
-      m.deadline ? `${when(m.deadline)} (${relative(m.deadline, l1.time)})` : "-"])),
+      at(m.deadline, l1.time)])),
     "empty: every L1 message is included");
     const forced = l1.forced || [];
     fill($("forced").tBodies[0], forced.map((m) => row([m.index, m.kind, short(m.sender),
-      m.deadline ? `${when(m.deadline)} (${relative(m.deadline, l1.time)})` : "-",
-      m.freezeFrom ? `${when(m.freezeFrom)} (${relative(m.freezeFrom, l1.time)})` : "-"])),
+      at(m.deadline, l1.time), at(m.freezeFrom, l1.time)])),
     "no open forced requests");
   }
 
   function renderSolvency(sv) {
-    const funds = el("table");
-    funds.appendChild(el("thead")).appendChild(row(["fund", "cash", "positions"]));
-    const body = funds.appendChild(el("tbody"));
-    for (const f of sv.funds) {
-      body.appendChild(row([f.partition === 0 ? "insurance (shared)" : `insurance #${f.partition}`,
-        usd(f.cash), f.positions.map((p) => `${p.coin} ${p.szi}`).join(", ") || "-"]));
-    }
+    const funds = table(["fund", "cash", "positions"], sv.funds.map((f) => row([
+      f.partition === 0 ? "insurance (shared)" : `insurance #${f.partition}`, usd(f.cash),
+      f.positions.map((p) => `${p.coin} ${p.szi}`).join(", ") || "-"])));
     const gap = sv.bridgeMinusL2 === null || sv.bridgeMinusL2 === undefined ? null : Number(sv.bridgeMinusL2);
     const parts = [
       ["L2 total (all cash)", usd(sv.l2Total)],
@@ -84,11 +79,8 @@ L2.rollup = (() => {
     ];
     const out = [kv(parts), funds];
     if (sv.negativeAccounts.length) {
-      const neg = el("table");
-      neg.appendChild(el("thead")).appendChild(row(["account", "value"]));
-      const nb = neg.appendChild(el("tbody"));
-      for (const a of sv.negativeAccounts.slice(0, 20)) nb.appendChild(row([short(a.user), { text: usd(a.accountValue), cls: "down" }]));
-      out.push(neg);
+      out.push(table(["account", "value"], sv.negativeAccounts.slice(0, 20).map((a) =>
+        row([short(a.user), { text: usd(a.accountValue), cls: "down" }]))));
     }
     $("solvency").replaceChildren(...out);
   }

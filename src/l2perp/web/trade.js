@@ -17,8 +17,7 @@ L2.trade = (() => {
   const s = {
     coin: localStorage.getItem("l2perp.coin") || "", interval: "5m", candles: [], ctx: null,
     book: null, trades: [], watch: localStorage.getItem("l2perp.watch") || "", tab: "positions",
-    account: null, orders: [], subscribed: null, candlesFor: "", meta: null, ctxs: [],
-    userSubs: [],
+    subscribed: null, candlesFor: "", meta: null, ctxs: [], userSubs: [],
   };
   const ACCOUNT_SOURCES = ["orders", "history"];
 
@@ -34,10 +33,9 @@ L2.trade = (() => {
     s.meta = meta;
     s.ctxs = ctxs;
     api.setUniverse(meta.universe);
-    if (!s.coin || !meta.universe.some((m) => m.name === s.coin)) {
-      const first = meta.universe.find((m) => !m.isDelisted);
-      if (first) selectCoin(first.name);
-    }
+    const listed = meta.universe.some((m) => m.name === s.coin);
+    const coin = listed ? s.coin : meta.universe.find((m) => !m.isDelisted)?.name;
+    if (coin) selectCoin(coin);  // the remembered market, else the first listed
     fill($("markets").tBodies[0], meta.universe.map((m, i) => {
       const c = ctxs[i];
       const change = num(c.prevDayPx) ? num(c.markPx) / num(c.prevDayPx) - 1 : NaN;
@@ -55,22 +53,23 @@ L2.trade = (() => {
   // The selected market's figures above the chart (from the last markets fetch).
   function showContext() {
     const i = s.meta ? s.meta.universe.findIndex((m) => m.name === s.coin) : -1;
-    s.ctx = i >= 0 ? { coin: s.coin, ...s.ctxs[i] } : null;
+    s.ctx = i >= 0 ? s.ctxs[i] : null;
     $("chart-stats").textContent = s.ctx ? `mark ${s.ctx.markPx} · oracle ${s.ctx.oraclePx} · ` +
       `funding ${pct(num(s.ctx.funding), 4)}/h · OI ${s.ctx.openInterest}` : "";
   }
 
+  // The websocket feeds of one market: its book, its trades and its candles at `interval`.
+  function coinFeeds(coin, interval) {
+    return [{ type: "l2Book", coin }, { type: "trades", coin }, { type: "candle", coin, interval }];
+  }
+
   function selectCoin(coin) {
     if (coin === s.coin && s.subscribed === coin) return;
-    if (s.subscribed) {
-      for (const type of ["l2Book", "trades"]) api.feed.unsubscribe({ type, coin: s.subscribed });
-      api.feed.unsubscribe({ type: "candle", coin: s.subscribed, interval: s.interval });
-    }
+    if (s.subscribed) for (const sub of coinFeeds(s.subscribed, s.interval)) api.feed.unsubscribe(sub);
     s.coin = coin;
     localStorage.setItem("l2perp.coin", coin);
-    s.book = null; s.trades = []; s.candles = []; s.ctx = null; s.candlesFor = "";
-    for (const type of ["l2Book", "trades"]) api.feed.subscribe({ type, coin });
-    api.feed.subscribe({ type: "candle", coin, interval: s.interval });
+    s.book = null; s.trades = []; s.candles = []; s.candlesFor = "";
+    for (const sub of coinFeeds(coin, s.interval)) api.feed.subscribe(sub);
     s.subscribed = coin;
     $("chart-coin").textContent = coin;
     $("book-coin").textContent = coin;
@@ -94,7 +93,7 @@ L2.trade = (() => {
     drawChart();
   }
 
-  function drawChart() { L2.chart.draw($("chart"), s.candles, s.ctx?.coin === s.coin ? s.ctx.markPx : null); }
+  function drawChart() { L2.chart.draw($("chart"), s.candles, s.ctx?.markPx); }
 
   // ----- book and trades -------------------------------------------------------------------
   function renderBook() {
@@ -239,8 +238,7 @@ L2.trade = (() => {
     const size = p.szi.replace("-", "");
     const isBuy = p.szi.startsWith("-");
     const px = marketPrice(p.coin, isBuy, await midPrice(p.coin), SLIPPAGE);
-    const result = await api.exchange({ type: "order", orders: [
-      L2Sign.orderWire(m.asset, isBuy, px, size, true, L2Sign.limitType("Ioc"))], grouping: "na" });
+    const result = await api.exchange(L2Sign.orderAction(m.asset, isBuy, px, size, "Ioc", true));
     say($("order-reply"), result.text, result.ok);
     await afterAction();
   }
@@ -260,7 +258,6 @@ L2.trade = (() => {
       api.info({ type: "clearinghouseState", user: address }),
       ordersDue ? api.info({ type: "frontendOpenOrders", user: address }) : null]);
     if (address !== user()) return;  // the wallet changed while this was in flight
-    s.account = account;
     const ms = account.marginSummary;
     $("account-summary").replaceChildren(kv([
       ["account value", usd(ms.accountValue)], ["position notional", usd(ms.totalNtlPos)],
@@ -363,9 +360,11 @@ L2.trade = (() => {
       if (c.s === s.coin && c.i === s.interval) { L2.chart.merge(s.candles, c); drawChart(); }
     });
     $("interval").addEventListener("change", () => {
-      api.feed.unsubscribe({ type: "candle", coin: s.coin, interval: s.interval });
+      const [, , before] = coinFeeds(s.coin, s.interval);
       s.interval = $("interval").value;
-      api.feed.subscribe({ type: "candle", coin: s.coin, interval: s.interval });
+      const [, , after] = coinFeeds(s.coin, s.interval);
+      api.feed.unsubscribe(before);
+      api.feed.subscribe(after);
       s.candles = [];
       s.candlesFor = "";
       L2.app.tick();
@@ -389,7 +388,7 @@ L2.trade = (() => {
     const transferReply = $("transfer-reply");
     $("withdraw").addEventListener("submit", guard((e) => transfer(e, "withdraw3"), transferReply));
     $("send").addEventListener("submit", guard((e) => transfer(e, "usdSend"), transferReply));
-    api.wallet.onChange(() => { api.expire(...ACCOUNT_SOURCES); s.account = null; });
+    api.wallet.onChange(() => api.expire(...ACCOUNT_SOURCES));
     api.feed.on("orderUpdates", () => api.soon("orders", 3000));
     api.feed.on("userFills", () => { api.soon("orders", 3000); api.soon("history", 10_000); });
     api.feed.listeners.push((open) => { if (!open) { s.book = null; renderBook(); } });
@@ -399,7 +398,6 @@ L2.trade = (() => {
 
   async function refresh() {
     await refreshMarkets();
-    if (s.subscribed !== s.coin && s.coin) selectCoin(s.coin);
     if (s.candlesFor !== `${s.coin}/${s.interval}`) await loadCandles(); else drawChart();
     await refreshAccount();
   }

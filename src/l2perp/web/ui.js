@@ -27,6 +27,15 @@ L2.ui = (() => {
     return tr;
   }
 
+  // A table with a header row and the given body rows (`empty`: the text of an empty body).
+  function table(headers, rows, attrs, empty) {
+    const t = el("table", null, "", attrs);
+    const head = t.appendChild(el("thead")).appendChild(el("tr"));
+    for (const h of headers) head.appendChild(el("th", h));
+    fill(t.appendChild(el("tbody")), rows, empty);
+    return t;
+  }
+
   function fill(target, nodes, empty) {
     const list = nodes.length || !empty ? nodes : [emptyRow(target, empty)];
     target.replaceChildren(...list);
@@ -90,6 +99,9 @@ L2.ui = (() => {
     return ms ? new Date(ms).toISOString().replace("T", " ").slice(0, 19) : "-";
   }
 
+  // A time with how far it is from `now`: "2026-12-02 03:05:10 (in 13d 23h)"; "-" for none.
+  function at(ms, now) { return ms ? `${when(ms)} (${relative(ms, now)})` : "-"; }
+
   // "in 3h 02m" / "5m 10s ago" relative to `now` (both ms).
   function relative(ms, now) {
     if (!ms) return "-";
@@ -133,15 +145,12 @@ L2.ui = (() => {
   // An event handler that reports its failure under its form instead of as a page error.
   function guard(handler, target) {
     return async (...args) => {
-      try { await handler(...args); } catch (err) {
-        const out = typeof target === "function" ? target() : target;
-        if (out) say(out, err.message, false); else console.warn(err);
-      }
+      try { await handler(...args); } catch (err) { say(target, err.message, false); }
     };
   }
 
   const ADDRESS = /^0x[0-9a-f]{40}$/;
 
-  return { el, row, fill, button, kv, num, pct, signed, usd, micro, short, when, relative,
-           duration, bar, badge, say, guard, ADDRESS };
+  return { el, row, table, fill, button, kv, num, pct, signed, usd, micro, short, when, at,
+           relative, duration, bar, badge, say, guard, ADDRESS };
 })();
