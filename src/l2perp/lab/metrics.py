@@ -57,7 +57,6 @@ class Metrics:
         self.fund_start_musdc = 0
         self.events: list[dict] = []  # the event log
         self.max_basis_bps = 0.0
-        self.min_basis_bps = 0.0  # most negative (mid - oracle) / oracle: the overshoot
         self.trough_bps: dict[str, float] = {}  # per market: the deepest discount, bps
         self.min_basis_at: dict[str, int] = {}  # ... and when
         self.adl_covered_musdc = 0  # losses ADL socialized onto profitable positions
@@ -121,13 +120,16 @@ class Metrics:
             if not (bid and ask and market.oracle_pips):
                 continue
             basis = ((bid + ask) / 2 - market.oracle_pips) / market.oracle_pips * 10_000
-            if basis < self.min_basis_bps:
-                self.min_basis_bps = basis
-                self.min_basis_at[m.name] = t_ms
             if -basis > self.trough_bps.get(m.name, 0.0):
                 self.trough_bps[m.name] = -basis
                 self.min_basis_at[m.name] = t_ms
             self.max_basis_bps = max(self.max_basis_bps, abs(basis))
+
+    @property
+    def min_basis_bps(self) -> float:
+        """The most negative (mid - oracle) / oracle of any market: the overshoot (bps)."""
+        deepest = max(self.trough_bps.values(), default=0.0)
+        return -deepest if deepest else 0.0
 
     def _delays(self, e: LiquidationCheck) -> None:
         now = e.time_ms
