@@ -136,24 +136,23 @@ class Maker(Agent):
             if now < self.withdrawn_until.get(market.asset, 0):
                 continue
             fair = self.fair(market, now)
+            move = sim.index_move(market.name, now, 60_000)
             pos = account.positions.get(market.asset) if account else None
             held = pos.size_lots if pos else 0
             last = self.quoted.get(market.asset)
-            if sim.index_move(market.name, now, 60_000) > 4 * cfg.maker_withdraw_move:
+            if move > 4 * cfg.maker_withdraw_move:
                 self.withdrawn_until[market.asset] = now + int(cfg.maker_withdraw_s * 1_000)
                 self._cancel(market.asset)  # extreme stress: pull this market's quotes
                 continue
             if fair > 0 and (last is None or last[1] != held
                              or abs(fair / last[0] - 1) * 10_000 > cfg.maker_spread_bps / 2):
-                stale.append(market)
+                stale.append((market, fair, move))
                 self.quoted[market.asset] = (fair, held)
         if not stale:
             return
         modifies, places = [], []
         live = account.cloids if account is not None else {}
-        for market in stale:
-            fair = self.fair(market, now)
-            move = sim.index_move(market.name, now, 60_000)
+        for market, fair, move in stale:
             stress = 1.0 + 40.0 * move  # widen and shrink with the last minute's move
             if move > cfg.maker_withdraw_move:  # stressed: far wider and much thinner
                 stress *= 4
