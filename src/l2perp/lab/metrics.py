@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ..engine.state import fund_address, is_fund
 from ..engine.tx import AdlEvent, BackstopEvent, FillEvent, LedgerEvent, LiquidationCheck
-from ..engine.views import account_value
+from ..engine.views import SolvencyView, account_value
 from ..units import ONE_USDC
 
 
@@ -196,34 +196,24 @@ class Metrics:
         s.liq_adl_usd.append(self.minute_liq[2] / ONE_USDC)
         self.minute_liq = [0, 0, 0]
 
-    def bad_debt_musdc(self) -> int:
-        """What no one covered: Σ negative user account values plus every insurance fund's
-        negative equity (a fund holding taken-over positions can lose more than its cash)."""
+    def losses_musdc(self, view: SolvencyView) -> tuple[int, int]:
+        """(bad debt, fund deficit). The fund deficit is every insurance fund's negative equity
+        (a fund holding taken-over positions can lose more than its cash); bad debt, what no one
+        covered, is the user accounts under water plus that deficit."""
         state = self.sim.kernel.state
-        users = 0
-        for address in sorted(state.accounts):
-            if not is_fund(address):
-                users += max(0, -account_value(state, state.accounts[address]))
-        return users + self.fund_deficit_musdc()
+        deficit = sum(max(0, -account_value(state, state.accounts[address]))
+                      for _, address, _, _ in view.funds if address in state.accounts)
+        users = -sum(value for _, value in view.negative_accounts)
+        return users + deficit, deficit
 
-    def fund_deficit_musdc(self) -> int:
-        state = self.sim.kernel.state
-        deficit = 0
-        for address in sorted(state.accounts):
-            if is_fund(address):
-                deficit += max(0, -account_value(state, state.accounts[address]))
-        return deficit
-
-    def invariant_violations(self) -> list[str]:
+    def invariant_violations(self, view: SolvencyView) -> list[str]:
         """Money conserved to the micro-USDC; zero net open interest per market, and open
         interest equal to the longs."""
         state = self.sim.kernel.state
         out = []
-        total = state.fee_pool_musdc + sum(
-            a.cash_musdc + sum(p.iso_raw_musdc for p in a.positions.values())
-            for a in state.accounts.values())
-        if total != state.credits_musdc - state.withdrawn_musdc:
-            out.append(f"money: {total} != {state.credits_musdc - state.withdrawn_musdc}")
+        expected = view.credits_musdc - view.withdrawn_musdc
+        if view.l2_total_musdc != expected:
+            out.append(f"money: {view.l2_total_musdc} != {expected}")
         for market in state.markets:
             net = sum(a.positions[market.asset].size_lots for a in state.accounts.values()
                       if market.asset in a.positions)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..engine.params import EngineConfig, Genesis, MarginTier, MarketSpec
 from ..engine.tx import BridgeCredit, Tx
+from ..engine.views import solvency_view
 from ..rollup.commitment import Commitment
 from ..units import ONE_USDC
 from .agents import (
@@ -235,7 +236,9 @@ class Sim:
     def report(self) -> dict:
         m, k = self.metrics, self.kernel
         state = k.state
-        violations = m.invariant_violations()
+        solvency = solvency_view(state)
+        violations = m.invariant_violations(solvency)
+        bad_debt, fund_deficit = m.losses_musdc(solvency)
         delays = m.delays_ms
         root = Commitment().refresh(state)
         mean_leverage = (sum(m.series.leverage) / len(m.series.leverage)
@@ -246,7 +249,7 @@ class Sim:
             "scenario": self.scenario.name,
             "seed": self.seed,
             "duration_s": self.scenario.duration_s,
-            "bad_debt_usd": m.bad_debt_musdc() / ONE_USDC,
+            "bad_debt_usd": bad_debt / ONE_USDC,
             "insurance_fund_start_usd": m.fund_start_musdc / ONE_USDC,
             "insurance_fund_min_usd": (m.fund_min_musdc or 0) / ONE_USDC,
             "insurance_fund_end_usd": m.fund_value() / ONE_USDC,
@@ -261,7 +264,7 @@ class Sim:
             "max_basis_bps": round(m.max_basis_bps, 2),
             "min_basis_bps": round(m.min_basis_bps, 2),
             "socialized_loss_usd": m.adl_covered_musdc / ONE_USDC,
-            "fund_deficit_usd": m.fund_deficit_musdc() / ONE_USDC,
+            "fund_deficit_usd": fund_deficit / ONE_USDC,
             "drawdown": self.drawdowns(),
             "liq_peak_minute_ratio": self.peak_ratio(),
             "mean_leverage": round(mean_leverage, 4),
