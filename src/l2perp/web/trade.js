@@ -105,9 +105,8 @@ L2.trade = (() => {
     const biggest = Math.max(1e-12, ...top.concat(bottom).map((l) => num(l.sz)));
     const line = (l, cls) => {
       const tr = row([l.px, l.sz, l.n], cls);
-      tr.dataset.px = l.px;
+      tr.dataset.px = l.px;  // a click on the row fills the price in (one listener, in init)
       tr.style.setProperty("--depth", `${(100 * num(l.sz)) / biggest}%`);
-      tr.addEventListener("click", () => { $("px").value = l.px; $("otype").value = "limit"; formChanged(); });
       return tr;
     };
     const rows = top.map((l) => line(l, "ask"));
@@ -124,6 +123,14 @@ L2.trade = (() => {
     fill($("trades").tBodies[0], s.trades.slice(0, 12).map((t) =>
       row([{ text: t.px, cls: t.side === "B" ? "up" : "down" }, t.sz,
            new Date(t.time).toISOString().slice(11, 19)])), "no trades yet");
+  }
+
+  // The book and trades arrive every block; draw them at most once per frame.
+  let drawPending = false;
+  function drawFeedsSoon() {
+    if (drawPending) return;
+    drawPending = true;
+    requestAnimationFrame(() => { drawPending = false; renderBook(); renderTrades(); });
   }
 
   function bestPrices() {
@@ -349,12 +356,19 @@ L2.trade = (() => {
 
   // ----- wiring ----------------------------------------------------------------------------
   function init() {
-    api.feed.on("l2Book", (book) => { if (book.coin === s.coin) { s.book = book; renderBook(); } });
+    api.feed.on("l2Book", (book) => { if (book.coin === s.coin) { s.book = book; drawFeedsSoon(); } });
     api.feed.on("trades", (trades) => {
       const mine = trades.filter((t) => t.coin === s.coin);
       if (!mine.length) return;
       s.trades = mine.reverse().concat(s.trades).slice(0, 50);
-      renderTrades();
+      drawFeedsSoon();
+    });
+    $("book").tBodies[0].addEventListener("click", (e) => {
+      const level = e.target.closest("tr[data-px]");
+      if (!level) return;
+      $("px").value = level.dataset.px;
+      $("otype").value = "limit";
+      formChanged();
     });
     api.feed.on("candle", (c) => {
       if (c.s === s.coin && c.i === s.interval) { L2.chart.merge(s.candles, c); drawChart(); }
