@@ -15,7 +15,6 @@ class DayStatsCache:
     def __init__(self) -> None:
         self.height = -1
         self.stats: dict[int, DayStats] = {}
-        self.query_sets = 0  # how many times the indexer was asked (tests pin the caching)
 
     def get(self, node) -> dict[int, DayStats]:
         """asset -> DayStats at `node.state`'s height and time."""
@@ -27,5 +26,4 @@ class DayStatsCache:
                 prev, ntl, base = indexer.day_stats(db, market.asset, state.time_ms)
                 stats[market.asset] = DayStats(prev, ntl, base)
             self.stats, self.height = stats, state.height
-            self.query_sets += 1
         return self.stats
