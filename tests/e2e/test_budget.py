@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from l2perp.api.ratelimit import RateLimits, info_weight
-from tests.e2e.test_flows import pick_key
+from tests.e2e.page import pick_key
 from l2perp.node.devnet import dev_keys
 from tests.integration.rollup_proc import TRADERS
 

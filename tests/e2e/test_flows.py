@@ -12,39 +12,10 @@ import re
 
 import requests
 
+from tests.e2e.page import best_prices, open_orders, pick_key, reply_text
 from tests.integration.rollup_proc import TRADERS
-from tests.integration.server import Signer
 
 DAY_MS = 86_400_000
-
-
-def short(address: str) -> str:
-    return f"{address[:6]}…{address[-4:]}"
-
-
-def pick_key(page, key) -> None:
-    """The wallet panel: choose a devnet key from the list the node offers, then use it."""
-    page.locator("#wallet summary").click()
-    page.locator(f'#devkey option[value="{key.private_key}"]').wait_for(state="attached")
-    page.select_option("#devkey", value=key.private_key)
-    page.locator("#key-use").click()
-    page.wait_for_function("a => document.getElementById('wallet-address').textContent === a",
-                           arg=short(key.address))
-
-
-def best_prices(node, coin: str) -> tuple[float, float]:
-    bids, asks = node.info({"type": "l2Book", "coin": coin})["levels"]
-    return float(bids[0]["px"]), float(asks[0]["px"])
-
-
-def open_orders(node, user: str) -> list:
-    return node.info({"type": "openOrders", "user": user})
-
-
-def reply_text(page) -> str:
-    """The order form's answer once it arrives (the node's own words)."""
-    page.wait_for_function("() => document.getElementById('order-reply').textContent !== ''")
-    return page.locator("#order-reply").inner_text()
 
 
 def test_limit_order_rests_in_the_book_and_cancels_then_a_market_order_opens_a_position(
@@ -107,16 +78,6 @@ def test_limit_order_rests_in_the_book_and_cancels_then_a_market_order_opens_a_p
     page.locator("#fills tbody tr", has_text="Open Long").first.wait_for()
     page.locator('#account-tabs button[data-tab="positions"]').click()
     shot(page, "trade-position-desktop")
-
-
-SIGNERS: dict[tuple[str, str], Signer] = {}
-
-
-def send_as(node, key, action: dict) -> dict:
-    """An L1 action signed as the SDK signs it (the test's own client, not the page); one
-    signer per node and key, so its nonces keep rising."""
-    signer = SIGNERS.setdefault((node.url, key.address), Signer(node, key))
-    return signer.send(action)
 
 
 def test_a_proposal_written_in_the_page_and_a_vote_that_changes_the_tally(

@@ -10,7 +10,7 @@ import json
 import math
 import subprocess
 
-from tests.e2e.test_flows import best_prices, open_orders, pick_key, reply_text
+from tests.e2e.page import best_prices, open_orders, pick_key, reply_text
 from tests.integration.rollup_proc import BIN, TRADERS
 
 VIEWS = ("trade", "rollup", "governance", "lab")
