@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import random
 
-from ..wire.requests import decode_request
-from ..crypto.signatures import sign_l1_action
 from ..units import format_price, format_size
 
 LEVELS = 5
@@ -46,12 +44,8 @@ class DemoActors:
     def _send(self, key: str, action: dict, now_ms: int) -> None:
         """Sign as any client would, verify like /exchange, queue for the next block. `now_ms`
         is block time; nonces follow the wall clock (nonce windows ignore devAdvanceTime)."""
-        nonce = self._nonce(now_ms - self.node.state.dev_time_offset_ms)
-        signature = sign_l1_action(bytes.fromhex(key[2:]), action, None, nonce, None, False)
-        state = self.node.state
-        tx = decode_request({"action": action, "nonce": nonce, "signature": signature},
-                            sz_decimals_of=lambda a: state.markets[a].sz_decimals)
-        self.node.sequencer.mempool.push(tx)
+        self.node.push_signed(key, action,
+                              self._nonce(now_ms - self.node.state.dev_time_offset_ms))
 
     def tick(self, now_ms: int) -> None:
         """One second of the demo: a price round from every operator, then fresh quotes."""

@@ -131,13 +131,22 @@ class Node:
             return
         nonce = max(wall_ms(), self.state.time_ms - self.state.dev_time_offset_ms)
         end = min(now_ms, self.state.time_ms)
-        action = {"type": "incidentOpen", "kind": "reconciliationHalt",
-                  "subject": "sequencer halted by the reconciler", "start": min(since, end),
-                  "end": end, "detail": why[:2_000]}
-        secret = bytes.fromhex(self.operator_key.removeprefix("0x"))
-        signature = sign_l1_action(secret, action, None, nonce, None, False)
+        self.push_signed(self.operator_key, {
+            "type": "incidentOpen", "kind": "reconciliationHalt",
+            "subject": "sequencer halted by the reconciler", "start": min(since, end),
+            "end": end, "detail": why[:2_000]}, nonce)
+
+    def push_signed(self, private_key: str, action: dict, nonce: int) -> None:
+        """Sign `action` as an L1 action with one of the node's own keys, verify it like an
+        /exchange request and queue it for the next block (batches carry it with its
+        signature)."""
+        markets = self.state.markets
+        signature = sign_l1_action(bytes.fromhex(private_key.removeprefix("0x")), action, None,
+                                   nonce, None, False)
         self.sequencer.mempool.push(decode_request(
-            {"action": action, "nonce": nonce, "signature": signature}, Network()))
+            {"action": action, "nonce": nonce, "signature": signature}, Network(),
+            lambda a: markets[a].sz_decimals,
+            lambda coin: next((m.asset for m in markets if m.name == coin), None)))
 
     def _refuse_pending(self) -> None:
         for tx, future in self.sequencer.mempool.take(len(self.sequencer.mempool)):
@@ -174,14 +183,8 @@ class Node:
             nonce += 1
             if pin:  # signed like any admin request: batches carry it with its signature
                 d = markets[asset].sz_decimals
-                action = {"type": "devSetOracle", "coin": markets[asset].name,
-                          "px": format_price(pips, d)}
-                signature = sign_l1_action(bytes.fromhex(admin_key.removeprefix("0x")), action,
-                                           None, nonce, None, False)
-                self.sequencer.mempool.push(decode_request(
-                    {"action": action, "nonce": nonce, "signature": signature}, Network(),
-                    lambda a: markets[a].sz_decimals,
-                    lambda coin: next((m.asset for m in markets if m.name == coin), None)))
+                self.push_signed(admin_key, {"type": "devSetOracle", "coin": markets[asset].name,
+                                             "px": format_price(pips, d)}, nonce)
         self.produce()
         if self.rollup is not None:
             self.wait_for_l1_messages()
