@@ -58,18 +58,13 @@ def solvency(node) -> dict:
 
 
 def r1_terms(reconciler: Reconciler) -> tuple[int | None, dict]:
-    """(B - Q - P - E - T in micro-USDC or None, the terms as USDC strings), as check_r1
-    computes them."""
-    l1 = reconciler.l1
-    b, q = l1.bridge_balance_musdc, l1.queued_deposits_musdc()
-    p, e = l1.owed_musdc(), l1.bonds_held_musdc()
+    """(B - Q - P - E - T in micro-USDC or None, the terms as USDC strings), the terms as
+    check_r1 takes them."""
+    b, q, p, e, rest = reconciler.r1_terms()
     terms = {"bridge": format_usdc(b), "queuedDeposits": format_usdc(q),
              "owedWithdrawals": format_usdc(p), "bondsHeld": format_usdc(e)}
-    if l1.escape_book is not None:
-        book = l1.escape_book
-        rest = book.pool_musdc - book.paid_musdc
+    if reconciler.l1.escape_book is not None:
         terms["escapePoolLeft"] = format_usdc(rest)
-        return b - q - p - e - rest, terms
-    tvl = reconciler.finalized_tvl()
-    terms["finalizedL2Total"] = None if tvl is None else format_usdc(tvl)
-    return (None if tvl is None else b - q - p - e - tvl), terms
+    else:
+        terms["finalizedL2Total"] = None if rest is None else format_usdc(rest)
+    return (None if rest is None else b - q - p - e - rest), terms

@@ -96,22 +96,28 @@ class Reconciler:
             return self.genesis_tvl_musdc
         return self.tvl_at.get(self.l1.batch(self.l1.finalized_no).header.last_height)
 
-    def check_r1(self) -> None:
+    def r1_terms(self) -> tuple[int, int, int, int, int | None]:
+        """R1's terms (B, Q, P, E, and T or, frozen, R) in micro-USDC; T is None while the L2
+        total at the newest finalized batch is not measured."""
         l1 = self.l1
         q, p, e = l1.queued_deposits_musdc(), l1.owed_musdc(), l1.bonds_held_musdc()
         b = l1.bridge_balance_musdc
         if l1.escape_book is not None:  # R = the pool fixed at opening - escapes paid
             book = l1.escape_book
-            rest = book.pool_musdc - book.paid_musdc
-            if b != q + p + e + rest or rest < 0:
-                self._fail("R1", f"frozen: B={b} != Q={q} + P={p} + E={e} + R={rest}")
+            return b, q, p, e, book.pool_musdc - book.paid_musdc
+        return b, q, p, e, self.finalized_tvl()
+
+    def check_r1(self) -> None:
+        b, q, p, e, last = self.r1_terms()
+        if self.l1.escape_book is not None:  # last: R, the escape pool left
+            if b != q + p + e + last or last < 0:
+                self._fail("R1", f"frozen: B={b} != Q={q} + P={p} + E={e} + R={last}")
             return
-        tvl = self.finalized_tvl()
-        if tvl is None:
+        if last is None:
             return  # the sequencer's total for that height was not measured
-        if b != q + p + e + tvl:
-            self._fail("R1", f"B={b} != Q={q} + P={p} + E={e} + TVL={tvl} "
-                             f"(off by {b - q - p - e - tvl})")
+        if b != q + p + e + last:
+            self._fail("R1", f"B={b} != Q={q} + P={p} + E={e} + TVL={last} "
+                             f"(off by {b - q - p - e - last})")
 
     def check_r2(self) -> None:
         """Between consecutive measured batch ends of the standing chain."""
