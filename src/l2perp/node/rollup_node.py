@@ -221,6 +221,7 @@ class NodeRollup:
         unserved (message time + the freeze grace), and whether a freeze is allowed now."""
         l1 = self.l1
         delay, grace = self.params.force_inclusion_delay_ms, self.params.freeze_grace_ms
+        forced = l1.open_forced()
         return {
             "height": l1.height, "time": l1.time_ms, "baseFeeGwei": l1.base_fee_gwei,
             "bridgeBalance": l1.bridge_balance_musdc, "queuedDeposits": l1.queued_deposits_musdc(),
@@ -228,10 +229,10 @@ class NodeRollup:
             "queue": [{"index": m.index, "kind": m.kind, "sender": m.sender,
                        "time": m.time_ms, "block": m.block, "deadline": m.time_ms + delay,
                        "forced": m.kind in FORCED_KINDS} for m in l1.pending()[:100]],
-            "openForced": [m.index for m in l1.open_forced()],
+            "openForced": [m.index for m in forced],
             "forced": [{"index": m.index, "kind": m.kind, "sender": m.sender, "time": m.time_ms,
                         "deadline": m.time_ms + delay, "freezeFrom": m.time_ms + grace,
-                        "freezable": l1.freezable(m.index)} for m in l1.open_forced()],
+                        "freezable": l1.freezable(m.index)} for m in forced],
             "frozen": l1.frozen, "escapesOpen": l1.escapes_open(),
             "calls": self.host.applied,
         }
