@@ -65,16 +65,14 @@ def gov_info(state: State, body: dict) -> object:
         return guardians_view(gov, now)
     if kind == "stewards":
         tb = gov.table
-        return {"stewards": list(tb.stewards),
-                "bounds": [{"key": k, "value": _current(state, gov, k), "low": b.low,
-                            "high": b.high, "maxStepBps": b.max_step_bps,
-                            "debounceMs": b.debounce_ms,
-                            "nextUpdate": tb.last_steward_ms.get(k, now - b.debounce_ms)
-                            + b.debounce_ms,
-                            # the engine's debounce rule, at this answer's block time
-                            "ready": k not in tb.last_steward_ms
-                            or now >= tb.last_steward_ms[k] + b.debounce_ms}
-                           for k, b in sorted(tb.bounds.items())],
+        bounds = []
+        for k, b in sorted(tb.bounds.items()):
+            next_ms = tb.next_update_ms(k, now)
+            bounds.append({"key": k, "value": _current(state, gov, k), "low": b.low,
+                           "high": b.high, "maxStepBps": b.max_step_bps,
+                           "debounceMs": b.debounce_ms, "nextUpdate": next_ms,
+                           "ready": now >= next_ms})  # the engine's rule, at this block time
+        return {"stewards": list(tb.stewards), "bounds": bounds,
                 "log": [{"key": c.key, "old": c.old, "new": c.new, "source": c.source,
                          "author": c.author, "time": c.time_ms} for c in tb.log[-200:]]}
     if kind == "operators":

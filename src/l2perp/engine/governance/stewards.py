@@ -65,10 +65,16 @@ class RiskTable:
         if abs(new - old) * BPS > b.max_step_bps * abs(old):
             raise StewardError(f"{key}: a step from {old} to {new} exceeds "
                                f"{b.max_step_bps} bps")
-        last = self.last_steward_ms.get(key)
-        if last is not None and now_ms < last + b.debounce_ms:
-            raise StewardError(f"{key}: next steward update at {last + b.debounce_ms}")
+        next_ms = self.next_update_ms(key, now_ms)
+        if now_ms < next_ms:
+            raise StewardError(f"{key}: next steward update at {next_ms}")
         return self._set(key, new, "steward", caller, now_ms, steward=True)
+
+    def next_update_ms(self, key: str, now_ms: int) -> int:
+        """When a steward may next move bounded `key`: the end of the debounce after its last
+        steward step (inclusive), or now if it has had none."""
+        last = self.last_steward_ms.get(key)
+        return now_ms if last is None else last + self.bounds[key].debounce_ms
 
     def governance_set(self, key: str, new: int, source: str, now_ms: int) -> Change:
         """A change made by an executed proposal or a ratified guardian action."""
