@@ -73,7 +73,7 @@ class Hub:
             self._forget_finished(updates)
             return
         mids = I.all_mids(state)
-        books = {}
+        books, ctxs = {}, {}  # per asset, built once for every subscriber
         for conn in list(self.connections):
             for key, sub in list(conn.subs.items()):
                 kind = sub["type"]
@@ -93,10 +93,12 @@ class Hub:
                                     book["levels"][1][:1] and book["levels"][1][0] or None]}})
                 elif kind == "activeAssetCtx":
                     asset = self._asset(sub.get("coin"))
-                    if asset is not None:
-                        conn.send({"channel": "activeAssetCtx", "data": {
-                            "coin": sub.get("coin"),
-                            "ctx": I.asset_ctx(state, asset, self.days.get(self.node)[asset])}})
+                    if asset is None:
+                        continue
+                    if asset not in ctxs:
+                        ctxs[asset] = I.asset_ctx(state, asset, self.days.get(self.node)[asset])
+                    conn.send({"channel": "activeAssetCtx", "data": {
+                        "coin": sub.get("coin"), "ctx": ctxs[asset]}})
                 elif kind == "candle":
                     asset = self._asset(sub.get("coin"))
                     if asset is None or not any(f.asset == asset for f in fills):
