@@ -169,9 +169,9 @@ def historical_orders(node: Node, body: dict) -> list:
 
 
 def devnet_keys(node: Node, body: dict) -> list:
-    """The deterministic devnet keys, as `l2perp keys --json` prints them ([{address,
-    privateKey, role}]), so a browser can offer them; only on a node whose genesis says
-    devnet, a ValueError (422) anywhere else."""
+    """The deterministic devnet keys that `l2perp keys --json` prints, here as [{address,
+    privateKey, role}] (camelCase, like the rest of /info), so a browser can offer them; only on
+    a node whose genesis says devnet, a ValueError (422) anywhere else."""
     if not node.state.config.devnet:
         raise ValueError("unknown info type 'devnetKeys': this node is not a devnet")
     return [{"address": k.address, "privateKey": k.private_key, "role": k.role}
