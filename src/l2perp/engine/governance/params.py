@@ -143,8 +143,7 @@ def check_param(state: State, key: str, value: int) -> None:
         if not low <= value <= high:
             raise ParamError(f"{key}: {value} outside [{low}, {high}]")
         return
-    tiers = with_tier(market.spec.margin_tiers, tier, value)
-    check_tiers(tuple(tiers))
+    check_tiers(with_tier(market.spec.margin_tiers, tier, value))
 
 
 def check_tiers(tiers: tuple[MarginTier, ...]) -> None:
