@@ -34,17 +34,18 @@ def _key(key: str | None, key_file: Path | None) -> str:
 
 
 def _post(url: str, path: str, body: dict) -> object:
-    import requests
+    from urllib.error import HTTPError
+
+    from .node.l1client import post_json
 
     try:
-        reply = requests.post(url.rstrip("/") + path, json=body, timeout=10)
-    except requests.RequestException as exc:
+        return post_json(url.rstrip("/") + path, body, timeout=10)
+    except HTTPError as exc:
+        console.print(f"[red]{exc.code}: {exc.read().decode(errors='replace')}[/red]")
+        raise typer.Exit(1) from None
+    except (OSError, ValueError) as exc:  # unreachable (URLError), or a reply that is not JSON
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
-    if reply.status_code != 200:
-        console.print(f"[red]{reply.status_code}: {reply.text}[/red]")
-        raise typer.Exit(1)
-    return reply.json()
 
 
 def _info(url: str, kind: str, **kw) -> object:
