@@ -19,7 +19,8 @@ from ..state import (
 from .gov_state import TREASURY, GovState, Upgrade
 from .operators import ROLES
 from .params import (
-    ParamError, check_param, check_tiers, engine_keys, get_param, set_param, with_tier,
+    ParamError, check_param, check_tiers, engine_keys, get_param, set_param, tier_key,
+    with_tier,
 )
 from .proposals import BPS, DAY_MS, GovError, Lane
 from .stewards import Bounds, Change
@@ -141,8 +142,7 @@ class _Plan:
         state = self.state
         get_param(state, key)  # ParamError for a key the table does not have
         self.overlay[key] = value
-        head, _, name = key.partition(".")
-        if not (head.isdigit() and name.startswith("tier")):
+        if tier_key(key) is None:
             try:
                 check_param(state, key, value)
             except ParamError as exc:
@@ -153,12 +153,11 @@ class _Plan:
         state = self.state
         tiers_of: dict[int, tuple[MarginTier, ...]] = {}
         for k, v in self.overlay.items():
-            head, _, name = k.partition(".")
-            if head.isdigit() and name.startswith("tier"):
-                asset = int(head)
+            split = tier_key(k)
+            if split is not None:
+                asset, tier = split
                 before = tiers_of.get(asset, state.markets[asset].spec.margin_tiers)
-                i, _, field = name[4:].partition(".")
-                tiers_of[asset] = with_tier(before, (int(i), field), v)
+                tiers_of[asset] = with_tier(before, tier, v)
         for tiers in tiers_of.values():
             try:
                 check_tiers(tiers)

@@ -87,6 +87,14 @@ def is_tighter(key: str, old: int, new: int) -> bool:
     return False
 
 
+def tier_key(key: str) -> tuple[int, tuple[int, str]] | None:
+    """(asset, (tier index, field)) for a margin-tier key such as "0.tier1.maxLeverage"; None
+    for any other key."""
+    split = split_market_key(key)
+    tier = _tier_field(split[1]) if split is not None else None
+    return None if tier is None else (split[0], tier)
+
+
 def _tier_field(name: str) -> tuple[int, str] | None:
     if not name.startswith("tier"):
         return None
