@@ -533,3 +533,23 @@ def test_every_action_kind_applies_in_one_constitutional_proposal() -> None:
     v.advance(30 * DAY_MS)  # ratified: the guardian's reduce-only outlives its expiry
     assert state.markets[2].status == 1
     v.ok(EVE, "stewardUpdate", "1.cbBand", 160_000_000)
+
+
+def test_an_insurance_transfer_out_of_a_fund_logs_its_proposal_and_commits() -> None:
+    """A transfer from the shared fund back to the fee pool: the change log names the proposal
+    (not the fund's account), and the state still hashes (a block with it can commit)."""
+    from l2perp.engine.encoding import state_digest
+    from l2perp.engine.state import fund_address
+
+    v = venue()
+    v.state.fee_pool_musdc += 5_000_000
+    v.state.credits_musdc += 5_000_000
+    v.enact((("insuranceTransfer", -1, 0, 5_000_000),), voters=(WHALE, ALICE, BOB))
+    pool = v.state.fee_pool_musdc
+    pid = v.enact((("insuranceTransfer", 0, -1, 2_000_000),), voters=(WHALE, ALICE, BOB))
+    change = v.gov.table.log[-1]
+    assert change.key == "insurance.0->-1" and change.new == 2_000_000
+    assert change.source == f"proposal {pid}"
+    assert v.state.fee_pool_musdc == pool + 2_000_000
+    assert v.state.accounts[fund_address(0)].cash_musdc >= 3_000_000
+    assert len(state_digest(v.state)) == 32

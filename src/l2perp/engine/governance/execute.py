@@ -345,8 +345,8 @@ def _plan_one(plan: _Plan, action: tuple):
             raise GovError("move a positive amount between the fee pool (-1), the shared fund "
                            "(0) and isolated markets' funds (asset + 1)")
         plan.fund_out[src] = plan.fund_out.get(src, 0) + amount
-        source = state.accounts.get(fund_address(src)) if src >= 0 else None
-        available = state.fee_pool_musdc if src == -1 else (source.cash_musdc if source else 0)
+        fund = state.accounts.get(fund_address(src)) if src >= 0 else None
+        available = state.fee_pool_musdc if src == -1 else (fund.cash_musdc if fund else 0)
         if available < plan.fund_out[src]:
             raise GovError("the source holds too little")
 
