@@ -1,52 +1,63 @@
-"""Engine transactions <-> msgpack bytes, for the block log.
+"""Engine transactions <-> msgpack bytes, for the block log and the batch bodies posted to L1.
 
-Actions are plain dataclasses and NamedTuples of ints, strings, bools and tuples, so a generic
-tagged encoding covers all of them: a dataclass or NamedTuple becomes [tag, [fields...]].
-Decoding looks the tag up in a fixed registry of engine types (never an arbitrary import).
+Actions are plain dataclasses and NamedTuples of ints, strings, bools, bytes and tuples, encoded
+as `codec.Records` under the explicit numeric tags below: the tags, not the class names, are the
+format, so renaming a class leaves every logged and posted byte unchanged. A tag is never reused;
+a new transaction type takes the next free number.
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 import msgpack
 
 from . import tx as T
+from ..codec import CodecError, Records
 from ..units import Dec
 
-REGISTRY = {cls.__name__: cls for cls in (
-    T.PlaceOrders, T.Cancel, T.CancelByCloid, T.BatchModify, T.ScheduleCancel, T.UpdateLeverage,
-    T.UpdateIsolatedMargin, T.UsdSend, T.Withdraw, T.ApproveAgent, T.Noop, T.BridgeCredit,
-    T.SetPrice, T.SetMarketStatus, T.OracleReport, T.SetOracleSource, T.DevFaucet,
-    T.DevAdvanceTime, T.ForcedWithdrawal, T.ForcedTrade, T.GovTx, T.OperatorOffence,
-    T.OrderSpec, T.Tx, T.Block, Dec,
-)}
-TAG = "__t"
+TAGS: dict[int, type] = {
+    1: T.Block, 2: T.Tx, 3: Dec, 4: T.OrderSpec,
+    10: T.PlaceOrders, 11: T.Cancel, 12: T.CancelByCloid, 13: T.BatchModify,
+    14: T.ScheduleCancel, 15: T.UpdateLeverage, 16: T.UpdateIsolatedMargin, 17: T.UsdSend,
+    18: T.Withdraw, 19: T.ApproveAgent, 20: T.Noop,
+    30: T.BridgeCredit, 31: T.ForcedWithdrawal, 32: T.ForcedTrade, 33: T.OperatorOffence,
+    40: T.SetPrice, 41: T.SetMarketStatus, 42: T.OracleReport, 43: T.SetOracleSource,
+    50: T.DevFaucet, 51: T.DevAdvanceTime,
+    60: T.GovTx,
+}
+RECORDS = Records(TAGS)
 
 
-def _pack(value: object) -> object:
-    if dataclasses.is_dataclass(value):
-        return {TAG: type(value).__name__,
-                "f": [_pack(getattr(value, f.name)) for f in dataclasses.fields(value)]}
-    if isinstance(value, tuple) and hasattr(value, "_fields"):
-        return {TAG: type(value).__name__, "f": [_pack(v) for v in value]}
-    if isinstance(value, (list, tuple)):
-        return [_pack(v) for v in value]
-    return value
+def pack_tx(tx: T.Tx) -> bytes:
+    """The canonical bytes of one transaction (TypeError if it holds a type we cannot encode)."""
+    return RECORDS.encode(tx)
 
 
-def _unpack(value: object) -> object:
-    if isinstance(value, dict):
-        cls = REGISTRY[value[TAG]]
-        return cls(*[_unpack(v) for v in value["f"]])
-    if isinstance(value, list):
-        return tuple(_unpack(v) for v in value)
-    return value
+def join_packed(items: list[bytes]) -> bytes:
+    """A msgpack list from already packed items: `encode_txs` of their transactions."""
+    return msgpack.Packer().pack_array_header(len(items)) + b"".join(items)
 
 
 def encode_txs(txs: tuple[T.Tx, ...]) -> bytes:
-    return msgpack.packb([_pack(tx) for tx in txs], use_bin_type=True)
+    """The canonical bytes of a block's transactions."""
+    return join_packed([pack_tx(tx) for tx in txs])
 
 
 def decode_txs(data: bytes) -> tuple[T.Tx, ...]:
-    return tuple(_unpack(item) for item in msgpack.unpackb(data, raw=False))
+    """The transactions `encode_txs` encoded (codec.CodecError for anything else)."""
+    txs = RECORDS.decode(data)
+    if type(txs) is not tuple or not all(type(tx) is T.Tx for tx in txs):
+        raise CodecError("not a list of transactions")
+    return txs
+
+
+def encode_blocks(blocks: tuple[T.Block, ...]) -> bytes:
+    """The canonical bytes of a list of blocks (a batch body)."""
+    return RECORDS.encode(list(blocks))
+
+
+def decode_blocks(data: bytes) -> tuple[T.Block, ...]:
+    """The blocks `encode_blocks` encoded (codec.CodecError for anything else)."""
+    blocks = RECORDS.decode(data)
+    if type(blocks) is not tuple or not all(type(b) is T.Block for b in blocks):
+        raise CodecError("not a list of blocks")
+    return blocks

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 
-import msgpack
-
 from ..codec import canonical, h256
 from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import Block, BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence
-from ..engine.txcodec import _pack, _unpack
+from ..engine.txcodec import decode_blocks, encode_blocks
 from .auth import authenticated_block
 from .commitment import Commitment
 from .merkle import SparseMerkleTree, verify_proof
@@ -68,13 +66,13 @@ class WithdrawalEntry:
 
 def encode_body(blocks: tuple[Block, ...]) -> bytes:
     """Canonical bytes of a batch body."""
-    return msgpack.packb([_pack(b) for b in blocks], use_bin_type=True)
+    return encode_blocks(blocks)
 
 
 def decode_body(data: bytes) -> tuple[Block, ...]:
     """The blocks of a body; BatchFormatError for anything else."""
     try:
-        blocks = tuple(_unpack(item) for item in msgpack.unpackb(data, raw=False))
+        blocks = decode_blocks(data)
     except Exception as exc:  # malformed bytes or unknown tags: never crash the judge
         raise BatchFormatError(f"batch body does not decode: {exc}") from exc
     if not all(type(b) is Block for b in blocks):
