@@ -16,6 +16,15 @@ MS_PER_SECOND = 1_000
 MS_PER_HOUR = 3_600_000
 MS_PER_DAY = 86_400_000
 
+# The ranges the API parses numbers into (beyond them a request is refused before it reaches a
+# block). Every value inside them, and every product the engine forms from them, fits the log's
+# and the rollup's encodings (msgpack integers, SQLite's int64).
+MAX_WIRE_INT = 2**63 - 1  # ids, times, nonces, leverage, rounds: SQLite's and msgpack's int64
+MAX_WIRE_VALUE = 10**12  # a price or size string's magnitude: 10**18 pips or lots at most
+MAX_WIRE_COEFF = 10**18  # a price or size string's significant digits (no 40-digit fractions)
+MAX_AMOUNT_MUSDC = 10**18  # one transfer, withdrawal or margin move: $1,000,000,000,000
+MAX_TEXT_CHARS = 64  # names the API stores (agent names)
+
 
 def floor_div(a: int, b: int) -> int:
     """a / b rounded toward minus infinity (b != 0)."""
@@ -85,6 +94,16 @@ def parse_decimal(text: str) -> Dec:
         coeff //= 10
         exp += 1
     return Dec(-coeff if negative else coeff, exp)
+
+
+def in_wire_range(value: Dec) -> bool:
+    """Whether a parsed price or size string lies in the API's range: |value| <= 10**12 with
+    fewer than 19 significant digits, so that it is at most 10**18 pips or lots in any market."""
+    if abs(value.coeff) >= MAX_WIRE_COEFF:
+        return False
+    if value.exp <= 0:
+        return True
+    return value.exp <= 12 and abs(value.coeff) * 10**value.exp <= MAX_WIRE_VALUE
 
 
 def dec_from_int(value: int, decimals: int) -> Dec:

@@ -16,7 +16,7 @@ import msgpack
 
 from .governance.codec import decode_gov
 from .governance.params import governed_config
-from ..codec import canonical, h256
+from ..codec import CodecError, canonical, h256, uncanonical
 from .book import Book, Order
 from .encoding import config_leaf
 from .params import EngineConfig, MarginTier, MarketSpec
@@ -32,7 +32,10 @@ class DecodeError(ValueError):
 
 def unpack(data: bytes) -> list:
     """Canonical msgpack bytes -> nested lists."""
-    return msgpack.unpackb(data, raw=False, strict_map_key=False)
+    try:
+        return uncanonical(data)
+    except CodecError as exc:
+        raise DecodeError(str(exc)) from None
 
 
 def nonce_set(values: list) -> NonceSet:

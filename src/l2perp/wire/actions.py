@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from ..engine import tx as T
 from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP
-from ..units import Dec, parse_decimal, round_half_even, usdc_to_musdc
+from ..engine import errors as E
+from ..units import (
+    MAX_AMOUNT_MUSDC, MAX_TEXT_CHARS, MAX_WIRE_INT, Dec, in_wire_range, parse_decimal,
+    round_half_even, usdc_to_musdc,
+)
 
 
 class WireError(ValueError):
@@ -55,18 +59,30 @@ def parse_cloid(value: object) -> str:
     return text
 
 
+# The answer to a price or size string that is malformed or beyond the API's range.
+RANGE_ERRORS = {"price": E.ORDER_HAS_INVALID_PRICE, "triggerPx": E.ORDER_HAS_INVALID_PRICE,
+                "size": E.ORDER_HAS_INVALID_SIZE}
+
+
 def _dec(value: object, what: str) -> Dec:
+    """A decimal string within `units.in_wire_range`, exactly."""
     if not isinstance(value, str):
-        raise WireError(f"Invalid {what}: {value!r}")
+        raise WireError(RANGE_ERRORS.get(what, f"Invalid {what}: {value!r}"))
     try:
-        return parse_decimal(value)
+        parsed = parse_decimal(value)
     except ValueError:
-        raise WireError(f"Invalid {what}: {value!r}") from None
+        raise WireError(RANGE_ERRORS.get(what, f"Invalid {what}: {value!r}")) from None
+    if not in_wire_range(parsed):
+        raise WireError(RANGE_ERRORS.get(what, f"Invalid {what}: out of range"))
+    return parsed
 
 
-def _int(value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
+def _int(value: object, what: str, low: int = 0, high: int = MAX_WIRE_INT) -> int:
+    """An integer in [low, high] (by default 0 .. 2**63 - 1); bools are not integers."""
+    if type(value) is not int:
         raise WireError(f"Invalid {what}: {value!r}")
+    if not low <= value <= high:
+        raise WireError(f"Invalid {what}: out of range")
     return value
 
 
@@ -157,7 +173,8 @@ def parse_action(action: object, sz_decimals_of=None, asset_of=None) -> T.Action
         if kind == "updateIsolatedMargin":
             return T.UpdateIsolatedMargin(_int(action["asset"], "asset"),
                                           _bool(action["isBuy"], "isBuy"),
-                                          _int(action["ntli"], "ntli"))
+                                          _int(action["ntli"], "ntli", -MAX_AMOUNT_MUSDC,
+                                               MAX_AMOUNT_MUSDC))
         if kind == "usdSend":
             return T.UsdSend(parse_address(action["destination"]), _usd(action["amount"]),
                              _int(action["time"], "time"))
@@ -166,7 +183,7 @@ def parse_action(action: object, sz_decimals_of=None, asset_of=None) -> T.Action
                               _int(action["time"], "time"))
         if kind == "approveAgent":
             name = action.get("agentName") or ""
-            if not isinstance(name, str):
+            if not isinstance(name, str) or len(name) > MAX_TEXT_CHARS:
                 raise WireError("Invalid agentName")
             return T.ApproveAgent(parse_address(action["agentAddress"]), name,
                                   _int(action["nonce"], "nonce"))
@@ -209,12 +226,16 @@ def parse_action(action: object, sz_decimals_of=None, asset_of=None) -> T.Action
 
 
 def _usd(value: object) -> int:
+    """A USD decimal string as micro-USDC in [0, MAX_AMOUNT_MUSDC] (the engine refuses 0)."""
     if not isinstance(value, str):
-        raise WireError(f"Invalid amount: {value!r}")
+        raise WireError(E.INVALID_AMOUNT)
     try:
-        return usdc_to_musdc(value)
+        amount = usdc_to_musdc(value)
     except ValueError:
-        raise WireError(f"Invalid amount: {value!r}") from None
+        raise WireError(E.INVALID_AMOUNT) from None
+    if not 0 <= amount <= MAX_AMOUNT_MUSDC:
+        raise WireError(E.INVALID_AMOUNT)
+    return amount
 
 
 from .governance import GOV_ACTIONS, parse_gov_action  # noqa: E402  (it imports this module)

@@ -21,6 +21,7 @@ from ..crypto.signatures import (
     USER_SIGNED_TYPES, SignatureError, l1_digest, recover_address, user_signed_digest,
 )
 from ..engine import tx as T
+from ..units import MAX_WIRE_INT
 from .actions import WireError, parse_action
 
 
@@ -35,6 +36,10 @@ class Network:
         return "Mainnet" if self.is_mainnet else "Testnet"
 
 
+DEVNET_ACTIONS = frozenset(("devFaucet", "devSetOracle", "devAdvanceTime"))
+UNKNOWN_ACTION = "Unknown action"
+
+
 class RequestError(ValueError):
     """A whole-request failure: answered as {"status": "err", "response": message}."""
 
@@ -43,14 +48,16 @@ def _int_field(body: dict, key: str, optional: bool = False) -> int | None:
     value = body.get(key)
     if value is None and optional:
         return None
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+    if type(value) is not int or not 0 <= value <= MAX_WIRE_INT:
         raise RequestError(f"Invalid or missing {key}")
     return value
 
 
 def decode_request(body: object, network: Network = Network(),
-                   sz_decimals_of=None, asset_of=None) -> T.Tx:
-    """Verify and parse one /exchange body into a transaction (RequestError if it fails)."""
+                   sz_decimals_of=None, asset_of=None, devnet: bool = True) -> T.Tx:
+    """Verify and parse one /exchange body into a transaction (RequestError if it fails).
+
+    Off the devnet (`devnet` False) the devnet's cheat actions do not exist: "Unknown action"."""
     if not isinstance(body, dict):
         raise RequestError("Invalid request body")
     action = body.get("action")
@@ -62,6 +69,8 @@ def decode_request(body: object, network: Network = Network(),
         raise RequestError("Invalid vaultAddress")
     expires = _int_field(body, "expiresAfter", optional=True)
     kind = action["type"]
+    if not devnet and kind in DEVNET_ACTIONS:
+        raise RequestError(UNKNOWN_ACTION)
     try:
         if kind in USER_SIGNED_TYPES:
             signer = _user_signer(action, body, nonce, expires, network)
@@ -74,8 +83,13 @@ def decode_request(body: object, network: Network = Network(),
         raise RequestError(str(exc)) from None
     except WireError as exc:
         raise RequestError(str(exc)) from None
-    auth = msgpack.packb([action, nonce, body.get("signature"), vault, expires],
-                         use_bin_type=True)
+    except (ValueError, TypeError, OverflowError):  # an action msgpack cannot hash
+        raise RequestError("Invalid request body") from None
+    try:
+        auth = msgpack.packb([action, nonce, body.get("signature"), vault, expires],
+                             use_bin_type=True)
+    except (ValueError, TypeError, OverflowError):
+        raise RequestError("Invalid request body") from None
     return T.Tx(signer, nonce, parsed, vault.lower() if vault else None, expires, auth)
 
 
