@@ -11,8 +11,9 @@ from hyperliquid.utils import signing as sdk
 
 from l2perp.crypto.eip712 import keccak256
 from l2perp.crypto.signatures import (
-    SignatureError, action_connection_id, address_of, l1_digest, parse_signature,
-    recover_address, sign_l1_action, sign_user_signed, user_signed_digest,
+    HIGH_S_SIGNATURE, SECP256K1_HALF_N, SECP256K1_N, SignatureError, action_connection_id,
+    address_of, l1_digest, parse_signature, recover_address, sign_l1_action, sign_user_signed,
+    user_signed_digest,
 )
 
 KEYS = [keccak256(f"l2perp test key {i}".encode()) for i in range(4)]
@@ -95,3 +96,49 @@ def test_short_r_and_s_are_accepted_and_garbage_is_refused() -> None:
             parse_signature(bad)
     with pytest.raises(SignatureError):
         user_signed_digest({"type": "usdSend", "destination": "x"})
+
+
+def _twin(sig: dict) -> dict:
+    """The same signature with s replaced by n - s and v flipped: it recovers the same key."""
+    return {"r": sig["r"], "s": hex(SECP256K1_N - int(sig["s"], 16)), "v": 55 - sig["v"]}
+
+
+def test_high_s_twins_are_refused_and_every_signer_we_ship_makes_low_s() -> None:
+    for i in range(40):
+        wallet = Account.from_key(KEYS[i % len(KEYS)])
+        nonce = 1_700_000_000_000 + i
+        sig = sdk.sign_l1_action(wallet, ORDER, None, nonce, None, False)
+        assert int(sig["s"], 16) <= SECP256K1_HALF_N  # eth_account signs low s
+        ours = sign_l1_action(KEYS[i % len(KEYS)], ORDER, None, nonce, None, False)
+        assert int(ours["s"], 16) <= SECP256K1_HALF_N  # so does coincurve
+        digest = l1_digest(ORDER, None, nonce, None, False)
+        assert recover_address(digest, sig) == wallet.address.lower()
+        with pytest.raises(SignatureError, match="EIP-2"):
+            recover_address(digest, _twin(sig))
+        with pytest.raises(SignatureError) as refused:
+            parse_signature(_twin(sig))
+        assert str(refused.value) == HIGH_S_SIGNATURE
+
+
+def test_r_and_s_must_lie_below_the_group_order() -> None:
+    for bad in ({"r": hex(SECP256K1_N), "s": "0x2", "v": 27},
+                {"r": "0x1", "s": hex(SECP256K1_N), "v": 27},
+                {"r": "0x1", "s": hex(SECP256K1_HALF_N + 1), "v": 28},
+                {"r": "0x1", "s": "0x2", "v": 27.0}, {"r": "0x1", "s": "0x2", "v": True}):
+        with pytest.raises(SignatureError):
+            parse_signature(bad)
+    assert parse_signature({"r": "0x1", "s": hex(SECP256K1_HALF_N), "v": 28})[-1] == 1
+
+
+def test_a_nonce_or_action_that_cannot_be_hashed_is_a_signature_error() -> None:
+    with pytest.raises(SignatureError, match="nonce"):
+        action_connection_id(ORDER, None, 1 << 64, None)
+    with pytest.raises(SignatureError, match="expiresAfter"):
+        action_connection_id(ORDER, None, 1, 1 << 64)
+    with pytest.raises(SignatureError, match="MessagePack"):
+        action_connection_id({"type": "order", "x": 1 << 70}, None, 1, None)
+    nested: list = []
+    for _ in range(2_000):  # deeper than msgpack's limit (orjson parses such a body)
+        nested = [nested]
+    with pytest.raises(SignatureError, match="MessagePack"):
+        action_connection_id({"type": "order", "x": nested}, None, 1, None)

@@ -6,7 +6,9 @@ Agent(string source, bytes32 connectionId) in domain ("Exchange", "1", 1337, 0x0
 "a" on mainnet and "b" elsewhere. User-signed actions: the wallet signs the action's own fields
 as HyperliquidTransaction:<Name> in domain ("HyperliquidSignTransaction", "1",
 int(signatureChainId)). Recovery is secp256k1 via coincurve; a wrong payload recovers a
-different, valid-looking address, which is why callers compare against known signers.
+different, valid-looking address, which is why callers compare against known signers. Only
+low-s signatures are accepted (EIP-2): (r, n - s) with the other v is a second valid signature
+of the same digest, so accepting both would let anyone re-sign a request without the key.
 """
 
 from __future__ import annotations
@@ -39,14 +41,32 @@ USER_SIGNED_TYPES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
 }
 
 
+# secp256k1's group order; an s above half of it is the malleable twin of a low-s signature.
+SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+SECP256K1_HALF_N = SECP256K1_N // 2
+
+MALFORMED_SIGNATURE = "malformed signature"
+HIGH_S_SIGNATURE = "Invalid signature: s must be at most n/2 (EIP-2 low-s)"
+ACTION_NOT_ENCODABLE = "Invalid action: it cannot be encoded with MessagePack ({reason})"
+FIELD_NOT_UINT64 = "Invalid {field}: it must fit in 64 bits"
+
+
 class SignatureError(ValueError):
     """The signature is malformed or does not recover."""
 
 
 def action_connection_id(action: object, vault: str | None, nonce: int,
                          expires_after: int | None) -> bytes:
-    """The L1 action hash (the phantom agent's connectionId)."""
-    data = msgpack.packb(action)
+    """The L1 action hash (the phantom agent's connectionId). SignatureError when the action
+    cannot be packed (an integer beyond 64 bits, nesting too deep) or the nonce or expiresAfter
+    does not fit in 8 bytes: nothing could have signed such a request."""
+    try:
+        data = msgpack.packb(action)
+    except (ValueError, OverflowError, TypeError) as exc:
+        raise SignatureError(ACTION_NOT_ENCODABLE.format(reason=exc)) from None
+    for field, value in (("nonce", nonce), ("expiresAfter", expires_after)):
+        if value is not None and not 0 <= value < 1 << 64:
+            raise SignatureError(FIELD_NOT_UINT64.format(field=field))
     data += nonce.to_bytes(8, "big")
     if vault is None:
         data += b"\x00"
@@ -83,7 +103,9 @@ def user_signed_digest(action: dict) -> bytes:
 
 
 def parse_signature(signature: object) -> bytes:
-    """{r, s, v} (hex strings that may lack leading zeros, v 27 or 28) -> 65 compact bytes."""
+    """{r, s, v} (hex strings that may lack leading zeros, v 27 or 28) -> 65 compact bytes.
+    r must lie in [1, n) and s in [1, n/2] (low s, EIP-2); a high s is refused with
+    HIGH_S_SIGNATURE, never normalised, so one request has exactly one valid signature."""
     if not isinstance(signature, dict):
         raise SignatureError("signature must be an object")
     try:
@@ -91,9 +113,11 @@ def parse_signature(signature: object) -> bytes:
         s = int(signature["s"], 16)
         v = signature["v"]
     except (KeyError, TypeError, ValueError):
-        raise SignatureError("malformed signature") from None
-    if v not in (27, 28) or not (0 < r < 1 << 256) or not (0 < s < 1 << 256):
-        raise SignatureError("malformed signature")
+        raise SignatureError(MALFORMED_SIGNATURE) from None
+    if type(v) is not int or v not in (27, 28) or not 0 < r < SECP256K1_N or not 0 < s:
+        raise SignatureError(MALFORMED_SIGNATURE)
+    if s > SECP256K1_HALF_N:
+        raise SignatureError(HIGH_S_SIGNATURE)
     return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v - 27])
 
 
