@@ -3,6 +3,9 @@ commit that must precede every acknowledgement.
 
 Single writer: only `produce_block` changes the state. Block time comes from the caller (the
 node's clock, never earlier than the previous block); the engine itself never reads a clock.
+A block is encoded before `apply_block` touches the state (a transaction that cannot be encoded
+is refused on its own and never enters the block), and if the commit then fails, the state is
+rebuilt from the log: what is in memory is never ahead of what is durable.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from ..engine.params import Genesis
 from ..engine.state import State
 from ..engine.stf import apply_block, tx_priority
 from ..engine.tx import Block, BlockReceipts, Tx
+from ..engine.txcodec import join_packed, pack_tx
 from .log import BlockLog
+
+NOT_ENCODABLE = "Invalid request body"  # the answer to a transaction the log cannot hold
 
 
 class MempoolFull(RuntimeError):
@@ -58,23 +64,61 @@ class Sequencer:
         self.max_block_txs = max_block_txs
         self.snapshot_every = snapshot_every
         self.last_block: Block | None = None
+        self.refused: list[tuple[object, str]] = []  # (ticket, why) of the last block's refusals
+        self.in_flight: list[object] = []  # tickets of the block being produced (or that failed)
+        self.snapshot_error: str | None = None  # why the last snapshot could not be written
 
     def produce_block(self, now_ms: int, system_txs: tuple[Tx, ...] = ()
                       ) -> tuple[BlockReceipts, list[object]]:
         """Apply the next block at `now_ms` (clamped to never go backwards) opening with
         `system_txs` (L1 messages), commit it, and return its receipts with the tickets of its
-        transactions in block order (None for the system ones)."""
+        transactions in block order (None for the system ones). Transactions that cannot be
+        encoded are left out, their tickets in `self.refused`.
+
+        If the commit fails, the state is rebuilt from the log and the error propagates: unless
+        the log holds the block after all (then it counts as committed)."""
         taken = [(tx, None) for tx in system_txs]
         taken += self.mempool.take(self.max_block_txs - len(system_txs))
+        self.in_flight = [ticket for _, ticket in taken if ticket is not None]
+        packed: list[bytes] = []
+        kept: list[tuple[Tx, object]] = []
+        self.refused = []
+        for tx, ticket in taken:
+            try:
+                packed.append(pack_tx(tx))
+            except (TypeError, ValueError, OverflowError):
+                if ticket is None:  # a system transaction the node built itself: a bug
+                    raise
+                self.refused.append((ticket, NOT_ENCODABLE))
+                continue
+            kept.append((tx, ticket))
         time_ms = max(now_ms, self.state.time_ms)
-        block = Block(self.state.height + 1, time_ms, tuple(tx for tx, _ in taken))
+        block = Block(self.state.height + 1, time_ms, tuple(tx for tx, _ in kept))
         self.last_block = block
-        receipts = apply_block(self.state, block)
-        self.commit(block, receipts)
-        return receipts, [ticket for _, ticket in taken]
+        try:
+            receipts = apply_block(self.state, block)
+        except BaseException:
+            self.state = self.log.recover(self.genesis)
+            raise
+        try:
+            self.commit(block, receipts, join_packed(packed))
+        except BaseException:
+            self.state = self.log.recover(self.genesis)
+            if self.state.height != block.height:
+                raise
+            # the log holds the block after all (the error came after its commit): it stands,
+            # and so do the receipts its one execution gave
+        return receipts, [ticket for _, ticket in kept]
 
-    def commit(self, block: Block, receipts: BlockReceipts) -> None:
-        """Make the block durable (log with its digest, periodic snapshots) before any ack."""
-        self.log.append(block, state_digest(self.state), self.state, receipts)
-        if self.state.height % self.snapshot_every == 0:
-            self.log.snapshot(self.state)
+    def commit(self, block: Block, receipts: BlockReceipts, txs: bytes | None = None) -> None:
+        """Make the block durable (log with its digest, periodic snapshots) before any ack.
+        A snapshot that cannot be written is only reported (`snapshot_error`): the block is
+        already durable, and the next one retries."""
+        digest = state_digest(self.state)
+        self.log.append(block, digest, self.state, receipts, txs)
+        if self.state.height % self.snapshot_every == 0 or self.snapshot_error is not None:
+            try:
+                self.log.snapshot(self.state, digest)
+                self.snapshot_error = None
+            except Exception as exc:  # noqa: BLE001 - an optimisation; the block is durable
+                self.snapshot_error = f"{type(exc).__name__}: {exc}"

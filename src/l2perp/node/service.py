@@ -3,12 +3,23 @@ acknowledgement of each transaction after its block is committed to the log.
 
 Block times come from the wall clock here (the node's business); the engine sees only the block
 header. `submit` returns once the transaction's block is durable; its receipt is the reply.
+
+Any exception in block production halts the sequencer loudly: the traceback is logged, the
+reason is in `halted` (served by `l2perpStatus` and announced on the websocket), every pending
+and new request is answered at once with the reason, and the halt is written to `DATA/halt.json`
+so that an incident is opened when blocks resume. A storage failure (a full disk, an I/O error)
+is retried every `RETRY_MS`; any other fault keeps the sequencer halted until the operator
+restarts the node.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
+import sqlite3
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +34,15 @@ from .rollup_node import NodeRollup
 from .sequencer import MempoolFull, Sequencer
 
 DEV_FUNDS_MUSDC = 10**6 * 10**6  # $1,000,000 per dev account
+RETRY_MS = 2_000  # a storage fault is retried this often
+HALT_FILE = "halt.json"
+LOG = logging.getLogger("l2perp.node")
+
+
+def is_storage_fault(exc: BaseException) -> bool:
+    """A fault of the disk rather than of the code: it may pass once space or the device
+    returns."""
+    return isinstance(exc, (OSError, sqlite3.OperationalError))
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,10 @@ class Node:
         self.rollup: NodeRollup | None = None
         self.operator_key = rollup.operator_key if rollup is not None else None
         self._halt: tuple[int, str] | None = None  # (since, why) while the sequencer is halted
+        self.fault: str | None = None  # why block production failed (None: it did not)
+        self._fault_since = 0
+        self._retry_at: int | None = None  # wall ms of the next retry of a storage fault
+        self.halt_listeners: list = []  # called with the reason when the sequencer halts
         if rollup is not None:
             self.rollup = NodeRollup(self.data_dir, rollup.l1_path, genesis, rollup.params,
                                      rollup.poster, rollup.fault, rollup.l1_funded)
@@ -72,10 +96,12 @@ class Node:
         return self.sequencer.state
 
     async def start(self) -> None:
+        self._resume_after_restart()
         self.ready.set()
         self._task = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        self._refuse_pending("the node is shutting down")
         if self._task is not None:
             self._task.cancel()
             try:
@@ -89,14 +115,65 @@ class Node:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.block_ms / 1000)
-            if self.demo is not None and wall_ms() >= self._next_demo_ms:
-                self._next_demo_ms = wall_ms() + 1_000
-                self.demo.tick(wall_ms() + self.state.dev_time_offset_ms)
-            self.produce()
+            if self.fault is not None:
+                if self._retry_at is None or wall_ms() < self._retry_at:
+                    continue
+                LOG.warning("retrying block production after: %s", self.fault)
+                self.fault = None
+            try:
+                if self.demo is not None and wall_ms() >= self._next_demo_ms:
+                    self._next_demo_ms = wall_ms() + 1_000
+                    self.demo.tick(wall_ms() + self.state.dev_time_offset_ms)
+                self.produce()
+            except Exception as exc:  # noqa: BLE001 - any fault halts loudly, never silently
+                self.halt_on_fault(exc)
+
+    def halt_on_fault(self, exc: BaseException) -> None:
+        """Block production failed: log it, refuse every pending request with the reason,
+        announce it, and record it for the incident report (a storage fault is retried)."""
+        first = self._fault_since == 0
+        reason = f"block production failed: {type(exc).__name__}: {exc}"
+        self.fault = reason
+        if first:
+            self._fault_since = wall_ms() + self.state.dev_time_offset_ms
+        self._retry_at = wall_ms() + RETRY_MS if is_storage_fault(exc) else None
+        LOG.error("sequencer halted at height %d: %s\n%s", self.state.height, reason,
+                  "".join(traceback.format_exception(exc)))
+        for ticket in self.sequencer.in_flight:
+            if ticket is not None and not ticket.done():
+                ticket.set_result(Receipt(False, error=f"Sequencer halted: {reason}"))
+        self.sequencer.in_flight = []
+        self._refuse_pending()
+        self._write_halt_record(reason)
+        if first:
+            for listener in self.halt_listeners:
+                try:
+                    listener(reason)
+                except Exception:  # noqa: BLE001 - a listener never hides the halt
+                    LOG.exception("halt listener failed")
+
+    def _write_halt_record(self, reason: str) -> None:
+        try:
+            (self.data_dir / HALT_FILE).write_text(json.dumps(
+                {"since": self._fault_since, "reason": reason[:2_000]}))
+        except OSError:  # the disk may be the fault; the log line above stands
+            pass
+
+    def _resume_after_restart(self) -> None:
+        """A halt recorded before a restart: open its incident once blocks resume."""
+        path = self.data_dir / HALT_FILE
+        try:
+            record = json.loads(path.read_text())
+            self._halt = (int(record["since"]), "sequencerOutage", str(record["reason"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            return
 
     @property
     def halted(self) -> str | None:
-        """Why the sequencer stopped (a reconciliation mismatch), or None."""
+        """Why the sequencer stopped (a fault in block production or a reconciliation
+        mismatch), or None."""
+        if self.fault is not None:
+            return self.fault
         return self.rollup.halted if self.rollup is not None else None
 
     def produce(self) -> None:
@@ -107,33 +184,55 @@ class Node:
             system_txs = self.rollup.before_block(self.state, now)
             if self.halted:
                 if self._halt is None:
-                    self._halt = (now, self.halted)
+                    self._halt = (now, "reconciliationHalt", self.halted)
                 self._refuse_pending()
                 self.rollup.reconcile()
                 return
-            if self._halt is not None:
-                self._open_halt_incident(now)
+        if self._fault_since and self._halt is None:
+            self._halt = (self._fault_since, "sequencerOutage", self._last_fault())
+        if self._halt is not None:
+            self._open_halt_incident(now)
         receipts, tickets = self.sequencer.produce_block(now, system_txs)
-        if self.rollup is not None:
-            self.rollup.after_block(self.state, self.sequencer.last_block, receipts)
+        self._fault_since = 0
+        for ticket, why in self.sequencer.refused:
+            if not ticket.done():
+                ticket.set_result(Receipt(False, error=why))
+        # the block is durable: its transactions are answered before anything else can fail
         for receipt, future in zip(receipts.receipts, tickets):
             if future is not None and not future.done():
                 future.set_result(receipt)
+        self.sequencer.in_flight = []
+        if self.rollup is not None:
+            self.rollup.after_block(self.state, self.sequencer.last_block, receipts)
         for listener in self.listeners:
-            listener(receipts)
+            try:
+                listener(receipts)
+            except Exception:  # noqa: BLE001 - a subscriber's bug must not halt the venue
+                LOG.exception("block listener failed at height %d", receipts.height)
+
+    def _last_fault(self) -> str:
+        try:
+            return str(json.loads((self.data_dir / HALT_FILE).read_text())["reason"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return "block production failed"
 
     def _open_halt_incident(self, now_ms: int) -> None:
         """The halt is over: the operator opens its incident record (signed like any client's
         request, so batches carry it with its signature)."""
-        since, why = self._halt
+        since, kind, why = self._halt
         self._halt = None
+        try:
+            (self.data_dir / HALT_FILE).unlink()
+        except OSError:
+            pass
         if self.operator_key is None or self.state.gov is None:
             return
         nonce = max(wall_ms(), self.state.time_ms - self.state.dev_time_offset_ms)
         end = min(now_ms, self.state.time_ms)
+        subject = ("sequencer halted by the reconciler" if kind == "reconciliationHalt"
+                   else "sequencer halted by a fault in block production")
         self.push_signed(self.operator_key, {
-            "type": "incidentOpen", "kind": "reconciliationHalt",
-            "subject": "sequencer halted by the reconciler", "start": min(since, end),
+            "type": "incidentOpen", "kind": kind, "subject": subject, "start": min(since, end),
             "end": end, "detail": why[:2_000]}, nonce)
 
     def push_signed(self, private_key: str, action: dict, nonce: int) -> None:
@@ -148,13 +247,15 @@ class Node:
             lambda a: markets[a].sz_decimals,
             lambda coin: next((m.asset for m in markets if m.name == coin), None)))
 
-    def _refuse_pending(self) -> None:
+    def _refuse_pending(self, why: str | None = None) -> None:
+        text = why or f"Sequencer halted: {self.halted}"
         for tx, future in self.sequencer.mempool.take(len(self.sequencer.mempool)):
             if future is not None and not future.done():
-                future.set_result(Receipt(False, error=f"Sequencer halted: {self.halted}"))
+                future.set_result(Receipt(False, error=text))
 
     async def submit(self, tx: Tx) -> Receipt:
-        """Queue a verified transaction; resolves with its receipt once its block is durable."""
+        """Queue a verified transaction; resolves with its receipt once its block is durable,
+        or at once with an error while the sequencer is halted."""
         if self.halted:
             return Receipt(False, error=f"Sequencer halted: {self.halted}")
         future = asyncio.get_running_loop().create_future()
