@@ -1,4 +1,5 @@
-"""Refusals found by review: malformed bodies are refused at commit or proven fraud, claims
+"""Refusals found by review: malformed bodies (wrongly typed fields included) are refused at
+commit (tests/faults/test_judge_failure.py: and proven fraud should one get past it), claims
 cannot reuse an index modulo the tree, a refused commit keeps no bond, a challenge that could
 not be sent is sent again, and a frozen exchange takes no new money."""
 
@@ -11,7 +12,7 @@ import pytest
 from l2perp.codec import h256
 from l2perp.engine.tx import Block, OrderSpec, PlaceOrders, Tx
 from l2perp.rollup.batch import encode_body, withdrawal_proof
-from l2perp.rollup.contract import FINALIZED, REVERTED
+from l2perp.rollup.contract import FINALIZED
 from l2perp.rollup.l1 import L1Error
 from l2perp.rollup.params import TEST, TICK_MS
 from l2perp.units import ONE_USDC, dec_from_int
@@ -37,27 +38,24 @@ def test_a_block_with_a_time_that_is_no_integer_is_refused_and_changes_nothing()
     assert (s.l1.bonds_in_musdc, s.l1.wallets[POSTER]) == (bond_before, wallet_before)
 
 
-def test_a_body_that_cannot_execute_is_proven_fraud() -> None:
+def test_a_body_with_a_wrongly_typed_field_is_refused_at_commit() -> None:
     s = funded()
     batch = held(s)
     junk = OrderSpec(0, True, dec_from_int(1, 0), dec_from_int(1, 0), False, 0)
     refused = Block(batch.header.first_height, s.state.time_ms, (junk,))  # no transaction
-    body = encode_body((refused,))
-    with pytest.raises(L1Error, match="no transaction"):
-        s.l1.commit_batch(POSTER, replace(batch.header, data_hash=h256(body), n_txs=1,
-                                          last_height=refused.height,
-                                          system_time=refused.time_ms,
-                                          l1_msg_end=batch.header.l1_msg_start), body, ())
-    broken = Tx(flow_user(), 1, PlaceOrders((5,)))  # a transaction the engine cannot run
-    block = Block(batch.header.first_height, s.state.time_ms, (broken,))
-    body = encode_body((block,))
-    header = replace(batch.header, data_hash=h256(body), n_txs=1, last_height=block.height,
-                     system_time=block.time_ms, l1_msg_end=batch.header.l1_msg_start)
-    s.l1.commit_batch(POSTER, header, body, ())
-    s.verifier.poll()
-    assert s.verifier.challenges and s.verifier.challenges[0][1].fraud
-    assert "does not execute" in s.verifier.challenges[0][1].reason
-    assert s.l1.batches[-1].status == REVERTED
+    broken = Tx(flow_user(), 1, PlaceOrders((5,)))  # an int where an OrderSpec belongs
+    for block, problem in ((refused, "Block.txs: [0]: expected Tx, got OrderSpec"),
+                           (Block(refused.height, refused.time_ms, (broken,)),
+                            "PlaceOrders.orders: [0]: expected OrderSpec, got int")):
+        body = encode_body((block,))
+        header = replace(batch.header, data_hash=h256(body), n_txs=1, last_height=block.height,
+                         system_time=block.time_ms, l1_msg_end=batch.header.l1_msg_start)
+        bond_before, wallet_before = s.l1.bonds_in_musdc, s.l1.wallets[POSTER]
+        with pytest.raises(L1Error, match="batch body is malformed") as refusal:
+            s.l1.commit_batch(POSTER, header, body, ())
+        assert problem in str(refusal.value)
+        assert (s.l1.bonds_in_musdc, s.l1.wallets[POSTER]) == (bond_before, wallet_before)
+    assert len(s.l1.batches) == batch.header.batch_no - 1
 
 
 def test_a_commit_refused_for_an_overdue_message_keeps_no_bond() -> None:

@@ -18,6 +18,7 @@ from ..engine.txcodec import decode_blocks, encode_blocks
 from .auth import authenticated_block
 from .commitment import Commitment
 from .merkle import SparseMerkleTree, verify_proof
+from .txcheck import check_block
 
 LIST_DEPTH = 16  # block roots and withdrawals per batch: at most 65,536 each
 DOMAIN_HEADER = b"l2perp/batch-header"
@@ -70,13 +71,18 @@ def encode_body(blocks: tuple[Block, ...]) -> bytes:
 
 
 def decode_body(data: bytes) -> tuple[Block, ...]:
-    """The blocks of a body; BatchFormatError for anything else."""
+    """The blocks of a body, every field of the type engine/tx.py declares (rollup/txcheck.py);
+    BatchFormatError for anything else. Checked here, a body the poster crafted cannot make the
+    engine fail on a wrong type: the contract refuses it at commit, and the judge calls it
+    fraud."""
     try:
         blocks = decode_blocks(data)
     except Exception as exc:  # malformed bytes or unknown tags: never crash the judge
         raise BatchFormatError(f"batch body does not decode: {exc}") from exc
-    if not all(type(b) is Block for b in blocks):
-        raise BatchFormatError("batch body must be a list of blocks")
+    for i, block in enumerate(blocks):
+        problem = check_block(block)
+        if problem is not None:
+            raise BatchFormatError(f"batch body is malformed: block {i}: {problem}")
     return blocks
 
 

@@ -18,7 +18,6 @@ from ..codec import canonical, h256
 from ..engine.decoding import DecodeError, decode_account, unpack
 from ..engine.params import EngineConfig, Genesis
 from ..engine.state import genesis_state
-from ..engine.tx import Tx
 from ..engine.state import is_fund
 from .batch import (
     LIST_DEPTH, BatchFormatError, BatchHeader, WithdrawalEntry, decode_body, l1_messages_in,
@@ -58,6 +57,21 @@ class BatchRecord:
     reverted_by: int = 0  # the batch whose fraud proof reverted this one
 
 
+@dataclass(frozen=True)
+class JudgeFailure:
+    """A public incident: re-executing batch `batch_no` for a challenge raised `kind: message`
+    inside the engine, on a well-formed body (an engine bug, not the poster's doing). It
+    decided nothing: the batch stands in its window and finalizes unless another proof wins,
+    the poster keeps its bond and the challenger got its bond back."""
+
+    batch_no: int
+    kind: str  # the exception's type name
+    message: str
+    challenger: str
+    l1_block: int
+    time_ms: int
+
+
 @dataclass
 class EscapeBook:
     """What the escape root owes, fixed when escapes open."""
@@ -93,6 +107,7 @@ class Settlement(L1Chain):
     burned_musdc: int = 0
     paid_claims_musdc: int = 0
     events: list[tuple] = field(default_factory=list)  # (L1 time, kind, details) for the UI
+    judge_failures: list[JudgeFailure] = field(default_factory=list)  # public incidents
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -160,6 +175,10 @@ class Settlement(L1Chain):
         """Forced requests no batch that still stands has served, oldest first."""
         return [m for m in self.messages[self.cursor:] if m.kind in FORCED_KINDS]
 
+    def judge_failed(self, batch_no: int) -> bool:
+        """Whether a challenge of `batch_no` already ended in a judge failure."""
+        return any(f.batch_no == batch_no for f in self.judge_failures)
+
     def _event(self, kind: str, **details) -> None:
         self.events.append((self.time_ms, kind, details))
 
@@ -214,15 +233,9 @@ class Settlement(L1Chain):
         if len(blocks) > p.max_batch_blocks:
             raise L1Error(f"batch holds {len(blocks)} blocks, at most {p.max_batch_blocks}")
         previous = tip.header.system_time if tip else self.genesis_ms
-        for block in blocks:  # exact integer heights and times, never going back
-            if type(block.height) is not int or type(block.time_ms) is not int or \
-                    type(block.txs) is not tuple or block.time_ms < previous:
-                raise L1Error(f"block {block.height!r} is malformed or goes back in time")
-            for tx in block.txs:
-                if type(tx) is not Tx or type(tx.nonce) is not int or not (
-                        tx.signer is None or type(tx.signer) is str):
-                    raise L1Error(f"block {block.height} holds something that is no "
-                                  "transaction")
+        for block in blocks:  # decode_body checked every field's type
+            if block.time_ms < previous:
+                raise L1Error(f"block {block.height} goes back in time")
             previous = block.time_ms
         first = tip.header.last_height + 1 if tip else 1
         if blocks[0].height != first or header.first_height != first or \
@@ -296,11 +309,16 @@ class Settlement(L1Chain):
         """Re-execute `batch_no` from `witness`. Fraud: the batch and every later batch revert,
         the proposer's bond is slashed (a share to the challenger, the rest burned) and the
         challenger's bond comes back. No fraud, or a witness that does not open prev_root: the
-        challenger's bond is burned."""
+        challenger's bond is burned. A judge failure (the engine raised on a well-formed body):
+        see `_judge_failed`."""
         p = self.params
         record = self.batch(batch_no)
         if record.status != POSTED or self.time_ms >= record.deadline_ms:
             raise L1Error(f"batch {batch_no} is not open to challenge")
+        if self.judge_failed(batch_no):
+            # the one witness that opens prev_root would fail the same way again, at no cost
+            raise L1Error(f"batch {batch_no} already failed the judge (see judge_failures): "
+                          "another challenge cannot decide it")
         self.need(challenger, p.challenger_bond_musdc)
         self.spend_gas(CHALLENGE_GAS)
         self.take(challenger, p.challenger_bond_musdc)
@@ -312,6 +330,8 @@ class Settlement(L1Chain):
             verdict = Verdict(False, f"witness refused: {exc}")
         except Exception as exc:  # noqa: BLE001 - a judge never crashes the L1
             verdict = Verdict(False, f"witness refused: the judge could not run it ({exc})")
+        if verdict.failure is not None:
+            return self._judge_failed(challenger, record, verdict)
         if not verdict.fraud:
             self.burned_musdc += p.challenger_bond_musdc
             self.bridge_balance_musdc -= p.challenger_bond_musdc  # burned: leaves the contract
@@ -337,6 +357,22 @@ class Settlement(L1Chain):
         # L2's operator registry slashes the poster's governance bond too (engine/governance)
         self._enqueue(KIND_OFFENCE, challenger, ("fraudulentBatch", record.poster, challenger))
         self._event("batchReverted", batch=batch_no, challenger=challenger, reason=verdict.reason)
+        return verdict
+
+    def _judge_failed(self, challenger: str, record: BatchRecord, verdict: Verdict) -> Verdict:
+        """The judge could not re-execute the batch: it neither proved nor disproved fraud, so
+        the challenge ends without effect on the batch (no revert, no slash; it keeps its
+        deadline and finalizes like any other), the challenger's bond comes back (the failure
+        is not theirs either), and the incident is recorded for everyone to see."""
+        p = self.params
+        self.pay(challenger, p.challenger_bond_musdc)  # held in the contract a moment ago
+        self.bonds_returned_musdc += p.challenger_bond_musdc
+        batch_no = record.header.batch_no
+        failure = verdict.failure
+        self.judge_failures.append(JudgeFailure(batch_no, failure.kind, failure.message,
+                                                challenger, self.height, self.time_ms))
+        self._event("judgeFailure", batch=batch_no, challenger=challenger, error=failure.kind,
+                    message=failure.message)
         return verdict
 
     # ----- withdrawals --------------------------------------------------------------------

@@ -21,7 +21,10 @@ from ..engine.encoding import encode_account, shared_leaf
 from ..engine.params import EngineConfig
 from ..engine.state import State
 from ..engine.stf import InvalidBlock
-from .batch import BatchHeader, WithdrawalEntry, decode_body, execute_batch, list_root
+from .batch import (
+    BatchFormatError, BatchHeader, BatchResult, WithdrawalEntry, decode_body, execute_batch,
+    list_root,
+)
 from .commitment import Commitment
 
 
@@ -67,33 +70,74 @@ def open_witness(config: EngineConfig, root: bytes, witness: Witness) -> tuple[S
     return state, commitment
 
 
+MAX_ERROR_CHARS = 300  # of an exception's message kept in a verdict (and on L1)
+
+
+@dataclass(frozen=True)
+class JudgeError:
+    """The judge's own failure: an exception during the re-execution of a well-formed body,
+    which is an engine bug, not something the poster did (its type name and message)."""
+
+    kind: str
+    message: str
+
+    @classmethod
+    def of(cls, exc: BaseException) -> JudgeError:
+        return cls(type(exc).__name__, str(exc)[:MAX_ERROR_CHARS])
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """The judge's answer: `fraud` when the claimed result is wrong, with the reason."""
+    """The judge's answer: `fraud` when the claimed result is wrong, with the reason. With
+    `failure` set the judge could not decide: no fraud is proven and none is disproven."""
 
     fraud: bool
     reason: str
+    failure: JudgeError | None = None
 
 
 def rejudge(config: EngineConfig, header: BatchHeader, body: bytes,
             withdrawals: tuple[WithdrawalEntry, ...], witness: Witness,
             authenticate: bool = True) -> Verdict:
     """Re-execute one batch from its witness (every transaction authenticated from its signed
-    request). WitnessError when the witness is bad (the challenge fails); otherwise whether any
-    committed result differs from the re-execution."""
+    request). WitnessError when the witness is bad (the challenge fails); otherwise the verdict
+    of `judge_batch`."""
     state, commitment = open_witness(config, header.prev_root, witness)
-    blocks = decode_body(body)
+    return judge_batch(state, commitment, header, body, withdrawals, authenticate)
+
+
+def judge_batch(state: State, commitment: Commitment, header: BatchHeader, body: bytes,
+                withdrawals: tuple[WithdrawalEntry, ...], authenticate: bool = True) -> Verdict:
+    """Execute the batch on its pre-state (in place) and compare. Fraud is only what the poster
+    did: a body that is not well-formed (rollup/txcheck.py), an invalid block, a wrong post
+    root, trace root or withdrawal list. Any other exception comes from the engine running
+    well-typed transactions: a judge failure, which decides nothing about the batch."""
+    try:
+        blocks = decode_body(body)
+    except BatchFormatError as exc:
+        return Verdict(True, f"malformed body: {exc}")
     try:
         result = execute_batch(state, commitment, blocks, authenticate)
     except InvalidBlock as exc:
         return Verdict(True, f"invalid block: {exc}")
-    except Exception as exc:  # noqa: BLE001 - a body that cannot execute is the poster's fault
-        return Verdict(True, f"batch does not execute: {type(exc).__name__}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - an engine error: the judge's failure, not fraud
+        failure = JudgeError.of(exc)
+        return Verdict(False, f"judge failure during re-execution: {failure.kind}: "
+                              f"{failure.message}", failure)
+    problem = claimed_difference(header, withdrawals, result)
+    if problem is not None:
+        return Verdict(True, problem)
+    return Verdict(False, "batch re-executes to its claimed results")
+
+
+def claimed_difference(header: BatchHeader, withdrawals: tuple[WithdrawalEntry, ...],
+                       result: BatchResult) -> str | None:
+    """Which committed result differs from the re-execution's, or None."""
     if result.post_root != header.post_root:
-        return Verdict(True, "post_root differs from re-execution")
+        return "post_root differs from re-execution"
     if result.trace_root != header.trace_root:
-        return Verdict(True, "trace_root differs from re-execution")
+        return "trace_root differs from re-execution"
     if tuple(result.withdrawals) != tuple(withdrawals) or \
             list_root([w.encode() for w in result.withdrawals]) != header.withdrawals_root:
-        return Verdict(True, "withdrawal list differs from re-execution")
-    return Verdict(False, "batch re-executes to its claimed results")
+        return "withdrawal list differs from re-execution"
+    return None

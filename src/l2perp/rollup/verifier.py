@@ -5,18 +5,19 @@ the first wrong batch inside its window. It never reads the sequencer's memory.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 from ..engine.decoding import decode_state
 from ..engine.state import State, genesis_state
-from ..engine.stf import InvalidBlock
-from .batch import decode_body, execute_batch, list_root, run_block
+from .batch import decode_body, run_block
 from .commitment import Commitment
 from .contract import POSTED, REVERTED, BatchRecord, Settlement
-from .judge import Verdict, Witness, witness_of
+from .judge import Verdict, Witness, judge_batch, witness_of
 from .l1 import L1Error
 
 
+LOG = logging.getLogger(__name__)
 CHECKPOINT_EVERY = 16  # the verifier encodes a full state once per this many verified batches
 
 
@@ -32,23 +33,11 @@ def replay_standing(l1: Settlement, upto_no: int | None = None) -> State:
 
 
 def check_batch(state: State, commitment: Commitment, record: BatchRecord,
-                authenticate: bool = True) -> str | None:
-    """Execute `record` on `state` in place; what is wrong with its claims, or None."""
-    try:
-        result = execute_batch(state, commitment, decode_body(record.body), authenticate)
-    except InvalidBlock as exc:
-        return f"invalid block: {exc}"
-    except Exception as exc:  # noqa: BLE001 - what the judge calls fraud, so does the verifier
-        return f"batch does not execute: {type(exc).__name__}: {exc}"
-    header = record.header
-    if result.post_root != header.post_root:
-        return "post_root"
-    if result.trace_root != header.trace_root:
-        return "trace_root"
-    if tuple(result.withdrawals) != record.withdrawals or \
-            list_root([w.encode() for w in result.withdrawals]) != header.withdrawals_root:
-        return "withdrawals"
-    return None
+                authenticate: bool = True) -> Verdict:
+    """Execute `record` on `state` in place; the judge's verdict on it (rollup/judge.py), so
+    the verifier calls fraud exactly what the L1 judge does, and an engine error a failure."""
+    return judge_batch(state, commitment, record.header, record.body, record.withdrawals,
+                       authenticate)
 
 
 @dataclass
@@ -66,6 +55,8 @@ class Verifier:
     challenges: list[tuple[int, Verdict]] = field(default_factory=list)
     findings: list[tuple[int, str]] = field(default_factory=list)
     bad: set = field(default_factory=set)  # batches found wrong, and their descendants
+    failures: list[tuple[int, str]] = field(default_factory=list)  # judge failures seen
+    unverifiable: set = field(default_factory=set)  # batches that failed, and descendants
     submit: object = None  # challenge(challenger, batch_no, witness); default: the L1's
 
     def __post_init__(self) -> None:
@@ -100,40 +91,69 @@ class Verifier:
         self.tip_no = batch_no
 
     def poll(self) -> list[tuple[int, Verdict]]:
-        """Examine every batch posted since the last poll; challenge the wrong ones."""
+        """Examine every batch posted since the last poll; challenge the wrong ones. A batch
+        the engine cannot re-execute is no fraud we can prove: it is logged loudly, never
+        challenged, and nothing built on it can be checked."""
         out = []
         l1 = self.l1
         while self.seen < len(l1.batches):
             record = l1.batches[self.seen]
             self.seen += 1
+            number = record.header.batch_no
             if record.status == REVERTED or record.parent in self.bad:
-                self.bad.add(record.header.batch_no)  # built on a batch we proved wrong
+                self.bad.add(number)  # built on a batch we proved wrong
+                continue
+            if record.parent in self.unverifiable:
+                self.unverifiable.add(number)  # we have no post-state of its parent
                 continue
             if record.parent != self.tip_no:
                 self._rewind(record.parent)
-            problem = check_batch(self.state, self.commitment, record, l1.params.authenticate)
-            if problem is None:
-                self.tip_no = record.header.batch_no
+            verdict = check_batch(self.state, self.commitment, record, l1.params.authenticate)
+            if verdict.failure is not None:
+                self._failed(number, verdict.reason)
+                self._rewind(record.parent)
+                continue
+            if not verdict.fraud:
+                self.tip_no = number
                 self.verified += 1
                 if self.verified % CHECKPOINT_EVERY == 0:
                     self.checkpoints[self.tip_no] = witness_of(self.state)
                 continue
-            number = record.header.batch_no
-            if record.status == POSTED and l1.time_ms < record.deadline_ms:
+            if self._challengeable(record):
                 pre = witness_of(self.state_after(record.parent))
                 try:
-                    verdict = (self.submit or l1.challenge)(self.address, number, pre)
+                    answer = (self.submit or l1.challenge)(self.address, number, pre)
                 except (L1Error, OSError):  # not sent (gas, bond, the node away): next poll
                     self._rewind(record.parent)
                     self.seen -= 1
                     break
-                self.challenges.append((number, verdict))
-                out.append((number, verdict))
-            self.findings.append((number, problem))
+                self.challenges.append((number, answer))
+                out.append((number, answer))
+                if answer.failure is not None:
+                    self._failed(number, f"the L1 judge failed on a batch we found wrong "
+                                         f"({verdict.reason}): {answer.reason}")
+            self.findings.append((number, verdict.reason))
             self.bad.add(number)
             self._rewind(record.parent)
         self._prune()
         return out
+
+    def _challengeable(self, record: BatchRecord) -> bool:
+        """In its window, and not already closed to challenges by a judge failure."""
+        l1 = self.l1
+        number = record.header.batch_no
+        if l1.judge_failed(number):
+            self._failed(number, "found wrong, but the L1 judge already failed on it: no "
+                                 "challenge can decide it")
+            return False
+        return record.status == POSTED and l1.time_ms < record.deadline_ms
+
+    def _failed(self, batch_no: int, reason: str) -> None:
+        """An incident for the operators: recorded, and logged as an error."""
+        self.failures.append((batch_no, reason))
+        self.unverifiable.add(batch_no)
+        LOG.error("verifier %s: batch %d cannot be judged: %s; later batches built on it are "
+                  "not verified", self.address, batch_no, reason)
 
     def _prune(self) -> None:
         """Keep the newest checkpoint at or below finality and everything after it."""

@@ -1,0 +1,200 @@
+"""Type checks for the blocks of a batch body: every field of every engine dataclass and
+NamedTuple holds what its annotation in engine/tx.py says, so a poster cannot hand the engine a
+string, a None or a bool where it counts with an int, or one action where another belongs.
+
+The codec builds transactions without looking at field types, and the engine trusts them
+(engine/tx.py: "already parsed"). Checked here, whatever reaches re-execution is well-typed, and
+an exception during re-execution is the engine's fault, not the poster's (rollup/judge.py).
+The checks are compiled once from the annotations (`typing.get_type_hints`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+
+from ..engine.l1messages import L1_KINDS
+from ..engine.tx import Action, Block, Tx
+
+MAX_ARGS_DEPTH = 16  # tuples in a bare `tuple` field (GovTx.args; the wire allows 5 levels)
+MAX_NAMED = 4  # a union of more alternatives is described by its count
+
+Check = typing.Callable[[object], typing.Optional[str]]  # None: well-typed; else the problem
+
+# Tx.action is annotated `Action`, which leaves out the L1-message actions that system
+# transactions carry; the engine's L1_KINDS names them.
+ACTIONS = typing.Union[tuple(dict.fromkeys(typing.get_args(Action) + L1_KINDS))]
+
+
+PLAIN = (int, bool, str, bytes, type(None))  # compared by exact type: a bool is no int
+
+
+def _kind(value: object) -> str:
+    return type(value).__name__
+
+
+def _wanted(names: list[str]) -> str:
+    return " | ".join(names) if len(names) <= MAX_NAMED else f"one of {len(names)} types"
+
+
+def plain_types(hint: object) -> tuple[type, ...] | None:
+    """The exact types a plain annotation admits (`int`, `str | None`, ...), or None when it
+    names anything else. Ints of any size: their range is the engine's business, as for a
+    signed request, and the codec encodes every int (codec.BIGINT_EXT)."""
+    if hint in PLAIN:
+        return (hint,)
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        alternatives = typing.get_args(hint)
+        if all(a in PLAIN for a in alternatives):
+            return alternatives
+    return None
+
+
+def _exact(allowed: tuple[type, ...]) -> Check:
+    wanted = _wanted(["None" if t is type(None) else t.__name__ for t in allowed])
+
+    def check(value: object) -> str | None:
+        return None if type(value) in allowed else f"expected {wanted}, got {_kind(value)}"
+    return check
+
+
+def check_args(value: object, depth: int = 0) -> str | None:
+    """A bare `tuple` field: ints, strs, bools and tuples of them (GovTx.args), bounded nesting."""
+    kind = type(value)
+    if kind is tuple:
+        if depth >= MAX_ARGS_DEPTH:
+            return "tuples nested too deeply"
+        for i, item in enumerate(value):
+            problem = check_args(item, depth + 1)
+            if problem is not None:
+                return f"[{i}]: {problem}"
+        return None
+    if depth == 0:
+        return f"expected tuple, got {kind.__name__}"
+    if kind is int or kind is str or kind is bool:
+        return None
+    return f"expected int, str, bool or tuple, got {kind.__name__}"
+
+
+class _Compiler:
+    """Turns annotations into checks, one per record type (records nest: Tx -> action ->
+    OrderSpec -> Dec)."""
+
+    def __init__(self, overrides: dict[tuple[type, str], object]) -> None:
+        self.overrides = overrides
+        self.records: dict[type, Check] = {}
+
+    def check_of(self, hint: object) -> Check:
+        plain = plain_types(hint)
+        if plain is not None:
+            return _exact(plain)
+        if hint is tuple:
+            return check_args
+        origin = typing.get_origin(hint)
+        if origin is typing.Union or origin is types.UnionType:
+            return self.union(typing.get_args(hint))
+        if origin is tuple:
+            args = typing.get_args(hint)
+            if len(args) == 2 and args[1] is Ellipsis:
+                return self.homogeneous(self.check_of(args[0]))
+            return self.fixed([self.check_of(a) for a in args])
+        if isinstance(hint, type) and (dataclasses.is_dataclass(hint) or
+                                       issubclass(hint, tuple) and hasattr(hint, "_fields")):
+            return self.record(hint)
+        raise TypeError(f"txcheck cannot check {hint!r}: teach it this annotation")
+
+    def record(self, cls: type) -> Check:
+        """The exact class, then each field against its annotation (plain ones inline: most
+        fields are, and a judge checks thousands of transactions)."""
+        if cls in self.records:
+            return self.records[cls]
+        names = [f.name for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls) \
+            else list(cls._fields)
+        hints = typing.get_type_hints(cls)
+        fields: list[tuple[str, tuple[type, ...] | None, Check | None]] = []
+
+        def check(value: object) -> str | None:
+            if type(value) is not cls:
+                return f"expected {cls.__name__}, got {_kind(value)}"
+            for name, allowed, field_check in fields:
+                item = getattr(value, name)
+                if allowed is not None:
+                    if type(item) in allowed:
+                        continue
+                    problem = _exact(allowed)(item)
+                else:
+                    problem = field_check(item)
+                    if problem is None:
+                        continue
+                return f"{cls.__name__}.{name}: {problem}"
+            return None
+
+        self.records[cls] = check  # before the fields: a record may (one day) nest itself
+        for name in names:
+            hint = self.overrides.get((cls, name), hints[name])
+            allowed = plain_types(hint)
+            fields.append((name, allowed, None if allowed else self.check_of(hint)))
+        return check
+
+    def union(self, alternatives: tuple) -> Check:
+        """Records are told apart by their exact class (so a wrong field inside one is named);
+        other alternatives are tried in turn."""
+        by_class = {a: self.check_of(a) for a in alternatives
+                    if isinstance(a, type) and a not in PLAIN and a is not tuple}
+        others = [self.check_of(a) for a in alternatives if a not in by_class]
+        wanted = _wanted(["None" if a is type(None) else getattr(a, "__name__", str(a))
+                          for a in alternatives])
+
+        def check(value: object) -> str | None:
+            record_check = by_class.get(type(value))
+            if record_check is not None:
+                return record_check(value)
+            for other in others:
+                if other(value) is None:
+                    return None
+            return f"expected {wanted}, got {_kind(value)}"
+        return check
+
+    @staticmethod
+    def homogeneous(item: Check) -> Check:
+        def check(value: object) -> str | None:
+            if type(value) is not tuple:
+                return f"expected tuple, got {_kind(value)}"
+            for i, element in enumerate(value):
+                problem = item(element)
+                if problem is not None:
+                    return f"[{i}]: {problem}"
+            return None
+        return check
+
+    @staticmethod
+    def fixed(items: list[Check]) -> Check:
+        def check(value: object) -> str | None:
+            if type(value) is not tuple:
+                return f"expected tuple, got {_kind(value)}"
+            if len(value) != len(items):
+                return f"expected {len(items)} items, got {len(value)}"
+            for i, (element, item) in enumerate(zip(value, items)):
+                problem = item(element)
+                if problem is not None:
+                    return f"[{i}]: {problem}"
+            return None
+        return check
+
+
+_COMPILER = _Compiler({(Tx, "action"): ACTIONS})
+_CHECK_BLOCK = _COMPILER.record(Block)
+_CHECK_TX = _COMPILER.record(Tx)
+
+
+def check_block(block: object) -> str | None:
+    """What is ill-typed in a decoded block (the first problem found), or None."""
+    return _CHECK_BLOCK(block)
+
+
+def check_tx(tx: object) -> str | None:
+    """What is ill-typed in a transaction (the first problem found), or None: a sequencer can
+    screen with it what it lets into a block, since a batch holding it would not commit."""
+    return _CHECK_TX(tx)
