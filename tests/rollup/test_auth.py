@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
 from l2perp.crypto.signatures import address_of, sign_l1_action, sign_user_signed
 from l2perp.engine.params import EngineConfig, Genesis
-from l2perp.engine.tx import PlaceOrders, Tx, UsdSend
+from l2perp.engine.tx import GovTx, PlaceOrders, Tx, UsdSend
 from l2perp.rollup.auth import authentic
 from l2perp.rollup.contract import POSTED, REVERTED
 from l2perp.rollup.params import TEST
@@ -84,6 +86,29 @@ def test_authentic_decides_from_the_request_alone() -> None:
     spec = tx.action.orders[0]
     bigger = spec._replace(sz=spec.sz._replace(coeff=9))
     assert not authentic(s.state, replace(tx, action=PlaceOrders((bigger,))))
+
+
+def test_a_governance_argument_swapped_for_an_equal_bool_is_not_authentic() -> None:
+    s, w = signed_system()
+    tx = w.request(ALICE_KEY, {"type": "govVote", "proposal": 1, "support": 1})
+    assert tx.action == GovTx("vote", (1, 1)) and authentic(s.state, tx)
+    swapped = replace(tx, action=GovTx("vote", (1, True)))  # == tx in Python, not what was signed
+    assert swapped == tx
+    assert not authentic(s.state, swapped)
+
+
+@pytest.mark.parametrize("error", [RecursionError, OverflowError, AttributeError, MemoryError])
+def test_whatever_re_decoding_a_request_raises_leaves_the_transaction_out(monkeypatch,
+                                                                          error) -> None:
+    """The request bytes are the poster's: no exception escapes into the judge, where it would
+    count as the judge's own failure instead of a transaction nobody signed."""
+    s, w = signed_system()
+    tx = w.order(ALICE_KEY, True, "49000", "0.1")
+
+    def crash(*args, **kwargs):
+        raise error("crafted request")
+    monkeypatch.setattr("l2perp.rollup.auth.decode_request", crash)
+    assert not authentic(s.state, tx)
 
 
 def run_forgery(forged_from) -> RollupSystem:

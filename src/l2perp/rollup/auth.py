@@ -15,11 +15,17 @@ import msgpack
 
 from ..engine.state import State
 from ..engine.tx import Block, Tx
-from ..wire.requests import Network, RequestError, decode_request
+from ..engine.txcodec import pack_tx
+from ..wire.requests import Network, decode_request
 
 
 def authentic(state: State, tx: Tx, network: Network = Network()) -> bool:
-    """True when `tx` is exactly what its signed request says (system transactions: True)."""
+    """True when `tx` is exactly what its signed request says (system transactions: True).
+
+    The request bytes are the poster's to choose, so whatever decoding them raises means "not
+    the user's" (the transaction is dropped), never an error that escapes into the judge,
+    where it would count as the judge's own failure. "Exactly" compares encodings, not `==`,
+    for which True equals 1 (GovTx arguments have no declared types to catch that)."""
     if tx.signer is None:
         return True
     if tx.auth is None:
@@ -32,9 +38,9 @@ def authentic(state: State, tx: Tx, network: Network = Network()) -> bool:
         again = decode_request(
             body, network, lambda asset: markets[asset].sz_decimals,
             lambda coin: next((m.asset for m in markets if m.name == coin), None))
-    except (RequestError, ValueError, TypeError, KeyError, IndexError, msgpack.UnpackException):
+        return again == tx and pack_tx(again) == pack_tx(tx)
+    except Exception:  # noqa: BLE001 - RequestError, a malformed msgpack blob, anything
         return False
-    return again == tx
 
 
 def authenticated_block(state: State, block: Block, network: Network = Network()) -> Block:
