@@ -139,13 +139,17 @@ class _Compiler:
         return check
 
     def union(self, alternatives: tuple) -> Check:
-        """Records are told apart by their exact class (so a wrong field inside one is named);
-        other alternatives are tried in turn."""
+        """Records are told apart by their exact class, a tuple by the one tuple alternative
+        (so a wrong field inside either is named); other alternatives are tried in turn."""
         by_class = {a: self.check_of(a) for a in alternatives
                     if isinstance(a, type) and a not in PLAIN and a is not tuple}
-        others = [self.check_of(a) for a in alternatives if a not in by_class]
-        wanted = _wanted(["None" if a is type(None) else getattr(a, "__name__", str(a))
-                          for a in alternatives])
+        shaped = [a for a in alternatives if a is tuple or typing.get_origin(a) is tuple]
+        if len(shaped) == 1:
+            by_class[tuple] = self.check_of(shaped[0])
+        others = [self.check_of(a) for a in alternatives
+                  if a not in by_class and a not in shaped]
+        wanted = _wanted(["None" if a is type(None) else
+                          a.__name__ if isinstance(a, type) else str(a) for a in alternatives])
 
         def check(value: object) -> str | None:
             record_check = by_class.get(type(value))

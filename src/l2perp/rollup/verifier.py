@@ -18,6 +18,7 @@ from .l1 import L1Error
 
 
 LOG = logging.getLogger(__name__)
+UNKNOWN = -1  # tip_no when our state is after no batch (a re-execution stopped or was wrong)
 CHECKPOINT_EVERY = 16  # the verifier encodes a full state once per this many verified batches
 
 
@@ -48,7 +49,7 @@ class Verifier:
     l1: Settlement
     state: State | None = None
     commitment: Commitment = field(default_factory=Commitment)
-    tip_no: int = 0  # the batch our state stands after (0: genesis)
+    tip_no: int = 0  # the batch our state stands after (0: genesis; UNKNOWN: none)
     seen: int = 0  # batches examined
     checkpoints: dict[int, Witness] = field(default_factory=dict)  # post-state, every K-th
     verified: int = 0
@@ -111,7 +112,7 @@ class Verifier:
             verdict = check_batch(self.state, self.commitment, record, l1.params.authenticate)
             if verdict.failure is not None:
                 self._failed(number, verdict.reason)
-                self._rewind(record.parent)
+                self.tip_no = UNKNOWN  # rebuilt when next needed: the engine may fail again
                 continue
             if not verdict.fraud:
                 self.tip_no = number
@@ -124,7 +125,7 @@ class Verifier:
                 try:
                     answer = (self.submit or l1.challenge)(self.address, number, pre)
                 except (L1Error, OSError):  # not sent (gas, bond, the node away): next poll
-                    self._rewind(record.parent)
+                    self.tip_no = UNKNOWN
                     self.seen -= 1
                     break
                 self.challenges.append((number, answer))
@@ -134,7 +135,7 @@ class Verifier:
                                          f"({verdict.reason}): {answer.reason}")
             self.findings.append((number, verdict.reason))
             self.bad.add(number)
-            self._rewind(record.parent)
+            self.tip_no = UNKNOWN
         self._prune()
         return out
 

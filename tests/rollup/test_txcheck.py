@@ -1,0 +1,92 @@
+"""rollup/txcheck.py: a decoded body holds exactly the field types engine/tx.py declares, so a
+poster cannot hand the engine a wrong type (a string, a None or a bool where an int belongs, one
+record where another does) and have the engine's exception counted as the judge's failure."""
+
+from __future__ import annotations
+
+import pytest
+
+from l2perp.codec import h256
+from l2perp.engine.tx import (
+    BatchModify, Block, Cancel, ForcedTrade, GovTx, Noop, OrderSpec, PlaceOrders, ScheduleCancel,
+    Tx, UpdateLeverage,
+)
+from l2perp.engine.txcodec import TAGS
+from l2perp.rollup.batch import BatchFormatError, decode_body, encode_body
+from l2perp.rollup.txcheck import ACTIONS, MAX_ARGS_DEPTH, check_block, check_tx
+from l2perp.units import Dec
+from tests.rollup.rig import flow_txs
+from tests.rollup.test_auth import ALICE_KEY, signed_system
+
+USER = "0x" + "11" * 20
+SPEC = OrderSpec(0, True, Dec(5, 4), Dec(1, -2), False, 1)
+
+
+def test_every_action_the_codec_carries_is_an_action_the_check_admits() -> None:
+    records = {Block, Tx, Dec, OrderSpec}
+    assert set(TAGS.values()) - records == set(ACTIONS.__args__)
+
+
+def test_recorded_flows_and_signed_requests_are_well_typed() -> None:
+    for txs in flow_txs(40, seed=3, crash_every=15):
+        for tx in txs:
+            assert check_tx(tx) is None, tx
+    s, w = signed_system()
+    signed = [w.order(ALICE_KEY, True, "49000", "0.1"),
+              w.request(ALICE_KEY, {"type": "govVote", "proposal": 1, "support": True}),
+              w.request(ALICE_KEY, {"type": "scheduleCancel"})]
+    for tx in signed:
+        assert check_tx(tx) is None, tx
+    assert decode_body(encode_body((Block(7, 8, tuple(signed)),))) == (Block(7, 8, tuple(signed)),)
+
+
+@pytest.mark.parametrize("tx, problem", [
+    (Tx(USER, True, Noop("x")), "Tx.nonce: expected int, got bool"),
+    (Tx(USER, "1", Noop("x")), "Tx.nonce: expected int, got str"),
+    (Tx(USER, 1, Noop("x"), auth="signed"), "Tx.auth: expected bytes | None, got str"),
+    (Tx(USER, 1, SPEC), "Tx.action: expected one of 22 types, got OrderSpec"),
+    (Tx(USER, 1, UpdateLeverage(0, 1, 5)),
+     "Tx.action: UpdateLeverage.is_cross: expected bool, got int"),
+    (Tx(USER, 1, UpdateLeverage(0, True, "5")),
+     "Tx.action: UpdateLeverage.leverage: expected int, got str"),
+    (Tx(USER, 1, ScheduleCancel(None)), None),
+    (Tx(USER, 1, PlaceOrders((SPEC._replace(asset=None),))),
+     "Tx.action: PlaceOrders.orders: [0]: OrderSpec.asset: expected int, got NoneType"),
+    (Tx(USER, 1, PlaceOrders((SPEC._replace(px=(5, 4)),))),
+     "OrderSpec.px: expected Dec, got tuple"),
+    (Tx(USER, 1, PlaceOrders((SPEC._replace(sz=Dec("1", -2)),))),
+     "OrderSpec.sz: Dec.coeff: expected int, got str"),
+    (Tx(USER, 1, PlaceOrders((SPEC,), builder=(USER, "10"))),
+     "PlaceOrders.builder: [1]: expected int, got str"),
+    (Tx(USER, 1, Cancel(((0, 1, 2),))), "Cancel.cancels: [0]: expected 2 items, got 3"),
+    (Tx(USER, 1, BatchModify(((b"\x01", SPEC),))),
+     "BatchModify.modifies: [0]: [0]: expected int | str, got bytes"),
+    (Tx(USER, 1, GovTx("vote", (1, (2, "a", True), None))),
+     "GovTx.args: [2]: expected int, str, bool or tuple, got NoneType"),
+    (Tx(None, 0, ForcedTrade(USER, USER, 0, 1, 2, 3, 10**30)), None),  # size: the engine's
+])
+def test_each_wrong_type_is_named_with_its_path(tx: Tx, problem: str | None) -> None:
+    found = check_tx(tx)
+    if problem is None:
+        assert found is None
+    else:
+        assert found is not None and problem in found
+
+
+def test_governance_arguments_nest_only_so_deep() -> None:
+    args: tuple = (1,)
+    for _ in range(MAX_ARGS_DEPTH - 1):
+        args = (args,)
+    assert check_tx(Tx(USER, 1, GovTx("vote", args))) is None
+    assert "nested too deeply" in check_tx(Tx(USER, 1, GovTx("vote", (args,))))
+
+
+def test_a_body_with_a_wrong_type_does_not_decode() -> None:
+    good = Tx(USER, 1, UpdateLeverage(0, True, 5))
+    bad = Tx(USER, 2, UpdateLeverage(0, True, "5"))
+    assert check_block(Block(1, 2, (good,))) is None
+    body = encode_body((Block(1, 2, (good,)), Block(2, 3, (good, bad))))
+    with pytest.raises(BatchFormatError, match=r"block 1: Block.txs: \[1\]: Tx.action: "
+                                               r"UpdateLeverage.leverage: expected int"):
+        decode_body(body)
+    assert h256(body)  # the bytes themselves are a valid encoding: only the types are wrong
