@@ -17,6 +17,7 @@ from ..node.l1wire import hexb, request_digest, unhex, witness_of_json
 from ..rollup.batch import WithdrawalEntry
 from ..rollup.contract import FINALIZED, POSTED, REVERTED
 from ..rollup.l1 import L1Error
+from .errors import INVALID_INTEGER, MAX_INT64
 
 L1_CALLS = ("deposit", "forceWithdrawal", "forceTrade", "claim", "freeze", "challenge",
             "openEscapes", "escape", "reclaim", "faucet")
@@ -35,13 +36,14 @@ def info_answer(node, body: dict) -> object:
     if kind == "rollupStatus":
         return rollup.status(node.state)
     if kind == "batch":
-        return rollup.batch_info(int(body.get("batchNo", body.get("batch", 0))))
+        key = "batchNo" if "batchNo" in body else "batch"
+        return rollup.batch_info(_index(body, key))
     if kind == "batches":
         return batches(rollup.l1, body.get("from"))
     if kind == "l1Status":
         return rollup.l1_status()
     if kind == "block":
-        height = int(body.get("height", 0))
+        height = _index(body, "height")
         row = node.sequencer.log.db.execute(
             "SELECT height, time_ms, length(txs) FROM blocks WHERE height = ?",
             (height,)).fetchone()
@@ -50,7 +52,7 @@ def info_answer(node, body: dict) -> object:
         return {"height": row[0], "time": row[1], "bytes": row[2],
                 "finality": rollup.finality(height), "batch": rollup.batch_of(height)}
     if kind == "l1Log":
-        start = int(body.get("from", 0))
+        start = _index(body, "from")
         rows = rollup.host.db.execute(
             "SELECT seq, method, args FROM calls WHERE seq > ? ORDER BY seq LIMIT 500",
             (start,)).fetchall()
@@ -61,6 +63,15 @@ def info_answer(node, body: dict) -> object:
 
 
 ROLLUP_INFO = ("rollupStatus", "batch", "batches", "l1Status", "l1Log", "block")
+
+
+def _index(body: dict, key: str) -> int:
+    """A batch number, height or log position: 0 when absent, else an int in [0, 2^63 - 1)
+    (SQLite holds int64 only), else ValueError."""
+    value = body.get(key, 0)
+    if type(value) is not int or not 0 <= value < MAX_INT64:
+        raise ValueError(INVALID_INTEGER.format(key=key))
+    return value
 
 
 def batches(l1, upper: object = None) -> dict:
@@ -106,7 +117,7 @@ class L1Requests:
         try:
             sender, kind = self._authenticate(request)
             result = self._run(rollup.host, sender, kind, request)
-        except (L1Error, ValueError, KeyError, TypeError, SignatureError) as exc:
+        except (L1Error, ValueError, KeyError, TypeError, OverflowError, SignatureError) as exc:
             return {"status": "err", "response": str(exc)}
         rollup.reconcile()
         return {"status": "ok", "response": result}

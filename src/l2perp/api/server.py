@@ -1,19 +1,24 @@
 """The HTTP face of the node: `POST /info` and `POST /exchange` in the Hyperliquid dialect.
 
 Bodies are parsed with orjson, which keeps key order and number types, so an L1 action is hashed
-exactly as the client signed it. Business errors are HTTP 200 with Hyperliquid's shapes; a body
-that is not JSON gets 422 plain text as Hyperliquid answers; a 4xx JSON body always carries
-`code` and `msg` (the SDK fails on any other).
+exactly as the client signed it. Business errors are HTTP 200 with Hyperliquid's shapes; an
+/exchange body that is not JSON gets 422 plain text as Hyperliquid answers; every other 4xx is
+JSON with `code` and `msg` (the SDK fails on a 4xx JSON body without them): /info answers any
+body it cannot serve (not JSON, no string `type`, a bad field) with 422 and Hyperliquid's
+"Failed to deserialize" text. Bodies are capped (413) and an unexpected failure is a logged 500
+JSON with an error id (guard.py); IP rate limits key requests by client (clientip.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import orjson
-from pathlib import Path
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..node import indexer
 from ..engine.errors import RATE_LIMIT_CUMULATIVE_REQUESTS
@@ -23,16 +28,21 @@ from ..node.devnet import dev_keys
 from ..node.service import Node, wall_ms
 from ..rollup.l1 import L1Error
 from . import info as I
+from .clientip import TrustedProxies, client_key
 from .daystats import DayStatsCache
+from .errors import (
+    INVALID_INFO_TYPE, INVALID_INTEGER, INVALID_TIME, MAX_INT64, NOT_JSON, json_error, shown,
+)
+from .guard import RequestGuard
 from .gov_api import GOV_INFO, gov_info
 from .rollup_api import ROLLUP_INFO, L1Requests
 from .rollup_api import info_answer as rollup_info
 from .exchange import Network, RequestError, decode_request, format_receipt
-from .ratelimit import Limiter, RateLimits, action_weight, info_weight
+from .ratelimit import Limiter, RateLimits, action_weight, info_items_weight, info_weight
 from .solvency import solvency
-from .ws import Hub
+from .ws import MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, Hub
 
-NOT_JSON = "Failed to deserialize the JSON body into the target type"
+__all__ = ["NOT_JSON", "create_app", "info_answer"]
 
 
 def _json(value: object) -> Response:
@@ -49,7 +59,7 @@ def _user(body: dict) -> str:
 def _asset_of(node: Node, coin: object) -> int:
     asset = I.asset_by_name(node.state, coin)
     if asset is None:
-        raise ValueError(f"unknown coin {coin!r}")
+        raise ValueError(f"unknown coin {shown(coin)}")
     return asset
 
 
@@ -100,7 +110,7 @@ def info_answer(node: Node, body: dict, days: DayStatsCache | None = None) -> ob
     if kind == "userFills":
         return user_fills(node, _user(body))
     if kind == "userFillsByTime":
-        return user_fills(node, _user(body), _ms(body, "startTime"), body.get("endTime"))
+        return user_fills(node, _user(body), _ms(body, "startTime"), _ms(body, "endTime", None))
     if kind == "fundingHistory":
         return funding_history(node, body)
     if kind == "userFunding":
@@ -116,12 +126,12 @@ def info_answer(node: Node, body: dict, days: DayStatsCache | None = None) -> ob
                 "markets": [m.name for m in state.markets], "mempool": len(node.sequencer.mempool),
                 "logBytes": size}
     if kind == "orderStatus":
-        return order_status(node, _user(body), body.get("oid"))
+        return order_status(node, _user(body), _oid(body))
     if kind in ROLLUP_INFO:
         return rollup_info(node, body)
     if kind in GOV_INFO:
         return gov_info(state, body)
-    raise ValueError(f"unknown info type {kind!r}")
+    raise ValueError(f"unknown info type {shown(kind)}")
 
 
 def user_fees(node: Node, body: dict) -> dict:
@@ -280,7 +290,7 @@ def order_status(node: Node, user: str, ref: object) -> dict:
 def funding_history(node: Node, body: dict) -> list:
     asset = _asset_of(node, body.get("coin"))
     rows = indexer.funding_history(node.sequencer.log.db, asset, _ms(body, "startTime"),
-                                   body.get("endTime"))
+                                   _ms(body, "endTime", None))
     name = node.state.markets[asset].name
     return [{"coin": name, "fundingRate": I.format_rate(rate), "premium": I.format_rate(prem),
              "time": t} for t, rate, prem in rows]
@@ -289,7 +299,7 @@ def funding_history(node: Node, body: dict) -> list:
 def user_funding(node: Node, body: dict) -> list:
     user = _user(body)
     rows = indexer.user_funding(node.sequencer.log.db, user, _ms(body, "startTime"),
-                                body.get("endTime"))
+                                _ms(body, "endTime", None))
     out = []
     for asset, t, amount, size, rate in rows:
         market = node.state.markets[asset]
@@ -301,29 +311,54 @@ def user_funding(node: Node, body: dict) -> list:
 
 def candle_snapshot(node: Node, body: dict) -> list:
     req = body.get("req")
-    if not isinstance(req, dict) or req.get("interval") not in indexer.INTERVALS_MS:
+    interval = req.get("interval") if isinstance(req, dict) else None
+    if not isinstance(interval, str) or interval not in indexer.INTERVALS_MS:
         raise ValueError("invalid candle request")
     asset = _asset_of(node, req.get("coin"))
     market = node.state.markets[asset]
     d = market.sz_decimals
-    rows = indexer.candles(node.sequencer.log.db, asset, req["interval"], _ms(req, "startTime"),
-                           _ms(req, "endTime") if req.get("endTime") else node.state.time_ms)
+    rows = indexer.candles(node.sequencer.log.db, asset, interval, _ms(req, "startTime"),
+                           _ms(req, "endTime", None) or node.state.time_ms)
     return [{"t": t, "T": end, "s": market.name, "i": req["interval"],
              "o": I.format_price(o, d), "c": I.format_price(c, d), "h": I.format_price(h, d),
              "l": I.format_price(low, d), "v": I.format_size(v, d), "n": n}
             for t, end, o, c, h, low, v, n in rows]
 
 
-def _ms(body: dict, key: str) -> int:
-    value = body.get(key, 0)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ValueError(f"invalid {key}")
+def _ms(body: dict, key: str, default: int | None = 0) -> int | None:
+    """A time field in ms: `default` when absent or null, else an int in [0, 2^63 - 1)
+    (SQLite holds int64 only), else ValueError."""
+    value = body.get(key)
+    if value is None:
+        return default
+    if type(value) is not int or not 0 <= value < MAX_INT64:
+        raise ValueError(INVALID_TIME.format(key=key))
     return value
 
 
+def _oid(body: dict) -> int | str:
+    """orderStatus's `oid`: an order id in [0, 2^63 - 1) or a cloid string."""
+    ref = body.get("oid")
+    if isinstance(ref, str) and len(ref) <= 66:
+        return ref
+    if type(ref) is not int or not 0 <= ref < MAX_INT64:
+        raise ValueError(INVALID_INTEGER.format(key="oid") + " (or a cloid)")
+    return ref
+
+
 def create_app(node: Node, network: Network = Network(),
-               rate_limits: RateLimits | None = None) -> FastAPI:
-    """The ASGI app serving one node (rate limits off unless given)."""
+               rate_limits: RateLimits | None = None, *,
+               trusted_proxies: Iterable[str] = frozenset(),
+               max_body_bytes: int = 1_000_000,
+               ws_max_queued_messages: int = MAX_QUEUED_MESSAGES,
+               ws_max_queued_bytes: int = MAX_QUEUED_BYTES) -> FastAPI:
+    """The ASGI app serving one node. Rate limits are off unless given; they count each
+    client under its socket peer's address, or under what X-Forwarded-For / Forwarded /
+    X-Real-IP say only when that peer is in `trusted_proxies` (addresses or networks; none by
+    default). Serve it with uvicorn's `proxy_headers=False`, or uvicorn rewrites the peer
+    from X-Forwarded-For before the app sees it (the app then keys every such request alike).
+    Request bodies above `max_body_bytes` get 413; a websocket reader with more than
+    `ws_max_queued_messages` or `ws_max_queued_bytes` waiting is closed (1008)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -332,8 +367,11 @@ def create_app(node: Node, network: Network = Network(),
         await node.stop()
 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     days = DayStatsCache()
-    hub = Hub(node, days)
+    trusted = TrustedProxies(trusted_proxies)
+    hub = Hub(node, days, max_messages=ws_max_queued_messages, max_bytes=ws_max_queued_bytes)
     node.listeners.append(hub.on_block)
     if node.rollup is not None:
         node.rollup.listeners.append(hub.on_rollup)
@@ -346,15 +384,20 @@ def create_app(node: Node, network: Network = Network(),
                                         event.px_pips * event.sz_lots)
         node.listeners.append(count_volume)
 
-    def ip_refused(request: Request, weight: int) -> Response | None:
-        if limiter is None:
+    def ip_refused(key: str, weight: int) -> Response | None:
+        """None when `weight` fits in the client's budget (counted), else the 429."""
+        if limiter is None or limiter.allow_ip(key, weight, wall_ms()):
             return None
-        ip = request.client.host if request.client else "?"
-        if limiter.allow_ip(ip, weight, wall_ms()):
+        return json_error(429, limiter.refusal)
+
+    def ip_exhausted(key: str) -> Response | None:
+        """The 429 before any body is read, when nothing fits any more."""
+        if limiter is None or not limiter.exhausted_ip(key, wall_ms()):
             return None
-        return Response(orjson.dumps({"code": 429, "msg": "Too many requests: rate limited "
-                                      "by IP weight (1200 per minute)"}),
-                        status_code=429, media_type="application/json")
+        return json_error(429, limiter.refusal)
+
+    def key_of(request: Request) -> str:
+        return client_key(request.scope, trusted) if limiter is not None else ""
 
     @app.websocket("/ws")
     async def websocket(ws: WebSocket) -> None:
@@ -375,34 +418,48 @@ def create_app(node: Node, network: Network = Network(),
         return I.asset_by_name(node.state, coin)
 
     async def read_json(request: Request) -> object:
-        raw = await request.body()
-        return orjson.loads(raw)
+        """The parsed body (the guard caps its size); orjson.JSONDecodeError if not JSON."""
+        return orjson.loads(await request.body())
 
     @app.post("/info")
     async def post_info(request: Request) -> Response:
-        try:
-            body = await read_json(request)
-        except orjson.JSONDecodeError:
-            return PlainTextResponse(NOT_JSON, status_code=422)
-        if not isinstance(body, dict):
-            return PlainTextResponse(NOT_JSON, status_code=422)
-        refused = ip_refused(request, info_weight(body.get("type")))
+        key = key_of(request)
+        refused = ip_exhausted(key)
         if refused is not None:
             return refused
         try:
-            return _json(info_answer(node, body, days))
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
-            return PlainTextResponse(f"{NOT_JSON}: {exc}", status_code=422)
+            body = await read_json(request)
+        except orjson.JSONDecodeError:
+            body = None
+        kind = body.get("type") if isinstance(body, dict) else None
+        refused = ip_refused(key, info_weight(kind))
+        if refused is not None:
+            return refused
+        if not isinstance(body, dict):
+            return json_error(422, NOT_JSON)
+        if not isinstance(kind, str):
+            return json_error(422, f"{NOT_JSON}: {INVALID_INFO_TYPE}")
+        try:
+            answer = info_answer(node, body, days)
+        except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
+            return json_error(422, f"{NOT_JSON}: {exc}")
+        if limiter is not None:
+            limiter.charge_ip(key, info_items_weight(kind, answer), wall_ms())
+        return _json(answer)
 
     @app.post("/exchange")
     async def post_exchange(request: Request) -> Response:
+        key = key_of(request)
+        refused = ip_exhausted(key)
+        if refused is not None:
+            return refused
         try:
             body = await read_json(request)
         except orjson.JSONDecodeError:
-            return PlainTextResponse(NOT_JSON, status_code=422)
+            return ip_refused(key, 1) or PlainTextResponse(NOT_JSON, status_code=422)
         action = body.get("action") if isinstance(body, dict) else None
         weight, items, is_cancel = action_weight(action if isinstance(action, dict) else {})
-        refused = ip_refused(request, weight)
+        refused = ip_refused(key, weight)
         if refused is not None:
             return refused
         try:
@@ -411,10 +468,15 @@ def create_app(node: Node, network: Network = Network(),
             return _json({"status": "err", "response": str(exc)})
         if limiter is not None:
             user = node.state.agent_owner.get(tx.signer, tx.signer)
-            allowed, sent, cap = limiter.allow_address(user, items, is_cancel, wall_ms())
-            if not allowed:
-                return _json({"status": "err", "response": RATE_LIMIT_CUMULATIVE_REQUESTS.format(
-                    sent=sent, cap=cap, volume=limiter.volume_usd.get(user, 0))})
+            # only holders of an account are counted (the engine refuses anyone else), so the
+            # counters cannot grow with every key an attacker invents
+            if user in node.state.accounts:
+                allowed, sent, cap = limiter.allow_address(user, items, is_cancel, wall_ms())
+                if not allowed:
+                    return _json({"status": "err",
+                                  "response": RATE_LIMIT_CUMULATIVE_REQUESTS.format(
+                                      sent=sent, cap=cap,
+                                      volume=limiter.volume_usd.get(user, 0))})
         if node.rollup is not None and isinstance(tx.action, DevFaucet):
             return _json(await rollup_faucet(node, tx))
         receipt = await node.submit(tx)
@@ -424,13 +486,24 @@ def create_app(node: Node, network: Network = Network(),
 
     @app.post("/l1")
     async def post_l1(request: Request) -> Response:
-        raw = await request.body()
+        key = key_of(request)
+        refused = ip_exhausted(key) or ip_refused(key, 1)
+        if refused is not None:
+            return refused
         try:
-            return _json(l1_requests.handle(orjson.loads(raw)))
+            body = await read_json(request)
         except orjson.JSONDecodeError:
-            return PlainTextResponse(NOT_JSON, status_code=422)
+            return json_error(422, NOT_JSON)
+        return _json(l1_requests.handle(body))
 
     return app
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """Routing errors (404, 405...) in the API's one error shape."""
+    response = json_error(exc.status_code, str(exc.detail))
+    response.headers.update(exc.headers or {})  # Allow, for a 405
+    return response
 
 
 async def rollup_faucet(node: Node, tx) -> dict:

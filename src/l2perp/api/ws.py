@@ -3,11 +3,20 @@ the channels the SDK routes: allMids, l2Book, trades, user (userEvents), userFil
 orderUpdates, bbo; plus `l2perpRollup`, which announces batches posted, finalized and reverted.
 Messages for userEvents and orderUpdates carry no user: the connection knows
 whom it subscribed for (one of each per connection, as the SDK allows).
+
+A connection's outgoing messages wait in a bounded queue: a reader that falls more than
+MAX_QUEUED_MESSAGES or MAX_QUEUED_BYTES behind is dropped and closed with code 1008 and a
+reason, so a client that never reads costs the node a bounded amount of memory and no time.
+Nothing a client sends, and no failure while building one connection's messages, reaches the
+block loop that calls `on_block`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import secrets
+from collections import deque
 
 import orjson
 from fastapi import WebSocket, WebSocketDisconnect
@@ -16,46 +25,106 @@ from ..engine.tx import FillEvent, OrderEvent
 from ..node import indexer
 from . import info as I
 from .daystats import DayStatsCache
+from .errors import WS_TOO_MANY_SUBSCRIPTIONS, WS_TOO_SLOW
+
+log = logging.getLogger("l2perp.api")
+
+MAX_QUEUED_MESSAGES = 1_000  # l2perp: a reader this far behind is closed
+MAX_QUEUED_BYTES = 8_000_000  # l2perp: ... or this many bytes behind
+MAX_SUBSCRIPTIONS = 1_000  # Hyperliquid: 1,000 websocket subscriptions
+CLOSE_POLICY = 1008  # RFC 6455: policy violation
+CLOSE_INTERNAL = 1011  # RFC 6455: the server met an unexpected condition
+CLOSE_TIMEOUT_S = 10.0  # a stalled reader cannot take our close frame; we stop waiting
 
 USER_TYPES = ("userEvents", "userFills", "orderUpdates")
 ROLLUP_CHANNEL = "l2perpRollup"  # an extension: batches posted, finalized, reverted; freezes
 COIN_TYPES = ("l2Book", "trades", "bbo", "activeAssetCtx")
 
 
+def _field(sub: dict, key: str) -> str:
+    value = sub.get(key)
+    if not isinstance(value, str) or len(value) > 100:
+        raise ValueError(f"unsupported subscription: {key} must be a string")
+    return value
+
+
 def identifier(sub: dict) -> str:
+    """The subscription's key within a connection (ValueError if it is not one we serve)."""
     kind = sub.get("type")
     if kind in COIN_TYPES:
-        return f"{kind}:{str(sub.get('coin')).lower()}"
+        return f"{kind}:{_field(sub, 'coin').lower()}"
     if kind in USER_TYPES:
-        return f"{kind}:{str(sub.get('user')).lower()}"
+        return f"{kind}:{_field(sub, 'user').lower()}"
     if kind == "allMids":
         return "allMids"
     if kind == ROLLUP_CHANNEL:
         return ROLLUP_CHANNEL
     if kind == "candle":
-        return f"candle:{str(sub.get('coin')).lower()},{sub.get('interval')}"
-    raise ValueError(f"unsupported subscription {kind!r}")
+        return f"candle:{_field(sub, 'coin').lower()},{_field(sub, 'interval')}"
+    shown = repr(kind[:40]) if isinstance(kind, str) else f"a {type(kind).__name__}"
+    raise ValueError(f"unsupported subscription {shown}")
 
 
 class Connection:
-    def __init__(self, websocket: WebSocket) -> None:
+    """One websocket: its subscriptions and its bounded queue of outgoing texts."""
+
+    def __init__(self, websocket: WebSocket, max_messages: int = MAX_QUEUED_MESSAGES,
+                 max_bytes: int = MAX_QUEUED_BYTES) -> None:
         self.websocket = websocket
-        self.queue: asyncio.Queue = asyncio.Queue(maxsize=10_000)
+        self.max_messages = max_messages
+        self.max_bytes = max_bytes
+        self.queue: deque[str] = deque()
+        self.queued_bytes = 0
+        self.ready = asyncio.Event()  # set while the queue holds something
         self.subs: dict[str, dict] = {}
+        self.dropped: str | None = None  # why the connection is being closed
+        self.pump: asyncio.Task | None = None
 
     def send(self, message: object) -> None:
+        """Queue one message; past the bounds, drop the connection instead."""
+        if self.dropped is not None:
+            return
         try:
-            self.queue.put_nowait(orjson.dumps(message).decode())
-        except asyncio.QueueFull:  # a client that does not read loses messages, not the node
-            pass
+            text = orjson.dumps(message).decode()
+        except orjson.JSONEncodeError:  # e.g. an echoed subscription nested too deep
+            text = '{"channel":"error","data":"Invalid message: cannot be echoed"}'
+        if (len(self.queue) >= self.max_messages
+                or self.queued_bytes + len(text) > self.max_bytes):
+            self.drop(WS_TOO_SLOW.format(messages=self.max_messages, size=self.max_bytes))
+            return
+        self.queue.append(text)
+        self.queued_bytes += len(text)
+        self.ready.set()
+
+    def drop(self, reason: str) -> None:
+        """Stop serving this connection: forget its queue and stop its sender (which may be
+        stuck writing to a client that does not read); `serve` then closes it."""
+        if self.dropped is None:
+            self.dropped = reason
+            self.queue.clear()
+            self.queued_bytes = 0
+            if self.pump is not None:
+                self.pump.cancel()
+
+    def next_text(self) -> str | None:
+        if not self.queue:
+            self.ready.clear()
+            return None
+        text = self.queue.popleft()
+        self.queued_bytes -= len(text)
+        return text
 
 
 class Hub:
     """Connections and what each block tells them."""
 
-    def __init__(self, node, days: DayStatsCache | None = None) -> None:
+    def __init__(self, node, days: DayStatsCache | None = None,
+                 max_messages: int = MAX_QUEUED_MESSAGES,
+                 max_bytes: int = MAX_QUEUED_BYTES) -> None:
         self.node = node
         self.days = days if days is not None else DayStatsCache()
+        self.max_messages = max_messages  # per connection, queued and not yet sent
+        self.max_bytes = max_bytes
         self.connections: list[Connection] = []
         self.order_rows: dict[int, dict] = {}  # oid -> the order's wire row (for orderUpdates)
 
@@ -73,69 +142,84 @@ class Hub:
             self._forget_finished(updates)
             return
         mids = I.all_mids(state)
-        books, ctxs = {}, {}  # per asset, built once for every subscriber
+        books: dict = {}
+        ctxs: dict = {}
         for conn in list(self.connections):
-            for key, sub in list(conn.subs.items()):
-                kind = sub["type"]
-                if kind == "allMids":
-                    conn.send({"channel": "allMids", "data": {"mids": mids}})
-                elif kind in ("l2Book", "bbo"):
-                    asset = self._asset(sub.get("coin"))
-                    if asset is None:
-                        continue
-                    book = books.get(asset) or books.setdefault(asset, I.l2_book(state, asset))
-                    if kind == "l2Book":
-                        conn.send({"channel": "l2Book", "data": book})
-                    else:
-                        conn.send({"channel": "bbo", "data": {
-                            "coin": book["coin"], "time": book["time"],
-                            "bbo": [book["levels"][0][:1] and book["levels"][0][0] or None,
-                                    book["levels"][1][:1] and book["levels"][1][0] or None]}})
-                elif kind == "activeAssetCtx":
-                    asset = self._asset(sub.get("coin"))
-                    if asset is None:
-                        continue
-                    if asset not in ctxs:
-                        ctxs[asset] = I.asset_ctx(state, asset, self.days.get(self.node)[asset])
-                    conn.send({"channel": "activeAssetCtx", "data": {
-                        "coin": sub.get("coin"), "ctx": ctxs[asset]}})
-                elif kind == "candle":
-                    asset = self._asset(sub.get("coin"))
-                    if asset is None or not any(f.asset == asset for f in fills):
-                        continue
-                    from .server import candle_snapshot
-
-                    span = indexer.INTERVALS_MS.get(sub.get("interval"), 60_000)
-                    start = state.time_ms - state.time_ms % span
-                    rows = candle_snapshot(self.node, {"req": {
-                        "coin": sub.get("coin"), "interval": sub.get("interval"),
-                        "startTime": start, "endTime": state.time_ms}})
-                    if rows:
-                        conn.send({"channel": "candle", "data": rows[-1]})
-                elif kind == "trades":
-                    trades = [self._trade(f) for f in fills
-                              if state.markets[f.asset].name == sub.get("coin")]
-                    if trades:
-                        conn.send({"channel": "trades", "data": trades})
-                elif kind in ("userEvents", "userFills"):
-                    user = key.split(":", 1)[1]
-                    mine = [f for f in fills if user in (f.taker, f.maker)]
-                    if not mine:
-                        continue
-                    rows = [self._user_fill(f, user) for f in mine]
-                    if kind == "userEvents":
-                        conn.send({"channel": "user", "data": {"fills": rows}})
-                    else:
-                        conn.send({"channel": "userFills", "data": {
-                            "isSnapshot": False, "user": user, "fills": rows}})
-                elif kind == "orderUpdates":
-                    user = key.split(":", 1)[1]
-                    rows = [{"order": self.order_rows.get(u.oid, {"oid": u.oid}),
-                             "status": u.status, "statusTimestamp": u.time_ms}
-                            for u in updates if u.user == user]
-                    if rows:
-                        conn.send({"channel": "orderUpdates", "data": rows})
+            try:
+                self._send_block(conn, fills, updates, mids, books, ctxs)
+            except Exception:  # noqa: BLE001 - one connection's failure never stops a block
+                error_id = secrets.token_hex(8)
+                log.exception("websocket internal error %s", error_id)
+                conn.drop(f"internal error {error_id}")
         self._forget_finished(updates)
+
+    def _send_block(self, conn: Connection, fills: list, updates: list, mids: dict,
+                    books: dict, ctxs: dict) -> None:
+        """One connection's messages for the block just built (`books` and `ctxs` are filled
+        per asset once, for every subscriber)."""
+        state = self.node.state
+        if conn.dropped is not None:
+            return
+        for key, sub in list(conn.subs.items()):
+            kind = sub["type"]
+            if kind == "allMids":
+                conn.send({"channel": "allMids", "data": {"mids": mids}})
+            elif kind in ("l2Book", "bbo"):
+                asset = self._asset(sub.get("coin"))
+                if asset is None:
+                    continue
+                book = books.get(asset) or books.setdefault(asset, I.l2_book(state, asset))
+                if kind == "l2Book":
+                    conn.send({"channel": "l2Book", "data": book})
+                else:
+                    conn.send({"channel": "bbo", "data": {
+                        "coin": book["coin"], "time": book["time"],
+                        "bbo": [book["levels"][0][:1] and book["levels"][0][0] or None,
+                                book["levels"][1][:1] and book["levels"][1][0] or None]}})
+            elif kind == "activeAssetCtx":
+                asset = self._asset(sub.get("coin"))
+                if asset is None:
+                    continue
+                if asset not in ctxs:
+                    ctxs[asset] = I.asset_ctx(state, asset, self.days.get(self.node)[asset])
+                conn.send({"channel": "activeAssetCtx", "data": {
+                    "coin": sub.get("coin"), "ctx": ctxs[asset]}})
+            elif kind == "candle":
+                asset = self._asset(sub.get("coin"))
+                if asset is None or not any(f.asset == asset for f in fills):
+                    continue
+                from .server import candle_snapshot
+
+                span = indexer.INTERVALS_MS.get(sub.get("interval"), 60_000)
+                start = state.time_ms - state.time_ms % span
+                rows = candle_snapshot(self.node, {"req": {
+                    "coin": sub.get("coin"), "interval": sub.get("interval"),
+                    "startTime": start, "endTime": state.time_ms}})
+                if rows:
+                    conn.send({"channel": "candle", "data": rows[-1]})
+            elif kind == "trades":
+                trades = [self._trade(f) for f in fills
+                          if state.markets[f.asset].name == sub.get("coin")]
+                if trades:
+                    conn.send({"channel": "trades", "data": trades})
+            elif kind in ("userEvents", "userFills"):
+                user = key.split(":", 1)[1]
+                mine = [f for f in fills if user in (f.taker, f.maker)]
+                if not mine:
+                    continue
+                rows = [self._user_fill(f, user) for f in mine]
+                if kind == "userEvents":
+                    conn.send({"channel": "user", "data": {"fills": rows}})
+                else:
+                    conn.send({"channel": "userFills", "data": {
+                        "isSnapshot": False, "user": user, "fills": rows}})
+            elif kind == "orderUpdates":
+                user = key.split(":", 1)[1]
+                rows = [{"order": self.order_rows.get(u.oid, {"oid": u.oid}),
+                         "status": u.status, "statusTimestamp": u.time_ms}
+                        for u in updates if u.user == user]
+                if rows:
+                    conn.send({"channel": "orderUpdates", "data": rows})
 
     def _forget_finished(self, updates) -> None:
         for update in updates:
@@ -169,25 +253,52 @@ class Hub:
 
     # ----- connections --------------------------------------------------------------------
     async def serve(self, websocket: WebSocket) -> None:
+        """One connection, until the client leaves or is dropped (then closed with 1008, or
+        1011 after an internal error, and its reason)."""
         await websocket.accept()
-        conn = Connection(websocket)
+        conn = Connection(websocket, self.max_messages, self.max_bytes)
         self.connections.append(conn)
-        sender = asyncio.create_task(self._pump(conn))
+        conn.pump = asyncio.create_task(self._pump(conn))
+        receiver = asyncio.create_task(self._receive(conn))
         try:
-            while True:
-                raw = await websocket.receive_text()
-                self._handle(conn, raw)
-        except WebSocketDisconnect:
-            pass
+            await asyncio.wait((conn.pump, receiver), return_when=asyncio.FIRST_COMPLETED)
+            client_left = receiver.done()
         finally:
-            sender.cancel()
+            conn.pump.cancel()
+            receiver.cancel()
             if conn in self.connections:
                 self.connections.remove(conn)
+        if conn.dropped is not None and not client_left:
+            code = CLOSE_INTERNAL if conn.dropped.startswith("internal") else CLOSE_POLICY
+            try:  # the close frame waits for the client to read; it cannot wait forever
+                await asyncio.wait_for(websocket.close(code, conn.dropped[:120]),
+                                       CLOSE_TIMEOUT_S)
+            except (asyncio.TimeoutError, RuntimeError, OSError, WebSocketDisconnect):
+                pass
+
+    async def _receive(self, conn: Connection) -> None:
+        """Handle the client's messages until it leaves."""
+        while True:
+            message = await conn.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            raw = message.get("text")
+            if raw is None:
+                conn.send({"channel": "error", "data": "Invalid message: binary frame"})
+                continue
+            try:
+                self._handle(conn, raw)
+            except Exception:  # noqa: BLE001 - a bug answers one message, not the node
+                error_id = secrets.token_hex(8)
+                log.exception("websocket internal error %s", error_id)
+                conn.send({"channel": "error", "data": f"internal error {error_id}"})
 
     async def _pump(self, conn: Connection) -> None:
         while True:
-            text = await conn.queue.get()
-            await conn.websocket.send_text(text)
+            await conn.ready.wait()
+            text = conn.next_text()
+            if text is not None:
+                await conn.websocket.send_text(text)
 
     def _handle(self, conn: Connection, raw: str) -> None:
         try:
@@ -210,6 +321,10 @@ class Hub:
             return
         if method == "unsubscribe":
             conn.subs.pop(key, None)
+        elif key not in conn.subs and len(conn.subs) >= MAX_SUBSCRIPTIONS:
+            conn.send({"channel": "error",
+                       "data": WS_TOO_MANY_SUBSCRIPTIONS.format(limit=MAX_SUBSCRIPTIONS)})
+            return
         else:
             conn.subs[key] = sub
         conn.send({"channel": "subscriptionResponse",
