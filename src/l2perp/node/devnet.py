@@ -70,26 +70,93 @@ def devnet_governance(keys: list[DevKey], n_markets: int) -> GovGenesis:
         steward_bounds=tuple(bounds), outflow_cap_per_epoch=100_000, operators=operators)
 
 
-def genesis_from_file(path: str, time_ms: int) -> Genesis:
-    """A devnet genesis whose markets (and shared fund seed) come from a JSON file:
-    {"markets": [{"name", "szDecimals", "maxLeverage", "onlyIsolated"?, "oiCapUsd"?}],
-     "insuranceSeedUsd"?}. Keys, admin and oracle operators stay the devnet's."""
-    import json
+NO_ADMIN = "0x" + "00" * 20  # off the devnet nobody holds the admin key
 
+
+class GenesisFileError(ValueError):
+    """A genesis file that cannot be used; the message says which field and why."""
+
+
+def genesis_from_file(path: str, time_ms: int) -> Genesis:
+    """A genesis from a JSON file.
+
+    {"markets": [{"name", "szDecimals", "maxLeverage", "onlyIsolated"?, "oiCapUsd"?}],
+     "insuranceSeedUsd"?, "devnet"?}. With "devnet" true (the default) the keys, admin and
+    oracle operators stay the devnet's. With "devnet": false it is a venue without cheats: no
+    admin key, no faucet, no dev keys; it must name its oracle operators
+    ("oracleOperators": [{"address", "stake"}], at least three) and may name its DAO
+    ("governance": {"allocations": [{"address", "amount"}], "treasury", "guardians",
+    "guardianThreshold", "stewards", "operators": [{"address", "role", "bond"}]}).
+    GenesisFileError names what is wrong."""
+    import json
+    from dataclasses import replace
+
+    try:
+        with open(path) as f:
+            spec = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise GenesisFileError(f"{path}: {exc}") from None
+    try:
+        markets = _markets(spec)
+        seed = int(spec.get("insuranceSeedUsd", DEVNET_INSURANCE_USD)) * ONE_USDC
+        devnet = spec.get("devnet", True)
+        if not isinstance(devnet, bool):
+            raise GenesisFileError("devnet is true or false")
+        if devnet:
+            base = devnet_genesis(time_ms)
+            return Genesis(config=replace(base.config, insurance_seed_musdc=seed),
+                           markets=markets, time_ms=time_ms,
+                           gov=devnet_governance(dev_keys(), len(markets)))
+        operators = tuple((_address(o["address"]), _positive(o["stake"], "stake"))
+                          for o in spec["oracleOperators"])
+        if len(operators) < 3 or len({a for a, _ in operators}) != len(operators):
+            raise GenesisFileError("oracleOperators: at least three distinct operators")
+        config = EngineConfig(admin=NO_ADMIN, devnet=False, oracle_operators=operators,
+                              insurance_seed_musdc=seed)
+        gov = spec.get("governance")
+        return Genesis(config=config, markets=markets, time_ms=time_ms,
+                       gov=None if gov is None else _governance(gov))
+    except GenesisFileError as exc:
+        raise GenesisFileError(f"{path}: {exc}") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise GenesisFileError(f"{path}: malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _markets(spec: dict) -> tuple:
     from ..engine.params import MarginTier, MarketSpec
 
-    with open(path) as f:
-        spec = json.load(f)
     markets = []
     for m in spec["markets"]:
         markets.append(MarketSpec(
             str(m["name"]), int(m["szDecimals"]), (MarginTier(0, int(m["maxLeverage"])),),
             oi_cap_musdc=int(m.get("oiCapUsd", 0)) * ONE_USDC,
             only_isolated=bool(m.get("onlyIsolated", False))))
-    base = devnet_genesis(time_ms)
-    seed = int(spec.get("insuranceSeedUsd", DEVNET_INSURANCE_USD)) * ONE_USDC
-    from dataclasses import replace
+    if not markets:
+        raise GenesisFileError("markets: at least one")
+    return tuple(markets)
 
-    return Genesis(config=replace(base.config, insurance_seed_musdc=seed),
-                   markets=tuple(markets), time_ms=time_ms,
-                   gov=devnet_governance(dev_keys(), len(markets)))
+
+def _address(value: object) -> str:
+    if not isinstance(value, str) or len(value) != 42 or not value.startswith("0x"):
+        raise GenesisFileError(f"not an address: {value!r}")
+    int(value[2:], 16)
+    return value.lower()
+
+
+def _positive(value: object, what: str) -> int:
+    if type(value) is not int or value <= 0:
+        raise GenesisFileError(f"{what} must be a positive integer, not {value!r}")
+    return value
+
+
+def _governance(spec: dict) -> GovGenesis:
+    """The DAO of a production genesis file (see genesis_from_file)."""
+    guardians = tuple(_address(a) for a in spec.get("guardians", ()))
+    return GovGenesis(
+        allocations=tuple((_address(a["address"]), _positive(a["amount"], "amount"))
+                          for a in spec.get("allocations", ())),
+        treasury=int(spec.get("treasury", 0)), guardians=guardians,
+        guardian_threshold=int(spec.get("guardianThreshold", max(1, len(guardians)))),
+        stewards=tuple(_address(a) for a in spec.get("stewards", ())),
+        operators=tuple((_address(o["address"]), str(o["role"]), _positive(o["bond"], "bond"))
+                        for o in spec.get("operators", ())))
