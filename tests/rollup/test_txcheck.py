@@ -16,7 +16,8 @@ from l2perp.rollup.batch import BatchFormatError, decode_body, encode_body
 from l2perp.rollup.txcheck import ACTIONS, MAX_ARGS_DEPTH, check_block, check_tx
 from l2perp.units import Dec
 from tests.rollup.rig import flow_txs
-from tests.rollup.test_auth import ALICE_KEY, signed_system
+from tests.rollup.test_auth import ADMIN_KEY, ALICE_KEY, signed_system
+from tests.venue import T0, limit, trigger
 
 USER = "0x" + "11" * 20
 SPEC = OrderSpec(0, True, Dec(5, 4), Dec(1, -2), False, 1)
@@ -32,9 +33,36 @@ def test_recorded_flows_and_signed_requests_are_well_typed() -> None:
         for tx in txs:
             assert check_tx(tx) is None, tx
     s, w = signed_system()
+    cloid = "0x" + "ab" * 16
     signed = [w.order(ALICE_KEY, True, "49000", "0.1"),
+              w.request(ALICE_KEY, {"type": "order", "grouping": "normalTpsl",
+                                    "builder": {"b": USER, "f": 10},
+                                    "orders": [trigger(0, False, "40000", "0.1", "41000", "sl"),
+                                               limit(0, True, "49000", "0.1", cloid=cloid)]}),
+              w.request(ALICE_KEY, {"type": "cancel", "cancels": [{"a": 0, "o": 7}]}),
+              w.request(ALICE_KEY, {"type": "cancelByCloid",
+                                    "cancels": [{"asset": 0, "cloid": cloid}]}),
+              w.request(ALICE_KEY, {"type": "batchModify", "modifies": [
+                  {"oid": 7, "order": limit(0, True, "48000", "0.1")},
+                  {"oid": cloid, "order": limit(0, True, "48000", "0.1")}]}),
+              w.request(ALICE_KEY, {"type": "scheduleCancel"}),
+              w.request(ALICE_KEY, {"type": "scheduleCancel", "time": T0 + 10**6}),
+              w.request(ALICE_KEY, {"type": "updateLeverage", "asset": 0, "isCross": False,
+                                    "leverage": 5}),
+              w.request(ALICE_KEY, {"type": "updateIsolatedMargin", "asset": 0, "isBuy": True,
+                                    "ntli": -5}),
+              w.request(ALICE_KEY, {"type": "usdSend", "destination": USER, "amount": "1.5"},
+                        user_signed=True),
+              w.request(ALICE_KEY, {"type": "withdraw3", "destination": USER, "amount": "2"},
+                        user_signed=True),
+              w.request(ADMIN_KEY, {"type": "devFaucet", "user": USER, "usd": "5"}),
+              w.request(ADMIN_KEY, {"type": "devAdvanceTime", "ms": 1000}),
+              w.request(ADMIN_KEY, {"type": "devSetOracle", "coin": "BTC", "px": None}),
+              w.request(ALICE_KEY, {"type": "oracleReport", "asset": 0, "round": 3,
+                                    "px": "50000.5", "time": T0, "extMid": "50001"}),
               w.request(ALICE_KEY, {"type": "govVote", "proposal": 1, "support": True}),
-              w.request(ALICE_KEY, {"type": "scheduleCancel"})]
+              w.request(ALICE_KEY, {"type": "govPropose", "actions": [
+                  ["setRiskParam", "0.cbBand", 120_000_000], ["treasuryTransfer", USER, 4]]})]
     for tx in signed:
         assert check_tx(tx) is None, tx
     assert decode_body(encode_body((Block(7, 8, tuple(signed)),))) == (Block(7, 8, tuple(signed)),)
