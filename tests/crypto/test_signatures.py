@@ -113,10 +113,8 @@ def test_high_s_twins_are_refused_and_every_signer_we_ship_makes_low_s() -> None
         assert int(ours["s"], 16) <= SECP256K1_HALF_N  # so does coincurve
         digest = l1_digest(ORDER, None, nonce, None, False)
         assert recover_address(digest, sig) == wallet.address.lower()
-        with pytest.raises(SignatureError, match="EIP-2"):
-            recover_address(digest, _twin(sig))
         with pytest.raises(SignatureError) as refused:
-            parse_signature(_twin(sig))
+            recover_address(digest, _twin(sig))
         assert str(refused.value) == HIGH_S_SIGNATURE
 
 

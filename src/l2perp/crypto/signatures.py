@@ -123,9 +123,9 @@ def parse_signature(signature: object) -> bytes:
 
 def recover_address(digest: bytes, signature: object) -> str:
     """The lower-case address whose key signed `digest`."""
+    compact = parse_signature(signature)  # its SignatureError texts reach the client as they are
     try:
-        public = PublicKey.from_signature_and_message(parse_signature(signature), digest,
-                                                      hasher=None)
+        public = PublicKey.from_signature_and_message(compact, digest, hasher=None)
     except (ValueError, TypeError) as exc:
         raise SignatureError(f"signature does not recover: {exc}") from None
     return "0x" + keccak256(public.format(compressed=False)[1:])[-20:].hex()
