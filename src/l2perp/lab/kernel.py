@@ -39,7 +39,9 @@ class LabSequencer(Sequencer):
     """The node's sequencer with an in-memory log: same mempool classes, same block building;
     committing only appends the block (no digest, no snapshots)."""
 
-    def commit(self, block: Block, receipts: BlockReceipts) -> None:
+    durable = False
+
+    def commit(self, block: Block, receipts: BlockReceipts, txs: bytes | None = None) -> None:
         self.log.append(block)
 
 

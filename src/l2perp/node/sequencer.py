@@ -19,6 +19,7 @@ from ..engine.state import State
 from ..engine.stf import apply_block, tx_priority
 from ..engine.tx import Block, BlockReceipts, Tx
 from ..engine.txcodec import join_packed, pack_tx
+from ..rollup.txcheck import check_tx
 from .log import BlockLog
 
 NOT_ENCODABLE = "Invalid request body"  # the answer to a transaction the log cannot hold
@@ -55,6 +56,8 @@ class Mempool:
 class Sequencer:
     """Turns the mempool into committed blocks."""
 
+    durable = True  # False (the lab's in-memory log): no encoding, no rebuild from the log
+
     def __init__(self, log: BlockLog, genesis: Genesis, max_block_txs: int = 20_000,
                  snapshot_every: int = 1_000) -> None:
         self.log = log
@@ -80,21 +83,15 @@ class Sequencer:
         taken = [(tx, None) for tx in system_txs]
         taken += self.mempool.take(self.max_block_txs - len(system_txs))
         self.in_flight = [ticket for _, ticket in taken if ticket is not None]
-        packed: list[bytes] = []
-        kept: list[tuple[Tx, object]] = []
         self.refused = []
-        for tx, ticket in taken:
-            try:
-                packed.append(pack_tx(tx))
-            except (TypeError, ValueError, OverflowError):
-                if ticket is None:  # a system transaction the node built itself: a bug
-                    raise
-                self.refused.append((ticket, NOT_ENCODABLE))
-                continue
-            kept.append((tx, ticket))
+        kept, packed = self._encode(taken) if self.durable else (taken, [])
         time_ms = max(now_ms, self.state.time_ms)
         block = Block(self.state.height + 1, time_ms, tuple(tx for tx, _ in kept))
         self.last_block = block
+        if not self.durable:
+            receipts = apply_block(self.state, block)
+            self.commit(block, receipts)
+            return receipts, [ticket for _, ticket in kept]
         try:
             receipts = apply_block(self.state, block)
         except BaseException:
@@ -109,6 +106,26 @@ class Sequencer:
             # the log holds the block after all (the error came after its commit): it stands,
             # and so do the receipts its one execution gave
         return receipts, [ticket for _, ticket in kept]
+
+    def _encode(self, taken: list[tuple[Tx, object]]
+                ) -> tuple[list[tuple[Tx, object]], list[bytes]]:
+        """The transactions that encode, with their bytes; the others go to `refused`."""
+        packed: list[bytes] = []
+        kept: list[tuple[Tx, object]] = []
+        for tx, ticket in taken:
+            # a transaction L1 would refuse in a batch body never enters a block
+            wrong = check_tx(tx)
+            try:
+                if wrong is not None:
+                    raise TypeError(wrong)
+                packed.append(pack_tx(tx))
+            except (TypeError, ValueError, OverflowError):
+                if ticket is None:  # a system transaction the node built itself: a bug
+                    raise
+                self.refused.append((ticket, NOT_ENCODABLE))
+                continue
+            kept.append((tx, ticket))
+        return kept, packed
 
     def commit(self, block: Block, receipts: BlockReceipts, txs: bytes | None = None) -> None:
         """Make the block durable (log with its digest, periodic snapshots) before any ack.
