@@ -21,7 +21,9 @@ from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..node import indexer
-from ..engine.errors import RATE_LIMIT_CUMULATIVE_REQUESTS
+from ..engine.errors import (
+    NONCE_DUPLICATE, NONCE_TOO_HIGH, NONCE_TOO_LOW, RATE_LIMIT_CUMULATIVE_REQUESTS,
+)
 from ..engine.positions import fee_rates
 from ..engine.tx import DevFaucet, FillEvent
 from ..node.devnet import dev_keys
@@ -124,7 +126,7 @@ def info_answer(node: Node, body: dict, days: DayStatsCache | None = None) -> ob
         size = sum(p.stat().st_size for p in log.parent.glob(log.name + "*"))
         return {"height": state.height, "time": state.time_ms,
                 "markets": [m.name for m in state.markets], "mempool": len(node.sequencer.mempool),
-                "logBytes": size}
+                "logBytes": size, "halted": node.halted, "devnet": state.config.devnet}
     if kind == "orderStatus":
         return order_status(node, _user(body), _oid(body))
     if kind in ROLLUP_INFO:
@@ -373,6 +375,7 @@ def create_app(node: Node, network: Network = Network(),
     trusted = TrustedProxies(trusted_proxies)
     hub = Hub(node, days, max_messages=ws_max_queued_messages, max_bytes=ws_max_queued_bytes)
     node.listeners.append(hub.on_block)
+    node.halt_listeners.append(lambda why: hub.on_rollup("sequencerHalted", {"reason": why}))
     if node.rollup is not None:
         node.rollup.listeners.append(hub.on_rollup)
     limiter = Limiter(rate_limits) if rate_limits is not None else None
@@ -463,7 +466,8 @@ def create_app(node: Node, network: Network = Network(),
         if refused is not None:
             return refused
         try:
-            tx = decode_request(body, network, sz_decimals_of, asset_of)
+            tx = decode_request(body, network, sz_decimals_of, asset_of,
+                                devnet=node.state.config.devnet)
         except RequestError as exc:
             return _json({"status": "err", "response": str(exc)})
         if limiter is not None:
@@ -482,7 +486,8 @@ def create_app(node: Node, network: Network = Network(),
         receipt = await node.submit(tx)
         return _json(format_receipt(receipt, sz_decimals_of))
 
-    l1_requests = L1Requests(node, node.state.config.admin)
+    l1_requests = L1Requests(node, node.state.config.admin if node.state.config.devnet
+                             else None)
 
     @app.post("/l1")
     async def post_l1(request: Request) -> Response:
@@ -514,8 +519,17 @@ async def rollup_faucet(node: Node, tx) -> dict:
     state = node.state
     if not state.config.devnet or tx.signer != state.config.admin:
         return {"status": "err", "response": "Only the admin key may send this action."}
-    if tx.nonce in node.rollup.faucet_nonces:
-        return {"status": "err", "response": f"Invalid nonce: duplicate nonce {tx.nonce}"}
+    # the engine's nonce window, and every nonce once, durably (a replay after a restart fails)
+    config = state.config
+    now = state.time_ms - state.dev_time_offset_ms
+    if tx.nonce <= now - config.nonce_past_ms:
+        return {"status": "err", "response": NONCE_TOO_LOW.format(
+            nonce=tx.nonce, bound=now - config.nonce_past_ms)}
+    if tx.nonce >= now + config.nonce_future_ms:
+        return {"status": "err", "response": NONCE_TOO_HIGH.format(
+            nonce=tx.nonce, bound=now + config.nonce_future_ms)}
+    if not node.rollup.journal.claim_faucet_nonce(tx.nonce):
+        return {"status": "err", "response": NONCE_DUPLICATE.format(nonce=tx.nonce)}
     host = node.rollup.host
     admin = state.config.admin
     try:
@@ -523,7 +537,6 @@ async def rollup_faucet(node: Node, tx) -> dict:
         message = host.call("deposit", admin, tx.action.user, tx.action.amount_musdc)
     except L1Error as exc:
         return {"status": "err", "response": str(exc)}
-    node.rollup.faucet_nonces.add(tx.nonce)
     for _ in range(200):
         if node.state.l1_cursor > message.index:
             return {"status": "ok", "response": {"type": "default"}}

@@ -10,6 +10,7 @@ difference stops the node with one line naming the height and the way to recover
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -50,6 +51,9 @@ class BlockLog:
                                       check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
+            pages = os.environ.get("L2PERP_LOG_MAX_PAGES")
+            if pages:  # a cap on the log's size: writes beyond it fail as on a full disk
+                self.db.execute(f"PRAGMA max_page_count = {int(pages)}")
             self._check_format()
             self.db.executescript(SCHEMA)
             indexer.create(self.db)

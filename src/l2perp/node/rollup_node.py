@@ -40,6 +40,7 @@ class DurableJournal(SigningJournal):
                         "batch BLOB NOT NULL)")
         self.db.execute("CREATE TABLE IF NOT EXISTS l1_nonces (sender TEXT PRIMARY KEY, "
                         "nonce INTEGER NOT NULL)")
+        self.db.execute("CREATE TABLE IF NOT EXISTS faucet_nonces (nonce INTEGER PRIMARY KEY)")
         for number, blob in self.db.execute("SELECT batch_no, batch FROM signed"):
             header, body, withdrawals = decode_args(blob)
             self.signed[number] = SignedBatch(header, body, tuple(withdrawals))
@@ -57,6 +58,12 @@ class DurableJournal(SigningJournal):
 
     def record_l1_nonce(self, sender: str, nonce: int) -> None:
         self.db.execute("INSERT OR REPLACE INTO l1_nonces VALUES (?, ?)", (sender, nonce))
+
+    def claim_faucet_nonce(self, nonce: int) -> bool:
+        """Record an admin faucet request's nonce durably before it runs; False when it was
+        used before (a replay, also after a restart)."""
+        cursor = self.db.execute("INSERT OR IGNORE INTO faucet_nonces VALUES (?)", (nonce,))
+        return cursor.rowcount == 1
 
     def close(self) -> None:
         self.db.close()
@@ -82,7 +89,6 @@ class NodeRollup:
                              submit=lambda *a: self.host.call("commit_batch", *a))
         self.reconciler = Reconciler(self.l1, tvl_musdc(genesis_state(genesis)))
         self.post_errors: list[str] = []
-        self.faucet_nonces: set[int] = set()
         self.foreign: str | None = None
         self._foreign_checked = 0
         self.listeners: list = []  # called with (kind, details) for L1 events
