@@ -104,9 +104,9 @@ def genesis_from_file(path: str, time_ms: int) -> Genesis:
             raise GenesisFileError("devnet is true or false")
         if devnet:
             base = devnet_genesis(time_ms)
-            return Genesis(config=replace(base.config, insurance_seed_musdc=seed),
-                           markets=markets, time_ms=time_ms,
-                           gov=devnet_governance(dev_keys(), len(markets)))
+            return _checked(Genesis(config=replace(base.config, insurance_seed_musdc=seed),
+                                    markets=markets, time_ms=time_ms,
+                                    gov=devnet_governance(dev_keys(), len(markets))))
         operators = tuple((_address(o["address"]), _positive(o["stake"], "stake"))
                           for o in spec["oracleOperators"])
         if len(operators) < 3 or len({a for a, _ in operators}) != len(operators):
@@ -114,12 +114,21 @@ def genesis_from_file(path: str, time_ms: int) -> Genesis:
         config = EngineConfig(admin=NO_ADMIN, devnet=False, oracle_operators=operators,
                               insurance_seed_musdc=seed)
         gov = spec.get("governance")
-        return Genesis(config=config, markets=markets, time_ms=time_ms,
-                       gov=None if gov is None else _governance(gov))
+        return _checked(Genesis(config=config, markets=markets, time_ms=time_ms,
+                                gov=None if gov is None else _governance(gov)))
     except GenesisFileError as exc:
         raise GenesisFileError(f"{path}: {exc}") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise GenesisFileError(f"{path}: malformed ({type(exc).__name__}: {exc})") from None
+
+
+def _checked(genesis: Genesis) -> Genesis:
+    """The genesis, once the engine builds its state from it (ValueError names the rule a
+    file broke: a governance refusal is one)."""
+    from ..engine.state import genesis_state
+
+    genesis_state(genesis)
+    return genesis
 
 
 def _markets(spec: dict) -> tuple:
