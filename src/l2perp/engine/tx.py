@@ -225,7 +225,7 @@ Action = Union[
     PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel, UpdateLeverage,
     UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, BridgeCredit, SetPrice,
     SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime, GovTx,
-    OperatorOffence,
+    OperatorOffence, ForcedWithdrawal, ForcedTrade,
 ]
 
 
