@@ -3,6 +3,9 @@ with chosen `create_app` keywords and uvicorn's proxy-header setting; stopped af
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import threading
 import time
 
 import pytest
@@ -13,13 +16,15 @@ from tests.integration import server as devnet_server
 
 @pytest.fixture
 def served(tmp_path, monkeypatch):
-    """served(block_ms=50, rate_limits=None, proxy_headers=True, on_app=None, **app_kwargs)
-    -> a started DevnetServer. `proxy_headers` is uvicorn's flag (True is uvicorn's default,
-    which trusts X-Forwarded-For from 127.0.0.1); `on_app(app)` sees the app once built."""
+    """served(block_ms=50, rate_limits=None, proxy_headers=True, on_app=None, sndbuf=None,
+    **app_kwargs) -> a started DevnetServer. `proxy_headers` is uvicorn's flag (True is
+    uvicorn's default, which trusts X-Forwarded-For from 127.0.0.1); `on_app(app)` sees the
+    app once built; `sndbuf` fixes the kernel send buffer of the server's connections (Linux
+    otherwise grows it to 4 MB, which a stalled reader takes long to fill)."""
     started = []
 
     def start(block_ms: int = 50, rate_limits=None, proxy_headers: bool = True, on_app=None,
-              **app_kwargs):
+              sndbuf: int | None = None, **app_kwargs):
         def make_app(node, rate_limits=None):
             app = create_app(node, rate_limits=rate_limits, **app_kwargs)
             if on_app is not None:
@@ -30,6 +35,13 @@ def served(tmp_path, monkeypatch):
         devnet = devnet_server.DevnetServer(tmp_path / f"node{len(started)}", block_ms,
                                             rate_limits)
         devnet.server.config.proxy_headers = proxy_headers  # read when the server starts
+        if sndbuf is not None:  # accepted connections inherit the listener's buffer size
+            listener = socket.socket()
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
+            listener.bind(("127.0.0.1", devnet.port))
+            devnet.thread = threading.Thread(target=lambda: asyncio.run(
+                devnet.server.serve(sockets=[listener])), daemon=True)
         started.append(devnet.__enter__())
         return devnet
 
