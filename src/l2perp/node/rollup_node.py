@@ -240,6 +240,9 @@ class NodeRollup:
                         "deadline": m.time_ms + delay, "freezeFrom": m.time_ms + grace,
                         "freezable": l1.freezable(m.index)} for m in forced],
             "frozen": l1.frozen, "escapesOpen": l1.escapes_open(),
+            "judgeFailures": [{"batch": f.batch_no, "kind": f.kind, "message": f.message,
+                               "challenger": f.challenger, "l1Block": f.l1_block}
+                              for f in l1.judge_failures[-100:]],
             "calls": self.host.applied,
         }
 

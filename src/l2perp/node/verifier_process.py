@@ -5,6 +5,7 @@ re-executes every posted batch from L1 data alone and sends a challenge through 
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
@@ -15,7 +16,10 @@ from .l1host import L1Host
 
 def run_verifier(l1_path: Path, url: str, private_key: str, poll_s: float = 0.5,
                  rounds: int | None = None, log=print) -> Verifier:
-    """Follow the L1 until killed (or for `rounds` polls); returns the verifier."""
+    """Follow the L1 until killed (or for `rounds` polls); returns the verifier. A judge
+    failure (an engine exception on a well-formed batch) is logged loudly and not challenged."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s "
+                        "%(message)s")
     while not Path(l1_path).exists():
         time.sleep(poll_s)
     host = L1Host(l1_path, readonly=True)
