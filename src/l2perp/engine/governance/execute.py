@@ -2,10 +2,10 @@
 
 `check_shape` runs at proposal time (arity and types of each typed action). `plan_actions` runs at
 execution: it checks every action against the state, in order, as if the earlier ones had
-applied (parameter values through an overlay), and returns one closure per action; only when
-every check has passed are the closures run, so a failing action leaves the proposal Queued and
-the state untouched (reference §3 E05). Every parameter change is logged in the risk table with
-its source "proposal <id>".
+applied (parameter values through an overlay), and returns one closure per action; the checks
+change nothing and the closures refuse nothing, so a failing action leaves the proposal Queued
+and the state untouched (reference §3 E05). Every parameter change is logged in the risk table
+with its source "proposal <id>".
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from ..state import (
     MARKET_ACTIVE, MARKET_DELISTED, MARKET_PAUSED, MARKET_REDUCE_ONLY, State, fund_account,
     fund_address, list_market,
 )
+from .args import ADDR, MAX_INT, check_value, is_address
+from .errors import GovRefusal
 from .gov_state import TREASURY, GovState, Upgrade
 from .operators import ROLES
 from .params import (
@@ -26,7 +28,6 @@ from .proposals import BPS, DAY_MS, GovError, Lane
 from .stewards import Bounds, Change
 
 HOUR_MS = 3_600_000
-ADDR = "addr"
 # action kind -> argument types (ADDR: a 0x address string; tuple: a nested list)
 SHAPES: dict[str, tuple] = {
     "stewardStep": (str, int),
@@ -48,13 +49,20 @@ SHAPES: dict[str, tuple] = {
     "setStewards": (tuple,),
     "scheduleUpgrade": (int, int),
 }
+# action kind -> (which argument is a list, the shape of each of its items)
+ITEMS: dict[str, tuple[int, object]] = {
+    "setOracleSet": (0, (ADDR, int)),  # (operator, stake)
+    "listMarket": (2, (int, int)),  # margin tiers: (lower bound, max leverage)
+    "setGuardians": (0, ADDR),
+    "setStewards": (0, ADDR),
+}
 # governance rule key -> (the part of GovState that holds it, its attribute, lowest, highest)
 RULES: dict[str, tuple[str, str, int, int]] = {
     "activityEpochs": ("governor", "activity_epochs", 1, 52),
     "guardianExpiryMs": ("guardians", "expiry_ms", HOUR_MS, 30 * DAY_MS),
     "reportDeadlineMs": ("guardians", "report_deadline_ms", HOUR_MS, 30 * DAY_MS),
     "guardianLivenessMs": ("guardians", "liveness_ms", DAY_MS, 365 * DAY_MS),
-    "outflowCapPerEpoch": ("gov", "outflow_cap_per_epoch", 0, 10**30),
+    "outflowCapPerEpoch": ("gov", "outflow_cap_per_epoch", 0, MAX_INT),
     "upgradeExitBlocks": ("gov", "upgrade_exit_blocks", 1, 10**8),
     "operatorFeeShareBps": ("registry", "fee_share_bps", 0, 5_000),
     "vetoWindowMs": ("registry", "veto_window_ms", HOUR_MS, 30 * DAY_MS),
@@ -68,13 +76,11 @@ LANE_RANGES = ((1, 5_000), (1, BPS), (0, BPS), (0, 30 * DAY_MS), (HOUR_MS, 30 * 
                (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS))
 
 
-def is_address(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 42 and value.startswith("0x") and \
-        all(c in "0123456789abcdef" for c in value[2:])
-
-
 def check_shape(actions: tuple) -> None:
     """GovError unless every action has its kind's arity and argument types."""
+    if type(actions) is not tuple:
+        raise GovError("a proposal's actions are a list")
+    check_value(actions)
     for action in actions:
         shape = SHAPES.get(action[0]) if isinstance(action, tuple) and action else None
         if shape is None:
@@ -83,11 +89,21 @@ def check_shape(actions: tuple) -> None:
         if len(args) != len(shape):
             raise GovError(f"{action[0]} takes {len(shape)} arguments")
         for value, kind in zip(args, shape):
-            ok = is_address(value) if kind is ADDR else (
-                type(value) is kind if kind is not int else
-                type(value) is int)
+            ok = is_address(value) if kind is ADDR else type(value) is kind
             if not ok:
                 raise GovError(f"{action[0]}: bad argument {value!r}")
+        if action[0] in ITEMS:
+            index, item = ITEMS[action[0]]
+            for value in args[index]:
+                if not _fits(value, item):
+                    raise GovError(f"{action[0]}: bad item {value!r}")
+
+
+def _fits(value: object, shape: object) -> bool:
+    if type(shape) is tuple:
+        return type(value) is tuple and len(value) == len(shape) and \
+            all(_fits(v, s) for v, s in zip(value, shape))
+    return is_address(value) if shape is ADDR else type(value) is shape
 
 
 def governance_values(gov: GovState) -> dict[str, int]:
@@ -175,7 +191,7 @@ def plan_actions(state: State, gov: GovState, pid: int, actions: tuple, now_ms: 
     for action in actions:
         try:
             steps.append(_plan_one(plan, action))
-        except (ParamError, ValueError) as exc:
+        except GovRefusal as exc:
             raise GovError(f"{action[0]}: {exc}") from None
     plan.finish()
     return steps
@@ -281,15 +297,15 @@ def _plan_one(plan: _Plan, action: tuple):
             log_change(gov, f"slashRequest.{sid}", 0, bps, source, now)
         return request
     if kind == "listMarket":
-        name, sz_decimals, tiers, oi_cap, only_isolated = args
+        name, sz_decimals, tiers, oi_cap, only_isolated = args  # tiers: int pairs (ITEMS)
+        spec = MarketSpec(name, sz_decimals, tuple(MarginTier(b, lev) for b, lev in tiers),
+                          oi_cap_musdc=oi_cap, only_isolated=only_isolated)
         try:
-            spec = MarketSpec(name, sz_decimals,
-                              tuple(MarginTier(int(b), int(lev)) for b, lev in tiers),
-                              oi_cap_musdc=oi_cap, only_isolated=only_isolated)
             check_tiers(spec.margin_tiers)
-        except (TypeError, ValueError) as exc:
+        except ParamError as exc:
             raise GovError(f"listMarket: {exc}") from None
-        if not (1 <= len(name) <= 12 and name.isalnum()) or not 0 <= sz_decimals <= 5 \
+        if not (1 <= len(name) <= 12 and name.isascii() and name.isalnum()) \
+                or not 0 <= sz_decimals <= 5 \
                 or oi_cap < 0 or any(m.name == name for m in state.markets):
             raise GovError(f"listMarket: {name!r} is taken or malformed")
 
@@ -318,8 +334,9 @@ def _plan_one(plan: _Plan, action: tuple):
             from ..tx import SetMarketStatus
             error = set_market_status(Ctx(state, plan.events, -1),
                                       SetMarketStatus(asset, MARKET_DELISTED, settlement))
-            if error is None:
-                log_change(gov, f"{asset}.status", 0, MARKET_DELISTED, source, now)
+            if error is not None:  # the plan checked what set_market_status checks
+                raise RuntimeError(f"delisting market {asset} failed after its checks: {error}")
+            log_change(gov, f"{asset}.status", 0, MARKET_DELISTED, source, now)
         return delist
     if kind == "treasuryTransfer":
         to, amount = args

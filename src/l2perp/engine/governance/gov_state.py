@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .guardians import Guardians
 from .operators import Registry
 from .power import GovToken
-from .proposals import DEFAULT_LANES, Governor, Lane
+from .proposals import DEFAULT_LANES, GovError, Governor, Lane
 from .stewards import Bounds, RiskTable
 
 TREASURY = "0x" + "ee" * 19 + "01"  # the DAO treasury's token address
@@ -81,9 +81,18 @@ class GovState:
     last_slot: int = -1  # the last rotation slot a block was seen in
 
     def incident(self, iid: int) -> IncidentRecord:
-        if not 1 <= iid <= len(self.incidents):
-            raise ValueError(f"unknown incident {iid}")
+        if type(iid) is not int or not 1 <= iid <= len(self.incidents):
+            raise GovError(f"unknown incident {iid}")
         return self.incidents[iid - 1]
+
+    def open_incident(self, kind: str, subject: str, responsible: str, deadline_ms: int,
+                      now_ms: int, height: int) -> IncidentRecord:
+        """A new incident record, opened now, that `responsible` must explain by the deadline."""
+        record = IncidentRecord(len(self.incidents) + 1, kind, subject, now_ms, height,
+                                responsible, deadline_ms)
+        record.timeline.append((now_ms, f"opened: {kind} {subject}"))
+        self.incidents.append(record)
+        return record
 
 
 @dataclass(frozen=True)

@@ -16,17 +16,20 @@ action (a nonce, once executed, can never be signed again), and which can only t
   report no further action executes, and a report later than `executed + report_deadline` is
   recorded as late.
 
-Times in ms of block time.
+Times in ms of block time. Each state change has a `check_*` twin that raises what the change
+would raise and changes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import GovRefusal
+
 TIGHTENING = ("pauseMarket", "reduceOnly", "raiseMargin", "fallbackOracle", "veto", "vetoSlash")
 
 
-class GuardianError(ValueError):
+class GuardianError(GovRefusal):
     """A guardian transaction that is refused (nothing changes)."""
 
 
@@ -76,13 +79,7 @@ class Guardians:
     def remove_inactive(self, member: str, now_ms: int, since_ms: int = 0) -> int:
         """Anyone may remove a seat silent for more than the liveness interval (counted from
         its last signature or report, or `since_ms`); returns the re-derived threshold."""
-        if member not in self.members:
-            raise GuardianError(f"{member} holds no guardian seat")
-        last = self.last_active_ms.get(member, since_ms)
-        if now_ms - last <= self.liveness_ms:
-            raise GuardianError(f"{member} was active within the liveness interval")
-        if len(self.members) == 1:
-            raise GuardianError("the last seat cannot be removed")
+        self.check_remove(member, now_ms, since_ms)
         n = len(self.members)
         self.members = tuple(m for m in self.members if m != member)
         self.cohorts.pop(member, None)
@@ -90,11 +87,35 @@ class Guardians:
         self.threshold = max(1, -(-self.threshold * (n - 1) // n))  # ceil: keep the ratio
         return self.threshold
 
+    def check_remove(self, member: str, now_ms: int, since_ms: int = 0) -> None:
+        if member not in self.members:
+            raise GuardianError(f"{member} holds no guardian seat")
+        last = self.last_active_ms.get(member, since_ms)
+        if now_ms - last <= self.liveness_ms:
+            raise GuardianError(f"{member} was active within the liveness interval")
+        if len(self.members) == 1:
+            raise GuardianError("the last seat cannot be removed")
+
     def sign(self, member: str, nonce: int, kind: str, args: tuple, now_ms: int,
              tightens=None) -> GuardianAction:
         """Add `member`'s signature to action `nonce` (opening it if it is the next nonce).
         Executes when the threshold is reached; `tightens(key, value)` tells whether a
         raiseMargin's new value is strictly tighter than the current one."""
+        action = self.check_sign(member, nonce, kind, args, now_ms, tightens)
+        if nonce not in self.actions:
+            self.actions[nonce] = action
+            self.next_nonce += 1
+        action.signers.append(member)
+        self.last_active_ms[member] = now_ms
+        if len(action.signers) >= self.threshold:
+            action.executed_ms = now_ms
+            action.expires_ms = now_ms + self.expiry_ms
+        return action
+
+    def check_sign(self, member: str, nonce: int, kind: str, args: tuple, now_ms: int,
+                   tightens=None) -> GuardianAction:
+        """What `sign` checks; the action the signature would go to (a new one, unstored, for
+        the next nonce)."""
         if member not in self.members:
             raise GuardianError(f"{member} holds no guardian seat")
         if not self.seated(member, now_ms):
@@ -121,14 +142,6 @@ class Guardians:
             blocker = self.unreported()
             if blocker is not None:
                 raise GuardianError(f"guardian action {blocker} has no incident report yet")
-        if nonce not in self.actions:
-            self.actions[nonce] = action
-            self.next_nonce += 1
-        action.signers.append(member)
-        self.last_active_ms[member] = now_ms
-        if len(action.signers) >= self.threshold:
-            action.executed_ms = now_ms
-            action.expires_ms = now_ms + self.expiry_ms
         return action
 
     def unreported(self) -> int | None:
@@ -153,6 +166,14 @@ class Guardians:
 
     def report(self, member: str, nonce: int, report_hash: bytes, now_ms: int) -> bool:
         """File the incident report of an executed action; True when it came in time."""
+        self.check_report(member, nonce)
+        action = self.actions[nonce]
+        action.report = report_hash
+        action.report_ms = now_ms
+        self.last_active_ms[member] = now_ms
+        return now_ms <= action.executed_ms + self.report_deadline_ms
+
+    def check_report(self, member: str, nonce: int) -> None:
         if member not in self.members:
             raise GuardianError(f"{member} holds no guardian seat")
         action = self.actions.get(nonce)
@@ -160,7 +181,3 @@ class Guardians:
             raise GuardianError(f"guardian action {nonce} was not executed")
         if action.report is not None:
             raise GuardianError(f"guardian action {nonce} already has its report")
-        action.report = report_hash
-        action.report_ms = now_ms
-        self.last_active_ms[member] = now_ms
-        return now_ms <= action.executed_ms + self.report_deadline_ms

@@ -15,12 +15,15 @@ on a published schedule, carry public reputation figures and are slashed on evid
   period slashes only what exceeds the first.
 
 Stake in token units, fractions in basis points (rounded down: the operator keeps the residue),
-times in ms of block time.
+times in ms of block time. Each state change has a `check_*` twin that raises what the change
+would raise and changes nothing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from .errors import GovRefusal
 
 BPS = 10_000
 ROLES = ("sequencer", "oracle", "relayer")
@@ -32,7 +35,7 @@ OBJECTIVE = {  # offence -> (base slash bps, tombstone)
 }
 
 
-class OperatorError(ValueError):
+class OperatorError(GovRefusal):
     """An operator transaction that is refused (nothing changes)."""
 
 
@@ -90,6 +93,14 @@ class Registry:
 
     # ----- bonds ----------------------------------------------------------------------------
     def bond(self, address: str, role: str, amount: int) -> Operator:
+        self.check_bond(address, role, amount)
+        op = self.operators.get(address)
+        if op is None:
+            op = self.operators[address] = Operator(address, role)
+        op.bond += amount
+        return op
+
+    def check_bond(self, address: str, role: str, amount: int) -> None:
         if role not in ROLES:
             raise OperatorError(f"unknown role {role!r}")
         op = self.operators.get(address)
@@ -97,29 +108,34 @@ class Registry:
             raise OperatorError(f"{address} already operates as {op.role}")
         if op is not None and op.tombstoned:
             raise OperatorError(f"{address} is tombstoned")
-        if amount <= 0 or (op is None or op.bond == 0) and amount < self.min_bond[role]:
+        if type(amount) is not int or amount <= 0 or \
+                (op is None or op.bond == 0) and amount < self.min_bond[role]:
             raise OperatorError(f"a {role} bonds at least {self.min_bond[role]}")
-        if op is None:
-            op = self.operators[address] = Operator(address, role)
-        op.bond += amount
-        return op
 
     def unbond(self, address: str, amount: int, now_ms: int) -> int:
         """Start unbonding; the amount stays slashable until its release time."""
-        op = self._get(address)
-        if not 0 < amount <= op.bond:
-            raise OperatorError("unbond between 1 and the bonded amount")
+        self.check_unbond(address, amount)
+        op = self.operators[address]
         op.bond -= amount
         release = now_ms + self.unbonding_ms
         op.unbonding.append((amount, release))
         return release
 
+    def check_unbond(self, address: str, amount: int) -> None:
+        op = self._get(address)
+        if type(amount) is not int or not 0 < amount <= op.bond:
+            raise OperatorError("unbond between 1 and the bonded amount")
+
     def release(self, address: str, now_ms: int) -> int:
         """Pay out what has finished unbonding (release time inclusive)."""
-        op = self._get(address)
-        ready = sum(a for a, t in op.unbonding if t <= now_ms)
+        ready = self.releasable(address, now_ms)
+        op = self.operators[address]
         op.unbonding = [(a, t) for a, t in op.unbonding if t > now_ms]
         return ready
+
+    def releasable(self, address: str, now_ms: int) -> int:
+        """What `release` would pay now (OperatorError for no operator)."""
+        return sum(a for a, t in self._get(address).unbonding if t <= now_ms)
 
     def active(self, role: str) -> list[Operator]:
         """Bonded at least the minimum, not tombstoned, by address."""
@@ -139,11 +155,8 @@ class Registry:
     def submit_evidence(self, reporter: str, offence: str, address: str, offence_ms: int,
                         now_ms: int) -> tuple[int, int]:
         """Slash for an objective offence the engine has verified; (slashed, reward)."""
-        if offence not in OBJECTIVE:
-            raise OperatorError(f"{offence!r} is not an objective offence")
-        if now_ms - offence_ms > self.evidence_window_ms or offence_ms > now_ms:
-            raise OperatorError("evidence outside the evidence window")
-        op = self._get(address)
+        self.check_evidence(offence, address, offence_ms, now_ms)
+        op = self.operators[address]
         base, tombstone = OBJECTIVE[offence]
         bps = min(BPS, base + self.correlation_bps(op.role, now_ms))
         slashed = self._slash(op, bps, offence, offence_ms, now_ms)
@@ -152,6 +165,13 @@ class Registry:
         if tombstone:
             op.tombstoned = True
         return slashed, reward
+
+    def check_evidence(self, offence: str, address: str, offence_ms: int, now_ms: int) -> None:
+        if offence not in OBJECTIVE:
+            raise OperatorError(f"{offence!r} is not an objective offence")
+        if now_ms - offence_ms > self.evidence_window_ms or offence_ms > now_ms:
+            raise OperatorError("evidence outside the evidence window")
+        self._get(address)
 
     def correlation_bps(self, role: str, now_ms: int) -> int:
         """Ethereum's correlation penalty: min(3 x slashed in the window, stake) / stake."""
@@ -188,37 +208,51 @@ class Registry:
 
     def request_slash(self, address: str, bps: int, reason: str, now_ms: int) -> int:
         """A subjective slash (by governance or the incident process): vetoable for a while."""
-        self._get(address)
-        if not 0 < bps <= BPS:
-            raise OperatorError("slash between 1 and 10,000 bps")
+        self.check_request_slash(address, bps)
         sid = self.next_sid
         self.next_sid += 1
         self.pending[sid] = PendingSlash(sid, address, bps, reason, now_ms)
         return sid
 
+    def check_request_slash(self, address: str, bps: int) -> None:
+        self._get(address)
+        if type(bps) is not int or not 0 < bps <= BPS:
+            raise OperatorError("slash between 1 and 10,000 bps")
+
     def veto_slash(self, sid: int, now_ms: int) -> None:
+        self.check_veto_slash(sid, now_ms).vetoed = True
+
+    def check_veto_slash(self, sid: int, now_ms: int) -> PendingSlash:
+        """The open request `sid` while its veto window is open."""
         p = self._pending(sid)
         if now_ms >= p.requested_ms + self.veto_window_ms:
             raise OperatorError("the veto window has closed")
-        p.vetoed = True
+        return p
 
     def execute_slash(self, sid: int, now_ms: int) -> int:
-        p = self._pending(sid)
-        if now_ms < p.requested_ms + self.veto_window_ms:
-            raise OperatorError("the veto window is still open")
+        p = self.check_execute_slash(sid, now_ms)
         p.executed = True
-        slashed = self._slash(self._get(p.operator), p.bps, p.reason, p.requested_ms, now_ms)
+        slashed = self._slash(self.operators[p.operator], p.bps, p.reason, p.requested_ms,
+                              now_ms)
         self.burned += slashed
         return slashed
 
+    def check_execute_slash(self, sid: int, now_ms: int) -> PendingSlash:
+        """The open request `sid` once its veto window has closed."""
+        p = self._pending(sid)
+        if now_ms < p.requested_ms + self.veto_window_ms:
+            raise OperatorError("the veto window is still open")
+        self._get(p.operator)
+        return p
+
     def _pending(self, sid: int) -> PendingSlash:
-        p = self.pending.get(sid)
+        p = self.pending.get(sid) if type(sid) is int else None
         if p is None or p.vetoed or p.executed:
             raise OperatorError(f"no open slash request {sid}")
         return p
 
     def _get(self, address: str) -> Operator:
-        op = self.operators.get(address)
+        op = self.operators.get(address) if type(address) is str else None
         if op is None:
             raise OperatorError(f"{address} is no operator")
         return op

@@ -17,6 +17,7 @@ import dataclasses
 
 from ..params import EngineConfig, FeeTier, MarginTier, maintenance_schedule
 from ..state import Leverage, Market, State
+from .errors import GovRefusal
 
 TIGHTER_LOWER = -1  # a lower value is tighter (max leverage, caps, bands, fee ceilings)
 TIGHTER_HIGHER = 1  # a higher value is tighter (tier lower bounds push less notional up)
@@ -47,16 +48,26 @@ MARKET_KEYS: dict[str, tuple[str, int, int, int]] = {
 MAX_FEE_E9 = 10_000_000  # 1%: no fee tier may charge more
 
 
-class ParamError(ValueError):
+class ParamError(GovRefusal):
     """An unknown key or a value a parameter may not take (nothing changes)."""
 
 
 def split_market_key(key: str) -> tuple[int, str] | None:
-    """("3", "oiCap") for "3.oiCap"; None for a key that is not a market's."""
+    """(3, "oiCap") for "3.oiCap"; None for a key that is not a market's."""
     head, _, tail = key.partition(".")
-    if not tail or not head.isdigit():
+    index = _index(head)
+    if not tail or index is None:
         return None
-    return int(head), tail
+    return index, tail
+
+
+def _index(text: str) -> int | None:
+    """The number a key spells in plain decimal ("0", "17"), else None: no sign, no leading
+    zero (one number, one key), no non-ASCII digit, at most nine digits."""
+    if not (0 < len(text) <= 9 and text.isascii() and text.isdigit()) or \
+            (text[0] == "0" and len(text) > 1):
+        return None
+    return int(text)
 
 
 def tighter_direction(key: str) -> int:
@@ -99,13 +110,16 @@ def _tier_field(name: str) -> tuple[int, str] | None:
     if not name.startswith("tier"):
         return None
     index, _, field = name[4:].partition(".")
-    if not index.isdigit() or field not in ("maxLeverage", "lowerBound"):
+    i = _index(index)
+    if i is None or field not in ("maxLeverage", "lowerBound"):
         return None
-    return int(index), field
+    return i, field
 
 
 def get_param(state: State, key: str) -> int:
     """The current value of a governed engine or market key (ParamError if unknown)."""
+    if type(key) is not str:
+        raise ParamError(f"unknown parameter {key!r}")
     if key in CONFIG_KEYS:
         return getattr(state.config, CONFIG_KEYS[key][0])
     if key.startswith("fee.tier"):
@@ -133,6 +147,8 @@ def engine_keys(state: State) -> list[str]:
 
 def check_param(state: State, key: str, value: int) -> None:
     """ParamError unless `value` is a valid new value for `key` (range, tier order)."""
+    if type(key) is not str:
+        raise ParamError(f"unknown parameter {key!r}")
     if type(value) is not int:
         raise ParamError(f"{key}: value must be an integer")
     if key in CONFIG_KEYS:
@@ -219,10 +235,10 @@ def governed_config(config: EngineConfig, values: dict[str, int]) -> EngineConfi
 
 def _fee_field(config: EngineConfig, key: str) -> tuple[int, str]:
     index, _, field = key[len("fee.tier"):].partition(".")
-    if not index.isdigit() or int(index) >= len(config.fee_tiers) \
-            or field not in ("taker", "maker"):
+    i = _index(index)
+    if i is None or i >= len(config.fee_tiers) or field not in ("taker", "maker"):
         raise ParamError(f"unknown parameter {key!r}")
-    return int(index), field
+    return i, field
 
 
 def _market_part(state: State, key: str) -> tuple[Market, str, tuple[int, str] | None]:

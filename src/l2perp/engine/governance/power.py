@@ -19,8 +19,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
+from .errors import GovRefusal
 
-class PowerError(ValueError):
+
+class PowerError(GovRefusal):
     """A token operation that would break a balance rule (nothing changes)."""
 
 
@@ -82,17 +84,20 @@ class GovToken:
 
     def transfer(self, frm: str, to: str, amount: int, height: int) -> None:
         """Move tokens; the votes follow from the sender's delegate to the receiver's."""
-        if amount <= 0:
-            raise PowerError("transfer amount must be positive")
-        if self.balances.get(frm, 0) < amount:
-            raise PowerError("insufficient governance token balance")
+        self.check_transfer(frm, amount)
         self.balances[frm] -= amount
         self.balances[to] = self.balances.get(to, 0) + amount
         self._move_votes(self.delegate_of(frm), self.delegate_of(to), amount, height)
 
+    def check_transfer(self, frm: str, amount: int) -> None:
+        if type(amount) is not int or amount <= 0:
+            raise PowerError("transfer amount must be positive")
+        if self.balances.get(frm, 0) < amount:
+            raise PowerError("insufficient governance token balance")
+
     def burn(self, frm: str, amount: int, height: int) -> None:
         """Destroy tokens (the burned part of a slash)."""
-        if amount <= 0 or self.balances.get(frm, 0) < amount:
+        if type(amount) is not int or amount <= 0 or self.balances.get(frm, 0) < amount:
             raise PowerError("burn a positive amount the holder has")
         self.balances[frm] -= amount
         self.supply -= amount

@@ -14,7 +14,8 @@ stored (OpenZeppelin's model), checked in this order, first match wins:
 
 The proposal threshold is `>=` the lane's share of the active supply at the snapshot (the block
 before creation), like quorum: dormant tokens raise no barrier. Times in ms of block time, shares
-in basis points, powers in token units.
+in basis points, powers in token units. Each state change has a `check_*` twin that raises
+what the change would raise and changes nothing, so a transaction can check everything first.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...codec import canonical, h256
+from .errors import GovRefusal
 from .power import GovToken
 
 DAY_MS = 86_400_000
@@ -37,7 +39,7 @@ STEWARD, STANDARD, LISTING, CONSTITUTIONAL = 0, 1, 2, 3  # lanes, riskiest last
 LANE_NAMES = ("stewardBounded", "standard", "listingTreasury", "constitutional")
 
 
-class GovError(ValueError):
+class GovError(GovRefusal):
     """A governance transaction that is refused (nothing changes)."""
 
 
@@ -80,6 +82,8 @@ MAX_ACTIONS = 10
 
 def lane_of(actions: tuple) -> int:
     """The lane of the riskiest action (GovError for an empty list or an unknown kind)."""
+    if type(actions) is not tuple:
+        raise GovError("a proposal's actions are a list")
     if not actions:
         raise GovError("a proposal needs at least one action")
     if len(actions) > MAX_ACTIONS:
@@ -141,7 +145,7 @@ class Governor:
         return now_ms // self.epoch_ms
 
     def state(self, pid: int, now_ms: int) -> str:
-        p = self.proposals.get(pid)
+        p = self.proposals.get(pid) if type(pid) is int else None
         if p is None:
             raise GovError(f"unknown proposal {pid}")
         if p.canceled:
@@ -174,6 +178,20 @@ class Governor:
                 min_lane: int = STEWARD) -> int:
         """Create a proposal; the proposer needs `>=` the lane's threshold at `height - 1`.
         The lane is the riskiest action's, or `min_lane` if that is riskier."""
+        lane_id, digest, active = self.check_propose(proposer, actions, height, now_ms,
+                                                     min_lane)
+        lane = self.lanes[lane_id]
+        pid = self.next_pid
+        self.next_pid += 1
+        start = now_ms + lane.review_ms
+        self.proposals[pid] = Proposal(
+            pid, proposer, lane_id, actions, digest, height, now_ms, start,
+            start + lane.voting_ms, height - 1, self.epoch(now_ms), active, lane)
+        return pid
+
+    def check_propose(self, proposer: str, actions: tuple, height: int, now_ms: int,
+                      min_lane: int = STEWARD) -> tuple[int, bytes, int]:
+        """What `propose` checks: (lane, content hash, active supply at the snapshot)."""
         lane_id = max(lane_of(actions), min_lane)
         lane = self.lanes[lane_id]
         digest = content_hash(actions)
@@ -190,25 +208,14 @@ class Governor:
         active = self.token.active_supply(snapshot, epoch, self.activity_epochs)
         if power == 0 or power * BPS < lane.threshold_bps * active:
             raise GovError("proposer power below the lane's threshold")
-        pid = self.next_pid
-        self.next_pid += 1
-        start = now_ms + lane.review_ms
-        self.proposals[pid] = Proposal(
-            pid, proposer, lane_id, actions, digest, height, now_ms, start,
-            start + lane.voting_ms, snapshot, epoch, active, lane)
-        return pid
+        return lane_id, digest, active
 
     def vote(self, pid: int, voter: str, support: int, now_ms: int,
              height: int | None = None) -> int:
         """Cast a vote while Active at block `height` (default: the first block after the
         snapshot); weight = the voter's power at the snapshot (may be 0)."""
-        if self.state(pid, now_ms) != ACTIVE:
-            raise GovError(f"proposal {pid} is not open for voting")
-        if support not in (AGAINST, FOR, ABSTAIN):
-            raise GovError("support must be 0 (against), 1 (for) or 2 (abstain)")
+        self.check_vote(pid, voter, support, now_ms)
         p = self.proposals[pid]
-        if voter in p.voters:
-            raise GovError("already voted")
         weight = self.token.power(voter, p.snapshot_height, p.snapshot_epoch,
                                   self.activity_epochs)
         p.voters[voter] = (support, weight)
@@ -217,18 +224,35 @@ class Governor:
                                p.snapshot_height + 1 if height is None else height)
         return weight
 
+    def check_vote(self, pid: int, voter: str, support: int, now_ms: int) -> None:
+        if self.state(pid, now_ms) != ACTIVE:
+            raise GovError(f"proposal {pid} is not open for voting")
+        if type(support) is not int or support not in (AGAINST, FOR, ABSTAIN):
+            raise GovError("support must be 0 (against), 1 (for) or 2 (abstain)")
+        if voter in self.proposals[pid].voters:
+            raise GovError("already voted")
+
     def queue(self, pid: int, actions: tuple, now_ms: int) -> int:
         """Succeeded -> Queued: eta = now + timelock; the actions must hash to the bound content."""
-        if self.state(pid, now_ms) != SUCCEEDED:
-            raise GovError(f"proposal {pid} has not succeeded")
+        self.check_queue(pid, actions, now_ms)
         p = self.proposals[pid]
-        if content_hash(actions) != p.hash:
-            raise GovError("actions do not match the proposal's content hash")
         p.eta_ms = now_ms + p.rules.timelock_ms
         return p.eta_ms
 
+    def check_queue(self, pid: int, actions: tuple, now_ms: int) -> None:
+        if self.state(pid, now_ms) != SUCCEEDED:
+            raise GovError(f"proposal {pid} has not succeeded")
+        if content_hash(actions) != self.proposals[pid].hash:
+            raise GovError("actions do not match the proposal's content hash")
+
     def execute(self, pid: int, actions: tuple, now_ms: int) -> tuple:
         """Queued and `now >= eta` (and `< eta + grace`): mark executed, return the actions."""
+        self.check_execute(pid, actions, now_ms)
+        p = self.proposals[pid]
+        p.executed = True
+        return p.actions
+
+    def check_execute(self, pid: int, actions: tuple, now_ms: int) -> None:
         if self.state(pid, now_ms) != QUEUED:
             raise GovError(f"proposal {pid} is not queued")
         p = self.proposals[pid]
@@ -236,12 +260,14 @@ class Governor:
             raise GovError("the timelock has not elapsed")
         if content_hash(actions) != p.hash:
             raise GovError("actions do not match the proposal's content hash")
-        p.executed = True
-        return p.actions
 
     def cancel(self, pid: int, caller: str, height: int, now_ms: int) -> None:
         """The proposer, any time before execution; anyone else only while the proposer's
         power at `height - 1` is strictly below the lane's threshold (dYdX v3, Bravo)."""
+        self.check_cancel(pid, caller, height, now_ms)
+        self.proposals[pid].canceled = True
+
+    def check_cancel(self, pid: int, caller: str, height: int, now_ms: int) -> None:
         state = self.state(pid, now_ms)
         if state in (CANCELED, VETOED, EXECUTED, EXPIRED, DEFEATED):
             raise GovError(f"proposal {pid} is {state}")
@@ -252,12 +278,14 @@ class Governor:
             active = self.token.active_supply(height - 1, epoch, self.activity_epochs)
             if power * BPS >= p.rules.threshold_bps * active:
                 raise GovError("only the proposer may cancel while at or above the threshold")
-        p.canceled = True
 
     def veto(self, pid: int, now_ms: int) -> None:
         """The guardians' veto of a live proposal, from its review epoch until it executes (the
         caller is checked by the guardian multisig); a distinct terminal state so audits can
         tell it from a cancel."""
+        self.check_veto(pid, now_ms)
+        self.proposals[pid].vetoed = True
+
+    def check_veto(self, pid: int, now_ms: int) -> None:
         if self.state(pid, now_ms) not in VETOABLE:
             raise GovError("only a pending, active, succeeded or queued proposal can be vetoed")
-        self.proposals[pid].vetoed = True

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .errors import GovRefusal
+
 BPS = 10_000
 
 
-class StewardError(ValueError):
+class StewardError(GovRefusal):
     """A steward update that is refused (nothing changes)."""
 
 
@@ -52,12 +54,18 @@ class RiskTable:
 
     def steward_update(self, caller: str, key: str, new: int, now_ms: int) -> Change:
         """One bounded step by a steward (StewardError otherwise)."""
+        self.check_steward_update(caller, key, new, now_ms)
+        return self._set(key, new, "steward", caller, now_ms, steward=True)
+
+    def check_steward_update(self, caller: str, key: str, new: int, now_ms: int,
+                             origin: int | None = None) -> None:
+        """What `steward_update` checks, stepping from `origin` (default: the table's value)."""
         if caller not in self.stewards:
             raise StewardError(f"{caller} is not a risk steward")
-        if key not in self.bounds or key not in self.values:
+        if key not in self.bounds or (origin is None and key not in self.values):
             raise StewardError(f"{key} is not a steward-bounded parameter")
         b = self.bounds[key]
-        old = self.values[key]
+        old = self.values[key] if origin is None else origin
         if type(new) is not int or new == 0:
             raise StewardError("a steward never sets a parameter to zero")
         if not b.low <= new <= b.high:
@@ -68,7 +76,6 @@ class RiskTable:
         next_ms = self.next_update_ms(key, now_ms)
         if now_ms < next_ms:
             raise StewardError(f"{key}: next steward update at {next_ms}")
-        return self._set(key, new, "steward", caller, now_ms, steward=True)
 
     def next_update_ms(self, key: str, now_ms: int) -> int:
         """When a steward may next move bounded `key`: the end of the debounce after its last

@@ -1,52 +1,63 @@
 """Governance transactions and the governance steps of a block.
 
-`apply_gov_tx` runs one signed `GovTx` (it returns an error text and then changes nothing);
-`process_governance_time` runs at the start of a block (lapsing guardian actions, due fee
-schedules, upgrade activation, operator fees and the sequencer's duty record) and
-`process_governance_end` at its end (incident records for what the engine did on its own).
+`apply_gov_tx` runs one signed `GovTx` in two phases. `plan_gov_tx` checks it: the argument
+shapes (`TRANSACTIONS`, args.py), then every rule the handler applies, reading the state and
+changing nothing; a broken rule refuses the transaction with its text. What the check returns
+is the step that applies the transaction, and a step refuses nothing: an exception out of it is
+a bug, never a refusal. `process_governance_time` runs at the start of a block (lapsing guardian
+actions, due fee schedules, upgrade activation, operator fees and the sequencer's duty record)
+and `process_governance_end` at its end (incident records for what the engine did on its own).
 Token amounts in token units, times in ms of block time.
 """
 
 from __future__ import annotations
 
-from ...codec import h256
-from ..oracle import SOURCE_FALLBACK
-from ..state import (
-    MARKET_ACTIVE, MARKET_DELISTED, MARKET_PAUSED, MARKET_REDUCE_ONLY, State,
-    get_or_create_account,
-)
-from ..tx import GovTx, LedgerEvent, OperatorOffence, Tx
-from .execute import check_shape, is_address, log_change, plan_actions
-from .gov_state import BOND_ESCROW, DAY_MS, MAX_REPORT_CHARS, GovState, IncidentRecord
-from .guardians import GuardianError
-from .operators import BPS, OBJECTIVE, OperatorError
-from .params import check_param, get_param, is_tighter, set_param
-from .power import PowerError
-from .proposals import CONSTITUTIONAL, STEWARD, VETOABLE, GovError, lane_of
-from .stewards import StewardError
+from typing import Callable
 
-REFUSALS = (GovError, GuardianError, OperatorError, PowerError, StewardError, ValueError,
-            TypeError, IndexError, KeyError)
-GUARDIAN_SCOPES = ("pauseMarket", "reduceOnly", "fallbackOracle")
+from ...codec import h256
+from ..state import State, get_or_create_account
+from ..tx import GovTx, LedgerEvent, OperatorOffence, Tx
+from .args import ADDR, ANY, check_args
+from .errors import GovRefusal
+from .execute import check_shape, log_change, plan_actions
+from .gov_state import BOND_ESCROW, DAY_MS, MAX_REPORT_CHARS, GovState
+from .guardian_txs import lapse_guardian_actions, plan_guardian_remove, plan_guardian_sign
+from .operators import BPS, OBJECTIVE
+from .params import check_param, get_param, set_param
+from .proposals import CONSTITUTIONAL, QUEUED, STEWARD, GovError, lane_of
+
+Step = Callable[[], None]
 OPERATOR_INCIDENTS = ("reconciliationHalt", "sequencerOutage", "oracleOutage")
+WHILE_HALTED = ("guardianSign", "incidentReport")
 
 
 def apply_gov_tx(state: State, signer: str, action: GovTx, events: list) -> str | None:
     """Run one governance transaction for `signer`; an error text means nothing changed."""
+    step = plan_gov_tx(state, signer, action, events)
+    if isinstance(step, str):
+        return step
+    step()
+    check_power_invariant(state, state.gov)
+    return None
+
+
+def plan_gov_tx(state: State, signer: str, action: GovTx, events: list) -> str | Step:
+    """Check one governance transaction without changing anything: the refusal text, or the
+    step that applies it (and appends what it emits to `events`)."""
     gov = state.gov
     if gov is None:
         return "Governance is not enabled on this venue."
-    handler = HANDLERS.get(action.kind)
-    if handler is None:
-        return f"Unknown governance action: {action.kind!r}"
-    if gov.halted and action.kind not in ("guardianSign", "incidentReport"):
+    kind = action.kind
+    entry = TRANSACTIONS.get(kind) if type(kind) is str else None
+    if entry is None:
+        return f"Unknown governance action: {kind!r}"
+    if gov.halted and kind not in WHILE_HALTED:
         return "Governance is halted: voting power exceeded the token supply."
+    fields, planner = entry
     try:
-        handler(state, gov, signer, action.args, events)
-    except REFUSALS as exc:
+        return planner(state, gov, signer, check_args(kind, fields, action.args), events)
+    except GovRefusal as exc:
         return f"Governance: {exc}"
-    check_power_invariant(state, gov)
-    return None
 
 
 def check_power_invariant(state: State, gov: GovState) -> None:
@@ -61,245 +72,128 @@ def check_power_invariant(state: State, gov: GovState) -> None:
             if sum(p.votes) > p.active_supply]
     if total != t.supply or over:
         gov.halted = True
-        record = _open_incident(state, gov, "governanceHalt", "voting power", "guardians",
-                                state.time_ms + gov.guardians.report_deadline_ms)
+        record = gov.open_incident("governanceHalt", "voting power", "guardians",
+                                   state.time_ms + gov.guardians.report_deadline_ms,
+                                   state.time_ms, state.height)
         record.timeline.append((state.time_ms, f"votes {total} vs supply {t.supply}; "
                                                f"over-voted proposals {over}"))
 
 
 # ----- token and proposals -------------------------------------------------------------------
 
-def _transfer(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
+def _transfer(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
     to, amount = args
-    _need_address(to)
-    gov.token.transfer(signer, to, amount, state.height)
+    gov.token.check_transfer(signer, amount)
+    return lambda: gov.token.transfer(signer, to, amount, state.height)
 
 
-def _delegate(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
+def _delegate(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
     (to,) = args
-    _need_address(to)
-    gov.token.delegate(signer, to, state.height, gov.governor.epoch(state.time_ms))
+    return lambda: gov.token.delegate(signer, to, state.height,
+                                      gov.governor.epoch(state.time_ms))
 
 
-def _propose(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
+def _propose(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
     (actions,) = args
     lane_of(actions)
     check_shape(actions)
     outflow = sum(a[2] for a in actions if a[0] == "treasuryTransfer")
     cap = gov.outflow_cap_per_epoch
     min_lane = CONSTITUTIONAL if cap and outflow > cap else STEWARD  # above one epoch's cap
-    gov.governor.propose(signer, actions, state.height, state.time_ms, min_lane)
+    gov.governor.check_propose(signer, actions, state.height, state.time_ms, min_lane)
+    return lambda: gov.governor.propose(signer, actions, state.height, state.time_ms, min_lane)
 
 
-def _vote(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
+def _vote(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
     pid, support = args
-    gov.governor.vote(pid, signer, support, state.time_ms, state.height)
+    gov.governor.check_vote(pid, signer, support, state.time_ms)
+    return lambda: gov.governor.vote(pid, signer, support, state.time_ms, state.height)
 
 
-def _queue(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
+def _queue(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
     pid, actions = args
-    gov.governor.queue(pid, actions, state.time_ms)
+    gov.governor.check_queue(pid, actions, state.time_ms)
+    return lambda: gov.governor.queue(pid, actions, state.time_ms)
 
 
-def _execute(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
+def _execute(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
     pid, actions = args
     governor = gov.governor
-    if governor.state(pid, state.time_ms) != "Queued":
+    if governor.state(pid, state.time_ms) != QUEUED:
         raise GovError(f"proposal {pid} is not queued")
     if state.time_ms < governor.proposals[pid].eta_ms:
         raise GovError("the timelock has not elapsed")
-    steps = plan_actions(state, gov, pid, actions, state.time_ms, events)  # checks all first
-    governor.execute(pid, actions, state.time_ms)
-    for step in steps:
-        step()
+    steps = plan_actions(state, gov, pid, actions, state.time_ms, events)
+    governor.check_execute(pid, actions, state.time_ms)
+
+    def execute() -> None:
+        governor.execute(pid, actions, state.time_ms)
+        for step in steps:
+            step()
+    return execute
 
 
-def _cancel(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
+def _cancel(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
     (pid,) = args
-    gov.governor.cancel(pid, signer, state.height, state.time_ms)
-
-
-# ----- guardians -----------------------------------------------------------------------------
-
-def _guardian_sign(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
-    nonce, kind, params = args
-    g = gov.guardians
-    now = state.time_ms
-    existing = g.actions.get(nonce)
-    if existing is None or not existing.executed:  # the effect cannot fail once signed
-        _check_guardian_effect(state, gov, kind, params)
-
-    def tightens(key: str, value: int) -> bool:
-        return key.endswith(".maxLeverage") and is_tighter(key, get_param(state, key), value)
-
-    action = g.sign(signer, nonce, kind, params, now, tightens)
-    if action.executed_ms != now or len(action.signers) != g.threshold:
-        return
-    action.prior = _apply_guardian_effect(state, gov, kind, params, nonce)
-    record = _open_incident(state, gov, "guardianAction", f"guardian action {nonce}: {kind}"
-                            f" {list(params)}", "guardians", now + g.report_deadline_ms)
-    record.guardian_nonce = nonce
-    if kind in GUARDIAN_SCOPES:
-        record.asset = params[0]
-    record.timeline.append((now, f"executed with {len(action.signers)} of "
-                                 f"{len(g.members)} signatures: {', '.join(action.signers)}"))
-
-
-def _check_guardian_effect(state: State, gov: GovState, kind: str, params: tuple) -> None:
-    if kind in GUARDIAN_SCOPES:
-        (asset,) = params
-        if not 0 <= asset < len(state.markets):
-            raise GovError(f"unknown market {asset}")
-        market = state.markets[asset]
-        if market.status == MARKET_DELISTED:
-            raise GovError(f"market {asset} is delisted")
-        if kind == "pauseMarket" and market.status == MARKET_PAUSED:
-            raise GovError(f"market {asset} is already paused")
-        if kind == "reduceOnly" and market.status != MARKET_ACTIVE:
-            raise GovError(f"market {asset} is not active")
-        if kind == "fallbackOracle" and market.oracle_source == SOURCE_FALLBACK:
-            raise GovError(f"market {asset} already uses its fallback oracle")
-    elif kind == "raiseMargin":
-        key, value = params
-        get_param(state, key)
-        if not key.endswith(".maxLeverage"):
-            raise GovError("raiseMargin lowers a margin tier's max leverage")
-        check_param(state, key, value)  # the whole tier table must stay valid
-    elif kind == "veto":
-        (pid,) = params
-        if gov.governor.state(pid, state.time_ms) not in VETOABLE:
-            raise GovError("only a pending, active, succeeded or queued proposal can be "
-                           "vetoed")
-    elif kind == "vetoSlash":
-        (sid,) = params
-        pending = gov.registry._pending(sid)
-        if state.time_ms >= pending.requested_ms + gov.registry.veto_window_ms:
-            raise GovError("the veto window has closed")
-
-
-def _apply_guardian_effect(state: State, gov: GovState, kind: str, params: tuple,
-                           nonce: int) -> tuple:
-    """Do what the guardians decided; returns what it replaced (restored if it lapses)."""
-    now = state.time_ms
-    source = f"guardian {nonce}"
-    if kind in ("pauseMarket", "reduceOnly"):
-        market = state.markets[params[0]]
-        prior = market.status
-        market.status = MARKET_PAUSED if kind == "pauseMarket" else MARKET_REDUCE_ONLY
-        log_change(gov, f"{market.asset}.status", prior, market.status, source, now)
-        return (prior, market.status)
-    if kind == "fallbackOracle":
-        market = state.markets[params[0]]
-        prior = market.oracle_source
-        market.oracle_source = SOURCE_FALLBACK
-        log_change(gov, f"{market.asset}.oracleSource", prior, SOURCE_FALLBACK, source, now)
-        return (prior, SOURCE_FALLBACK)
-    if kind == "raiseMargin":
-        key, value = params
-        prior = set_param(state, key, value)
-        log_change(gov, key, prior, value, source, now)
-        return (prior, value)
-    if kind == "veto":
-        gov.governor.veto(params[0], now)
-        return ()
-    gov.registry.veto_slash(params[0], now)
-    return ()
-
-
-def lapse_guardian_actions(state: State, gov: GovState) -> None:
-    """Undo every unratified guardian action whose expiry has come (`now >= expires`), if what
-    it set is still in place (governance may have changed it since)."""
-    now = state.time_ms
-    for nonce in sorted(gov.guardians.actions):
-        action = gov.guardians.actions[nonce]
-        if not action.executed or action.ratified or action.lapsed or now < action.expires_ms:
-            continue
-        action.lapsed = True
-        restored = False
-        if action.kind in ("pauseMarket", "reduceOnly") and action.prior:
-            market = state.markets[action.args[0]]
-            if market.status == action.prior[1]:
-                market.status = action.prior[0]
-                log_change(gov, f"{market.asset}.status", action.prior[1], action.prior[0],
-                           f"guardian {nonce} expired", now)
-                restored = True
-        elif action.kind == "fallbackOracle" and action.prior:
-            market = state.markets[action.args[0]]
-            if market.oracle_source == action.prior[1]:
-                market.oracle_source = action.prior[0]
-                log_change(gov, f"{market.asset}.oracleSource", action.prior[1],
-                           action.prior[0], f"guardian {nonce} expired", now)
-                restored = True
-        elif action.kind == "raiseMargin" and action.prior:
-            key = action.args[0]
-            if get_param(state, key) == action.prior[1] and _valid(state, key, action.prior[0]):
-                set_param(state, key, action.prior[0], check=False)
-                log_change(gov, key, action.prior[1], action.prior[0],
-                           f"guardian {nonce} expired", now)
-                restored = True
-        for record in gov.incidents:
-            if record.guardian_nonce == nonce:
-                record.timeline.append((now, "expired unratified" +
-                                        (": undone" if restored else "")))
-
-
-def _valid(state: State, key: str, value: int) -> bool:
-    """Whether a restore is still consistent with the rest of the table (governance may have
-    moved the neighbouring tiers since): if not, the tighter value stays."""
-    try:
-        check_param(state, key, value)
-    except ValueError:
-        return False
-    return True
-
-
-def _guardian_remove(state: State, gov: GovState, signer: str, args: tuple,
-                     events: list) -> None:
-    (member,) = args
-    threshold = gov.guardians.remove_inactive(member, state.time_ms)
-    log_change(gov, "guardians", len(gov.guardians.members) + 1, len(gov.guardians.members),
-               f"liveness removal of {member} (threshold {threshold})", state.time_ms)
+    gov.governor.check_cancel(pid, signer, state.height, state.time_ms)
+    return lambda: gov.governor.cancel(pid, signer, state.height, state.time_ms)
 
 
 # ----- stewards --------------------------------------------------------------------------------
 
-def _steward_update(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
+def _steward_update(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
     key, value = args
     table = gov.table
+    live = None
     if key in table.bounds:
-        table.values[key] = get_param(state, key)  # the live value is the step's origin
+        live = get_param(state, key)  # the live value is the step's origin
         check_param(state, key, value)  # tier order etc.: refuse before anything is recorded
-    table.steward_update(signer, key, value, state.time_ms)  # checks, then logs
-    set_param(state, key, value, check=False)
+    table.check_steward_update(signer, key, value, state.time_ms, origin=live)
+
+    def update() -> None:
+        table.values[key] = live
+        table.steward_update(signer, key, value, state.time_ms)  # logs the step
+        set_param(state, key, value, check=False)
+    return update
 
 
 # ----- operators -------------------------------------------------------------------------------
 
-def _operator_bond(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
+def _operator_bond(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
     role, amount = args
-    registry = gov.registry
     if gov.token.balances.get(signer, 0) < amount:
         raise GovError("insufficient governance token balance to bond")
-    registry.bond(signer, role, amount)
-    gov.token.transfer(signer, BOND_ESCROW, amount, state.height)
+    gov.registry.check_bond(signer, role, amount)
+    gov.token.check_transfer(signer, amount)
+
+    def bond() -> None:
+        gov.registry.bond(signer, role, amount)
+        gov.token.transfer(signer, BOND_ESCROW, amount, state.height)
+    return bond
 
 
 def _operator_unbond(state: State, gov: GovState, signer: str, args: tuple,
-                     events: list) -> None:
+                     events: list) -> Step:
     (amount,) = args
-    gov.registry.unbond(signer, amount, state.time_ms)
+    gov.registry.check_unbond(signer, amount)
+    return lambda: gov.registry.unbond(signer, amount, state.time_ms)
 
 
 def _operator_release(state: State, gov: GovState, signer: str, args: tuple,
-                      events: list) -> None:
-    paid = gov.registry.release(signer, state.time_ms)
+                      events: list) -> Step:
+    paid = gov.registry.releasable(signer, state.time_ms)
     if paid == 0:
         raise GovError("nothing has finished unbonding")
-    gov.token.transfer(BOND_ESCROW, signer, paid, state.height)
+    gov.token.check_transfer(BOND_ESCROW, paid)
+
+    def release() -> None:
+        gov.registry.release(signer, state.time_ms)
+        gov.token.transfer(BOND_ESCROW, signer, paid, state.height)
+    return release
 
 
 def _submit_evidence(state: State, gov: GovState, signer: str, args: tuple,
-                     events: list) -> None:
+                     events: list) -> Step:
     """Objective evidence the engine can verify itself: an oracle operator's two different
     prices for one round (recorded in `State.oracle_evidence`, referenced by index)."""
     offence, index = args
@@ -311,68 +205,87 @@ def _submit_evidence(state: State, gov: GovState, signer: str, args: tuple,
     key = f"oracle:{index}"
     if key in gov.used_evidence:
         raise GovError("this evidence was already used")
-    slash_operator(state, gov, offence, evidence.operator, signer, evidence.time_ms,
-                   f"oracle round {evidence.round} on market {evidence.asset}: "
-                   f"{evidence.first_pips} and {evidence.second_pips}")
-    gov.used_evidence.append(key)
+    slash = plan_slash(state, gov, offence, evidence.operator, signer, evidence.time_ms,
+                       f"oracle round {evidence.round} on market {evidence.asset}: "
+                       f"{evidence.first_pips} and {evidence.second_pips}")
+
+    def submit() -> None:
+        slash()
+        gov.used_evidence.append(key)
+    return submit
 
 
-def slash_operator(state: State, gov: GovState, offence: str, operator: str, reporter: str,
-                   offence_ms: int, detail: str) -> int:
-    """Slash for a verified objective offence: reward the reporter, burn the rest, tombstone
-    where the offence says so, open an incident record. Returns the slashed amount."""
+def plan_slash(state: State, gov: GovState, offence: str, operator: str, reporter: str,
+               offence_ms: int, detail: str) -> Step:
+    """Check a verified objective offence; the step slashes: it rewards the reporter, burns
+    the rest, tombstones where the offence says so and opens an incident record."""
     registry = gov.registry
     if operator not in registry.operators:
         raise GovError(f"{operator} is no bonded operator")
-    slashed, reward = registry.submit_evidence(reporter, offence, operator, offence_ms,
-                                               state.time_ms)
-    if reward:
-        gov.token.transfer(BOND_ESCROW, reporter, reward, state.height)
-    if slashed - reward:
-        gov.token.burn(BOND_ESCROW, slashed - reward, state.height)
-    op = registry.operators[operator]
-    if op.tombstoned and operator in state.oracle_stakes and len(state.oracle_stakes) > 3:
-        del state.oracle_stakes[operator]
-    record = _open_incident(state, gov, "slash", operator, operator,
-                            state.time_ms + gov.guardians.report_deadline_ms)
-    record.timeline.append((state.time_ms, f"{offence} ({detail}): slashed {slashed}, "
-                                           f"reporter {reporter} rewarded {reward}"
-                            + (", tombstoned" if op.tombstoned else "")))
-    return slashed
+    registry.check_evidence(offence, operator, offence_ms, state.time_ms)
+
+    def slash() -> None:  # bond escrow holds at least every operator's slashable stake
+        slashed, reward = registry.submit_evidence(reporter, offence, operator, offence_ms,
+                                                   state.time_ms)
+        if reward:
+            gov.token.transfer(BOND_ESCROW, reporter, reward, state.height)
+        if slashed - reward:
+            gov.token.burn(BOND_ESCROW, slashed - reward, state.height)
+        op = registry.operators[operator]
+        if op.tombstoned and operator in state.oracle_stakes and len(state.oracle_stakes) > 3:
+            del state.oracle_stakes[operator]
+        record = gov.open_incident("slash", operator, operator,
+                                   state.time_ms + gov.guardians.report_deadline_ms,
+                                   state.time_ms, state.height)
+        record.timeline.append((state.time_ms, f"{offence} ({detail}): slashed {slashed}, "
+                                               f"reporter {reporter} rewarded {reward}"
+                                + (", tombstoned" if op.tombstoned else "")))
+    return slash
 
 
 def apply_operator_offence(state: State, action: OperatorOffence) -> str | None:
     """An L1-proven offence (the message is consumed either way)."""
     gov = state.gov
-    if gov is None or action.offence not in OBJECTIVE or action.offence == "oracleEquivocation":
+    offence = action.offence
+    if gov is None or type(offence) is not str or offence not in OBJECTIVE \
+            or offence == "oracleEquivocation":
         return "Governance: not an L1 offence"
+    if not (type(action.operator) is str and type(action.reporter) is str
+            and type(action.offence_ms) is int):
+        return "Governance: a malformed L1 offence"
     try:  # offence time 0: proven now (the contract's challenge window bounds its age)
-        slash_operator(state, gov, action.offence, action.operator, action.reporter,
-                       action.offence_ms or state.time_ms, "proven on L1")
-    except REFUSALS as exc:
+        slash = plan_slash(state, gov, offence, action.operator, action.reporter,
+                           action.offence_ms or state.time_ms, "proven on L1")
+    except GovRefusal as exc:
         return f"Governance: {exc}"
+    slash()
     return None
 
 
-def _execute_slash(state: State, gov: GovState, signer: str, args: tuple, events: list) -> None:
+def _execute_slash(state: State, gov: GovState, signer: str, args: tuple,
+                   events: list) -> Step:
     (sid,) = args
-    pending = gov.registry.pending.get(sid)
-    slashed = gov.registry.execute_slash(sid, state.time_ms)
-    if slashed:
-        gov.token.burn(BOND_ESCROW, slashed, state.height)
-    record = _open_incident(state, gov, "slash", pending.operator, pending.operator,
-                            state.time_ms + gov.guardians.report_deadline_ms)
-    record.timeline.append((state.time_ms, f"vetoable slash {sid} ({pending.reason}) "
-                                           f"executed: {slashed}"))
+    pending = gov.registry.check_execute_slash(sid, state.time_ms)
+
+    def execute_slash() -> None:
+        slashed = gov.registry.execute_slash(sid, state.time_ms)
+        if slashed:
+            gov.token.burn(BOND_ESCROW, slashed, state.height)
+        record = gov.open_incident("slash", pending.operator, pending.operator,
+                                   state.time_ms + gov.guardians.report_deadline_ms,
+                                   state.time_ms, state.height)
+        record.timeline.append((state.time_ms, f"vetoable slash {sid} ({pending.reason}) "
+                                               f"executed: {slashed}"))
+    return execute_slash
 
 
 # ----- incidents -------------------------------------------------------------------------------
 
 def _incident_report(state: State, gov: GovState, signer: str, args: tuple,
-                     events: list) -> None:
+                     events: list) -> Step:
     iid, text = args
     record = gov.incident(iid)
-    if not isinstance(text, str) or not 1 <= len(text) <= MAX_REPORT_CHARS:
+    if not 1 <= len(text) <= MAX_REPORT_CHARS:
         raise GovError(f"a report holds 1 to {MAX_REPORT_CHARS} characters")
     if record.filed_ms >= 0:
         raise GovError(f"incident {iid} already has its report")
@@ -385,17 +298,22 @@ def _incident_report(state: State, gov: GovState, signer: str, args: tuple,
         allowed = signer == record.responsible or g.seated(signer, state.time_ms)
     if not allowed:
         raise GovError(f"{signer} may not file the report of incident {iid}")
-    digest = h256(text.encode())
     if record.guardian_nonce:
-        g.report(signer, record.guardian_nonce, digest, state.time_ms)
-    record.report, record.report_hash = text, digest
-    record.filed_ms, record.filed_by = state.time_ms, signer
-    record.timeline.append((state.time_ms, f"report filed by {signer}"
-                                           + (" (late)" if record.late else "")))
+        g.check_report(signer, record.guardian_nonce)
+
+    def report() -> None:
+        digest = h256(text.encode())
+        if record.guardian_nonce:
+            g.report(signer, record.guardian_nonce, digest, state.time_ms)
+        record.report, record.report_hash = text, digest
+        record.filed_ms, record.filed_by = state.time_ms, signer
+        record.timeline.append((state.time_ms, f"report filed by {signer}"
+                                               + (" (late)" if record.late else "")))
+    return report
 
 
 def _incident_open(state: State, gov: GovState, signer: str, args: tuple,
-                   events: list) -> None:
+                   events: list) -> Step:
     """An operator (or a guardian) records what the engine cannot see, such as its node's
     reconciliation halt: it is the responsible party and must file the report."""
     kind, subject, start_ms, end_ms, detail = args
@@ -405,39 +323,38 @@ def _incident_open(state: State, gov: GovState, signer: str, args: tuple,
     active = op is not None and not op.tombstoned and op.bond >= gov.registry.min_bond[op.role]
     if not (active or gov.guardians.seated(signer, state.time_ms)):
         raise GovError(f"{signer} is neither a bonded operator nor a guardian")
-    if not (isinstance(subject, str) and isinstance(detail, str)
-            and len(subject) <= 200 and len(detail) <= MAX_REPORT_CHARS
-            and type(start_ms) is int and type(end_ms) is int
+    if not (len(subject) <= 200 and len(detail) <= MAX_REPORT_CHARS
             and 0 <= start_ms <= end_ms <= state.time_ms):
         raise GovError("an incident needs a subject, a detail and start <= end <= now")
-    record = _open_incident(state, gov, kind, subject, signer,
-                            state.time_ms + gov.guardians.report_deadline_ms)
-    record.timeline += [(start_ms, f"{kind}: {detail}"), (end_ms, "resumed")]
+
+    def open_incident() -> None:
+        record = gov.open_incident(kind, subject, signer,
+                                   state.time_ms + gov.guardians.report_deadline_ms,
+                                   state.time_ms, state.height)
+        record.timeline += [(start_ms, f"{kind}: {detail}"), (end_ms, "resumed")]
+    return open_incident
 
 
-def _open_incident(state: State, gov: GovState, kind: str, subject: str, responsible: str,
-                   deadline_ms: int) -> IncidentRecord:
-    record = IncidentRecord(len(gov.incidents) + 1, kind, subject, state.time_ms, state.height,
-                            responsible, deadline_ms)
-    record.timeline.append((state.time_ms, f"opened: {kind} {subject}"))
-    gov.incidents.append(record)
-    return record
-
-
-def _need_address(value: object) -> None:
-    if not is_address(value):
-        raise GovError(f"not an address: {value!r}")
-
-
-HANDLERS = {
-    "transfer": _transfer, "delegate": _delegate, "propose": _propose, "vote": _vote,
-    "queue": _queue, "execute": _execute, "cancel": _cancel,
-    "guardianSign": _guardian_sign, "guardianRemove": _guardian_remove,
-    "stewardUpdate": _steward_update,
-    "operatorBond": _operator_bond, "operatorUnbond": _operator_unbond,
-    "operatorRelease": _operator_release, "submitEvidence": _submit_evidence,
-    "executeSlash": _execute_slash, "incidentReport": _incident_report,
-    "incidentOpen": _incident_open,
+# kind -> (its arguments as (name, kind) pairs, see args.py; the planner that checks it)
+TRANSACTIONS: dict[str, tuple[tuple[tuple[str, object], ...], Callable[..., Step]]] = {
+    "transfer": ((("to", ADDR), ("amount", int)), _transfer),
+    "delegate": ((("to", ADDR),), _delegate),
+    "propose": ((("actions", tuple),), _propose),
+    "vote": ((("proposal", int), ("support", int)), _vote),
+    "queue": ((("proposal", int), ("actions", ANY)), _queue),  # compared by content hash
+    "execute": ((("proposal", int), ("actions", tuple)), _execute),
+    "cancel": ((("proposal", int),), _cancel),
+    "guardianSign": ((("nonce", int), ("kind", str), ("args", tuple)), plan_guardian_sign),
+    "guardianRemove": ((("member", str),), plan_guardian_remove),
+    "stewardUpdate": ((("key", str), ("value", int)), _steward_update),
+    "operatorBond": ((("role", str), ("amount", int)), _operator_bond),
+    "operatorUnbond": ((("amount", int),), _operator_unbond),
+    "operatorRelease": ((), _operator_release),
+    "submitEvidence": ((("offence", str), ("index", int)), _submit_evidence),
+    "executeSlash": ((("slash", int),), _execute_slash),
+    "incidentReport": ((("incident", int), ("text", str)), _incident_report),
+    "incidentOpen": ((("kind", str), ("subject", str), ("start", int), ("end", int),
+                      ("detail", str)), _incident_open),
 }
 
 
@@ -512,8 +429,9 @@ def process_governance_end(state: State) -> None:
         incident = state.incidents[gov.engine_incidents_seen]
         gov.engine_incidents_seen += 1
         subject = "venue" if incident.asset < 0 else f"market {incident.asset}"
-        record = _open_incident(state, gov, incident.kind, subject, "stewards",
-                                state.time_ms + gov.guardians.report_deadline_ms)
+        record = gov.open_incident(incident.kind, subject, "stewards",
+                                   state.time_ms + gov.guardians.report_deadline_ms,
+                                   state.time_ms, state.height)
         record.asset = incident.asset
         record.timeline.append((incident.time_ms, f"{incident.kind}: {incident.before} -> "
                                                   f"{incident.after}"))
