@@ -1,12 +1,14 @@
 """Governance wire actions -> `GovTx` (the extension actions of DESIGN.md §7 on `/exchange`).
 
 They are signed like any Hyperliquid L1 action (msgpack + phantom agent), so the SDK's
-`sign_l1_action` and `Exchange._post_action` send them unmodified. Arguments are JSON ints,
-strings, booleans and lists; lists become tuples and address-shaped strings are lower-cased.
+`sign_l1_action` and `Exchange._post_action` send them unmodified. Arguments are JSON ints (in
+the engine's range), strings, booleans and lists; lists become tuples and address-shaped strings
+are lower-cased. The engine checks each argument's shape again: a `GovTx` also arrives from L1.
 """
 
 from __future__ import annotations
 
+from ..engine.governance.args import MAX_INT, MIN_INT, is_text
 from ..engine.tx import GovTx
 from .actions import WireError, parse_address
 
@@ -52,13 +54,19 @@ def _value(value: object, depth: int):
     if isinstance(value, list):
         return tuple(_value(v, depth + 1) for v in value)
     if isinstance(value, str):
+        if not is_text(value):
+            raise WireError("Invalid governance argument: not valid Unicode text")
         if len(value) == 42 and value[:2] in ("0x", "0X"):
             try:
                 return parse_address(value)
             except WireError:
                 return value
         return value
-    if isinstance(value, (bool, int)):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if not MIN_INT <= value <= MAX_INT:
+            raise WireError("Invalid governance argument: integers lie in [-2**63, 2**63)")
         return value
     raise WireError(f"Invalid governance argument: {value!r}")
 
