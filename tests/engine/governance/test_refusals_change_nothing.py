@@ -1,16 +1,32 @@
 """Governance refusals change nothing, and what passes its checks cannot fail half-way:
 regressions for the cases a review found (guardian effects checked before the signature,
 expiry restores that no longer fit, unknown bond roles, activity after a snapshot, fund
-partitions, steward debounce on a refused step, new seats' liveness, delisting checks)."""
+partitions, steward debounce on a refused step, new seats' liveness, delisting checks), then
+random transactions with hostile arguments against a venue where everything is live."""
 
 from __future__ import annotations
 
+import copy
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from l2perp.engine.encoding import state_digest
+from l2perp.engine.governance.codec import decode_gov, gov_leaf
+from l2perp.engine.governance.execute import RULES, SHAPES
+from l2perp.engine.governance.gov_state import BOND_ESCROW, TREASURY
 from l2perp.engine.governance.proposals import DAY_MS
-from l2perp.engine.state import fund_address
+from l2perp.engine.governance.txs import TRANSACTIONS, apply_gov_tx, plan_gov_tx
+from l2perp.engine.state import OracleEvidence, fund_address
+from l2perp.engine.stf import apply_block
+from l2perp.engine.tx import Block, GovTx, Noop
+from l2perp.units import Dec
+from l2perp.wire.actions import WireError
+from l2perp.wire.governance import parse_gov_action
 from tests.engine.governance.rig import (
-    ALICE, BOB, CAROL, DAVE, G1, G2, G3, STEWARD, WHALE, GovVenue,
+    ALICE, BOB, CAROL, DAVE, G1, G2, G3, OP1, OP2, OP3, STEWARD, WHALE, GovVenue, gov_genesis,
 )
-from tests.venue import addr
+from tests.venue import ADMIN, addr, limit
 
 EVE = addr(0xE5)
 
@@ -122,3 +138,253 @@ def test_delisting_needs_a_price_and_a_market_changes_once_per_proposal() -> Non
     pid = v.pass_proposal(both, proposer=ALICE, voters=(WHALE, ALICE, BOB))
     v.advance(7 * DAY_MS)
     assert "changed twice" in v.refused(ALICE, "execute", pid, both)
+
+
+# ----- hostile transactions ----------------------------------------------------------------------
+# Random governance transactions with hostile arguments (wrong types and lengths, integers up to
+# +-10**40, unknown ids, nested lists, other users' addresses) against a venue where everything
+# is live: proposals Pending, Active, Succeeded and Queued past their eta, an executed guardian
+# action with its report and a half-signed one, bonded and unbonding operators, a slash request
+# past its veto window, oracle evidence, open interest and an unreported circuit-breaker
+# incident. Checking a transaction changes nothing; it is then applied or refused with a
+# governance text; any other exception is a bug (it used to become a refusal).
+
+OPERATORS = ((OP1, "sequencer", 5_000), (OP2, "oracle", 5_000), (OP3, "relayer", 5_000))
+REFUSAL_PREFIXES = ("Governance: ", "Unknown governance action: ",
+                    "Governance is halted: ")
+QUEUED = (("setRiskParam", "0.cbBand", 120_000_000), ("treasuryTransfer", CAROL, 1_000))
+SUCCEEDED = (("setMarketStatus", 1, 1),)
+ACTIVE = (("stewardStep", "0.cbBand", 160_000_000),)
+PENDING = (("setGovernanceRule", "slotMs", 30_000),)
+
+
+def live_venue() -> GovVenue:
+    v = GovVenue(gov_genesis(operators=OPERATORS))
+    v.block()
+    v.ok(WHALE, "transfer", EVE, 10_000)
+    v.ok(EVE, "operatorBond", "oracle", 3_000)
+    v.ok(OP1, "operatorUnbond", 1_000)
+    v.enact((("slashOperator", EVE, 1_000, "missed rounds"),), voters=(WHALE, ALICE, BOB))
+    v.pass_proposal(QUEUED, voters=(WHALE, ALICE, BOB))  # eta in 3 days, grace 7
+    v.ok(ALICE, "propose", SUCCEEDED)
+    pid = v.gov.governor.next_pid - 1
+    v.advance(DAY_MS + 1)
+    for voter in (WHALE, ALICE, BOB):
+        v.ok(voter, "vote", pid, 1)
+    v.advance(4 * DAY_MS)
+    v.ok(BOB, "propose", ACTIVE)
+    v.advance(DAY_MS + 1)
+    v.ok(CAROL, "propose", PENDING)
+    v.deposit(ALICE, 100_000)
+    v.deposit(BOB, 100_000)
+    v.set_price(0, 500_000)
+    v.order(ALICE, limit(0, False, "50000", "1"))
+    v.order(BOB, limit(0, True, "50000", "1", tif="Ioc"))  # open interest and a fee pool
+    v.ok(G1, "guardianSign", 1, "pauseMarket", (3,))
+    v.ok(G2, "guardianSign", 1, "pauseMarket", (3,))
+    v.ok(G3, "incidentReport", len(v.gov.incidents), "market 3 paused: feed lost")
+    v.ok(G1, "guardianSign", 2, "reduceOnly", (2,))
+    v.set_price(1, 300_000)
+    v.set_price(1, 200_000)  # a circuit breaker: an incident the stewards must explain
+    v.state.oracle_evidence.append(OracleEvidence(OP2, 0, 1, 500_000, 510_000,
+                                                  v.state.time_ms))
+    states = [v.state_of(p) for p in sorted(v.gov.governor.proposals)]
+    assert states == ["Executed", "Queued", "Succeeded", "Active", "Pending"], states
+    assert v.state.time_ms >= v.gov.governor.proposals[2].eta_ms
+    return v
+
+
+LIVE = live_venue()
+LATER = copy.deepcopy(LIVE)
+LATER.advance(8 * DAY_MS)  # the queued proposal expired, the guardian actions still stand
+HALTED = copy.deepcopy(LIVE)
+HALTED.gov.halted = True
+BASES = (LIVE.state, LATER.state, HALTED.state)
+
+ADDRS = (WHALE, ALICE, BOB, CAROL, DAVE, EVE, G1, G2, G3, STEWARD, OP1, OP2, OP3, TREASURY,
+         BOND_ESCROW, fund_address(0), ADMIN)
+KEYS = ("0.cbBand", "0.oiCap", "0.tier0.maxLeverage", "0.tier1.maxLeverage",
+        "0.tier1.lowerBound", "fundingCap", "liqFeeMax", "fee.tier0.taker", "fee.tier9.maker",
+        "9.oiCap", "0.tier7.maxLeverage", "0.", ".oiCap", "", "x" * 50)
+ODD = (-(10**40), -(2**63) - 1, -(2**63), -1, 0, 1, 2, 3, 2**62, 2**63 - 1, 2**63, 2**64,
+       10**40, True, False, None, "", "1", "0x", "\ud800", "\u00b2.oiCap", "00.oiCap", 1.5,
+       float("nan"), b"\x00", [1, 2], {"a": 1}, Dec(5, 0), Noop("x"), GovTx("vote", (1, 1)), ())
+
+scalars = st.one_of(st.integers(-(10**40), 10**40), st.sampled_from(ODD),
+                    st.sampled_from(ADDRS), st.sampled_from(KEYS), st.text(max_size=8))
+hostile = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=4).map(tuple), st.lists(inner, max_size=3)), max_leaves=12)
+
+
+def mostly(common: st.SearchStrategy, rare: st.SearchStrategy, odds: int) -> st.SearchStrategy:
+    """`common`, and one time in `odds + 1` `rare` instead."""
+    return st.integers(0, odds).flatmap(lambda i: rare if i == odds else common)
+
+
+def like(*options) -> st.SearchStrategy:
+    """Mostly a plausible value, sometimes anything at all."""
+    return mostly(st.sampled_from(options), hostile, 5)
+
+
+def ints(low: int, high: int, *edges: int) -> st.SearchStrategy:
+    edge = st.sampled_from(edges or (low, high))
+    return mostly(st.one_of(st.integers(low, high), edge), hostile, 5)
+
+
+addrs = like(*ADDRS)
+amounts = ints(-5, 20_000, 0, 1, 999, 1_000, 2_000, 10**6, 2**63 - 1)
+pids = ints(0, 7)
+keys = like(*KEYS)
+markets = ints(-1, 5)
+tiers = st.one_of(st.just(((0, 10), (1_000_000_000_000, 5))),
+                  st.lists(st.tuples(ints(0, 10**13), ints(0, 300)), max_size=3).map(tuple),
+                  hostile)
+PLAUSIBLE_ACTIONS = {
+    "stewardStep": st.tuples(keys, ints(1, 10**9)),
+    "setRiskParam": st.tuples(keys, ints(0, 10**9)),
+    "setFeeSchedule": st.tuples(like("fee.tier0.taker", "fee.tier0.maker",
+                                     "operatorFeeShareBps", "fee.x"), ints(-10**8, 10**8)),
+    "ratifyGuardianAction": st.tuples(ints(0, 3)),
+    "setOracleSet": st.tuples(st.lists(st.tuples(addrs, ints(-1, 10)), max_size=4).map(tuple)),
+    "setStewardBounds": st.tuples(keys, ints(0, 10**9), ints(0, 10**9), ints(0, 20_000),
+                                  ints(-1, 10**9)),
+    "setMarketStatus": st.tuples(markets, ints(-1, 4)),
+    "slashOperator": st.tuples(addrs, ints(-1, 20_000), like("late", "")),
+    "listMarket": st.tuples(like("DOGE", "BTC", "", "Ä", "a b"), ints(-1, 7), tiers,
+                            ints(-1, 10**17), like(True, False)),
+    "delistMarket": st.tuples(markets, ints(-1, 10**7, 0, 2**62, 2**63 - 1)),
+    "treasuryTransfer": st.tuples(addrs, amounts),
+    "insuranceTransfer": st.tuples(ints(-2, 5), ints(-2, 5), amounts),
+    "setOperatorSet": st.tuples(like("sequencer", "oracle", "relayer", "judge"), amounts),
+    "setGovernanceRule": st.tuples(like(*RULES, "minBond.oracle", "minBond.x", "nope"),
+                                   ints(-1, 10**12, 10**30)),
+    "setLaneParams": st.tuples(ints(-1, 4), *[ints(0, 10**10)] * 7),
+    "setGuardians": st.tuples(st.lists(addrs, max_size=4).map(tuple), ints(-1, 5)),
+    "setStewards": st.tuples(st.lists(addrs, max_size=3).map(tuple)),
+    "scheduleUpgrade": st.tuples(ints(0, 5), ints(0, 10**7)),
+}
+assert set(PLAUSIBLE_ACTIONS) == set(SHAPES)
+one_action = st.one_of(
+    st.sampled_from(sorted(PLAUSIBLE_ACTIONS)).flatmap(
+        lambda kind: PLAUSIBLE_ACTIONS[kind].map(lambda args: (kind, *args))),
+    hostile)
+action_lists = st.one_of(st.sampled_from((QUEUED, SUCCEEDED, ACTIVE, PENDING)),
+                         st.lists(one_action, max_size=4).map(tuple), hostile)
+GUARDIAN_PARAMS = st.one_of(st.tuples(markets), st.tuples(keys, ints(1, 50)), st.tuples(pids),
+                            hostile)
+PLAUSIBLE_TXS = {
+    "transfer": st.tuples(addrs, amounts),
+    "delegate": st.tuples(addrs),
+    "propose": st.tuples(action_lists),
+    "vote": st.tuples(pids, ints(-1, 3)),
+    "queue": st.tuples(pids, action_lists),
+    "execute": st.tuples(pids, action_lists),
+    "cancel": st.tuples(pids),
+    "guardianSign": st.tuples(ints(0, 3), like("pauseMarket", "reduceOnly", "fallbackOracle",
+                                                "raiseMargin", "veto", "vetoSlash", "unpause"),
+                              GUARDIAN_PARAMS),
+    "guardianRemove": st.tuples(addrs),
+    "stewardUpdate": st.tuples(keys, ints(-1, 10**9, 30, 32, 140_000_000)),
+    "operatorBond": st.tuples(like("sequencer", "oracle", "relayer", "judge"), amounts),
+    "operatorUnbond": st.tuples(amounts),
+    "operatorRelease": st.just(()),
+    "submitEvidence": st.tuples(like("oracleEquivocation", "fraudulentBatch"), ints(-1, 2)),
+    "executeSlash": st.tuples(ints(0, 3)),
+    "incidentReport": st.tuples(ints(0, 5), like("what happened", "", "x" * 9_000)),
+    "incidentOpen": st.tuples(like("sequencerOutage", "oracleOutage", "x"), like("node", ""),
+                              ints(0, 2 * 10**12), ints(0, 2 * 10**12), like("it stopped")),
+}
+assert set(PLAUSIBLE_TXS) == set(TRANSACTIONS)
+
+
+def _args(kind: str) -> st.SearchStrategy:
+    plausible = PLAUSIBLE_TXS.get(kind, st.just(()))
+    wrong_length = st.lists(hostile, max_size=6).map(tuple)
+    return mostly(plausible, st.one_of(wrong_length, hostile), 5)
+
+
+kinds = st.one_of(st.sampled_from(sorted(PLAUSIBLE_TXS)), st.sampled_from(sorted(PLAUSIBLE_TXS)),
+                  st.sampled_from(("", "mint", "Propose", 5, None, ("vote",), Noop("x"))))
+gov_txs = st.tuples(st.sampled_from(ADDRS),
+                    kinds.flatmap(lambda kind: _args(kind).map(lambda args: GovTx(kind, args))))
+
+
+def check_encodable(state) -> bytes:
+    """The state still hashes and its governance part round-trips through the leaf codec."""
+    digest = state_digest(state)
+    assert gov_leaf(decode_gov(gov_leaf(state.gov))) == gov_leaf(state.gov)
+    return digest
+
+
+def run_hostile(state, txs) -> None:
+    for signer, tx in txs:
+        before = state_digest(state)
+        events: list = []
+        step = plan_gov_tx(state, signer, tx, events)
+        assert state_digest(state) == before and events == [], f"checking {tx} changed state"
+        if isinstance(step, str):
+            assert step.startswith(REFUSAL_PREFIXES), step
+            continue
+        assert apply_gov_tx(state, signer, tx, events) is None
+        check_encodable(state)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(base=st.sampled_from(range(len(BASES))), txs=st.lists(gov_txs, min_size=1, max_size=6))
+def test_hostile_governance_transactions_apply_or_change_nothing(base, txs) -> None:
+    state = copy.deepcopy(BASES[base])
+    run_hostile(state, txs)
+    next_block(state)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(actions=st.lists(one_action, min_size=1, max_size=4).map(tuple))
+def test_any_proposal_that_passes_its_checks_executes_whole_or_not_at_all(actions) -> None:
+    """Whatever a proposal holds, once voted through its execution applies every action or
+    none: the plan checks each action against the state and the steps refuse nothing."""
+    state = copy.deepcopy(LIVE.state)
+    error = apply_gov_tx(state, WHALE, GovTx("propose", (actions,)), [])
+    if error is not None:
+        assert error.startswith("Governance: "), error
+        return
+    gov = state.gov
+    pid = gov.governor.next_pid - 1
+    p = gov.governor.proposals[pid]  # voted through: every active token for it, eta now
+    p.voting_start_ms, p.deadline_ms, p.eta_ms = state.time_ms - 2, state.time_ms - 1, \
+        state.time_ms
+    p.votes = [0, p.active_supply, 0]
+    assert gov.governor.state(pid, state.time_ms) == "Queued"
+    before = check_encodable(state)
+    events: list = []
+    error = apply_gov_tx(state, WHALE, GovTx("execute", (pid, actions)), events)
+    if error is None:
+        assert p.executed and not gov.halted
+        check_encodable(state)
+        next_block(state)
+    else:
+        assert error.startswith("Governance: "), error
+        assert state_digest(state) == before and events == [] and not p.executed
+
+
+def next_block(state) -> None:
+    """An empty block still runs on whatever the transactions left, and its state encodes."""
+    apply_block(state, Block(state.height + 1, state.time_ms + 200, ()))
+    check_encodable(state)
+
+
+def test_the_wire_refuses_what_no_governance_rule_could_take() -> None:
+    """Integers beyond the engine's range and lone surrogates (JSON can carry both) never
+    become a transaction; the engine refuses them again when they arrive from L1."""
+    for bad in (2**63, -(2**63) - 1, 10**40, "\ud800", [1, [2, 10**30]]):
+        try:
+            parse_gov_action({"type": "govVote", "proposal": bad, "support": 1})
+        except WireError as exc:
+            assert "Invalid governance argument" in str(exc)
+        else:
+            raise AssertionError(f"{bad!r} was parsed")
+    ok = parse_gov_action({"type": "govVote", "proposal": 2**63 - 1, "support": True})
+    assert ok == GovTx("vote", (2**63 - 1, True))
+    state = copy.deepcopy(LIVE.state)
+    for args in ((2**63, 1), ("\ud800", 1), ((((((1,),),),),), 1)):
+        error = apply_gov_tx(state, WHALE, GovTx("vote", args), [])
+        assert error.startswith("Governance: "), error
