@@ -120,3 +120,33 @@ def test_a_body_up_to_the_cap_is_served(served) -> None:
     assert reply.status_code == 200 and "BTC" in reply.json()
     reply = requests.post(devnet.url + "/info", data=padded + b" ", timeout=5)
     assert reply.status_code == 413 and reply.json()["code"] == 413
+
+
+def test_unknown_signers_leave_no_address_counters(served) -> None:
+    from eth_account import Account
+    from hyperliquid.utils.signing import sign_l1_action
+
+    devnet = served(rate_limits=RateLimits(ip_weight_per_minute=10_000))
+    limiter = devnet.server.config.app.state.limiter
+    action = {"type": "cancel", "cancels": [{"a": 0, "o": 1}]}
+    for i in range(30):  # a fresh key per request: each recovers a different address
+        wallet = Account.from_key(bytes([i + 1]) * 32)
+        nonce = int(time.time() * 1000) + i
+        body = {"action": action, "nonce": nonce, "vaultAddress": None,
+                "signature": sign_l1_action(wallet, action, None, nonce, None, False)}
+        reply = requests.post(devnet.url + "/exchange", json=body, timeout=10).json()
+        assert reply["status"] == "err" and "does not exist" in reply["response"], reply
+    assert limiter.sent == {} and limiter.last_exhausted == {}
+    assert limiter.used_ip("127.0.0.1", int(time.time() * 1000)) == 30  # the IP paid for them
+
+
+def test_exchange_keeps_hyperliquids_plain_422_and_l1_answers_json(served) -> None:
+    devnet = served()
+    reply = requests.post(devnet.url + "/exchange", data=b"{not json", timeout=5)
+    assert (reply.status_code, reply.text) == (
+        422, "Failed to deserialize the JSON body into the target type")
+    reply = requests.post(devnet.url + "/l1", data=b"{not json", timeout=5)
+    assert reply.status_code == 422 and reply.json() == {
+        "code": 422, "msg": "Failed to deserialize the JSON body into the target type"}
+    reply = requests.put(devnet.url + "/exchange", json={}, timeout=5)
+    assert reply.status_code == 405 and reply.json()["code"] == 405

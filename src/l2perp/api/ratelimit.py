@@ -6,8 +6,8 @@ history types and 1 per 60 candles). Per address (actions only): one request per
 traded volume plus an initial buffer; a batch of n orders counts n; cancels may use
 min(limit + 100,000, 2 x limit); once exhausted, one request every 10 s.
 
-Memory stays bounded: an IP's window is at most one slot per second of the window, IPs idle for
-a whole window are forgotten, and at most `max_tracked_ips` are kept (the least recently seen
+Memory stays bounded: an IP's window is at most one slot per second of the window (plus one),
+IPs idle for a whole window are forgotten, and at most `max_tracked_ips` are kept (the least recently seen
 go first). Address counters are cumulative, as Hyperliquid's are; the server counts only
 addresses that hold an account, whose number deposits bound.
 """
@@ -77,7 +77,9 @@ def action_weight(action: dict) -> tuple[int, int, bool]:
 
 
 class IpWindow:
-    """One IP's weight over the sliding window: (second, weight) slots, oldest first."""
+    """One IP's weight over the sliding window: (second, weight) slots, oldest first. A
+    slot leaves the window once all of its second is a whole window old, so any window of
+    that length never holds more than the budget (the rounding favours the venue)."""
 
     __slots__ = ("slots", "total")
 
@@ -86,7 +88,7 @@ class IpWindow:
         self.total = 0
 
     def expire(self, now_s: int, window_s: int) -> None:
-        while self.slots and self.slots[0][0] <= now_s - window_s:
+        while self.slots and self.slots[0][0] + 1 + window_s <= now_s:
             self.total -= self.slots.popleft()[1]
 
     def add(self, now_s: int, weight: int) -> None:

@@ -379,6 +379,7 @@ def create_app(node: Node, network: Network = Network(),
     if node.rollup is not None:
         node.rollup.listeners.append(hub.on_rollup)
     limiter = Limiter(rate_limits) if rate_limits is not None else None
+    app.state.hub, app.state.limiter = hub, limiter  # for operators' and tests' inspection
     if limiter is not None:
         def count_volume(receipts) -> None:
             for event in receipts.events:
