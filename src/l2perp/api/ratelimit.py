@@ -7,9 +7,9 @@ traded volume plus an initial buffer; a batch of n orders counts n; cancels may 
 min(limit + 100,000, 2 x limit); once exhausted, one request every 10 s.
 
 Memory stays bounded: an IP's window is at most one slot per second of the window (plus one),
-IPs idle for a whole window are forgotten, and at most `max_tracked_ips` are kept (the least recently seen
-go first). Address counters are cumulative, as Hyperliquid's are; the server counts only
-addresses that hold an account, whose number deposits bound.
+IPs idle for a whole window are forgotten, and at most `max_tracked_ips` are kept (the least
+recently seen go first). Address counters are cumulative, as Hyperliquid's are; the server
+counts only addresses that hold an account, whose number deposits bound.
 """
 
 from __future__ import annotations
