@@ -83,6 +83,8 @@ def decode_request(body: object, network: Network = Network(),
         raise RequestError(str(exc)) from None
     except WireError as exc:
         raise RequestError(str(exc)) from None
+    except RequestError:
+        raise
     except (ValueError, TypeError, OverflowError):  # an action msgpack cannot hash
         raise RequestError("Invalid request body") from None
     try:
