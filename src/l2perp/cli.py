@@ -204,7 +204,7 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
         # proxy headers are the app's business (--trusted-proxy); a stuck request never holds
         # a shutdown for more than five seconds
         uvicorn.run(app_, host=host, port=port, log_level="warning", proxy_headers=False,
-                    timeout_graceful_shutdown=5)
+                    timeout_graceful_shutdown=5, ws_max_size=1_000_000)
     finally:
         if verifier is not None:
             verifier.terminate()
