@@ -1,0 +1,62 @@
+"""The log's and the batch bodies' encoding is fixed by numeric tags, not class names: renaming
+a transaction class leaves every byte unchanged, and unknown tags are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from l2perp.codec import CodecError, canonical
+from l2perp.engine import tx as T
+from l2perp.engine.txcodec import TAGS, decode_blocks, decode_txs, encode_blocks, encode_txs
+from l2perp.units import Dec
+from l2perp.wire.actions import parse_action
+
+ORDER = {"type": "order", "orders": [{"a": 0, "b": True, "p": "95000", "s": "0.01", "r": False,
+                                      "t": {"limit": {"tif": "Gtc"}}}], "grouping": "na"}
+
+
+def sample_block() -> T.Block:
+    return T.Block(7, 1_700_000_000_000, (
+        T.Tx("0x" + "11" * 20, 5, parse_action(ORDER), None, None, b"signed request"),
+        T.Tx(None, 0, T.BridgeCredit("0x" + "22" * 20, 10**6, 3)),
+        T.Tx("0x" + "33" * 20, 6, T.GovTx("vote", (1, "for")))))
+
+
+@pytest.mark.parametrize("cls", [T.PlaceOrders, T.OrderSpec, T.Tx, T.Block, Dec, T.GovTx,
+                                 T.BridgeCredit])
+def test_renaming_a_class_leaves_the_bytes_unchanged(cls) -> None:
+    block = sample_block()
+    before = (encode_blocks((block,)), encode_txs(block.txs))
+    names = cls.__name__, cls.__qualname__, cls.__module__
+    try:
+        cls.__name__ = cls.__qualname__ = "Renamed" + names[0]
+        cls.__module__ = "somewhere.else"
+        assert (encode_blocks((block,)), encode_txs(block.txs)) == before
+        assert decode_blocks(before[0]) == (block,)
+    finally:
+        cls.__name__, cls.__qualname__, cls.__module__ = names
+
+
+def test_the_bytes_of_a_block_are_pinned() -> None:
+    """The format itself: a change here changes every logged block and posted batch."""
+    data = encode_blocks((sample_block(),))
+    assert data.hex() == (
+        "9181019307cf0000018bcfe5680093810296d92a3078313131313131313131313131313131313131313131"
+        "313131313131313131313131313131313131313131313105810a939181049a00c38103925f0381039201"
+        "fec200c0c0c20000c0c0c0c40e7369676e65642072657175657374810296c000811e93d92a3078323232"
+        "32323232323232323232323232323232323232323232323232323232323232323232323232ce000f4240"
+        "03c0c0c0810296d92a3078333333333333333333333333333333333333333333333333333333333333333"
+        "33333333333333333333306813c92a4766f74659201a3666f72c0c0c0")
+    # [{1 Block: [7, time, [{2 Tx: [signer, 5, {10 PlaceOrders: [[{4 OrderSpec: [0, true,
+    #  {3 Dec: [95, 3]}, {3 Dec: [1, -2]}, false, 0, nil, nil, false, 0]}], 0, nil]}, nil,
+    #  nil, b"signed request"]}, ...]]}]
+
+
+def test_tags_are_unique_and_unknown_tags_are_refused() -> None:
+    assert len(set(TAGS.values())) == len(TAGS)
+    with pytest.raises(CodecError):
+        decode_txs(canonical([{999: []}]))
+    with pytest.raises(CodecError):
+        decode_txs(canonical([{2: [1]}]))  # a Tx needs six fields
+    with pytest.raises(CodecError):
+        decode_txs(canonical([{"__t": "Tx", "f": []}]))  # the old name-tagged format
