@@ -4,8 +4,9 @@ A `GovTx` arrives from the wire (`wire/governance.py`) or from a batch body deco
 its arguments may hold any msgpack-able value. Each transaction kind and each proposal or
 guardian action declares its fields as `(name, kind)` pairs; a kind is `int`, `str`, `bool`,
 `tuple` (a nested list), `ADDR` (a lower-case 0x address) or `ANY` (any argument value). Every
-argument value is a tree of integers in [-2**63, 2**63) (what the canonical encoding holds),
-strings of Unicode scalar values, booleans and tuples nested at most `MAX_NESTING` deep.
+argument value is a tree of integers in [-2**63, 2**63) (the engine's range: no governed value
+needs more), strings of Unicode scalar values (a lone surrogate cannot be encoded), booleans and
+tuples nested at most `MAX_NESTING` deep.
 """
 
 from __future__ import annotations
