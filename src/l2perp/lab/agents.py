@@ -6,12 +6,12 @@ arrive as a Poisson crowd; momentum traders follow the index; leveraged traders 
 drawn leverage and some add margin when close to liquidation (deposits that an L1 gas spike
 delays); arbitrageurs trade the book back toward the index; oracle operators report every cadence
 (honest, lagging, stalled or manipulating as the faults say).
+
+Each agent draws from its own `draws.Draws` stream (integer transforms of PCG64 words) and does
+float arithmetic with + - * / and round only, so what it sends is the same on every CPU.
 """
 
 from __future__ import annotations
-
-
-import numpy as np
 
 from ..engine.book import TIF_ALO, TIF_IOC
 from ..engine.margin import cross_requirements
@@ -19,6 +19,7 @@ from ..engine.tx import (
     BatchModify, CancelByCloid, OracleReport, OrderSpec, PlaceOrders, Tx, UpdateLeverage,
 )
 from ..units import MAX_DECIMALS, ONE_USDC, dec_from_int
+from .draws import Draws
 
 
 def address(role: int, i: int) -> str:
@@ -60,14 +61,14 @@ class Agent:
 
     kind = "agent"
 
-    def __init__(self, sim, addr: str, rng: np.random.Generator) -> None:
+    def __init__(self, sim, addr: str, rng: Draws) -> None:
         self.sim, self.address, self.rng = sim, addr, rng
         self.nonce = sim.kernel.start_ms
         self.sent = 0
 
     def latency(self) -> int:
         low, high = self.sim.scenario.agents.latency_ms
-        return int(self.rng.integers(low, high + 1))
+        return self.rng.integers(low, high + 1)
 
     def send(self, action, owner=None) -> None:
         self.nonce = max(self.nonce + 1, self.sim.kernel.now_ms)
@@ -87,7 +88,7 @@ class OracleOperator(Agent):
         self.cadence_ms = int(sim.scenario.agents.oracle_cadence_s * 1_000)
 
     def start(self) -> None:
-        self.sim.kernel.at(self.sim.kernel.now_ms + int(self.rng.integers(0, self.cadence_ms)),
+        self.sim.kernel.at(self.sim.kernel.now_ms + self.rng.integers(0, self.cadence_ms),
                            self.report)
 
     def report(self) -> None:
@@ -233,13 +234,13 @@ class NoiseCrowd(Agent):
     def trade(self) -> None:
         self._next()
         sim = self.sim
-        market = sim.markets[int(self.rng.integers(0, len(sim.markets)))]
+        market = sim.markets[self.rng.integers(0, len(sim.markets))]
         fair = sim.oracle_price(market.asset)
         if fair <= 0:
             return
-        member = self.members[int(self.rng.integers(0, len(self.members)))]
-        is_buy = bool(self.rng.random() < 0.5)
-        size = sim.scenario.agents.noise_size_usd * float(self.rng.exponential(1.0))
+        member = self.members[self.rng.integers(0, len(self.members))]
+        is_buy = self.rng.chance(0.5)
+        size = sim.scenario.agents.noise_size_usd * self.rng.exponential()
         lots = market.lots(max(size, 12.0), fair)
         px = fair * (1.005 if is_buy else 0.995)
         self.address = member
@@ -253,7 +254,7 @@ class Momentum(Agent):
     kind = "momentum"
 
     def start(self) -> None:
-        self.sim.kernel.at(self.sim.kernel.now_ms + int(self.rng.integers(5_000, 15_000)),
+        self.sim.kernel.at(self.sim.kernel.now_ms + self.rng.integers(5_000, 15_000),
                            self.look)
         self.held: dict[int, int] = {}
 
@@ -292,12 +293,12 @@ class Leveraged(Agent):
         self.topup = topup
         cfg = sim.scenario.agents
         self.leverage = int(round(cfg.leverage_min + (cfg.leverage_max - cfg.leverage_min)
-                                  * float(self.rng.random())))
-        self.notional = cfg.position_usd * float(self.rng.lognormal(0.0, 0.6))
-        self.market = sim.markets[int(self.rng.choice(len(sim.markets), p=sim.market_weights))]
-        self.is_long = bool(self.rng.random() < 0.6)
-        self.open_at = sim.kernel.now_ms + int(self.rng.integers(1_000, max(2_000,
-                                               sim.scenario.duration_s * 100)))
+                                  * self.rng.random()))
+        self.notional = cfg.position_usd * self.rng.lognormal(0.0, 0.6)
+        self.market = sim.markets[self.rng.pick(sim.market_weights)]
+        self.is_long = self.rng.chance(0.6)
+        self.open_at = sim.kernel.now_ms + self.rng.integers(1_000, max(2_000,
+                                                              sim.scenario.duration_s * 100))
 
     def collateral_usd(self) -> float:
         return self.notional / self.leverage * 1.15
@@ -337,7 +338,7 @@ class Arbitrageur(Agent):
     kind = "arbitrageur"
 
     def start(self) -> None:
-        self.sim.kernel.at(self.sim.kernel.now_ms + int(self.rng.integers(1_000, 3_000)),
+        self.sim.kernel.at(self.sim.kernel.now_ms + self.rng.integers(1_000, 3_000),
                            self.look)
 
     def look(self) -> None:

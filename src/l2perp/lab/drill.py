@@ -18,6 +18,7 @@ import numpy as np
 
 from ..engine.state import MARKET_ACTIVE, MARKET_PAUSED
 from ..engine.tx import GovTx, Tx
+from .draws import Draws
 from .governance import GUARDIANS, HOLDERS, STEWARD
 from .runner import Sim
 from .scenario import build, load_scenario, read_toml
@@ -47,7 +48,7 @@ def load_drill(ref: str | Path) -> Drill:
 class Responders:
     """The monitor, the guardians and the DAO of one drill, acting through transactions."""
 
-    def __init__(self, sim: Sim, drill: Drill, rng: np.random.Generator) -> None:
+    def __init__(self, sim: Sim, drill: Drill, rng: Draws) -> None:
         self.sim, self.drill, self.rng = sim, drill, rng
         self.asset = next(m.asset for m in sim.markets if m.name == drill.market)
         self.phase = "watching"
@@ -74,7 +75,7 @@ class Responders:
     def response_ms(self) -> int:
         low, high = self.drill.response_s
         factor = 3 if self.drill.night else 1
-        return int(self.rng.integers(low * 1_000, high * 1_000 + 1)) * factor
+        return self.rng.integers(low * 1_000, high * 1_000 + 1) * factor
 
     # ----- the incident's course ---------------------------------------------------------------
     def on_block(self, receipts, block) -> None:
@@ -180,7 +181,7 @@ def run_drill(drill: Drill, seed: int, progress=None) -> tuple[dict, str, Sim]:
                    for f in base.faults)
     scenario = replace(base, governance=True, duration_s=drill.duration_s, faults=faults)
     sim = Sim(scenario, seed)
-    Responders(sim, drill, np.random.default_rng([seed, 99]))  # it hooks itself in
+    Responders(sim, drill, Draws(np.random.SeedSequence([seed, 99])))  # it hooks itself in
     report = sim.run(progress)
     events = sim.metrics.events
     drill_events = sorted((e for e in events if e["kind"].startswith("drill:")),

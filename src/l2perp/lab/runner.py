@@ -1,9 +1,11 @@
 """One lab run: a scenario and a seed -> the venue built from the scenario, the price path, the
 agents and the faults, run in simulated time through the node's sequencer; then the metrics.
 
-Seeding: one master `SeedSequence(seed)`; child 0 draws the price path, child 1 seeds each
-governance attacker, child 2 + i agent i. The engine stays integer-only; every float is turned
-into pips, lots or micro-USDC before it becomes a transaction.
+Seeding: one master `SeedSequence(seed)`; child 0 seeds the price path's streams, child 1 each
+governance attacker, child 2 + i agent i; every stream is a `draws.Draws` (integer transforms of
+PCG64 words, the same on every CPU). The engine stays integer-only; every float is turned into
+pips, lots or micro-USDC before it becomes a transaction, by + - * / and round only, which IEEE
+754 rounds the same everywhere.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ..units import ONE_USDC
 from .agents import (
     Arbitrageur, Leveraged, Maker, Market, Momentum, NoiseCrowd, OracleOperator, address,
 )
+from .draws import Draws
 from .kernel import Kernel, Window
 from .metrics import Metrics, percentile
 from .prices import make_path
@@ -74,10 +77,9 @@ class Sim:
         self.kernel = Kernel(genesis, scenario.block_ms, scenario.block_capacity, keep_blocks)
         self.markets = [Market(i, m.name, m.sz_decimals) for i, m in enumerate(scenario.markets)]
         self._cfg = {m.name: m for m in scenario.markets}
-        weights = np.array([1.0 / (1 + i) for i in range(len(self.markets))])
-        self.market_weights = weights / weights.sum()
-        self.path = make_path(np.random.default_rng(children[0]), scenario.prices,
-                              scenario.duration_s,
+        # leveraged traders pick market i with weight 1 / (1 + i), in integers
+        self.market_weights = [720_720 // (1 + i) for i in range(len(self.markets))]
+        self.path = make_path(children[0], scenario.prices, scenario.duration_s,
                               [(m.name, m.price, m.beta, m.idio_vol) for m in scenario.markets])
         self.topups = 0
         self.position_takers: set[str] = set()
@@ -92,7 +94,7 @@ class Sim:
         self._install_agents()
         for index, fault in enumerate(gov_faults):
             from .governance import GovAttacker
-            attacker = GovAttacker(self, np.random.default_rng(children[1]), fault, index)
+            attacker = GovAttacker(self, Draws(children[1]), fault, index)
             self.gov_attacks.append(attacker)
             attacker.start()
         self.metrics = Metrics(self)
@@ -157,8 +159,8 @@ class Sim:
         return L1_BLOCK_MS
 
     # ----- agents ---------------------------------------------------------------------------
-    def _rng(self) -> np.random.Generator:
-        return np.random.default_rng(next(self.agent_seeds))
+    def _rng(self) -> Draws:
+        return Draws(next(self.agent_seeds))
 
     def _install_agents(self) -> None:
         cfg = self.scenario.agents
@@ -181,7 +183,7 @@ class Sim:
         for i in range(cfg.leveraged):
             rng = self._rng()
             agent = Leveraged(self, address(ROLE_LEVERAGED, i), rng,
-                              topup=bool(rng.random() < cfg.topup_fraction))
+                              topup=rng.chance(cfg.topup_fraction))
             self.agents.append(agent)
             self.position_takers.add(agent.address)
             credits.append((agent.address, agent.collateral_usd()))
@@ -272,6 +274,7 @@ class Sim:
             "invariant_violations": len(violations),
             "invariant_details": violations,
             "final_state_root": "0x" + root.hex(),
+            "price_path_digest": self.path.digest(),  # the integer index path's blake2b
             "transactions_count": k.transactions,
             "fills_count": m.fills,
             "active_agents": self.active_agents(),

@@ -147,6 +147,8 @@ def parse_scenario(data: dict, name: str) -> Scenario:
     crashes = tuple(build(Crash, c, f"prices.crashes[{i}]")
                     for i, c in enumerate(prices.pop("crashes", [])))
     model = build(PriceModel, {**prices, "crashes": crashes}, "prices")
+    if not model.nu > 2:
+        raise ScenarioError(f"prices.nu must be above 2 (got {model.nu})")
     agents = build(AgentsCfg, data.pop("agents", {}), "agents")
     faults = tuple(build(Fault, f, f"faults[{i}]") for i, f in enumerate(data.pop("faults", [])))
     for fault in faults:
