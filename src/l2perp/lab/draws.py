@@ -16,8 +16,8 @@ from .fixedpoint import FRAC_BITS, ONE, exp_q, ln_q, mul_q, to_float, to_q
 
 BLOCK = 256  # words fetched from the bit generator at a time
 _HALF = 0xFFFF_FFFF  # maps a 32-bit half h to the odd integer 2h - _HALF in (-2**32, 2**32)
-_DISK = 1 << 64  # u**2 + v**2 below this: (u, v) / 2**32 lies inside the unit disk
-_DISK_F = float(_DISK)
+_TWO_64 = 1 << 64  # the words' range; also the unit disk's u**2 + v**2 bound at scale 2**64
+_TWO_64_F = float(_TWO_64)
 
 
 def child_seed(seed: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
@@ -47,9 +47,9 @@ class Draws:
         """A uniform integer in [low, high), unbiased (rejection of the top partial range);
         high - low at most 2**64."""
         span = high - low
-        if not 0 < span <= _DISK:
+        if not 0 < span <= _TWO_64:
             raise ValueError("integers needs 0 < high - low <= 2**64")
-        limit = _DISK - _DISK % span
+        limit = _TWO_64 - _TWO_64 % span
         w = self.word()
         while w >= limit:
             w = self.word()
@@ -71,7 +71,7 @@ class Draws:
     def chance(self, p: float) -> bool:
         """True with probability p (0 <= p <= 1): word < floor(p 2**64), where the float
         product is exact (a scaling by a power of two)."""
-        return self.word() < int(p * _DISK_F)
+        return self.word() < int(p * _TWO_64_F)
 
     def uniform_q(self) -> int:
         """A uniform Q60 number in (0, 1]."""
@@ -94,7 +94,7 @@ class Draws:
             u = ((w >> 32) << 1) - _HALF
             v = ((w & _HALF) << 1) - _HALF
             s = u * u + v * v
-            if s < _DISK:
+            if s < _TWO_64:
                 return u, s
 
     def normal_q(self) -> int:
