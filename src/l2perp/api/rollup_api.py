@@ -168,7 +168,9 @@ class L1Requests:
         elif kind == "challenge":
             verdict = host.call("challenge", sender, int(r["batch"]),
                                 witness_of_json(r["witness"]))
-            result = {"fraud": verdict.fraud, "reason": verdict.reason}
+            result = {"fraud": verdict.fraud, "reason": verdict.reason,
+                      "judgeFailure": None if verdict.failure is None else
+                      {"kind": verdict.failure.kind, "message": verdict.failure.message}}
         elif kind == "openEscapes":
             book = host.call("open_escapes", witness_of_json(r["witness"]))
             result = {"pool": book.pool_musdc, "users": book.users_total_musdc,

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..crypto.signatures import address_of, sign_digest
 from ..rollup.batch import WithdrawalEntry
 from ..rollup.contract import Settlement
-from ..rollup.judge import Verdict, Witness
+from ..rollup.judge import JudgeError, Verdict, Witness
 from ..rollup.l1 import L1Error
 from .l1host import L1Host, replica
 from .l1wire import request_digest, sign_request, unhex, witness_json
@@ -105,13 +105,18 @@ class L1Client:
         if kind == "challenge":
             verdict = host.call("challenge", me, f["batch"], Witness(
                 unhex(f["witness"]["shared"]), tuple(unhex(x) for x in f["witness"]["leaves"])))
-            return {"fraud": verdict.fraud, "reason": verdict.reason}
+            return {"fraud": verdict.fraud, "reason": verdict.reason,
+                      "judgeFailure": None if verdict.failure is None else
+                      {"kind": verdict.failure.kind, "message": verdict.failure.message}}
         raise L1Error(f"unknown L1 call {kind}")
 
     def challenge(self, challenger: str, batch_no: int, witness: Witness) -> Verdict:
         """The verifier's submit: one challenge, its verdict."""
         answer = self.send("challenge", batch=batch_no, witness=witness_json(witness))
-        return Verdict(answer["fraud"], answer["reason"])
+        failure = answer.get("judgeFailure")
+        return Verdict(answer["fraud"], answer["reason"],
+                       None if failure is None else JudgeError(failure["kind"],
+                                                               failure["message"]))
 
     def sign_terms(self, digest: bytes) -> dict:
         return sign_digest(self.key, digest)
