@@ -22,7 +22,7 @@ from l2perp.units import ONE_USDC
 from l2perp.rollup.batch import decode_body, encode_body
 from l2perp.rollup.l1 import KIND_DEPOSIT, L1Error
 from l2perp.rollup.params import TEST
-from l2perp.rollup.reconciler import tvl_musdc
+from l2perp.rollup.accounting import tvl_musdc
 from l2perp.rollup.system import RollupSystem
 from l2perp.engine.stf import apply_block
 from tests.engine.flow import USERS

@@ -16,12 +16,13 @@ from ..engine.params import Genesis
 from ..engine.state import State, genesis_state
 from ..engine.stf import apply_block
 from ..engine.tx import Block, BlockReceipts, Tx
+from ..rollup.accounting import tvl_musdc
 from ..rollup.batch import BatchHeader, WithdrawalEntry, decode_body, run_block
 from ..rollup.contract import FINALIZED, FORCED_KINDS, POSTED
 from ..rollup.l1 import L1Error
 from ..rollup.params import RollupParams
 from ..rollup.poster import Poster, SignedBatch, SigningJournal, due_messages
-from ..rollup.reconciler import Reconciler, tvl_musdc
+from ..rollup.reconciler import Reconciler
 from ..rollup.system import message_tx
 from .l1host import L1Host, decode_args, encode_args
 

@@ -19,6 +19,7 @@ from ..engine.decoding import DecodeError, decode_account, unpack
 from ..engine.params import EngineConfig, Genesis
 from ..engine.state import genesis_state
 from ..engine.state import is_fund
+from .accounting import tvl_musdc
 from .batch import (
     LIST_DEPTH, BatchFormatError, BatchHeader, WithdrawalEntry, decode_body, l1_messages_in,
     list_root, message_payload, verify_withdrawal,
@@ -497,7 +498,6 @@ def deploy(params, genesis: Genesis, posters: tuple[str, ...]) -> Settlement:
     """The contract at L1 time = the genesis time, holding the genesis state's collateral (the
     insurance seeds) so that R1 holds from the first block."""
     from .commitment import Commitment
-    from .reconciler import tvl_musdc
     state = genesis_state(genesis)
     root = Commitment().refresh(state)
     l1 = Settlement(params=params, genesis_ms=genesis.time_ms, genesis=genesis,

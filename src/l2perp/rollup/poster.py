@@ -18,12 +18,12 @@ from ..codec import h256
 from ..engine.decoding import decode_state
 from ..engine.state import State
 from ..engine.tx import Block, BlockReceipts, BridgeCredit
+from .accounting import tvl_musdc
 from .batch import BatchHeader, WithdrawalEntry, encode_body, execute_batch, list_root
 from .commitment import Commitment
 from .contract import Settlement
 from .judge import witness_of
 from .l1 import L1Error, L1Message
-from .reconciler import tvl_musdc
 
 FAULTS = ("balance", "size", "funding", "price", "withdrawals", "cursor", "root", "drop-deposit")
 

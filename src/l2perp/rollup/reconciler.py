@@ -23,20 +23,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..engine.state import State
+from .accounting import tvl_musdc  # noqa: F401  (re-exported: lab/rollup.py imports it here)
 from .batch import decode_body, l1_messages_in, message_payload
 from .contract import FINALIZED, Settlement
 from .l1 import KIND_DEPOSIT
-
-
-def tvl_musdc(state: State) -> int:
-    """The L2 total: fee pool + Σ accounts' cash and isolated margin (micro-USDC, exact)."""
-    total = state.fee_pool_musdc
-    for account in state.accounts.values():
-        total += account.cash_musdc
-        for position in account.positions.values():
-            total += position.iso_raw_musdc
-    return total
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,12 @@ from ..engine.stf import apply_block
 from ..engine.tx import (
     Block, BlockReceipts, BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence, Tx,
 )
+from .accounting import tvl_musdc
 from .contract import Settlement, deploy
 from .l1 import KIND_DEPOSIT, KIND_FORCED_WITHDRAWAL, KIND_OFFENCE, L1Error, L1Message
 from .params import RollupParams
 from .poster import Poster, due_messages
-from .reconciler import Reconciler, tvl_musdc
+from .reconciler import Reconciler
 from .verifier import Verifier
 
 
