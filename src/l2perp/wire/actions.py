@@ -14,11 +14,8 @@ from ..units import (
     MAX_AMOUNT_MUSDC, MAX_TEXT_CHARS, MAX_WIRE_INT, Dec, in_wire_range, parse_decimal,
     round_half_even, usdc_to_musdc,
 )
-
-
-class WireError(ValueError):
-    """The action cannot be parsed; the message is what the API answers."""
-
+from .common import HEX_DIGITS, WireError, parse_address
+from .governance import GOV_ACTIONS, parse_gov_action
 
 MAX_BATCH = 1_000  # orders, cancels or modifies in one action
 
@@ -36,17 +33,6 @@ TIFS = {"Gtc": TIF_GTC, "Ioc": TIF_IOC, "Alo": TIF_ALO}
 GROUPINGS = {"na": T.GROUPING_NA, "normalTpsl": T.GROUPING_NORMAL_TPSL,
              "positionTpsl": T.GROUPING_POSITION_TPSL}
 TPSLS = {"tp": TPSL_TP, "sl": TPSL_SL}
-_HEX = frozenset("0123456789abcdef")
-
-
-def parse_address(value: object) -> str:
-    """A 0x + 40 hex address, lower-cased."""
-    if not isinstance(value, str) or len(value) != 42 or not value.startswith(("0x", "0X")):
-        raise WireError(f"Invalid address: {value!r}")
-    text = "0x" + value[2:].lower()
-    if not set(text[2:]) <= _HEX:
-        raise WireError(f"Invalid address: {value!r}")
-    return text
 
 
 def parse_cloid(value: object) -> str:
@@ -54,7 +40,7 @@ def parse_cloid(value: object) -> str:
     if not isinstance(value, str) or len(value) != 34 or not value.startswith("0x"):
         raise WireError(f"Invalid cloid: {value!r}")
     text = value.lower()
-    if not set(text[2:]) <= _HEX:
+    if not set(text[2:]) <= HEX_DIGITS:
         raise WireError(f"Invalid cloid: {value!r}")
     return text
 
@@ -236,6 +222,3 @@ def _usd(value: object) -> int:
     if not 0 <= amount <= MAX_AMOUNT_MUSDC:
         raise WireError(E.INVALID_AMOUNT)
     return amount
-
-
-from .governance import GOV_ACTIONS, parse_gov_action  # noqa: E402  (it imports this module)

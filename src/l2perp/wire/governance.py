@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..engine.governance.args import MAX_INT, MIN_INT, is_text
 from ..engine.tx import GovTx
-from .actions import WireError, parse_address
+from .common import WireError, parse_address
 
 # wire type -> (engine kind, fields in order)
 GOV_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
