@@ -263,20 +263,6 @@ def get_or_create_account(state: State, address: str) -> Account:
     return account
 
 
-def list_market(state: State, spec: MarketSpec) -> Market:
-    """Append a market; its asset id is the next index, reserved forever."""
-    market = make_market(len(state.markets), spec, state.config)
-    market.funding_hour = state.time_ms // MS_PER_HOUR
-    market.premium_slot = state.time_ms // state.config.funding_sample_ms
-    state.markets.append(market)
-    state.books.append(Book(market.asset))
-    state.triggers.append({})
-    for address in sorted(state.accounts):
-        if is_fund(address):
-            state.accounts[address].leverage[market.asset] = Leverage(True, market.max_leverage)
-    return market
-
-
 def partition_of(market: Market) -> int:
     """Insurance partition: 0 is shared by cross markets, each isolated-only market has its own."""
     return market.asset + 1 if market.spec.only_isolated else 0

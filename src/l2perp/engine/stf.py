@@ -14,22 +14,22 @@ from .accounts import (
 )
 from .book import TIF_GTC, TIF_IOC
 from .orders import (
-    Ctx, cancel_all, cancel_open_order, cancel_orders, cancel_orders_by_cloid, fire_triggers,
-    modify_orders, place_orders,
+    Ctx, cancel_all, cancel_orders, cancel_orders_by_cloid, fire_triggers, modify_orders,
+    place_orders,
 )
 from .funding import sample_premiums, settle_funding
 from .governance.txs import apply_gov_tx, process_governance_end, process_governance_time
 from .l1messages import L1_KINDS, apply_l1_message
 from .liquidation import process_liquidations
 from .mark import update_mark
+from .markets import set_market_status
 from .oracle import (
-    oracle_twap, pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report,
+    pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report,
 )
-from .positions import apply_position_delta
 from .state import MARKET_DELISTED, Incident, NonceSet, State, fund_address
 from .tx import (
     KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
-    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, GovTx, LedgerEvent, Noop,
+    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, GovTx, Noop,
     OracleReport, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus, SetOracleSource,
     SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
 )
@@ -306,38 +306,4 @@ def schedule_cancel(state: State, account, action: ScheduleCancel) -> str | None
         return E.SCHEDULE_CANCEL_TOO_EARLY
     account.scheduled_cancel_ms = action.time_ms
     state.scheduled_cancels[account.address] = action.time_ms
-    return None
-
-
-def set_market_status(ctx: Ctx, action: SetMarketStatus) -> str | None:
-    """Admin: change a market's status; delisting settles every position at the final price,
-    cancels every order and keeps the asset id reserved forever."""
-    state = ctx.state
-    if not (0 <= action.asset < len(state.markets)):
-        return E.UNKNOWN_ASSET.format(asset=action.asset)
-    market = state.markets[action.asset]
-    if market.status == MARKET_DELISTED:
-        return E.ASSET_DELISTED.format(asset=market.asset)
-    if not (0 <= action.status <= MARKET_DELISTED):
-        return E.INVALID_MARKET_STATUS
-    if action.status != MARKET_DELISTED:
-        market.status = action.status
-        return None
-    price = action.settlement_pips or oracle_twap(market, state.time_ms)
-    if price <= 0:
-        return E.INVALID_MARKET_STATUS
-    market.status = MARKET_DELISTED
-    market.settlement_pips = price
-    market.oracle_pips = market.mark_pips = price
-    for address in sorted(state.accounts):
-        account = state.accounts[address]
-        for order in sorted((o for o in account.orders.values() if o.asset == market.asset),
-                            key=lambda o: o.oid):
-            if order.oid in account.orders:  # a group cancel may have taken it already
-                cancel_open_order(ctx, account, order, "delistedCanceled")
-        pos = account.positions.get(market.asset)
-        if pos is not None:
-            pnl = apply_position_delta(state, account, market, -pos.size_lots, price)
-            ctx.events.append(LedgerEvent(address, "settlement", pnl, None, state.time_ms))
-    market.open_interest_lots = 0
     return None

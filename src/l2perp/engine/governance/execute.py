@@ -10,11 +10,12 @@ with its source "proposal <id>".
 
 from __future__ import annotations
 
-from ..params import MarginTier, MarketSpec
+from ..markets import delist_market, list_market
 from ..oracle import oracle_twap
+from ..params import MarginTier, MarketSpec
 from ..state import (
     MARKET_ACTIVE, MARKET_DELISTED, MARKET_PAUSED, MARKET_REDUCE_ONLY, State, fund_account,
-    fund_address, list_market,
+    fund_address,
 )
 from .args import ADDR, MAX_INT, check_value, is_address
 from .errors import GovRefusal
@@ -329,12 +330,8 @@ def _plan_one(plan: _Plan, action: tuple):
             raise GovError(f"market {asset} has incidents without a report: {unreported}")
 
         def delist() -> None:
-            from ..orders import Ctx
-            from ..stf import set_market_status
-            from ..tx import SetMarketStatus
-            error = set_market_status(Ctx(state, plan.events, -1),
-                                      SetMarketStatus(asset, MARKET_DELISTED, settlement))
-            if error is not None:  # the plan checked what set_market_status checks
+            error = delist_market(state, asset, settlement, plan.events)
+            if error is not None:  # the plan checked what delist_market checks
                 raise RuntimeError(f"delisting market {asset} failed after its checks: {error}")
             log_change(gov, f"{asset}.status", 0, MARKET_DELISTED, source, now)
         return delist
