@@ -36,7 +36,7 @@ def _key(key: str | None, key_file: Path | None) -> str:
 def _post(url: str, path: str, body: dict) -> object:
     from urllib.error import HTTPError
 
-    from .node.l1client import post_json
+    from ..node.l1client import post_json
 
     try:
         return post_json(url.rstrip("/") + path, body, timeout=10)
@@ -54,7 +54,7 @@ def _info(url: str, kind: str, **kw) -> object:
 
 def send(url: str, private_key: str, action: dict) -> None:
     """Sign `action` as an L1 action (testnet domain, like the devnet) and post it."""
-    from .crypto.signatures import address_of, sign_l1_action
+    from ..crypto.signatures import address_of, sign_l1_action
 
     nonce = int(time.time() * 1000)
     secret = bytes.fromhex(private_key.removeprefix("0x"))

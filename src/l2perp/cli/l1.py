@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from .units import format_usdc, usdc_to_musdc
+from ..units import format_usdc, usdc_to_musdc
 
 app = typer.Typer(add_completion=False, help="the devnet L1: bridge, forced actions, exits")
 console = Console()
@@ -24,7 +24,7 @@ KEY = typer.Option(..., "--key", help="your private key (0x-hex)")
 
 
 def _client(key: str, url: str | None, l1: Path | None):
-    from .node.l1client import L1Client
+    from ..node.l1client import L1Client
 
     if url is None and l1 is None:
         url = "http://127.0.0.1:3001"
@@ -32,7 +32,7 @@ def _client(key: str, url: str | None, l1: Path | None):
 
 
 def _run(action):
-    from .rollup.l1 import L1Error
+    from ..rollup.l1 import L1Error
 
     try:
         return action()
@@ -44,12 +44,12 @@ def _run(action):
 @app.command()
 def status(url: str = URL, l1: Path = L1_FILE) -> None:
     """Batches, finality, the queue and the bridge, from the L1 replica."""
-    from .node.l1host import L1Host
+    from ..node.l1host import L1Host
 
     if l1 is not None:
         chain = L1Host(l1, readonly=True).l1
     else:
-        from .node.l1client import L1Client
+        from ..node.l1client import L1Client
 
         chain = _run(lambda: L1Client("0x" + "11" * 32, url=url or "http://127.0.0.1:3001").l1())
     tip = chain.tip()
@@ -77,8 +77,8 @@ def deposit(amount: str = typer.Option(..., help="USDC"), to: str = typer.Option
 def withdraw(amount: str = typer.Option(..., help="USDC, including the $1 fee"),
              key: str = KEY, url: str = typer.Option("http://127.0.0.1:3001", "--url")) -> None:
     """An L2 withdrawal (withdraw3 through the node); claim it on L1 once its batch is final."""
-    from .crypto.signatures import address_of, sign_user_signed
-    from .node.l1client import post_json
+    from ..crypto.signatures import address_of, sign_user_signed
+    from ..node.l1client import post_json
 
     secret = bytes.fromhex(key.removeprefix("0x"))
     nonce = time.time_ns() // 1_000_000
@@ -96,8 +96,8 @@ def withdraw(amount: str = typer.Option(..., help="USDC, including the $1 fee"),
 @app.command()
 def claim(key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
     """Claim every withdrawal to you in finalized batches (proofs built from L1 data)."""
-    from .node.l1wire import hexb
-    from .rollup.batch import withdrawal_proof
+    from ..node.l1wire import hexb
+    from ..rollup.batch import withdrawal_proof
 
     client = _client(key, url, l1)
     chain = _run(client.l1)
@@ -135,8 +135,8 @@ def force_trade(counterparty_key: str = typer.Option(..., help="the counterparty
                 expiry_s: int = typer.Option(3_600, help="seconds the request stays valid"),
                 key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
     """A trade both sides sign, forced through L1 (to flatten before a forced withdrawal)."""
-    from .crypto.signatures import address_of, sign_digest
-    from .rollup.l1 import forced_trade_digest
+    from ..crypto.signatures import address_of, sign_digest
+    from ..rollup.l1 import forced_trade_digest
 
     client = _client(key, url, l1)
     chain = _run(client.l1)
@@ -172,8 +172,8 @@ def freeze(message: int = typer.Option(None, help="the overdue request (default:
 def escape(key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
     """Leave a frozen exchange: rebuild the last finalized state from L1 data, prove your
     account against its root, and take its value (with the haircut, if any)."""
-    from .node.l1wire import hexb, witness_json
-    from .rollup.exits import escape_kit
+    from ..node.l1wire import hexb, witness_json
+    from ..rollup.exits import escape_kit
 
     client = _client(key, url, l1)
     chain = _run(client.l1)
@@ -219,7 +219,7 @@ def mine(ms: int = typer.Option(..., help="how far to move the L1 clock"),
          l1: Path = typer.Option(..., "--l1", help="the L1 file (no node may be running)")
          ) -> None:
     """Devnet L1 with no node: let L1 time pass (blocks are produced, windows run)."""
-    from .node.l1host import L1Host
+    from ..node.l1host import L1Host
 
     host = L1Host(l1)
     if not host.deployed:

@@ -22,7 +22,7 @@ def _progress():
 @app.command("list")
 def list_() -> None:
     """The shipped scenarios, drills and sweeps."""
-    from .lab.scenario import load_scenario, shipped_names
+    from ..lab.scenario import load_scenario, shipped_names
 
     table = Table("scenario", "duration", "imitates", title="shipped scenarios")
     for name in shipped_names():
@@ -37,9 +37,9 @@ def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"
         seed: int = typer.Option(1, "--seed"),
         duration: int = typer.Option(0, "--duration", help="cut the run to this many s")) -> None:
     """Run a scenario and write report.json, report.html and events.jsonl."""
-    from .lab.report import write_run
-    from .lab.runner import Sim
-    from .lab.scenario import ScenarioError, load_scenario
+    from ..lab.report import write_run
+    from ..lab.runner import Sim
+    from ..lab.scenario import ScenarioError, load_scenario
 
     try:
         spec = load_scenario(scenario)
@@ -70,8 +70,8 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
           backend: str = typer.Option("local", "--backend", help="local or ray"),
           workers: int = typer.Option(1, "--workers")) -> None:
     """Run a parameter sweep; write sweep.json, sweep.html and frontier.png."""
-    from .lab.scenario import ScenarioError
-    from .lab.sweep import load_sweep, run_sweep, write_sweep
+    from ..lab.scenario import ScenarioError
+    from ..lab.sweep import load_sweep, run_sweep, write_sweep
 
     if backend not in ("local", "ray"):
         console.print("[red]--backend is local or ray[/red]")
@@ -105,9 +105,9 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
 def drill(name: str = typer.Argument(..., help="a shipped drill or a TOML file"),
           out: Path = typer.Option(..., "--out"), seed: int = typer.Option(1, "--seed")) -> None:
     """Run an incident drill; write after_action.md/json, the run's report and event log."""
-    from .lab.drill import load_drill, run_drill, write_drill
-    from .lab.runner import T0
-    from .lab.scenario import ScenarioError
+    from ..lab.drill import load_drill, run_drill, write_drill
+    from ..lab.runner import T0
+    from ..lab.scenario import ScenarioError
 
     try:
         spec = load_drill(name)

@@ -212,9 +212,24 @@ class BlockLog:
     def verify_all(self, genesis: Genesis) -> int:
         """Replay the whole log from genesis and check every digest; returns the head."""
         self.check_integrity()
+        return self._replay_all(genesis).height
+
+    def repair(self, genesis: Genesis) -> int:
+        """Drop the snapshots, replay the whole log from genesis checking every digest, and
+        write a fresh snapshot at the head (the remedy for a damaged snapshot); returns the
+        head."""
+        self.check_integrity()
+        self.drop_snapshots()
+        state = self._replay_all(genesis)
+        if state.height:
+            self.snapshot(state)
+        return state.height
+
+    def _replay_all(self, genesis: Genesis) -> State:
+        """The state at the head, replayed from genesis with every logged digest checked."""
         state = genesis_state(genesis)
         for block, logged in self.blocks_after(0):
             apply_block(state, block)
             if state_digest(state) != logged:
                 raise RecoveryError(f"block {block.height}: digest mismatch")
-        return state.height
+        return state

@@ -6,12 +6,24 @@ re-executes every posted batch from L1 data alone and sends a challenge through 
 from __future__ import annotations
 
 import logging
+import os
+import threading
 import time
 from pathlib import Path
 
 from ..rollup.verifier import Verifier
 from .l1client import L1Client
 from .l1host import L1Host
+
+
+def exit_with_parent(parent: int) -> None:
+    """Exit this process once `parent` is no longer its parent (checked every second from a
+    daemon thread): the verifier that `l2perp up` spawned goes when the node goes."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def run_verifier(l1_path: Path, url: str, private_key: str, poll_s: float = 0.5,
