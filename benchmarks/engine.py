@@ -24,7 +24,8 @@ from workloads import ShadowBook
 from l2perp.engine.book import TIF_GTC, TIF_IOC
 from l2perp.engine.encoding import state_digest
 from l2perp.engine.params import EngineConfig, Genesis, MarginTier, MarketSpec
-from l2perp.engine.state import State, genesis_state
+from l2perp.engine.genesis import genesis_state
+from l2perp.engine.state import State
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import (
     BatchModify, Block, BridgeCredit, Cancel, CancelByCloid, FillEvent, LedgerEvent, OrderSpec,

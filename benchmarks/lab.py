@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from l2perp.engine.encoding import state_digest  # noqa: E402
-from l2perp.engine.state import genesis_state  # noqa: E402
+from l2perp.engine.genesis import genesis_state  # noqa: E402
 from l2perp.engine.stf import apply_block  # noqa: E402
 from l2perp.lab.prices import PriceModel  # noqa: E402
 from l2perp.lab.runner import Sim  # noqa: E402

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 from l2perp.crypto.signatures import address_of, sign_l1_action  # noqa: E402
 from l2perp.engine.decoding import decode_state  # noqa: E402
 from l2perp.engine.params import EngineConfig, Genesis  # noqa: E402
-from l2perp.engine.state import genesis_state  # noqa: E402
+from l2perp.engine.genesis import genesis_state  # noqa: E402
 from l2perp.engine.stf import apply_block  # noqa: E402
 from l2perp.engine.tx import Block, BridgeCredit, SetPrice, Tx  # noqa: E402
 from l2perp.rollup.auth import authentic  # noqa: E402

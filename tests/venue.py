@@ -9,7 +9,7 @@ from __future__ import annotations
 from l2perp.wire.actions import parse_action
 from l2perp.engine.encoding import state_digest
 from l2perp.engine.params import EngineConfig, Genesis, MarketSpec, MarginTier, DEFAULT_MARKETS
-from l2perp.engine.state import genesis_state
+from l2perp.engine.genesis import genesis_state
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import Block, BridgeCredit, SetMarketStatus, SetPrice, Tx
 from l2perp.units import ONE_USDC

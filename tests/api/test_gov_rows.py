@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from l2perp.api.gov_api import proposal_row
 from l2perp.engine.governance.proposals import AGAINST, FOR
-from l2perp.engine.state import genesis_state
+from l2perp.engine.genesis import genesis_state
 from l2perp.node.devnet import dev_keys, devnet_genesis
 
 T0 = 1_800_000_000_000

@@ -14,7 +14,7 @@ import msgpack
 from l2perp.wire.actions import parse_action
 from l2perp.engine.encoding import state_digest
 from l2perp.engine.params import EngineConfig, Genesis
-from l2perp.engine.state import genesis_state
+from l2perp.engine.genesis import genesis_state
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import Block, BridgeCredit, SetPrice, Tx
 from l2perp.units import ONE_USDC, format_price, format_size

@@ -10,7 +10,7 @@ from l2perp.codec import canonical
 from l2perp.engine.decoding import DecodeError, decode_account, decode_state
 from l2perp.engine.encoding import encode_account, shared_leaf, state_digest
 from l2perp.engine.params import EngineConfig, Genesis
-from l2perp.engine.state import genesis_state
+from l2perp.engine.genesis import genesis_state
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import Block
 from tests.engine.flow import record, to_tx

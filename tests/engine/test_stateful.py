@@ -20,7 +20,8 @@ from l2perp.engine.margin import (
     cross_requirements, initial_margin, leverage_of, maintenance_margin,
 )
 from l2perp.engine.params import EngineConfig, Genesis, MarginTier, MarketSpec
-from l2perp.engine.state import fund_address, genesis_state, is_fund, partition_of
+from l2perp.engine.genesis import genesis_state
+from l2perp.engine.state import fund_address, is_fund, partition_of
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import (
     AdlEvent, BridgeCredit, FillEvent, LedgerEvent, SetMarketStatus, SetPrice,

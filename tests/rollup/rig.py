@@ -14,7 +14,7 @@ from l2perp.rollup.batch import decode_body, execute_batch
 from l2perp.rollup.commitment import Commitment
 from l2perp.rollup.params import TEST, RollupParams
 from l2perp.rollup.system import RollupSystem
-from l2perp.engine.state import genesis_state
+from l2perp.engine.genesis import genesis_state
 from l2perp.units import ONE_USDC
 from tests.engine.flow import USERS, record, to_tx
 from tests.venue import ADMIN, T0, addr

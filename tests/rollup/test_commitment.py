@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from l2perp.engine.encoding import encode_account
 from l2perp.engine.params import EngineConfig, Genesis
-from l2perp.engine.state import genesis_state
+from l2perp.engine.genesis import genesis_state
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import Block
 from l2perp.engine.txcodec import decode_txs, encode_txs

@@ -15,7 +15,7 @@ from l2perp.engine import liquidation as liquidation_module
 from l2perp.engine.liqindex import unit_figures
 from l2perp.engine.oracle import weighted_median
 from l2perp.engine.params import EngineConfig, Genesis
-from l2perp.engine.state import genesis_state
+from l2perp.engine.genesis import genesis_state
 from l2perp.wire.actions import parse_action
 from l2perp.engine.tx import Block, OracleReport, SetPrice, Tx
 from l2perp.units import ONE_USDC

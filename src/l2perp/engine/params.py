@@ -157,7 +157,7 @@ DEFAULT_MARKETS: tuple[MarketSpec, ...] = (
 
 @dataclass(slots=True)
 class Genesis:
-    """Everything `genesis_state` needs."""
+    """Everything `genesis.genesis_state` needs."""
 
     config: EngineConfig = field(default_factory=EngineConfig)
     markets: tuple[MarketSpec, ...] = DEFAULT_MARKETS

@@ -10,9 +10,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from heapq import heappop, heappush
 
-from ..units import MS_PER_HOUR
 from .book import Book, Order
-from .params import EngineConfig, Genesis, MarketSpec, maintenance_schedule
+from .params import EngineConfig, MarketSpec, maintenance_schedule
 
 MARKET_ACTIVE = 0
 MARKET_REDUCE_ONLY = 1
@@ -221,37 +220,6 @@ def make_market(asset: int, spec: MarketSpec, config: EngineConfig) -> Market:
         max_leverage=spec.max_leverage, mm_rates_e9=rates, mm_deductions=deductions,
         default_leverage=Leverage(is_cross=not spec.only_isolated, leverage=default),
     )
-
-
-def genesis_state(genesis: Genesis | None = None) -> State:
-    """The state at height 0: the genesis markets, no accounts, an empty fee pool."""
-    genesis = genesis or Genesis()
-    markets = [make_market(i, spec, genesis.config) for i, spec in enumerate(genesis.markets)]
-    state = State(
-        config=genesis.config,
-        markets=markets,
-        books=[Book(i) for i in range(len(markets))],
-        time_ms=genesis.time_ms,
-    )
-    state.triggers = [{} for _ in markets]
-    operators = genesis.config.oracle_operators
-    if operators and len(operators) < 3:
-        raise ValueError("an oracle needs at least three registered operators")
-    state.oracle_stakes = {op: stake for op, stake in operators}
-    seeds = [(0, genesis.config.insurance_seed_musdc)] + [
-        (m.asset + 1, m.spec.insurance_seed_musdc) for m in markets if m.spec.only_isolated]
-    for partition, seed in seeds:
-        if seed > 0:
-            fund_account(state, partition).cash_musdc += seed
-            state.credits_musdc += seed
-    hour = genesis.time_ms // MS_PER_HOUR
-    for market in markets:
-        market.funding_hour = hour
-        market.premium_slot = genesis.time_ms // genesis.config.funding_sample_ms
-    if genesis.gov is not None:
-        from .governance.genesis import genesis_governance
-        state.gov = genesis_governance(state, genesis.gov)
-    return state
 
 
 def get_or_create_account(state: State, address: str) -> Account:

@@ -14,7 +14,8 @@ import heapq
 from dataclasses import dataclass
 
 from ..engine.params import Genesis
-from ..engine.state import State, genesis_state
+from ..engine.genesis import genesis_state
+from ..engine.state import State
 from ..engine.tx import Block, BlockReceipts, Tx
 from ..node.sequencer import MempoolFull, Sequencer
 

@@ -125,7 +125,7 @@ def genesis_from_file(path: str, time_ms: int) -> Genesis:
 def _checked(genesis: Genesis) -> Genesis:
     """The genesis, once the engine builds its state from it (ValueError names the rule a
     file broke: a governance refusal is one)."""
-    from ..engine.state import genesis_state
+    from ..engine.genesis import genesis_state
 
     genesis_state(genesis)
     return genesis

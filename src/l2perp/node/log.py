@@ -17,7 +17,8 @@ from pathlib import Path
 from ..codec import CodecError
 from ..engine.encoding import state_digest
 from ..engine.params import Genesis
-from ..engine.state import State, genesis_state
+from ..engine.genesis import genesis_state
+from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import Block
 from ..engine.txcodec import decode_txs, encode_txs

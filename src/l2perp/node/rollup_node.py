@@ -13,7 +13,8 @@ from pathlib import Path
 
 from ..engine.encoding import state_digest
 from ..engine.params import Genesis
-from ..engine.state import State, genesis_state
+from ..engine.genesis import genesis_state
+from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import Block, BlockReceipts, Tx
 from ..rollup.accounting import tvl_musdc

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from ..codec import canonical, h256
 from ..engine.decoding import DecodeError, decode_account, unpack
 from ..engine.params import EngineConfig, Genesis
-from ..engine.state import genesis_state
+from ..engine.genesis import genesis_state
 from ..engine.state import is_fund
 from .accounting import tvl_musdc
 from .batch import (

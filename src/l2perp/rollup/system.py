@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..engine.params import Genesis
-from ..engine.state import State, genesis_state
+from ..engine.genesis import genesis_state
+from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import (
     Block, BlockReceipts, BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence, Tx,

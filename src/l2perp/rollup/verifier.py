@@ -9,7 +9,8 @@ import logging
 from dataclasses import dataclass, field
 
 from ..engine.decoding import decode_state
-from ..engine.state import State, genesis_state
+from ..engine.genesis import genesis_state
+from ..engine.state import State
 from .batch import decode_body, run_block
 from .commitment import Commitment
 from .contract import POSTED, REVERTED, BatchRecord, Settlement

@@ -8,7 +8,7 @@ from l2perp.engine.governance.gov_state import GovGenesis
 from l2perp.engine.governance.proposals import DAY_MS
 from l2perp.engine.governance.stewards import Bounds
 from l2perp.engine.params import DEFAULT_MARKETS, EngineConfig, Genesis
-from l2perp.engine.state import genesis_state
+from l2perp.engine.genesis import genesis_state
 from l2perp.engine.tx import DevAdvanceTime, GovTx
 from tests.venue import ADMIN, T0, Venue, addr
 

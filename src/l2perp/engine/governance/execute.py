@@ -17,18 +17,17 @@ from ..state import (
     MARKET_ACTIVE, MARKET_DELISTED, MARKET_PAUSED, MARKET_REDUCE_ONLY, State, fund_account,
     fund_address,
 )
-from .args import ADDR, MAX_INT, check_value, is_address
+from .args import ADDR, check_value, is_address
 from .errors import GovRefusal
 from .gov_state import TREASURY, GovState, Upgrade
 from .operators import ROLES
 from .params import (
-    ParamError, check_param, check_tiers, engine_keys, get_param, set_param, tier_key,
-    with_tier,
+    LANE_FIELDS, LANE_RANGES, RULES, ParamError, check_param, check_tiers, engine_keys, get_param,
+    governance_values, lane_tuple, set_param, set_rule, tier_key, with_tier,
 )
 from .proposals import BPS, DAY_MS, GovError, Lane
 from .stewards import Bounds, Change
 
-HOUR_MS = 3_600_000
 # action kind -> argument types (ADDR: a 0x address string; tuple: a nested list)
 SHAPES: dict[str, tuple] = {
     "stewardStep": (str, int),
@@ -57,24 +56,6 @@ ITEMS: dict[str, tuple[int, object]] = {
     "setGuardians": (0, ADDR),
     "setStewards": (0, ADDR),
 }
-# governance rule key -> (the part of GovState that holds it, its attribute, lowest, highest)
-RULES: dict[str, tuple[str, str, int, int]] = {
-    "activityEpochs": ("governor", "activity_epochs", 1, 52),
-    "guardianExpiryMs": ("guardians", "expiry_ms", HOUR_MS, 30 * DAY_MS),
-    "reportDeadlineMs": ("guardians", "report_deadline_ms", HOUR_MS, 30 * DAY_MS),
-    "guardianLivenessMs": ("guardians", "liveness_ms", DAY_MS, 365 * DAY_MS),
-    "outflowCapPerEpoch": ("gov", "outflow_cap_per_epoch", 0, MAX_INT),
-    "upgradeExitBlocks": ("gov", "upgrade_exit_blocks", 1, 10**8),
-    "operatorFeeShareBps": ("registry", "fee_share_bps", 0, 5_000),
-    "vetoWindowMs": ("registry", "veto_window_ms", HOUR_MS, 30 * DAY_MS),
-    "evidenceWindowMs": ("registry", "evidence_window_ms", HOUR_MS, 60 * DAY_MS),
-    "unbondingMs": ("registry", "unbonding_ms", HOUR_MS, 120 * DAY_MS),
-    "whistleblowerBps": ("registry", "whistleblower_bps", 0, 5_000),
-    "slotMs": ("gov", "slot_ms", 1_000, DAY_MS),
-}
-LANE_FIELDS = ("threshold", "quorum", "differential", "review", "voting", "timelock", "grace")
-LANE_RANGES = ((1, 5_000), (1, BPS), (0, BPS), (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS),
-               (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS))
 
 
 def check_shape(actions: tuple) -> None:
@@ -105,33 +86,6 @@ def _fits(value: object, shape: object) -> bool:
         return type(value) is tuple and len(value) == len(shape) and \
             all(_fits(v, s) for v, s in zip(value, shape))
     return is_address(value) if shape is ADDR else type(value) is shape
-
-
-def governance_values(gov: GovState) -> dict[str, int]:
-    """The governance rules as parameters (lane fields and `gov.*` rules)."""
-    out: dict[str, int] = {}
-    for i, lane in enumerate(gov.governor.lanes):
-        for name, value in zip(LANE_FIELDS, lane_tuple(lane)):
-            out[f"lane{i}.{name}"] = value
-    for key, (owner, attr, _, _) in RULES.items():
-        out[f"gov.{key}"] = getattr(_owner(gov, owner), attr)
-    for role in ROLES:
-        out[f"gov.minBond.{role}"] = gov.registry.min_bond[role]
-    return out
-
-
-def lane_tuple(lane: Lane) -> tuple[int, ...]:
-    return (lane.threshold_bps, lane.quorum_bps, lane.differential_bps, lane.review_ms,
-            lane.voting_ms, lane.timelock_ms, lane.grace_ms)
-
-
-def _owner(gov: GovState, owner: str):
-    return gov if owner == "gov" else getattr(gov, owner)
-
-
-def _set_rule(gov: GovState, key: str, value: int) -> None:
-    owner, attr, _, _ = RULES[key]
-    setattr(_owner(gov, owner), attr, value)
 
 
 def log_change(gov: GovState, key: str, old: int, new: int, source: str, now_ms: int) -> None:
@@ -460,7 +414,7 @@ def _rule(plan: _Plan, key: str, value: int):
         if key.startswith("minBond."):
             gov.registry.min_bond[key.split(".", 1)[1]] = value
         else:
-            _set_rule(gov, key, value)
+            set_rule(gov, key, value)
         log_change(gov, full, old, value, source, now)
     return apply
 

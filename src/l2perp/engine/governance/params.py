@@ -8,7 +8,8 @@ is an integer in the unit of the field it sets (e9 rates, micro-USDC, ms, basis 
 
 Engine-wide values live in `State.config`, which is rebuilt from the genesis configuration plus
 the governed values (`governed_config`), so a decoder holding only the genesis configuration
-derives the same configuration hash. Market values live in the market's spec.
+derives the same configuration hash. Market values live in the market's spec. Governance's own
+rules (`RULES`, the lane fields) live in `GovState` (`governance_values` reads them all).
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ import dataclasses
 
 from ..params import EngineConfig, FeeTier, MarginTier, maintenance_schedule
 from ..state import Leverage, Market, State
+from .args import MAX_INT
 from .errors import GovRefusal
+from .gov_state import GovState
+from .operators import ROLES
+from .proposals import BPS, DAY_MS, Lane
 
 TIGHTER_LOWER = -1  # a lower value is tighter (max leverage, caps, bands, fee ceilings)
 TIGHTER_HIGHER = 1  # a higher value is tighter (tier lower bounds push less notional up)
@@ -46,6 +51,27 @@ MARKET_KEYS: dict[str, tuple[str, int, int, int]] = {
     "impactNotional": ("impact_notional_musdc", NEUTRAL, 1, 10**13),
 }
 MAX_FEE_E9 = 10_000_000  # 1%: no fee tier may charge more
+
+HOUR_MS = 3_600_000
+# governance rule key -> (the part of GovState that holds it, its attribute, lowest, highest)
+RULES: dict[str, tuple[str, str, int, int]] = {
+    "activityEpochs": ("governor", "activity_epochs", 1, 52),
+    "guardianExpiryMs": ("guardians", "expiry_ms", HOUR_MS, 30 * DAY_MS),
+    "reportDeadlineMs": ("guardians", "report_deadline_ms", HOUR_MS, 30 * DAY_MS),
+    "guardianLivenessMs": ("guardians", "liveness_ms", DAY_MS, 365 * DAY_MS),
+    "outflowCapPerEpoch": ("gov", "outflow_cap_per_epoch", 0, MAX_INT),
+    "upgradeExitBlocks": ("gov", "upgrade_exit_blocks", 1, 10**8),
+    "operatorFeeShareBps": ("registry", "fee_share_bps", 0, 5_000),
+    "vetoWindowMs": ("registry", "veto_window_ms", HOUR_MS, 30 * DAY_MS),
+    "evidenceWindowMs": ("registry", "evidence_window_ms", HOUR_MS, 60 * DAY_MS),
+    "unbondingMs": ("registry", "unbonding_ms", HOUR_MS, 120 * DAY_MS),
+    "whistleblowerBps": ("registry", "whistleblower_bps", 0, 5_000),
+    "slotMs": ("gov", "slot_ms", 1_000, DAY_MS),
+}
+# a lane's rules as "lane<i>.<field>" (Lane's fields in order) and each field's [lowest, highest]
+LANE_FIELDS = ("threshold", "quorum", "differential", "review", "voting", "timelock", "grace")
+LANE_RANGES = ((1, 5_000), (1, BPS), (0, BPS), (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS),
+               (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS))
 
 
 class ParamError(GovRefusal):
@@ -271,3 +297,34 @@ def _market(state: State, asset: int) -> Market:
     if not 0 <= asset < len(state.markets):
         raise ParamError(f"unknown market {asset}")
     return state.markets[asset]
+
+
+# ----- governance's own rules ------------------------------------------------------------------
+
+def governance_values(gov: GovState) -> dict[str, int]:
+    """The governance rules as parameters (lane fields and `gov.*` rules)."""
+    out: dict[str, int] = {}
+    for i, lane in enumerate(gov.governor.lanes):
+        for name, value in zip(LANE_FIELDS, lane_tuple(lane)):
+            out[f"lane{i}.{name}"] = value
+    for key, (owner, attr, _, _) in RULES.items():
+        out[f"gov.{key}"] = getattr(_rule_owner(gov, owner), attr)
+    for role in ROLES:
+        out[f"gov.minBond.{role}"] = gov.registry.min_bond[role]
+    return out
+
+
+def lane_tuple(lane: Lane) -> tuple[int, ...]:
+    """A lane's rules in the order of LANE_FIELDS."""
+    return (lane.threshold_bps, lane.quorum_bps, lane.differential_bps, lane.review_ms,
+            lane.voting_ms, lane.timelock_ms, lane.grace_ms)
+
+
+def set_rule(gov: GovState, key: str, value: int) -> None:
+    """Set one of RULES (unchecked: the caller checked its range)."""
+    owner, attr, _, _ = RULES[key]
+    setattr(_rule_owner(gov, owner), attr, value)
+
+
+def _rule_owner(gov: GovState, owner: str):
+    return gov if owner == "gov" else getattr(gov, owner)
