@@ -1,4 +1,5 @@
-"""The L1 bridge's messages on L2: deposits, forced withdrawals and forced trades.
+"""The L1 bridge's messages on L2: deposits, forced withdrawals and forced trades (and the queue
+order of operator offences, which governance applies).
 
 They arrive with signer None and carry their L1 queue position (`l1_message_id` = index + 1);
 the engine takes them strictly in queue order and advances `State.l1_cursor` for each one it
@@ -17,15 +18,22 @@ from .tx import BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence, Wi
 L1_KINDS = (BridgeCredit, ForcedWithdrawal, ForcedTrade, OperatorOffence)
 
 
-def apply_l1_message(state: State, action, events: list) -> str | None:
-    """Consume one L1 message. Returns an error text; for an out-of-order message nothing
-    changes, for any other error the message is consumed as invalid (cursor advanced)."""
+def take_l1_message(state: State, action) -> str | None:
+    """Take one L1 message off the queue: advance the cursor past it, or return the text for a
+    message out of queue order (nothing changes). A credit with id 0 is no queue message."""
     message_id = action.l1_message_id
     if message_id == 0 and type(action) is BridgeCredit:
-        return credit_deposit(state, action, events)  # genesis / engine-test credit
+        return None  # genesis / engine-test credit
     if message_id != state.l1_cursor + 1:
         return E.L1_MESSAGE_OUT_OF_ORDER.format(got=message_id, expected=state.l1_cursor + 1)
     state.l1_cursor = message_id
+    return None
+
+
+def apply_l1_message(state: State, action, events: list) -> str | None:
+    """Apply a deposit, forced withdrawal or forced trade that `take_l1_message` took; an error
+    text means the message was consumed as invalid. (An `OperatorOffence` goes to governance:
+    stf routes it.)"""
     kind = type(action)
     if kind is BridgeCredit:
         return credit_deposit(state, action, events)
@@ -35,9 +43,6 @@ def apply_l1_message(state: State, action, events: list) -> str | None:
             return E.USER_OR_API_WALLET_DOES_NOT_EXIST.format(address=action.user)
         return withdraw(state, account, Withdraw(action.user, action.amount_musdc, state.time_ms),
                         events)
-    if kind is OperatorOffence:
-        from .governance.txs import apply_operator_offence
-        return apply_operator_offence(state, action)
     return forced_trade(state, action, events)
 
 

@@ -18,8 +18,10 @@ from .orders import (
     place_orders,
 )
 from .funding import sample_premiums, settle_funding
-from .governance.txs import apply_gov_tx, process_governance_end, process_governance_time
-from .l1messages import L1_KINDS, apply_l1_message
+from .governance.txs import (
+    apply_gov_tx, apply_operator_offence, process_governance_end, process_governance_time,
+)
+from .l1messages import L1_KINDS, apply_l1_message, take_l1_message
 from .liquidation import process_liquidations
 from .mark import update_mark
 from .markets import set_market_status
@@ -30,8 +32,8 @@ from .state import MARKET_DELISTED, Incident, NonceSet, State, fund_address
 from .tx import (
     KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
     BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, GovTx, Noop,
-    OracleReport, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus, SetOracleSource,
-    SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
+    OperatorOffence, OracleReport, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus,
+    SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
 )
 
 PRIORITY_PRICE = 0
@@ -178,7 +180,7 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
     if tx.signer is None:
         if kind not in L1_KINDS:
             return _err(E.SYSTEM_ACTION_ONLY)
-        error = apply_l1_message(state, action, events)
+        error = process_l1_message(state, action, events)
         return _err(error) if error else _OK
     if kind in L1_KINDS:
         return _err(E.SYSTEM_ACTION_ONLY)
@@ -226,6 +228,16 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         if operator_nonces is not None:
             state.operator_nonces[signer] = operator_nonces
     return receipt
+
+
+def process_l1_message(state: State, action, events: list) -> str | None:
+    """One L1 message, in queue order; an operator offence proven on L1 is governance's."""
+    error = take_l1_message(state, action)
+    if error is not None:
+        return error
+    if type(action) is OperatorOffence:
+        return apply_operator_offence(state, action)
+    return apply_l1_message(state, action, events)
 
 
 def check_nonce(state: State, nonces: NonceSet, nonce: int) -> str | None:

@@ -6,7 +6,7 @@ circuit breaker."""
 from __future__ import annotations
 
 from l2perp.engine.governance.gov_state import BOND_ESCROW, DAY_MS
-from l2perp.engine.tx import OracleReport
+from l2perp.engine.tx import OperatorOffence, OracleReport
 from tests.engine.governance.rig import (
     ALICE, OP1, OP2, OP3, STEWARD, WHALE, GovVenue, gov_genesis,
 )
@@ -84,3 +84,17 @@ def test_a_circuit_breaker_opens_an_incident_the_stewards_must_explain() -> None
     assert "may not file" in v.refused(WHALE, "incidentReport", record.iid, "not mine")
     v.ok(STEWARD, "incidentReport", record.iid, "a real move; the band held")
     assert record.filed_ms == v.state.time_ms and not record.late
+
+
+def test_an_offence_proven_on_l1_is_taken_in_queue_order_and_slashes_the_operator() -> None:
+    v = GovVenue(gov_genesis(operators=OPERATORS))
+    v.block()
+    early = v.one(None, OperatorOffence("fraudulentBatch", OP1, ALICE, 0, 2))
+    assert early.error == "L1 message 2 out of order: the next one is 1."
+    assert v.state.l1_cursor == 0 and v.gov.registry.operators[OP1].bond == 5_000
+    assert v.one(None, OperatorOffence("fraudulentBatch", OP1, ALICE, 0, 1)).ok
+    assert v.state.l1_cursor == 1
+    assert v.gov.registry.operators[OP1].bond == 4_500  # 10% of the bond
+    assert v.gov.incidents[-1].kind == "slash" and v.gov.incidents[-1].subject == OP1
+    not_l1 = v.one(None, OperatorOffence("oracleEquivocation", OP3, ALICE, 0, 2))
+    assert not_l1.error == "Governance: not an L1 offence" and v.state.l1_cursor == 2
