@@ -18,7 +18,7 @@ from ..state import (
     fund_address,
 )
 from .args import ADDR, check_value, is_address
-from .errors import GovRefusal
+from .errors import GovernanceError
 from .gov_state import TREASURY, GovState, Upgrade
 from .operators import ROLES
 from .params import (
@@ -146,7 +146,7 @@ def plan_actions(state: State, gov: GovState, pid: int, actions: tuple, now_ms: 
     for action in actions:
         try:
             steps.append(_plan_one(plan, action))
-        except GovRefusal as exc:
+        except GovernanceError as exc:
             raise GovError(f"{action[0]}: {exc}") from None
     plan.finish()
     return steps

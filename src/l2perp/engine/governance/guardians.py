@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import GovRefusal
+from .errors import GovernanceError
 
 TIGHTENING = ("pauseMarket", "reduceOnly", "raiseMargin", "fallbackOracle", "veto", "vetoSlash")
 
 
-class GuardianError(GovRefusal):
+class GuardianError(GovernanceError):
     """A guardian transaction that is refused (nothing changes)."""
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import GovRefusal
+from .errors import GovernanceError
 
 BPS = 10_000
 ROLES = ("sequencer", "oracle", "relayer")
@@ -35,7 +35,7 @@ OBJECTIVE = {  # offence -> (base slash bps, tombstone)
 }
 
 
-class OperatorError(GovRefusal):
+class OperatorError(GovernanceError):
     """An operator transaction that is refused (nothing changes)."""
 
 

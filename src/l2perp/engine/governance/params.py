@@ -19,7 +19,7 @@ import dataclasses
 from ..params import EngineConfig, FeeTier, MarginTier, maintenance_schedule
 from ..state import Leverage, Market, State
 from .args import MAX_INT
-from .errors import GovRefusal
+from .errors import GovernanceError
 from .gov_state import GovState
 from .operators import ROLES
 from .proposals import BPS, DAY_MS, Lane
@@ -74,7 +74,7 @@ LANE_RANGES = ((1, 5_000), (1, BPS), (0, BPS), (0, 30 * DAY_MS), (HOUR_MS, 30 * 
                (0, 30 * DAY_MS), (HOUR_MS, 30 * DAY_MS))
 
 
-class ParamError(GovRefusal):
+class ParamError(GovernanceError):
     """An unknown key or a value a parameter may not take (nothing changes)."""
 
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from .errors import GovRefusal
+from .errors import GovernanceError
 
 
-class PowerError(GovRefusal):
+class PowerError(GovernanceError):
     """A token operation that would break a balance rule (nothing changes)."""
 
 

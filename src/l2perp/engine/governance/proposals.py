@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ...codec import canonical, h256
-from .errors import GovRefusal
+from .errors import GovernanceError
 from .power import GovToken
 
 DAY_MS = 86_400_000
@@ -39,7 +39,7 @@ STEWARD, STANDARD, LISTING, CONSTITUTIONAL = 0, 1, 2, 3  # lanes, riskiest last
 LANE_NAMES = ("stewardBounded", "standard", "listingTreasury", "constitutional")
 
 
-class GovError(GovRefusal):
+class GovError(GovernanceError):
     """A governance transaction that is refused (nothing changes)."""
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import GovRefusal
+from .errors import GovernanceError
 
 BPS = 10_000
 
 
-class StewardError(GovRefusal):
+class StewardError(GovernanceError):
     """A steward update that is refused (nothing changes)."""
 
 

@@ -18,7 +18,7 @@ from ...codec import h256
 from ..state import State, get_or_create_account
 from ..tx import GovTx, LedgerEvent, OperatorOffence, Tx
 from .args import ADDR, ANY, check_args
-from .errors import GovRefusal
+from .errors import GovernanceError
 from .execute import check_shape, log_change, plan_actions
 from .gov_state import BOND_ESCROW, DAY_MS, MAX_REPORT_CHARS, GovState
 from .guardian_txs import lapse_guardian_actions, plan_guardian_remove, plan_guardian_sign
@@ -56,7 +56,7 @@ def plan_gov_tx(state: State, signer: str, action: GovTx, events: list) -> str |
     fields, planner = entry
     try:
         return planner(state, gov, signer, check_args(kind, fields, action.args), events)
-    except GovRefusal as exc:
+    except GovernanceError as exc:
         return f"Governance: {exc}"
 
 
@@ -256,7 +256,7 @@ def apply_operator_offence(state: State, action: OperatorOffence) -> str | None:
     try:  # offence time 0: proven now (the contract's challenge window bounds its age)
         slash = plan_slash(state, gov, offence, action.operator, action.reporter,
                            action.offence_ms or state.time_ms, "proven on L1")
-    except GovRefusal as exc:
+    except GovernanceError as exc:
         return f"Governance: {exc}"
     slash()
     return None
