@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-test
+RUN_STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 BENCH_STAMP := $(VENV)/.installed-bench
 
 # The browser tests (tests/e2e) drive Debian's chromium, started by path; `make test` requires
@@ -19,11 +20,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+# `make up` installs what running the node needs (pyproject's dependencies); `make test` adds
+# the test extra (pytest, hypothesis, the SDK and ccxt, ray, playwright).
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
 
-venv: $(STAMP)
+$(TEST_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TEST_STAMP)
+
+venv: $(TEST_STAMP)
 
 # Nothing to do when chromium is there; else apt-get installs E2E_DEBS (sudo only when not root),
 # running `apt-get update` only if the plain install fails (a fresh machine has no package
@@ -44,10 +51,10 @@ $(CHROMIUM):
 	  || echo "make: apt-get could not install $(E2E_DEBS): the e2e browser tests will fail"; \
 	fi
 
-test: $(STAMP) | $(CHROMIUM)
+test: $(TEST_STAMP) | $(CHROMIUM)
 	L2PERP_E2E=$(L2PERP_E2E) $(BIN)/python -m pytest -n auto -q
 
-$(BENCH_STAMP): $(STAMP) benchmarks/requirements-peers.txt
+$(BENCH_STAMP): $(TEST_STAMP) benchmarks/requirements-peers.txt
 	-$(BIN)/python -m pip install --quiet -r benchmarks/requirements-peers.txt
 	touch $(BENCH_STAMP)
 
@@ -59,7 +66,7 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/lab.py
 	$(BIN)/python benchmarks/web.py
 
-up: $(STAMP)
+up: $(RUN_STAMP)
 	$(BIN)/l2perp up
 
 clean:
