@@ -146,3 +146,24 @@ def test_up_with_a_genesis_file_and_status(tmp_path) -> None:
     finally:
         proc.terminate()
         proc.wait()
+
+
+def test_python_m_l2perp_cli_is_the_same_command(tmp_path) -> None:
+    # `l2perp up` starts its verifier as `python -m l2perp.cli verify ...`
+    out = subprocess.run([sys.executable, "-m", "l2perp.cli", "version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.startswith("l2perp ")
+    verify = subprocess.run([sys.executable, "-m", "l2perp.cli", "verify", "--l1",
+                             str(tmp_path / "l1.sqlite")], capture_output=True, text=True,
+                            env={"PATH": "/usr/bin:/bin"})
+    assert verify.returncode == 2
+    assert "the verifier's key comes from --key-file or $L2PERP_VERIFIER_KEY" in verify.stdout
+
+
+def test_up_refuses_an_unknown_profile_or_fault_with_exit_code_2(tmp_path) -> None:
+    for option, value, text in (("--profile", "nope", "unknown profile nope: mainnet_like, "
+                                 "test, devnet"), ("--fault", "nope", "unknown fault nope: ")):
+        out = subprocess.run([str(BIN), "up", "--data", str(tmp_path / "data"), option, value],
+                             capture_output=True, text=True)
+        assert out.returncode == 2 and text in out.stdout
+    assert not (tmp_path / "data").exists()
