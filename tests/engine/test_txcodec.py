@@ -60,3 +60,26 @@ def test_tags_are_unique_and_unknown_tags_are_refused() -> None:
         decode_txs(canonical([{2: [1]}]))  # a Tx needs six fields
     with pytest.raises(CodecError):
         decode_txs(canonical([{"__t": "Tx", "f": []}]))  # the old name-tagged format
+
+
+def test_typed_governance_transactions_take_their_own_tags() -> None:
+    """61.. for the typed governance records; 60 stays the untyped GovTx's (tags are never
+    reused)."""
+    signer = "0x" + "33" * 20
+    typed = T.Tx(signer, 6, T.GovVote(1, "for"))
+    assert encode_txs((typed,)) == canonical([{2: [signer, 6, {64: [1, "for"]}, None, None,
+                                                   None]}])
+    assert {tag: cls.__name__ for tag, cls in TAGS.items() if tag >= 60} == {
+        60: "GovTx", 61: "GovTransfer", 62: "GovDelegate", 63: "GovPropose", 64: "GovVote",
+        65: "GovQueue", 66: "GovExecute", 67: "GovCancel", 68: "GuardianSign",
+        69: "GuardianRemove", 70: "StewardUpdate", 71: "OperatorBond", 72: "OperatorUnbond",
+        73: "OperatorRelease", 74: "SubmitEvidence", 75: "ExecuteSlash", 76: "IncidentReport",
+        77: "IncidentOpen"}
+    every = (T.GovTransfer(signer, 5), T.GovDelegate(signer), T.GovPropose((("x", 1),)),
+             T.GovQueue(1, ()), T.GovExecute(1, ()), T.GovCancel(1),
+             T.GuardianSign(1, "pauseMarket", (0,)), T.GuardianRemove(signer),
+             T.StewardUpdate("0.cbBand", 5), T.OperatorBond("oracle", 5), T.OperatorUnbond(5),
+             T.OperatorRelease(), T.SubmitEvidence("oracleEquivocation", 0), T.ExecuteSlash(1),
+             T.IncidentReport(1, "text"), T.IncidentOpen("oracleOutage", "feed", 1, 2, "down"))
+    txs = tuple(T.Tx(signer, i, action) for i, action in enumerate(every))
+    assert decode_txs(encode_txs(txs)) == txs

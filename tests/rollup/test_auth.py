@@ -10,7 +10,7 @@ import pytest
 
 from l2perp.crypto.signatures import address_of, sign_l1_action, sign_user_signed
 from l2perp.engine.params import EngineConfig, Genesis
-from l2perp.engine.tx import GovTx, PlaceOrders, Tx, UsdSend
+from l2perp.engine.tx import GovVote, PlaceOrders, Tx, UsdSend
 from l2perp.rollup.auth import authentic
 from l2perp.rollup.contract import POSTED, REVERTED
 from l2perp.rollup.params import TEST
@@ -91,8 +91,8 @@ def test_authentic_decides_from_the_request_alone() -> None:
 def test_a_governance_argument_swapped_for_an_equal_bool_is_not_authentic() -> None:
     s, w = signed_system()
     tx = w.request(ALICE_KEY, {"type": "govVote", "proposal": 1, "support": 1})
-    assert tx.action == GovTx("vote", (1, 1)) and authentic(s.state, tx)
-    swapped = replace(tx, action=GovTx("vote", (1, True)))  # == tx in Python, not what was signed
+    assert tx.action == GovVote(1, 1) and authentic(s.state, tx)
+    swapped = replace(tx, action=GovVote(1, True))  # == tx in Python, not what was signed
     assert swapped == tx
     assert not authentic(s.state, swapped)
 

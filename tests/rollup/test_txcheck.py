@@ -8,8 +8,8 @@ import pytest
 
 from l2perp.codec import h256
 from l2perp.engine.tx import (
-    BatchModify, Block, Cancel, ForcedTrade, GovTx, Noop, OrderSpec, PlaceOrders, ScheduleCancel,
-    Tx, UpdateLeverage,
+    BatchModify, Block, Cancel, ForcedTrade, GovDelegate, GovTx, GovVote, Noop, OperatorRelease,
+    OrderSpec, PlaceOrders, ScheduleCancel, Tx, UpdateLeverage,
 )
 from l2perp.engine.txcodec import TAGS
 from l2perp.rollup.batch import BatchFormatError, decode_body, encode_body
@@ -72,7 +72,7 @@ def test_recorded_flows_and_signed_requests_are_well_typed() -> None:
     (Tx(USER, True, Noop("x")), "Tx.nonce: expected int, got bool"),
     (Tx(USER, "1", Noop("x")), "Tx.nonce: expected int, got str"),
     (Tx(USER, 1, Noop("x"), auth="signed"), "Tx.auth: expected bytes | None, got str"),
-    (Tx(USER, 1, SPEC), "Tx.action: expected one of 22 types, got OrderSpec"),
+    (Tx(USER, 1, SPEC), "Tx.action: expected one of 39 types, got OrderSpec"),
     (Tx(USER, 1, UpdateLeverage(0, 1, 5)),
      "Tx.action: UpdateLeverage.is_cross: expected bool, got int"),
     (Tx(USER, 1, UpdateLeverage(0, True, "5")),
@@ -91,6 +91,11 @@ def test_recorded_flows_and_signed_requests_are_well_typed() -> None:
      "BatchModify.modifies: [0]: [0]: expected int | str, got bytes"),
     (Tx(USER, 1, GovTx("vote", (1, (2, "a", True), None))),
      "GovTx.args: [2]: expected int, str, bool or tuple, got NoneType"),
+    (Tx(USER, 1, GovVote(1, (2, "a", True))), None),  # the engine checks a field's kind
+    (Tx(USER, 1, GovVote(1, None)), "GovVote.support: expected int | str | bool | tuple, got NoneType"),
+    (Tx(USER, 1, GovVote(1, (2, None))), "GovVote.support: [1]: expected int, str, bool or"),
+    (Tx(USER, 1, GovDelegate(5)), "GovDelegate.to: expected str, got int"),
+    (Tx(USER, 1, OperatorRelease()), None),
     (Tx(None, 0, ForcedTrade(USER, USER, 0, 1, 2, 3, 10**30)), None),  # size: the engine's
 ])
 def test_each_wrong_type_is_named_with_its_path(tx: Tx, problem: str | None) -> None:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from l2perp.wire.actions import WireError, parse_action
 from l2perp.engine import tx as T
+from l2perp.engine.governance.transactions import GOV_TXS, gov_args
+from l2perp.engine.governance.txs import TRANSACTIONS
+from l2perp.wire.actions import WireError, parse_action
+from l2perp.wire.governance import GOV_ACTIONS, gov_action_to_wire
 from l2perp.engine.book import TIF_ALO, TIF_TRIGGER, TPSL_SL
 from l2perp.units import Dec
 
@@ -53,3 +56,51 @@ def test_oracle_report_rounds_to_the_nearest_pip_ties_to_even() -> None:
     assert report == T.OracleReport(0, 3, 500_002, 7, 500_004)  # .25 -> .2, .35 -> .4
     with pytest.raises(WireError):
         parse_action({"type": "oracleReport", "asset": 9, "round": 1, "px": "1", "time": 1}, sz)
+
+
+def test_governance_actions_become_typed_transactions_with_the_same_json() -> None:
+    """Each gov* / guardian* / steward* / operator* / incident* wire type has one typed
+    transaction whose fields are the wire's, in order, with the engine's field names."""
+    assert sorted(cls.__name__ for cls, _ in GOV_ACTIONS.values()) == \
+        sorted(cls.__name__ for cls in GOV_TXS)
+    for wire, (cls, fields) in GOV_ACTIONS.items():
+        assert len(fields) == len(cls.__slots__)
+        assert tuple(name for name, _ in TRANSACTIONS[cls][0]) == fields
+    user = "0x" + "ab" * 20
+    vote = parse_action({"type": "govVote", "proposal": 3, "support": 1})
+    assert vote == T.GovVote(3, 1)
+    propose = parse_action({"type": "govPropose", "actions": [
+        ["setRiskParam", "0.cbBand", 120_000_000], ["treasuryTransfer", "0x" + "AB" * 20, 4]]})
+    assert propose == T.GovPropose((("setRiskParam", "0.cbBand", 120_000_000),
+                                    ("treasuryTransfer", user, 4)))
+    sign = parse_action({"type": "guardianSign", "nonce": 1, "kind": "pauseMarket",
+                         "args": [0]})
+    assert sign == T.GuardianSign(1, "pauseMarket", (0,))
+    assert parse_action({"type": "operatorRelease"}) == T.OperatorRelease()
+    opened = {"type": "incidentOpen", "kind": "oracleOutage", "subject": "feed", "start": 1,
+              "end": 2, "detail": "down"}
+    assert parse_action(opened) == T.IncidentOpen("oracleOutage", "feed", 1, 2, "down")
+    for action in (vote, propose, sign, T.OperatorRelease(), parse_action(opened)):
+        wire = gov_action_to_wire(action)
+        assert parse_action(wire) == action
+        assert list(wire)[1:] == list(GOV_ACTIONS[wire["type"]][1])
+    assert gov_action_to_wire(propose)["actions"] == [
+        ["setRiskParam", "0.cbBand", 120_000_000], ["treasuryTransfer", user, 4]]
+    assert gov_args(sign) == (1, "pauseMarket", (0,))
+
+
+@pytest.mark.parametrize("action, text", [
+    ({"type": "govVote", "proposal": 1}, "Invalid govVote action: missing 'support'"),
+    ({"type": "govDelegate", "to": "bob"}, "Invalid address: 'bob'"),
+    ({"type": "govVote", "proposal": 2**63, "support": 1}, "Invalid governance argument"),
+    ({"type": "govVote", "proposal": 1.5, "support": 1}, "Invalid governance argument: 1.5"),
+])
+def test_malformed_governance_actions_raise_wire_errors(action, text) -> None:
+    with pytest.raises(WireError, match=text.replace("*", r"\*").replace("(", r"\(")):
+        parse_action(action)
+
+
+def test_a_field_of_the_wrong_kind_is_left_to_the_engine() -> None:
+    """The engine refuses it with its governance text (a receipt, not a parse error)."""
+    assert parse_action({"type": "govVote", "proposal": "one", "support": True}) == \
+        T.GovVote("one", True)

@@ -19,7 +19,8 @@ from .orders import (
 )
 from .funding import sample_premiums, settle_funding
 from .governance.txs import (
-    apply_gov_tx, apply_operator_offence, process_governance_end, process_governance_time,
+    GOVERNANCE_TXS, apply_gov_tx, apply_operator_offence, process_governance_end,
+    process_governance_time,
 )
 from .l1messages import L1_KINDS, apply_l1_message, take_l1_message
 from .liquidation import process_liquidations
@@ -31,7 +32,7 @@ from .oracle import (
 from .state import MARKET_DELISTED, Incident, NonceSet, State, fund_address
 from .tx import (
     KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
-    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, GovTx, Noop,
+    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, Noop,
     OperatorOffence, OracleReport, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus,
     SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
 )
@@ -191,7 +192,7 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
     signer = tx.signer
     account = None
     operator_nonces = None
-    if kind is OracleReport or (kind is GovTx and signer not in state.accounts
+    if kind is OracleReport or (kind in GOVERNANCE_TXS and signer not in state.accounts
                                 and signer not in state.agent_owner):
         if kind is OracleReport and signer not in state.oracle_stakes:
             return _err(E.NOT_ORACLE_OPERATOR)
@@ -208,7 +209,7 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         if master is not None and kind in USER_SIGNED and signer in state.accounts:
             master = None  # an agent address that was funded acts as itself for its own money
         if master is not None:
-            if kind is GovTx:
+            if kind in GOVERNANCE_TXS:
                 return _err(E.GOV_NEEDS_OWN_KEY)
             if kind in USER_SIGNED or (kind is Noop and action.kind == "approveBuilderFee"):
                 return _err(E.MUST_DEPOSIT_BEFORE_ACTIONS.format(user=signer))
@@ -301,7 +302,7 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         error = None
     elif kind is SetMarketStatus:
         error = set_market_status(ctx, action)
-    elif kind is GovTx:
+    elif kind in GOVERNANCE_TXS:
         error = apply_gov_tx(state, tx.signer, action, events)
     else:
         error = E.UNKNOWN_ACTION

@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from typing import NamedTuple, Union
 
 from ..units import Dec
+from .governance.transactions import (
+    ExecuteSlash, GovCancel, GovDelegate, GovExecute, GovPropose, GovQueue, GovTransfer,
+    GovVote, GuardianRemove, GuardianSign, IncidentOpen, IncidentReport, OperatorBond,
+    OperatorRelease, OperatorUnbond, StewardUpdate, SubmitEvidence,
+)
 
 GROUPING_NA = 0
 GROUPING_NORMAL_TPSL = 1
@@ -198,11 +203,14 @@ class SetMarketStatus:
     settlement_pips: int = 0
 
 
+# ----- governance (typed, one class per kind: engine/governance/transactions.py) -------------
+
 @dataclass(slots=True, frozen=True)
 class GovTx:
-    """A governance transaction (engine/governance/txs.py): `kind` names it (delegate, propose,
-    vote, queue, execute, cancel, guardianSign, stewardUpdate, operatorBond, ...) and `args`
-    holds its arguments as ints, strings, bools and nested tuples."""
+    """A governance transaction in its untyped form: `kind` names it ("vote", ...) and `args`
+    holds its arguments as ints, strings, bools and nested tuples. The wire builds the typed
+    classes (GovVote, ...); the engine still takes this form (logged blocks, lab drills) and
+    checks it exactly as it checks the typed one of the same kind."""
 
     kind: str
     args: tuple
@@ -226,6 +234,9 @@ Action = Union[
     UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, BridgeCredit, SetPrice,
     SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime, GovTx,
     OperatorOffence, ForcedWithdrawal, ForcedTrade,
+    GovTransfer, GovDelegate, GovPropose, GovVote, GovQueue, GovExecute, GovCancel,
+    GuardianSign, GuardianRemove, StewardUpdate, OperatorBond, OperatorUnbond, OperatorRelease,
+    SubmitEvidence, ExecuteSlash, IncidentReport, IncidentOpen,
 ]
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from ..engine.governance.gov_state import TREASURY, GovGenesis
 from ..engine.governance.proposals import Lane
 from ..engine.governance.stewards import Bounds
-from ..engine.tx import GovTx, Tx
+from ..engine.governance.transactions import gov_tx
+from ..engine.tx import Tx
 from .agents import Agent, address
 
 MIN = 60_000
@@ -49,8 +50,7 @@ class GovAttacker(Agent):
 
     # ----- plumbing -------------------------------------------------------------------------
     def gov(self, signer: str, kind: str, *args) -> None:
-        self.sim.kernel.send(Tx(signer, self._nonce(signer), GovTx(kind, tuple(args))), 50,
-                             self)
+        self.sim.kernel.send(Tx(signer, self._nonce(signer), gov_tx(kind, *args)), 50, self)
 
     def _nonce(self, signer: str) -> int:
         nonces = self.sim.gov_nonces
@@ -60,7 +60,7 @@ class GovAttacker(Agent):
 
     def on_receipt(self, tx, receipt) -> None:
         if not receipt.ok:
-            self.refusals.append(f"{tx.action.kind}: {receipt.error}")
+            self.refusals.append(f"{tx.action.KIND}: {receipt.error}")
 
     def later(self, ms: int, callback) -> None:
         self.sim.kernel.at(self.sim.kernel.now_ms + ms, callback)

@@ -1,51 +1,55 @@
-"""Governance wire actions -> `GovTx` (the extension actions of DESIGN.md §7 on `/exchange`).
+"""Governance wire actions -> the engine's typed governance transactions (GovVote, ...; the
+extension actions of DESIGN.md §7 on `/exchange`).
 
 They are signed like any Hyperliquid L1 action (msgpack + phantom agent), so the SDK's
 `sign_l1_action` and `Exchange._post_action` send them unmodified. Arguments are JSON ints (in
 the engine's range), strings, booleans and lists; lists become tuples and address-shaped strings
-are lower-cased. The engine checks each argument's shape again: a `GovTx` also arrives from L1.
+are lower-cased. The engine checks each argument's kind and refuses a wrong one with its
+governance text (a transaction also arrives from L1), so a field of the wrong kind is no parse
+error here.
 """
 
 from __future__ import annotations
 
+from ..engine.governance import transactions as G
 from ..engine.governance.args import MAX_INT, MIN_INT, is_text
-from ..engine.tx import GovTx
 from .common import WireError, parse_address
 
-# wire type -> (engine kind, fields in order)
-GOV_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "govTransfer": ("transfer", ("to", "amount")),
-    "govDelegate": ("delegate", ("to",)),
-    "govPropose": ("propose", ("actions",)),
-    "govVote": ("vote", ("proposal", "support")),
-    "govQueue": ("queue", ("proposal", "actions")),
-    "govExecute": ("execute", ("proposal", "actions")),
-    "govCancel": ("cancel", ("proposal",)),
-    "guardianSign": ("guardianSign", ("nonce", "kind", "args")),
-    "guardianRemove": ("guardianRemove", ("member",)),
-    "stewardUpdate": ("stewardUpdate", ("key", "value")),
-    "operatorBond": ("operatorBond", ("role", "amount")),
-    "operatorUnbond": ("operatorUnbond", ("amount",)),
-    "operatorRelease": ("operatorRelease", ()),
-    "submitEvidence": ("submitEvidence", ("offence", "index")),
-    "executeSlash": ("executeSlash", ("slash",)),
-    "incidentReport": ("incidentReport", ("incident", "text")),
-    "incidentOpen": ("incidentOpen", ("kind", "subject", "start", "end", "detail")),
+# wire type -> (engine transaction, its wire fields in the order of the transaction's fields)
+GOV_ACTIONS: dict[str, tuple[type, tuple[str, ...]]] = {
+    "govTransfer": (G.GovTransfer, ("to", "amount")),
+    "govDelegate": (G.GovDelegate, ("to",)),
+    "govPropose": (G.GovPropose, ("actions",)),
+    "govVote": (G.GovVote, ("proposal", "support")),
+    "govQueue": (G.GovQueue, ("proposal", "actions")),
+    "govExecute": (G.GovExecute, ("proposal", "actions")),
+    "govCancel": (G.GovCancel, ("proposal",)),
+    "guardianSign": (G.GuardianSign, ("nonce", "kind", "args")),
+    "guardianRemove": (G.GuardianRemove, ("member",)),
+    "stewardUpdate": (G.StewardUpdate, ("key", "value")),
+    "operatorBond": (G.OperatorBond, ("role", "amount")),
+    "operatorUnbond": (G.OperatorUnbond, ("amount",)),
+    "operatorRelease": (G.OperatorRelease, ()),
+    "submitEvidence": (G.SubmitEvidence, ("offence", "index")),
+    "executeSlash": (G.ExecuteSlash, ("slash",)),
+    "incidentReport": (G.IncidentReport, ("incident", "text")),
+    "incidentOpen": (G.IncidentOpen, ("kind", "subject", "start", "end", "detail")),
 }
 ADDRESS_FIELDS = ("to", "member")
 MAX_DEPTH = 4
 
 
-def parse_gov_action(action: dict) -> GovTx:
-    """A governance action dict -> GovTx (WireError if a field is missing or malformed)."""
-    kind, fields = GOV_ACTIONS[action["type"]]
+def parse_gov_action(action: dict):
+    """A governance action dict -> its typed transaction (WireError if a field is missing or
+    is no governance argument value)."""
+    cls, fields = GOV_ACTIONS[action["type"]]
     args = []
     for name in fields:
         if name not in action:
             raise WireError(f"Invalid {action['type']} action: missing {name!r}")
         value = action[name]
         args.append(parse_address(value) if name in ADDRESS_FIELDS else _value(value, 0))
-    return GovTx(kind, tuple(args))
+    return cls(*args)
 
 
 def _value(value: object, depth: int):
@@ -71,12 +75,12 @@ def _value(value: object, depth: int):
     raise WireError(f"Invalid governance argument: {value!r}")
 
 
-def gov_action_to_wire(kind: str, args: tuple) -> dict:
-    """The wire dict of an engine governance transaction (what clients sign)."""
-    for wire, (engine_kind, fields) in GOV_ACTIONS.items():
-        if engine_kind == kind:
-            return {"type": wire, **{f: _plain(a) for f, a in zip(fields, args)}}
-    raise KeyError(kind)
+def gov_action_to_wire(tx) -> dict:
+    """The wire dict of a typed governance transaction (what clients sign)."""
+    for wire, (cls, fields) in GOV_ACTIONS.items():
+        if cls is type(tx):
+            return {"type": wire, **{f: _plain(a) for f, a in zip(fields, G.gov_args(tx))}}
+    raise KeyError(type(tx).__name__)
 
 
 def _plain(value):

@@ -1,14 +1,15 @@
 """A venue with governance: the real engine and `apply_block`, governance transactions as the
-API sends them (`GovTx`), and time moved the devnet way (an admin advance, so nonces stay valid
-and no outage is recorded)."""
+API sends them (typed: `("vote", pid, 1)` is `GovVote(pid, 1)`), and time moved the devnet way
+(an admin advance, so nonces stay valid and no outage is recorded)."""
 
 from __future__ import annotations
 
+from l2perp.engine.genesis import genesis_state
 from l2perp.engine.governance.gov_state import GovGenesis
 from l2perp.engine.governance.proposals import DAY_MS
 from l2perp.engine.governance.stewards import Bounds
+from l2perp.engine.governance.transactions import KINDS
 from l2perp.engine.params import DEFAULT_MARKETS, EngineConfig, Genesis
-from l2perp.engine.genesis import genesis_state
 from l2perp.engine.tx import DevAdvanceTime, GovTx
 from tests.venue import ADMIN, T0, Venue, addr
 
@@ -24,6 +25,15 @@ STEWARD_BOUNDS = (
     ("fundingCap", Bounds(10_000_000, 40_000_000, 2_500, DAY_MS)),
     ("liqFeeMax", Bounds(5_000_000, 20_000_000, 2_000, DAY_MS)),
 )
+
+
+def gov_tx(kind: str, *args):
+    """The typed transaction of `kind`; a kind no class has, or arguments that do not fill its
+    fields, in the untyped form (which the engine checks, and refuses, the same way)."""
+    cls = KINDS.get(kind)
+    if cls is not None and len(args) == len(cls.__slots__):
+        return cls(*args)
+    return GovTx(kind, args)
 
 
 def gov_genesis(**kw) -> GovGenesis:
@@ -47,7 +57,7 @@ class GovVenue(Venue):
 
     def g(self, signer: str, kind: str, *args):
         """One governance transaction in its own block; its receipt."""
-        return self.one(signer, GovTx(kind, tuple(args)))
+        return self.one(signer, gov_tx(kind, *args))
 
     def ok(self, signer: str, kind: str, *args):
         receipt = self.g(signer, kind, *args)
@@ -71,7 +81,7 @@ class GovVenue(Venue):
 
     def at(self, at_ms: int, signer: str, kind: str, *args):
         """One governance transaction in a block at exactly `at_ms`; its receipt."""
-        receipt = self._to(at_ms, self.tx(signer, GovTx(kind, tuple(args)))).receipts[0]
+        receipt = self._to(at_ms, self.tx(signer, gov_tx(kind, *args))).receipts[0]
         assert self.state.time_ms == at_ms
         return receipt
 

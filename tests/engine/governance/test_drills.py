@@ -4,8 +4,8 @@ whole engine. Each test names the attack it imitates and asserts the rule that s
 from __future__ import annotations
 
 from l2perp.engine.governance.proposals import CONSTITUTIONAL, DAY_MS, LISTING
+from l2perp.engine.governance.transactions import GovDelegate, GovTransfer, GovVote, GuardianSign
 from l2perp.engine.state import MARKET_ACTIVE, MARKET_DELISTED, MARKET_PAUSED
-from l2perp.engine.tx import GovTx
 from tests.engine.governance.rig import (
     ALICE, BOB, CAROL, DAVE, G1, G2, G3, STEWARD, WHALE, GovVenue, gov_genesis,
 )
@@ -30,12 +30,12 @@ def test_D1_beanstalk_flash_loaned_power_votes_zero_and_no_fast_lane_moves_funds
     p = v.gov.governor.proposals[pid]
     v.advance(p.voting_start_ms - v.state.time_ms + 1)
     # one block: borrow 70% of the supply, delegate, vote, repay
-    receipts = v.block(v.tx(LENDER, GovTx("transfer", (ATTACKER, 400_000))),
-                       v.tx(ALICE, GovTx("transfer", (ATTACKER, 300_000))),
-                       v.tx(ATTACKER, GovTx("delegate", (ATTACKER,))),
-                       v.tx(ATTACKER, GovTx("vote", (pid, 1))),
-                       v.tx(ATTACKER, GovTx("transfer", (LENDER, 400_000))),
-                       v.tx(ATTACKER, GovTx("transfer", (ALICE, 300_000)))).receipts
+    receipts = v.block(v.tx(LENDER, GovTransfer(ATTACKER, 400_000)),
+                       v.tx(ALICE, GovTransfer(ATTACKER, 300_000)),
+                       v.tx(ATTACKER, GovDelegate(ATTACKER)),
+                       v.tx(ATTACKER, GovVote(pid, 1)),
+                       v.tx(ATTACKER, GovTransfer(LENDER, 400_000)),
+                       v.tx(ATTACKER, GovTransfer(ALICE, 300_000))).receipts
     assert all(r.ok for r in receipts)
     assert p.voters[ATTACKER] == (1, 0)  # power read at the block before creation: zero
     assert "only tighten" in v.refused(G1, "guardianSign", 1, "treasuryTransfer",
@@ -49,8 +49,8 @@ def test_D2_compound_62_guardians_pause_within_a_block_and_the_fix_only_tightens
     v = venue()
     v.enact((("setRiskParam", "0.tier0.maxLeverage", 50),))  # the faulty change passes
     assert v.state.markets[0].max_leverage == 50
-    receipts = v.block(v.tx(G1, GovTx("guardianSign", (1, "pauseMarket", (0,)))),
-                       v.tx(G2, GovTx("guardianSign", (1, "pauseMarket", (0,))))).receipts
+    receipts = v.block(v.tx(G1, GuardianSign(1, "pauseMarket", (0,))),
+                       v.tx(G2, GuardianSign(1, "pauseMarket", (0,)))).receipts
     assert all(r.ok for r in receipts) and v.state.markets[0].status == MARKET_PAUSED
     v.ok(G3, "incidentReport", 1, "BTC paused: proposal 1 allowed 50x")
     v.ok(G1, "guardianSign", 2, "raiseMargin", ("0.tier0.maxLeverage", 40))  # the quick fix
@@ -143,9 +143,9 @@ def test_D7_b_protocol_lock_vote_unlock_in_one_block_weighs_nothing() -> None:
     pid = v.gov.governor.next_pid - 1
     p = v.gov.governor.proposals[pid]
     v.advance(p.voting_start_ms - v.state.time_ms + 1)
-    receipts = v.block(v.tx(WHALE, GovTx("transfer", (ATTACKER, 400_000))),
-                       v.tx(ATTACKER, GovTx("vote", (pid, 0))),
-                       v.tx(ATTACKER, GovTx("transfer", (WHALE, 400_000)))).receipts
+    receipts = v.block(v.tx(WHALE, GovTransfer(ATTACKER, 400_000)),
+                       v.tx(ATTACKER, GovVote(pid, 0)),
+                       v.tx(ATTACKER, GovTransfer(WHALE, 400_000))).receipts
     assert all(r.ok for r in receipts)
     assert p.votes == [0, 0, 0]
 

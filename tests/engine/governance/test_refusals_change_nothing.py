@@ -13,9 +13,11 @@ from hypothesis import strategies as st
 
 from l2perp.engine.encoding import state_digest
 from l2perp.engine.governance.codec import decode_gov, gov_leaf
-from l2perp.engine.governance.execute import RULES, SHAPES
+from l2perp.engine.governance.execute import SHAPES
 from l2perp.engine.governance.gov_state import BOND_ESCROW, TREASURY
+from l2perp.engine.governance.params import RULES
 from l2perp.engine.governance.proposals import DAY_MS
+from l2perp.engine.governance.transactions import KINDS, GovExecute, GovPropose, GovVote
 from l2perp.engine.governance.txs import TRANSACTIONS, apply_gov_tx, plan_gov_tx
 from l2perp.engine.state import OracleEvidence, fund_address
 from l2perp.engine.stf import apply_block
@@ -208,7 +210,8 @@ KEYS = ("0.cbBand", "0.oiCap", "0.tier0.maxLeverage", "0.tier1.maxLeverage",
         "9.oiCap", "0.tier7.maxLeverage", "0.", ".oiCap", "", "x" * 50)
 ODD = (-(10**40), -(2**63) - 1, -(2**63), -1, 0, 1, 2, 3, 2**62, 2**63 - 1, 2**63, 2**64,
        10**40, True, False, None, "", "1", "0x", "\ud800", "\u00b2.oiCap", "00.oiCap", 1.5,
-       float("nan"), b"\x00", [1, 2], {"a": 1}, Dec(5, 0), Noop("x"), GovTx("vote", (1, 1)), ())
+       float("nan"), b"\x00", [1, 2], {"a": 1}, Dec(5, 0), Noop("x"), GovTx("vote", (1, 1)),
+       GovVote(1, 1), ())
 
 scalars = st.one_of(st.integers(-(10**40), 10**40), st.sampled_from(ODD),
                     st.sampled_from(ADDRS), st.sampled_from(KEYS), st.text(max_size=8))
@@ -312,7 +315,7 @@ PLAUSIBLE_TXS = {
     "incidentOpen": st.tuples(like("sequencerOutage", "oracleOutage", "x"), like("node", ""),
                               ints(0, 2 * 10**12), ints(0, 2 * 10**12), like("it stopped")),
 }
-assert set(PLAUSIBLE_TXS) == set(TRANSACTIONS)
+assert set(PLAUSIBLE_TXS) == set(KINDS) and set(KINDS.values()) == set(TRANSACTIONS)
 
 
 def _args(kind: str) -> st.SearchStrategy:
@@ -321,10 +324,19 @@ def _args(kind: str) -> st.SearchStrategy:
     return mostly(plausible, st.one_of(wrong_length, hostile), 5)
 
 
+def as_tx(kind: object, args: object):
+    """The typed transaction when its arguments fill its fields (as the wire and a batch body
+    send it), else the untyped form, which also carries wrong arities and unknown kinds."""
+    cls = KINDS.get(kind) if type(kind) is str else None
+    if cls is not None and type(args) is tuple and len(args) == len(cls.__slots__):
+        return cls(*args)
+    return GovTx(kind, args)
+
+
 kinds = st.one_of(st.sampled_from(sorted(PLAUSIBLE_TXS)), st.sampled_from(sorted(PLAUSIBLE_TXS)),
                   st.sampled_from(("", "mint", "Propose", 5, None, ("vote",), Noop("x"))))
 gov_txs = st.tuples(st.sampled_from(ADDRS),
-                    kinds.flatmap(lambda kind: _args(kind).map(lambda args: GovTx(kind, args))))
+                    kinds.flatmap(lambda kind: _args(kind).map(lambda args: as_tx(kind, args))))
 
 
 def check_encodable(state) -> bytes:
@@ -361,7 +373,7 @@ def test_any_proposal_that_passes_its_checks_executes_whole_or_not_at_all(action
     """Whatever a proposal holds, once voted through its execution applies every action or
     none: the plan checks each action against the state and the steps refuse nothing."""
     state = copy.deepcopy(LIVE.state)
-    error = apply_gov_tx(state, WHALE, GovTx("propose", (actions,)), [])
+    error = apply_gov_tx(state, WHALE, GovPropose(actions), [])
     if error is not None:
         assert error.startswith("Governance: "), error
         return
@@ -374,7 +386,7 @@ def test_any_proposal_that_passes_its_checks_executes_whole_or_not_at_all(action
     assert gov.governor.state(pid, state.time_ms) == "Queued"
     before = check_encodable(state)
     events: list = []
-    error = apply_gov_tx(state, WHALE, GovTx("execute", (pid, actions)), events)
+    error = apply_gov_tx(state, WHALE, GovExecute(pid, actions), events)
     if error is None:
         assert p.executed and not gov.halted
         check_encodable(state)
@@ -401,8 +413,9 @@ def test_the_wire_refuses_what_no_governance_rule_could_take() -> None:
         else:
             raise AssertionError(f"{bad!r} was parsed")
     ok = parse_gov_action({"type": "govVote", "proposal": 2**63 - 1, "support": True})
-    assert ok == GovTx("vote", (2**63 - 1, True))
+    assert ok == GovVote(2**63 - 1, True) and type(ok.support) is bool
     state = copy.deepcopy(LIVE.state)
     for args in ((2**63, 1), ("\ud800", 1), ((((((1,),),),),), 1)):
-        error = apply_gov_tx(state, WHALE, GovTx("vote", args), [])
-        assert error.startswith("Governance: "), error
+        for tx in (GovVote(*args), GovTx("vote", args)):
+            error = apply_gov_tx(state, WHALE, tx, [])
+            assert error.startswith("Governance: "), error

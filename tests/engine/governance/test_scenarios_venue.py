@@ -13,8 +13,8 @@ import copy
 
 
 from l2perp.engine.governance.proposals import DAY_MS, STANDARD, STEWARD
+from l2perp.engine.governance.transactions import GovDelegate, GovPropose, GovTransfer
 from l2perp.engine.state import MARKET_ACTIVE, MARKET_PAUSED
-from l2perp.engine.tx import GovTx
 from tests.engine.governance.rig import (
     ALICE, BOB, CAROL, DAVE, G1, G2, G3, OP1, OP2, OP3, WHALE, GovVenue,
     gov_genesis,
@@ -48,8 +48,8 @@ def test_G01_G02_threshold_is_inclusive_at_the_block_before_creation() -> None:
     v.ok(DAVE, "transfer", EVE, 4_999)  # 0.4999% of the active supply: one token short
     v.ok(EVE, "delegate", EVE)  # acting makes EVE's power count
     assert "threshold" in v.refused(EVE, "propose", OI)
-    receipts = v.block(v.tx(DAVE, GovTx("transfer", (EVE, 1))),  # exactly 0.5% ...
-                       v.tx(EVE, GovTx("propose", (OI,)))).receipts  # ... in the same block
+    receipts = v.block(v.tx(DAVE, GovTransfer(EVE, 1)),  # exactly 0.5% ...
+                       v.tx(EVE, GovPropose(OI))).receipts  # ... in the same block
     assert receipts[0].ok and "threshold" in receipts[1].error  # read at the block before
     v.ok(EVE, "propose", OI)  # one block later: exactly at the threshold is enough
     assert v.gov.governor.proposals[1].proposer == EVE
@@ -132,7 +132,7 @@ def test_V09_V10_a_replayed_signed_vote_or_delegation_is_refused_by_its_nonce() 
     v = venue()
     pid = propose(v)
     v.advance(proposal(v, pid).voting_start_ms - v.state.time_ms + 1)
-    tx = v.tx(ALICE, GovTx("delegate", (BOB,)))
+    tx = v.tx(ALICE, GovDelegate(BOB))
     assert v.block(tx).receipts[0].ok
     assert "nonce" in v.block(tx).receipts[0].error.lower()
     assert "not an address" in v.refused(ALICE, "delegate", "bob")

@@ -17,6 +17,7 @@ from .execute import log_change
 from .gov_state import GovState
 from .params import ParamError, check_param, get_param, is_tighter, set_param
 from .proposals import GovError
+from .transactions import GuardianRemove, GuardianSign
 
 Step = Callable[[], None]
 GUARDIAN_SCOPES = ("pauseMarket", "reduceOnly", "fallbackOracle")
@@ -31,11 +32,11 @@ GUARDIAN_ARGS: dict[str, tuple[tuple[str, object], ...]] = {
 }
 
 
-def plan_guardian_sign(state: State, gov: GovState, signer: str, args: tuple,
+def plan_guardian_sign(state: State, gov: GovState, signer: str, tx: GuardianSign,
                        events: list) -> Step:
     """A guardian's signature on action `nonce`; the signature that reaches the threshold also
     applies the effect and opens the incident record the guardians must explain."""
-    nonce, kind, params = args
+    nonce, kind, params = tx.nonce, tx.action, tx.args
     g = gov.guardians
     now = state.time_ms
     if kind in GUARDIAN_ARGS:
@@ -122,10 +123,10 @@ def _apply_guardian_effect(state: State, gov: GovState, kind: str, params: tuple
     return ()
 
 
-def plan_guardian_remove(state: State, gov: GovState, signer: str, args: tuple,
+def plan_guardian_remove(state: State, gov: GovState, signer: str, tx: GuardianRemove,
                          events: list) -> Step:
     """Anyone removes a seat silent for longer than the liveness interval."""
-    (member,) = args
+    member = tx.member
     g = gov.guardians
     g.check_remove(member, state.time_ms)
 

@@ -1,6 +1,7 @@
 """Governance transactions and the governance steps of a block.
 
-`apply_gov_tx` runs one signed `GovTx` in two phases. `plan_gov_tx` checks it: the argument
+`apply_gov_tx` runs one signed governance transaction (a typed record of transactions.py, or
+the untyped `GovTx` of the same kind) in two phases. `plan_gov_tx` checks it: the argument
 shapes (`TRANSACTIONS`, args.py), then every rule the handler applies, reading the state and
 changing nothing; a broken rule refuses the transaction with its text. What the check returns
 is the step that applies the transaction, and a step refuses nothing: an exception out of it is
@@ -25,13 +26,18 @@ from .guardian_txs import lapse_guardian_actions, plan_guardian_remove, plan_gua
 from .operators import BPS, OBJECTIVE
 from .params import check_param, get_param, set_param
 from .proposals import CONSTITUTIONAL, QUEUED, STEWARD, GovError, lane_of
+from .transactions import (
+    KINDS, ExecuteSlash, GovCancel, GovDelegate, GovExecute, GovPropose, GovQueue, GovTransfer,
+    GovVote, GuardianRemove, GuardianSign, IncidentOpen, IncidentReport, OperatorBond,
+    OperatorRelease, OperatorUnbond, StewardUpdate, SubmitEvidence, gov_args,
+)
 
 Step = Callable[[], None]
 OPERATOR_INCIDENTS = ("reconciliationHalt", "sequencerOutage", "oracleOutage")
 WHILE_HALTED = ("guardianSign", "incidentReport")
 
 
-def apply_gov_tx(state: State, signer: str, action: GovTx, events: list) -> str | None:
+def apply_gov_tx(state: State, signer: str, action, events: list) -> str | None:
     """Run one governance transaction for `signer`; an error text means nothing changed."""
     step = plan_gov_tx(state, signer, action, events)
     if isinstance(step, str):
@@ -41,21 +47,28 @@ def apply_gov_tx(state: State, signer: str, action: GovTx, events: list) -> str 
     return None
 
 
-def plan_gov_tx(state: State, signer: str, action: GovTx, events: list) -> str | Step:
+def plan_gov_tx(state: State, signer: str, action, events: list) -> str | Step:
     """Check one governance transaction without changing anything: the refusal text, or the
     step that applies it (and appends what it emits to `events`)."""
     gov = state.gov
     if gov is None:
         return "Governance is not enabled on this venue."
-    kind = action.kind
-    entry = TRANSACTIONS.get(kind) if type(kind) is str else None
+    if type(action) is GovTx:  # the untyped form: a kind's name and its arguments
+        kind, args = action.kind, action.args
+        cls = KINDS.get(kind) if type(kind) is str else None
+    else:
+        cls = type(action)
+        kind, args = getattr(cls, "KIND", cls.__name__), gov_args(action)
+    entry = TRANSACTIONS.get(cls)
     if entry is None:
         return f"Unknown governance action: {kind!r}"
     if gov.halted and kind not in WHILE_HALTED:
         return "Governance is halted: voting power exceeded the token supply."
     fields, planner = entry
     try:
-        return planner(state, gov, signer, check_args(kind, fields, action.args), events)
+        checked = check_args(kind, fields, args)
+        return planner(state, gov, signer, action if cls is type(action) else cls(*checked),
+                       events)
     except GovernanceError as exc:
         return f"Governance: {exc}"
 
@@ -81,20 +94,22 @@ def check_power_invariant(state: State, gov: GovState) -> None:
 
 # ----- token and proposals -------------------------------------------------------------------
 
-def _transfer(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
-    to, amount = args
+def _transfer(state: State, gov: GovState, signer: str, tx: GovTransfer,
+              events: list) -> Step:
+    to, amount = tx.to, tx.amount
     gov.token.check_transfer(signer, amount)
     return lambda: gov.token.transfer(signer, to, amount, state.height)
 
 
-def _delegate(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
-    (to,) = args
+def _delegate(state: State, gov: GovState, signer: str, tx: GovDelegate,
+              events: list) -> Step:
+    to = tx.to
     return lambda: gov.token.delegate(signer, to, state.height,
                                       gov.governor.epoch(state.time_ms))
 
 
-def _propose(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
-    (actions,) = args
+def _propose(state: State, gov: GovState, signer: str, tx: GovPropose, events: list) -> Step:
+    actions = tx.actions
     lane_of(actions)
     check_shape(actions)
     outflow = sum(a[2] for a in actions if a[0] == "treasuryTransfer")
@@ -104,20 +119,20 @@ def _propose(state: State, gov: GovState, signer: str, args: tuple, events: list
     return lambda: gov.governor.propose(signer, actions, state.height, state.time_ms, min_lane)
 
 
-def _vote(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
-    pid, support = args
+def _vote(state: State, gov: GovState, signer: str, tx: GovVote, events: list) -> Step:
+    pid, support = tx.proposal, tx.support
     gov.governor.check_vote(pid, signer, support, state.time_ms)
     return lambda: gov.governor.vote(pid, signer, support, state.time_ms, state.height)
 
 
-def _queue(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
-    pid, actions = args
+def _queue(state: State, gov: GovState, signer: str, tx: GovQueue, events: list) -> Step:
+    pid, actions = tx.proposal, tx.actions
     gov.governor.check_queue(pid, actions, state.time_ms)
     return lambda: gov.governor.queue(pid, actions, state.time_ms)
 
 
-def _execute(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
-    pid, actions = args
+def _execute(state: State, gov: GovState, signer: str, tx: GovExecute, events: list) -> Step:
+    pid, actions = tx.proposal, tx.actions
     governor = gov.governor
     if governor.state(pid, state.time_ms) != QUEUED:
         raise GovError(f"proposal {pid} is not queued")
@@ -133,16 +148,17 @@ def _execute(state: State, gov: GovState, signer: str, args: tuple, events: list
     return execute
 
 
-def _cancel(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
-    (pid,) = args
+def _cancel(state: State, gov: GovState, signer: str, tx: GovCancel, events: list) -> Step:
+    pid = tx.proposal
     gov.governor.check_cancel(pid, signer, state.height, state.time_ms)
     return lambda: gov.governor.cancel(pid, signer, state.height, state.time_ms)
 
 
 # ----- stewards --------------------------------------------------------------------------------
 
-def _steward_update(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
-    key, value = args
+def _steward_update(state: State, gov: GovState, signer: str, tx: StewardUpdate,
+                    events: list) -> Step:
+    key, value = tx.key, tx.value
     table = gov.table
     live = None
     if key in table.bounds:
@@ -159,8 +175,9 @@ def _steward_update(state: State, gov: GovState, signer: str, args: tuple, event
 
 # ----- operators -------------------------------------------------------------------------------
 
-def _operator_bond(state: State, gov: GovState, signer: str, args: tuple, events: list) -> Step:
-    role, amount = args
+def _operator_bond(state: State, gov: GovState, signer: str, tx: OperatorBond,
+                   events: list) -> Step:
+    role, amount = tx.role, tx.amount
     if gov.token.balances.get(signer, 0) < amount:
         raise GovError("insufficient governance token balance to bond")
     gov.registry.check_bond(signer, role, amount)
@@ -172,14 +189,14 @@ def _operator_bond(state: State, gov: GovState, signer: str, args: tuple, events
     return bond
 
 
-def _operator_unbond(state: State, gov: GovState, signer: str, args: tuple,
+def _operator_unbond(state: State, gov: GovState, signer: str, tx: OperatorUnbond,
                      events: list) -> Step:
-    (amount,) = args
+    amount = tx.amount
     gov.registry.check_unbond(signer, amount)
     return lambda: gov.registry.unbond(signer, amount, state.time_ms)
 
 
-def _operator_release(state: State, gov: GovState, signer: str, args: tuple,
+def _operator_release(state: State, gov: GovState, signer: str, tx: OperatorRelease,
                       events: list) -> Step:
     paid = gov.registry.releasable(signer, state.time_ms)
     if paid == 0:
@@ -192,11 +209,11 @@ def _operator_release(state: State, gov: GovState, signer: str, args: tuple,
     return release
 
 
-def _submit_evidence(state: State, gov: GovState, signer: str, args: tuple,
+def _submit_evidence(state: State, gov: GovState, signer: str, tx: SubmitEvidence,
                      events: list) -> Step:
     """Objective evidence the engine can verify itself: an oracle operator's two different
     prices for one round (recorded in `State.oracle_evidence`, referenced by index)."""
-    offence, index = args
+    offence, index = tx.offence, tx.index
     if offence != "oracleEquivocation":
         raise GovError(f"{offence!r} evidence arrives from L1 (the settlement contract)")
     if not 0 <= index < len(state.oracle_evidence):
@@ -262,9 +279,9 @@ def apply_operator_offence(state: State, action: OperatorOffence) -> str | None:
     return None
 
 
-def _execute_slash(state: State, gov: GovState, signer: str, args: tuple,
+def _execute_slash(state: State, gov: GovState, signer: str, tx: ExecuteSlash,
                    events: list) -> Step:
-    (sid,) = args
+    sid = tx.slash
     pending = gov.registry.check_execute_slash(sid, state.time_ms)
 
     def execute_slash() -> None:
@@ -281,9 +298,9 @@ def _execute_slash(state: State, gov: GovState, signer: str, args: tuple,
 
 # ----- incidents -------------------------------------------------------------------------------
 
-def _incident_report(state: State, gov: GovState, signer: str, args: tuple,
+def _incident_report(state: State, gov: GovState, signer: str, tx: IncidentReport,
                      events: list) -> Step:
-    iid, text = args
+    iid, text = tx.incident, tx.text
     record = gov.incident(iid)
     if not 1 <= len(text) <= MAX_REPORT_CHARS:
         raise GovError(f"a report holds 1 to {MAX_REPORT_CHARS} characters")
@@ -312,11 +329,12 @@ def _incident_report(state: State, gov: GovState, signer: str, args: tuple,
     return report
 
 
-def _incident_open(state: State, gov: GovState, signer: str, args: tuple,
+def _incident_open(state: State, gov: GovState, signer: str, tx: IncidentOpen,
                    events: list) -> Step:
     """An operator (or a guardian) records what the engine cannot see, such as its node's
     reconciliation halt: it is the responsible party and must file the report."""
-    kind, subject, start_ms, end_ms, detail = args
+    kind, subject, detail = tx.incident_kind, tx.subject, tx.detail
+    start_ms, end_ms = tx.start_ms, tx.end_ms
     if kind not in OPERATOR_INCIDENTS:
         raise GovError(f"operators open incidents of kinds {', '.join(OPERATOR_INCIDENTS)}")
     op = gov.registry.operators.get(signer)
@@ -335,27 +353,30 @@ def _incident_open(state: State, gov: GovState, signer: str, args: tuple,
     return open_incident
 
 
-# kind -> (its arguments as (name, kind) pairs, see args.py; the planner that checks it)
-TRANSACTIONS: dict[str, tuple[tuple[tuple[str, object], ...], Callable[..., Step]]] = {
-    "transfer": ((("to", ADDR), ("amount", int)), _transfer),
-    "delegate": ((("to", ADDR),), _delegate),
-    "propose": ((("actions", tuple),), _propose),
-    "vote": ((("proposal", int), ("support", int)), _vote),
-    "queue": ((("proposal", int), ("actions", ANY)), _queue),  # compared by content hash
-    "execute": ((("proposal", int), ("actions", tuple)), _execute),
-    "cancel": ((("proposal", int),), _cancel),
-    "guardianSign": ((("nonce", int), ("kind", str), ("args", tuple)), plan_guardian_sign),
-    "guardianRemove": ((("member", str),), plan_guardian_remove),
-    "stewardUpdate": ((("key", str), ("value", int)), _steward_update),
-    "operatorBond": ((("role", str), ("amount", int)), _operator_bond),
-    "operatorUnbond": ((("amount", int),), _operator_unbond),
-    "operatorRelease": ((), _operator_release),
-    "submitEvidence": ((("offence", str), ("index", int)), _submit_evidence),
-    "executeSlash": ((("slash", int),), _execute_slash),
-    "incidentReport": ((("incident", int), ("text", str)), _incident_report),
-    "incidentOpen": ((("kind", str), ("subject", str), ("start", int), ("end", int),
-                      ("detail", str)), _incident_open),
+# transaction -> (its fields in order as (name, kind) pairs, see args.py; the names are the
+# wire's and appear in refusal texts; the planner that checks it and returns its step)
+TRANSACTIONS: dict[type, tuple[tuple[tuple[str, object], ...], Callable[..., Step]]] = {
+    GovTransfer: ((("to", ADDR), ("amount", int)), _transfer),
+    GovDelegate: ((("to", ADDR),), _delegate),
+    GovPropose: ((("actions", tuple),), _propose),
+    GovVote: ((("proposal", int), ("support", int)), _vote),
+    GovQueue: ((("proposal", int), ("actions", ANY)), _queue),  # compared by content hash
+    GovExecute: ((("proposal", int), ("actions", tuple)), _execute),
+    GovCancel: ((("proposal", int),), _cancel),
+    GuardianSign: ((("nonce", int), ("kind", str), ("args", tuple)), plan_guardian_sign),
+    GuardianRemove: ((("member", str),), plan_guardian_remove),
+    StewardUpdate: ((("key", str), ("value", int)), _steward_update),
+    OperatorBond: ((("role", str), ("amount", int)), _operator_bond),
+    OperatorUnbond: ((("amount", int),), _operator_unbond),
+    OperatorRelease: ((), _operator_release),
+    SubmitEvidence: ((("offence", str), ("index", int)), _submit_evidence),
+    ExecuteSlash: ((("slash", int),), _execute_slash),
+    IncidentReport: ((("incident", int), ("text", str)), _incident_report),
+    IncidentOpen: ((("kind", str), ("subject", str), ("start", int), ("end", int),
+                    ("detail", str)), _incident_open),
 }
+# every action type stf hands to apply_gov_tx (typed or untyped)
+GOVERNANCE_TXS: frozenset[type] = frozenset(TRANSACTIONS) | {GovTx}
 
 
 # ----- block steps -----------------------------------------------------------------------------
