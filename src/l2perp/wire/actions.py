@@ -7,6 +7,8 @@ are lower-cased, cloids checked. A malformed action raises `WireError` with the 
 
 from __future__ import annotations
 
+from typing import Callable
+
 from ..engine import tx as T
 from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP
 from ..engine import errors as E
@@ -122,93 +124,154 @@ def parse_action(action: object, sz_decimals_of=None, asset_of=None) -> T.Action
         raise WireError("Invalid action")
     kind = action.get("type")
     try:
-        if kind == "order":
-            grouping = GROUPINGS.get(action.get("grouping", "na"))
-            if grouping is None:
-                raise WireError(f"Invalid grouping: {action.get('grouping')!r}")
-            builder = action.get("builder")
-            builder_t = None
-            if builder is not None:
-                builder_t = (parse_address(builder["b"]), _int(builder["f"], "builder fee"))
-            orders = _batch(action, "orders")
-            return T.PlaceOrders(tuple(parse_order(o) for o in orders), grouping, builder_t)
-        if kind == "cancel":
-            return T.Cancel(tuple((_int(c["a"], "asset"), _int(c["o"], "oid"))
-                                  for c in _batch(action, "cancels")))
-        if kind == "cancelByCloid":
-            return T.CancelByCloid(tuple((_int(c["asset"], "asset"), parse_cloid(c["cloid"]))
-                                         for c in _batch(action, "cancels")))
-        if kind == "batchModify":
-            modifies = []
-            for m in _batch(action, "modifies"):
-                ref = m["oid"]
-                ref = parse_cloid(ref) if isinstance(ref, str) else _int(ref, "oid")
-                modifies.append((ref, parse_order(m["order"])))
-            return T.BatchModify(tuple(modifies))
-        if kind == "modify":
-            ref = action["oid"]
-            ref = parse_cloid(ref) if isinstance(ref, str) else _int(ref, "oid")
-            return T.BatchModify(((ref, parse_order(action["order"])),))
-        if kind == "scheduleCancel":
-            time = action.get("time")
-            return T.ScheduleCancel(None if time is None else _int(time, "time"))
-        if kind == "updateLeverage":
-            return T.UpdateLeverage(_int(action["asset"], "asset"),
-                                    _bool(action["isCross"], "isCross"),
-                                    _int(action["leverage"], "leverage"))
-        if kind == "updateIsolatedMargin":
-            return T.UpdateIsolatedMargin(_int(action["asset"], "asset"),
-                                          _bool(action["isBuy"], "isBuy"),
-                                          _int(action["ntli"], "ntli", -MAX_AMOUNT_MUSDC,
-                                               MAX_AMOUNT_MUSDC))
-        if kind == "usdSend":
-            return T.UsdSend(parse_address(action["destination"]), _usd(action["amount"]),
-                             _int(action["time"], "time"))
-        if kind == "withdraw3":
-            return T.Withdraw(parse_address(action["destination"]), _usd(action["amount"]),
-                              _int(action["time"], "time"))
-        if kind == "approveAgent":
-            name = action.get("agentName") or ""
-            if not isinstance(name, str) or len(name) > MAX_TEXT_CHARS:
-                raise WireError("Invalid agentName")
-            return T.ApproveAgent(parse_address(action["agentAddress"]), name,
-                                  _int(action["nonce"], "nonce"))
-        if kind in ("approveBuilderFee", "setReferrer"):
-            return T.Noop(kind)
-        if kind == "devFaucet":
-            return T.DevFaucet(parse_address(action["user"]), _usd(action["usd"]))
-        if kind == "devAdvanceTime":
-            return T.DevAdvanceTime(_int(action["ms"], "ms"))
-        if kind == "devSetOracle":
-            if asset_of is None or sz_decimals_of is None:
-                raise WireError("devSetOracle needs the market table")
-            asset = asset_of(action["coin"])
-            if asset is None:
-                raise WireError(f"Unknown coin: {action['coin']!r}")
-            px = action.get("px")
-            pips = 0 if px is None else round_half_even(_dec(px, "px"),
-                                                        6 - sz_decimals_of(asset))
-            return T.SetPrice(asset, pips)
-        if kind in GOV_ACTIONS:
-            return parse_gov_action(action)
-        if kind == "oracleReport":
-            asset = _int(action["asset"], "asset")
-            if sz_decimals_of is None:
-                raise WireError("Oracle reports need the market table")
-            try:
-                decimals = 6 - sz_decimals_of(asset)
-            except (IndexError, KeyError):
-                raise WireError(f"Unknown asset: {asset}") from None
-            ext = action.get("extMid")
-            return T.OracleReport(
-                asset, _int(action["round"], "round"),
-                round_half_even(_dec(action["px"], "px"), decimals),
-                _int(action["time"], "time"),
-                round_half_even(_dec(ext, "extMid"), decimals) if ext is not None else 0,
-            )
-    except (KeyError, TypeError) as exc:
+        parser = PARSERS.get(kind)
+        if parser is not None:
+            return parser(action)
+        priced = PRICED_PARSERS.get(kind)
+        if priced is not None:
+            return priced(action, sz_decimals_of, asset_of)
+    except (KeyError, TypeError) as exc:  # a missing field, a field of the wrong JSON type
         raise WireError(f"Invalid {kind} action: {exc}") from None
     raise WireError(f"Unknown action type: {kind!r}")
+
+
+# ----- one parser per action type ----------------------------------------------------------
+
+def _order(action: dict) -> T.PlaceOrders:
+    grouping = GROUPINGS.get(action.get("grouping", "na"))
+    if grouping is None:
+        raise WireError(f"Invalid grouping: {action.get('grouping')!r}")
+    builder = action.get("builder")
+    builder_t = None
+    if builder is not None:
+        builder_t = (parse_address(builder["b"]), _int(builder["f"], "builder fee"))
+    orders = _batch(action, "orders")
+    return T.PlaceOrders(tuple(parse_order(o) for o in orders), grouping, builder_t)
+
+
+def _cancel(action: dict) -> T.Cancel:
+    return T.Cancel(tuple((_int(c["a"], "asset"), _int(c["o"], "oid"))
+                          for c in _batch(action, "cancels")))
+
+
+def _cancel_by_cloid(action: dict) -> T.CancelByCloid:
+    return T.CancelByCloid(tuple((_int(c["asset"], "asset"), parse_cloid(c["cloid"]))
+                                 for c in _batch(action, "cancels")))
+
+
+def _order_ref(ref: object) -> int | str:
+    """An order named by its oid or its cloid."""
+    return parse_cloid(ref) if isinstance(ref, str) else _int(ref, "oid")
+
+
+def _batch_modify(action: dict) -> T.BatchModify:
+    return T.BatchModify(tuple((_order_ref(m["oid"]), parse_order(m["order"]))
+                               for m in _batch(action, "modifies")))
+
+
+def _modify(action: dict) -> T.BatchModify:
+    return T.BatchModify(((_order_ref(action["oid"]), parse_order(action["order"])),))
+
+
+def _schedule_cancel(action: dict) -> T.ScheduleCancel:
+    time = action.get("time")
+    return T.ScheduleCancel(None if time is None else _int(time, "time"))
+
+
+def _update_leverage(action: dict) -> T.UpdateLeverage:
+    return T.UpdateLeverage(_int(action["asset"], "asset"), _bool(action["isCross"], "isCross"),
+                            _int(action["leverage"], "leverage"))
+
+
+def _update_isolated_margin(action: dict) -> T.UpdateIsolatedMargin:
+    return T.UpdateIsolatedMargin(_int(action["asset"], "asset"),
+                                  _bool(action["isBuy"], "isBuy"),
+                                  _int(action["ntli"], "ntli", -MAX_AMOUNT_MUSDC,
+                                       MAX_AMOUNT_MUSDC))
+
+
+def _usd_send(action: dict) -> T.UsdSend:
+    return T.UsdSend(parse_address(action["destination"]), _usd(action["amount"]),
+                     _int(action["time"], "time"))
+
+
+def _withdraw(action: dict) -> T.Withdraw:
+    return T.Withdraw(parse_address(action["destination"]), _usd(action["amount"]),
+                      _int(action["time"], "time"))
+
+
+def _approve_agent(action: dict) -> T.ApproveAgent:
+    name = action.get("agentName") or ""
+    if not isinstance(name, str) or len(name) > MAX_TEXT_CHARS:
+        raise WireError("Invalid agentName")
+    return T.ApproveAgent(parse_address(action["agentAddress"]), name,
+                          _int(action["nonce"], "nonce"))
+
+
+def _noop(action: dict) -> T.Noop:
+    return T.Noop(action["type"])
+
+
+def _dev_faucet(action: dict) -> T.DevFaucet:
+    return T.DevFaucet(parse_address(action["user"]), _usd(action["usd"]))
+
+
+def _dev_advance_time(action: dict) -> T.DevAdvanceTime:
+    return T.DevAdvanceTime(_int(action["ms"], "ms"))
+
+
+def _dev_set_oracle(action: dict, sz_decimals_of, asset_of) -> T.SetPrice:
+    if asset_of is None or sz_decimals_of is None:
+        raise WireError("devSetOracle needs the market table")
+    asset = asset_of(action["coin"])
+    if asset is None:
+        raise WireError(f"Unknown coin: {action['coin']!r}")
+    px = action.get("px")
+    pips = 0 if px is None else round_half_even(_dec(px, "px"), 6 - sz_decimals_of(asset))
+    return T.SetPrice(asset, pips)
+
+
+def _oracle_report(action: dict, sz_decimals_of, asset_of) -> T.OracleReport:
+    asset = _int(action["asset"], "asset")
+    if sz_decimals_of is None:
+        raise WireError("Oracle reports need the market table")
+    try:
+        decimals = 6 - sz_decimals_of(asset)
+    except (IndexError, KeyError):
+        raise WireError(f"Unknown asset: {asset}") from None
+    ext = action.get("extMid")
+    return T.OracleReport(
+        asset, _int(action["round"], "round"),
+        round_half_even(_dec(action["px"], "px"), decimals),
+        _int(action["time"], "time"),
+        round_half_even(_dec(ext, "extMid"), decimals) if ext is not None else 0,
+    )
+
+
+# wire type -> its parser; the governance extensions parse in wire/governance.py
+PARSERS: dict[str, Callable[[dict], T.Action]] = {
+    "order": _order,
+    "cancel": _cancel,
+    "cancelByCloid": _cancel_by_cloid,
+    "batchModify": _batch_modify,
+    "modify": _modify,
+    "scheduleCancel": _schedule_cancel,
+    "updateLeverage": _update_leverage,
+    "updateIsolatedMargin": _update_isolated_margin,
+    "usdSend": _usd_send,
+    "withdraw3": _withdraw,
+    "approveAgent": _approve_agent,
+    "approveBuilderFee": _noop,
+    "setReferrer": _noop,
+    "devFaucet": _dev_faucet,
+    "devAdvanceTime": _dev_advance_time,
+    **{wire: parse_gov_action for wire in GOV_ACTIONS},
+}
+# wire type -> its parser, which rounds decimal prices with the market table
+PRICED_PARSERS: dict[str, Callable[[dict, Callable | None, Callable | None], T.Action]] = {
+    "devSetOracle": _dev_set_oracle,
+    "oracleReport": _oracle_report,
+}
 
 
 def _usd(value: object) -> int:
