@@ -12,7 +12,7 @@ import orjson
 import requests
 
 from l2perp.api.daystats import DayStatsCache
-from l2perp.api.server import info_answer
+from l2perp.api.info_types import info_answer
 from l2perp.node import service
 from l2perp.node.devnet import START_PRICES_PIPS, dev_keys, devnet_genesis
 from l2perp.node.service import Node, NodeRollupSettings, wall_ms

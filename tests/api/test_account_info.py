@@ -10,7 +10,7 @@ import pytest
 from eth_account import Account
 from hyperliquid.exchange import Exchange
 
-from l2perp.api.server import info_answer
+from l2perp.api.info_types import info_answer
 from l2perp.node.devnet import dev_keys, devnet_genesis
 from l2perp.node.service import Node, wall_ms
 from l2perp.rollup.params import TEST

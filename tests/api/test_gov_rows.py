@@ -38,7 +38,7 @@ def test_quorum_and_min_margin_are_the_engines_boundaries() -> None:
 def test_a_steward_bound_is_ready_exactly_when_the_engine_takes_a_step() -> None:
     """`ready` is the engine's debounce rule: before any step, not one ms before last +
     debounce, and from last + debounce on (`>=`), where steward_update accepts again."""
-    from l2perp.api.gov_api import gov_info
+    from l2perp.api.gov_api import stewards
     from l2perp.engine.governance.stewards import StewardError
 
     state = genesis_state(devnet_genesis(T0))
@@ -47,8 +47,7 @@ def test_a_steward_bound_is_ready_exactly_when_the_engine_takes_a_step() -> None
     key = "0.tier0.maxLeverage"
 
     def bound() -> dict:
-        return next(b for b in gov_info(state, {"type": "stewards"})["bounds"]
-                    if b["key"] == key)
+        return next(b for b in stewards(state)["bounds"] if b["key"] == key)
 
     state.time_ms = T0
     assert bound()["ready"]

@@ -4,7 +4,8 @@ sliding window and its memory bound, and the key a request is counted under."""
 from __future__ import annotations
 
 from l2perp.api.clientip import UNVERIFIED_KEY, TrustedProxies, client_key
-from l2perp.api.ratelimit import Limiter, RateLimits, info_items_weight, info_weight
+from l2perp.api.info_types import info_items_weight, info_weight
+from l2perp.api.ratelimit import Limiter, RateLimits
 
 
 def test_extension_info_types_are_weighted_by_their_cost() -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 
-from l2perp.api.ratelimit import RateLimits, info_weight
+from l2perp.api.info_types import info_weight
+from l2perp.api.ratelimit import RateLimits
 from tests.e2e.page import pick_key
 from l2perp.node.devnet import dev_keys
 from tests.integration.rollup_proc import TRADERS

@@ -14,9 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hyperliquid.utils.signing import sign_l1_action, sign_user_signed_action
 
-from l2perp.api.gov_api import GOV_INFO
-from l2perp.api.rollup_api import ROLLUP_INFO
-from l2perp.api.server import EXTRA_INFO
+from l2perp.api.info_types import INFO_TYPES
 from l2perp.engine.encoding import encode_account
 from l2perp.wire.governance import GOV_ACTIONS
 from tests.integration.server import DevnetServer
@@ -59,7 +57,7 @@ INFO_TYPES = sorted({"meta", "spotMeta", "allMids", "l2Book", "clearinghouseStat
                      "metaAndAssetCtxs", "spotMetaAndAssetCtxs", "exchangeStatus", "perpDexs",
                      "userAbstraction", "userFills", "userFillsByTime", "fundingHistory",
                      "userFunding", "candleSnapshot", "l2perpStatus", "orderStatus",
-                     *EXTRA_INFO, *ROLLUP_INFO, *GOV_INFO})
+                     *INFO_TYPES})
 INFO_FIELDS = ["user", "coin", "oid", "startTime", "endTime", "req", "interval", "batchNo",
                "height", "proposal", "address", "from", "limit", "dex", "aggregateByTime"]
 orders = st.fixed_dictionaries({"a": st.one_of(st.just(0), numbers), "b": st.booleans(),

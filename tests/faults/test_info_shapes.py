@@ -11,9 +11,7 @@ import requests
 from hyperliquid.info import Info
 from hyperliquid.utils.error import ClientError
 
-from l2perp.api.gov_api import GOV_INFO
-from l2perp.api.rollup_api import ROLLUP_INFO
-from l2perp.api.server import EXTRA_INFO
+from l2perp.api.info_types import INFO_TYPES
 from tests.faults.conftest import wait_for_blocks
 
 CORE_INFO = ["meta", "spotMeta", "allMids", "l2Book", "clearinghouseState",
@@ -21,7 +19,7 @@ CORE_INFO = ["meta", "spotMeta", "allMids", "l2Book", "clearinghouseState",
              "spotMetaAndAssetCtxs", "exchangeStatus", "perpDexs", "userAbstraction",
              "userFills", "userFillsByTime", "fundingHistory", "userFunding", "candleSnapshot",
              "l2perpStatus", "orderStatus"]
-ALL_INFO = CORE_INFO + list(EXTRA_INFO) + list(ROLLUP_INFO) + list(GOV_INFO)
+ALL_INFO = list(INFO_TYPES)
 NUMERIC_FIELDS = ["oid", "startTime", "endTime", "from", "batchNo", "batch", "height",
                   "proposal", "id"]
 
@@ -131,3 +129,7 @@ def test_an_unexpected_failure_is_a_logged_500_with_an_error_id(served, caplog) 
     wait_for_blocks(devnet)  # the node never noticed
     assert requests.post(devnet.url + "/info", json={"type": "allMids"},
                          timeout=5).status_code == 200
+
+
+def test_the_registry_serves_every_core_hyperliquid_type() -> None:
+    assert set(CORE_INFO) <= set(INFO_TYPES)

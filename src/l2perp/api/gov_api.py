@@ -1,6 +1,7 @@
 """Governance on the API (l2perp extensions of `/info`): govParams, govProposals, govProposal,
-govVotes, govPower, guardians, stewards, operators, incidents. Every answer is computed from the
-governance part of the engine state; token amounts are integers in token units, times in ms.
+govVotes, govPower, guardians, stewards, operators, incidents, one function each (registered in
+info_types.py). Every answer is computed from the governance part of the engine state; token
+amounts are integers in token units, times in ms.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from ..engine.governance.proposals import LANE_NAMES
 from ..engine.governance.params import get_param
 from ..engine.state import State
 
-GOV_INFO = ("govParams", "govProposals", "govProposal", "govVotes", "govPower", "guardians",
-            "stewards", "operators", "incidents")
 SUPPORT = ("against", "for", "abstain")
 LANE_KEYS = ("thresholdBps", "quorumBps", "differentialBps", "reviewMs", "votingMs",
              "timelockMs", "graceMs")
 
 
-def _gov(state: State) -> GovState:
+def gov_of(state: State) -> GovState:
+    """The venue's governance state; ValueError where governance is not enabled."""
     if state.gov is None:
         raise ValueError("governance is not enabled on this venue")
     return state.gov
@@ -32,54 +32,64 @@ def _plain(value):
     return value
 
 
-def gov_info(state: State, body: dict) -> object:
-    """The answer to one governance info request (ValueError when it cannot be answered)."""
-    gov = _gov(state)
-    kind = body.get("type")
+def proposals(state: State) -> list:
+    """govProposals: every proposal, newest first."""
+    gov = gov_of(state)
+    return [proposal_row(gov, p.pid, state.time_ms) for p in
+            sorted(gov.governor.proposals.values(), key=lambda p: -p.pid)]
+
+
+def proposal(state: State, body: dict) -> dict:
+    """govProposal: one proposal (`proposal` or `id`) with its rules and timeline."""
+    gov = gov_of(state)
+    return proposal_row(gov, _pid(body), state.time_ms, full=True)
+
+
+def votes(state: State, body: dict) -> list:
+    """govVotes: one proposal's votes by voter."""
+    gov = gov_of(state)
+    p = gov.governor.proposals.get(_pid(body))
+    if p is None:
+        raise ValueError("unknown proposal")
+    return [{"voter": v, "support": SUPPORT[s], "weight": w}
+            for v, (s, w) in sorted(p.voters.items())]
+
+
+def power(state: State, body: dict) -> dict:
+    """govPower: a user's tokens, delegate, votes and activity at this block."""
+    gov = gov_of(state)
+    user = str(body.get("user", "")).lower()
+    t, g = gov.token, gov.governor
+    epoch = g.epoch(state.time_ms)
+    return {"user": user, "balance": t.balances.get(user, 0),
+            "delegate": t.delegate_of(user),
+            "votes": t.votes_at(user, state.height),
+            "active": t.is_active(user, epoch, g.activity_epochs),
+            "lastActiveEpoch": t.last_active_epoch(user),
+            "epoch": epoch, "supply": t.supply,
+            "activeSupply": t.active_supply(state.height, epoch, g.activity_epochs)}
+
+
+def stewards(state: State) -> dict:
+    """stewards: the risk stewards, their bounds (with when each may move next) and log."""
+    gov = gov_of(state)
     now = state.time_ms
-    if kind == "govParams":
-        return gov_params(state, gov)
-    if kind == "govProposals":
-        return [proposal_row(gov, p.pid, now) for p in
-                sorted(gov.governor.proposals.values(), key=lambda p: -p.pid)]
-    if kind == "govProposal":
-        return proposal_row(gov, _pid(body), now, full=True)
-    if kind == "govVotes":
-        p = gov.governor.proposals.get(_pid(body))
-        if p is None:
-            raise ValueError("unknown proposal")
-        return [{"voter": v, "support": SUPPORT[s], "weight": w}
-                for v, (s, w) in sorted(p.voters.items())]
-    if kind == "govPower":
-        user = str(body.get("user", "")).lower()
-        t, g = gov.token, gov.governor
-        epoch = g.epoch(now)
-        return {"user": user, "balance": t.balances.get(user, 0),
-                "delegate": t.delegate_of(user),
-                "votes": t.votes_at(user, state.height),
-                "active": t.is_active(user, epoch, g.activity_epochs),
-                "lastActiveEpoch": t.last_active_epoch(user),
-                "epoch": epoch, "supply": t.supply,
-                "activeSupply": t.active_supply(state.height, epoch, g.activity_epochs)}
-    if kind == "guardians":
-        return guardians_view(gov, now)
-    if kind == "stewards":
-        tb = gov.table
-        bounds = []
-        for k, b in sorted(tb.bounds.items()):
-            next_ms = tb.next_update_ms(k, now)
-            bounds.append({"key": k, "value": _current(state, gov, k), "low": b.low,
-                           "high": b.high, "maxStepBps": b.max_step_bps,
-                           "debounceMs": b.debounce_ms, "nextUpdate": next_ms,
-                           "ready": now >= next_ms})  # the engine's rule, at this block time
-        return {"stewards": list(tb.stewards), "bounds": bounds,
-                "log": [{"key": c.key, "old": c.old, "new": c.new, "source": c.source,
-                         "author": c.author, "time": c.time_ms} for c in tb.log[-200:]]}
-    if kind == "operators":
-        return operators_view(gov, now)
-    if kind == "incidents":
-        return [incident_row(r) for r in reversed(gov.incidents)]
-    raise ValueError(f"unknown info type {kind!r}")
+    tb = gov.table
+    bounds = []
+    for k, b in sorted(tb.bounds.items()):
+        next_ms = tb.next_update_ms(k, now)
+        bounds.append({"key": k, "value": _current(state, gov, k), "low": b.low,
+                       "high": b.high, "maxStepBps": b.max_step_bps,
+                       "debounceMs": b.debounce_ms, "nextUpdate": next_ms,
+                       "ready": now >= next_ms})  # the engine's rule, at this block time
+    return {"stewards": list(tb.stewards), "bounds": bounds,
+            "log": [{"key": c.key, "old": c.old, "new": c.new, "source": c.source,
+                     "author": c.author, "time": c.time_ms} for c in tb.log[-200:]]}
+
+
+def incidents(state: State) -> list:
+    """incidents: every incident record, newest first."""
+    return [incident_row(r) for r in reversed(gov_of(state).incidents)]
 
 
 def _pid(body: dict) -> int:
@@ -96,7 +106,9 @@ def _current(state: State, gov: GovState, key: str) -> int:
         return gov.table.values.get(key, 0)
 
 
-def gov_params(state: State, gov: GovState) -> dict:
+def gov_params(state: State) -> dict:
+    """govParams: the lanes' rules, rule version, upgrades, parameters and treasury."""
+    gov = gov_of(state)
     g = gov.governor
     return {
         "lanes": [{"lane": i, "name": LANE_NAMES[i], **dict(zip(LANE_KEYS, lane_tuple(lane)))}
@@ -147,7 +159,10 @@ def _timeline(p) -> list:
     return rows
 
 
-def guardians_view(gov: GovState, now_ms: int) -> dict:
+def guardians(state: State) -> dict:
+    """guardians: the multisig's members, threshold and actions, newest first."""
+    gov = gov_of(state)
+    now_ms = state.time_ms
     g = gov.guardians
     return {
         "members": [{"address": m, "cohort": g.cohorts.get(m, 0),
@@ -165,7 +180,10 @@ def guardians_view(gov: GovState, now_ms: int) -> dict:
     }
 
 
-def operators_view(gov: GovState, now_ms: int) -> dict:
+def operators(state: State) -> dict:
+    """operators: the registry's bonds, duty schedule, performance and slashes."""
+    gov = gov_of(state)
+    now_ms = state.time_ms
     r = gov.registry
     on_duty = r.on_duty("sequencer", gov.slot_ms, now_ms)
     return {

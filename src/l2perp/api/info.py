@@ -1,25 +1,22 @@
 """`POST /info` answers computed from the engine state, shaped as Hyperliquid's (client-api.md
 §1.2): meta, spotMeta, allMids, l2Book, clearinghouseState, openOrders, frontendOpenOrders,
-metaAndAssetCtxs, exchangeStatus, perpDexs, userAbstraction. History-backed types (fills,
-funding history, candles, order status) come from the indexer. Numbers are exact decimal strings
-of the engine's integers.
+metaAndAssetCtxs, exchangeStatus, and the per-user answers userFees, userRole, extraAgents,
+userRateLimit (plus devnetKeys, an l2perp extension). History-backed types are in history.py,
+the registry of every type in info_types.py. Numbers are exact decimal strings of the engine's
+integers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_TP
 from ..engine.funding import impact_price
+from ..engine.positions import fee_rates
 from ..engine.state import MARKET_DELISTED, State
 from ..engine.views import account_view
+from ..node.devnet import dev_keys
 from ..units import MAX_DECIMALS, format_fixed, format_price, format_size, format_usdc
-
-TIF_NAMES = {TIF_GTC: "Gtc", TIF_IOC: "Ioc", TIF_ALO: "Alo"}
-
-
-def format_rate(rate_e9: int) -> str:
-    return format_fixed(rate_e9, 9)
+from .rows import format_rate, order_row, position_row
 
 
 def asset_by_name(state: State, coin: object) -> int | None:
@@ -79,9 +76,8 @@ def l2_book(state: State, asset: int, depth: int = 20) -> dict:
 
 def clearinghouse_state(state: State, user: str) -> dict:
     """Positions and margin summary of one user (an unknown user gets an empty account).
-    Amounts are USDC, sizes base units, prices USD. Each position carries the l2perp extension
-    `adlRank`: its 1-based place in the auto-deleveraging queue of its side (1 is closed
-    first), 0 when it is not ranked (no positive account value)."""
+    Amounts are USDC, sizes base units, prices USD; the rows (with the l2perp extension
+    `adlRank`) are rows.py `position_row`."""
     account = state.accounts.get(user)
     if account is None:
         zero = {"accountValue": "0", "totalNtlPos": "0", "totalRawUsd": "0",
@@ -92,32 +88,10 @@ def clearinghouse_state(state: State, user: str) -> dict:
     positions = []
     cross_ntl = cross_used = 0
     for p in view.positions:
-        m = state.markets[p.asset]
-        d = m.sz_decimals
-        size = abs(p.size_lots)
-        leverage = {"type": "cross" if p.is_cross else "isolated", "value": p.leverage}
-        if not p.is_cross:
-            leverage["rawUsd"] = format_usdc(p.raw_usd_musdc)
-        else:
+        if p.is_cross:
             cross_ntl += p.position_value_musdc
             cross_used += p.margin_used_musdc
-        num, den = p.return_on_equity
-        positions.append({"type": "oneWay", "position": {
-            "coin": m.name, "szi": format_size(p.size_lots, d),
-            "leverage": leverage,
-            "entryPx": format_fixed((p.entry_ntl_musdc * 10 ** 4) // size,
-                                    MAX_DECIMALS - d + 4) if size else None,
-            "positionValue": format_usdc(p.position_value_musdc),
-            "unrealizedPnl": format_usdc(p.unrealized_pnl_musdc),
-            "returnOnEquity": format_fixed(num * 10**9 // den, 9),
-            "liquidationPx": format_price(p.liquidation_pips, d) if p.liquidation_pips else None,
-            "marginUsed": format_usdc(p.margin_used_musdc),
-            "maxLeverage": p.max_leverage,
-            "cumFunding": {"allTime": format_usdc(-p.cum_funding_musdc),
-                           "sinceOpen": format_usdc(-p.cum_funding_musdc),
-                           "sinceChange": format_usdc(-p.cum_funding_musdc)},
-            "adlRank": p.adl_rank,  # l2perp: 1 = deleveraged first on its side, 0 = unranked
-        }})
+        positions.append(position_row(state, p))
     summary = {"accountValue": format_usdc(view.account_value_musdc),
                "totalNtlPos": format_usdc(view.total_ntl_pos_musdc),
                "totalRawUsd": format_usdc(view.total_raw_usd_musdc),
@@ -129,32 +103,6 @@ def clearinghouse_state(state: State, user: str) -> dict:
     return {"assetPositions": positions, "marginSummary": summary, "crossMarginSummary": cross,
             "crossMaintenanceMarginUsed": format_usdc(view.cross_maintenance_margin_musdc),
             "withdrawable": format_usdc(view.withdrawable_musdc), "time": state.time_ms}
-
-
-def order_row(state: State, order, frontend: bool) -> dict:
-    m = state.markets[order.asset]
-    d = m.sz_decimals
-    row = {"coin": m.name, "limitPx": format_price(order.limit_pips, d), "oid": order.oid,
-           "side": "B" if order.is_buy else "A", "sz": format_size(order.size_lots, d),
-           "timestamp": order.timestamp_ms}
-    if frontend:
-        trigger = order.tif == TIF_TRIGGER
-        if trigger:
-            kind = ("Take Profit" if order.tpsl == TPSL_TP else "Stop") + (
-                " Market" if order.trigger_is_market else " Limit")
-        else:
-            kind = "Limit"
-        row.update({
-            "origSz": format_size(order.orig_lots, d), "orderType": kind,
-            "tif": None if trigger else TIF_NAMES.get(order.tif),
-            "reduceOnly": order.reduce_only, "isTrigger": trigger,
-            "triggerPx": format_price(order.trigger_pips, d) if trigger else "0.0",
-            "triggerCondition": (("Price below " if (order.is_buy == (order.tpsl == TPSL_TP))
-                                  else "Price above ") + format_price(order.trigger_pips, d))
-            if trigger else "N/A",
-            "isPositionTpsl": order.is_position_tpsl, "children": [], "cloid": order.cloid,
-        })
-    return row
 
 
 def open_orders(state: State, user: str, frontend: bool = False) -> list:
@@ -210,3 +158,52 @@ def meta_and_asset_ctxs(state: State, days: dict[int, DayStats] | None = None) -
 
 def exchange_status(state: State) -> dict:
     return {"time": state.time_ms, "specialStatuses": None}
+
+
+def user_fees(state: State, user: str) -> dict:
+    """The user's daily volumes and fee rates (userFees); an unknown user pays tier 0."""
+    account = state.accounts.get(user)
+    tier0 = state.config.fee_tiers[0]
+    taker, maker = (fee_rates(state, account) if account is not None
+                    else (tier0.taker_rate_e9, tier0.maker_rate_e9))
+    days = sorted(account.volume_days.items()) if account is not None else []
+    return {"dailyUserVlm": [{"date": day, "userCross": format_usdc(v), "userAdd": "0",
+                              "exchange": format_usdc(state.volume_days.get(day, 0))}
+                             for day, v in days],
+            "userCrossRate": format_rate(taker), "userAddRate": format_rate(maker),
+            "activeReferralDiscount": "0.0", "feeSchedule": {
+                "cross": format_rate(tier0.taker_rate_e9), "add": format_rate(tier0.maker_rate_e9)}}
+
+
+def user_role(state: State, user: str) -> dict:
+    """agent (with its owner), user (holds an account) or missing."""
+    if user in state.agent_owner:
+        return {"role": "agent", "data": {"user": state.agent_owner[user]}}
+    return {"role": "user"} if user in state.accounts else {"role": "missing"}
+
+
+def extra_agents(state: State, user: str) -> list:
+    """The user's approved agents, by name."""
+    account = state.accounts.get(user)
+    if account is None:
+        return []
+    return [{"name": a.name, "address": a.address, "validUntil": None}
+            for _, a in sorted(account.agents.items())]
+
+
+def user_rate_limit(state: State, user: str) -> dict:
+    """The user's cumulative volume and request cap (Hyperliquid: 10,000 + 1 per USDC)."""
+    account = state.accounts.get(user)
+    volume = sum(account.volume_days.values()) if account is not None else 0
+    return {"cumVlm": format_usdc(volume), "nRequestsUsed": 0,
+            "nRequestsCap": 10_000 + volume // 1_000_000}
+
+
+def devnet_keys(state: State) -> list:
+    """The deterministic devnet keys that `l2perp keys --json` prints, here as [{address,
+    privateKey, role}] (camelCase, like the rest of /info), so a browser can offer them; only on
+    a node whose genesis says devnet, a ValueError (422) anywhere else."""
+    if not state.config.devnet:
+        raise ValueError("unknown info type 'devnetKeys': this node is not a devnet")
+    return [{"address": k.address, "privateKey": k.private_key, "role": k.role}
+            for k in dev_keys()]

@@ -2,9 +2,10 @@
 
 Per IP: a budget of request weight over any sliding minute (exchange actions weigh
 1 + floor(batch / 40); info requests 2, 20 or 60 by type, plus 1 per 20 items returned by the
-history types and 1 per 60 candles). Per address (actions only): one request per USDC of
-traded volume plus an initial buffer; a batch of n orders counts n; cancels may use
-min(limit + 100,000, 2 x limit); once exhausted, one request every 10 s.
+history types and 1 per 60 candles, as each type's entry in info_types.py says). Per address
+(actions only): one request per USDC of traded volume plus an initial buffer; a batch of n
+orders counts n; cancels may use min(limit + 100,000, 2 x limit); once exhausted, one request
+every 10 s.
 
 Memory stays bounded: an IP's window is at most one slot per second of the window (plus one),
 IPs idle for a whole window are forgotten, and at most `max_tracked_ips` are kept (the least
@@ -17,17 +18,10 @@ from __future__ import annotations
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
-LIGHT_INFO = {"l2Book", "allMids", "clearinghouseState", "orderStatus",
-              "spotClearinghouseState", "exchangeStatus",
-              "devnetKeys"}  # l2perp: a constant answer
-HEAVY_INFO = {"userRole",
-              "solvency"}  # l2perp: values every account, like a full state scan
-# Hyperliquid docs (rate limits): "additional rate limit weight per 20 items returned"
-PER_20_ITEMS_INFO = {"recentTrades", "historicalOrders", "userFills", "userFillsByTime",
-                     "fundingHistory", "userFunding", "nonUserFundingUpdates", "twapHistory",
-                     "userTwapSliceFills", "userTwapSliceFillsByTime", "delegatorHistory",
-                     "delegatorRewards", "validatorStats"}
-PER_60_ITEMS_INFO = {"candleSnapshot"}  # Hyperliquid docs: "per 60 items returned"
+# Hyperliquid docs (rate limits): the IP weight of an info request
+INFO_WEIGHT_LIGHT = 2  # l2Book, allMids, clearinghouseState, orderStatus, exchangeStatus...
+INFO_WEIGHT = 20  # every other type
+INFO_WEIGHT_HEAVY = 60  # userRole
 
 IP_RATE_LIMITED = "Too many requests: rate limited by IP weight ({limit} per minute)"
 
@@ -41,28 +35,6 @@ class RateLimits:
     exhausted_interval_ms: int = 10_000  # Hyperliquid: then 1 request per 10 s
     window_ms: int = 60_000  # Hyperliquid: "per minute", here any sliding minute
     max_tracked_ips: int = 100_000  # l2perp: memory bound (about 100 bytes per idle slot)
-
-
-def info_weight(kind: object) -> int:
-    """The IP weight of an /info request of type `kind` (any JSON value)."""
-    if not isinstance(kind, str):
-        return 20  # not a type at all: costs what an ordinary request costs
-    if kind in LIGHT_INFO:
-        return 2
-    if kind in HEAVY_INFO:
-        return 60
-    return 20  # every other type, l2perp extensions (batches, l1Status, ...) included
-
-
-def info_items_weight(kind: object, answer: object) -> int:
-    """The extra IP weight of an /info answer that lists items (charged after answering)."""
-    if not isinstance(answer, list) or not isinstance(kind, str):
-        return 0
-    if kind in PER_20_ITEMS_INFO:
-        return len(answer) // 20
-    if kind in PER_60_ITEMS_INFO:
-        return len(answer) // 60
-    return 0
 
 
 def action_weight(action: dict) -> tuple[int, int, bool]:

@@ -26,6 +26,8 @@ from ..node import indexer
 from . import info as I
 from .daystats import DayStatsCache
 from .errors import WS_TOO_MANY_SUBSCRIPTIONS, WS_TOO_SLOW
+from .history import candle_snapshot, user_fills
+from .rows import fill_row, order_row, trade_row
 
 log = logging.getLogger("l2perp.api")
 
@@ -137,7 +139,7 @@ class Hub:
             account = state.accounts.get(update.user)
             order = account.orders.get(update.oid) if account else None
             if order is not None:
-                self.order_rows[update.oid] = I.order_row(state, order, frontend=False)
+                self.order_rows[update.oid] = order_row(state, order, frontend=False)
         if not self.connections:
             self._forget_finished(updates)
             return
@@ -188,17 +190,15 @@ class Hub:
                 asset = self._asset(sub.get("coin"))
                 if asset is None or not any(f.asset == asset for f in fills):
                     continue
-                from .server import candle_snapshot
-
                 span = indexer.INTERVALS_MS.get(sub.get("interval"), 60_000)
                 start = state.time_ms - state.time_ms % span
-                rows = candle_snapshot(self.node, {"req": {
+                rows = candle_snapshot(self.node, {
                     "coin": sub.get("coin"), "interval": sub.get("interval"),
-                    "startTime": start, "endTime": state.time_ms}})
+                    "startTime": start, "endTime": state.time_ms})
                 if rows:
                     conn.send({"channel": "candle", "data": rows[-1]})
             elif kind == "trades":
-                trades = [self._trade(f) for f in fills
+                trades = [trade_row(state, f) for f in fills
                           if state.markets[f.asset].name == sub.get("coin")]
                 if trades:
                     conn.send({"channel": "trades", "data": trades})
@@ -207,7 +207,7 @@ class Hub:
                 mine = [f for f in fills if user in (f.taker, f.maker)]
                 if not mine:
                     continue
-                rows = [self._user_fill(f, user) for f in mine]
+                rows = [fill_row(state, f, user == f.taker) for f in mine]
                 if kind == "userEvents":
                     conn.send({"channel": "user", "data": {"fills": rows}})
                 else:
@@ -228,21 +228,6 @@ class Hub:
 
     def _asset(self, coin: object) -> int | None:
         return I.asset_by_name(self.node.state, coin)
-
-    def _trade(self, fill: FillEvent) -> dict:
-        market = self.node.state.markets[fill.asset]
-        d = market.sz_decimals
-        buyer, seller = (fill.taker, fill.maker) if fill.taker_is_buy else (fill.maker,
-                                                                            fill.taker)
-        return {"coin": market.name, "side": "B" if fill.taker_is_buy else "A",
-                "px": I.format_price(fill.px_pips, d), "sz": I.format_size(fill.sz_lots, d),
-                "hash": "0x" + "00" * 32, "time": fill.time_ms, "tid": fill.tid,
-                "users": [buyer, seller]}
-
-    def _user_fill(self, fill: FillEvent, user: str) -> dict:
-        from .server import fill_row
-
-        return fill_row(self.node.state, fill, user == fill.taker)
 
     def on_rollup(self, kind: str, details: dict) -> None:
         """An L1 event (batchPosted, batchFinalized, batchReverted, frozen, escaped...)."""
@@ -342,8 +327,6 @@ class Hub:
             if asset is not None:
                 conn.send({"channel": "l2Book", "data": I.l2_book(state, asset)})
         elif kind == "userFills":
-            from .server import user_fills
-
             user = key.split(":", 1)[1]
             conn.send({"channel": "userFills", "data": {
                 "isSnapshot": True, "user": user, "fills": user_fills(self.node, user)[:100]}})

@@ -18,8 +18,8 @@ from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import Block, BlockReceipts, Tx
 from ..rollup.accounting import tvl_musdc
-from ..rollup.batch import BatchHeader, WithdrawalEntry, decode_body, run_block
-from ..rollup.contract import FINALIZED, FORCED_KINDS, POSTED
+from ..rollup.batch import decode_body, run_block
+from ..rollup.contract import FINALIZED, POSTED
 from ..rollup.l1 import L1Error
 from ..rollup.params import RollupParams
 from ..rollup.poster import Poster, SignedBatch, SigningJournal, due_messages
@@ -172,7 +172,7 @@ class NodeRollup:
                 listener(kind, details)
         self._seen_events = len(events)
 
-    # ----- reads for the API ----------------------------------------------------------------
+    # ----- reads for the API (api/rollup_rows.py formats the rollup's JSON) --------------------
     def finality(self, height: int) -> str:
         """pending (not on L1), posted (in a standing batch in its window) or finalized."""
         l1 = self.l1
@@ -192,83 +192,7 @@ class NodeRollup:
                 return None
         return None
 
-    def status(self, state: State) -> dict:
-        l1 = self.l1
-        tip = l1.tip()
-        final = l1.batch(l1.finalized_no) if l1.finalized_no else None
-        return {
-            "l2Height": state.height,
-            "postedHeight": tip.header.last_height if tip else 0,
-            "finalizedHeight": final.header.last_height if final else 0,
-            "lastPostedBatch": tip.header.batch_no if tip else 0,
-            "lastFinalizedBatch": l1.finalized_no,
-            "postedRoot": "0x" + l1.tip_root().hex(),
-            "finalizedRoot": "0x" + l1.finalized_root().hex(),
-            "batches": len(l1.batches),
-            "revertedBatches": sum(1 for b in l1.batches if b.status == "reverted"),
-            "l1QueueLength": len(l1.pending()),
-            "l1Cursor": l1.cursor,
-            "frozen": l1.frozen,
-            "halted": self.halted,
-            "incidents": [{"rule": m.rule, "l1Block": m.l1_block, "detail": m.detail}
-                          for m in self.reconciler.mismatches],
-            "poster": self.poster.address,
-            "postErrors": self.post_errors[-5:],
-            "profile": self.params.name,
-        }
-
-    def batch_info(self, batch_no: int) -> dict:
-        record = self.l1.batch(batch_no)
-        return batch_json(record)
-
-    def l1_status(self) -> dict:
-        """The L1 and its queue. Amounts in micro-USDC, times in ms of the L1 clock. Each queue
-        row's `deadline` is when it turns overdue (message time + the force-inclusion delay:
-        from then on the next accepted batch must consume it); `forced` rows are the open forced
-        requests, with `freezeFrom`, the time from which anyone may freeze the L1 if it is still
-        unserved (message time + the freeze grace), and whether a freeze is allowed now."""
-        l1 = self.l1
-        delay, grace = self.params.force_inclusion_delay_ms, self.params.freeze_grace_ms
-        forced = l1.open_forced()
-        return {
-            "height": l1.height, "time": l1.time_ms, "baseFeeGwei": l1.base_fee_gwei,
-            "bridgeBalance": l1.bridge_balance_musdc, "queuedDeposits": l1.queued_deposits_musdc(),
-            "owedWithdrawals": l1.owed_musdc(), "bondsHeld": l1.bonds_held_musdc(),
-            "queue": [{"index": m.index, "kind": m.kind, "sender": m.sender,
-                       "time": m.time_ms, "block": m.block, "deadline": m.time_ms + delay,
-                       "forced": m.kind in FORCED_KINDS} for m in l1.pending()[:100]],
-            "openForced": [m.index for m in forced],
-            "forced": [{"index": m.index, "kind": m.kind, "sender": m.sender, "time": m.time_ms,
-                        "deadline": m.time_ms + delay, "freezeFrom": m.time_ms + grace,
-                        "freezable": l1.freezable(m.index)} for m in forced],
-            "frozen": l1.frozen, "escapesOpen": l1.escapes_open(),
-            "judgeFailures": [{"batch": f.batch_no, "kind": f.kind, "message": f.message,
-                               "challenger": f.challenger, "l1Block": f.l1_block}
-                              for f in l1.judge_failures[-100:]],
-            "calls": self.host.applied,
-        }
-
     def close(self) -> None:
         self.journal.close()
         self.host.close()
 
-
-def batch_json(record) -> dict:
-    h: BatchHeader = record.header
-    return {
-        "batchNo": h.batch_no, "status": record.status, "parent": record.parent,
-        "prevRoot": "0x" + h.prev_root.hex(), "postRoot": "0x" + h.post_root.hex(),
-        "traceRoot": "0x" + h.trace_root.hex(), "withdrawalsRoot": "0x" + h.withdrawals_root.hex(),
-        "dataHash": "0x" + h.data_hash.hex(), "l1MsgStart": h.l1_msg_start,
-        "l1MsgEnd": h.l1_msg_end, "l1AnchorBlock": h.l1_anchor_block,
-        "systemTime": h.system_time, "nTxs": h.n_txs, "firstHeight": h.first_height,
-        "lastHeight": h.last_height, "poster": record.poster, "bond": record.bond_musdc,
-        "postedAt": record.posted_ms, "challengeDeadline": record.deadline_ms,
-        "permissionless": record.permissionless, "revertedBy": record.reverted_by,
-        "withdrawals": [withdrawal_json(w) for w in record.withdrawals],
-    }
-
-
-def withdrawal_json(w: WithdrawalEntry) -> dict:
-    return {"wid": w.wid, "user": w.user, "destination": w.destination,
-            "amount": w.amount_musdc}
