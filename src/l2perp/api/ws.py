@@ -1,8 +1,9 @@
 """The websocket at `/ws` (client-api.md §1.6): subscribe / unsubscribe / ping, and per block
-the channels the SDK routes: allMids, l2Book, trades, user (userEvents), userFills,
-orderUpdates, bbo; plus `l2perpRollup`, which announces batches posted, finalized and reverted.
-Messages for userEvents and orderUpdates carry no user: the connection knows
-whom it subscribed for (one of each per connection, as the SDK allows).
+the channels of channels.py (those the SDK routes: allMids, l2Book, trades, user (userEvents),
+userFills, orderUpdates, bbo, activeAssetCtx, candle; plus `l2perpRollup`, which announces
+batches posted, finalized and reverted). Messages for userEvents and orderUpdates carry no
+user: the connection knows whom it subscribed for (one of each per connection, as the SDK
+allows).
 
 A connection's outgoing messages wait in a bounded queue: a reader that falls more than
 MAX_QUEUED_MESSAGES or MAX_QUEUED_BYTES behind is dropped and closed with code 1008 and a
@@ -22,12 +23,10 @@ import orjson
 from fastapi import WebSocket, WebSocketDisconnect
 
 from ..engine.tx import FillEvent, OrderEvent
-from ..node import indexer
-from . import info as I
+from .channels import CHANNELS, ROLLUP_CHANNEL, BlockNews, identifier
 from .daystats import DayStatsCache
 from .errors import WS_TOO_MANY_SUBSCRIPTIONS, WS_TOO_SLOW
-from .history import candle_snapshot, user_fills
-from .rows import fill_row, order_row, trade_row
+from .rows import order_row
 
 log = logging.getLogger("l2perp.api")
 
@@ -37,34 +36,6 @@ MAX_SUBSCRIPTIONS = 1_000  # Hyperliquid: 1,000 websocket subscriptions
 CLOSE_POLICY = 1008  # RFC 6455: policy violation
 CLOSE_INTERNAL = 1011  # RFC 6455: the server met an unexpected condition
 CLOSE_TIMEOUT_S = 10.0  # a stalled reader cannot take our close frame; we stop waiting
-
-USER_TYPES = ("userEvents", "userFills", "orderUpdates")
-ROLLUP_CHANNEL = "l2perpRollup"  # an extension: batches posted, finalized, reverted; freezes
-COIN_TYPES = ("l2Book", "trades", "bbo", "activeAssetCtx")
-
-
-def _field(sub: dict, key: str) -> str:
-    value = sub.get(key)
-    if not isinstance(value, str) or len(value) > 100:
-        raise ValueError(f"unsupported subscription: {key} must be a string")
-    return value
-
-
-def identifier(sub: dict) -> str:
-    """The subscription's key within a connection (ValueError if it is not one we serve)."""
-    kind = sub.get("type")
-    if kind in COIN_TYPES:
-        return f"{kind}:{_field(sub, 'coin').lower()}"
-    if kind in USER_TYPES:
-        return f"{kind}:{_field(sub, 'user').lower()}"
-    if kind == "allMids":
-        return "allMids"
-    if kind == ROLLUP_CHANNEL:
-        return ROLLUP_CHANNEL
-    if kind == "candle":
-        return f"candle:{_field(sub, 'coin').lower()},{_field(sub, 'interval')}"
-    shown = repr(kind[:40]) if isinstance(kind, str) else f"a {type(kind).__name__}"
-    raise ValueError(f"unsupported subscription {shown}")
 
 
 class Connection:
@@ -143,91 +114,30 @@ class Hub:
         if not self.connections:
             self._forget_finished(updates)
             return
-        mids = I.all_mids(state)
-        books: dict = {}
-        ctxs: dict = {}
+        news = BlockNews(self.node, self.days, fills, updates, self.order_rows)
         for conn in list(self.connections):
             try:
-                self._send_block(conn, fills, updates, mids, books, ctxs)
+                self._send_block(conn, news)
             except Exception:  # noqa: BLE001 - one connection's failure never stops a block
                 error_id = secrets.token_hex(8)
                 log.exception("websocket internal error %s", error_id)
                 conn.drop(f"internal error {error_id}")
         self._forget_finished(updates)
 
-    def _send_block(self, conn: Connection, fills: list, updates: list, mids: dict,
-                    books: dict, ctxs: dict) -> None:
-        """One connection's messages for the block just built (`books` and `ctxs` are filled
-        per asset once, for every subscriber)."""
-        state = self.node.state
+    def _send_block(self, conn: Connection, news: BlockNews) -> None:
+        """One connection's messages for the block just built."""
         if conn.dropped is not None:
             return
         for key, sub in list(conn.subs.items()):
-            kind = sub["type"]
-            if kind == "allMids":
-                conn.send({"channel": "allMids", "data": {"mids": mids}})
-            elif kind in ("l2Book", "bbo"):
-                asset = self._asset(sub.get("coin"))
-                if asset is None:
-                    continue
-                book = books.get(asset) or books.setdefault(asset, I.l2_book(state, asset))
-                if kind == "l2Book":
-                    conn.send({"channel": "l2Book", "data": book})
-                else:
-                    conn.send({"channel": "bbo", "data": {
-                        "coin": book["coin"], "time": book["time"],
-                        "bbo": [book["levels"][0][:1] and book["levels"][0][0] or None,
-                                book["levels"][1][:1] and book["levels"][1][0] or None]}})
-            elif kind == "activeAssetCtx":
-                asset = self._asset(sub.get("coin"))
-                if asset is None:
-                    continue
-                if asset not in ctxs:
-                    ctxs[asset] = I.asset_ctx(state, asset, self.days.get(self.node)[asset])
-                conn.send({"channel": "activeAssetCtx", "data": {
-                    "coin": sub.get("coin"), "ctx": ctxs[asset]}})
-            elif kind == "candle":
-                asset = self._asset(sub.get("coin"))
-                if asset is None or not any(f.asset == asset for f in fills):
-                    continue
-                span = indexer.INTERVALS_MS.get(sub.get("interval"), 60_000)
-                start = state.time_ms - state.time_ms % span
-                rows = candle_snapshot(self.node, {
-                    "coin": sub.get("coin"), "interval": sub.get("interval"),
-                    "startTime": start, "endTime": state.time_ms})
-                if rows:
-                    conn.send({"channel": "candle", "data": rows[-1]})
-            elif kind == "trades":
-                trades = [trade_row(state, f) for f in fills
-                          if state.markets[f.asset].name == sub.get("coin")]
-                if trades:
-                    conn.send({"channel": "trades", "data": trades})
-            elif kind in ("userEvents", "userFills"):
-                user = key.split(":", 1)[1]
-                mine = [f for f in fills if user in (f.taker, f.maker)]
-                if not mine:
-                    continue
-                rows = [fill_row(state, f, user == f.taker) for f in mine]
-                if kind == "userEvents":
-                    conn.send({"channel": "user", "data": {"fills": rows}})
-                else:
-                    conn.send({"channel": "userFills", "data": {
-                        "isSnapshot": False, "user": user, "fills": rows}})
-            elif kind == "orderUpdates":
-                user = key.split(":", 1)[1]
-                rows = [{"order": self.order_rows.get(u.oid, {"oid": u.oid}),
-                         "status": u.status, "statusTimestamp": u.time_ms}
-                        for u in updates if u.user == user]
-                if rows:
-                    conn.send({"channel": "orderUpdates", "data": rows})
+            per_block = CHANNELS[sub["type"]].per_block
+            message = per_block(news, key, sub) if per_block is not None else None
+            if message is not None:
+                conn.send(message)
 
     def _forget_finished(self, updates) -> None:
         for update in updates:
             if update.status != "open":
                 self.order_rows.pop(update.oid, None)
-
-    def _asset(self, coin: object) -> int | None:
-        return I.asset_by_name(self.node.state, coin)
 
     def on_rollup(self, kind: str, details: dict) -> None:
         """An L1 event (batchPosted, batchFinalized, batchReverted, frozen, escaped...)."""
@@ -318,15 +228,7 @@ class Hub:
             self._snapshot(conn, key, sub)
 
     def _snapshot(self, conn: Connection, key: str, sub: dict) -> None:
-        state = self.node.state
-        kind = sub["type"]
-        if kind == "allMids":
-            conn.send({"channel": "allMids", "data": {"mids": I.all_mids(state)}})
-        elif kind == "l2Book":
-            asset = self._asset(sub.get("coin"))
-            if asset is not None:
-                conn.send({"channel": "l2Book", "data": I.l2_book(state, asset)})
-        elif kind == "userFills":
-            user = key.split(":", 1)[1]
-            conn.send({"channel": "userFills", "data": {
-                "isSnapshot": True, "user": user, "fills": user_fills(self.node, user)[:100]}})
+        snapshot = CHANNELS[sub["type"]].snapshot
+        message = snapshot(self.node, key, sub) if snapshot is not None else None
+        if message is not None:
+            conn.send(message)

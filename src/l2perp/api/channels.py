@@ -1,0 +1,206 @@
+"""Every websocket channel in one table (client-api.md §1.6): how a subscription is keyed within
+a connection, what a subscriber gets at once, and what it gets after each block. Adding a
+channel is one entry in CHANNELS; ws.py carries the messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..engine.tx import FillEvent, OrderEvent
+from ..node import indexer
+from ..node.service import Node
+from . import info as I
+from . import rows
+from .daystats import DayStatsCache
+from .history import candle_snapshot, user_fills
+
+ROLLUP_CHANNEL = "l2perpRollup"  # an extension: batches posted, finalized, reverted; freezes
+
+
+class BlockNews:
+    """What one block tells subscribers: its fills and order updates, and the books, contexts
+    and mids that every subscriber shares (each computed once, on first use)."""
+
+    def __init__(self, node: Node, days: DayStatsCache, fills: list[FillEvent],
+                 updates: list[OrderEvent], order_rows: dict[int, dict]) -> None:
+        self.node = node
+        self.state = node.state
+        self.days = days
+        self.fills = fills
+        self.updates = updates
+        self.order_rows = order_rows  # oid -> the order's wire row (ws.py Hub keeps them)
+        self._mids: dict | None = None
+        self._books: dict[int, dict] = {}
+        self._ctxs: dict[int, dict] = {}
+
+    def mids(self) -> dict:
+        if self._mids is None:
+            self._mids = I.all_mids(self.state)
+        return self._mids
+
+    def book(self, asset: int) -> dict:
+        if asset not in self._books:
+            self._books[asset] = I.l2_book(self.state, asset)
+        return self._books[asset]
+
+    def ctx(self, asset: int) -> dict:
+        if asset not in self._ctxs:
+            self._ctxs[asset] = I.asset_ctx(self.state, asset, self.days.get(self.node)[asset])
+        return self._ctxs[asset]
+
+    def asset(self, coin: object) -> int | None:
+        return I.asset_by_name(self.state, coin)
+
+
+Message = dict | None  # a message for the subscriber, or None: nothing to send
+Snapshot = Callable[[Node, str, dict], Message]  # (node, key, subscription)
+PerBlock = Callable[[BlockNews, str, dict], Message]  # (news, key, subscription)
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """One subscription type: `key(subscription)` names it within a connection (ValueError:
+    not one we serve); `snapshot` answers the subscribe, `per_block` each block (either may be
+    None: nothing)."""
+
+    key: Callable[[dict], str]
+    per_block: PerBlock | None = None
+    snapshot: Snapshot | None = None
+
+
+def _field(sub: dict, key: str) -> str:
+    value = sub.get(key)
+    if not isinstance(value, str) or len(value) > 100:
+        raise ValueError(f"unsupported subscription: {key} must be a string")
+    return value
+
+
+def coin_key(sub: dict) -> str:
+    return f"{sub['type']}:{_field(sub, 'coin').lower()}"
+
+
+def user_key(sub: dict) -> str:
+    return f"{sub['type']}:{_field(sub, 'user').lower()}"
+
+
+def candle_key(sub: dict) -> str:
+    return f"candle:{_field(sub, 'coin').lower()},{_field(sub, 'interval')}"
+
+
+def type_key(sub: dict) -> str:
+    return sub["type"]
+
+
+def _user_of(key: str) -> str:
+    """The (lowercased) user of a user channel's key."""
+    return key.split(":", 1)[1]
+
+
+# ----- per block ----------------------------------------------------------------------------
+def all_mids_news(news: BlockNews, key: str, sub: dict) -> Message:
+    return {"channel": "allMids", "data": {"mids": news.mids()}}
+
+
+def l2_book_news(news: BlockNews, key: str, sub: dict) -> Message:
+    asset = news.asset(sub.get("coin"))
+    return None if asset is None else {"channel": "l2Book", "data": news.book(asset)}
+
+
+def bbo_news(news: BlockNews, key: str, sub: dict) -> Message:
+    asset = news.asset(sub.get("coin"))
+    return None if asset is None else {"channel": "bbo", "data": rows.bbo_row(news.book(asset))}
+
+
+def asset_ctx_news(news: BlockNews, key: str, sub: dict) -> Message:
+    asset = news.asset(sub.get("coin"))
+    if asset is None:
+        return None
+    return {"channel": "activeAssetCtx", "data": {"coin": sub.get("coin"),
+                                                  "ctx": news.ctx(asset)}}
+
+
+def candle_news(news: BlockNews, key: str, sub: dict) -> Message:
+    """The coin's current candle of the subscribed interval, after a block with its fills."""
+    asset = news.asset(sub.get("coin"))
+    if asset is None or not any(f.asset == asset for f in news.fills):
+        return None
+    now = news.state.time_ms
+    span = indexer.INTERVALS_MS.get(sub.get("interval"), 60_000)
+    candles = candle_snapshot(news.node, {"coin": sub.get("coin"), "interval": sub.get("interval"),
+                                          "startTime": now - now % span, "endTime": now})
+    return {"channel": "candle", "data": candles[-1]} if candles else None
+
+
+def trades_news(news: BlockNews, key: str, sub: dict) -> Message:
+    markets = news.state.markets
+    trades = [rows.trade_row(news.state, f) for f in news.fills
+              if markets[f.asset].name == sub.get("coin")]
+    return {"channel": "trades", "data": trades} if trades else None
+
+
+def _fills_of(news: BlockNews, user: str) -> list:
+    return [rows.fill_row(news.state, f, user == f.taker) for f in news.fills
+            if user in (f.taker, f.maker)]
+
+
+def user_events_news(news: BlockNews, key: str, sub: dict) -> Message:
+    fills = _fills_of(news, _user_of(key))
+    return {"channel": "user", "data": {"fills": fills}} if fills else None
+
+
+def user_fills_news(news: BlockNews, key: str, sub: dict) -> Message:
+    user = _user_of(key)
+    fills = _fills_of(news, user)
+    if not fills:
+        return None
+    return {"channel": "userFills", "data": {"isSnapshot": False, "user": user, "fills": fills}}
+
+
+def order_updates_news(news: BlockNews, key: str, sub: dict) -> Message:
+    user = _user_of(key)
+    updates = [{"order": news.order_rows.get(u.oid, {"oid": u.oid}), "status": u.status,
+                "statusTimestamp": u.time_ms} for u in news.updates if u.user == user]
+    return {"channel": "orderUpdates", "data": updates} if updates else None
+
+
+# ----- on subscribe -------------------------------------------------------------------------
+def all_mids_snapshot(node: Node, key: str, sub: dict) -> Message:
+    return {"channel": "allMids", "data": {"mids": I.all_mids(node.state)}}
+
+
+def l2_book_snapshot(node: Node, key: str, sub: dict) -> Message:
+    asset = I.asset_by_name(node.state, sub.get("coin"))
+    return None if asset is None else {"channel": "l2Book", "data": I.l2_book(node.state, asset)}
+
+
+def user_fills_snapshot(node: Node, key: str, sub: dict) -> Message:
+    """The user's newest 100 fills."""
+    user = _user_of(key)
+    return {"channel": "userFills", "data": {
+        "isSnapshot": True, "user": user, "fills": user_fills(node, user)[:100]}}
+
+
+CHANNELS: dict[str, Channel] = {
+    "allMids": Channel(type_key, all_mids_news, all_mids_snapshot),
+    "l2Book": Channel(coin_key, l2_book_news, l2_book_snapshot),
+    "trades": Channel(coin_key, trades_news),
+    "bbo": Channel(coin_key, bbo_news),
+    "activeAssetCtx": Channel(coin_key, asset_ctx_news),
+    "candle": Channel(candle_key, candle_news),
+    "userEvents": Channel(user_key, user_events_news),  # its messages' channel is "user"
+    "userFills": Channel(user_key, user_fills_news, user_fills_snapshot),
+    "orderUpdates": Channel(user_key, order_updates_news),
+    ROLLUP_CHANNEL: Channel(type_key),  # its messages come from ws.py `Hub.on_rollup`
+}
+
+
+def identifier(sub: dict) -> str:
+    """The subscription's key within a connection (ValueError if it is not one we serve)."""
+    kind = sub.get("type")
+    channel = CHANNELS.get(kind) if isinstance(kind, str) else None
+    if channel is None:
+        shown = repr(kind[:40]) if isinstance(kind, str) else f"a {type(kind).__name__}"
+        raise ValueError(f"unsupported subscription {shown}")
+    return channel.key(sub)

@@ -1,0 +1,61 @@
+"""The two registries: /info types (info_types.INFO_TYPES, with each type's IP weight) and
+websocket channels (channels.CHANNELS, with each subscription's key)."""
+
+from __future__ import annotations
+
+import pytest
+
+from l2perp.api.channels import CHANNELS, identifier
+from l2perp.api.info_types import INFO_TYPES, info_answer, info_items_weight, info_weight
+
+
+def test_an_unknown_info_type_is_refused_before_anything_is_read() -> None:
+    for kind, text in (("nope", "unknown info type 'nope'"), (5, "unknown info type 5"),
+                       (None, "unknown info type None"), ("x" * 50,
+                                                          f"unknown info type '{'x' * 40}...'")):
+        with pytest.raises(ValueError) as refused:
+            info_answer(None, {"type": kind})  # no node: the type alone decides
+        assert str(refused.value) == text
+
+
+def test_info_weights_are_hyperliquids_2_20_60() -> None:
+    light = {kind for kind, entry in INFO_TYPES.items() if entry.weight == 2}
+    heavy = {kind for kind, entry in INFO_TYPES.items() if entry.weight == 60}
+    assert light == {"l2Book", "allMids", "clearinghouseState", "orderStatus",
+                     "spotClearinghouseState", "exchangeStatus", "devnetKeys"}
+    assert heavy == {"userRole", "solvency"}
+    assert {entry.weight for entry in INFO_TYPES.values()} == {2, 20, 60}
+    assert info_weight("nope") == info_weight(["l2Book"]) == 20
+
+
+def test_history_types_cost_one_more_per_20_items_candles_per_60() -> None:
+    per_20 = {kind for kind, entry in INFO_TYPES.items() if entry.per_items == 20}
+    assert per_20 == {"userFills", "userFillsByTime", "fundingHistory", "userFunding",
+                      "historicalOrders", "userTwapSliceFills", "delegatorRewards",
+                      "delegatorHistory"}
+    assert info_items_weight("candleSnapshot", [{}] * 120) == 2
+    assert info_items_weight("nope", [{}] * 120) == 0
+
+
+def test_subscriptions_are_keyed_per_channel() -> None:
+    assert identifier({"type": "l2Book", "coin": "BTC"}) == "l2Book:btc"
+    assert identifier({"type": "userFills", "user": "0xAB"}) == "userFills:0xab"
+    assert identifier({"type": "candle", "coin": "ETH", "interval": "1m"}) == "candle:eth,1m"
+    assert identifier({"type": "allMids"}) == "allMids"
+    assert identifier({"type": "l2perpRollup"}) == "l2perpRollup"
+    assert set(CHANNELS) == {"allMids", "l2Book", "trades", "bbo", "activeAssetCtx", "candle",
+                             "userEvents", "userFills", "orderUpdates", "l2perpRollup"}
+
+
+@pytest.mark.parametrize("sub, text", [
+    ({"type": "nope"}, "unsupported subscription 'nope'"),
+    ({"type": {"a": 1}}, "unsupported subscription a dict"),
+    ({"type": ["l2Book"]}, "unsupported subscription a list"),
+    ({"type": "l2Book"}, "unsupported subscription: coin must be a string"),
+    ({"type": "candle", "coin": "BTC"}, "unsupported subscription: interval must be a string"),
+    ({"type": "trades", "coin": "x" * 101}, "unsupported subscription: coin must be a string"),
+])
+def test_a_subscription_we_do_not_serve_is_refused_with_its_reason(sub, text) -> None:
+    with pytest.raises(ValueError) as refused:
+        identifier(sub)
+    assert str(refused.value) == text
