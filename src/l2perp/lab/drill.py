@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.state import MARKET_ACTIVE, MARKET_PAUSED
-from ..engine.tx import GovTx, Tx
+from ..engine.governance.transactions import gov_tx
+from ..engine.tx import Tx
 from .draws import Draws
 from .governance import GUARDIANS, HOLDERS, STEWARD
 from .runner import Sim
@@ -66,11 +67,11 @@ class Responders:
 
     def send(self, signer: str, kind: str, *args) -> None:
         self.nonce = max(self.nonce + 1, self.sim.kernel.now_ms)
-        self.sim.kernel.send(Tx(signer, self.nonce, GovTx(kind, tuple(args))), 100, self)
+        self.sim.kernel.send(Tx(signer, self.nonce, gov_tx(kind, *args)), 100, self)
 
     def on_receipt(self, tx, receipt) -> None:
         if not receipt.ok:
-            self.note("refused", f"{tx.action.kind} by {tx.signer}: {receipt.error}")
+            self.note("refused", f"{tx.action.KIND} by {tx.signer}: {receipt.error}")
 
     def response_ms(self) -> int:
         low, high = self.drill.response_s
