@@ -80,8 +80,10 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     from ..api.server import create_app
     from ..node.launch import LaunchError, LaunchOptions, launch, spawn_verifier
 
-    options = LaunchOptions(data, host, block_ms, not no_demo, genesis_file, l1_path, profile,
-                            fault, poster_key_file, verifier_key_file)
+    options = LaunchOptions(data=data, host=host, block_ms=block_ms, demo=not no_demo,
+                            genesis_file=genesis_file, l1_path=l1_path, profile=profile,
+                            fault=fault, poster_key_file=poster_key_file,
+                            verifier_key_file=verifier_key_file)
     try:
         launched = launch(options, warn=lambda text: console.print(f"[yellow]{text}[/yellow]"))
     except LaunchError as exc:
