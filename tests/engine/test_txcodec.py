@@ -19,10 +19,10 @@ def sample_block() -> T.Block:
     return T.Block(7, 1_700_000_000_000, (
         T.Tx("0x" + "11" * 20, 5, parse_action(ORDER), None, None, b"signed request"),
         T.Tx(None, 0, T.BridgeCredit("0x" + "22" * 20, 10**6, 3)),
-        T.Tx("0x" + "33" * 20, 6, T.GovTx("vote", (1, "for")))))
+        T.Tx("0x" + "33" * 20, 6, T.GovVote(1, "for"))))
 
 
-@pytest.mark.parametrize("cls", [T.PlaceOrders, T.OrderSpec, T.Tx, T.Block, Dec, T.GovTx,
+@pytest.mark.parametrize("cls", [T.PlaceOrders, T.OrderSpec, T.Tx, T.Block, Dec, T.GovVote,
                                  T.BridgeCredit])
 def test_renaming_a_class_leaves_the_bytes_unchanged(cls) -> None:
     block = sample_block()
@@ -46,7 +46,7 @@ def test_the_bytes_of_a_block_are_pinned() -> None:
         "c0c0c20000c0c0c0c40e7369676e65642072657175657374810296c000811e93d92a3078323232323232"
         "32323232323232323232323232323232323232323232323232323232323232323232ce000f424003c0c0"
         "c0810296d92a307833333333333333333333333333333333333333333333333333333333333333333333"
-        "33333333333306813c92a4766f74659201a3666f72c0c0c0")
+        "3333333333330681409201a3666f72c0c0c0")
     # [{1 Block: [7, time, [{2 Tx: [signer, 5, {10 PlaceOrders: [[{4 OrderSpec: [0, true,
     #  {3 Dec: [95, 3]}, {3 Dec: [1, -2]}, false, 0, nil, nil, false, 0]}], 0, nil]}, nil,
     #  nil, b"signed request"]}, ...]]}]
@@ -63,14 +63,14 @@ def test_tags_are_unique_and_unknown_tags_are_refused() -> None:
 
 
 def test_typed_governance_transactions_take_their_own_tags() -> None:
-    """61.. for the typed governance records; 60 stays the untyped GovTx's (tags are never
-    reused)."""
+    """61.. for the typed governance records; 60 (the retired untyped GovTx) stays unused (tags
+    are never reused)."""
     signer = "0x" + "33" * 20
     typed = T.Tx(signer, 6, T.GovVote(1, "for"))
     assert encode_txs((typed,)) == canonical([{2: [signer, 6, {64: [1, "for"]}, None, None,
                                                    None]}])
     assert {tag: cls.__name__ for tag, cls in TAGS.items() if tag >= 60} == {
-        60: "GovTx", 61: "GovTransfer", 62: "GovDelegate", 63: "GovPropose", 64: "GovVote",
+        61: "GovTransfer", 62: "GovDelegate", 63: "GovPropose", 64: "GovVote",
         65: "GovQueue", 66: "GovExecute", 67: "GovCancel", 68: "GuardianSign",
         69: "GuardianRemove", 70: "StewardUpdate", 71: "OperatorBond", 72: "OperatorUnbond",
         73: "OperatorRelease", 74: "SubmitEvidence", 75: "ExecuteSlash", 76: "IncidentReport",

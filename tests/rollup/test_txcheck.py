@@ -8,7 +8,7 @@ import pytest
 
 from l2perp.codec import h256
 from l2perp.engine.tx import (
-    BatchModify, Block, Cancel, ForcedTrade, GovDelegate, GovTx, GovVote, Noop, OperatorRelease,
+    BatchModify, Block, Cancel, ForcedTrade, GovDelegate, GovPropose, GovVote, Noop, OperatorRelease,
     OrderSpec, PlaceOrders, ScheduleCancel, Tx, UpdateLeverage,
 )
 from l2perp.engine.txcodec import TAGS
@@ -72,7 +72,7 @@ def test_recorded_flows_and_signed_requests_are_well_typed() -> None:
     (Tx(USER, True, Noop("x")), "Tx.nonce: expected int, got bool"),
     (Tx(USER, "1", Noop("x")), "Tx.nonce: expected int, got str"),
     (Tx(USER, 1, Noop("x"), auth="signed"), "Tx.auth: expected bytes | None, got str"),
-    (Tx(USER, 1, SPEC), "Tx.action: expected one of 39 types, got OrderSpec"),
+    (Tx(USER, 1, SPEC), "Tx.action: expected one of 38 types, got OrderSpec"),
     (Tx(USER, 1, UpdateLeverage(0, 1, 5)),
      "Tx.action: UpdateLeverage.is_cross: expected bool, got int"),
     (Tx(USER, 1, UpdateLeverage(0, True, "5")),
@@ -89,8 +89,8 @@ def test_recorded_flows_and_signed_requests_are_well_typed() -> None:
     (Tx(USER, 1, Cancel(((0, 1, 2),))), "Cancel.cancels: [0]: expected 2 items, got 3"),
     (Tx(USER, 1, BatchModify(((b"\x01", SPEC),))),
      "BatchModify.modifies: [0]: [0]: expected int | str, got bytes"),
-    (Tx(USER, 1, GovTx("vote", (1, (2, "a", True), None))),
-     "GovTx.args: [2]: expected int, str, bool or tuple, got NoneType"),
+    (Tx(USER, 1, GovPropose((1, (2, "a", True), None))),
+     "GovPropose.actions: [2]: expected int, str, bool or tuple, got NoneType"),
     (Tx(USER, 1, GovVote(1, (2, "a", True))), None),  # the engine checks a field's kind
     (Tx(USER, 1, GovVote(1, None)), "GovVote.support: expected int | str | bool | tuple, got NoneType"),
     (Tx(USER, 1, GovVote(1, (2, None))), "GovVote.support: [1]: expected int, str, bool or"),
@@ -110,8 +110,8 @@ def test_governance_arguments_nest_only_so_deep() -> None:
     args: tuple = (1,)
     for _ in range(MAX_ARGS_DEPTH - 1):
         args = (args,)
-    assert check_tx(Tx(USER, 1, GovTx("vote", args))) is None
-    assert "nested too deeply" in check_tx(Tx(USER, 1, GovTx("vote", (args,))))
+    assert check_tx(Tx(USER, 1, GovPropose(args))) is None
+    assert "nested too deeply" in check_tx(Tx(USER, 1, GovPropose((args,))))
 
 
 def test_a_body_with_a_wrong_type_does_not_decode() -> None:

@@ -206,17 +206,6 @@ class SetMarketStatus:
 # ----- governance (typed, one class per kind: engine/governance/transactions.py) -------------
 
 @dataclass(slots=True, frozen=True)
-class GovTx:
-    """A governance transaction in its untyped form: `kind` names it ("vote", ...) and `args`
-    holds its arguments as ints, strings, bools and nested tuples. The wire builds the typed
-    classes (GovVote, ...); the engine still takes this form (logged blocks, lab drills) and
-    checks it exactly as it checks the typed one of the same kind."""
-
-    kind: str
-    args: tuple
-
-
-@dataclass(slots=True, frozen=True)
 class OperatorOffence:
     """An L1 message: the settlement contract proved an operator's offence (a fraudulent batch,
     two batches with one number, a forced request ignored past its deadline); the engine
@@ -232,7 +221,7 @@ class OperatorOffence:
 Action = Union[
     PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel, UpdateLeverage,
     UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, BridgeCredit, SetPrice,
-    SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime, GovTx,
+    SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime,
     OperatorOffence, ForcedWithdrawal, ForcedTrade,
     GovTransfer, GovDelegate, GovPropose, GovVote, GovQueue, GovExecute, GovCancel,
     GuardianSign, GuardianRemove, StewardUpdate, OperatorBond, OperatorUnbond, OperatorRelease,

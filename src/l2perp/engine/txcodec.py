@@ -22,7 +22,7 @@ TAGS: dict[int, type] = {
     30: T.BridgeCredit, 31: T.ForcedWithdrawal, 32: T.ForcedTrade, 33: T.OperatorOffence,
     40: T.SetPrice, 41: T.SetMarketStatus, 42: T.OracleReport, 43: T.SetOracleSource,
     50: T.DevFaucet, 51: T.DevAdvanceTime,
-    60: T.GovTx,  # the untyped governance form (the typed classes below replace it)
+    # 60: retired (the untyped governance form GovTx(kind, args), replaced by 61-77)
     61: T.GovTransfer, 62: T.GovDelegate, 63: T.GovPropose, 64: T.GovVote, 65: T.GovQueue,
     66: T.GovExecute, 67: T.GovCancel, 68: T.GuardianSign, 69: T.GuardianRemove,
     70: T.StewardUpdate, 71: T.OperatorBond, 72: T.OperatorUnbond, 73: T.OperatorRelease,

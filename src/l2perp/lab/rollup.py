@@ -12,7 +12,8 @@ from ..engine.tx import Tx
 from ..rollup.contract import deploy
 from ..rollup.params import DEVNET
 from ..rollup.poster import Poster, due_messages
-from ..rollup.reconciler import Reconciler, tvl_musdc
+from ..rollup.accounting import tvl_musdc
+from ..rollup.reconciler import Reconciler
 from ..rollup.system import message_tx
 from ..rollup.verifier import Verifier
 from .agents import address

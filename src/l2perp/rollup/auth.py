@@ -25,7 +25,7 @@ def authentic(state: State, tx: Tx, network: Network = Network()) -> bool:
     The request bytes are the poster's to choose, so whatever decoding them raises means "not
     the user's" (the transaction is dropped), never an error that escapes into the judge,
     where it would count as the judge's own failure. "Exactly" compares encodings, not `==`,
-    for which True equals 1 (GovTx arguments have no declared types to catch that)."""
+    for which True equals 1 (governance fields of kind `GovValue` have no narrower type to catch that)."""
     if tx.signer is None:
         return True
     if tx.auth is None:

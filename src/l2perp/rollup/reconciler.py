@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .accounting import tvl_musdc  # noqa: F401  (re-exported: lab/rollup.py imports it here)
 from .batch import decode_body, l1_messages_in, message_payload
 from .contract import FINALIZED, Settlement
 from .l1 import KIND_DEPOSIT

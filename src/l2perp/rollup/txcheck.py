@@ -17,7 +17,7 @@ import typing
 from ..engine.l1messages import L1_KINDS
 from ..engine.tx import Action, Block, Tx
 
-MAX_ARGS_DEPTH = 16  # tuples in a bare `tuple` field (GovTx.args; the wire allows 5 levels)
+MAX_ARGS_DEPTH = 16  # tuples in a bare `tuple` field (governance values; the wire allows 5 levels)
 MAX_NAMED = 4  # a union of more alternatives is described by its count
 
 Check = typing.Callable[[object], typing.Optional[str]]  # None: well-typed; else the problem
@@ -61,7 +61,7 @@ def _exact(allowed: tuple[type, ...]) -> Check:
 
 
 def check_args(value: object, depth: int = 0) -> str | None:
-    """A bare `tuple` field: ints, strs, bools and tuples of them (GovTx.args), bounded nesting."""
+    """A bare `tuple` field: ints, strs, bools and tuples of them (governance values), bounded nesting."""
     kind = type(value)
     if kind is tuple:
         if depth >= MAX_ARGS_DEPTH:

@@ -10,7 +10,7 @@ from l2perp.engine.governance.proposals import DAY_MS
 from l2perp.engine.governance.stewards import Bounds
 from l2perp.engine.governance.transactions import KINDS
 from l2perp.engine.params import DEFAULT_MARKETS, EngineConfig, Genesis
-from l2perp.engine.tx import DevAdvanceTime, GovTx
+from l2perp.engine.tx import DevAdvanceTime
 from tests.venue import ADMIN, T0, Venue, addr
 
 WHALE, ALICE, BOB, CAROL, DAVE = addr(0xA1), addr(0xA2), addr(0xA3), addr(0xA4), addr(0xA5)
@@ -28,12 +28,8 @@ STEWARD_BOUNDS = (
 
 
 def gov_tx(kind: str, *args):
-    """The typed transaction of `kind`; a kind no class has, or arguments that do not fill its
-    fields, in the untyped form (which the engine checks, and refuses, the same way)."""
-    cls = KINDS.get(kind)
-    if cls is not None and len(args) == len(cls.__slots__):
-        return cls(*args)
-    return GovTx(kind, args)
+    """The typed transaction of `kind` with these arguments."""
+    return KINDS[kind](*args)
 
 
 def gov_genesis(**kw) -> GovGenesis:

@@ -21,7 +21,7 @@ from l2perp.engine.governance.transactions import KINDS, GovExecute, GovPropose,
 from l2perp.engine.governance.txs import TRANSACTIONS, apply_gov_tx, plan_gov_tx
 from l2perp.engine.state import OracleEvidence, fund_address
 from l2perp.engine.stf import apply_block
-from l2perp.engine.tx import Block, GovTx, Noop
+from l2perp.engine.tx import Block, Noop
 from l2perp.units import Dec
 from l2perp.wire.actions import WireError
 from l2perp.wire.governance import parse_gov_action
@@ -210,7 +210,7 @@ KEYS = ("0.cbBand", "0.oiCap", "0.tier0.maxLeverage", "0.tier1.maxLeverage",
         "9.oiCap", "0.tier7.maxLeverage", "0.", ".oiCap", "", "x" * 50)
 ODD = (-(10**40), -(2**63) - 1, -(2**63), -1, 0, 1, 2, 3, 2**62, 2**63 - 1, 2**63, 2**64,
        10**40, True, False, None, "", "1", "0x", "\ud800", "\u00b2.oiCap", "00.oiCap", 1.5,
-       float("nan"), b"\x00", [1, 2], {"a": 1}, Dec(5, 0), Noop("x"), GovTx("vote", (1, 1)),
+       float("nan"), b"\x00", [1, 2], {"a": 1}, Dec(5, 0), Noop("x"),
        GovVote(1, 1), ())
 
 scalars = st.one_of(st.integers(-(10**40), 10**40), st.sampled_from(ODD),
@@ -326,11 +326,12 @@ def _args(kind: str) -> st.SearchStrategy:
 
 def as_tx(kind: object, args: object):
     """The typed transaction when its arguments fill its fields (as the wire and a batch body
-    send it), else the untyped form, which also carries wrong arities and unknown kinds."""
+    send it); a wrong arity or an unknown kind, which no typed record can carry, becomes a vote
+    whose fields hold the hostile kind and arguments instead."""
     cls = KINDS.get(kind) if type(kind) is str else None
     if cls is not None and type(args) is tuple and len(args) == len(cls.__slots__):
         return cls(*args)
-    return GovTx(kind, args)
+    return GovVote(kind, args)
 
 
 kinds = st.one_of(st.sampled_from(sorted(PLAUSIBLE_TXS)), st.sampled_from(sorted(PLAUSIBLE_TXS)),
@@ -416,6 +417,6 @@ def test_the_wire_refuses_what_no_governance_rule_could_take() -> None:
     assert ok == GovVote(2**63 - 1, True) and type(ok.support) is bool
     state = copy.deepcopy(LIVE.state)
     for args in ((2**63, 1), ("\ud800", 1), ((((((1,),),),),), 1)):
-        for tx in (GovVote(*args), GovTx("vote", args)):
+        for tx in (GovVote(*args),):
             error = apply_gov_tx(state, WHALE, tx, [])
             assert error.startswith("Governance: "), error

@@ -9,12 +9,15 @@ genesis: the 1,000,000 tokens of the five holders (the treasury never acts, so i
 
 from __future__ import annotations
 
+import pytest
+
 import copy
 
 
 from l2perp.engine.governance.proposals import DAY_MS, STANDARD, STEWARD
 from l2perp.engine.governance.transactions import GovDelegate, GovPropose, GovTransfer
 from l2perp.engine.state import MARKET_ACTIVE, MARKET_PAUSED
+from l2perp.wire.actions import WireError, parse_action
 from tests.engine.governance.rig import (
     ALICE, BOB, CAROL, DAVE, G1, G2, G3, OP1, OP2, OP3, WHALE, GovVenue,
     gov_genesis,
@@ -332,7 +335,9 @@ def test_C04_guardians_veto_a_queued_proposal_whatever_the_proposer_holds() -> N
 
 def test_P01_a_governed_value_moves_only_through_its_lanes() -> None:
     v = venue()
-    assert "Unknown governance action" in v.refused(WHALE, "setRiskParam", "0.oiCap", 5)
+    # no transaction sets a risk parameter directly: the wire knows no such action
+    with pytest.raises(WireError, match="Unknown action type"):
+        parse_action({"type": "setRiskParam", "key": "0.oiCap", "value": 5})
     assert "not a risk steward" in v.refused(WHALE, "stewardUpdate", "0.cbBand", 160_000_000)
     v.enact(CB)
     assert v.state.markets[0].spec.cb_band_e9 == 120_000_000

@@ -1,8 +1,7 @@
 """The shapes of governance arguments, checked before any handler reads them.
 
 A governance transaction (transactions.py) arrives from the wire (`wire/governance.py`) or from
-a batch body decoded from L1, so its fields may hold any governance argument value, and the
-untyped `GovTx` any msgpack-able value at all. Each transaction kind and each proposal or
+a batch body decoded from L1, so its fields may hold any governance argument value. Each transaction kind and each proposal or
 guardian action declares its fields as `(name, kind)` pairs; a kind is `int`, `str`, `bool`,
 `tuple` (a nested list), `ADDR` (a lower-case 0x address) or `ANY` (any argument value). Every
 argument value is a tree of integers in [-2**63, 2**63) (the engine's range: no governed value

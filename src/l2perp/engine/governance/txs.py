@@ -1,7 +1,7 @@
 """Governance transactions and the governance steps of a block.
 
-`apply_gov_tx` runs one signed governance transaction (a typed record of transactions.py, or
-the untyped `GovTx` of the same kind) in two phases. `plan_gov_tx` checks it: the argument
+`apply_gov_tx` runs one signed governance transaction (a typed record of transactions.py) in
+two phases. `plan_gov_tx` checks it: the argument
 shapes (`TRANSACTIONS`, args.py), then every rule the handler applies, reading the state and
 changing nothing; a broken rule refuses the transaction with its text. What the check returns
 is the step that applies the transaction, and a step refuses nothing: an exception out of it is
@@ -17,7 +17,7 @@ from typing import Callable
 
 from ...codec import h256
 from ..state import State, get_or_create_account
-from ..tx import GovTx, LedgerEvent, OperatorOffence, Tx
+from ..tx import LedgerEvent, OperatorOffence, Tx
 from .args import ADDR, ANY, check_args
 from .errors import GovernanceError
 from .execute import check_shape, log_change, plan_actions
@@ -53,12 +53,8 @@ def plan_gov_tx(state: State, signer: str, action, events: list) -> str | Step:
     gov = state.gov
     if gov is None:
         return "Governance is not enabled on this venue."
-    if type(action) is GovTx:  # the untyped form: a kind's name and its arguments
-        kind, args = action.kind, action.args
-        cls = KINDS.get(kind) if type(kind) is str else None
-    else:
-        cls = type(action)
-        kind, args = getattr(cls, "KIND", cls.__name__), gov_args(action)
+    cls = type(action)
+    kind, args = getattr(cls, "KIND", cls.__name__), gov_args(action)
     entry = TRANSACTIONS.get(cls)
     if entry is None:
         return f"Unknown governance action: {kind!r}"
@@ -66,9 +62,8 @@ def plan_gov_tx(state: State, signer: str, action, events: list) -> str | Step:
         return "Governance is halted: voting power exceeded the token supply."
     fields, planner = entry
     try:
-        checked = check_args(kind, fields, args)
-        return planner(state, gov, signer, action if cls is type(action) else cls(*checked),
-                       events)
+        check_args(kind, fields, args)
+        return planner(state, gov, signer, action, events)
     except GovernanceError as exc:
         return f"Governance: {exc}"
 
@@ -375,8 +370,8 @@ TRANSACTIONS: dict[type, tuple[tuple[tuple[str, object], ...], Callable[..., Ste
     IncidentOpen: ((("kind", str), ("subject", str), ("start", int), ("end", int),
                     ("detail", str)), _incident_open),
 }
-# every action type stf hands to apply_gov_tx (typed or untyped)
-GOVERNANCE_TXS: frozenset[type] = frozenset(TRANSACTIONS) | {GovTx}
+# every action type stf hands to apply_gov_tx
+GOVERNANCE_TXS: frozenset[type] = frozenset(TRANSACTIONS)
 
 
 # ----- block steps -----------------------------------------------------------------------------
