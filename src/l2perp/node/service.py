@@ -79,17 +79,37 @@ class Node:
         self._fault_since = 0
         self._retry_at: int | None = None  # wall ms of the next retry of a storage fault
         self.halt_listeners: list = []  # called with the reason when the sequencer halts
+        self._genesis = genesis
+        self._rollup_settings = rollup
+        self._rollup_behind = False  # a committed block the rollup did not take (a fault)
         if rollup is not None:
-            self.rollup = NodeRollup(self.data_dir, rollup.l1_path, genesis, rollup.params,
-                                     rollup.poster, rollup.fault, rollup.l1_funded)
-            self.rollup.recover(self.state, (b for b, _ in
-                                             self.sequencer.log.blocks_after(0)))
+            self.rollup = self._open_rollup()
         self.block_ms = block_ms
         self.listeners: list = []  # called with each block's receipts (the websocket hub)
         self._task: asyncio.Task | None = None
         self.demo = None  # node.demo.DemoActors on a demo devnet
         self._next_demo_ms = 0
         self.ready = asyncio.Event()
+
+    def _open_rollup(self) -> NodeRollup:
+        """The rollup side from its files, brought up to the log's head (as at a restart)."""
+        settings = self._rollup_settings
+        rollup = NodeRollup(self.data_dir, settings.l1_path, self._genesis, settings.params,
+                            settings.poster, settings.fault, settings.l1_funded)
+        rollup.recover(self.state, (b for b, _ in self.sequencer.log.blocks_after(0)))
+        return rollup
+
+    def _reopen_rollup(self) -> None:
+        """A fault struck after a block was committed but before the rollup took it: rebuild
+        the rollup's view from its files and the log, keeping its listeners."""
+        listeners = self.rollup.listeners
+        try:
+            self.rollup.close()
+        except Exception:  # noqa: BLE001 - a half-broken handle is replaced either way
+            LOG.exception("closing the rollup before its resync failed")
+        self.rollup = self._open_rollup()
+        self.rollup.listeners = listeners
+        self._rollup_behind = False
 
     @property
     def state(self):
@@ -119,8 +139,11 @@ class Node:
                 if self._retry_at is None or wall_ms() < self._retry_at:
                     continue
                 LOG.warning("retrying block production after: %s", self.fault)
-                self.fault = None
             try:
+                if self.fault is not None:
+                    if self._rollup_behind:
+                        self._reopen_rollup()
+                    self.fault = None
                 if self.demo is not None and wall_ms() >= self._next_demo_ms:
                     self._next_demo_ms = wall_ms() + 1_000
                     self.demo.tick(wall_ms() + self.state.dev_time_offset_ms)
@@ -193,6 +216,7 @@ class Node:
         if self._halt is not None:
             self._open_halt_incident(now)
         receipts, tickets = self.sequencer.produce_block(now, system_txs)
+        self._rollup_behind = self.rollup is not None
         self._fault_since = 0
         for ticket, why in self.sequencer.refused:
             if not ticket.done():
@@ -204,6 +228,7 @@ class Node:
         self.sequencer.in_flight = []
         if self.rollup is not None:
             self.rollup.after_block(self.state, self.sequencer.last_block, receipts)
+            self._rollup_behind = False
         for listener in self.listeners:
             try:
                 listener(receipts)
