@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from l2perp.engine import errors as E
-from l2perp.engine.orders import price_to_pips, size_to_lots
+from l2perp.engine.order_rules import price_to_pips, size_to_lots
 from l2perp.engine.tx import Filled, OrderError, Resting
 from l2perp.units import parse_decimal
 from tests.venue import Venue, addr, limit, trigger

@@ -138,7 +138,7 @@ def test_market_prices_and_wire_decimals_match_the_sdk() -> None:
 def test_the_price_rule_is_the_engines() -> None:
     """priceIsValid accepts exactly the prices the engine's price_to_pips accepts, for every
     szDecimals a perp can have, on integers, 5 and 6 significant figures and long decimals."""
-    from l2perp.engine.orders import price_to_pips
+    from l2perp.engine.order_rules import price_to_pips
     from l2perp.units import parse_decimal
 
     prices = ["94501", "945012", "94501.5", "9450.15", "3493.65", "3493.6", "150.305",

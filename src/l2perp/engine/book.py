@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from collections import deque
 from heapq import heapify, heappop, heappush
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:  # for the annotation only: order_groups imports this module
+    from .order_groups import TpslGroup
 
 # Time in force. TIF_TRIGGER marks an untriggered stop / take-profit order (never on the book).
 TIF_GTC = 0
@@ -34,7 +37,7 @@ class Order:
         "oid", "user", "asset", "is_buy", "limit_pips", "size_lots", "orig_lots", "tif",
         "reduce_only", "cloid", "timestamp_ms", "seq", "on_book", "margin_musdc", "leverage",
         "trigger_pips", "trigger_is_market", "tpsl", "is_position_tpsl", "parent_oid",
-        "children", "filled_lots",
+        "group", "filled_lots",
     )
 
     def __init__(
@@ -62,7 +65,7 @@ class Order:
         self.tpsl = TPSL_NONE
         self.is_position_tpsl = False
         self.parent_oid = 0  # a normalTpsl child waits for this parent to fill
-        self.children: list[Order] | None = None
+        self.group: TpslGroup | None = None  # its normalTpsl group, as parent or child
         self.filled_lots = 0
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid

@@ -19,6 +19,7 @@ from .governance.params import governed_config
 from ..codec import CodecError, canonical, h256, uncanonical
 from .book import Book, Order
 from .encoding import config_leaf
+from .order_groups import TpslGroup
 from .params import EngineConfig, MarginTier, MarketSpec
 from .state import (
     Account, Agent, Incident, Leverage, Market, NonceSet, OracleEvidence, Position, State,
@@ -84,9 +85,14 @@ def decode_account(data: bytes) -> Account:
         order, children = decode_order(row, address)
         by_oid[order.oid] = order
         links.append((order, children))
+    groups: dict[tuple, TpslGroup] = {}  # the members of one group list the same child oids
     for order, children in links:
         if children:
-            order.children = [by_oid[c] for c in children]
+            key = tuple(children)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = TpslGroup(list(children))
+            order.group = group
     account.orders = by_oid
     account.cloids = {o.cloid: o for o in by_oid.values() if o.cloid is not None}
     account.order_margin_musdc = order_margin

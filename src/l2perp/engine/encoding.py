@@ -15,7 +15,8 @@ from .state import Account, Market, NonceSet, State
 
 
 def encode_order(o: Order) -> list:
-    children = [c.oid for c in o.children] if o.children else []
+    """An order as a list; a normalTpsl member lists its group's child oids (else [])."""
+    children = list(o.group.child_oids) if o.group is not None else []
     return [
         o.oid, o.asset, o.is_buy, o.limit_pips, o.size_lots, o.orig_lots, o.tif, o.reduce_only,
         o.cloid, o.timestamp_ms, o.seq, o.on_book, o.margin_musdc, o.leverage, o.trigger_pips,

@@ -27,7 +27,8 @@ from .adl import deleverage
 from .book import STOP, TIF_IOC, Order
 from .fees import fee_for
 from .margin import leverage_of, maintenance_margin
-from .orders import Ctx, Taker, cancel_open_order
+from .open_orders import Ctx, cancel_open_order
+from .placement import Taker
 from .positions import apply_position_delta
 from .state import (
     Account, Market, State, fund_account, fund_address, is_fund, partition_of,

@@ -11,7 +11,7 @@ from ..units import MS_PER_HOUR
 from . import errors as E
 from .book import Book
 from .oracle import oracle_twap
-from .orders import Ctx, cancel_open_order
+from .open_orders import Ctx, cancel_open_order
 from .params import MarketSpec
 from .positions import apply_position_delta
 from .state import MARKET_DELISTED, Leverage, Market, State, is_fund, make_market

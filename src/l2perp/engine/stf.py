@@ -13,10 +13,8 @@ from .accounts import (
     approve_agent, credit_deposit, update_isolated_margin, update_leverage, usd_send, withdraw,
 )
 from .book import TIF_GTC, TIF_IOC
-from .orders import (
-    Ctx, cancel_all, cancel_orders, cancel_orders_by_cloid, fire_triggers, modify_orders,
-    place_orders,
-)
+from .open_orders import Ctx
+from .orders import cancel_all, cancel_orders, cancel_orders_by_cloid, modify_orders, place_orders
 from .funding import sample_premiums, settle_funding
 from .governance.txs import (
     GOVERNANCE_TXS, apply_gov_tx, apply_operator_offence, process_governance_end,
@@ -30,6 +28,7 @@ from .oracle import (
     pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report,
 )
 from .state import MARKET_DELISTED, Incident, NonceSet, State, fund_address
+from .tpsl import fire_triggers
 from .tx import (
     KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
     BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, Noop,

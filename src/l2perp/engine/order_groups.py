@@ -1,0 +1,92 @@
+"""The TP/SL sibling graph: a normalTpsl group (one parent order and its TP/SL children) as one
+explicit structure shared by its members, and the reads and link updates on it. It changes orders'
+group links, `parent_oid` and the trigger index, nothing else (no events, no margin, no book)."""
+
+from __future__ import annotations
+
+from .book import Order
+from .state import Account, State
+
+
+class TpslGroup:
+    """One normalTpsl group, the same object on its parent and on every child (`Order.group`).
+
+    `child_oids` lists the children in placement order. A modified child takes its predecessor's
+    place; a child that left (cancelled, fired) stays listed, because the encoded state lists it:
+    `encoding.encode_order` writes these oids on every member, `decoding` rebuilds one group per
+    list. The parent is the member whose oid is not listed; a modified parent hands the group to
+    its replacement, a fired trigger leaves its group. Until the parent's first fill each waiting
+    child's `parent_oid` names the parent; then the children are live triggers (`parent_oid` 0).
+    """
+
+    __slots__ = ("child_oids",)
+
+    def __init__(self, child_oids: list[int]) -> None:
+        self.child_oids = child_oids
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"TpslGroup({self.child_oids})"
+
+
+def link_group(parent: Order, children: list[Order]) -> TpslGroup:
+    """Make `children` (in placement order) the waiting TP/SL children of `parent`."""
+    group = TpslGroup([child.oid for child in children])
+    parent.group = group
+    for child in children:
+        child.group = group
+        child.parent_oid = parent.oid
+    return group
+
+
+def is_group_parent(order: Order) -> bool:
+    """True for the parent of a normalTpsl group (the member its group does not list)."""
+    group = order.group
+    return group is not None and order.oid not in group.child_oids
+
+
+def is_group_child(order: Order) -> bool:
+    """True for a child (TP or SL) of a normalTpsl group."""
+    group = order.group
+    return group is not None and order.oid in group.child_oids
+
+
+def detach(order: Order) -> TpslGroup | None:
+    """Take an order out of its group (a modify or a firing); returns the group it had."""
+    group = order.group
+    order.group = None
+    return group
+
+
+def open_children(account: Account, group: TpslGroup) -> list[Order]:
+    """The group's children still open on the account, in placement order."""
+    orders = account.orders
+    return [orders[oid] for oid in group.child_oids if oid in orders]
+
+
+def activate_children(state: State, account: Account, group: TpslGroup) -> None:
+    """The group's parent has filled: its open waiting children become live triggers."""
+    orders = account.orders
+    for oid in group.child_oids:
+        child = orders.get(oid)
+        if child is not None and child.parent_oid:
+            child.parent_oid = 0
+            state.triggers[child.asset][oid] = child
+
+
+def replace_child(group: TpslGroup, old: Order, new: Order) -> None:
+    """A modify replaced child `old` by `new`: `new` takes its place and its waiting state."""
+    oids = group.child_oids
+    oids[oids.index(old.oid)] = new.oid
+    new.group = group
+    if old.parent_oid:
+        new.parent_oid = old.parent_oid
+
+
+def replace_parent(account: Account, group: TpslGroup, new: Order) -> None:
+    """A modify replaced the group's parent by `new`: waiting children now wait for `new`."""
+    new.group = group
+    orders = account.orders
+    for oid in group.child_oids:
+        child = orders.get(oid)
+        if child is not None and child.parent_oid:
+            child.parent_oid = new.oid
