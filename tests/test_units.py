@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from l2perp.units import (
-    Dec, ceil_div, dec_from_int, floor_div, format_fixed, format_price, parse_decimal, trunc_div,
+    Dec, ceil_div, dec_from_int, floor_div, format_fixed, format_price, in_wire_range,
+    parse_decimal, trunc_div,
     usdc_to_musdc,
 )
 
@@ -47,3 +48,17 @@ def test_format_fixed() -> None:
 def test_format_then_parse_round_trips(value: int, decimals: int) -> None:
     assert parse_decimal(format_fixed(value, decimals)) == dec_from_int(value, decimals)
     assert parse_decimal(format_fixed(value, decimals)).scaled(decimals) == value
+
+
+@pytest.mark.parametrize("text, inside", [
+    ("1000000000000", True), ("1000000000001", False), ("-1000000000000", True),
+    ("-1000000000001", False), ("999999999999.999999", True), ("1000000000000.000001", False),
+    ("999999999999999999", False), ("5000000000000", False), ("0." + "0" * 40 + "1", True),
+    ("0." + "1" * 18, True), ("0." + "1" * 19, False), ("1e12", None)])
+def test_the_wire_range_is_a_magnitude_of_at_most_10_to_the_12(text, inside) -> None:
+    """Prices and sizes up to 10^12 (so at most 10^18 pips or lots), fewer than 19 digits."""
+    if inside is None:
+        with pytest.raises(ValueError):
+            parse_decimal(text)
+        return
+    assert in_wire_range(parse_decimal(text)) is inside

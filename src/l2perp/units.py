@@ -101,9 +101,9 @@ def in_wire_range(value: Dec) -> bool:
     fewer than 19 significant digits, so that it is at most 10**18 pips or lots in any market."""
     if abs(value.coeff) >= MAX_WIRE_COEFF:
         return False
-    if value.exp <= 0:
-        return True
-    return value.exp <= 12 and abs(value.coeff) * 10**value.exp <= MAX_WIRE_VALUE
+    if value.exp >= 0:
+        return value.exp <= 12 and abs(value.coeff) * 10**value.exp <= MAX_WIRE_VALUE
+    return abs(value.coeff) <= MAX_WIRE_VALUE * 10 ** (-value.exp)
 
 
 def dec_from_int(value: int, decimals: int) -> Dec:

@@ -39,6 +39,8 @@ def normal_order_is_acknowledged(node: UpProcess) -> None:
     ({"p": "0." + "1" * 40, "s": "0.001"}, "Order has invalid price."),
     ({"p": "-" + HUGE, "s": "0.001"}, "Order has invalid price."),
     ({"p": "90000", "s": "1e5"}, "Order has invalid size."),
+    ({"p": "1000000000001", "s": "0.001"}, "Order has invalid price."),
+    ({"p": "90000", "s": "999999999999999999"}, "Order has invalid size."),
 ])
 def test_an_order_beyond_the_ranges_is_refused_and_the_venue_goes_on(node, order, error) -> None:
     before = node.account(TRADERS[0].address)
