@@ -1,6 +1,6 @@
 """Shared benchmark plumbing: workloads, the peer choice, timing and the JSON line format.
 
-Each benchmark prints one JSON line per workload (DESIGN.md §9): bench, workload, ops_per_s,
+Each benchmark prints one JSON line per workload (docs/architecture.md): bench, workload, ops_per_s,
 peer, peer_ops_per_s, ratio, state_digest. The peer runs in the same process on the same op
 stream; without any peer installed the peer fields are null.
 """

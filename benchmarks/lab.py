@@ -4,7 +4,7 @@ sweep throughput in runs per minute with 1 and 2 local workers.
 
 Peer for the day: the same blocks replayed through `apply_block` alone (no agents, no kernel,
 no metrics), so the ratio is what the simulation around the engine costs. Target: the day in
-under 60 s (DESIGN.md §9). Ends with a JSON line per workload.
+under 60 s (docs/architecture.md). Ends with a JSON line per workload.
 Usage: python benchmarks/lab.py [simulated seconds]   (default 86,400)
 """
 

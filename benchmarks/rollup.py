@@ -1,4 +1,4 @@
-"""Rollup costs: microseconds per touched leaf for root updates (DESIGN §9 target: <= 30 us;
+"""Rollup costs: microseconds per touched leaf for root updates (docs/architecture.md target: <= 30 us;
 the tree as the poster, verifier and judge keep it: current nodes only, no history),
 proof size and verification time per leaf, and the L1 judge's re-execution of a full batch.
 

@@ -1,4 +1,4 @@
-"""DESIGN.md §2 on the deterministic packages: no float literal, no `float(`, no `/` operator,
+"""docs/determinism.md on the deterministic packages: no float literal, no `float(`, no `/` operator,
 none of the banned imports, no `hash(` of values."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Values are encoded with msgpack restricted to ints, bools, None, str, bytes and lists, in an order
 the caller fixes (sorted keys, never dict iteration of unordered data), so equal states encode to
-equal bytes in any process. Hashes are blake2b-256 with one-byte domain separation (DESIGN.md §5).
+equal bytes in any process. Hashes are blake2b-256 with one-byte domain separation (docs/mechanics.md).
 
 Every integer the engine can hold is encodable: one inside msgpack's native range (-2**63 ..
 2**64 - 1) is a plain msgpack integer, one outside it is the extension type `BIGINT_EXT` holding

@@ -1,6 +1,6 @@
 """Integer units, named rounding, and exact decimal strings <-> integers.
 
-Units (DESIGN.md §3): cash in micro-USDC, size in lots (10^-szDecimals), price in pips
+Units (docs/units.md): cash in micro-USDC, size in lots (10^-szDecimals), price in pips
 (10^(szDecimals-6) USD) so that `price_pips * size_lots` is micro-USDC exactly; rates in parts
 per 10^9. Decimal strings are parsed and printed here and in `api/`, never inside the engine.
 """

@@ -1,4 +1,4 @@
-"""The seven behaviours a crash simulator must reproduce (reference/simulation-performance.md
+"""The seven behaviours a crash simulator must reproduce (docs/mechanics.md
 §A6), each shown on the CI version of a shipped scenario over three seeds, with minimum
 activity asserted and the behaviour read from the run's metrics."""
 

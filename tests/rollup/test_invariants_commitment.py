@@ -1,4 +1,4 @@
-"""Determinism and commitment: I-1 to I-4 of reference/rollup.md §2.11."""
+"""Determinism and commitment: I-1 to I-4 of the rollup (docs/mechanics.md)."""
 
 from __future__ import annotations
 

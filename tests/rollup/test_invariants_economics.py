@@ -1,5 +1,5 @@
 """Perp economics per batch, checked on the state re-derived from L1 data: I-10 to I-15 of
-reference/rollup.md §2.11, over random order flow (hypothesis picks the flows)."""
+docs/mechanics.md, over random order flow (hypothesis picks the flows)."""
 
 from __future__ import annotations
 

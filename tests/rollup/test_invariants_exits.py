@@ -1,4 +1,4 @@
-"""Censorship, freeze and escape: I-16 to I-18 of reference/rollup.md §2.11."""
+"""Censorship, freeze and escape: I-16 to I-18 of the rollup (docs/mechanics.md)."""
 
 from __future__ import annotations
 

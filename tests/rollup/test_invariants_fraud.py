@@ -1,4 +1,4 @@
-"""Finality and fraud proofs: I-5 to I-9 of reference/rollup.md §2.11, and the acceptance's
+"""Finality and fraud proofs: I-5 to I-9 of docs/mechanics.md, and the acceptance's
 completeness (every corrupted effect is caught and reverted inside the window, the chain goes on
 from the last valid root) and soundness (no challenge against an honest batch ever wins)."""
 

@@ -1,4 +1,4 @@
-"""Reconciliation and operations: I-19 to I-22 of reference/rollup.md §2.11."""
+"""Reconciliation and operations: I-19 to I-22 of the rollup (docs/mechanics.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every websocket channel in one table (client-api.md §1.6): how a subscription is keyed within
+"""Every websocket channel in one table (docs/api.md): how a subscription is keyed within
 a connection, what a subscriber gets at once, and what it gets after each block. Adding a
 channel is one entry in CHANNELS; ws.py carries the messages.
 """

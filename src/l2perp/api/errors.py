@@ -8,7 +8,7 @@ import orjson
 from starlette.responses import Response
 
 NOT_JSON = "Failed to deserialize the JSON body into the target type"
-# source: Hyperliquid's 422 for a body it cannot parse (client-api.md, error shapes).
+# source: Hyperliquid's 422 for a body it cannot parse (docs/api.md, error shapes).
 
 BODY_TOO_LARGE = "Request body too large: at most {limit} bytes"
 # l2perp: HTTP 413, before the body is read past the limit.

@@ -1,4 +1,4 @@
-"""`POST /info` answers computed from the engine state, shaped as Hyperliquid's (client-api.md
+"""`POST /info` answers computed from the engine state, shaped as Hyperliquid's (docs/api.md
 §1.2): meta, spotMeta, allMids, l2Book, clearinghouseState, openOrders, frontendOpenOrders,
 metaAndAssetCtxs, exchangeStatus, and the per-user answers userFees, userRole, extraAgents,
 userRateLimit (plus devnetKeys, an l2perp extension). History-backed types are in history.py,

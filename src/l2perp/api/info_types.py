@@ -72,7 +72,7 @@ def node_status(node: Node) -> dict:
 PER_20, PER_60 = 20, 60
 
 INFO_TYPES: dict[str, InfoType] = {
-    # Hyperliquid's types (client-api.md §1.2)
+    # Hyperliquid's types (docs/api.md)
     "meta": InfoType(lambda q: I.meta(q.state)),
     "spotMeta": InfoType(lambda q: I.spot_meta(q.state)),
     "allMids": InfoType(lambda q: I.all_mids(q.state), LIGHT),

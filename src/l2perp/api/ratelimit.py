@@ -1,4 +1,4 @@
-"""Hyperliquid's rate limits (perp-mechanics §2.8), configurable and off on the devnet.
+"""Hyperliquid's rate limits (docs/api.md), configurable and off on the devnet.
 
 Per IP: a budget of request weight over any sliding minute (exchange actions weigh
 1 + floor(batch / 40); info requests 2, 20 or 60 by type, plus 1 per 20 items returned by the

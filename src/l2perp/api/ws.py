@@ -1,4 +1,4 @@
-"""The websocket at `/ws` (client-api.md §1.6): subscribe / unsubscribe / ping, and per block
+"""The websocket at `/ws` (docs/api.md): subscribe / unsubscribe / ping, and per block
 the channels of channels.py (those the SDK routes: allMids, l2Book, trades, user (userEvents),
 userFills, orderUpdates, bbo, activeAssetCtx, candle; plus `l2perpRollup`, which announces
 batches posted, finalized and reverted). Messages for userEvents and orderUpdates carry no

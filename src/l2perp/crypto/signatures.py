@@ -1,4 +1,4 @@
-"""Hyperliquid's two signature schemes, verified with our own code (client-api.md §1.4, §2).
+"""Hyperliquid's two signature schemes, verified with our own code (docs/api.md).
 
 L1 actions: connectionId = keccak(msgpack(action) || nonce (8 bytes BE) || vault flag/address ||
 [0x00 || expiresAfter (8 bytes BE)]); the wallet signs the EIP-712 struct

@@ -1,4 +1,4 @@
-"""Auto-deleveraging (DESIGN.md §4): only for the shortfall an insurance fund cannot cover.
+"""Auto-deleveraging (docs/mechanics.md): only for the shortfall an insurance fund cannot cover.
 
 Opposite positions are ranked by profit factor x (position notional / account value), with
 profit factor = mark / entry for longs and entry / mark for shorts, highest first, ties by

@@ -1,4 +1,4 @@
-"""Funding (Hyperliquid, DESIGN.md §4): paid at every whole UTC hour of block time.
+"""Funding (Hyperliquid, docs/mechanics.md): paid at every whole UTC hour of block time.
 
 Premium samples every 5 s of block time from the impact bid / ask at the market's impact
 notional (a side shallower than it has no impact price and the sample is 0), averaged over the

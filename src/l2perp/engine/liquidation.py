@@ -1,4 +1,4 @@
-"""The liquidation waterfall (DESIGN.md §4): book, then backstop, then ADL for what the insurance
+"""The liquidation waterfall (docs/mechanics.md): book, then backstop, then ADL for what the insurance
 fund cannot cover.
 
 Units: a cross account is liquidated as a whole, an isolated position alone. A unit is

@@ -1,6 +1,6 @@
 """Margin: account value, initial and maintenance requirements, free margin, withdrawable.
 
-Hyperliquid's model on DESIGN.md §3's accounting: account value = cash + Σ size x mark; initial
+Hyperliquid's model on docs/units.md's accounting: account value = cash + Σ size x mark; initial
 margin = notional / leverage (leverage capped by the notional's tier); maintenance = notional x
 mm_rate(tier) - deduction(tier), continuous across tiers. Every requirement rounds up (the
 venue's side); amounts in micro-USDC, prices at the mark in pips.

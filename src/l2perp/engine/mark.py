@@ -1,4 +1,4 @@
-"""Mark price (Hyperliquid, DESIGN.md §4): the median of the inputs that exist among
+"""Mark price (Hyperliquid, docs/mechanics.md): the median of the inputs that exist among
 (a) oracle + EMA(150 s) of (book mid - oracle), (b) median(best bid, best ask, last trade),
 (c) the external perp mid; with only two inputs, the EMA(30 s) of (b) is added.
 

@@ -1,7 +1,7 @@
 """The exchange state: markets, books, accounts, positions, nonces, the fee pool.
 
 Plain data only; behaviour lives in the modules that own each concern. Units: cash in micro-USDC,
-sizes in lots, prices in pips, times in ms (DESIGN.md §3).
+sizes in lots, prices in pips, times in ms (docs/units.md).
 """
 
 from __future__ import annotations
@@ -51,12 +51,12 @@ class Market:
     stale: bool = True  # no fresh oracle price within max_staleness
     halted_reduce_only: bool = False  # stale or breaker: only reducing orders and fills
     mid_samples: deque = field(default_factory=deque)  # (time, book mid) for the fallback TWAP
-    # mark price (DESIGN.md §4)
+    # mark price (docs/mechanics.md)
     basis_ema: int = 0  # EMA(150 s) of (book mid - oracle), pips
     basis_started: bool = False
     book_ema: int = 0  # EMA(30 s) of median(best bid, best ask, last trade), pips
     book_started: bool = False
-    # funding (DESIGN.md §4)
+    # funding (docs/mechanics.md)
     premium_sum_e9: int = 0  # Σ premium samples of the current hour (missing samples are 0)
     premium_slot: int = 0  # the last 5 s slot sampled
     funding_hour: int = 0  # the last whole UTC hour settled

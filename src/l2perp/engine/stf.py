@@ -1,7 +1,7 @@
 """The state transition: `apply_block(state, block) -> BlockReceipts`, the one entry point.
 
 apply_block -> process_time (scheduled cancels, trigger orders) -> process_transactions (in the
-in-block priority order of DESIGN.md §4: price reports, then non-order actions and Alo, then
+in-block priority order of docs/mechanics.md: price reports, then non-order actions and Alo, then
 cancels, then Gtc/Ioc; ties in block order). Receipts come back in block order. An invalid
 transaction gets an error receipt and changes nothing.
 """
@@ -99,7 +99,7 @@ def process_transactions(state: State, txs: tuple[Tx, ...], events: list) -> lis
 
 
 def tx_priority(tx: Tx) -> int:
-    """The in-block class of a transaction (Hyperliquid's ordering; DESIGN.md §4)."""
+    """The in-block class of a transaction (Hyperliquid's ordering; docs/mechanics.md)."""
     action = tx.action
     kind = type(action)
     if kind is PlaceOrders:

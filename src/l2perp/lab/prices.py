@@ -1,7 +1,6 @@
 """Index price paths: a GARCH(1,1)-t market factor with calm/stressed regimes, per-asset betas
 and idiosyncratic noise, and crashes timed by a Hawkes process whose jumps are rescaled to a
-target drawdown over the crash window, then a partial recovery (reference/simulation-
-performance.md §B2). One value per second per asset.
+target drawdown over the crash window, then a partial recovery (docs/mechanics.md). One value per second per asset.
 
 Portable by construction: every step is integer arithmetic. Random words come from PCG64 streams
 (`draws.Draws`, one per purpose, keyed under the run's price SeedSequence), variates and
@@ -56,7 +55,7 @@ class PriceModel:
     p_stressed_to_calm: float = 1 / 1_800
     hawkes_branching: float = 0.8
     hawkes_decay_s: float = 240.0
-    mean_jump: float = 0.025  # log size of an average crash jump (reference §B2: 2.5%)
+    mean_jump: float = 0.025  # log size of an average crash jump (docs/mechanics.md: 2.5%)
     crashes: tuple[Crash, ...] = ()
 
 

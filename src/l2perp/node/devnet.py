@@ -17,7 +17,7 @@ DEV_ACCOUNTS = 10
 DEMO_OPERATORS = 3  # oracle operators signing the demo price path
 DEMO_MAKERS = 2  # market makers quoting the demo book
 DEV_FUNDS_USD = 1_000_000
-DEVNET_INSURANCE_USD = 1_000_000  # DESIGN §4: the shared fund is seeded with $1,000,000
+DEVNET_INSURANCE_USD = 1_000_000  # docs/mechanics.md: the shared fund is seeded with $1,000,000
 START_PRICES_PIPS = {"BTC": 950_000, "ETH": 350_000, "SOL": 1_500_000, "OP": 150_000}
 
 

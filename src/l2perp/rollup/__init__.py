@@ -1,2 +1,2 @@
 """The rollup: state commitment (sparse Merkle tree), batches, the L1 and its settlement
-contract, fraud proofs, forced inclusion, freeze and escape, reconciliation (DESIGN.md §5)."""
+contract, fraud proofs, forced inclusion, freeze and escape, reconciliation (docs/mechanics.md)."""

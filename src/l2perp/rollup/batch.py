@@ -1,4 +1,4 @@
-"""Batches: the header of DESIGN.md §5, the body (L2 blocks, canonical bytes), the withdrawal
+"""Batches: the header of docs/mechanics.md, the body (L2 blocks, canonical bytes), the withdrawal
 list and the small Merkle trees over block roots and withdrawals.
 
 `execute_batch` is the rollup's state transition for one batch: the engine's `apply_block` over

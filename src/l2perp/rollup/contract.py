@@ -1,4 +1,4 @@
-"""The settlement contract on the L1 (reference rollup.md §2.3-2.8): batch commitments with
+"""The settlement contract on the L1 (docs/mechanics.md): batch commitments with
 bonds and a challenge window, finality, fraud-proof challenges, withdrawal claims with
 nullifiers, freeze after an unserved forced request, escapes from the last finalized root with a
 pro-rata haircut, and deposit reclaim after a freeze.

@@ -1,5 +1,4 @@
-"""The fraud-proof judge: single-batch re-execution with a stateless witness (reference
-rollup.md §2.5).
+"""The fraud-proof judge: single-batch re-execution with a stateless witness (docs/mechanics.md).
 
 The witness is the shared-state preimage and the leaves of the batch's pre-state. The judge
 rebuilds the positions tree from exactly those leaves, so they must be every non-empty leaf: a

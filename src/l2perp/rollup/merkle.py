@@ -1,4 +1,4 @@
-"""A fixed-depth sparse Merkle tree over account leaves (DESIGN.md §5).
+"""A fixed-depth sparse Merkle tree over account leaves (docs/mechanics.md).
 
 Leaves are the engine's canonical account encodings at the account's dense index; leaf and node
 hashes are domain-separated blake2b-256 (`codec.leaf_hash`, `codec.node_hash`); an empty leaf

@@ -1,4 +1,4 @@
-"""Rollup parameters in two profiles (reference/rollup.md §1.2), checked at load so that an
+"""Rollup parameters in two profiles (docs/mechanics.md), checked at load so that an
 honest, live operator can never be frozen. Times in ms of the L1 clock, bonds in micro-USDC."""
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class RollupParams:
     #                            of unsigned synthetic flow only; a node always checks)
 
     def check(self) -> "RollupParams":
-        """Raise ParamsError unless every constraint of reference §1.2 holds."""
+        """Raise ParamsError unless every constraint of docs/mechanics.md holds."""
         if self.challenge_window_ms <= 2 * self.max_l1_inclusion_delay_ms:
             raise ParamsError("challenge window must exceed twice the L1 inclusion delay")
         if self.force_inclusion_delay_ms >= self.freeze_grace_ms:

@@ -1,4 +1,4 @@
-"""Reconciliation between L1 and L2 (reference rollup.md §2.10), after every L1 block.
+"""Reconciliation between L1 and L2 (docs/mechanics.md), after every L1 block.
 
 On L1: B the contract's balance, Q deposits no finalized batch consumed (not reclaimed), P
 withdrawals of finalized batches not yet claimed, E bonds held. On L2, the sequencer's own books:

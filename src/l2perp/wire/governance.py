@@ -1,5 +1,5 @@
 """Governance wire actions -> the engine's typed governance transactions (GovVote, ...; the
-extension actions of DESIGN.md §7 on `/exchange`).
+extension actions of docs/api.md on `/exchange`).
 
 They are signed like any Hyperliquid L1 action (msgpack + phantom agent), so the SDK's
 `sign_l1_action` and `Exchange._post_action` send them unmodified. Arguments are JSON ints (in

@@ -1,4 +1,4 @@
-"""The ten drills of reference/governance.md §5, replayed against our governance through the
+"""The ten drills of docs/mechanics.md, replayed against our governance through the
 whole engine. Each test names the attack it imitates and asserts the rule that stops it."""
 
 from __future__ import annotations

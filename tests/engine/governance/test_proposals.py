@@ -1,4 +1,4 @@
-"""The proposal state machine against the scenarios of reference/governance.md §3 that it
+"""The proposal state machine against the scenarios of docs/mechanics.md that it
 covers (creation G, voting V, tally T, queue Q, execute E, cancel C), every boundary of §2.6
 pinned on both sides: threshold >=, voting open (start, deadline], quorum >=, differential >,
 executable [eta, eta + grace)."""

@@ -1,4 +1,4 @@
-"""Scenarios of reference/governance.md §3 run through the whole engine: governance transactions
+"""Scenarios of docs/mechanics.md run through the whole engine: governance transactions
 in real blocks (`apply_block`), each boundary of §2.6 pinned at the exact block time on both
 sides (a forked venue tests the other side of an edge that cannot be crossed twice).
 

@@ -4,7 +4,7 @@
 execution: it checks every action against the state, in order, as if the earlier ones had
 applied (parameter values through an overlay), and returns one closure per action; the checks
 change nothing and the closures refuse nothing, so a failing action leaves the proposal Queued
-and the state untouched (reference §3 E05). Each action kind has one planner (`PLANNERS`).
+and the state untouched (docs/mechanics.md). Each action kind has one planner (`PLANNERS`).
 Every parameter change is logged in the risk table with its source "proposal <id>".
 """
 

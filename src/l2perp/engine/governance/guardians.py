@@ -1,5 +1,4 @@
-"""The guardians' emergency lane (reference/governance.md §1.6-1.7, §6 items 1e, 7, 8;
-DESIGN.md §6): an M-of-N multisig whose actions collect signatures on-chain, one nonce per
+"""The guardians' emergency lane (docs/mechanics.md): an M-of-N multisig whose actions collect signatures on-chain, one nonce per
 action (a nonce, once executed, can never be signed again), and which can only tighten.
 
 - Allowed: pause a market, make it reduce-only, raise a margin requirement (strictly above

@@ -1,4 +1,4 @@
-"""The operator registry (reference/governance.md §1.10, §6 items 6-7; DESIGN.md §6): sequencers,
+"""The operator registry (docs/mechanics.md): sequencers,
 oracle operators and relayers (batch posters) bond stake, earn a governance-set fee share, rotate
 on a published schedule, carry public reputation figures and are slashed on evidence.
 

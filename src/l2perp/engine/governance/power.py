@@ -1,4 +1,4 @@
-"""The governance token and voting power (reference/governance.md §6 items 2-4).
+"""The governance token and voting power (docs/mechanics.md).
 
 Balances move by transfer; each holder's votes go to its delegate (itself until it delegates,
 as in dYdX v3). Votes are checkpointed per block height, so the power behind a proposal is read

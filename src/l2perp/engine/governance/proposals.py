@@ -1,4 +1,4 @@
-"""Lanes and the proposal state machine (DESIGN.md §6; reference/governance.md §2, §2.6).
+"""Lanes and the proposal state machine (docs/mechanics.md).
 
 A proposal is a tuple of typed actions bound by the hash of their canonical encoding; its lane
 is the one of its riskiest action. The state is computed from the clock and the tallies, never
@@ -56,7 +56,7 @@ class Lane:
     grace_ms: int  # executable in [eta, eta + grace)
 
 
-# dYdX v3's executors (reference §1.1) for the standard and constitutional lanes, its
+# dYdX v3's executors (docs/mechanics.md) for the standard and constitutional lanes, its
 # Merkle-pauser lane for steward-bounded moves; listing/treasury sits between.
 DEFAULT_LANES = (
     Lane(50, 100, 50, DAY_MS, 2 * DAY_MS, 0, 7 * DAY_MS),

@@ -1,4 +1,4 @@
-"""Risk stewards (reference/governance.md §1.5, scenario R01; DESIGN.md §6): a committee that
+"""Risk stewards (docs/mechanics.md): a committee that
 moves listed risk parameters only inside governance-set bounds, by at most a bounded step,
 once per debounce period per parameter, never to zero.
 
