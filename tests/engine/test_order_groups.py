@@ -7,6 +7,8 @@ relinked in every member's view)."""
 
 from __future__ import annotations
 
+import pytest
+
 from l2perp.codec import canonical
 from l2perp.engine.decoding import decode_state
 from l2perp.engine.encoding import encode_account, encode_order, shared_leaf, state_digest
@@ -129,3 +131,20 @@ def test_a_decoded_state_relinks_a_modified_child_like_the_live_one() -> None:
     assert sorted(twin.state.triggers[0]) == sorted(live.state.triggers[0]) == [
         parent + 2, parent + 3]
     assert state_digest(twin.state) == state_digest(live.state)
+
+
+@pytest.mark.xfail(strict=True, reason="known bug, kept byte-identical by issue 15: cancelling an "
+                   "unfilled group parent also drops a child that already fired and rests as a "
+                   "limit order, on the account side only, so it stays on the book and can fill")
+def test_cancelling_a_modified_parent_leaves_no_order_on_the_book_that_its_account_forgot() -> None:
+    v = _venue()
+    parent = v.order(A, limit(0, True, "100", "2"),
+                     trigger(0, False, "110", "1", "109", "tp", is_market=False),
+                     trigger(0, False, "80", "1", "80", "sl"), grouping="normalTpsl")[0].oid
+    v.order(B, limit(0, False, "100", "1", "Ioc"))  # the parent half fills: the children go live
+    v.set_price(0, 1_090_000)
+    v.block()  # the take-profit fires and rests as a GTC sell at $110; the stop-loss is cancelled
+    new = _modify(v, parent, limit(0, True, "99", "1"))  # the new parent has not filled
+    assert v.cancel(A, 0, new) == ["success"]
+    on_book = {o.oid for o in v.state.books[0].resting()}
+    assert on_book <= set(v.account(A).orders)

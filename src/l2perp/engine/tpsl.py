@@ -23,7 +23,6 @@ from .tx import WAITING_FOR_FILL, WAITING_FOR_TRIGGER, OrderError, OrderSpec
 
 # ----- placing groups ---------------------------------------------------------------------
 
-
 def place_normal_tpsl(ctx: Ctx, account: Account, specs: tuple[OrderSpec, ...]) -> list:
     """A normalTpsl group: specs[0] the (non-trigger) parent, the rest reduce-only trigger orders
     on its asset. Children are validated before the parent, so a bad child rejects the whole
