@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from collections import deque
 from heapq import heapify, heappop, heappush
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
-if TYPE_CHECKING:  # for the annotation only: order_groups imports this module
-    from .order_groups import TpslGroup
 
 # Time in force. TIF_TRIGGER marks an untriggered stop / take-profit order (never on the book).
 TIF_GTC = 0
@@ -28,6 +26,27 @@ TPSL_SL = 2
 # What an on_fill callback may answer besides a lot count.
 CANCEL_MAKER = -1  # take the maker off the book (self-trade, failed margin, reduce-only) and go on
 STOP = -2  # stop matching; the taker keeps its remainder
+
+
+class TpslGroup:
+    """One normalTpsl group, the same object on its parent and on every child (`Order.group`);
+    its reads and link updates are in order_groups.py.
+
+    `child_oids` lists the children in placement order. A modified child takes its predecessor's
+    place; a child that left (cancelled, fired) stays listed, because the encoded state lists it:
+    `encoding.encode_order` writes these oids on every member, `decoding` rebuilds one group per
+    list. The parent is the member whose oid is not listed; a modified parent hands the group to
+    its replacement, a fired trigger leaves its group. Until the parent's first fill each waiting
+    child's `parent_oid` names the parent; then the children are live triggers (`parent_oid` 0).
+    """
+
+    __slots__ = ("child_oids",)
+
+    def __init__(self, child_oids: list[int]) -> None:
+        self.child_oids = child_oids
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"TpslGroup({self.child_oids})"
 
 
 class Order:

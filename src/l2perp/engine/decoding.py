@@ -17,9 +17,8 @@ import msgpack
 from .governance.codec import decode_gov
 from .governance.params import governed_config
 from ..codec import CodecError, canonical, h256, uncanonical
-from .book import Book, Order
+from .book import Book, Order, TpslGroup
 from .encoding import config_leaf
-from .order_groups import TpslGroup
 from .params import EngineConfig, MarginTier, MarketSpec
 from .state import (
     Account, Agent, Incident, Leverage, Market, NonceSet, OracleEvidence, Position, State,

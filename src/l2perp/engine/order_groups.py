@@ -4,28 +4,8 @@ group links, `parent_oid` and the trigger index, nothing else (no events, no mar
 
 from __future__ import annotations
 
-from .book import Order
+from .book import Order, TpslGroup
 from .state import Account, State
-
-
-class TpslGroup:
-    """One normalTpsl group, the same object on its parent and on every child (`Order.group`).
-
-    `child_oids` lists the children in placement order. A modified child takes its predecessor's
-    place; a child that left (cancelled, fired) stays listed, because the encoded state lists it:
-    `encoding.encode_order` writes these oids on every member, `decoding` rebuilds one group per
-    list. The parent is the member whose oid is not listed; a modified parent hands the group to
-    its replacement, a fired trigger leaves its group. Until the parent's first fill each waiting
-    child's `parent_oid` names the parent; then the children are live triggers (`parent_oid` 0).
-    """
-
-    __slots__ = ("child_oids",)
-
-    def __init__(self, child_oids: list[int]) -> None:
-        self.child_oids = child_oids
-
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return f"TpslGroup({self.child_oids})"
 
 
 def link_group(parent: Order, children: list[Order]) -> TpslGroup:
