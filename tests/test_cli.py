@@ -10,7 +10,7 @@ from l2perp.engine.params import EngineConfig, Genesis
 from l2perp.engine.tx import BridgeCredit, Tx
 from l2perp.node.log import BlockLog
 from l2perp.node.sequencer import Sequencer
-from tests.venue import ADMIN, T0, addr
+from tests.support.venue import ADMIN, T0, addr
 
 BIN = Path(sys.executable).parent / "l2perp"
 

@@ -15,8 +15,8 @@ from l2perp.node.devnet import dev_keys, devnet_genesis
 from l2perp.node.service import Node, wall_ms
 from l2perp.rollup.params import TEST
 from l2perp.units import ONE_USDC, usdc_to_musdc
-from tests.api.nodes import StillNode, info, settle
-from tests.integration.server import DevnetServer
+from tests.support.nodes import StillNode, info, settle
+from tests.support.server import DevnetServer
 
 SEED_USDC = 1_000_000  # the devnet's shared insurance fund
 FUNDED_USDC = 17 * 1_000_000 + SEED_USDC  # 17 dev accounts credited $1M through the bridge

@@ -11,8 +11,8 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
 from l2perp.node import indexer
-from tests.api.nodes import Signer, StillNode, info, settle
-from tests.integration.server import DevnetServer
+from tests.support.nodes import Signer, StillNode, info, settle
+from tests.support.server import DevnetServer
 
 DAY_MS = 86_400_000
 

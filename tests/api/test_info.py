@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from l2perp.api import info
-from tests.venue import Venue, addr, limit, trigger
+from tests.support.venue import Venue, addr, limit, trigger
 
 A, B = addr(1), addr(2)
 

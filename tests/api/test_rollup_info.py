@@ -8,7 +8,7 @@ import pytest
 
 from l2perp.rollup.params import TEST
 from l2perp.rollup.verifier import Verifier
-from tests.api.nodes import StillNode
+from tests.support.nodes import StillNode
 
 STEP_MS = TEST.batch_interval_ms + TEST.l1_block_ms  # each block is due for its own batch
 

@@ -16,7 +16,7 @@ Fixtures
     batches), ``node.wait(predicate, timeout, what)``, ``node.log`` (the node's output file).
     Batches post every 2 s in both the devnet and test profiles, and finalize only once the
     50 s challenge window has run out: tests that need finality call ``node.advance``. Tests in
-    one module share the node: use distinct accounts (``tests.integration.rollup_proc.TRADERS``)
+    one module share the node: use distinct accounts (``tests.support.rollup_proc.TRADERS``)
     or put a test that needs a pristine node in its own module.
 
 ``browser`` (session scope) -> ``playwright.sync_api.Browser``
@@ -61,7 +61,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.rollup_proc import BIN, RollupNode
+from tests.support.rollup_proc import BIN, RollupNode
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

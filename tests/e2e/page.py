@@ -4,7 +4,7 @@ answer, and send an action as the SDK would (the test's own client, not the page
 
 from __future__ import annotations
 
-from tests.integration.server import Signer
+from tests.support.server import Signer
 
 
 def short(address: str) -> str:

@@ -14,7 +14,7 @@ from l2perp.api.info_types import info_weight
 from l2perp.api.ratelimit import RateLimits
 from tests.e2e.page import pick_key
 from l2perp.node.devnet import dev_keys
-from tests.integration.rollup_proc import TRADERS
+from tests.support.rollup_proc import TRADERS
 
 SECONDS = 30
 MAKER = next(k for k in dev_keys() if k.role == "maker")  # the demo's quoting maker

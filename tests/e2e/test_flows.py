@@ -13,7 +13,7 @@ import re
 import requests
 
 from tests.e2e.page import best_prices, open_orders, pick_key, reply_text
-from tests.integration.rollup_proc import TRADERS
+from tests.support.rollup_proc import TRADERS
 
 DAY_MS = 86_400_000
 

@@ -6,7 +6,7 @@ risk steward takes one bounded step. Each is signed in the page; the node's stat
 from __future__ import annotations
 
 from tests.e2e.page import pick_key, send_as
-from tests.integration.rollup_proc import TRADERS
+from tests.support.rollup_proc import TRADERS
 
 GUARDIANS = TRADERS[7:10]  # the devnet DAO: traders 8-10 hold the guardian seats (2 of 3)
 STEWARD = TRADERS[6]  # trader 7 is the risk steward

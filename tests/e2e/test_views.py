@@ -11,7 +11,7 @@ import math
 import subprocess
 
 from tests.e2e.page import best_prices, open_orders, pick_key, reply_text
-from tests.integration.rollup_proc import BIN, TRADERS
+from tests.support.rollup_proc import BIN, TRADERS
 
 VIEWS = ("trade", "rollup", "governance", "lab")
 READY = {"trade": "#book tbody tr.bid", "rollup": "#rollup-cards .stat",

@@ -15,7 +15,7 @@ from l2perp.engine.params import EngineConfig, FeeTier
 from l2perp.engine.state import Position, fund_account
 from l2perp.engine.tx import AdlEvent
 from l2perp.units import ONE_USDC
-from tests.venue import ADMIN, Venue, addr, limit, single_tier
+from tests.support.venue import ADMIN, Venue, addr, limit, single_tier
 
 A, B, C, D = addr(1), addr(2), addr(3), addr(4)
 E18 = 10**18

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from l2perp.engine.book import CANCEL_MAKER, STOP, Book, Order
-from tests.engine.reference_book import ReferenceBook
+from tests.support.reference_book import ReferenceBook
 
 USERS = ("u1", "u2", "u3")
 ALL_LEVELS = 10**9

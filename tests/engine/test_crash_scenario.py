@@ -9,7 +9,7 @@ from l2perp.engine.state import fund_address
 from l2perp.engine.tx import AdlEvent, FillEvent, LedgerEvent, OrderError
 from l2perp.engine.views import account_view
 from l2perp.units import ONE_USDC
-from tests.venue import ADMIN, Venue, addr, limit, single_tier
+from tests.support.venue import ADMIN, Venue, addr, limit, single_tier
 
 MAKER, SHORT = addr(50), addr(51)
 LONGS = [addr(i) for i in range(1, 12)]

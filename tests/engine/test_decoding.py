@@ -13,8 +13,8 @@ from l2perp.engine.params import EngineConfig, Genesis
 from l2perp.engine.genesis import genesis_state
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import Block
-from tests.engine.flow import record, to_tx
-from tests.venue import ADMIN, T0
+from tests.support.flow import record, to_tx
+from tests.support.venue import ADMIN, T0
 
 
 def committed(state) -> tuple[bytes, list[bytes]]:

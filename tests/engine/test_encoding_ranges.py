@@ -14,7 +14,7 @@ from l2perp.engine.txcodec import decode_txs, encode_txs, pack_tx
 from l2perp.node.files import decode_snapshot, encode_snapshot
 from l2perp.units import MAX_AMOUNT_MUSDC, MAX_TEXT_CHARS, MAX_WIRE_INT, MAX_WIRE_VALUE
 from l2perp.wire.actions import WireError, parse_action
-from tests.venue import ADMIN, Venue, addr, limit
+from tests.support.venue import ADMIN, Venue, addr, limit
 
 EDGE_INTS = [0, 1, MAX_WIRE_INT - 1, MAX_WIRE_INT]
 ints = st.one_of(st.sampled_from(EDGE_INTS), st.integers(0, MAX_WIRE_INT))

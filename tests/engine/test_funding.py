@@ -12,7 +12,7 @@ from l2perp.engine.book import Book, Order
 from l2perp.engine.funding import hourly_rate, impact_price, pay_hour, premium_sample
 from l2perp.engine.tx import FundingEvent, MarketFundingEvent
 from l2perp.units import MS_PER_HOUR, ONE_USDC
-from tests.venue import Venue, addr, limit, single_tier
+from tests.support.venue import Venue, addr, limit, single_tier
 
 A, B, C = addr(1), addr(2), addr(3)
 

@@ -7,7 +7,7 @@ from l2perp.engine.margin import isolated_equity
 from l2perp.engine.params import EngineConfig, MarginTier, MarketSpec
 from l2perp.engine.tx import OrderError, Resting
 from l2perp.units import ONE_USDC
-from tests.venue import ADMIN, Venue, addr, limit, single_tier, trigger
+from tests.support.venue import ADMIN, Venue, addr, limit, single_tier, trigger
 
 A, B, C = addr(1), addr(2), addr(3)
 CLOID = "0x" + "11" * 16

@@ -10,7 +10,7 @@ from l2perp.engine.state import MARKET_ACTIVE, fund_address
 from l2perp.engine.tx import AdlEvent, FillEvent
 from l2perp.engine.views import account_view, liquidation_price, solvency_view
 from l2perp.units import ONE_USDC
-from tests.venue import ADMIN, Venue, addr, limit, single_tier
+from tests.support.venue import ADMIN, Venue, addr, limit, single_tier
 
 A, B, C = addr(1), addr(2), addr(3)
 FUND = fund_address(0)

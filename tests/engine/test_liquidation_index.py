@@ -4,7 +4,7 @@ checking every account in every block."""
 from __future__ import annotations
 
 from l2perp.engine import liqindex
-from tests.engine.flow import record, replay
+from tests.support.flow import record, replay
 
 
 def test_index_gives_the_same_result_as_a_full_scan(monkeypatch) -> None:

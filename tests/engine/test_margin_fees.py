@@ -11,7 +11,7 @@ from l2perp.engine.params import EngineConfig, FeeTier
 from l2perp.engine.state import Account, get_or_create_account
 from l2perp.engine.tx import OrderError, Resting
 from l2perp.units import MS_PER_DAY, ONE_USDC
-from tests.venue import ADMIN, Venue, addr, limit
+from tests.support.venue import ADMIN, Venue, addr, limit
 
 BTC = 0
 A, B = addr(1), addr(2)

@@ -7,7 +7,7 @@ from l2perp.engine.encoding import encode_account, state_digest
 from l2perp.engine.state import MARKET_DELISTED, MARKET_PAUSED, MARKET_REDUCE_ONLY
 from l2perp.engine.tx import OrderError, Resting
 from l2perp.units import ONE_USDC
-from tests.venue import Venue, addr, limit, single_tier
+from tests.support.venue import Venue, addr, limit, single_tier
 
 A, B, C = addr(1), addr(2), addr(3)
 TST = 0

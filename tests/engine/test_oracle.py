@@ -17,7 +17,7 @@ from l2perp.engine.oracle import (
 )
 from l2perp.engine.params import EngineConfig
 from l2perp.engine.tx import OracleReport, SetOracleSource
-from tests.venue import ADMIN, Venue, addr, single_tier
+from tests.support.venue import ADMIN, Venue, addr, single_tier
 
 OPS = (addr(101), addr(102), addr(103))
 WINDOW_MS = 300_000  # MarketSpec.cb_window_ms: the breaker's window and the TWAP's

@@ -13,7 +13,7 @@ from l2perp.codec import canonical
 from l2perp.engine.decoding import decode_state
 from l2perp.engine.encoding import encode_account, encode_order, shared_leaf, state_digest
 from l2perp.engine.order_groups import is_group_child, is_group_parent
-from tests.venue import Venue, addr, limit, single_tier, trigger
+from tests.support.venue import Venue, addr, limit, single_tier, trigger
 
 A, B = addr(1), addr(2)
 

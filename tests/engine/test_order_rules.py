@@ -12,7 +12,7 @@ from l2perp.engine.order_rules import (
 )
 from l2perp.engine.tx import OrderError, Resting
 from l2perp.units import Dec, parse_decimal
-from tests.venue import Venue, addr, limit, trigger
+from tests.support.venue import Venue, addr, limit, trigger
 
 A, B = addr(1), addr(2)
 BTC = 0  # szDecimals 5: 1 pip = $0.1, at most 1 decimal

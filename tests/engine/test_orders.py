@@ -9,7 +9,7 @@ from l2perp.engine import errors as E
 from l2perp.engine.order_rules import price_to_pips, size_to_lots
 from l2perp.engine.tx import Filled, OrderError, Resting
 from l2perp.units import parse_decimal
-from tests.venue import Venue, addr, limit, trigger
+from tests.support.venue import Venue, addr, limit, trigger
 
 BTC, ETH, SOL, OP = 0, 1, 2, 3
 A, B, C = addr(1), addr(2), addr(3)

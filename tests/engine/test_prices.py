@@ -12,7 +12,7 @@ from l2perp.engine.oracle import has_quorum, weighted_median
 from l2perp.engine.params import EngineConfig
 from l2perp.engine.tx import FundingEvent, MarketFundingEvent, OracleReport, OrderError, Resting
 from l2perp.units import MS_PER_HOUR
-from tests.venue import ADMIN, Venue, addr, limit, single_tier
+from tests.support.venue import ADMIN, Venue, addr, limit, single_tier
 
 OPS = (addr(101), addr(102), addr(103))
 A, B = addr(1), addr(2)

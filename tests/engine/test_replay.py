@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.engine.flow import load, record, replay, save
+from tests.support.flow import load, record, replay, save
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,7 @@ def test_ten_thousand_blocks_replay_to_the_same_digest_in_other_processes(tmp_pa
     outputs = []
     for hash_seed in ("0", "4242"):
         env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=str(ROOT))
-        out = subprocess.run([sys.executable, "-m", "tests.engine.flow", path], env=env,
+        out = subprocess.run([sys.executable, "-m", "tests.support.flow", path], env=env,
                              cwd=ROOT, capture_output=True, text=True, check=True)
         outputs.append(out.stdout.split())
     assert outputs[0] == outputs[1] == [digest.hex(), str(fills)]

@@ -27,7 +27,7 @@ from l2perp.engine.tx import (
     AdlEvent, BridgeCredit, FillEvent, LedgerEvent, SetMarketStatus, SetPrice,
 )
 from l2perp.units import ONE_USDC, format_price, format_size
-from tests.venue import ADMIN, Venue, addr, limit, trigger
+from tests.support.venue import ADMIN, Venue, addr, limit, trigger
 
 MARKETS = (
     MarketSpec("AAA", 3, (MarginTier(0, 20), MarginTier(2_000_000 * ONE_USDC, 10))),

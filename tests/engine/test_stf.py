@@ -8,7 +8,7 @@ import pytest
 from l2perp.engine.encoding import accounts_hash, shared_leaf
 from l2perp.engine.stf import InvalidBlock, apply_block
 from l2perp.engine.tx import Block, Filled, OrderError, SetPrice
-from tests.venue import ADMIN, Venue, addr, limit
+from tests.support.venue import ADMIN, Venue, addr, limit
 
 BTC = 0
 A, B, C = addr(1), addr(2), addr(3)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.node_proc import BIN, TRADERS, UpProcess
+from tests.support.node_proc import BIN, TRADERS, UpProcess
 
 
 def trade_and_stop(data: Path) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.node_proc import TRADERS, UpProcess
+from tests.support.node_proc import TRADERS, UpProcess
 
 
 def mount_tmpfs(path: Path, size: str) -> bool:

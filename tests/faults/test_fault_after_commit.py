@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import time
 
-from tests.faults.conftest import wait_for_blocks
-from tests.integration.server import Signer
+from tests.support.server import wait_for_blocks
+from tests.support.server import Signer
 
 
 def test_a_storage_fault_after_the_commit_resyncs_the_rollup(served, monkeypatch) -> None:

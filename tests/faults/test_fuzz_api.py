@@ -17,7 +17,7 @@ from hyperliquid.utils.signing import sign_l1_action, sign_user_signed_action
 from l2perp.api.info_types import INFO_TYPES
 from l2perp.engine.encoding import encode_account
 from l2perp.wire.governance import GOV_ACTIONS
-from tests.integration.server import DevnetServer
+from tests.support.server import DevnetServer
 
 BIG = 10**40
 numbers = st.one_of(st.integers(-BIG, BIG), st.integers(-2**64, 2**64),

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.faults.node_proc import TRADERS, UpProcess
+from tests.support.node_proc import TRADERS, UpProcess
 
 HUGE = "1" + "0" * 29  # a 30-digit number
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from l2perp.api.ratelimit import RateLimits
-from tests.faults.conftest import wait_for_blocks
+from tests.support.server import wait_for_blocks
 
 LIMITS = RateLimits(ip_weight_per_minute=100)  # 50 allMids (weight 2) per minute
 

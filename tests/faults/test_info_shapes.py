@@ -12,7 +12,7 @@ from hyperliquid.info import Info
 from hyperliquid.utils.error import ClientError
 
 from l2perp.api.info_types import INFO_TYPES
-from tests.faults.conftest import wait_for_blocks
+from tests.support.server import wait_for_blocks
 
 CORE_INFO = ["meta", "spotMeta", "allMids", "l2Book", "clearinghouseState",
              "spotClearinghouseState", "openOrders", "frontendOpenOrders", "metaAndAssetCtxs",

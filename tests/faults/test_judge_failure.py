@@ -22,8 +22,8 @@ from l2perp.rollup.judge import rejudge, witness_of
 from l2perp.rollup.l1 import KIND_OFFENCE, L1Error
 from l2perp.rollup.params import TEST
 from l2perp.rollup.verifier import replay_standing
-from tests.engine.flow import USERS
-from tests.rollup.rig import OUTSIDER, POSTER, UNSIGNED, VERIFIER, flow_txs, funded
+from tests.support.flow import USERS
+from tests.support.rollup_rig import OUTSIDER, POSTER, UNSIGNED, VERIFIER, flow_txs, funded
 from tests.rollup.test_invariants_fraud import bonds_balance
 
 ENGINE_STEP = "l2perp.engine.stf.process_liquidations"  # apply_block runs it in every block

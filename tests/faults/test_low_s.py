@@ -17,7 +17,7 @@ from hyperliquid.utils.signing import sign_l1_action, sign_usd_transfer_action
 
 from l2perp.crypto.signatures import HIGH_S_SIGNATURE, SECP256K1_HALF_N, SECP256K1_N
 from l2perp.engine.encoding import accounts_hash
-from tests.faults.conftest import wait_for_blocks
+from tests.support.server import wait_for_blocks
 
 SIGN_JS = Path(__file__).resolve().parents[2] / "src" / "l2perp" / "web" / "sign.js"
 

@@ -14,7 +14,7 @@ import requests
 from eth_account import Account
 
 from l2perp.node.devnet import dev_keys
-from tests.faults.node_proc import KEYS, TRADERS, UpProcess
+from tests.support.node_proc import KEYS, TRADERS, UpProcess
 
 OPERATORS = [Account.from_key("0x" + f"{i:02x}" * 32) for i in range(1, 6)]
 

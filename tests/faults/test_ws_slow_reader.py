@@ -14,7 +14,7 @@ import orjson
 from websockets.sync.client import connect
 
 from l2perp.api.ws import Hub
-from tests.faults.conftest import wait_for_blocks
+from tests.support.server import wait_for_blocks
 
 COINS = ["BTC", "ETH", "SOL", "OP"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ccxt
 import pytest
 
-from tests.integration.server import DevnetServer
+from tests.support.server import DevnetServer
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
 from l2perp.node.devnet import dev_keys
-from tests.integration.server import bid_ladder, free_port
+from tests.support.server import bid_ladder, free_port
 
 BIN = Path(sys.executable).parent / "l2perp"
 

@@ -8,7 +8,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
 from l2perp.engine.tx import FundingEvent
-from tests.integration.server import DevnetServer
+from tests.support.server import DevnetServer
 
 
 @pytest.fixture(scope="module")

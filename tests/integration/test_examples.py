@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from tests.integration.server import free_port
+from tests.support.server import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent / "l2perp"

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from hyperliquid.utils.signing import sign_l1_action
 
 from l2perp.engine.encoding import accounts_hash
-from tests.integration.server import DevnetServer
+from tests.support.server import DevnetServer
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),

@@ -11,7 +11,7 @@ import requests
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
-from tests.integration.server import DevnetServer, Signer
+from tests.support.server import DevnetServer, Signer
 
 DAY_MS = 86_400_000
 TIERS = [["setRiskParam", "0.tier1.maxLeverage", 5], ["setRiskParam", "0.tier0.maxLeverage", 10]]

@@ -11,7 +11,7 @@ from hyperliquid.info import Info
 from hyperliquid.utils.error import ClientError
 
 from l2perp.api.ratelimit import RateLimits
-from tests.integration.server import DevnetServer
+from tests.support.server import DevnetServer
 
 
 def test_ip_weight_budget(tmp_path) -> None:

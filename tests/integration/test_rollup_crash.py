@@ -14,8 +14,8 @@ from l2perp.engine.tx import PlaceOrders
 from l2perp.node.l1host import L1Host
 from l2perp.node.rollup_node import DurableJournal
 from l2perp.rollup.batch import decode_body
-from tests.integration.rollup_proc import TRADERS, RollupNode
-from tests.integration.server import bid_ladder
+from tests.support.rollup_proc import TRADERS, RollupNode
+from tests.support.server import bid_ladder
 
 META = {"universe": [{"name": "BTC", "szDecimals": 5}]}
 

@@ -15,7 +15,7 @@ from hyperliquid.info import Info
 
 from l2perp.node.devnet import dev_keys
 from l2perp.node.l1host import L1Host
-from tests.integration.rollup_proc import TRADERS, RollupNode, cli
+from tests.support.rollup_proc import TRADERS, RollupNode, cli
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from l2perp.node.l1host import L1Host
 from l2perp.rollup.contract import escape_value
 from l2perp.rollup.params import TEST
 from l2perp.rollup.verifier import replay_standing
-from tests.integration.rollup_proc import KEYS, TRADERS, RollupNode, cli
+from tests.support.rollup_proc import KEYS, TRADERS, RollupNode, cli
 
 
 def test_users_leave_with_only_the_l1_file(tmp_path) -> None:

@@ -9,7 +9,7 @@ from hyperliquid.info import Info
 from hyperliquid.utils.types import Cloid
 
 from l2perp.units import format_price, format_size
-from tests.integration.server import DevnetServer
+from tests.support.server import DevnetServer
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from eth_account import Account
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
-from tests.integration.server import DevnetServer
+from tests.support.server import DevnetServer
 
 
 @pytest.fixture(scope="module")

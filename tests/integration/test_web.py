@@ -12,7 +12,7 @@ from eth_account import Account
 from hyperliquid.exchange import Exchange
 from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
 
-from tests.integration.server import DevnetServer
+from tests.support.server import DevnetServer
 
 SCRIPTS = ("sign.js", "ui.js", "api.js", "chart.js", "trade.js", "rollup.js", "gov.js", "lab.js",
            "app.js")

@@ -8,7 +8,7 @@ import math
 
 import pytest
 
-from tests.lab.runs import SEEDS, assert_activity, ci_run
+from tests.support.lab_runs import SEEDS, assert_activity, ci_run
 
 
 @pytest.mark.parametrize("seed", SEEDS)

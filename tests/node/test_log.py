@@ -15,7 +15,7 @@ from l2perp.node.log import BlockLog, RecoveryError
 from l2perp.node.sequencer import Mempool, MempoolFull, Sequencer
 from l2perp.engine.txcodec import decode_txs, encode_txs
 from l2perp.units import ONE_USDC
-from tests.venue import ADMIN, T0, addr, limit
+from tests.support.venue import ADMIN, T0, addr, limit
 
 A, B = addr(1), addr(2)
 GENESIS = Genesis(config=EngineConfig(admin=ADMIN), time_ms=T0)

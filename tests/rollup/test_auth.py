@@ -17,8 +17,8 @@ from l2perp.rollup.params import TEST
 from l2perp.rollup.system import RollupSystem
 from l2perp.units import ONE_USDC
 from l2perp.wire.requests import decode_request
-from tests.rollup.rig import POSTER, VERIFIER
-from tests.venue import T0, limit
+from tests.support.rollup_rig import POSTER, VERIFIER
+from tests.support.venue import T0, limit
 
 ADMIN_KEY, ALICE_KEY, BOB_KEY, MALLORY_KEY = (bytes([i]) * 32 for i in (3, 4, 5, 6))
 ADMIN, ALICE, BOB, MALLORY = (address_of(k) for k in (ADMIN_KEY, ALICE_KEY, BOB_KEY, MALLORY_KEY))

@@ -11,8 +11,8 @@ from l2perp.engine.tx import Block
 from l2perp.engine.txcodec import decode_txs, encode_txs
 from l2perp.rollup.commitment import Commitment
 from l2perp.rollup.merkle import verify_proof
-from tests.engine.flow import record, to_tx
-from tests.venue import ADMIN, T0
+from tests.support.flow import record, to_tx
+from tests.support.venue import ADMIN, T0
 
 
 def test_incremental_root_equals_the_full_root() -> None:

@@ -16,7 +16,7 @@ from l2perp.rollup.contract import FINALIZED
 from l2perp.rollup.l1 import L1Error
 from l2perp.rollup.params import TEST, TICK_MS
 from l2perp.units import ONE_USDC, dec_from_int
-from tests.rollup.rig import OUTSIDER, POSTER, flow_txs, funded
+from tests.support.rollup_rig import OUTSIDER, POSTER, flow_txs, funded
 
 
 def held(s):
@@ -91,7 +91,7 @@ def test_a_withdrawal_index_outside_the_list_is_refused() -> None:
 
 
 def flow_user() -> str:
-    from tests.engine.flow import USERS
+    from tests.support.flow import USERS
     return USERS[0]
 
 

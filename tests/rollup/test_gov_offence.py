@@ -11,8 +11,8 @@ from l2perp.engine.governance.gov_state import GovGenesis
 from l2perp.rollup.l1 import KIND_OFFENCE
 from l2perp.rollup.system import RollupSystem
 from l2perp.units import ONE_USDC
-from tests.engine.flow import USERS
-from tests.rollup.rig import GENESIS, POSTER, UNSIGNED, VERIFIER, flow_txs
+from tests.support.flow import USERS
+from tests.support.rollup_rig import GENESIS, POSTER, UNSIGNED, VERIFIER, flow_txs
 
 BOND = 10_000
 

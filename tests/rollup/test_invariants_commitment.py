@@ -16,7 +16,7 @@ from l2perp.engine.encoding import account_leaf, encode_account, shared_leaf
 from l2perp.rollup.commitment import Commitment
 from l2perp.rollup.l1 import L1Error
 from l2perp.rollup.merkle import DEPTH, ZERO, SparseMerkleTree, verify_proof
-from tests.rollup.rig import POSTER, funded, flow_txs, run
+from tests.support.rollup_rig import POSTER, funded, flow_txs, run
 from tests.test_determinism_rules import deterministic_files, violations
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def test_I1_replaying_posted_batches_reproduces_every_root_in_another_process(tm
     path.write_bytes(msgpack.packb([r.body for r in chain]))
     for seed in ("0", "12345"):
         out = subprocess.run(
-            [sys.executable, "-m", "tests.rollup.rig", str(path)], cwd=ROOT, check=True,
+            [sys.executable, "-m", "tests.support.rollup_rig", str(path)], cwd=ROOT, check=True,
             capture_output=True, text=True,
             env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)}).stdout.split()
         assert out == [r.header.post_root.hex() for r in chain]
@@ -147,7 +147,7 @@ def test_I4_batches_chain_by_number_and_root_and_l1_refuses_anything_else() -> N
 def test_I4_only_the_poster_the_rotation_names_may_post() -> None:
     from l2perp.rollup.contract import deploy
     from l2perp.rollup.params import TEST
-    from tests.rollup.rig import GENESIS, OUTSIDER
+    from tests.support.rollup_rig import GENESIS, OUTSIDER
 
     other = "0x" + "0e" * 20
     l1 = deploy(TEST, GENESIS, (POSTER, other))

@@ -25,9 +25,9 @@ from l2perp.rollup.params import TEST
 from l2perp.rollup.accounting import tvl_musdc
 from l2perp.rollup.system import RollupSystem
 from l2perp.engine.stf import apply_block
-from tests.engine.flow import USERS
-from tests.rollup.rig import GENESIS, POSTER, UNSIGNED, VERIFIER, flow_txs, funded, make_system
-from tests.venue import ADMIN, T0, addr, limit
+from tests.support.flow import USERS
+from tests.support.rollup_rig import GENESIS, POSTER, UNSIGNED, VERIFIER, flow_txs, funded, make_system
+from tests.support.venue import ADMIN, T0, addr, limit
 
 MS_HOUR = 3_600_000
 

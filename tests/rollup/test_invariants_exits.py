@@ -15,9 +15,9 @@ from l2perp.rollup.params import TEST, TICK_MS
 from l2perp.rollup.system import RollupSystem
 from l2perp.rollup.verifier import replay_standing
 from l2perp.units import ONE_USDC
-from tests.engine.flow import USERS
-from tests.rollup.rig import OUTSIDER, POSTER, UNSIGNED, VERIFIER, flow_txs, funded
-from tests.venue import ADMIN, T0, addr, limit
+from tests.support.flow import USERS
+from tests.support.rollup_rig import OUTSIDER, POSTER, UNSIGNED, VERIFIER, flow_txs, funded
+from tests.support.venue import ADMIN, T0, addr, limit
 
 FID, GRACE = TEST.force_inclusion_delay_ms, TEST.freeze_grace_ms
 

@@ -20,7 +20,7 @@ from l2perp.rollup.params import TEST
 from l2perp.rollup.poster import FAULTS
 from l2perp.rollup.verifier import replay_standing
 from l2perp.units import ONE_USDC
-from tests.rollup.rig import OUTSIDER, POSTER, VERIFIER, flow_txs, funded
+from tests.support.rollup_rig import OUTSIDER, POSTER, VERIFIER, flow_txs, funded
 
 SLOW = settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
 

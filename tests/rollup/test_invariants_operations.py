@@ -15,8 +15,8 @@ from l2perp.rollup.params import TEST, TICK_MS
 from l2perp.rollup.poster import Poster, SignedBatch
 from l2perp.rollup.verifier import replay_standing
 from l2perp.units import ONE_USDC
-from tests.engine.flow import USERS
-from tests.rollup.rig import POSTER, flow_txs, funded
+from tests.support.flow import USERS
+from tests.support.rollup_rig import POSTER, flow_txs, funded
 
 
 def test_I19_r1_to_r5_hold_after_every_l1_block_of_a_busy_run() -> None:

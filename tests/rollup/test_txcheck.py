@@ -15,9 +15,9 @@ from l2perp.engine.txcodec import TAGS
 from l2perp.rollup.batch import BatchFormatError, decode_body, encode_body
 from l2perp.rollup.txcheck import ACTIONS, MAX_ARGS_DEPTH, check_block, check_tx
 from l2perp.units import Dec
-from tests.rollup.rig import flow_txs
+from tests.support.rollup_rig import flow_txs
 from tests.rollup.test_auth import ADMIN_KEY, ALICE_KEY, signed_system
-from tests.venue import T0, limit, trigger
+from tests.support.venue import T0, limit, trigger
 
 USER = "0x" + "11" * 20
 SPEC = OrderSpec(0, True, Dec(5, 4), Dec(1, -2), False, 1)

@@ -68,7 +68,7 @@ def test_the_pages_order_and_cancel_requests_are_accepted_by_the_node(tmp_path) 
     and posted as the page posts them: the order rests, the cancel removes it."""
     import requests
 
-    from tests.integration.server import DevnetServer
+    from tests.support.server import DevnetServer
 
     with DevnetServer(tmp_path / "devnet") as devnet:
         key = next(k for k in devnet.keys if k.role == "trader")

@@ -6,10 +6,10 @@ from __future__ import annotations
 from l2perp.engine.governance.proposals import CONSTITUTIONAL, DAY_MS, LISTING
 from l2perp.engine.governance.transactions import GovDelegate, GovTransfer, GovVote, GuardianSign
 from l2perp.engine.state import MARKET_ACTIVE, MARKET_DELISTED, MARKET_PAUSED
-from tests.engine.governance.rig import (
+from tests.support.gov_rig import (
     ALICE, BOB, CAROL, DAVE, G1, G2, G3, STEWARD, WHALE, GovVenue, gov_genesis,
 )
-from tests.venue import ADMIN, addr, limit
+from tests.support.venue import ADMIN, addr, limit
 
 ATTACKER = addr(0xBAD)
 LENDER = WHALE

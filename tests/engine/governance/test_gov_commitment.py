@@ -14,8 +14,8 @@ from l2perp.engine.decoding import decode_state
 from l2perp.engine.encoding import encode_account, shared_leaf, state_digest
 from l2perp.engine.governance.proposals import DAY_MS
 from l2perp.engine.stf import apply_block
-from tests.engine.governance.rig import ALICE, G1, G2, STEWARD, WHALE, GovVenue
-from tests.venue import addr
+from tests.support.gov_rig import ALICE, G1, G2, STEWARD, WHALE, GovVenue
+from tests.support.venue import addr
 
 def history() -> GovVenue:
     """A venue whose governance changed engine-wide values, fees, a market and its own rules."""

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from l2perp.engine.governance.gov_state import BOND_ESCROW, DAY_MS
 from l2perp.engine.tx import OperatorOffence, OracleReport
-from tests.engine.governance.rig import (
+from tests.support.gov_rig import (
     ALICE, OP1, OP2, OP3, STEWARD, WHALE, GovVenue, gov_genesis,
 )
-from tests.venue import limit
+from tests.support.venue import limit
 
 OPERATORS = ((OP1, "sequencer", 5_000), (OP2, "sequencer", 5_000), (OP3, "oracle", 5_000))
 

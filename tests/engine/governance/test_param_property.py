@@ -13,8 +13,8 @@ from l2perp.engine.governance.execute import governance_values
 from l2perp.engine.governance.params import check_param, engine_keys, get_param, is_tighter
 from l2perp.engine.governance.proposals import DAY_MS
 from l2perp.engine.governance.stewards import BPS
-from tests.engine.governance.rig import G1, G2, G3, STEWARD, GovVenue
-from tests.venue import addr
+from tests.support.gov_rig import G1, G2, G3, STEWARD, GovVenue
+from tests.support.venue import addr
 
 BOUNDED = ("0.oiCap", "0.cbBand", "0.tier0.maxLeverage", "fundingCap", "liqFeeMax")
 KEYS = BOUNDED + ("1.tier0.maxLeverage", "2.cbBand", "3.tier1.maxLeverage", "fundingClamp")

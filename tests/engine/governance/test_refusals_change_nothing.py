@@ -25,10 +25,10 @@ from l2perp.engine.tx import Block, Noop
 from l2perp.units import Dec
 from l2perp.wire.actions import WireError
 from l2perp.wire.governance import parse_gov_action
-from tests.engine.governance.rig import (
+from tests.support.gov_rig import (
     ALICE, BOB, CAROL, DAVE, G1, G2, G3, OP1, OP2, OP3, STEWARD, WHALE, GovVenue, gov_genesis,
 )
-from tests.venue import ADMIN, addr, limit
+from tests.support.venue import ADMIN, addr, limit
 
 EVE = addr(0xE5)
 

@@ -18,11 +18,11 @@ from l2perp.engine.governance.proposals import DAY_MS, STANDARD, STEWARD
 from l2perp.engine.governance.transactions import GovDelegate, GovPropose, GovTransfer
 from l2perp.engine.state import MARKET_ACTIVE, MARKET_PAUSED
 from l2perp.wire.actions import WireError, parse_action
-from tests.engine.governance.rig import (
+from tests.support.gov_rig import (
     ALICE, BOB, CAROL, DAVE, G1, G2, G3, OP1, OP2, OP3, WHALE, GovVenue,
     gov_genesis,
 )
-from tests.venue import addr
+from tests.support.venue import addr
 
 EVE = addr(0xE5)
 OI = (("setRiskParam", "0.oiCap", 50_000_000_000_000),)

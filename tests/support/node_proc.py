@@ -17,7 +17,7 @@ from hyperliquid.utils.signing import (
 )
 
 from l2perp.node.devnet import dev_keys
-from tests.integration.server import free_port
+from tests.support.server import free_port
 
 BIN = Path(sys.executable).parent / "l2perp"
 KEYS = {k.role: k for k in dev_keys()}

@@ -1,4 +1,4 @@
-"""A rollup for tests: the engine's seeded order flow (tests.engine.flow) run through the real
+"""A rollup for tests: the engine's seeded order flow (tests.support.flow) run through the real
 sequencer state, L1 contract, poster, verifier and reconciler, in simulated time. Traders are
 funded through L1 deposits, never by L2 credits."""
 
@@ -16,8 +16,8 @@ from l2perp.rollup.params import TEST, RollupParams
 from l2perp.rollup.system import RollupSystem
 from l2perp.engine.genesis import genesis_state
 from l2perp.units import ONE_USDC
-from tests.engine.flow import USERS, record, to_tx
-from tests.venue import ADMIN, T0, addr
+from tests.support.flow import USERS, record, to_tx
+from tests.support.venue import ADMIN, T0, addr
 
 POSTER, VERIFIER, OUTSIDER = addr(90), addr(91), addr(92)
 GENESIS = Genesis(config=EngineConfig(admin=ADMIN), time_ms=T0)
@@ -65,7 +65,7 @@ def replay_roots(bodies: list[bytes]) -> list[bytes]:
             for body in bodies]
 
 
-if __name__ == "__main__":  # python -m tests.rollup.rig BODIES_FILE: print roots in hex
+if __name__ == "__main__":  # python -m tests.support.rollup_rig BODIES_FILE: print roots in hex
     with open(sys.argv[1], "rb") as f:
         for root in replay_roots(msgpack.unpackb(f.read())):
             print(root.hex())

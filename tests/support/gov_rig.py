@@ -11,7 +11,7 @@ from l2perp.engine.governance.stewards import Bounds
 from l2perp.engine.governance.transactions import KINDS
 from l2perp.engine.params import DEFAULT_MARKETS, EngineConfig, Genesis
 from l2perp.engine.tx import DevAdvanceTime
-from tests.venue import ADMIN, T0, Venue, addr
+from tests.support.venue import ADMIN, T0, Venue, addr
 
 WHALE, ALICE, BOB, CAROL, DAVE = addr(0xA1), addr(0xA2), addr(0xA3), addr(0xA4), addr(0xA5)
 G1, G2, G3 = addr(0x61), addr(0x62), addr(0x63)

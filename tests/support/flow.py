@@ -1,7 +1,7 @@
 """A seeded, recorded order flow: blocks of Hyperliquid-shaped actions, written to and read from
 a msgpack file, so a replay in another process applies byte-identical input.
 
-Usage: python -m tests.engine.flow FILE   (prints the hex state digest after replaying FILE)
+Usage: python -m tests.support.flow FILE   (prints the hex state digest after replaying FILE)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from l2perp.engine.genesis import genesis_state
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import Block, BridgeCredit, SetPrice, Tx
 from l2perp.units import ONE_USDC, format_price, format_size
-from tests.venue import ADMIN, T0, addr
+from tests.support.venue import ADMIN, T0, addr
 
 USERS = [addr(i) for i in range(1, 41)]
 MARKS = {0: 500_000, 1: 300_000, 2: 1_500_000, 3: 200_000}  # BTC, ETH, SOL, OP in pips

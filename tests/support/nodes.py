@@ -1,4 +1,4 @@
-"""Real devnet nodes for the API tests. `DevnetServer` (tests/integration/server.py) serves one
+"""Real devnet nodes for the API tests. `DevnetServer` (tests/support/server.py) serves one
 over uvicorn on the wall clock; `StillNode` is the same node (log, indexer, L1, poster,
 reconciler) without a server: it builds a block only when the test says so, and with a
 monkeypatch its clock is the test's, so heights, L1 time and challenge windows are exact."""
@@ -17,7 +17,7 @@ from l2perp.node import service
 from l2perp.node.devnet import START_PRICES_PIPS, dev_keys, devnet_genesis
 from l2perp.node.service import Node, NodeRollupSettings, wall_ms
 from l2perp.rollup.params import TEST
-from tests.integration.server import Signer  # noqa: F401 - the API tests' signer
+from tests.support.server import Signer  # noqa: F401 - the API tests' signer
 
 
 def info(devnet, kind: str, **fields) -> object:

@@ -1,17 +1,17 @@
-"""`served`: start real devnet nodes behind real uvicorn servers (tests/integration/server.py)
-with chosen `create_app` keywords and uvicorn's proxy-header setting; stopped after the test."""
+"""Fixtures every test package may use. `served`: real devnet nodes behind real uvicorn servers
+(tests/support/server.py) with chosen `create_app` keywords and uvicorn's proxy-header setting,
+stopped after the test. The shared harnesses themselves live in tests/support/."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 import threading
-import time
 
 import pytest
 
 from l2perp.api.server import create_app
-from tests.integration import server as devnet_server
+from tests.support import server as devnet_server
 
 
 @pytest.fixture
@@ -48,12 +48,3 @@ def served(tmp_path, monkeypatch):
     yield start
     for devnet in started:
         devnet.__exit__(None, None, None)
-
-
-def wait_for_blocks(devnet, blocks: int = 5, timeout_s: float = 10.0) -> None:
-    """Assert that the node builds `blocks` more blocks within `timeout_s`."""
-    start = devnet.node.state.height
-    deadline = time.time() + timeout_s
-    while devnet.node.state.height < start + blocks:
-        assert time.time() < deadline, f"the node stopped at height {devnet.node.state.height}"
-        time.sleep(0.02)

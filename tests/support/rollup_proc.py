@@ -13,7 +13,7 @@ from eth_account import Account
 from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
 
 from l2perp.node.devnet import dev_keys
-from tests.integration.server import free_port
+from tests.support.server import free_port
 
 BIN = Path(sys.executable).parent / "l2perp"
 KEYS = {k.role: k for k in reversed(dev_keys())}  # the first key of each role

@@ -93,3 +93,12 @@ def bid_ladder(url: str, private_key: str, index: int, stop, on_ack) -> None:
             continue
         if reply.get("status") == "ok":
             on_ack(price, reply["response"]["data"]["statuses"][0])
+
+
+def wait_for_blocks(devnet, blocks: int = 5, timeout_s: float = 10.0) -> None:
+    """Assert that the node builds `blocks` more blocks within `timeout_s`."""
+    start = devnet.node.state.height
+    deadline = time.time() + timeout_s
+    while devnet.node.state.height < start + blocks:
+        assert time.time() < deadline, f"the node stopped at height {devnet.node.state.height}"
+        time.sleep(0.02)
