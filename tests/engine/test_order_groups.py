@@ -133,10 +133,9 @@ def test_a_decoded_state_relinks_a_modified_child_like_the_live_one() -> None:
     assert state_digest(twin.state) == state_digest(live.state)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug, kept byte-identical by issue 15: cancelling an "
-                   "unfilled group parent also drops a child that already fired and rests as a "
-                   "limit order, on the account side only, so it stays on the book and can fill")
 def test_cancelling_a_modified_parent_leaves_no_order_on_the_book_that_its_account_forgot() -> None:
+    """A child that fired and rests as a limit order has left its group: cancelling the group's
+    (modified, unfilled) parent no longer drops it from the account while it stays on the book."""
     v = _venue()
     parent = v.order(A, limit(0, True, "100", "2"),
                      trigger(0, False, "110", "1", "109", "tp", is_market=False),
@@ -148,3 +147,5 @@ def test_cancelling_a_modified_parent_leaves_no_order_on_the_book_that_its_accou
     assert v.cancel(A, 0, new) == ["success"]
     on_book = {o.oid for o in v.state.books[0].resting()}
     assert on_book <= set(v.account(A).orders)
+    fired = list(v.account(A).orders.values())  # the fired take-profit still rests, on both sides
+    assert [(o.is_buy, o.on_book) for o in fired] == [(False, True)]

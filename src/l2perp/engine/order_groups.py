@@ -38,9 +38,11 @@ def detach(order: Order) -> TpslGroup | None:
 
 
 def open_children(account: Account, group: TpslGroup) -> list[Order]:
-    """The group's children still open on the account, in placement order."""
+    """The group's children still open on the account and still in the group, in placement
+    order (a fired child that rests under its own oid as a limit order has left the group)."""
     orders = account.orders
-    return [orders[oid] for oid in group.child_oids if oid in orders]
+    return [orders[oid] for oid in group.child_oids
+            if oid in orders and orders[oid].group is group]
 
 
 def activate_children(state: State, account: Account, group: TpslGroup) -> None:
