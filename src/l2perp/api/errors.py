@@ -22,6 +22,7 @@ INVALID_INTEGER = "invalid {key}: an integer in [0, 2^63 - 1) is required"
 
 WS_TOO_SLOW = "reader too slow: more than {messages} messages or {size} bytes queued"
 # l2perp: websocket close reason (code 1008) for a client that does not read its messages.
+WS_TOO_MANY_CONNECTIONS = "Too many websocket connections: at most {limit} per IP address"
 WS_TOO_MANY_SUBSCRIPTIONS = "Too many subscriptions: at most {limit} per connection"
 # l2perp text; the limit is Hyperliquid's (1,000 websocket subscriptions).
 

@@ -36,7 +36,7 @@ from .info import asset_by_name
 from .info_types import info_answer, info_items_weight, info_weight
 from .ratelimit import Limiter, RateLimits, action_weight
 from .rollup_api import L1Requests
-from .ws import MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, Hub
+from .ws import MAX_CONNECTIONS_PER_IP, MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, Hub
 
 __all__ = ["NOT_JSON", "create_app", "info_answer"]
 
@@ -65,14 +65,16 @@ def create_app(node: Node, network: Network = Network(),
                trusted_proxies: Iterable[str] = frozenset(),
                max_body_bytes: int = 1_000_000,
                ws_max_queued_messages: int = MAX_QUEUED_MESSAGES,
-               ws_max_queued_bytes: int = MAX_QUEUED_BYTES) -> FastAPI:
+               ws_max_queued_bytes: int = MAX_QUEUED_BYTES,
+               ws_max_connections_per_ip: int = MAX_CONNECTIONS_PER_IP) -> FastAPI:
     """The ASGI app serving one node. Rate limits are off unless given; they count each
     client under its socket peer's address, or under what X-Forwarded-For / Forwarded /
     X-Real-IP say only when that peer is in `trusted_proxies` (addresses or networks; none by
     default). Serve it with uvicorn's `proxy_headers=False`, or uvicorn rewrites the peer
     from X-Forwarded-For before the app sees it (the app then keys every such request alike).
     Request bodies above `max_body_bytes` get 413; a websocket reader with more than
-    `ws_max_queued_messages` or `ws_max_queued_bytes` waiting is closed (1008)."""
+    `ws_max_queued_messages` or `ws_max_queued_bytes` waiting is closed (1008), and so is a
+    connection beyond `ws_max_connections_per_ip` open ones from one client address."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -84,11 +86,13 @@ def create_app(node: Node, network: Network = Network(),
     app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     days = DayStatsCache()
-    hub = Hub(node, days, max_messages=ws_max_queued_messages, max_bytes=ws_max_queued_bytes)
+    trusted = TrustedProxies(trusted_proxies)
+    hub = Hub(node, days, max_messages=ws_max_queued_messages, max_bytes=ws_max_queued_bytes,
+              max_per_ip=ws_max_connections_per_ip, trusted=trusted)
     limiter = Limiter(rate_limits) if rate_limits is not None else None
     _listen(node, hub, limiter)
     app.state.hub, app.state.limiter = hub, limiter  # for operators' and tests' inspection
-    routes = Routes(node, network, limiter, TrustedProxies(trusted_proxies), days)
+    routes = Routes(node, network, limiter, trusted, days)
     app.add_api_websocket_route("/ws", hub.serve)
     app.add_api_route("/", web_index, methods=["GET"])
     app.add_api_route("/{name}", web_asset, methods=["GET"])

@@ -25,7 +25,8 @@ from fastapi import WebSocket, WebSocketDisconnect
 from ..engine.tx import FillEvent, OrderEvent
 from .channels import CHANNELS, ROLLUP_CHANNEL, BlockNews, identifier
 from .daystats import DayStatsCache
-from .errors import WS_TOO_MANY_SUBSCRIPTIONS, WS_TOO_SLOW
+from .clientip import TrustedProxies, client_key
+from .errors import WS_TOO_MANY_CONNECTIONS, WS_TOO_MANY_SUBSCRIPTIONS, WS_TOO_SLOW
 from .rows import order_row
 
 log = logging.getLogger("l2perp.api")
@@ -33,6 +34,7 @@ log = logging.getLogger("l2perp.api")
 MAX_QUEUED_MESSAGES = 1_000  # l2perp: a reader this far behind is closed
 MAX_QUEUED_BYTES = 8_000_000  # l2perp: ... or this many bytes behind
 MAX_SUBSCRIPTIONS = 1_000  # Hyperliquid: 1,000 websocket subscriptions
+MAX_CONNECTIONS_PER_IP = 100  # Hyperliquid: 100 websocket connections per IP address
 CLOSE_POLICY = 1008  # RFC 6455: policy violation
 CLOSE_INTERNAL = 1011  # RFC 6455: the server met an unexpected condition
 CLOSE_TIMEOUT_S = 10.0  # a stalled reader cannot take our close frame; we stop waiting
@@ -93,8 +95,13 @@ class Hub:
 
     def __init__(self, node, days: DayStatsCache | None = None,
                  max_messages: int = MAX_QUEUED_MESSAGES,
-                 max_bytes: int = MAX_QUEUED_BYTES) -> None:
+                 max_bytes: int = MAX_QUEUED_BYTES,
+                 max_per_ip: int = MAX_CONNECTIONS_PER_IP,
+                 trusted: TrustedProxies | None = None) -> None:
         self.node = node
+        self.max_per_ip = max_per_ip  # open connections per client address (its rate-limit key)
+        self.trusted = trusted if trusted is not None else TrustedProxies(())
+        self.per_ip: dict[str, int] = {}
         self.days = days if days is not None else DayStatsCache()
         self.max_messages = max_messages  # per connection, queued and not yet sent
         self.max_bytes = max_bytes
@@ -151,6 +158,20 @@ class Hub:
         """One connection, until the client leaves or is dropped (then closed with 1008, or
         1011 after an internal error, and its reason)."""
         await websocket.accept()
+        key = client_key(websocket.scope, self.trusted)
+        if self.per_ip.get(key, 0) >= self.max_per_ip:
+            reason = WS_TOO_MANY_CONNECTIONS.format(limit=self.max_per_ip)
+            await websocket.close(CLOSE_POLICY, reason)
+            return
+        self.per_ip[key] = self.per_ip.get(key, 0) + 1
+        try:
+            await self._serve(websocket)
+        finally:
+            left = self.per_ip.pop(key) - 1
+            if left:
+                self.per_ip[key] = left
+
+    async def _serve(self, websocket: WebSocket) -> None:
         conn = Connection(websocket, self.max_messages, self.max_bytes)
         self.connections.append(conn)
         conn.pump = asyncio.create_task(self._pump(conn))
