@@ -87,7 +87,7 @@ def test_a_full_disk_halts_loudly_serves_nothing_unacknowledged_and_recovers(tmp
         began = time.time()
         again = node.order(TRADERS[2], 0, True, "82000", "0.001")
         assert again["status"] == "err" and "Sequencer halted" in again["response"]
-        assert time.time() - began < 2.0
+        assert time.time() - began < 5.0  # at once: the halt answers without a block
         if filler is not None:
             filler.unlink()  # space returns: the node retries on its own
             deadline = time.time() + 20
