@@ -18,7 +18,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
 from l2perp.node.devnet import dev_keys
-from tests.support.server import bid_ladder, free_port
+from tests.support.server import bid_ladder, free_port, wait_until_serving
 
 BIN = Path(sys.executable).parent / "l2perp"
 
@@ -27,14 +27,8 @@ def start(port: int, data: Path) -> subprocess.Popen:
     proc = subprocess.Popen([str(BIN), "up", "--no-demo", "--port", str(port), "--data",
                              str(data), "--block-ms", "50"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            requests.post(f"http://127.0.0.1:{port}/info", json={"type": "meta"}, timeout=1)
-            return proc
-        except requests.RequestException:
-            time.sleep(0.05)
-    raise RuntimeError("l2perp up did not start")
+    wait_until_serving(f"http://127.0.0.1:{port}", proc, 30)
+    return proc
 
 
 def test_acknowledged_orders_survive_sigkill(tmp_path) -> None:

@@ -17,7 +17,7 @@ from hyperliquid.utils.signing import (
 )
 
 from l2perp.node.devnet import dev_keys
-from tests.support.server import free_port
+from tests.support.server import free_port, wait_until_serving
 
 BIN = Path(sys.executable).parent / "l2perp"
 KEYS = {k.role: k for k in dev_keys()}
@@ -43,17 +43,8 @@ class UpProcess:
              str(self.data), "--block-ms", "50", *self.args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             env={**os.environ, **(self.env or {})}, start_new_session=True)
-        deadline = time.time() + timeout_s
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                self.output = self.proc.stdout.read()
-                raise RuntimeError(f"l2perp up exited: {self.output}")
-            try:
-                requests.post(self.url + "/info", json={"type": "meta"}, timeout=1)
-                return self
-            except requests.RequestException:
-                time.sleep(0.05)
-        raise RuntimeError("l2perp up did not start")
+        wait_until_serving(self.url, self.proc, timeout_s)
+        return self
 
     def stop(self, sig: int = signal.SIGKILL, timeout_s: float = 15.0) -> float:
         """Send `sig` to the node's process group and wait; the seconds it took to exit."""

@@ -13,7 +13,7 @@ from eth_account import Account
 from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
 
 from l2perp.node.devnet import dev_keys
-from tests.support.server import free_port
+from tests.support.server import free_port, wait_until_serving
 
 BIN = Path(sys.executable).parent / "l2perp"
 KEYS = {k.role: k for k in reversed(dev_keys())}  # the first key of each role
@@ -32,14 +32,8 @@ class RollupNode:
             [str(BIN), "up", "--no-demo", "--port", str(self.port), "--data", str(self.data),
              "--l1", str(self.l1), "--block-ms", "50", *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 40
-        while time.time() < deadline:
-            try:
-                requests.post(self.url + "/info", json={"type": "meta"}, timeout=1)
-                return self
-            except requests.RequestException:
-                time.sleep(0.05)
-        raise RuntimeError("l2perp up did not start")
+        wait_until_serving(self.url, self.proc)
+        return self
 
     def kill(self) -> None:
         if self.proc is not None:

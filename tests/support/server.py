@@ -8,6 +8,7 @@ import threading
 import time
 from pathlib import Path
 
+import requests
 import uvicorn
 from eth_account import Account
 from hyperliquid.exchange import Exchange
@@ -102,3 +103,19 @@ def wait_for_blocks(devnet, blocks: int = 5, timeout_s: float = 10.0) -> None:
     while devnet.node.state.height < start + blocks:
         assert time.time() < deadline, f"the node stopped at height {devnet.node.state.height}"
         time.sleep(0.02)
+
+
+def wait_until_serving(url: str, proc, timeout_s: float = 40.0) -> None:
+    """Wait until the node at `url` answers /info; RuntimeError if the process `proc` exits
+    first (with what it printed, when its output is a pipe) or the time runs out."""
+    deadline = time.time() + timeout_s
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            output = proc.stdout.read() if proc.stdout is not None else ""
+            raise RuntimeError(f"l2perp up exited: {output}")
+        try:
+            requests.post(url + "/info", json={"type": "meta"}, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.05)
+    raise RuntimeError("l2perp up did not start")
