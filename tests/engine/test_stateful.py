@@ -433,3 +433,20 @@ ExchangeMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestExchange = ExchangeMachine.TestCase
+
+
+def test_a_maker_whose_fee_cache_a_refused_fill_refreshed_is_in_the_touched_set() -> None:
+    """Found by the state machine: a market TP that fires and is margin-cancelled still read the
+    resting maker's fee rates, refreshing the cache in the maker's leaf without an event naming
+    the maker; the rollup's incremental commitment then missed that leaf."""
+    machine = ExchangeMachine()
+    machine.genesis()
+    for _ in range(16):
+        machine.empty_block(dt=200)
+    machine.crash(asset=0, pct=-600, steps=3)
+    machine.quote(asset=2, spread=3, usd=50, user=USERS[0])
+    for _ in range(16):
+        machine.empty_block(dt=200)
+    machine.place_trigger(asset=2, grouping="na", is_buy=False, is_market=True, pct=1,
+                          reduce_only=False, tpsl="tp", usd=10, user=USERS[1])
+    machine.crash(asset=2, pct=300, steps=3)  # replica_block checks the incremental root

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..engine.funding import impact_price
-from ..engine.positions import fee_rates
+from ..engine.fees import compute_fee_rates
 from ..engine.state import MARKET_DELISTED, State
 from ..engine.views import account_view
 from ..node.devnet import dev_keys
-from ..units import MAX_DECIMALS, format_fixed, format_price, format_size, format_usdc
+from ..units import MAX_DECIMALS, MS_PER_DAY, format_fixed, format_price, format_size, format_usdc
 from .rows import format_rate, order_row, position_row
 
 
@@ -164,7 +164,8 @@ def user_fees(state: State, user: str) -> dict:
     """The user's daily volumes and fee rates (userFees); an unknown user pays tier 0."""
     account = state.accounts.get(user)
     tier0 = state.config.fee_tiers[0]
-    taker, maker = (fee_rates(state, account) if account is not None
+    taker, maker = (compute_fee_rates(state, account, state.time_ms // MS_PER_DAY)
+                    if account is not None
                     else (tier0.taker_rate_e9, tier0.maker_rate_e9))
     days = sorted(account.volume_days.items()) if account is not None else []
     return {"dailyUserVlm": [{"date": day, "userCross": format_usdc(v), "userAdd": "0",

@@ -24,6 +24,19 @@ def window_volume(volume_days: dict[int, int], today: int, window_days: int) -> 
 
 def refresh_fee_rates(state: State, account: Account, today: int) -> None:
     """Cache the account's taker and maker rates (e9) for `today`."""
+    taker, maker = compute_fee_rates(state, account, today)
+    account.fee_day = today
+    account.taker_rate_e9 = taker
+    account.maker_rate_e9 = maker
+    state.fee_refreshed.append(account.address)
+    window = state.config.fee_window_days
+    _prune(account.volume_days, today - window)
+    _prune(account.maker_volume_days, today - window)
+
+
+def compute_fee_rates(state: State, account: Account, today: int) -> tuple[int, int]:
+    """The account's (taker, maker) rates in e9 for `today`, changing nothing (the API reads
+    them this way: a read must never move a leaf)."""
     config = state.config
     window = config.fee_window_days
     volume = window_volume(account.volume_days, today, window)
@@ -38,11 +51,7 @@ def refresh_fee_rates(state: State, account: Account, today: int) -> None:
             for rebate in config.maker_rebates:
                 if share_e9 > rebate.min_share_e9:
                     maker = rebate.maker_rate_e9
-    account.fee_day = today
-    account.taker_rate_e9 = taker
-    account.maker_rate_e9 = maker
-    _prune(account.volume_days, today - window)
-    _prune(account.maker_volume_days, today - window)
+    return taker, maker
 
 
 def _prune(volume_days: dict[int, int], first_kept: int) -> None:

@@ -209,6 +209,10 @@ class State:
     withdrawal_gate: list[int] = field(default_factory=list)  # partitions with negative accounts
     l1_cursor: int = 0  # L1 queue messages consumed: the next one must carry id l1_cursor + 1
     gov: object = None  # governance.gov_state.GovState; None: no governance on this venue
+    # derived, not committed: accounts whose fee-rate cache (a part of their leaf) a block
+    # refreshed without an event naming them (a maker quoted for a fill that did not happen);
+    # stf.touched_by takes them so the rollup's commitment re-hashes those leaves
+    fee_refreshed: list[str] = field(default_factory=list)
 
 
 def make_market(asset: int, spec: MarketSpec, config: EngineConfig) -> Market:

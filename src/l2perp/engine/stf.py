@@ -79,6 +79,9 @@ def touched_by(state: State, block: Block, events: list) -> list[str]:
             value = getattr(event, name, None)
             if isinstance(value, str):
                 out[value] = None
+    for address in state.fee_refreshed:
+        out[address] = None
+    state.fee_refreshed.clear()
     out[fund_address(0)] = None
     for market in state.markets:
         if market.spec.only_isolated:
