@@ -72,7 +72,7 @@ def test_every_state_field_is_encoded() -> None:
     source = Path(encoding.__file__).read_text()
     derived = {"books", "agent_owner", "cloids", "spec", "default_leverage", "config",
                "accounts", "markets", "address", "master", "used", "heap", "mm_rates_e9",
-               "mm_deductions", "liq_index"}
+               "mm_deductions", "liq_index", "fee_refreshed"}  # fee_refreshed: per block, emptied
     for cls in (state.Market, state.Position, state.Account, state.State, state.Agent,
                 state.Withdrawal, state.OracleEvidence, state.Incident, params.EngineConfig,
                 params.MarketSpec):
