@@ -21,9 +21,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..engine.errors import (
-    NONCE_DUPLICATE, NONCE_TOO_HIGH, NONCE_TOO_LOW, RATE_LIMIT_CUMULATIVE_REQUESTS,
-)
+from ..engine.errors import NONCE_DUPLICATE, RATE_LIMIT_CUMULATIVE_REQUESTS
+from ..engine.stf import check_nonce_window
 from ..engine.tx import DevFaucet, FillEvent, Tx
 from ..node.service import Node, wall_ms
 from ..rollup.l1 import L1Error
@@ -267,14 +266,9 @@ async def rollup_faucet(node: Node, tx: Tx) -> dict:
     if not state.config.devnet or tx.signer != state.config.admin:
         return {"status": "err", "response": "Only the admin key may send this action."}
     # the engine's nonce window, and every nonce once, durably (a replay after a restart fails)
-    config = state.config
-    now = state.time_ms - state.dev_time_offset_ms
-    if tx.nonce <= now - config.nonce_past_ms:
-        return {"status": "err", "response": NONCE_TOO_LOW.format(
-            nonce=tx.nonce, bound=now - config.nonce_past_ms)}
-    if tx.nonce >= now + config.nonce_future_ms:
-        return {"status": "err", "response": NONCE_TOO_HIGH.format(
-            nonce=tx.nonce, bound=now + config.nonce_future_ms)}
+    error = check_nonce_window(state, tx.nonce)
+    if error is not None:
+        return {"status": "err", "response": error}
     if not node.rollup.journal.claim_faucet_nonce(tx.nonce):
         return {"status": "err", "response": NONCE_DUPLICATE.format(nonce=tx.nonce)}
     host = node.rollup.host

@@ -243,8 +243,9 @@ def process_l1_message(state: State, action, events: list) -> str | None:
     return apply_l1_message(state, action, events)
 
 
-def check_nonce(state: State, nonces: NonceSet, nonce: int) -> str | None:
-    """Hyperliquid: unused, above the smallest of the 100 kept, within (T - 2 days, T + 1 day)."""
+def check_nonce_window(state: State, nonce: int) -> str | None:
+    """Hyperliquid: a nonce lies within (T - 2 days, T + 1 day), T the block time less the
+    devnet's advanced total (ms)."""
     config = state.config
     now = state.time_ms - state.dev_time_offset_ms
     low = now - config.nonce_past_ms
@@ -253,6 +254,15 @@ def check_nonce(state: State, nonces: NonceSet, nonce: int) -> str | None:
     high = now + config.nonce_future_ms
     if nonce >= high:
         return E.NONCE_TOO_HIGH.format(nonce=nonce, bound=high)
+    return None
+
+
+def check_nonce(state: State, nonces: NonceSet, nonce: int) -> str | None:
+    """Hyperliquid: unused, above the smallest of the 100 kept, within (T - 2 days, T + 1 day)."""
+    config = state.config
+    error = check_nonce_window(state, nonce)
+    if error is not None:
+        return error
     verdict = nonces.check(nonce, config.nonce_window_size)
     if verdict == 1:
         return E.NONCE_DUPLICATE.format(nonce=nonce)
