@@ -74,7 +74,8 @@ class Node:
                                    else 20_000)
         self.rollup: NodeRollup | None = None
         self.operator_key = rollup.operator_key if rollup is not None else None
-        self._halt: tuple[int, str] | None = None  # (since, why) while the sequencer is halted
+        # (since, incident kind, why) of a halt whose incident is still to be opened
+        self._halt: tuple[int, str, str] | None = None
         self.fault: str | None = None  # why block production failed (None: it did not)
         self._fault_since = 0
         self._retry_at: int | None = None  # wall ms of the next retry of a storage fault
@@ -159,6 +160,8 @@ class Node:
         self.fault = reason
         if first:
             self._fault_since = wall_ms() + self.state.dev_time_offset_ms
+        if self._halt is None:  # its incident opens when blocks resume
+            self._halt = (self._fault_since, "sequencerOutage", reason)
         self._retry_at = wall_ms() + RETRY_MS if is_storage_fault(exc) else None
         LOG.error("sequencer halted at height %d: %s\n%s", self.state.height, reason,
                   "".join(traceback.format_exception(exc)))
@@ -211,8 +214,6 @@ class Node:
                 self._refuse_pending()
                 self.rollup.reconcile()
                 return
-        if self._fault_since and self._halt is None:
-            self._halt = (self._fault_since, "sequencerOutage", self._last_fault())
         if self._halt is not None:
             self._open_halt_incident(now)
         receipts, tickets = self.sequencer.produce_block(now, system_txs)
@@ -234,12 +235,6 @@ class Node:
                 listener(receipts)
             except Exception:  # noqa: BLE001 - a subscriber's bug must not halt the venue
                 LOG.exception("block listener failed at height %d", receipts.height)
-
-    def _last_fault(self) -> str:
-        try:
-            return str(json.loads((self.data_dir / HALT_FILE).read_text())["reason"])
-        except (OSError, ValueError, KeyError, TypeError):
-            return "block production failed"
 
     def _open_halt_incident(self, now_ms: int) -> None:
         """The halt is over: the operator opens its incident record (signed like any client's
