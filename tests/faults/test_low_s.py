@@ -16,8 +16,7 @@ from eth_account import Account
 from hyperliquid.utils.signing import sign_l1_action, sign_usd_transfer_action
 
 from l2perp.crypto.signatures import HIGH_S_SIGNATURE, SECP256K1_HALF_N, SECP256K1_N
-from l2perp.engine.encoding import accounts_hash
-from tests.support.server import wait_for_blocks
+from tests.support.server import stable_hash, wait_for_blocks
 
 SIGN_JS = Path(__file__).resolve().parents[2] / "src" / "l2perp" / "web" / "sign.js"
 
@@ -27,14 +26,17 @@ def high_s_twin(signature: dict) -> dict:
             "v": 55 - signature["v"]}
 
 
-def stable_hash(state) -> bytes:
-    """accounts_hash read from the test thread while the node's loop runs."""
-    for _ in range(20):
-        try:
-            return accounts_hash(state)
-        except RuntimeError:  # a block changed a dict under us
-            continue
-    raise AssertionError("state kept changing")
+
+def twin_is_refused_and_changes_nothing(devnet, action: dict, nonce: int,
+                                        signature: dict) -> None:
+    """Post the high-s twin of `signature`: refused with the EIP-2 text, the state unchanged."""
+    before = stable_hash(devnet.node.state)
+    reply = requests.post(devnet.url + "/exchange", json={
+        "action": action, "nonce": nonce, "signature": high_s_twin(signature),
+        "vaultAddress": None}, timeout=10).json()
+    assert reply == {"status": "err", "response": HIGH_S_SIGNATURE}
+    wait_for_blocks(devnet, 3)
+    assert stable_hash(devnet.node.state) == before
 
 
 def test_a_high_s_twin_is_refused_and_changes_nothing(served) -> None:
@@ -48,13 +50,7 @@ def test_a_high_s_twin_is_refused_and_changes_nothing(served) -> None:
     signature = sign_l1_action(wallet, action, None, nonce, None, False)
     assert int(signature["s"], 16) <= SECP256K1_HALF_N
 
-    before = stable_hash(devnet.node.state)
-    reply = requests.post(devnet.url + "/exchange", json={
-        "action": action, "nonce": nonce, "signature": high_s_twin(signature),
-        "vaultAddress": None}, timeout=10).json()
-    assert reply == {"status": "err", "response": HIGH_S_SIGNATURE}
-    wait_for_blocks(devnet, 3)
-    assert stable_hash(devnet.node.state) == before
+    twin_is_refused_and_changes_nothing(devnet, action, nonce, signature)
     assert devnet.node.state.accounts[key.address].orders == {}
 
     # the nonce was not consumed: the low-s original is accepted
@@ -70,13 +66,7 @@ def test_a_user_signed_high_s_twin_is_refused(served) -> None:
     nonce = int(time.time() * 1000)
     action = {"type": "usdSend", "destination": "0x" + "11" * 20, "amount": "1", "time": nonce}
     signature = sign_usd_transfer_action(Account.from_key(key.private_key), action, False)
-    before = stable_hash(devnet.node.state)
-    reply = requests.post(devnet.url + "/exchange", json={
-        "action": action, "nonce": nonce, "signature": high_s_twin(signature),
-        "vaultAddress": None}, timeout=10).json()
-    assert reply == {"status": "err", "response": HIGH_S_SIGNATURE}
-    wait_for_blocks(devnet, 3)
-    assert stable_hash(devnet.node.state) == before
+    twin_is_refused_and_changes_nothing(devnet, action, nonce, signature)
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="Node.js not installed")

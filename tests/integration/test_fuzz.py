@@ -10,8 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hyperliquid.utils.signing import sign_l1_action
 
-from l2perp.engine.encoding import accounts_hash
-from tests.support.server import DevnetServer
+from tests.support.server import DevnetServer, stable_hash
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
                     st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20),
@@ -29,16 +28,6 @@ FIELDS = ["orders", "cancels", "modifies", "asset", "isCross", "leverage", "ntli
           "destination", "amount", "agentAddress", "user", "coin", "px", "usd", "grouping",
           "oid", "startTime", "endTime", "req", "interval"]
 
-
-def stable_hash(state) -> bytes:
-    """accounts_hash read from the test thread while the node's loop runs: retried when a
-    block changed a dict under it."""
-    for _ in range(20):
-        try:
-            return accounts_hash(state)
-        except RuntimeError:
-            continue
-    raise AssertionError("state kept changing")
 
 
 @pytest.fixture(scope="module")

@@ -119,3 +119,16 @@ def wait_until_serving(url: str, proc, timeout_s: float = 40.0) -> None:
         except requests.RequestException:
             time.sleep(0.05)
     raise RuntimeError("l2perp up did not start")
+
+
+def stable_hash(state) -> bytes:
+    """accounts_hash read from the test thread while the node's loop runs: retried when a
+    block changed a dict under it."""
+    from l2perp.engine.encoding import accounts_hash
+
+    for _ in range(20):
+        try:
+            return accounts_hash(state)
+        except RuntimeError:
+            continue
+    raise AssertionError("state kept changing")
