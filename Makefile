@@ -14,7 +14,13 @@ CHROMIUM   := /usr/bin/chromium
 E2E_DEBS   := chromium fonts-dejavu-core fonts-liberation libatomic1
 L2PERP_E2E ?= required
 
-.PHONY: up test bench venv clean
+.PHONY: up test bench venv clean core
+
+# The deterministic core compiled with mypyc (src/l2perp/build.py says which modules): built
+# beside the sources, a no-op when they have not changed since the last build. Without a C
+# compiler the package runs interpreted, with one warning; L2PERP_PURE=1 chooses that on purpose.
+core: $(RUN_STAMP)
+	L2PERP_QUIET_BUILD=1 $(BIN)/python -m l2perp.corebuild
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +34,7 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(TEST_STAMP)
+	touch $(TEST_STAMP) $(RUN_STAMP)
 
 venv: $(TEST_STAMP)
 
@@ -51,14 +57,18 @@ $(CHROMIUM):
 	  || echo "make: apt-get could not install $(E2E_DEBS): the e2e browser tests will fail"; \
 	fi
 
-test: $(TEST_STAMP) | $(CHROMIUM)
+# The whole suite on the compiled core, then the engine and rollup tests on the interpreted one
+# (the same modules loaded from their .py files), which also runs the tests that patch engine
+# internals and so need interpreted code.
+test: $(TEST_STAMP) core | $(CHROMIUM)
 	L2PERP_E2E=$(L2PERP_E2E) $(BIN)/python -m pytest -n auto -q
+	L2PERP_PURE=1 $(BIN)/python -m pytest -n auto -q tests/engine tests/rollup
 
 $(BENCH_STAMP): $(TEST_STAMP) benchmarks/requirements-peers.txt
 	-$(BIN)/python -m pip install --quiet -r benchmarks/requirements-peers.txt
 	touch $(BENCH_STAMP)
 
-bench: $(BENCH_STAMP)
+bench: $(BENCH_STAMP) core
 	$(BIN)/python benchmarks/book.py
 	$(BIN)/python benchmarks/engine.py
 	$(BIN)/python benchmarks/api.py
@@ -66,8 +76,9 @@ bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/lab.py
 	$(BIN)/python benchmarks/web.py
 
-up: $(RUN_STAMP)
+up: $(RUN_STAMP) core
 	$(BIN)/l2perp up
 
 clean:
-	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build src/*.egg-info .pytest_cache .hypothesis src/l2perp/_core.json
+	find src -name '*.so' -delete

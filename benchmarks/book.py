@@ -21,6 +21,17 @@ from l2perp.engine.book import Book, Order
 MARKET_BUY = 10**12  # a limit that crosses everything: market orders are IOC at this bound
 
 
+class UserNames(dict):
+    """uid -> the address-like string the kernel keys owners by (the engine's users are str)."""
+
+    def __missing__(self, uid: int) -> str:
+        name = self[uid] = f"u{uid}"
+        return name
+
+
+USERS = UserNames()
+
+
 class KernelBook:
     """The op interface of benchmarks/workloads.py on top of the l2perp book kernel."""
 
@@ -33,17 +44,17 @@ class KernelBook:
     def gtc(self, uid: int, oid: int, is_buy: bool, price: int, size: int) -> None:
         book = self.book
         if book.would_cross(is_buy, price):
-            filled, _ = book.match(uid, is_buy, price, size)
+            filled, _ = book.match(USERS[uid], is_buy, price, size)
             size -= filled
             if not size:
                 return
-        order = Order(oid, uid, 0, is_buy, price, size)
+        order = Order(oid, USERS[uid], 0, is_buy, price, size)
         book.insert(order)
         self.orders[oid] = order
 
     def ioc(self, uid: int, oid: int, is_buy: bool, price: int, size: int) -> None:
         if self.book.would_cross(is_buy, price):
-            self.book.match(uid, is_buy, price, size)
+            self.book.match(USERS[uid], is_buy, price, size)
 
     def cancel(self, uid: int, oid: int) -> None:
         order = self.orders.pop(oid, None)
@@ -60,17 +71,17 @@ class KernelBook:
         # returns to the book once it left it: the lazy queues may still hold it).
         size = order.size_lots
         if book.would_cross(order.is_buy, new_price):
-            filled, _ = book.match(uid, order.is_buy, new_price, size)
+            filled, _ = book.match(USERS[uid], order.is_buy, new_price, size)
             size -= filled
             if not size:
                 del self.orders[oid]
                 return
-        moved = Order(oid, uid, 0, order.is_buy, new_price, size)
+        moved = Order(oid, USERS[uid], 0, order.is_buy, new_price, size)
         book.insert(moved)
         self.orders[oid] = moved
 
     def market(self, uid: int, oid: int, is_buy: bool, size: int) -> None:
-        self.book.match(uid, is_buy, MARKET_BUY if is_buy else 1, size)
+        self.book.match(USERS[uid], is_buy, MARKET_BUY if is_buy else 1, size)
 
     def digest(self) -> str:
         rows = [[o.oid, o.is_buy, o.limit_pips, o.size_lots, o.seq] for o in self.book.resting()]

@@ -1,4 +1,4 @@
-"""Fixtures every test package may use. `served`: real devnet nodes behind real uvicorn servers
+"""Fixtures every test package may use, and the build of the core in the header. `served`: real devnet nodes behind real uvicorn servers
 (tests/support/server.py) with chosen `create_app` keywords and uvicorn's proxy-header setting,
 stopped after the test. The shared harnesses themselves live in tests/support/."""
 
@@ -10,8 +10,24 @@ import threading
 
 import pytest
 
+from l2perp import build
 from l2perp.api.server import create_app
 from tests.support import server as devnet_server
+
+
+def pytest_report_header(config) -> str:
+    return f"l2perp {build.describe()}"
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """`interpreted_only` tests patch engine internals, which compiled code calls directly: on
+    the compiled core they are skipped (`make test` runs them again with L2PERP_PURE=1)."""
+    if build.BUILD != build.COMPILED:
+        return
+    skip = pytest.mark.skip(reason="patches engine internals: runs on the interpreted core")
+    for item in items:
+        if item.get_closest_marker("interpreted_only"):
+            item.add_marker(skip)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "l2perp"
 # the layer of each top-level part; a module may import its own layer or any lower one
 LAYERS = {
-    "units": 0, "codec": 0, "crypto": 0,
+    "units": 0, "codec": 0, "crypto": 0, "build": 0, "corebuild": 0,
     "engine": 1,
     "wire": 2,
     "rollup": 3,

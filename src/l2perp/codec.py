@@ -19,6 +19,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
+from typing import Any
+
 import msgpack
 
 DOMAIN_LEAF = b"\x00"
@@ -92,7 +94,7 @@ class Records:
             raise ValueError("one class per tag")
         self.fields = {cls: _field_names(cls) for cls in self.tag_of}
 
-    def pack(self, value: object, depth: int = 0) -> object:
+    def pack(self, value: Any, depth: int = 0) -> object:
         """The msgpack tree of `value` (TypeError for a type that has no encoding)."""
         if depth > MAX_NESTING:
             raise TypeError("nested too deeply")
@@ -107,7 +109,7 @@ class Records:
             return value
         raise TypeError(f"no encoding for {kind.__name__}")
 
-    def unpack(self, value: object, depth: int = 0) -> object:
+    def unpack(self, value: Any, depth: int = 0) -> object:
         """The record tree of a decoded msgpack tree (CodecError if it is not one)."""
         if depth > MAX_NESTING:
             raise CodecError("nested too deeply")

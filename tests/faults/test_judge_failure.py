@@ -6,7 +6,8 @@ with a wrongly typed field is still fraud, however the engine would have failed 
 
 from __future__ import annotations
 
-import copy
+from l2perp.engine.decoding import copy_state
+
 import logging
 from dataclasses import replace
 
@@ -26,14 +27,16 @@ from tests.support.flow import USERS
 from tests.support.rollup_rig import OUTSIDER, POSTER, UNSIGNED, VERIFIER, flow_txs, funded
 from tests.rollup.test_invariants_fraud import bonds_balance
 
-ENGINE_STEP = "l2perp.engine.stf.process_liquidations"  # apply_block runs it in every block
+# Where the injected bug strikes: the engine entry point as the rollup's re-execution calls it (a
+# name in an interpreted module, so the patch holds on the compiled core too).
+ENGINE_STEP = "l2perp.rollup.batch.apply_block"
 REWARD = TEST.proposer_bond_musdc * TEST.slash_reward_e9 // 10**9
 
 
 def engine_bug(error: type[BaseException]):
-    def process_liquidations(state, events):
+    def apply_block(state, block):
         raise error("injected engine bug")
-    return process_liquidations
+    return apply_block
 
 
 def honest_posted(blocks: int = 12):
@@ -203,7 +206,7 @@ def test_a_wrongly_typed_field_is_refused_at_commit_and_the_engine_would_have_cr
     block, header, body = crafted_batch(s)
     with pytest.raises(L1Error, match="UpdateLeverage.leverage: expected int, got str"):
         s.l1.commit_batch(POSTER, header, body, ())
-    pre = copy.deepcopy(replay_standing(s.l1))
+    pre = copy_state(replay_standing(s.l1))
     with pytest.raises(TypeError):  # what the judge would have met without the type check
         apply_block(pre, block)
 

@@ -135,6 +135,7 @@ def _order(user: str, nonce: int, is_buy: bool, px: str, sz: str, tif: str = "Gt
         limit(0, is_buy, px, sz, tif)], "grouping": "na"}))
 
 
+@pytest.mark.interpreted_only
 def test_I14_liquidations_only_below_maintenance_and_never_in_the_grace(monkeypatch) -> None:
     seen = []
     original = liquidation_module.liquidate

@@ -49,7 +49,11 @@ class GovVenue(Venue):
         config = EngineConfig(admin=ADMIN, devnet=True)
         self.state = genesis_state(Genesis(config=config, markets=markets, time_ms=time_ms,
                                            gov=gov or gov_genesis()))
-        self.gov = self.state.gov
+
+    @property
+    def gov(self):
+        """The governance part of the state (a fork has its own)."""
+        return self.state.gov
 
     def g(self, signer: str, kind: str, *args):
         """One governance transaction in its own block; its receipt."""

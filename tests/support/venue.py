@@ -6,7 +6,10 @@ exactly as the API layer will.
 
 from __future__ import annotations
 
+import copy
+
 from l2perp.wire.actions import parse_action
+from l2perp.engine.decoding import copy_state
 from l2perp.engine.encoding import state_digest
 from l2perp.engine.params import EngineConfig, Genesis, MarketSpec, MarginTier, DEFAULT_MARKETS
 from l2perp.engine.genesis import genesis_state
@@ -50,6 +53,15 @@ class Venue:
         self.nonce = time_ms
         self.pending: list[Tx] = []
         self.last = None
+
+    def fork(self) -> "Venue":
+        """An independent copy to try another future on (the state through its encoding:
+        `copy.deepcopy` cannot copy the compiled core's classes)."""
+        other = copy.copy(self)
+        other.state = copy_state(self.state)
+        other.blocks = list(self.blocks)
+        other.pending = list(self.pending)
+        return other
 
     # --- building blocks -------------------------------------------------------------------
     def next_nonce(self) -> int:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.console import Console
 
-from .. import __version__
+from .. import __version__, build
 from ..node.log import BlockLog, RecoveryError
 
 if TYPE_CHECKING:  # node.launch loads the whole node: only `up` and `verify` import it
@@ -110,6 +110,7 @@ def _print_banner(launched: Launched, options: LaunchOptions, port: int) -> None
     host, fault = options.host, options.fault
     kind = "devnet" if launched.devnet else "venue (no cheats)"
     console.print(f"l2perp {kind} at height {launched.node.state.height}")
+    console.print(f"  {build.describe()}", soft_wrap=True)
     console.print(f"  web app    http://{host}:{port}/   (trade, rollup, governance, lab)")
     console.print(f"  API        http://{host}:{port}   (POST /info, POST /exchange, POST /l1)")
     console.print(f"  websocket  ws://{host}:{port}/ws")
@@ -162,8 +163,9 @@ def status(url: str = typer.Option("http://127.0.0.1:3001", help="the node's API
 
 
 def version() -> None:
-    """Print the version."""
+    """Print the version and which build of the core runs (compiled or interpreted)."""
     console.print(f"l2perp {__version__}")
+    console.print(build.describe(), soft_wrap=True)
 
 
 def _open_log(data: Path):

@@ -18,7 +18,7 @@ from .governance.codec import decode_gov
 from .governance.params import governed_config
 from ..codec import CodecError, canonical, h256, uncanonical
 from .book import Book, Order, TpslGroup
-from .encoding import config_leaf
+from .encoding import config_leaf, encode_account, shared_leaf
 from .params import EngineConfig, MarginTier, MarketSpec
 from .state import (
     Account, Agent, Incident, Leverage, Market, NonceSet, OracleEvidence, Position, State,
@@ -33,9 +33,12 @@ class DecodeError(ValueError):
 def unpack(data: bytes) -> list:
     """Canonical msgpack bytes -> nested lists."""
     try:
-        return uncanonical(data)
+        tree = uncanonical(data)
     except CodecError as exc:
         raise DecodeError(str(exc)) from None
+    if not isinstance(tree, list):
+        raise DecodeError("not a list")
+    return tree
 
 
 def nonce_set(values: list) -> NonceSet:
@@ -194,13 +197,13 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
 
 def config_leaf_of(config: EngineConfig) -> list:
     """The configuration's committed list (what the shared leaf hashes)."""
-    return config_leaf(_ConfigOnly(config))
+    return config_leaf(config)
 
 
-class _ConfigOnly:
-    """`config_leaf` reads only `state.config`."""
-
-    __slots__ = ("config",)
-
-    def __init__(self, config: EngineConfig) -> None:
-        self.config = config
+def copy_state(state: State) -> State:
+    """An independent copy of `state`, through its canonical encoding (what a node restored from
+    a snapshot of it holds; derived caches are rebuilt). Works on both builds of the core, where
+    `copy.deepcopy` cannot copy compiled classes."""
+    accounts = state.accounts
+    shared = canonical(shared_leaf(state))
+    return decode_state(state.config, shared, [encode_account(accounts[a]) for a in sorted(accounts)])

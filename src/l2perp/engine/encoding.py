@@ -11,6 +11,7 @@ from __future__ import annotations
 from .governance.codec import gov_leaf
 from ..codec import DOMAIN_STATE, canonical, h256, leaf_hash
 from .book import Order
+from .params import EngineConfig
 from .state import Account, Market, NonceSet, State
 
 
@@ -73,8 +74,8 @@ def market_leaf(m: Market, next_seq: int) -> list:
     ]
 
 
-def config_leaf(state: State) -> list:
-    c = state.config
+def config_leaf(c: EngineConfig) -> list:
+    """The configuration's committed list (what the shared leaf hashes)."""
     return [
         c.admin, c.devnet,
         [[t.min_volume_musdc, t.taker_rate_e9, t.maker_rate_e9] for t in c.fee_tiers],
@@ -96,7 +97,7 @@ def config_leaf(state: State) -> list:
 def shared_leaf(state: State) -> list:
     """Everything in the state that is not an account (the config by its hash)."""
     return [
-        h256(canonical(config_leaf(state))),
+        h256(canonical(config_leaf(state.config))),
         state.height, state.time_ms, state.dev_time_offset_ms, state.dev_jump_ms,
         state.next_oid, state.next_tid,
         state.next_wid, state.fee_pool_musdc, state.credits_musdc, state.withdrawn_musdc,

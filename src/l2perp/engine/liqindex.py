@@ -23,17 +23,25 @@ class LiquidationIndex:
     __slots__ = ("lows", "highs", "version", "always", "rebuild")
 
     def __init__(self, n_markets: int) -> None:
-        self.lows: list[list] = [[] for _ in range(n_markets)]  # max-heaps of (-price, key, v)
-        self.highs: list[list] = [[] for _ in range(n_markets)]  # min-heaps of (price, key, v)
+        self.lows: list[list] = []
+        self.highs: list[list] = []
         self.version: dict[tuple[str, int], int] = {}
-        self.always: dict[tuple[str, int], None] = {}  # units checked in every block
+        self.always: dict[tuple[str, int], None] = {}
+        self.reset(n_markets)
+
+    def reset(self, n_markets: int) -> None:
+        """Forget everything: the next `candidates` checks every account."""
+        self.lows = [[] for _ in range(n_markets)]  # max-heaps of (-price, key, v)
+        self.highs = [[] for _ in range(n_markets)]  # min-heaps of (price, key, v)
+        self.version = {}
+        self.always = {}  # units checked in every block
         self.rebuild = True
 
     def candidates(self, state: State, touched: list[str]) -> list[tuple[str, int]]:
         """Units to check exactly this block (address, -1 for cross or the isolated asset)."""
         out: dict[tuple[str, int], None] = dict(self.always)
         if self.rebuild or len(self.lows) != len(state.markets):
-            self.__init__(len(state.markets))
+            self.reset(len(state.markets))
             self.rebuild = False
             touched = list(state.accounts)
         for address in touched:

@@ -41,9 +41,9 @@ def liquidatable_units(state: State, events: list) -> list[tuple]:
     """(value x 10^9 // mm, address, unit, held by a stale market, a market of the unit) of
     every unit below maintenance, most underwater first (ties by address). The index narrows
     the search; the check of each candidate is exact, so the result equals a full scan."""
-    index = state.liq_index
-    if index is None:
-        index = state.liq_index = LiquidationIndex(len(state.markets))
+    if state.liq_index is None:
+        state.liq_index = LiquidationIndex(len(state.markets))
+    index: LiquidationIndex = state.liq_index
     touched = touched_accounts(events)
     units = []
     markets = state.markets

@@ -48,9 +48,10 @@ def initial_margin(market: Market, notional_musdc: int, leverage: int) -> int:
 def leverage_of(config: EngineConfig, account: Account, market: Market) -> Leverage:
     """The user's margin mode and leverage for a market (default: cross at min(20, max))."""
     setting = account.leverage.get(market.asset)
-    if setting is not None:
-        return setting
-    return market.default_leverage
+    if setting is None:
+        setting = market.default_leverage
+        assert setting is not None  # make_market sets it
+    return setting
 
 
 def is_cross_position(account: Account, market: Market) -> bool:
@@ -91,6 +92,7 @@ def cross_free_margin(state: State, account: Account) -> int:
     for asset, pos in account.positions.items():
         market = markets[asset]
         setting = settings.get(asset) or market.default_leverage
+        assert setting is not None  # make_market sets it
         if not setting.is_cross:
             continue
         size = pos.size_lots

@@ -116,9 +116,10 @@ def validate_order(
     if spec.tif == TIF_TRIGGER:
         if spec.trigger_px is None or spec.tpsl not in (TPSL_TP, TPSL_SL):
             return E.INVALID_TPSL_PRICE.format(asset=asset), 0, 0, 0
-        trigger = price_to_pips(spec.trigger_px, d)
-        if trigger is None:
+        trigger_or_none = price_to_pips(spec.trigger_px, d)
+        if trigger_or_none is None:
             return E.PRICE_NOT_DIVISIBLE_BY_TICK.format(asset=asset), 0, 0, 0
+        trigger = trigger_or_none
         if is_outside_price_band(trigger, oracle, band_e9):
             return E.PRICE_TOO_FAR_FROM_REFERENCE.format(asset=asset), 0, 0, 0
     elif spec.tif not in (TIF_GTC, TIF_IOC, TIF_ALO):

@@ -6,6 +6,7 @@ Every default names its anchor. Amounts in micro-USDC, rates in parts per 10^9, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..units import E9, MS_PER_DAY, ONE_USDC
 
@@ -162,4 +163,4 @@ class Genesis:
     config: EngineConfig = field(default_factory=EngineConfig)
     markets: tuple[MarketSpec, ...] = DEFAULT_MARKETS
     time_ms: int = 0
-    gov: object = None  # governance.gov_state.GovGenesis; None: a venue without governance
+    gov: Any = None  # governance.gov_state.GovGenesis; None: a venue without governance

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from heapq import heappop, heappush
+from typing import Any
 
 from .book import Book, Order
 from .params import EngineConfig, MarketSpec, maintenance_schedule
@@ -205,10 +206,10 @@ class State:
     oracle_evidence: list[OracleEvidence] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     grace_until_ms: int = 0  # after an outage nothing is liquidated until then
-    liq_index: object = None  # liqindex.LiquidationIndex: derived, rebuilt when missing
+    liq_index: Any = None  # liqindex.LiquidationIndex: derived, rebuilt when missing
     withdrawal_gate: list[int] = field(default_factory=list)  # partitions with negative accounts
     l1_cursor: int = 0  # L1 queue messages consumed: the next one must carry id l1_cursor + 1
-    gov: object = None  # governance.gov_state.GovState; None: no governance on this venue
+    gov: Any = None  # governance.gov_state.GovState; None: no governance on this venue
     # derived, not committed: accounts whose fee-rate cache (a part of their leaf) a block
     # refreshed without an event naming them (a maker quoted for a fill that did not happen);
     # stf.touched_by takes them so the rollup's commitment re-hashes those leaves

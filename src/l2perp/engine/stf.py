@@ -93,9 +93,9 @@ def process_transactions(state: State, txs: tuple[Tx, ...], events: list) -> lis
     """Apply the block's transactions in priority order; receipts come back in block order."""
     receipts: list = [None] * len(txs)
     priorities = [tx_priority(tx) for tx in txs]
-    order = range(len(txs))
+    order: list[int] = list(range(len(txs)))
     if any(p != priorities[0] for p in priorities):
-        order = sorted(order, key=lambda i: (priorities[i], i))
+        order.sort(key=lambda i: (priorities[i], i))
     for i in order:
         receipts[i] = process_transaction(state, txs[i], i, events)
     return receipts
@@ -105,19 +105,19 @@ def tx_priority(tx: Tx) -> int:
     """The in-block class of a transaction (Hyperliquid's ordering; docs/mechanics.md)."""
     action = tx.action
     kind = type(action)
-    if kind is PlaceOrders:
+    if isinstance(action, PlaceOrders):
         for spec in action.orders:
             if spec.tif == TIF_GTC or spec.tif == TIF_IOC:
                 return PRIORITY_TAKER
         return PRIORITY_NON_ORDER
-    if kind is Cancel or kind is CancelByCloid:
+    if isinstance(action, (Cancel, CancelByCloid)):
         return PRIORITY_CANCEL
-    if kind is BatchModify:
+    if isinstance(action, BatchModify):
         for _, spec in action.modifies:
             if spec.tif == TIF_GTC or spec.tif == TIF_IOC:
                 return PRIORITY_TAKER
         return PRIORITY_NON_ORDER
-    if kind is OracleReport or kind is SetPrice:
+    if isinstance(action, (OracleReport, SetPrice)):
         return PRIORITY_PRICE
     return PRIORITY_NON_ORDER
 
@@ -213,7 +213,7 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         if master is not None:
             if kind in GOVERNANCE_TXS:
                 return _err(E.GOV_NEEDS_OWN_KEY)
-            if kind in USER_SIGNED or (kind is Noop and action.kind == "approveBuilderFee"):
+            if kind in USER_SIGNED or (isinstance(action, Noop) and action.kind == "approveBuilderFee"):
                 return _err(E.MUST_DEPOSIT_BEFORE_ACTIONS.format(user=signer))
             account = state.accounts[master]
             nonces = account.agents[signer].nonces
@@ -272,50 +272,52 @@ def check_nonce(state: State, nonces: NonceSet, nonce: int) -> str | None:
 
 
 def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt:
-    """Run one authenticated action."""
+    """Run one authenticated action (a user's: `tx.signer` is set)."""
     action = tx.action
+    signer = tx.signer
+    assert signer is not None
     kind = type(action)
     ctx = Ctx(state, events, index)
-    if kind is BatchModify:
+    if isinstance(action, BatchModify):
         return Receipt(True, KIND_ORDER, modify_orders(ctx, account, action.modifies))
-    if kind is PlaceOrders:
+    if isinstance(action, PlaceOrders):
         return Receipt(True, KIND_ORDER, place_orders(ctx, account, action.orders, action.grouping))
-    if kind is Cancel:
+    if isinstance(action, Cancel):
         return Receipt(True, KIND_CANCEL, cancel_orders(ctx, account, action.cancels))
-    if kind is CancelByCloid:
+    if isinstance(action, CancelByCloid):
         return Receipt(True, KIND_CANCEL, cancel_orders_by_cloid(ctx, account, action.cancels))
-    if kind is ScheduleCancel:
+    if isinstance(action, ScheduleCancel):
         error = schedule_cancel(state, account, action)
-    elif kind is UpdateLeverage:
+    elif isinstance(action, UpdateLeverage):
         error = update_leverage(state, account, action)
-    elif kind is UpdateIsolatedMargin:
+    elif isinstance(action, UpdateIsolatedMargin):
         error = update_isolated_margin(state, account, action, events)
-    elif kind is UsdSend:
+    elif isinstance(action, UsdSend):
         error = usd_send(state, account, action, events)
-    elif kind is Withdraw:
+    elif isinstance(action, Withdraw):
         error = withdraw(state, account, action, events)
-    elif kind is ApproveAgent:
+    elif isinstance(action, ApproveAgent):
         error = approve_agent(state, account, action)
-    elif kind is Noop:
+    elif isinstance(action, Noop):
         error = None
-    elif kind is OracleReport:
-        error = submit_report(state, tx.signer, action)
-    elif kind is SetPrice:
+    elif isinstance(action, OracleReport):
+        error = submit_report(state, signer, action)
+    elif isinstance(action, SetPrice):
         error = pin_price(state, action.asset, action.price_pips)
-    elif kind is SetOracleSource:
+    elif isinstance(action, SetOracleSource):
         error = set_oracle_source(state, action)
-    elif kind is DevFaucet:
+    elif isinstance(action, DevFaucet):
         error = credit_deposit(state, BridgeCredit(action.user, action.amount_musdc), events)
-    elif kind is DevAdvanceTime:
+    elif isinstance(action, DevAdvanceTime):
         if not (0 < action.ms <= 366 * 86_400_000):
             return _err(E.INVALID_AMOUNT)
         state.dev_time_offset_ms += action.ms
         state.dev_jump_ms += action.ms
         error = None
-    elif kind is SetMarketStatus:
+    elif isinstance(action, SetMarketStatus):
         error = set_market_status(ctx, action)
     elif kind in GOVERNANCE_TXS:
-        error = apply_gov_tx(state, tx.signer, action, events)
+        error = apply_gov_tx(state, signer, action, events)
     else:
         error = E.UNKNOWN_ACTION
     return _err(error) if error else Receipt(True)

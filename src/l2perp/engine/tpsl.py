@@ -43,6 +43,7 @@ def place_normal_tpsl(ctx: Ctx, account: Account, specs: tuple[OrderSpec, ...]) 
         checked.append((spec, px, lots, trigger))
     parent_status, parent = place_one(ctx, account, parent_spec)
     if parent is None:
+        assert isinstance(parent_status, OrderError)  # place_one: no order, an error
         return [parent_status] + [OrderError(parent_status.error) for _ in children_specs]
     children = [new_order(state, account, *c) for c in checked]
     group = link_group(parent, children)

@@ -5,14 +5,18 @@ string, a None or a bool where it counts with an int, or one action where anothe
 The codec builds transactions without looking at field types, and the engine trusts them
 (engine/tx.py: "already parsed"). Checked here, whatever reaches re-execution is well-typed, and
 an exception during re-execution is the engine's fault, not the poster's (rollup/judge.py).
-The checks are compiled once from the annotations (`typing.get_type_hints`).
+The checks are compiled once from the annotations as the source declares them (`declared_hints`).
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import functools
+import sys
 import types
 import typing
+from pathlib import Path
 
 from ..engine.l1messages import L1_KINDS
 from ..engine.tx import Action, Block, Tx
@@ -78,6 +82,27 @@ def check_args(value: object, depth: int = 0) -> str | None:
     return f"expected int, str, bool or tuple, got {kind.__name__}"
 
 
+@functools.cache
+def _class_annotations(module_name: str) -> dict[str, dict[str, str]]:
+    """Each class's annotation sources in a module's .py file, by class and field name."""
+    root = Path(sys.modules["l2perp"].__file__ or "").parent  # never compiled: a plain package
+    tree = ast.parse(root.joinpath(*module_name.split(".")[1:]).with_suffix(".py").read_text())
+    return {node.name: {stmt.target.id: ast.unparse(stmt.annotation) for stmt in node.body
+                        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)}
+            for node in tree.body if isinstance(node, ast.ClassDef)}
+
+
+def declared_hints(cls: type) -> dict[str, object]:
+    """A record's field annotations as written in its source, evaluated in its module.
+
+    Not `typing.get_type_hints`: a class compiled by mypyc (the compiled core) keeps only
+    `type` for every annotation that is not a plain class, so its source is the one truth
+    in both builds."""
+    module = sys.modules[cls.__module__]
+    return {name: eval(text, vars(module))  # noqa: S307 - our own source's annotations
+            for name, text in _class_annotations(cls.__module__)[cls.__name__].items()}
+
+
 class _Compiler:
     """Turns annotations into checks, one per record type (records nest: Tx -> action ->
     OrderSpec -> Dec)."""
@@ -112,7 +137,7 @@ class _Compiler:
             return self.records[cls]
         names = [f.name for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls) \
             else list(cls._fields)
-        hints = typing.get_type_hints(cls)
+        hints = declared_hints(cls)
         fields: list[tuple[str, tuple[type, ...] | None, Check | None]] = []
 
         def check(value: object) -> str | None:

@@ -6,7 +6,8 @@ random transactions with hostile arguments against a venue where everything is l
 
 from __future__ import annotations
 
-import copy
+from l2perp.engine.decoding import copy_state
+
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -197,9 +198,9 @@ def live_venue() -> GovVenue:
 
 
 LIVE = live_venue()
-LATER = copy.deepcopy(LIVE)
+LATER = LIVE.fork()
 LATER.advance(8 * DAY_MS)  # the queued proposal expired, the guardian actions still stand
-HALTED = copy.deepcopy(LIVE)
+HALTED = LIVE.fork()
 HALTED.gov.halted = True
 BASES = (LIVE.state, LATER.state, HALTED.state)
 
@@ -363,7 +364,7 @@ def run_hostile(state, txs) -> None:
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(base=st.sampled_from(range(len(BASES))), txs=st.lists(gov_txs, min_size=1, max_size=6))
 def test_hostile_governance_transactions_apply_or_change_nothing(base, txs) -> None:
-    state = copy.deepcopy(BASES[base])
+    state = copy_state(BASES[base])
     run_hostile(state, txs)
     next_block(state)
 
@@ -373,7 +374,7 @@ def test_hostile_governance_transactions_apply_or_change_nothing(base, txs) -> N
 def test_any_proposal_that_passes_its_checks_executes_whole_or_not_at_all(actions) -> None:
     """Whatever a proposal holds, once voted through its execution applies every action or
     none: the plan checks each action against the state and the steps refuse nothing."""
-    state = copy.deepcopy(LIVE.state)
+    state = copy_state(LIVE.state)
     error = apply_gov_tx(state, WHALE, GovPropose(actions), [])
     if error is not None:
         assert error.startswith("Governance: "), error
@@ -415,7 +416,7 @@ def test_the_wire_refuses_what_no_governance_rule_could_take() -> None:
             raise AssertionError(f"{bad!r} was parsed")
     ok = parse_gov_action({"type": "govVote", "proposal": 2**63 - 1, "support": True})
     assert ok == GovVote(2**63 - 1, True) and type(ok.support) is bool
-    state = copy.deepcopy(LIVE.state)
+    state = copy_state(LIVE.state)
     for args in ((2**63, 1), ("\ud800", 1), ((((((1,),),),),), 1)):
         for tx in (GovVote(*args),):
             error = apply_gov_tx(state, WHALE, tx, [])

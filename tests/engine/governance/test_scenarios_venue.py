@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import pytest
 
-import copy
 
 
 from l2perp.engine.governance.proposals import DAY_MS, STANDARD, STEWARD
@@ -248,10 +247,10 @@ def test_E01_E02_E08_executable_from_eta_until_before_eta_plus_grace_at_the_exac
     pid = v.pass_proposal(OI)
     p = proposal(v, pid)
     assert "timelock" in v.at(p.eta_ms - 1, WHALE, "execute", pid, OI).error
-    late = copy.deepcopy(v)
+    late = v.fork()
     assert v.at(p.eta_ms, WHALE, "execute", pid, OI).ok
     assert v.state.markets[0].spec.oi_cap_musdc == 50_000_000_000_000
-    last = copy.deepcopy(late)
+    last = late.fork()
     assert last.at(p.eta_ms + p.rules.grace_ms - 1, WHALE, "execute", pid, OI).ok
     assert "not queued" in late.at(p.eta_ms + p.rules.grace_ms, WHALE, "execute", pid,
                                    OI).error
@@ -449,12 +448,12 @@ def test_S05_a_subjective_slash_is_vetoable_strictly_before_its_window_ends() ->
     window = v.gov.registry.veto_window_ms
     assert "veto window is still open" in v.at(pending.requested_ms + window - 1, EVE,
                                                "executeSlash", 1).error
-    fork = copy.deepcopy(v)
+    fork = v.fork()
     assert v.at(pending.requested_ms + window, EVE, "executeSlash", 1).ok
     assert v.gov.registry.operators[OP3].bond == 1_800
     # the fork's next block lands after the window's end: the veto is refused at once
     assert "veto window has closed" in fork.refused(G1, "guardianSign", 1, "vetoSlash", (1,))
-    early = copy.deepcopy(v)
+    early = v.fork()
     assert early.gov.registry.pending[1].executed
 
 
