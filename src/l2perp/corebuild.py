@@ -9,6 +9,7 @@ one warning; a source mypyc rejects (a type error) fails the build loudly, like 
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shlex
@@ -79,7 +80,15 @@ def compile_core(files: list[Path], jobs: int) -> None:
 
 
 def main(argv: list[str]) -> int:
-    force = "--force" in argv
+    lock_path = build.PACKAGE_DIR.parent.parent / "build" / "mypyc.lock"
+    lock_path.parent.mkdir(exist_ok=True)
+    with open(lock_path, "w") as lock:  # one build at a time in a checkout
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return build_core("--force" in argv)
+
+
+def build_core(force: bool) -> int:
+    """Compile the core unless it is up to date; 0 unless mypyc or the C compiler failed."""
     files = build.core_sources()
     digest = build.sources_digest(files)
     if not force and up_to_date(files, digest):
