@@ -15,7 +15,8 @@ from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import Block, BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence
 from ..engine.txcodec import decode_blocks, encode_blocks
-from .auth import authenticated_block
+from .auth import keep_authentic, market_table
+from .authpool import BatchAuthenticator, authenticate_all
 from .commitment import Commitment
 from .merkle import SparseMerkleTree, verify_proof
 from .txcheck import check_block
@@ -149,24 +150,38 @@ class BatchResult:
 
 def run_block(state: State, block: Block, authenticate: bool = True):
     """The rollup's block transition: the engine's `apply_block` over the block's authentic
-    transactions (rollup/auth.py); with `authenticate` off (simulations without keys) all."""
+    transactions (rollup/auth.py, in the process pool of rollup/authpool.py for a large
+    block); with `authenticate` off (simulations without keys) all."""
     if authenticate:
-        block = authenticated_block(state, block)
+        block = keep_authentic(block, authenticate_all(market_table(state), block.txs))
     return apply_block(state, block)
 
 
 def execute_batch(state: State, commitment: Commitment, blocks: tuple[Block, ...],
-                  authenticate: bool = True) -> BatchResult:
+                  authenticate: bool = True,
+                  auth: BatchAuthenticator | None = None) -> BatchResult:
     """Apply the blocks in place (InvalidBlock propagates), keeping `commitment` in step; the
-    roots after each block, and the withdrawals the blocks emitted in order."""
+    roots after each block, and the withdrawals the blocks emitted in order. With
+    `authenticate`, every block runs without its unauthentic transactions: the whole batch is
+    authenticated up front in the process pool (rollup/authpool.py), which works ahead while
+    the earlier blocks execute (`auth`: one already started on this pre-state, e.g. from the
+    body's bytes); the verdicts do not depend on the pool or its worker count."""
     roots: list[bytes] = []
     withdrawals: list[WithdrawalEntry] = []
     n_txs = 0
-    for block in blocks:
-        receipts = run_block(state, block, authenticate)
-        roots.append(commitment.refresh(state, receipts.touched))
-        withdrawals.extend(WithdrawalEntry(w.wid, w.user, w.destination, w.amount_musdc)
-                           for w in state.withdrawals)
-        n_txs += len(block.txs)
+    if authenticate:
+        auth = auth if auth is not None else BatchAuthenticator(state)
+        auth.bind(blocks)
+    try:
+        for index, block in enumerate(blocks):
+            run = auth.block(state, index) if authenticate and auth is not None else block
+            receipts = apply_block(state, run)
+            roots.append(commitment.refresh(state, receipts.touched))
+            withdrawals.extend(WithdrawalEntry(w.wid, w.user, w.destination, w.amount_musdc)
+                               for w in state.withdrawals)
+            n_txs += len(block.txs)
+    finally:
+        if auth is not None:
+            auth.close()
     post = roots[-1] if roots else commitment.root(state)
     return BatchResult(post, list_root(roots), withdrawals, roots, n_txs)

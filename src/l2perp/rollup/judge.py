@@ -24,6 +24,7 @@ from .batch import (
     BatchFormatError, BatchHeader, BatchResult, WithdrawalEntry, decode_body, execute_batch,
     list_root,
 )
+from .authpool import BatchAuthenticator
 from .commitment import Commitment
 
 
@@ -51,10 +52,22 @@ def witness_of(state: State) -> Witness:
 
 def open_witness(config: EngineConfig, root: bytes, witness: Witness) -> tuple[State, Commitment]:
     """The state and its tree, when `witness` opens `root`; WitnessError otherwise."""
+    state = decode_witness(config, witness)
+    return state, check_witness(state, root, witness)
+
+
+def decode_witness(config: EngineConfig, witness: Witness) -> State:
+    """The state a witness encodes, not yet checked against any root; WitnessError when it does
+    not decode."""
     try:
-        state = decode_state(config, witness.shared, list(witness.leaves))
+        return decode_state(config, witness.shared, list(witness.leaves))
     except (DecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
         raise WitnessError(f"witness does not decode: {exc}") from exc
+
+
+def check_witness(state: State, root: bytes, witness: Witness) -> Commitment:
+    """The tree of `state` (decoded from `witness`), when the witness is canonical and opens
+    `root`; WitnessError otherwise."""
     commitment = Commitment()
     commitment.refresh(state)
     # the shared leaf must be the given bytes, not merely decode to an equal state
@@ -66,7 +79,7 @@ def open_witness(config: EngineConfig, root: bytes, witness: Witness) -> tuple[S
             raise WitnessError("witness leaves are not canonical")
     if len(witness.leaves) != len(state.accounts):
         raise WitnessError("witness leaves are not canonical")
-    return state, commitment
+    return commitment
 
 
 MAX_ERROR_CHARS = 300  # of an exception's message kept in a verdict (and on L1)
@@ -100,23 +113,52 @@ def rejudge(config: EngineConfig, header: BatchHeader, body: bytes,
             authenticate: bool = True) -> Verdict:
     """Re-execute one batch from its witness (every transaction authenticated from its signed
     request). WitnessError when the witness is bad (the challenge fails); otherwise the verdict
-    of `judge_batch`."""
-    state, commitment = open_witness(config, header.prev_root, witness)
-    return judge_batch(state, commitment, header, body, withdrawals, authenticate)
+    of `judge_batch`. The authentication starts in the process pool as soon as the witness
+    decodes (it needs the markets), while the witness is checked and the body decoded."""
+    state = decode_witness(config, witness)
+    auth = early_authenticator(state, body) if authenticate else None
+    try:
+        commitment = check_witness(state, header.prev_root, witness)
+        return judge_batch(state, commitment, header, body, withdrawals, authenticate, auth)
+    finally:
+        if auth is not None:
+            auth.close()
+
+
+def early_authenticator(state: State, body: bytes) -> BatchAuthenticator:
+    """Authentication of the batch `body` against the pre-state `state`, started in the pool
+    from the body's bytes before the body is decoded (rollup/authpool.py)."""
+    auth = BatchAuthenticator(state)
+    auth.start_body(body)
+    return auth
 
 
 def judge_batch(state: State, commitment: Commitment, header: BatchHeader, body: bytes,
-                withdrawals: tuple[WithdrawalEntry, ...], authenticate: bool = True) -> Verdict:
+                withdrawals: tuple[WithdrawalEntry, ...], authenticate: bool = True,
+                auth: BatchAuthenticator | None = None) -> Verdict:
     """Execute the batch on its pre-state (in place) and compare. Fraud is only what the poster
     did: a body that is not well-formed (rollup/txcheck.py), an invalid block, a wrong post
     root, trace root or withdrawal list. Any other exception comes from the engine running
-    well-typed transactions: a judge failure, which decides nothing about the batch."""
+    well-typed transactions: a judge failure, which decides nothing about the batch. `auth`:
+    the authentication of this body already started on `state` (`early_authenticator`)."""
+    if authenticate and auth is None:
+        auth = early_authenticator(state, body)
+    try:
+        return _judge(state, commitment, header, body, withdrawals, authenticate, auth)
+    finally:
+        if auth is not None:
+            auth.close()
+
+
+def _judge(state: State, commitment: Commitment, header: BatchHeader, body: bytes,
+           withdrawals: tuple[WithdrawalEntry, ...], authenticate: bool,
+           auth: BatchAuthenticator | None) -> Verdict:
     try:
         blocks = decode_body(body)
     except BatchFormatError as exc:
         return Verdict(True, f"malformed body: {exc}")
     try:
-        result = execute_batch(state, commitment, blocks, authenticate)
+        result = execute_batch(state, commitment, blocks, authenticate, auth)
     except InvalidBlock as exc:
         return Verdict(True, f"invalid block: {exc}")
     except Exception as exc:  # noqa: BLE001 - an engine error: the judge's failure, not fraud
