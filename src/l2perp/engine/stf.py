@@ -74,9 +74,14 @@ def touched_by(state: State, block: Block, events: list) -> list[str]:
     for tx in block.txs:
         if tx.signer is not None:
             out[state.agent_owner.get(tx.signer, tx.signer)] = None
+    slots_of = _ADDRESS_SLOTS
     for event in events:
-        for name in ("user", "taker", "maker", "counterparty", "bankrupt"):
-            value = getattr(event, name, None)
+        kind = type(event)
+        slots = slots_of.get(kind)
+        if slots is None:
+            slots = slots_of[kind] = address_slots(kind)
+        for i in slots:
+            value = event[i]
             if isinstance(value, str):
                 out[value] = None
     for address in state.fee_refreshed:
@@ -87,6 +92,19 @@ def touched_by(state: State, block: Block, events: list) -> list[str]:
         if market.spec.only_isolated:
             out[fund_address(market.asset + 1)] = None
     return sorted(a for a in out if a in state.accounts)
+
+
+ADDRESS_FIELDS = frozenset(("user", "taker", "maker", "counterparty", "bankrupt"))
+_ADDRESS_SLOTS: dict[type, tuple[int, ...]] = {}  # event class -> its address fields' positions
+
+
+def address_slots(kind: type) -> tuple[int, ...]:
+    """The positions of the fields that may name an account (`ADDRESS_FIELDS`) in an event
+    class; every event is a NamedTuple (tx.py), read by position."""
+    fields = getattr(kind, "_fields", None)
+    if fields is None or not issubclass(kind, tuple):
+        raise TypeError(f"{kind.__name__} is no event: events are NamedTuples")
+    return tuple(i for i, name in enumerate(fields) if name in ADDRESS_FIELDS)
 
 
 def process_transactions(state: State, txs: tuple[Tx, ...], events: list) -> list[Receipt]:
