@@ -19,16 +19,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 
-from typing import Any
+from typing import Any, Final
 
 import msgpack
 
-DOMAIN_LEAF = b"\x00"
-DOMAIN_NODE = b"\x01"
-DOMAIN_STATE = b"\x02"
+DOMAIN_LEAF: Final = b"\x00"
+DOMAIN_NODE: Final = b"\x01"
+DOMAIN_STATE: Final = b"\x02"
 
-BIGINT_EXT = 1  # msgpack extension code of an integer outside msgpack's native range
-MAX_NESTING = 64  # lists and records nested deeper than this are not ours
+BIGINT_EXT: Final = 1  # msgpack extension code of an integer outside msgpack's native range
+MAX_NESTING: Final = 64  # lists and records nested deeper than this are not ours
 
 
 class CodecError(ValueError):

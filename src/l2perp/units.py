@@ -7,23 +7,23 @@ per 10^9. Decimal strings are parsed and printed here and in `api/`, never insid
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
-ONE_USDC = 10**6  # micro-USDC per USDC
-E9 = 10**9  # parts per unit for rates and fractions
-MAX_DECIMALS = 6  # perps: a price has at most MAX_DECIMALS - szDecimals decimals
-MS_PER_SECOND = 1_000
-MS_PER_HOUR = 3_600_000
-MS_PER_DAY = 86_400_000
+ONE_USDC: Final = 10**6  # micro-USDC per USDC
+E9: Final = 10**9  # parts per unit for rates and fractions
+MAX_DECIMALS: Final = 6  # perps: a price has at most MAX_DECIMALS - szDecimals decimals
+MS_PER_SECOND: Final = 1_000
+MS_PER_HOUR: Final = 3_600_000
+MS_PER_DAY: Final = 86_400_000
 
 # The ranges the API parses numbers into (beyond them a request is refused before it reaches a
 # block). Every value inside them, and every product the engine forms from them, fits the log's
 # and the rollup's encodings (msgpack integers, SQLite's int64).
-MAX_WIRE_INT = 2**63 - 1  # ids, times, nonces, leverage, rounds: SQLite's and msgpack's int64
-MAX_WIRE_VALUE = 10**12  # a price or size string's magnitude: 10**18 pips or lots at most
-MAX_WIRE_COEFF = 10**18  # a price or size string's significant digits (no 40-digit fractions)
-MAX_AMOUNT_MUSDC = 10**18  # one transfer, withdrawal or margin move: $1,000,000,000,000
-MAX_TEXT_CHARS = 64  # names the API stores (agent names)
+MAX_WIRE_INT: Final = 2**63 - 1  # ids, times, nonces, leverage, rounds: SQLite's and msgpack's int64
+MAX_WIRE_VALUE: Final = 10**12  # a price or size string's magnitude: 10**18 pips or lots at most
+MAX_WIRE_COEFF: Final = 10**18  # a price or size string's significant digits (no 40-digit fractions)
+MAX_AMOUNT_MUSDC: Final = 10**18  # one transfer, withdrawal or margin move: $1,000,000,000,000
+MAX_TEXT_CHARS: Final = 64  # names the API stores (agent names)
 
 
 def floor_div(a: int, b: int) -> int:

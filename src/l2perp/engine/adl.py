@@ -9,13 +9,15 @@ may cover up to one lot's worth more). Each position's rank is what `adl_rank` r
 
 from __future__ import annotations
 
+from typing import Final
+
 from .liqindex import unit_figures
 from .margin import leverage_of, maintenance_margin
 from .positions import apply_position_delta
 from .state import Account, State, is_fund
 from .tx import AdlEvent, FillEvent
 
-E18 = 10**18
+E18: Final = 10**18
 
 
 def position_value_for_rank(state: State, account: Account, asset: int) -> int:

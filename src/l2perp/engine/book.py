@@ -10,22 +10,22 @@ from __future__ import annotations
 
 from collections import deque
 from heapq import heapify, heappop, heappush
-from typing import Callable
+from typing import Callable, Final
 
 
 # Time in force. TIF_TRIGGER marks an untriggered stop / take-profit order (never on the book).
-TIF_GTC = 0
-TIF_IOC = 1
-TIF_ALO = 2
-TIF_TRIGGER = 3
+TIF_GTC: Final = 0
+TIF_IOC: Final = 1
+TIF_ALO: Final = 2
+TIF_TRIGGER: Final = 3
 
-TPSL_NONE = 0
-TPSL_TP = 1
-TPSL_SL = 2
+TPSL_NONE: Final = 0
+TPSL_TP: Final = 1
+TPSL_SL: Final = 2
 
 # What an on_fill callback may answer besides a lot count.
-CANCEL_MAKER = -1  # take the maker off the book (self-trade, failed margin, reduce-only) and go on
-STOP = -2  # stop matching; the taker keeps its remainder
+CANCEL_MAKER: Final = -1  # take the maker off the book (self-trade, failed margin, reduce-only) and go on
+STOP: Final = -2  # stop matching; the taker keeps its remainder
 
 
 class TpslGroup:

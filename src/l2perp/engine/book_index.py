@@ -10,9 +10,11 @@ without a callback).
 
 from __future__ import annotations
 
+from typing import Final
+
 from .book import Book, Order
 
-MARKET_LIMIT_PIPS = 10**18  # a buy limit that crosses every ask (a sell's is 1 pip)
+MARKET_LIMIT_PIPS: Final = 10**18  # a buy limit that crosses every ask (a sell's is 1 pip)
 
 
 class IndexedBook:

@@ -9,13 +9,15 @@ cleared on L1 either way). Amounts in micro-USDC, sizes in lots, prices in pips.
 
 from __future__ import annotations
 
+from typing import Final
+
 from . import errors as E
 from .accounts import credit_deposit, is_address, withdraw
 from .positions import execute_fill, fill_keeps_margin
 from .state import MARKET_ACTIVE, State
 from .tx import BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence, Withdraw
 
-L1_KINDS = (BridgeCredit, ForcedWithdrawal, ForcedTrade, OperatorOffence)
+L1_KINDS: Final = (BridgeCredit, ForcedWithdrawal, ForcedTrade, OperatorOffence)
 
 
 def take_l1_message(state: State, action) -> str | None:

@@ -8,13 +8,15 @@ stake-weighted median (the lower one on an exact split, dYdX's rule).
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..units import E9
 from . import errors as E
 from .state import MARKET_DELISTED, Incident, Market, OracleEvidence, State
 from .tx import OracleReport, SetOracleSource
 
-SOURCE_PRIMARY = 0
-SOURCE_FALLBACK = 1  # an internal book-mid TWAP, switched on by a privileged transaction
+SOURCE_PRIMARY: Final = 0
+SOURCE_FALLBACK: Final = 1  # an internal book-mid TWAP, switched on by a privileged transaction
 
 
 def weighted_median(reports: list[tuple[int, int, str]]) -> int:

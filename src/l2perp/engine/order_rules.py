@@ -4,6 +4,8 @@ helpers for limit and trigger prices), the market-status rule, and the checks ag
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..units import E9, Dec, format_price
 from . import errors as E
 from .book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP, Order
@@ -14,10 +16,10 @@ from .state import (
 )
 from .tx import OrderSpec
 
-MAX_PRICE_SIG_FIGS = 5  # Hyperliquid: at most 5 significant figures (integers always valid)
-MAX_PRICE_DECIMALS = 6  # Hyperliquid: at most 6 - szDecimals decimals
-MAX_SIG_FIG_COEFF = 10**MAX_PRICE_SIG_FIGS  # a normalized coefficient below this has <= 5 digits
-POW10 = tuple(10**i for i in range(64))
+MAX_PRICE_SIG_FIGS: Final = 5  # Hyperliquid: at most 5 significant figures (integers always valid)
+MAX_PRICE_DECIMALS: Final = 6  # Hyperliquid: at most 6 - szDecimals decimals
+MAX_SIG_FIG_COEFF: Final = 10**MAX_PRICE_SIG_FIGS  # a normalized coefficient below this has <= 5 digits
+POW10: Final = tuple(10**i for i in range(64))
 
 OrderTerms = tuple[str | None, int, int, int]  # (error, price_pips, size_lots, trigger_pips)
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from heapq import heappop, heappush
-from typing import Any
+from typing import Any, Final
 
 from .book import Book, Order
 from .params import EngineConfig, MarketSpec, maintenance_schedule
 
-MARKET_ACTIVE = 0
-MARKET_REDUCE_ONLY = 1
-MARKET_PAUSED = 2
-MARKET_DELISTED = 3
-MARKET_STATUS_NAMES = ("active", "reduceOnly", "paused", "delisted")
+MARKET_ACTIVE: Final = 0
+MARKET_REDUCE_ONLY: Final = 1
+MARKET_PAUSED: Final = 2
+MARKET_DELISTED: Final = 3
+MARKET_STATUS_NAMES: Final = ("active", "reduceOnly", "paused", "delisted")
 
 
 @dataclass(slots=True)

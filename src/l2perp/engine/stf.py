@@ -8,6 +8,8 @@ transaction gets an error receipt and changes nothing.
 
 from __future__ import annotations
 
+from typing import Final
+
 from . import errors as E
 from .accounts import (
     approve_agent, credit_deposit, update_isolated_margin, update_leverage, usd_send, withdraw,
@@ -36,12 +38,12 @@ from .tx import (
     SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
 )
 
-PRIORITY_PRICE = 0
-PRIORITY_NON_ORDER = 1
-PRIORITY_CANCEL = 2
-PRIORITY_TAKER = 3
+PRIORITY_PRICE: Final = 0
+PRIORITY_NON_ORDER: Final = 1
+PRIORITY_CANCEL: Final = 2
+PRIORITY_TAKER: Final = 3
 
-USER_SIGNED = (UsdSend, Withdraw, ApproveAgent)  # the master key itself must sign these
+USER_SIGNED: Final = (UsdSend, Withdraw, ApproveAgent)  # the master key itself must sign these
 
 
 class InvalidBlock(ValueError):
@@ -94,7 +96,7 @@ def touched_by(state: State, block: Block, events: list) -> list[str]:
     return sorted(a for a in out if a in state.accounts)
 
 
-ADDRESS_FIELDS = frozenset(("user", "taker", "maker", "counterparty", "bankrupt"))
+ADDRESS_FIELDS: Final = frozenset(("user", "taker", "maker", "counterparty", "bankrupt"))
 _ADDRESS_SLOTS: dict[type, tuple[int, ...]] = {}  # event class -> its address fields' positions
 
 

@@ -12,12 +12,14 @@ leaf upward.
 
 from __future__ import annotations
 
+from typing import Final
+
 from hashlib import blake2b
 
 from ..codec import DOMAIN_NODE, leaf_hash, node_hash
 
-DEPTH = 32
-EMPTY_LEAF = leaf_hash(b"")
+DEPTH: Final = 32
+EMPTY_LEAF: Final = leaf_hash(b"")
 
 
 def empty_subtrees(depth: int) -> list[bytes]:
@@ -28,7 +30,7 @@ def empty_subtrees(depth: int) -> list[bytes]:
     return zero
 
 
-ZERO = empty_subtrees(DEPTH)
+ZERO: Final = empty_subtrees(DEPTH)
 
 
 class SparseMerkleTree:
