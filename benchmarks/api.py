@@ -6,7 +6,11 @@ own recovery helper.
 The node runs as `l2perp up --no-demo` in its own process (block_ms 200, so an ack waits for a
 committed block); the client is one asyncio process with many connections (single orders need
 about 2,000 in flight to fill the blocks). Orders are signed in advance, outside the timing.
-Usage: python benchmarks/api.py [seconds per run]
+Run compiled, the script runs again in a child process with L2PERP_PURE=1, so that the node
+runs the interpreted core (its banner must name the build), without the SDK peer, and prints one
+line per workload with both builds (common.run_builds). The node's state is not deterministic
+here (wall-clock nonces, batching by arrival): state_digest is null.
+Usage: python benchmarks/api.py [seconds per run]   (BENCH_BUILDS)
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+import common  # noqa: E402
 from l2perp.crypto.signatures import l1_digest, recover_address, sign_l1_action  # noqa: E402
 from l2perp.node.devnet import dev_keys  # noqa: E402
 
@@ -105,8 +110,9 @@ async def open_loop(url: str, bodies: list[bytes], rate: float) -> list[float]:
     return sorted(latencies)
 
 
-def verify_rates(n: int = 2_000) -> tuple[float, float]:
-    """Our recovery vs hyperliquid-python-sdk's recover helper, on the same signatures."""
+def verify_rates(n: int = 2_000) -> tuple[float, float | None]:
+    """Our recovery vs hyperliquid-python-sdk's recover helper, on the same signatures (the
+    helper only where the peer is measured: common.peer_wanted)."""
     from eth_account import Account
     from hyperliquid.utils import signing as sdk
 
@@ -120,6 +126,8 @@ def verify_rates(n: int = 2_000) -> tuple[float, float]:
         assert recover_address(l1_digest(a, None, T_NONCE + i, None, False), s) == \
             wallet.address.lower()
     ours = n / (time.perf_counter() - start)
+    if not common.peer_wanted():
+        return ours, None
     start = time.perf_counter()
     for i, (a, s) in enumerate(zip(actions, sigs)):
         sdk.recover_agent_or_user_from_l1_action(a, s, None, T_NONCE + i, None, False)
@@ -129,11 +137,12 @@ def verify_rates(n: int = 2_000) -> tuple[float, float]:
 
 def emit(workload: str, ops: float, peer: str | None = None, peer_ops: float | None = None,
          **extra) -> None:
-    line = {"bench": "api", "workload": workload, "ops_per_s": round(ops), "peer": peer,
-            "peer_ops_per_s": None if peer_ops is None else round(peer_ops),
-            "ratio": None if peer_ops is None else round(ops / peer_ops, 3),
-            "state_digest": None, **extra}
-    print(json.dumps(line), flush=True)
+    """Record one workload's JSON line (common.record adds the build fields)."""
+    common.record({"bench": "api", "workload": workload, "ops_per_s": round(ops),
+                   "peer": None if peer_ops is None else peer,
+                   "peer_ops_per_s": None if peer_ops is None else round(peer_ops),
+                   "ratio": None if peer_ops is None else round(ops / peer_ops, 3),
+                   "state_digest": None, **extra})
 
 
 def main() -> None:
@@ -142,11 +151,13 @@ def main() -> None:
     emit("verify_l1_signature", ours, "hyperliquid-python-sdk==0.24.0 recover helper", theirs)
     port = free_port()
     url = f"http://127.0.0.1:{port}/exchange"
-    with tempfile.TemporaryDirectory() as data:
-        env = dict(os.environ)
-        server = subprocess.Popen([str(BIN), "up", "--no-demo", "--port", str(port), "--data",
-                                   data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  env=env)
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, PYTHONUNBUFFERED="1")  # the banner reaches node.out at once
+        banner = Path(tmp) / "node.out"
+        with open(banner, "wb") as out:
+            server = subprocess.Popen([str(BIN), "up", "--no-demo", "--port", str(port),
+                                       "--data", str(Path(tmp) / "node")], stdout=out,
+                                      stderr=subprocess.DEVNULL, env=env)
         try:
             deadline = time.time() + 30
             while True:
@@ -158,25 +169,26 @@ def main() -> None:
                         raise RuntimeError("server did not start") from None
                     time.sleep(0.1)
             time.sleep(1.0)
+            node = common.node_build(banner.read_text(errors="replace"))
             single = presign(int(1_500 * seconds), 1)
             elapsed = asyncio.run(closed_loop(url, single, 2_000))
-            emit("orders_single_http", len(single) / elapsed)
+            emit("orders_single_http", len(single) / elapsed, node_build=node)
             global T_NONCE
             T_NONCE += 10_000_000
             bulk = presign(int(300 * seconds), 40)
             elapsed = asyncio.run(closed_loop(url, bulk, 128))
-            emit("orders_bulk40_http", 40 * len(bulk) / elapsed)
+            emit("orders_bulk40_http", 40 * len(bulk) / elapsed, node_build=node)
             for rate in (200, 500, 1_000):
                 T_NONCE += 10_000_000
                 bodies = presign(int(rate * seconds), 1)
                 lat = asyncio.run(open_loop(url, bodies, rate))
                 emit(f"ack_latency_at_{rate}_per_s", len(bodies) / (lat and seconds or 1),
                      offered_per_s=rate, p50_ms=round(lat[len(lat) // 2], 1),
-                     p99_ms=round(lat[int(len(lat) * 0.99)], 1))
+                     p99_ms=round(lat[int(len(lat) * 0.99)], 1), node_build=node)
         finally:
             server.terminate()
             server.wait()
 
 
 if __name__ == "__main__":
-    main()
+    common.run_builds(main)

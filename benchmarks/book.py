@@ -4,7 +4,9 @@ Workloads (benchmarks/workloads.py): the exchange-core mix (9% GTC, 3% IOC, 6% c
 ~1,000 resting orders over ~750 levels) and a LOBSTER-like mix (50% add, 45% cancel, 5% market).
 Both books run the same op stream through the same dispatch loop (`peers.run`), after the same
 warm-up; the kernel's state digest hashes every resting order in priority order.
-Usage: python benchmarks/book.py [n_ops]   (default 200,000; BENCH_OPS, BENCH_PEER)
+Usage: python benchmarks/book.py [n_ops]   (default 200,000; BENCH_OPS, BENCH_PEER, BENCH_BUILDS)
+Run compiled, the script also measures the interpreted build in a child process and prints
+one line per workload with both (common.run_builds); the state digests must agree.
 """
 
 from __future__ import annotations
@@ -108,4 +110,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    common.run_builds(main)

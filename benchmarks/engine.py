@@ -9,7 +9,9 @@ Risk is on in every workload: oracle, mark and premium update every block, liqui
 The liquidation_burst workload adds 3,000 leveraged longs (10x-25x) and pins the oracle 0.5%
 lower every 10 blocks over n_ops / 20 exchange-core transactions: its ops_per_s counts the
 transactions plus the venue's liquidation messages (liquidation fills, backstop takeovers).
-Usage: python benchmarks/engine.py [n_ops]   (default 200,000; BENCH_OPS, BENCH_PEER)
+Usage: python benchmarks/engine.py [n_ops]   (default 200,000; BENCH_OPS, BENCH_PEER, BENCH_BUILDS)
+Run compiled, the script also measures the interpreted build in a child process and prints
+one line per workload with both (common.run_builds); the state digests must agree.
 """
 
 from __future__ import annotations
@@ -202,4 +204,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    common.run_builds(main)

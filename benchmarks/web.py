@@ -8,13 +8,17 @@ http.server (no API behind them), time to the `load` event; the ratio is our loa
 over the peer's, so it shows what waiting for the node's data costs over fetching the assets.
 Also printed: the bytes of the page and its scripts (no dependencies, no build output).
 
-Usage: python benchmarks/web.py [loads per view]
+Run compiled, the script runs again in a child process with L2PERP_PURE=1, so that the node
+runs the interpreted core (its banner must name the build), without the static-files peer, and
+prints one line per view with both builds (common.run_builds). state_digest is null (the demo's
+state depends on the wall clock).
+
+Usage: python benchmarks/web.py [loads per view]   (BENCH_BUILDS)
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import os
 import socket
 import statistics
@@ -27,6 +31,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
+
+import common
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "src" / "l2perp" / "web"
@@ -46,19 +52,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_node(data: str) -> tuple[subprocess.Popen, str]:
+def start_node(tmp: str) -> tuple[subprocess.Popen, str, str]:
+    """`l2perp up` with its demo, data under `tmp`: the process, its URL and its build (from
+    its banner, which must name this process's build: common.node_build)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([str(BIN), "up", "--port", str(port), "--data", data,
-                             "--block-ms", "200"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    banner = Path(tmp) / "node.out"
+    with open(banner, "wb") as out:
+        proc = subprocess.Popen([str(BIN), "up", "--port", str(port), "--data",
+                                 str(Path(tmp) / "node"), "--block-ms", "200"], stdout=out,
+                                stderr=subprocess.DEVNULL, start_new_session=True,
+                                env=dict(os.environ, PYTHONUNBUFFERED="1"))
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
             book = requests.post(url + "/info", json={"type": "l2Book", "coin": "BTC"},
                                  timeout=1).json()
             if all(book["levels"]):
-                return proc, url
+                try:
+                    return proc, url, common.node_build(banner.read_text(errors="replace"))
+                except RuntimeError:
+                    os.killpg(proc.pid, 15)
+                    proc.wait()
+                    raise
         except (requests.RequestException, ValueError, KeyError):
             pass
         time.sleep(0.2)
@@ -100,13 +116,19 @@ def time_loads(browser, url: str, viewport: str, n: int, ready: str | None) -> l
     return sorted(out)
 
 
-def emit(workload: str, ms: list[float], peer: str, peer_ms: list[float], **extra) -> None:
-    ours, theirs = statistics.median(ms), statistics.median(peer_ms)
-    print(json.dumps({
-        "bench": "web", "workload": workload, "ops_per_s": round(1000 / ours, 2), "peer": peer,
-        "peer_ops_per_s": round(1000 / theirs, 2), "ratio": round(theirs / ours, 3),
+def emit(workload: str, ms: list[float], peer: str, peer_ms: list[float] | None,
+         **extra) -> None:
+    """Record one view's JSON line (common.record adds the build fields); no peer figures
+    where the peer was not measured (peer_ms None)."""
+    ours = statistics.median(ms)
+    theirs = None if peer_ms is None else statistics.median(peer_ms)
+    common.record({
+        "bench": "web", "workload": workload, "ops_per_s": round(1000 / ours, 2),
+        "peer": None if theirs is None else peer,
+        "peer_ops_per_s": None if theirs is None else round(1000 / theirs, 2),
+        "ratio": None if theirs is None else round(theirs / ours, 3),
         "state_digest": None, "p50_ms": round(ours, 1), "max_ms": round(ms[-1], 1),
-        "peer_p50_ms": round(theirs, 1), **extra}), flush=True)
+        "peer_p50_ms": None if theirs is None else round(theirs, 1), **extra})
 
 
 def main() -> None:
@@ -116,19 +138,21 @@ def main() -> None:
     page_bytes = sum(p.stat().st_size for p in WEB.iterdir() if p.suffix in (".html", ".js",
                                                                              ".css"))
     with tempfile.TemporaryDirectory() as data, sync_playwright() as pw:
-        node, url = start_node(data)
+        node, url, build = start_node(data)
         static, static_url = static_server()
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                      chromium_sandbox=False, args=FLAGS)
         try:
             time_loads(browser, url + "/#trade", "desktop", 1, READY["trade"])  # warm up
             for viewport in VIEWPORTS:
-                peer = time_loads(browser, static_url + "/index.html", viewport, n, None)
+                peer = None  # the interpreted child uses the compiled run's peer figures
+                if common.peer_wanted():
+                    peer = time_loads(browser, static_url + "/index.html", viewport, n, None)
                 for view, ready in READY.items():
                     ours = time_loads(browser, f"{url}/#{view}", viewport, n, ready)
                     emit(f"useful_{view}_{viewport}", ours,
                          "same files from http.server, load event", peer,
-                         loads=n, page_kb=round(page_bytes / 1024, 1))
+                         loads=n, page_kb=round(page_bytes / 1024, 1), node_build=build)
         finally:
             browser.close()
             static.shutdown()
@@ -137,4 +161,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    common.run_builds(main)
