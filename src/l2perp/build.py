@@ -35,10 +35,8 @@ CORE_PATHS = ("engine", "codec.py", "units.py", "rollup/merkle.py")
 #   values (`GovValue`), which mypyc would check at every call for no gain;
 # - tx.py: its records are decoded from a poster's untrusted bytes and must hold whatever they
 #   hold until rollup.txcheck names the ill-typed field (a compiled class refuses the value at
-#   construction, with another error, so the two builds would judge such a batch differently);
-# - params.py: frozen records that tests and workers copy and pickle (mypyc's generated
-#   __setstate__ assigns fields, which a frozen dataclass refuses).
-CORE_EXCLUDED = ("engine/governance/", "engine/tx.py", "engine/params.py")
+#   construction, with another error, so the two builds would judge such a batch differently).
+CORE_EXCLUDED = ("engine/governance/", "engine/tx.py")
 
 COMPILED = "compiled"
 INTERPRETED = "interpreted"

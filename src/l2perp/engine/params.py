@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .frozen import FrozenRecord
 from ..units import E9, MS_PER_DAY, ONE_USDC
 
 
 @dataclass(slots=True, frozen=True)
-class MarginTier:
+class MarginTier(FrozenRecord):
     """Applies to a position whose notional is strictly above `lower_bound_musdc` (tier 0: 0)."""
 
     lower_bound_musdc: int
@@ -20,7 +21,7 @@ class MarginTier:
 
 
 @dataclass(slots=True, frozen=True)
-class FeeTier:
+class FeeTier(FrozenRecord):
     """Applies when 14-day volume is strictly above `min_volume_musdc` (tier 0: 0)."""
 
     min_volume_musdc: int
@@ -29,7 +30,7 @@ class FeeTier:
 
 
 @dataclass(slots=True, frozen=True)
-class MakerRebateTier:
+class MakerRebateTier(FrozenRecord):
     """A maker rate that replaces the tier's when the 14-day maker-volume share is strictly above
     `min_share_e9` of all exchange volume."""
 
@@ -57,7 +58,7 @@ HYPERLIQUID_MAKER_REBATES: tuple[MakerRebateTier, ...] = (
 
 
 @dataclass(slots=True, frozen=True)
-class EngineConfig:
+class EngineConfig(FrozenRecord):
     """Genesis configuration the state carries (part of the state digest)."""
 
     admin: str = "0x" + "00" * 20  # the key allowed to send privileged (admin) transactions
@@ -101,7 +102,7 @@ class EngineConfig:
 
 
 @dataclass(slots=True, frozen=True)
-class MarketSpec:
+class MarketSpec(FrozenRecord):
     """A market as listed at genesis or by governance."""
 
     name: str
@@ -157,7 +158,7 @@ DEFAULT_MARKETS: tuple[MarketSpec, ...] = (
 
 
 @dataclass(slots=True)
-class Genesis:
+class Genesis(FrozenRecord):  # not frozen, but copied and pickled like the records
     """Everything `genesis.genesis_state` needs."""
 
     config: EngineConfig = field(default_factory=EngineConfig)

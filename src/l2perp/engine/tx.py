@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Union
 
+from .frozen import FrozenRecord
 from ..units import Dec
 from .governance.transactions import (
     ExecuteSlash, GovCancel, GovDelegate, GovExecute, GovPropose, GovQueue, GovTransfer,
@@ -40,69 +41,69 @@ class OrderSpec(NamedTuple):
 # ----- user actions (signed by the user or an approved agent) -----------------------------
 
 @dataclass(slots=True, frozen=True)
-class PlaceOrders:
+class PlaceOrders(FrozenRecord):
     orders: tuple[OrderSpec, ...]
     grouping: int = GROUPING_NA
     builder: tuple[str, int] | None = None  # (builder address, fee in tenths of a basis point)
 
 
 @dataclass(slots=True, frozen=True)
-class Cancel:
+class Cancel(FrozenRecord):
     cancels: tuple[tuple[int, int], ...]  # (asset, oid)
 
 
 @dataclass(slots=True, frozen=True)
-class CancelByCloid:
+class CancelByCloid(FrozenRecord):
     cancels: tuple[tuple[int, str], ...]  # (asset, cloid)
 
 
 @dataclass(slots=True, frozen=True)
-class BatchModify:
+class BatchModify(FrozenRecord):
     modifies: tuple[tuple[int | str, OrderSpec], ...]  # (oid or cloid, new order)
 
 
 @dataclass(slots=True, frozen=True)
-class ScheduleCancel:
+class ScheduleCancel(FrozenRecord):
     time_ms: int | None  # None removes the schedule
 
 
 @dataclass(slots=True, frozen=True)
-class UpdateLeverage:
+class UpdateLeverage(FrozenRecord):
     asset: int
     is_cross: bool
     leverage: int
 
 
 @dataclass(slots=True, frozen=True)
-class UpdateIsolatedMargin:
+class UpdateIsolatedMargin(FrozenRecord):
     asset: int
     is_buy: bool
     ntli_musdc: int  # signed: add (> 0) or remove (< 0) isolated margin
 
 
 @dataclass(slots=True, frozen=True)
-class UsdSend:
+class UsdSend(FrozenRecord):
     destination: str
     amount_musdc: int
     time_ms: int
 
 
 @dataclass(slots=True, frozen=True)
-class Withdraw:
+class Withdraw(FrozenRecord):
     destination: str
     amount_musdc: int
     time_ms: int
 
 
 @dataclass(slots=True, frozen=True)
-class ApproveAgent:
+class ApproveAgent(FrozenRecord):
     agent: str
     name: str
     nonce: int
 
 
 @dataclass(slots=True, frozen=True)
-class Noop:
+class Noop(FrozenRecord):
     """Accepted and ignored (approveBuilderFee, setReferrer): it consumes the nonce only."""
 
     kind: str
@@ -111,7 +112,7 @@ class Noop:
 # ----- system and admin actions -----------------------------------------------------------
 
 @dataclass(slots=True, frozen=True)
-class BridgeCredit:
+class BridgeCredit(FrozenRecord):
     """A deposit credited from the L1 bridge; sent with signer None by the sequencer only.
 
     `l1_message_id` is the L1 queue index + 1; the engine takes queue messages strictly in
@@ -124,7 +125,7 @@ class BridgeCredit:
 
 
 @dataclass(slots=True, frozen=True)
-class ForcedWithdrawal:
+class ForcedWithdrawal(FrozenRecord):
     """An L1 forced-withdrawal request (queue index + 1 in `l1_message_id`): executed when the
     withdrawal rules allow it, otherwise recorded invalid; consumed either way."""
 
@@ -134,7 +135,7 @@ class ForcedWithdrawal:
 
 
 @dataclass(slots=True, frozen=True)
-class ForcedTrade:
+class ForcedTrade(FrozenRecord):
     """An L1 forced trade between `user` (buys `size_lots` when positive) and `counterparty`
     at `price_pips`, both consents checked by the settlement contract; executed with no fees when
     both sides keep their margin (or get no riskier), otherwise recorded invalid."""
@@ -149,7 +150,7 @@ class ForcedTrade:
 
 
 @dataclass(slots=True, frozen=True)
-class SetPrice:
+class SetPrice(FrozenRecord):
     """Admin (devnet `devSetOracle`): pin a market's oracle and external mid; the pinned price
     counts as a full-quorum report in every block. 0 unpins: the market then goes stale."""
 
@@ -158,7 +159,7 @@ class SetPrice:
 
 
 @dataclass(slots=True, frozen=True)
-class OracleReport:
+class OracleReport(FrozenRecord):
     """An oracle operator's signed price for one market and round (prices in pips; the API
     rounds the decimal string to the nearest pip, ties to even)."""
 
@@ -170,7 +171,7 @@ class OracleReport:
 
 
 @dataclass(slots=True, frozen=True)
-class SetOracleSource:
+class SetOracleSource(FrozenRecord):
     """Privileged: use the operators' prices (0) or the fallback book TWAP (1) for a market."""
 
     asset: int
@@ -178,7 +179,7 @@ class SetOracleSource:
 
 
 @dataclass(slots=True, frozen=True)
-class DevFaucet:
+class DevFaucet(FrozenRecord):
     """Devnet only, admin: credit cash as a bridge deposit would."""
 
     user: str
@@ -186,7 +187,7 @@ class DevFaucet:
 
 
 @dataclass(slots=True, frozen=True)
-class DevAdvanceTime:
+class DevAdvanceTime(FrozenRecord):
     """Devnet only, admin: the next block comes `ms` later as if everything had kept running
     (not an outage); nonce windows keep following wall-clock nonces."""
 
@@ -194,7 +195,7 @@ class DevAdvanceTime:
 
 
 @dataclass(slots=True, frozen=True)
-class SetMarketStatus:
+class SetMarketStatus(FrozenRecord):
     """Admin: active / reduce-only / paused, or delisted at a final settlement price (0: the
     oracle's time-weighted average over the circuit-breaker window)."""
 
@@ -206,7 +207,7 @@ class SetMarketStatus:
 # ----- governance (typed, one class per kind: engine/governance/transactions.py) -------------
 
 @dataclass(slots=True, frozen=True)
-class OperatorOffence:
+class OperatorOffence(FrozenRecord):
     """An L1 message: the settlement contract proved an operator's offence (a fraudulent batch,
     two batches with one number, a forced request ignored past its deadline); the engine
     slashes on it and rewards `reporter` (queue index + 1 in `l1_message_id`)."""
@@ -230,7 +231,7 @@ Action = Union[
 
 
 @dataclass(slots=True, frozen=True)
-class Tx:
+class Tx(FrozenRecord):
     """A transaction: who signed it (None for system transactions), its nonce and its action."""
 
     signer: str | None
@@ -242,7 +243,7 @@ class Tx:
 
 
 @dataclass(slots=True, frozen=True)
-class Block:
+class Block(FrozenRecord):
     """An ordered list of transactions at a height and a timestamp (ms)."""
 
     height: int
