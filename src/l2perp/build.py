@@ -30,13 +30,9 @@ MANIFEST = PACKAGE_DIR / "_core.json"
 # The compiled part of the package, relative to PACKAGE_DIR: a directory means its modules (not
 # its `__init__`, which stays a plain package).
 CORE_PATHS = ("engine", "codec.py", "units.py", "rollup/merkle.py")
-# Interpreted on purpose:
-# - governance: a cold path (a few transactions a day) whose typed records carry loosely typed
-#   values (`GovValue`), which mypyc would check at every call for no gain;
-# - tx.py: its records are decoded from a poster's untrusted bytes and must hold whatever they
-#   hold until rollup.txcheck names the ill-typed field (a compiled class refuses the value at
-#   construction, with another error, so the two builds would judge such a batch differently).
-CORE_EXCLUDED = ("engine/governance/", "engine/tx.py")
+# Governance stays interpreted: a cold path (a few transactions a day) whose typed records carry
+# loosely typed values (`GovValue`), which mypyc would check at every call for no gain.
+CORE_EXCLUDED = ("engine/governance/",)
 
 COMPILED = "compiled"
 INTERPRETED = "interpreted"

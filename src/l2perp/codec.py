@@ -125,7 +125,11 @@ class Records:
                 raise CodecError(f"unknown record tag {tag!r}")
             if type(values) is not list or len(values) != len(self.fields[cls]):
                 raise CodecError(f"record {tag} needs {len(self.fields[cls])} fields")
-            return cls(*[self.unpack(v, depth + 1) for v in values])
+            fields = [self.unpack(v, depth + 1) for v in values]
+            try:
+                return cls(*fields)
+            except TypeError as exc:  # a compiled record refuses an ill-typed field
+                raise CodecError(f"record {tag}: {exc}") from None
         if value is None or kind is int or kind is bool or kind is str or kind is bytes:
             return value
         raise CodecError(f"unexpected {kind.__name__} in a record tree")

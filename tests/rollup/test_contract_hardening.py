@@ -9,13 +9,14 @@ from dataclasses import replace
 
 import pytest
 
-from l2perp.codec import h256
+from l2perp.codec import canonical, h256
 from l2perp.engine.tx import Block, OrderSpec, PlaceOrders, Tx
 from l2perp.rollup.batch import encode_body, withdrawal_proof
 from l2perp.rollup.contract import FINALIZED
 from l2perp.rollup.l1 import L1Error
 from l2perp.rollup.params import TEST, TICK_MS
 from l2perp.units import ONE_USDC, dec_from_int
+from tests.support.trees import R
 from tests.support.rollup_rig import OUTSIDER, POSTER, flow_txs, funded
 
 
@@ -28,10 +29,10 @@ def held(s):
 def test_a_block_with_a_time_that_is_no_integer_is_refused_and_changes_nothing() -> None:
     s = funded()
     batch = held(s)
-    block = Block(batch.header.first_height, None, ())
-    body = encode_body((block,))
+    height = batch.header.first_height
+    body = canonical([R(Block, height, None, ())])  # no Block record holds a None time
     header = replace(batch.header, data_hash=h256(body), n_txs=0,
-                     last_height=block.height, l1_msg_end=batch.header.l1_msg_start)
+                     last_height=height, l1_msg_end=batch.header.l1_msg_start)
     bond_before, wallet_before = s.l1.bonds_in_musdc, s.l1.wallets[POSTER]
     with pytest.raises(L1Error, match="malformed"):
         s.l1.commit_batch(POSTER, header, body, ())

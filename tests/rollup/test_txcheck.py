@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import pytest
 
-from l2perp.codec import h256
+from l2perp.codec import CodecError, canonical, h256
 from l2perp.engine.tx import (
     BatchModify, Block, Cancel, ForcedTrade, GovDelegate, GovPropose, GovVote, Noop, OperatorRelease,
     OrderSpec, PlaceOrders, ScheduleCancel, Tx, UpdateLeverage,
 )
-from l2perp.engine.txcodec import TAGS
+from l2perp.engine.txcodec import RECORDS, TAGS
 from l2perp.rollup.batch import BatchFormatError, decode_body, encode_body
-from l2perp.rollup.txcheck import ACTIONS, MAX_ARGS_DEPTH, check_block, check_tx
+from l2perp.rollup.txcheck import (
+    ACTIONS, MAX_ARGS_DEPTH, check_block, check_tx, check_tx_tree,
+)
 from l2perp.units import Dec
 from tests.support.rollup_rig import flow_txs
 from tests.rollup.test_auth import ADMIN_KEY, ALICE_KEY, signed_system
+from tests.support.trees import R, tree_of
 from tests.support.venue import T0, limit, trigger
 
 USER = "0x" + "11" * 20
@@ -68,42 +71,53 @@ def test_recorded_flows_and_signed_requests_are_well_typed() -> None:
     assert decode_body(encode_body((Block(7, 8, tuple(signed)),))) == (Block(7, 8, tuple(signed)),)
 
 
-@pytest.mark.parametrize("tx, problem", [
-    (Tx(USER, True, Noop("x")), "Tx.nonce: expected int, got bool"),
-    (Tx(USER, "1", Noop("x")), "Tx.nonce: expected int, got str"),
-    (Tx(USER, 1, Noop("x"), auth="signed"), "Tx.auth: expected bytes | None, got str"),
-    (Tx(USER, 1, SPEC), "Tx.action: expected one of 38 types, got OrderSpec"),
-    (Tx(USER, 1, UpdateLeverage(0, 1, 5)),
+@pytest.mark.parametrize("tree, problem", [
+    (R(Tx, USER, True, R(Noop, "x")), "Tx.nonce: expected int, got bool"),
+    (R(Tx, USER, "1", R(Noop, "x")), "Tx.nonce: expected int, got str"),
+    (R(Tx, USER, 1, R(Noop, "x"), auth="signed"), "Tx.auth: expected bytes | None, got str"),
+    (R(Tx, USER, 1, SPEC), "Tx.action: expected one of 38 types, got OrderSpec"),
+    (R(Tx, USER, 1, R(UpdateLeverage, 0, 1, 5)),
      "Tx.action: UpdateLeverage.is_cross: expected bool, got int"),
-    (Tx(USER, 1, UpdateLeverage(0, True, "5")),
+    (R(Tx, USER, 1, R(UpdateLeverage, 0, True, "5")),
      "Tx.action: UpdateLeverage.leverage: expected int, got str"),
-    (Tx(USER, 1, ScheduleCancel(None)), None),
-    (Tx(USER, 1, PlaceOrders((SPEC._replace(asset=None),))),
+    (R(Tx, USER, 1, R(ScheduleCancel, None)), None),
+    (R(Tx, USER, 1, R(PlaceOrders, (SPEC._replace(asset=None),))),
      "Tx.action: PlaceOrders.orders: [0]: OrderSpec.asset: expected int, got NoneType"),
-    (Tx(USER, 1, PlaceOrders((SPEC._replace(px=(5, 4)),))),
+    (R(Tx, USER, 1, R(PlaceOrders, (SPEC._replace(px=(5, 4)),))),
      "OrderSpec.px: expected Dec, got tuple"),
-    (Tx(USER, 1, PlaceOrders((SPEC._replace(sz=Dec("1", -2)),))),
+    (R(Tx, USER, 1, R(PlaceOrders, (SPEC._replace(sz=Dec("1", -2)),))),
      "OrderSpec.sz: Dec.coeff: expected int, got str"),
-    (Tx(USER, 1, PlaceOrders((SPEC,), builder=(USER, "10"))),
+    (R(Tx, USER, 1, R(PlaceOrders, (SPEC,), builder=(USER, "10"))),
      "PlaceOrders.builder: [1]: expected int, got str"),
-    (Tx(USER, 1, Cancel(((0, 1, 2),))), "Cancel.cancels: [0]: expected 2 items, got 3"),
-    (Tx(USER, 1, BatchModify(((b"\x01", SPEC),))),
+    (R(Tx, USER, 1, R(Cancel, ((0, 1, 2),))), "Cancel.cancels: [0]: expected 2 items, got 3"),
+    (R(Tx, USER, 1, R(BatchModify, ((b"\x01", SPEC),))),
      "BatchModify.modifies: [0]: [0]: expected int | str, got bytes"),
-    (Tx(USER, 1, GovPropose((1, (2, "a", True), None))),
+    (R(Tx, USER, 1, R(GovPropose, (1, (2, "a", True), None))),
      "GovPropose.actions: [2]: expected int, str, bool or tuple, got NoneType"),
-    (Tx(USER, 1, GovVote(1, (2, "a", True))), None),  # the engine checks a field's kind
-    (Tx(USER, 1, GovVote(1, None)), "GovVote.support: expected int | str | bool | tuple, got NoneType"),
-    (Tx(USER, 1, GovVote(1, (2, None))), "GovVote.support: [1]: expected int, str, bool or"),
-    (Tx(USER, 1, GovDelegate(5)), "GovDelegate.to: expected str, got int"),
-    (Tx(USER, 1, OperatorRelease()), None),
-    (Tx(None, 0, ForcedTrade(USER, USER, 0, 1, 2, 3, 10**30)), None),  # size: the engine's
+    (R(Tx, USER, 1, R(GovVote, 1, (2, "a", True))), None),  # the engine checks a field's kind
+    (R(Tx, USER, 1, R(GovVote, 1, None)), "GovVote.support: expected int | str | bool | tuple, got NoneType"),
+    (R(Tx, USER, 1, R(GovVote, 1, (2, None))), "GovVote.support: [1]: expected int, str, bool or"),
+    (R(Tx, USER, 1, R(GovDelegate, 5)), "GovDelegate.to: expected str, got int"),
+    (R(Tx, USER, 1, R(OperatorRelease)), None),
+    (R(Tx, None, 0, R(ForcedTrade, USER, USER, 0, 1, 2, 3, 10**30)), None),  # size: the engine's
 ])
-def test_each_wrong_type_is_named_with_its_path(tx: Tx, problem: str | None) -> None:
-    found = check_tx(tx)
+def test_each_wrong_type_is_named_with_its_path(tree, problem: str | None) -> None:
+    """Checked on the msgpack tree, as a body is; where the records can be built (on the
+    interpreted core, always), the check of the built transaction says the same words."""
+    found = check_tx_tree(tree)
     if problem is None:
         assert found is None
     else:
         assert found is not None and problem in found
+    try:
+        built = RECORDS.unpack(tree)
+    except CodecError:  # a compiled record refused the ill-typed field at construction
+        assert problem is not None
+        return
+    if canonical(RECORDS.pack(built)) != canonical(tree):
+        assert problem is not None  # a compiled record stored a bool as the int it declares
+        return
+    assert check_tx(built) == found
 
 
 def test_governance_arguments_nest_only_so_deep() -> None:
@@ -116,9 +130,9 @@ def test_governance_arguments_nest_only_so_deep() -> None:
 
 def test_a_body_with_a_wrong_type_does_not_decode() -> None:
     good = Tx(USER, 1, UpdateLeverage(0, True, 5))
-    bad = Tx(USER, 2, UpdateLeverage(0, True, "5"))
+    bad = R(Tx, USER, 2, R(UpdateLeverage, 0, True, "5"))
     assert check_block(Block(1, 2, (good,))) is None
-    body = encode_body((Block(1, 2, (good,)), Block(2, 3, (good, bad))))
+    body = canonical([tree_of(Block(1, 2, (good,))), R(Block, 2, 3, (good, bad))])
     with pytest.raises(BatchFormatError, match=r"block 1: Block.txs: \[1\]: Tx.action: "
                                                r"UpdateLeverage.leverage: expected int"):
         decode_body(body)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import msgpack
 
 from . import tx as T
-from ..codec import CodecError, Records
+from ..codec import CodecError, Records, uncanonical
 from ..units import Dec
 
 TAGS: dict[int, type] = {
@@ -61,7 +61,12 @@ def encode_blocks(blocks: tuple[T.Block, ...]) -> bytes:
 
 def decode_blocks(data: bytes) -> tuple[T.Block, ...]:
     """The blocks `encode_blocks` encoded (codec.CodecError for anything else)."""
-    blocks = RECORDS.decode(data)
+    return blocks_from_tree(uncanonical(data))
+
+
+def blocks_from_tree(tree: object) -> tuple[T.Block, ...]:
+    """The blocks of a decoded msgpack tree (codec.CodecError for anything else)."""
+    blocks = RECORDS.unpack(tree)
     if type(blocks) is not tuple or not all(type(b) is T.Block for b in blocks):
         raise CodecError("not a list of blocks")
     return blocks

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import astuple, dataclass
 
-from ..codec import canonical, h256
+from ..codec import canonical, h256, uncanonical
 from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import Block, BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence
-from ..engine.txcodec import decode_blocks, encode_blocks
+from ..engine.txcodec import blocks_from_tree, encode_blocks
 from .auth import keep_authentic, market_table
 from .authpool import BatchAuthenticator, authenticate_all
 from .commitment import Commitment
 from .merkle import SparseMerkleTree, verify_proof
-from .txcheck import check_block
+from .txcheck import check_block_tree
 
 LIST_DEPTH = 16  # block roots and withdrawals per batch: at most 65,536 each
 DOMAIN_HEADER = b"l2perp/batch-header"
@@ -73,18 +73,24 @@ def encode_body(blocks: tuple[Block, ...]) -> bytes:
 
 def decode_body(data: bytes) -> tuple[Block, ...]:
     """The blocks of a body, every field of the type engine/tx.py declares (rollup/txcheck.py);
-    BatchFormatError for anything else. Checked here, a body the poster crafted cannot make the
-    engine fail on a wrong type: the contract refuses it at commit, and the judge calls it
-    fraud."""
+    BatchFormatError for anything else. The msgpack tree is checked before any record is built
+    from it, so a body the poster crafted cannot make the engine (or a compiled record's
+    constructor) fail on a wrong type: the contract refuses it at commit, and the judge calls
+    it fraud, with the same words on both builds of the core."""
     try:
-        blocks = decode_blocks(data)
-    except Exception as exc:  # malformed bytes or unknown tags: never crash the judge
+        tree = uncanonical(data)
+    except Exception as exc:  # malformed bytes: never crash the judge
         raise BatchFormatError(f"batch body does not decode: {exc}") from exc
-    for i, block in enumerate(blocks):
-        problem = check_block(block)
+    if type(tree) is not list:
+        raise BatchFormatError("batch body does not decode: not a list of blocks")
+    for i, block in enumerate(tree):
+        problem = check_block_tree(block)
         if problem is not None:
             raise BatchFormatError(f"batch body is malformed: block {i}: {problem}")
-    return blocks
+    try:
+        return blocks_from_tree(tree)
+    except Exception as exc:  # anything the check did not foresee: still the poster's
+        raise BatchFormatError(f"batch body does not decode: {exc}") from exc
 
 
 def list_tree(items: list[bytes]) -> SparseMerkleTree:

@@ -6,12 +6,11 @@ random transactions with hostile arguments against a venue where everything is l
 
 from __future__ import annotations
 
-from l2perp.engine.decoding import copy_state
-
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from l2perp.engine.decoding import copy_state
 from l2perp.engine.encoding import state_digest
 from l2perp.engine.governance.codec import decode_gov, gov_leaf
 from l2perp.engine.governance.execute import SHAPES
