@@ -8,7 +8,9 @@ from fractions import Fraction
 
 import pytest
 
-from l2perp.lab.fixedpoint import LN2, ONE, exp_q, ln_fraction, ln_q, mul_q, to_float, to_q
+from l2perp.lab.fixedpoint import (
+    LN2, ONE, exp_q, int_below, int_ratio, ln_fraction, ln_q, mul_q, to_float, to_q,
+)
 
 getcontext().prec = 50
 SCALE = Decimal(ONE)
@@ -50,3 +52,19 @@ def test_floats_enter_and_leave_exactly() -> None:
     assert to_float(3 * ONE // 4) == 0.75
     with pytest.raises(ValueError):
         ln_q(0)
+
+
+@pytest.mark.parametrize("num, den", [(2 ** 60 + 12_345, 3 ** 30), (-(2 ** 53) - 3, 7),
+                                      (10 ** 30 + 1, 10 ** 6), (1, 3), (5, 10 ** 4), (0, 9),
+                                      (2 ** 62 - 1, 2 ** 61 + 1), (-(10 ** 19), 2 ** 53 + 1)])
+def test_int_ratio_is_the_interpreters_correctly_rounded_quotient(num: int, den: int) -> None:
+    """Also in the compiled build, whose `/` of two machine-size ints would round each to a
+    double first (2**60 + 12345 over 3**30 then ends one ulp off)."""
+    assert int_ratio(num, den) == num / den
+
+
+@pytest.mark.parametrize("a, b", [(2 ** 53 + 3, float(2 ** 53 + 4)), (2 ** 53 + 5, 2.0 ** 53),
+                                  (-(2 ** 60) - 1, -(2.0 ** 60)), (3, 3.5), (4, 3.5),
+                                  (2 ** 70, float("inf")), (5, float("nan"))])
+def test_int_below_compares_exactly(a: int, b: float) -> None:
+    assert int_below(a, b) == (a < b)

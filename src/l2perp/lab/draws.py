@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from fractions import Fraction
 from math import isqrt
+from typing import Final
 
 import numpy as np
 
 from .fixedpoint import FRAC_BITS, ONE, exp_q, ln_q, mul_q, to_float, to_q
 
-BLOCK = 256  # words fetched from the bit generator at a time
-_HALF = 0xFFFF_FFFF  # maps a 32-bit half h to the odd integer 2h - _HALF in (-2**32, 2**32)
-_TWO_64 = 1 << 64  # the words' range; also the unit disk's u**2 + v**2 bound at scale 2**64
-_TWO_64_F = float(_TWO_64)
+BLOCK: Final = 256  # words fetched from the bit generator at a time
+# maps a 32-bit half h to the odd integer 2h - _HALF in (-2**32, 2**32)
+_HALF: Final = 0xFFFF_FFFF
+# the words' range; also the unit disk's u**2 + v**2 bound at scale 2**64
+_TWO_64: Final = 1 << 64
+_TWO_64_F: Final = float(_TWO_64)
+_UNIT_53: Final = 1.0 / (1 << 53)  # a uniform's grid step
+# span -> the words below which `integers` accepts (the largest multiple of span <= 2**64)
+_LIMITS: Final[dict[int, int]] = {}
+_LIMITS_KEPT: Final = 4_096  # spans remembered (a run uses a handful)
 
 
 def child_seed(seed: np.random.SeedSequence, *key: int) -> np.random.SeedSequence:
@@ -37,19 +44,24 @@ class Draws:
 
     def word(self) -> int:
         """A uniform integer in [0, 2**64)."""
-        if not self._words:
-            self._words = self._bits.random_raw(BLOCK).tolist()
-            self._words.reverse()
-        return self._words.pop()
+        words = self._words
+        if not words:
+            words = self._words = self._bits.random_raw(BLOCK).tolist()
+            words.reverse()
+        return words.pop()
 
     # ----- integers and uniforms --------------------------------------------------------------
     def integers(self, low: int, high: int) -> int:
         """A uniform integer in [low, high), unbiased (rejection of the top partial range);
         high - low at most 2**64."""
         span = high - low
-        if not 0 < span <= _TWO_64:
-            raise ValueError("integers needs 0 < high - low <= 2**64")
-        limit = _TWO_64 - _TWO_64 % span
+        limit = _LIMITS.get(span)
+        if limit is None:
+            if not 0 < span <= _TWO_64:
+                raise ValueError("integers needs 0 < high - low <= 2**64")
+            limit = _TWO_64 - _TWO_64 % span
+            if len(_LIMITS) < _LIMITS_KEPT:
+                _LIMITS[span] = limit
         w = self.word()
         while w >= limit:
             w = self.word()
@@ -66,7 +78,7 @@ class Draws:
 
     def random(self) -> float:
         """A uniform float in [0, 1) on the 2**-53 grid (numpy's `random()` rule: exact)."""
-        return (self.word() >> 11) * (1.0 / (1 << 53))
+        return (self.word() >> 11) * _UNIT_53
 
     def chance(self, p: float) -> bool:
         """True with probability p (0 <= p <= 1): word < floor(p 2**64), where the float
@@ -111,7 +123,7 @@ class Draws:
         nu_num, nu_den = nu.numerator, nu.denominator
         if nu_num <= 2 * nu_den:
             raise ValueError(f"Student-t draws need nu > 2 (got {nu})")
-        out = []
+        out: list[int] = []
         for _ in range(n):
             u, s = self._disk()
             power = exp_q(-2 * ln_q(s, 64) * nu_den // nu_num)  # s**(-2/nu) >= 1

@@ -10,11 +10,17 @@ micro-USDC inside, USD in the report.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 from ..engine.state import fund_address, is_fund
-from ..engine.tx import AdlEvent, BackstopEvent, FillEvent, LedgerEvent, LiquidationCheck
+from ..engine.tx import (
+    AdlEvent, BackstopEvent, Block, BlockReceipts, FillEvent, LedgerEvent, LiquidationCheck,
+)
 from ..engine.views import SolvencyView, account_value
 from ..units import ONE_USDC
+from .agents import Market
+from .fixedpoint import int_ratio
+from .kernel import Kernel
 
 
 @dataclass
@@ -35,9 +41,19 @@ class Series:
     liq_adl_usd: list[float] = field(default_factory=list)
 
 
+class Run(Protocol):
+    """What the metrics read of a run (runner.Sim)."""
+
+    kernel: Kernel
+    markets: list[Market]
+    position_takers: set[str]
+
+
 class Metrics:
-    def __init__(self, sim) -> None:
+    def __init__(self, sim: Run) -> None:
         self.sim = sim
+        self.kernel = sim.kernel
+        self.markets = sim.markets
         self.series = Series()
         for m in sim.markets:
             for d in (self.series.index, self.series.oracle, self.series.mark, self.series.mid):
@@ -49,13 +65,13 @@ class Metrics:
         self.adl_count = 0
         self.adl_musdc = 0
         self.adl_excess_musdc = 0
-        self.first_seen: dict[tuple[str, int], int] = {}
+        self.first_seen: dict[tuple[str, int], int] = {}  # unit -> first block liquidatable
         self.delays_ms: list[int] = []
         self.minute = -1
         self.minute_liq = [0, 0, 0]
         self.fund_min_musdc: int | None = None
         self.fund_start_musdc = 0
-        self.events: list[dict] = []  # the event log
+        self.events: list[dict[str, Any]] = []  # the event log
         self.max_basis_bps = 0.0
         self.trough_bps: dict[str, float] = {}  # per market: the deepest discount, bps
         self.min_basis_at: dict[str, int] = {}  # ... and when
@@ -64,12 +80,14 @@ class Metrics:
         self.waiting_times_ms: list[int] = []  # blocks that held liquidatable units back
         self.oi_sum = 0.0
         self.collateral_sum = 0.0
+        self._takers: list[str] = []  # the position takers, sorted
 
-    def on_block(self, receipts, block) -> None:
+    def on_block(self, receipts: BlockReceipts, block: Block) -> None:
+        """Count the block's fills and liquidation stages; sample the basis, and every
+        minute the series."""
         liq_book = liq_backstop = liq_adl = 0
         events = receipts.events
-        adl_parties = {name for e in events if type(e) is AdlEvent
-                       for name in (e.bankrupt, e.counterparty)}
+        adl_parties: set[str] | None = None  # the block's ADL parties, when a fill asks
         checked = False
         for e in events:
             kind = type(e)
@@ -77,8 +95,12 @@ class Metrics:
                 self.fills += 1
                 # the waterfall's IOC: order id 0, taken by the liquidated account itself (a
                 # fund's unwind and ADL fills use order id 0 too, and are not book liquidations)
-                if e.taker_oid == 0 and not is_fund(e.taker) and e.taker not in adl_parties:
-                    liq_book += e.px_pips * e.sz_lots
+                if e.taker_oid == 0 and not is_fund(e.taker):
+                    if adl_parties is None:
+                        adl_parties = {name for a in events if type(a) is AdlEvent
+                                       for name in (a.bankrupt, a.counterparty)}
+                    if e.taker not in adl_parties:
+                        liq_book += e.px_pips * e.sz_lots
             elif kind is BackstopEvent:
                 liq_backstop += abs(e.lots) * e.px_pips
                 self.events.append({"t": e.time_ms, "kind": "backstop", "user": e.bankrupt,
@@ -96,7 +118,7 @@ class Metrics:
                 checked = True
             elif kind is LedgerEvent and e.kind == "backstopLiquidation":
                 self.events.append({"t": e.time_ms, "kind": "backstopStage", "user": e.user,
-                                    "margin_usd": -e.amount_musdc / ONE_USDC})
+                                    "margin_usd": int_ratio(-e.amount_musdc, ONE_USDC)})
         if not checked:
             self.first_seen.clear()  # nothing is liquidatable: every waiting unit recovered
         self.liq_book_musdc += liq_book
@@ -106,20 +128,20 @@ class Metrics:
         self.minute_liq[1] += liq_backstop
         self.minute_liq[2] += liq_adl
         self._basis(block.time_ms)
-        minute = (block.time_ms - self.sim.kernel.start_ms) // 60_000
+        minute = (block.time_ms - self.kernel.start_ms) // 60_000
         if minute != self.minute:
             self.sample(block.time_ms, minute)
 
     def _basis(self, t_ms: int) -> None:
         """Every block: the book mid against the oracle, per market (bps)."""
-        state = self.sim.kernel.state
-        for m in self.sim.markets:
+        state = self.kernel.state
+        for m in self.markets:
             market = state.markets[m.asset]
             book = state.books[m.asset]
             bid, ask = book.best_bid(), book.best_ask()
             if not (bid and ask and market.oracle_pips):
                 continue
-            basis = ((bid + ask) / 2 - market.oracle_pips) / market.oracle_pips * 10_000
+            basis = (int_ratio(bid + ask, 2) - market.oracle_pips) / market.oracle_pips * 10_000
             if -basis > self.trough_bps.get(m.name, 0.0):
                 self.trough_bps[m.name] = -basis
                 self.min_basis_at[m.name] = t_ms
@@ -132,6 +154,7 @@ class Metrics:
         return -deepest if deepest else 0.0
 
     def _delays(self, e: LiquidationCheck) -> None:
+        """Liquidation delays: from a unit's first liquidatable block to its liquidation."""
         now = e.time_ms
         if e.waiting:
             self.waiting_times_ms.append(now)
@@ -148,38 +171,45 @@ class Metrics:
             del self.first_seen[unit]  # recovered above maintenance
 
     def fund_value(self) -> int:
-        state = self.sim.kernel.state
+        """The first insurance fund's account value (micro-USDC)."""
+        state = self.kernel.state
         fund = state.accounts.get(fund_address(0))
         return account_value(state, fund) if fund else 0
 
     def sample(self, t_ms: int, minute: int) -> None:
+        """The minute's sample of prices, the fund, open interest, leverage and backlog."""
         sim, s = self.sim, self.series
-        state = sim.kernel.state
+        kernel = self.kernel
+        state = kernel.state
         self.minute = minute
-        s.t_s.append((t_ms - sim.kernel.start_ms) // 1_000)
+        s.t_s.append((t_ms - kernel.start_ms) // 1_000)
         oi = 0.0
-        for m in sim.markets:
+        nan = float("nan")
+        for m in self.markets:
             market = state.markets[m.asset]
-            index = sim.index_price(m.name, t_ms)
+            index = m.index_at(t_ms - kernel.start_ms)
             s.index[m.name].append(index)
-            nan = float("nan")
-            s.oracle[m.name].append(market.oracle_pips / m.scale if market.oracle_pips else nan)
-            s.mark[m.name].append(market.mark_pips / m.scale if market.mark_pips else nan)
+            s.oracle[m.name].append(int_ratio(market.oracle_pips, m.scale)
+                                    if market.oracle_pips else nan)
+            s.mark[m.name].append(int_ratio(market.mark_pips, m.scale)
+                                  if market.mark_pips else nan)
             book = state.books[m.asset]
             bid, ask = book.best_bid(), book.best_ask()
-            mid = (bid + ask) / 2 / m.scale if bid and ask else float("nan")
+            mid = int_ratio(bid + ask, 2) / m.scale if bid and ask else nan
             s.mid[m.name].append(mid)
-            oi += market.open_interest_lots * market.mark_pips / ONE_USDC
+            oi += int_ratio(market.open_interest_lots * market.mark_pips, ONE_USDC)
         fund = self.fund_value()
         if minute == 0 and not s.fund_usd:
             self.fund_start_musdc = fund
         self.fund_min_musdc = fund if self.fund_min_musdc is None else min(self.fund_min_musdc,
                                                                              fund)
-        s.fund_usd.append(fund / ONE_USDC)
+        s.fund_usd.append(int_ratio(fund, ONE_USDC))
         s.oi_usd.append(oi)
-        s.backlog.append(len(sim.kernel.sequencer.mempool))
+        s.backlog.append(len(kernel.mempool))
         notional = equity = collateral = 0
-        for address in sorted(sim.position_takers):
+        if len(self._takers) != len(sim.position_takers):  # the set only grows
+            self._takers = sorted(sim.position_takers)
+        for address in self._takers:
             account = state.accounts.get(address)
             if account is None:
                 continue
@@ -188,19 +218,20 @@ class Metrics:
                 notional += sum(abs(p.size_lots) * state.markets[a].mark_pips
                                 for a, p in account.positions.items())
                 equity += max(0, account_value(state, account))
-        s.leverage.append(notional / equity if equity > 0 else 0.0)
-        self.oi_sum += notional / ONE_USDC  # notional the takers hold ...
-        self.collateral_sum += collateral / ONE_USDC  # ... per dollar of collateral they posted
-        s.liq_book_usd.append(self.minute_liq[0] / ONE_USDC)
-        s.liq_backstop_usd.append(self.minute_liq[1] / ONE_USDC)
-        s.liq_adl_usd.append(self.minute_liq[2] / ONE_USDC)
+        s.leverage.append(int_ratio(notional, equity) if equity > 0 else 0.0)
+        self.oi_sum += int_ratio(notional, ONE_USDC)  # notional the takers hold ...
+        # ... per dollar of collateral they posted
+        self.collateral_sum += int_ratio(collateral, ONE_USDC)
+        s.liq_book_usd.append(int_ratio(self.minute_liq[0], ONE_USDC))
+        s.liq_backstop_usd.append(int_ratio(self.minute_liq[1], ONE_USDC))
+        s.liq_adl_usd.append(int_ratio(self.minute_liq[2], ONE_USDC))
         self.minute_liq = [0, 0, 0]
 
     def losses_musdc(self, view: SolvencyView) -> tuple[int, int]:
         """(bad debt, fund deficit). The fund deficit is every insurance fund's negative equity
         (a fund holding taken-over positions can lose more than its cash); bad debt, what no one
         covered, is the user accounts under water plus that deficit."""
-        state = self.sim.kernel.state
+        state = self.kernel.state
         deficit = sum(max(0, -account_value(state, state.accounts[address]))
                       for _, address, _, _ in view.funds if address in state.accounts)
         users = -sum(value for _, value in view.negative_accounts)
@@ -209,8 +240,8 @@ class Metrics:
     def invariant_violations(self, view: SolvencyView) -> list[str]:
         """Money conserved to the micro-USDC; zero net open interest per market, and open
         interest equal to the longs."""
-        state = self.sim.kernel.state
-        out = []
+        state = self.kernel.state
+        out: list[str] = []
         expected = view.credits_musdc - view.withdrawn_musdc
         if view.l2_total_musdc != expected:
             out.append(f"money: {view.l2_total_musdc} != {expected}")
@@ -225,7 +256,7 @@ class Metrics:
         return out
 
 
-def percentile(values: list[float], q: float) -> float:
+def percentile(values: list[int] | list[float], q: float) -> float:
     """Nearest-rank percentile (0 for an empty list)."""
     if not values:
         return 0.0

@@ -10,7 +10,9 @@ pips, lots or micro-USDC before it becomes a transaction, by + - * / and round o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -20,13 +22,14 @@ from ..engine.views import solvency_view
 from ..rollup.commitment import Commitment
 from ..units import ONE_USDC
 from .agents import (
-    Arbitrageur, Leveraged, Maker, Market, Momentum, NoiseCrowd, OracleOperator, address,
+    Agent, Arbitrageur, Leveraged, Maker, Market, Momentum, NoiseCrowd, OracleOperator, address,
 )
 from .draws import Draws
+from .fixedpoint import int_ratio
 from .kernel import Kernel, Window
 from .metrics import Metrics, percentile
 from .prices import make_path
-from .scenario import Fault, Scenario
+from .scenario import Fault, MarketCfg, Scenario
 
 T0 = 1_760_054_400_000  # 2025-10-10 00:00 UTC: simulated time starts here
 ADMIN = address(0xAD, 0)
@@ -35,11 +38,29 @@ L1_BLOCK_MS = 12_000
 GOV_FAULTS = ("flashloan_governance", "low_turnout_proposal", "content_swap")
 
 
+class LabPart(Protocol):
+    """The rollup of a rollup run (rollup.LabRollup), imported only when a scenario has one."""
+
+    fault_at: list[int]
+
+    def deposit(self, user: str, amount_musdc: int) -> None: ...
+
+    def report(self) -> dict[str, Any]: ...
+
+
+class Attack(Protocol):
+    """A governance attacker (governance.GovAttacker)."""
+
+    def start(self) -> None: ...
+
+    def outcome(self) -> dict[str, Any]: ...
+
+
 @dataclass
 class RunResult:
-    report: dict
+    report: dict[str, Any]
     metrics: Metrics
-    sim: "Sim"
+    sim: Sim
 
 
 class Sim:
@@ -76,19 +97,22 @@ class Sim:
         genesis = Genesis(config=config, markets=tuple(specs), time_ms=T0, gov=gov)
         self.kernel = Kernel(genesis, scenario.block_ms, scenario.block_capacity, keep_blocks)
         self.markets = [Market(i, m.name, m.sz_decimals) for i, m in enumerate(scenario.markets)]
+        self._by_name = {m.name: m for m in self.markets}
         self._cfg = {m.name: m for m in scenario.markets}
         # leveraged traders pick market i with weight 1 / (1 + i), in integers
         self.market_weights = [720_720 // (1 + i) for i in range(len(self.markets))]
         self.path = make_path(children[0], scenario.prices, scenario.duration_s,
                               [(m.name, m.price, m.beta, m.idio_vol) for m in scenario.markets])
+        for market in self.markets:  # what agents and metrics read of the path
+            market.index = self.path.prices[market.name]
         self.topups = 0
         self.position_takers: set[str] = set()
-        self.agents: list = []
-        self.rollup = None
+        self.agents: list[Agent] = []
+        self.rollup: LabPart | None = None
         if scenario.rollup or any(f.kind == "fraudulent_batch" for f in scenario.faults):
             from .rollup import LabRollup
             self.rollup = LabRollup(self)
-        self.gov_attacks: list = []
+        self.gov_attacks: list[Attack] = []
         self.gov_nonces: dict[str, int] = {}
         self._install_faults()
         self._install_agents()
@@ -102,21 +126,27 @@ class Sim:
 
     # ----- what agents may look at ----------------------------------------------------------
     def index_price(self, name: str, t_ms: int) -> float:
-        return self.path.at(name, t_ms - self.kernel.start_ms)
+        """The index of market `name` at `t_ms` (the path's value for that second)."""
+        return self._by_name[name].index_at(t_ms - self.kernel.start_ms)
 
     def index_change(self, name: str, t_ms: int, window_ms: int) -> float:
-        now = self.index_price(name, t_ms)
-        then = self.index_price(name, t_ms - window_ms)
+        """The index's relative change over the `window_ms` before `t_ms`."""
+        market = self._by_name[name]
+        elapsed = t_ms - self.kernel.start_ms
+        now = market.index_at(elapsed)
+        then = market.index_at(elapsed - window_ms)
         return now / then - 1 if then > 0 else 0.0
 
     def index_move(self, name: str, t_ms: int, window_ms: int) -> float:
+        """The size of the index's relative change over the window."""
         return abs(self.index_change(name, t_ms, window_ms))
 
     def oracle_price(self, asset: int) -> float:
-        market = self.kernel.state.markets[asset]
-        return market.oracle_pips / self.markets[asset].scale
+        """The venue's oracle price of `asset` in USD (0 before its first price)."""
+        return self.markets[asset].oracle_price(self.kernel.state)
 
-    def cfg_of(self, name: str):
+    def cfg_of(self, name: str) -> MarketCfg:
+        """The scenario's configuration of market `name`."""
         return self._cfg[name]
 
     # ----- faults ---------------------------------------------------------------------------
@@ -137,10 +167,11 @@ class Sim:
                 self.gas_spikes.append(window)
             elif fault.kind.startswith("oracle_"):
                 self.oracle_faults.append((window, fault))
-            elif fault.kind == "fraudulent_batch":
+            elif fault.kind == "fraudulent_batch" and self.rollup is not None:
                 self.rollup.fault_at.append(window.start_ms)
 
     def oracle_fault(self, operator: int, market: str, t_ms: int) -> Fault | None:
+        """The oracle fault operator `operator` suffers on `market` at `t_ms`, if any."""
         for window, fault in self.oracle_faults:
             if not window.covers(t_ms):
                 continue
@@ -168,29 +199,29 @@ class Sim:
         for i in range(cfg.oracles):
             self.agents.append(OracleOperator(self, address(ROLE_ORACLE, i), self._rng(), i))
         for i in range(cfg.makers):
-            agent = Maker(self, address(ROLE_MAKER, i), self._rng(), i)
-            self.agents.append(agent)
-            credits.append((agent.address, 50_000_000.0))
+            maker = Maker(self, address(ROLE_MAKER, i), self._rng(), i)
+            self.agents.append(maker)
+            credits.append((maker.address, 50_000_000.0))
         members = [address(ROLE_NOISE, i) for i in range(cfg.noise)]
         crowd = NoiseCrowd(self, members, self._rng())
         self.noise = crowd
         self.agents.append(crowd)
         credits += [(m, 50_000.0) for m in members]
         for i in range(cfg.momentum):
-            agent = Momentum(self, address(ROLE_MOMENTUM, i), self._rng())
-            self.agents.append(agent)
-            credits.append((agent.address, 500_000.0))
+            momentum = Momentum(self, address(ROLE_MOMENTUM, i), self._rng())
+            self.agents.append(momentum)
+            credits.append((momentum.address, 500_000.0))
         for i in range(cfg.leveraged):
             rng = self._rng()
-            agent = Leveraged(self, address(ROLE_LEVERAGED, i), rng,
-                              topup=rng.chance(cfg.topup_fraction))
-            self.agents.append(agent)
-            self.position_takers.add(agent.address)
-            credits.append((agent.address, agent.collateral_usd()))
+            leveraged = Leveraged(self, address(ROLE_LEVERAGED, i), rng,
+                                  topup=rng.chance(cfg.topup_fraction))
+            self.agents.append(leveraged)
+            self.position_takers.add(leveraged.address)
+            credits.append((leveraged.address, leveraged.collateral_usd()))
         for i in range(cfg.arbitrageurs):
-            agent = Arbitrageur(self, address(ROLE_ARB, i), self._rng())
-            self.agents.append(agent)
-            credits.append((agent.address, 5_000_000.0))
+            arbitrageur = Arbitrageur(self, address(ROLE_ARB, i), self._rng())
+            self.agents.append(arbitrageur)
+            credits.append((arbitrageur.address, 5_000_000.0))
         for who, usd in credits:
             self.credit(who, int(usd * ONE_USDC), 0)
         for agent in self.agents:
@@ -206,14 +237,15 @@ class Sim:
                       Tx(None, 0, BridgeCredit(user, amount_musdc)), 0, None)
 
     # ----- running --------------------------------------------------------------------------
-    def run(self, progress=None) -> dict:
+    def run(self, progress: Callable[[int], object] | None = None) -> dict[str, Any]:
+        """Run the scenario to its end; the report."""
         scenario = self.scenario
         self.kernel.run(self.kernel.start_ms + scenario.duration_s * 1_000, progress)
         return self.report()
 
     def drawdowns(self) -> dict[str, float]:
         """Per market: 1 - (lowest minute mark / first minute mark) of the perp."""
-        out = {}
+        out: dict[str, float] = {}
         for name, marks in self.metrics.series.mark.items():
             values = [v for v in marks if v == v and v > 0]
             out[name] = round(1 - min(values) / values[0], 4) if values else 0.0
@@ -228,14 +260,16 @@ class Sim:
         for t in times:
             minute = (t - self.kernel.start_ms) // 60_000
             per_minute[minute] = per_minute.get(minute, 0) + 1
-        mean = len(times) / max(1, self.scenario.duration_s // 60)
+        mean = int_ratio(len(times), max(1, self.scenario.duration_s // 60))
         return round(max(per_minute.values()) / mean, 2)
 
     def active_agents(self) -> int:
+        """Agents that sent anything (noise traders counted one by one)."""
         counted = sum(1 for a in self.agents if a.kind not in ("noise",) and a.sent > 0)
         return counted + len(self.noise.active)
 
-    def report(self) -> dict:
+    def report(self) -> dict[str, Any]:
+        """What the run measured (docs/mechanics.md), money in USD."""
         m, k = self.metrics, self.kernel
         state = k.state
         solvency = solvency_view(state)
@@ -251,22 +285,22 @@ class Sim:
             "scenario": self.scenario.name,
             "seed": self.seed,
             "duration_s": self.scenario.duration_s,
-            "bad_debt_usd": bad_debt / ONE_USDC,
-            "insurance_fund_start_usd": m.fund_start_musdc / ONE_USDC,
-            "insurance_fund_min_usd": (m.fund_min_musdc or 0) / ONE_USDC,
-            "insurance_fund_end_usd": m.fund_value() / ONE_USDC,
+            "bad_debt_usd": int_ratio(bad_debt, ONE_USDC),
+            "insurance_fund_start_usd": int_ratio(m.fund_start_musdc, ONE_USDC),
+            "insurance_fund_min_usd": int_ratio(m.fund_min_musdc or 0, ONE_USDC),
+            "insurance_fund_end_usd": int_ratio(m.fund_value(), ONE_USDC),
             "liquidations_count": m.liquidations,
-            "liquidated_notional_usd": m.liq_book_musdc / ONE_USDC,
-            "backstop_notional_usd": m.liq_backstop_musdc / ONE_USDC,
+            "liquidated_notional_usd": int_ratio(m.liq_book_musdc, ONE_USDC),
+            "backstop_notional_usd": int_ratio(m.liq_backstop_musdc, ONE_USDC),
             "adl_count": m.adl_count,
-            "adl_notional_usd": m.adl_musdc / ONE_USDC,
-            "adl_excess_usd": m.adl_excess_musdc / ONE_USDC,
+            "adl_notional_usd": int_ratio(m.adl_musdc, ONE_USDC),
+            "adl_excess_usd": int_ratio(m.adl_excess_musdc, ONE_USDC),
             "liq_delay_p50_s": percentile(delays, 50) / 1_000,
             "liq_delay_p99_s": percentile(delays, 99) / 1_000,
             "max_basis_bps": round(m.max_basis_bps, 2),
             "min_basis_bps": round(m.min_basis_bps, 2),
-            "socialized_loss_usd": m.adl_covered_musdc / ONE_USDC,
-            "fund_deficit_usd": fund_deficit / ONE_USDC,
+            "socialized_loss_usd": int_ratio(m.adl_covered_musdc, ONE_USDC),
+            "fund_deficit_usd": int_ratio(fund_deficit, ONE_USDC),
             "drawdown": self.drawdowns(),
             "liq_peak_minute_ratio": self.peak_ratio(),
             "mean_leverage": round(mean_leverage, 4),
@@ -288,7 +322,8 @@ class Sim:
         }
 
 
-def run(scenario: Scenario, seed: int, progress=None, keep_blocks: bool = False) -> RunResult:
+def run(scenario: Scenario, seed: int, progress: Callable[[int], object] | None = None,
+        keep_blocks: bool = False) -> RunResult:
     """Run `scenario` with `seed`; the report dict, the metrics and the simulation."""
     sim = Sim(scenario, seed, keep_blocks)
     report = sim.run(progress)
