@@ -1,4 +1,5 @@
-"""Book kernel throughput: l2perp's `engine.book.Book` against a peer Python order book.
+"""Book kernel throughput: l2perp's book kernel (`engine.book.Book` behind its order-id API,
+`engine.book_index.IndexedBook`) against a peer Python order book.
 
 Workloads (benchmarks/workloads.py): the exchange-core mix (9% GTC, 3% IOC, 6% cancel, 82% move;
 ~1,000 resting orders over ~750 levels) and a LOBSTER-like mix (50% add, 45% cancel, 5% market).
@@ -18,95 +19,38 @@ import common
 from common import peers
 
 from l2perp.codec import canonical, h256
-from l2perp.engine.book import Book, Order
+from l2perp.engine.book_index import IndexedBook
 
-MARKET_BUY = 10**12  # a limit that crosses everything: market orders are IOC at this bound
-
-
-class UserNames(dict):
-    """uid -> the address-like string the kernel keys owners by (the engine's users are str)."""
-
-    def __missing__(self, uid: int) -> str:
-        name = self[uid] = f"u{uid}"
-        return name
+def with_user_names(ops: list[tuple]) -> list[tuple]:
+    """The same ops with each uid as the address-like string the kernel keys owners by (the
+    engine's users are str); done before timing, for both books."""
+    names: dict[int, str] = {}
+    return [(op[0], names.setdefault(op[1], f"u{op[1]}"), *op[2:]) for op in ops]
 
 
-USERS = UserNames()
-
-
-class KernelBook:
-    """The op interface of benchmarks/workloads.py on top of the l2perp book kernel."""
-
-    __slots__ = ("book", "orders")
-
-    def __init__(self) -> None:
-        self.book = Book(0)
-        self.orders: dict[int, Order] = {}
-
-    def gtc(self, uid: int, oid: int, is_buy: bool, price: int, size: int) -> None:
-        book = self.book
-        if book.would_cross(is_buy, price):
-            filled, _ = book.match(USERS[uid], is_buy, price, size)
-            size -= filled
-            if not size:
-                return
-        order = Order(oid, USERS[uid], 0, is_buy, price, size)
-        book.insert(order)
-        self.orders[oid] = order
-
-    def ioc(self, uid: int, oid: int, is_buy: bool, price: int, size: int) -> None:
-        if self.book.would_cross(is_buy, price):
-            self.book.match(USERS[uid], is_buy, price, size)
-
-    def cancel(self, uid: int, oid: int) -> None:
-        order = self.orders.pop(oid, None)
-        if order is not None and order.on_book:
-            self.book.remove(order)
-
-    def move(self, uid: int, oid: int, new_price: int) -> None:
-        order = self.orders.get(oid)
-        if order is None or not order.on_book:
-            return
-        book = self.book
-        book.remove(order)
-        # A moved order is a new order at the back of its new level (an Order object never
-        # returns to the book once it left it: the lazy queues may still hold it).
-        size = order.size_lots
-        if book.would_cross(order.is_buy, new_price):
-            filled, _ = book.match(USERS[uid], order.is_buy, new_price, size)
-            size -= filled
-            if not size:
-                del self.orders[oid]
-                return
-        moved = Order(oid, USERS[uid], 0, order.is_buy, new_price, size)
-        book.insert(moved)
-        self.orders[oid] = moved
-
-    def market(self, uid: int, oid: int, is_buy: bool, size: int) -> None:
-        self.book.match(USERS[uid], is_buy, MARKET_BUY if is_buy else 1, size)
-
-    def digest(self) -> str:
-        rows = [[o.oid, o.is_buy, o.limit_pips, o.size_lots, o.seq] for o in self.book.resting()]
-        return h256(canonical(rows)).hex()
+def digest(book: IndexedBook) -> str:
+    """sha256 over every resting order (oid, side, price, lots, priority) in book order."""
+    rows = [[o.oid, o.is_buy, o.limit_pips, o.size_lots, o.seq] for o in book.resting()]
+    return h256(canonical(rows)).hex()
 
 
 def main() -> None:
     n_ops = int(sys.argv[1]) if len(sys.argv) > 1 else common.n_ops_default()
     peer_cls = common.pick_peer()
     for name, make in common.WORKLOADS.items():
-        warm, ops = make(n_ops, seed=1)
-        kernel = KernelBook()
+        warm, ops = (with_user_names(x) for x in make(n_ops, seed=1))
+        kernel = IndexedBook()
         peers.run(kernel, warm)
         gc.collect()
         elapsed = peers.run(kernel, ops, disable_gc=True)
         ours = len(ops) * 1e9 / elapsed
-        digest = kernel.digest()
-        replay = KernelBook()  # same stream, fresh book: the digest must repeat
+        state = digest(kernel)
+        replay = IndexedBook()  # same stream, fresh book: the digest must repeat
         peers.run(replay, warm)
         peers.run(replay, ops)
-        assert replay.digest() == digest, "book kernel is not deterministic"
+        assert digest(replay) == state, "book kernel is not deterministic"
         peer_ops = common.time_peer(peer_cls, warm, ops)
-        common.emit("book", name, ours, peer_cls, peer_ops, digest)
+        common.emit("book", name, ours, peer_cls, peer_ops, state)
 
 
 if __name__ == "__main__":
