@@ -71,3 +71,27 @@ def test_the_running_build_is_the_one_its_manifest_allows() -> None:
         assert build.BUILD == build.INTERPRETED
     else:
         assert (build.BUILD == build.COMPILED) == usable, why
+
+
+def test_without_a_c_compiler_the_build_says_so_once_and_the_package_runs_interpreted(
+        tmp_path) -> None:
+    """`make core` on a machine without a C compiler: a copy of the package built with a PATH
+    that has no compiler on it."""
+    src = tmp_path / "src"
+    shutil.copytree(build.PACKAGE_DIR, src / "l2perp",
+                    ignore=shutil.ignore_patterns("*.so", "_core.json", "__pycache__"))
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(src), "PATH": str(empty), "L2PERP_PURE": "",
+           "L2PERP_QUIET_BUILD": "1"}
+    made = subprocess.run([sys.executable, "-m", "l2perp.corebuild"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr
+    assert "no C compiler" in made.stderr and "runs interpreted" in made.stderr
+    env.pop("L2PERP_QUIET_BUILD")
+    code = "import l2perp.build as b, l2perp.engine.stf as m; print(b.BUILD, m.__file__)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, check=True)
+    built, path = out.stdout.split()
+    assert built == "interpreted" and path.endswith("stf.py")
+    assert out.stderr.count("\n") == 1 and "no C compiler on this machine" in out.stderr
