@@ -28,8 +28,13 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 MANIFEST = PACKAGE_DIR / "_core.json"
 # The compiled part of the package, relative to PACKAGE_DIR: a directory means its modules (not
-# its `__init__`, which stays a plain package).
-CORE_PATHS = ("engine", "codec.py", "units.py", "rollup/merkle.py")
+# its `__init__`, which stays a plain package). The lab's hot modules ride along (its kernel,
+# agents, metrics, runner and fixed-point draws run a million times in a lab day); the rest of
+# the lab stays interpreted: scenario.py and prices.py (frozen records that `scenario.build`
+# fills from TOML and sweeps copy) and the cold governance, drill, rollup, report and sweep.
+CORE_PATHS = ("engine", "codec.py", "units.py", "rollup/merkle.py", "lab/fixedpoint.py",
+              "lab/draws.py", "lab/kernel.py", "lab/agents.py", "lab/metrics.py",
+              "lab/runner.py")
 # Governance stays interpreted: a cold path (a few transactions a day) whose typed records carry
 # loosely typed values (`GovValue`), which mypyc would check at every call for no gain.
 CORE_EXCLUDED = ("engine/governance/",)

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from l2perp import build
 from l2perp.lab.report import write_run
 from l2perp.lab.runner import run
 from l2perp.lab.scenario import ScenarioError, load_scenario, parse_scenario, shipped_names
@@ -76,6 +77,29 @@ def test_the_root_repeats_under_other_hash_seeds() -> None:
         out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
                              text=True, check=True)
         assert out.stdout.strip() == GOLDEN["oracle_stall"]
+
+
+BUILD_SCRIPT = (
+    "import json, dataclasses; from l2perp import build; from l2perp.lab.runner import run; "
+    "from l2perp.lab.scenario import load_scenario; "
+    "r = run(load_scenario('jelly_like').for_ci(), 2); "
+    "s = r.metrics.series; print(build.BUILD); print(r.report['liquidations_count']); "
+    "print(json.dumps([r.report, r.metrics.events, r.metrics.delays_ms, "
+    "[getattr(s, f.name) for f in dataclasses.fields(s)]], sort_keys=True))")
+
+
+@pytest.mark.skipif(build.BUILD != build.COMPILED, reason=f"no compiled core here: {build.REASON}")
+def test_compiled_and_interpreted_labs_give_the_same_report_series_and_events() -> None:
+    """The lab's hot modules are compiled with the core (build.py): every figure of a run with
+    liquidations, not only its root, is the same as the interpreted lab's (compared as JSON
+    text: the series hold NaN)."""
+    outs = [subprocess.run([sys.executable, "-c", BUILD_SCRIPT], capture_output=True, text=True,
+                           check=True, env=dict(os.environ, L2PERP_PURE=pure)).stdout.split("\n")
+            for pure in ("", "1")]
+    (compiled, liquidations, figures), (interpreted, _, figures_pure) = (o[:3] for o in outs)
+    assert (compiled, interpreted) == (build.COMPILED, build.INTERPRETED)
+    assert int(liquidations) > 0
+    assert figures == figures_pure
 
 
 def test_reports_json_html_and_event_log(tmp_path) -> None:
