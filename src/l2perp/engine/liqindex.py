@@ -12,7 +12,7 @@ It is derived data (not part of the digest) and is rebuilt from the state when m
 
 from __future__ import annotations
 
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
 from ..units import E9
 from .margin import leverage_of, maintenance_margin
@@ -87,8 +87,20 @@ class LiquidationIndex:
             self.always[key] = None
             return
         mark = market.mark_pips
-        heappush(self.lows[asset], (-(mark - allowance - 1), key, v))
-        heappush(self.highs[asset], (mark + allowance + 1, key, v))
+        lows, highs = self.lows[asset], self.highs[asset]
+        heappush(lows, (-(mark - allowance - 1), key, v))
+        heappush(highs, (mark + allowance + 1, key, v))
+        if len(lows) > 2 * len(self.version) + 64:  # mostly superseded filings: drop them
+            self.lows[asset] = self.current(lows)
+            self.highs[asset] = self.current(highs)
+
+    def current(self, heap: list) -> list:
+        """A heap of the entries of `heap` whose filing is still the unit's current one (a
+        superseded entry would be skipped when popped: dropping it changes no candidate)."""
+        version = self.version
+        kept = [entry for entry in heap if version.get(entry[1]) == entry[2]]
+        heapify(kept)
+        return kept
 
 
 def unit_figures(state: State, account: Account, unit: int) -> tuple[int, int, list[int]]:
