@@ -4,13 +4,15 @@ takes its waiting children with it). No validation and no matching."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from .book import TIF_TRIGGER, Order
 from .order_groups import is_group_parent, open_children
 from .positions import added_initial_margin
 from .state import Account, Market, State
 from .tx import OrderEvent
 
-_new = tuple.__new__  # builds a NamedTuple event without its Python-level __new__ (hot path)
+_new: Final = tuple.__new__  # builds a NamedTuple event without its Python-level __new__ (hot path)
 
 
 class Ctx:

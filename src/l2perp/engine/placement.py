@@ -9,6 +9,8 @@ fall below margin stops).
 
 from __future__ import annotations
 
+from typing import Final
+
 from . import errors as E
 from .book import CANCEL_MAKER, STOP, TIF_ALO, TIF_GTC, TIF_TRIGGER, Order
 from .fees import fee_for
@@ -22,7 +24,7 @@ from .positions import execute_fill, fee_rates, fill_keeps_margin
 from .state import MARKET_REDUCE_ONLY, Account, Market, State
 from .tx import Filled, OrderError, OrderSpec, Resting
 
-_new = tuple.__new__  # builds a NamedTuple status without its Python-level __new__ (hot path)
+_new: Final = tuple.__new__  # builds a NamedTuple status without its Python-level __new__ (hot path)
 
 
 class Taker:

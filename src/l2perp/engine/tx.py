@@ -281,14 +281,32 @@ KIND_CANCEL = "cancel"
 KIND_DEFAULT = "default"
 
 
-@dataclass(slots=True)
 class Receipt:
-    """The answer to one transaction: `ok` with statuses, or a whole-request `error`."""
+    """The answer to one transaction: `ok` with statuses, or a whole-request `error`.
 
-    ok: bool
-    kind: str = KIND_DEFAULT
-    statuses: list | None = None
-    error: str | None = None
+    A plain class, not a dataclass: one is built per transaction, and a dataclass's generated
+    `__init__` runs as interpreted Python even on the compiled core. Equality and repr are the
+    dataclass's (field by field, same class)."""
+
+    __slots__ = ("ok", "kind", "statuses", "error")
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by value, like the dataclass
+
+    def __init__(self, ok: bool, kind: str = KIND_DEFAULT, statuses: list | None = None,
+                 error: str | None = None) -> None:
+        self.ok = ok
+        self.kind = kind
+        self.statuses = statuses
+        self.error = error
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Receipt:
+            return NotImplemented
+        return (self.ok, self.kind, self.statuses, self.error) == \
+            (other.ok, other.kind, other.statuses, other.error)
+
+    def __repr__(self) -> str:
+        return (f"Receipt(ok={self.ok!r}, kind={self.kind!r}, statuses={self.statuses!r}, "
+                f"error={self.error!r})")
 
 
 # ----- events -----------------------------------------------------------------------------
