@@ -220,7 +220,7 @@ class Book:
         if level.count == 0:
             del side[order.limit_pips]
         elif len(level.queue) > 2 * level.count + 8:
-            level.queue = deque(o for o in level.queue if o.on_book)
+            level.queue = deque([o for o in level.queue if o.on_book])
 
     def reduce(self, order: Order, lots: int) -> None:
         """Shrink a resting order by `lots` in place, keeping its priority."""

@@ -130,9 +130,9 @@ def decode_market(row: list, config: EngineConfig) -> tuple[Market, int]:
     m.round_reports = {op: tuple(rest) for op, *rest in reports}
     m.pinned_pips, m.oracle_source = pinned_pips, oracle_source
     m.ext_mid_pips, m.ext_mid_time_ms = ext_mid_pips, ext_mid_time_ms
-    m.price_history = deque(tuple(x) for x in price_history)
+    m.price_history = deque([tuple(x) for x in price_history])
     m.cb_until_ms, m.stale, m.halted_reduce_only = cb_until_ms, stale, halted_reduce_only
-    m.mid_samples = deque(tuple(x) for x in mid_samples)
+    m.mid_samples = deque([tuple(x) for x in mid_samples])
     m.basis_ema, m.basis_started, m.book_ema, m.book_started = (
         basis_ema, basis_started, book_ema, book_started)
     m.premium_sum_e9, m.premium_slot, m.funding_hour = premium_sum_e9, premium_slot, funding_hour
