@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
@@ -63,6 +64,7 @@ def signed(state: State, key: bytes, nonce: int, action: dict) -> Tx:
 def forgeries(tx: Tx, k: int) -> Tx:
     """Transaction k's bad variant: five kinds, in turn."""
     kind = k % 5
+    assert tx.signer is not None and tx.auth is not None and isinstance(tx.action, PlaceOrders)
     if kind == 0:  # nobody signed it
         return Tx(tx.signer, tx.nonce, UsdSend(USERS[0], 1_000 * ONE_USDC, tx.nonce))
     if kind == 1:  # someone else's signature
@@ -210,8 +212,9 @@ def test_a_pool_broken_during_the_batch_falls_back_with_the_same_answers(made,
     submit = authpool.PendingVerdicts._submit
 
     def kill_then_submit(self, *args) -> None:
-        authpool.get_pool(2).submit(os._exit, 1)  # a worker dies as the chunks arrive
+        killer = authpool.get_pool(2).submit(os._exit, 1)  # a worker dies as the chunks arrive
         submit(self, *args)
+        assert killer.exception() is not None  # the pool is broken under them
 
     monkeypatch.setattr(authpool.PendingVerdicts, "_submit", kill_then_submit)
     fallbacks = authpool.COUNTERS.fallbacks
@@ -230,8 +233,7 @@ def test_a_chunk_that_fails_is_computed_here_and_the_others_are_kept(made,
         submit(self, *args)
         failed: Future = Future()
         failed.set_exception(BrokenProcessPool("a worker was killed"))
-        indices, _ = self.chunks[1]
-        self.chunks[1] = (indices, failed)
+        self.chunks[1].future = failed
         seen["pending"] = self
 
     monkeypatch.setattr(authpool.PendingVerdicts, "_submit", second_chunk_fails)
@@ -239,6 +241,20 @@ def test_a_chunk_that_fails_is_computed_here_and_the_others_are_kept(made,
     assert authpool.authenticate_all(market_table(state), txs, workers=2) == expected
     assert authpool.COUNTERS.fallbacks == fallbacks + 1
     assert seen["pending"].chunks == []
+
+
+def test_chunks_no_worker_has_started_are_computed_here(made) -> None:
+    """Workers that are behind (here: busy with something else) do not make this process wait:
+    it takes back the chunks they have not started."""
+    _, state, blocks, expected = made
+    txs = [tx for block in blocks for tx in block.txs]
+    pool = authpool.get_pool(2)
+    busy = [pool.submit(time.sleep, 0.5) for _ in range(3)]  # both workers and the queue
+    taken = authpool.COUNTERS.taken_back
+    assert authpool.authenticate_all(market_table(state), txs, workers=2) == expected
+    assert authpool.COUNTERS.taken_back > taken
+    for future in busy:
+        future.result()
 
 
 def test_the_body_is_cut_into_the_transactions_it_decodes_to(made) -> None:
