@@ -101,3 +101,36 @@ def test_a_devnet_launch_funds_the_dev_accounts_through_l1_and_starts_the_demo(t
     finally:
         node.sequencer.log.close()
         node.rollup.close()
+
+
+def test_block_ms_defaults_to_100_and_allows_10_to_60000(tmp_path) -> None:
+    assert LaunchOptions(tmp_path).block_ms == 100
+    for fine in (10, 20, 100, 60_000):
+        check_options(LaunchOptions(tmp_path, block_ms=fine))
+    for wrong in (0, 9, -20, 60_001):
+        with pytest.raises(LaunchError, match="^--block-ms must be between 10 and 60,000 "
+                                              rf"\(got {wrong}\)$") as exc:
+            check_options(LaunchOptions(tmp_path, block_ms=wrong))
+        assert exc.value.exit_code == 2
+
+
+def test_a_devnet_without_rollup_credits_the_dev_accounts_on_l2(tmp_path) -> None:
+    launched = launch(LaunchOptions(tmp_path, block_ms=20, demo=False, rollup=False), print)
+    node = launched.node
+    try:
+        assert node.rollup is None and launched.l1_path is None
+        assert not (tmp_path / "l1.sqlite").exists()
+        funded = [k.address for k in dev_keys() if k.role in ("trader", "maker")]
+        assert all(node.state.accounts[a].cash_musdc == 10**12 for a in funded)
+        assert node.block_ms == 20
+    finally:
+        node.sequencer.log.close()
+    with pytest.raises(LaunchError, match="^--fault needs the rollup"):
+        check_options(LaunchOptions(tmp_path, rollup=False, fault="root"))
+
+
+def test_no_rollup_exists_on_the_devnet_only(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("L2PERP_POSTER_KEY", POSTER_KEY)
+    with pytest.raises(LaunchError, match="^--no-rollup exists on the devnet only$") as exc:
+        operator_keys(False, LaunchOptions(tmp_path, rollup=False), print)
+    assert exc.value.exit_code == 2

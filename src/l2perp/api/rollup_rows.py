@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ..node.l1wire import hexb
 from ..node.rollup_node import NodeRollup
-from ..node.service import Node
+from ..node.service import Node, wall_ms
+from ..node.verifier_process import VERIFIER_STATUS, verifier_lag
 from ..rollup.batch import BatchHeader, WithdrawalEntry
 from ..rollup.contract import FINALIZED, FORCED_KINDS, POSTED, REVERTED
 from .fields import index_field
@@ -25,7 +26,9 @@ def rollup_of(node: Node) -> NodeRollup:
 
 
 def rollup_status(node: Node) -> dict:
-    """Heights and roots posted and finalized, the L1 queue, halts and incidents."""
+    """Heights and roots posted and finalized, the L1 queue, halts and incidents, and how far
+    the honest verifier `l2perp up` started is behind (`verifier`, null without one:
+    node/verifier_process.verifier_lag)."""
     rollup = rollup_of(node)
     l1 = rollup.l1
     tip = l1.tip()
@@ -49,6 +52,8 @@ def rollup_status(node: Node) -> dict:
         "poster": rollup.poster.address,
         "postErrors": rollup.post_errors[-5:],
         "profile": rollup.params.name,
+        "verifier": verifier_lag(node.data_dir / VERIFIER_STATUS, l1, node.state.height,
+                                 wall_ms()),
     }
 
 

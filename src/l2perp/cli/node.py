@@ -42,7 +42,7 @@ def keys(json_output: bool = typer.Option(False, "--json", help="a JSON list")) 
 def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
        host: str = typer.Option("127.0.0.1", help="interface to listen on"),
        data: Path = typer.Option(Path(".devnet"), help="the node's data directory"),
-       block_ms: int = typer.Option(200, help="block interval in ms"),
+       block_ms: int = typer.Option(100, help="block interval in ms (10 to 60,000)"),
        no_demo: bool = typer.Option(False, "--no-demo",
                                     help="no demo oracle operators or market makers"),
        rate_limits: bool = typer.Option(None, "--rate-limits/--no-rate-limits",
@@ -63,6 +63,10 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
                                  "drop-deposit)"),
        no_verifier: bool = typer.Option(False, "--no-verifier",
                                         help="do not start the honest verifier process"),
+       no_rollup: bool = typer.Option(False, "--no-rollup",
+                                      help="devnet only (benchmarks): no L1, batch poster, "
+                                      "reconciler or verifier; dev money is credited on L2. "
+                                      "Run a data directory always with or always without"),
        poster_key_file: Path = typer.Option(None, "--poster-key-file",
                                             help="off the devnet: the batch poster's key "
                                             "(else $L2PERP_POSTER_KEY)"),
@@ -78,12 +82,13 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
 
     from ..api.ratelimit import RateLimits
     from ..api.server import create_app
-    from ..node.launch import LaunchError, LaunchOptions, launch, spawn_verifier
+    from ..node.launch import LaunchError, LaunchOptions, launch, settle_heap, spawn_verifier
+    from ..node.verifier_process import VERIFIER_STATUS
 
     options = LaunchOptions(data=data, host=host, block_ms=block_ms, demo=not no_demo,
                             genesis_file=genesis_file, l1_path=l1_path, profile=profile,
                             fault=fault, poster_key_file=poster_key_file,
-                            verifier_key_file=verifier_key_file)
+                            verifier_key_file=verifier_key_file, rollup=not no_rollup)
     try:
         launched = launch(options, warn=lambda text: console.print(f"[yellow]{text}[/yellow]"))
     except LaunchError as exc:
@@ -92,10 +97,11 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     limits_on = (not launched.devnet) if rate_limits is None else rate_limits
     app_ = create_app(launched.node, rate_limits=RateLimits() if limits_on else None,
                       trusted_proxies=frozenset(trusted_proxy))
+    settle_heap()
     verifier = None
-    if not no_verifier and launched.keys.verifier is not None:
+    if not no_verifier and launched.keys.verifier is not None and launched.l1_path is not None:
         verifier = spawn_verifier(launched.l1_path, f"http://{host}:{port}",
-                                  launched.keys.verifier)
+                                  launched.keys.verifier, options.data / VERIFIER_STATUS)
     try:
         # proxy headers are the app's business (--trusted-proxy); a stuck request never holds
         # a shutdown for more than five seconds
@@ -114,8 +120,12 @@ def _print_banner(launched: Launched, options: LaunchOptions, port: int) -> None
     console.print(f"  web app    http://{host}:{port}/   (trade, rollup, governance, lab)")
     console.print(f"  API        http://{host}:{port}   (POST /info, POST /exchange, POST /l1)")
     console.print(f"  websocket  ws://{host}:{port}/ws")
-    console.print(f"  L1         {launched.l1_path}   (profile {options.profile}"
-                  + (f", fault {fault}" if fault else "") + ")")
+    if launched.l1_path is None:
+        console.print("  L1         none (--no-rollup: no batch poster, reconciler or verifier)")
+    else:
+        console.print(f"  L1         {launched.l1_path}   (profile {options.profile}"
+                      + (f", fault {fault}" if fault else "") + ")")
+    console.print(f"  blocks     every {options.block_ms} ms")
     for k in launched.keys.dev:
         console.print(f"  {k.role:8} {k.address}  {k.private_key}")
 
@@ -126,10 +136,22 @@ def verify(l1: Path = typer.Option(..., help="the L1 file to follow (read-only)"
                                          help="the verifier's private key (L1 account); else "
                                          "$L2PERP_VERIFIER_KEY"),
            poll_ms: int = typer.Option(500, help="how often to look at L1"),
-           parent: int = typer.Option(0, help="exit when this process is gone")) -> None:
+           parent: int = typer.Option(0, help="exit when this process is gone"),
+           nice: int = typer.Option(0, help="raise this process's niceness by this much "
+                                    "first (l2perp up: 10, so the sequencer comes first)"),
+           status_file: Path = typer.Option(None, "--status-file",
+                                            help="write the verifier's progress here after "
+                                            "every poll (JSON; l2perp up serves its lag)")
+           ) -> None:
     """The honest verifier: re-execute every batch from L1 data, challenge wrong ones."""
-    from ..node.launch import LaunchError, key_from
-    from ..node.verifier_process import exit_with_parent, run_verifier
+    from ..node.launch import LaunchError, key_from, settle_heap
+    from ..node.verifier_process import (
+        exit_on_sigterm, exit_with_parent, lower_priority, run_verifier,
+    )
+
+    lower_priority(nice)  # before anything starts (its signature workers inherit it)
+    exit_on_sigterm()
+    settle_heap()
 
     try:
         key = key_from(key_file, "L2PERP_VERIFIER_KEY")
@@ -142,7 +164,7 @@ def verify(l1: Path = typer.Option(..., help="the L1 file to follow (read-only)"
     if parent:
         exit_with_parent(parent)
     console.print(f"verifier following {l1}")
-    run_verifier(l1, url, key, poll_ms / 1000, log=console.print)
+    run_verifier(l1, url, key, poll_ms / 1000, log=console.print, status_file=status_file)
 
 
 def status(url: str = typer.Option("http://127.0.0.1:3001", help="the node's API")) -> None:

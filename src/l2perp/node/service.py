@@ -35,6 +35,7 @@ from .sequencer import MempoolFull, Sequencer
 
 DEV_FUNDS_MUSDC = 10**6 * 10**6  # $1,000,000 per dev account
 RETRY_MS = 2_000  # a storage fault is retried this often
+DEFAULT_BLOCK_MS = 100  # the block interval of `l2perp up` on the devnet
 HALT_FILE = "halt.json"
 LOG = logging.getLogger("l2perp.node")
 
@@ -65,7 +66,7 @@ def wall_ms() -> int:
 class Node:
     """One sequencer, its log, and the futures of transactions waiting for their block."""
 
-    def __init__(self, data_dir: str | Path, genesis: Genesis, block_ms: int = 200,
+    def __init__(self, data_dir: str | Path, genesis: Genesis, block_ms: int = DEFAULT_BLOCK_MS,
                  rollup: "NodeRollupSettings | None" = None) -> None:
         self.data_dir = Path(data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
