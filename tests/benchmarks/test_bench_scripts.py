@@ -183,3 +183,29 @@ def test_rollup_benchmark_prints_json_lines_ending_with_the_summary() -> None:
     assert judge["n_txs"] == 5_000 and judge["judge_ms"] > 0 and judge["fills"] > 0
     assert judge["auth_us_per_tx"] > 0
     assert lines[-1]["proof_bytes"] == 1024 and lines[-1]["us_per_touched_leaf_100"] > 0
+
+
+def test_api_benchmark_measures_a_node_with_and_one_without_its_rollup() -> None:
+    out = run_script([str(BENCH / "api.py"), "0.2"], check=False, BENCH_BUILDS="compiled")
+    if out.returncode and COMPILED and not build.compiled_state()[0]:
+        pytest.skip("the core's sources changed during the test (the node and the script "
+                    "may have chosen different builds)")
+    assert out.returncode == 0, out.stderr[-3000:]
+    lines = json_lines(out.stdout)
+    node = ["orders_single_http", "orders_bulk40_http", "ack_latency_at_200_per_s",
+            "ack_latency_at_1000_per_s", "ack_latency_at_5000_per_s"]
+    assert [line["workload"] for line in lines] == [
+        "verify_l1_signature", *node, *(name + "_no_rollup" for name in node)]
+    for line in lines:
+        assert list(line)[:len(KEYS + BUILD_KEYS)] == KEYS + BUILD_KEYS
+        assert line["ops_per_s"] > 0 and line["state_digest"] is None
+    for line in lines[1:]:
+        assert line["rollup"] == (not line["workload"].endswith("_no_rollup"))
+        assert line["block_ms"] == 100 and line["errors"] == 0
+        if line["workload"].startswith("ack_latency"):
+            assert line["p50_ms"] <= line["p99_ms"] <= line["p999_ms"] <= line["max_ms"]
+    lag = lines[5]
+    assert lag["challenge_window_ms"] == 50_000
+    assert lag["verifier_behind_batches_max"] >= lag["verifier_behind_batches_end"] >= 0
+    assert lag["verifier_lag_ms_max"] >= lag["verifier_lag_ms_end"] >= 0
+    assert "verifier_lag_ms_max" not in lines[10]
