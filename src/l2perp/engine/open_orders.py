@@ -4,15 +4,12 @@ takes its waiting children with it). No validation and no matching."""
 
 from __future__ import annotations
 
-from typing import Final
 
 from .book import TIF_TRIGGER, Order
 from .order_groups import is_group_parent, open_children
 from .positions import added_initial_margin
 from .state import Account, Market, State
 from .tx import OrderEvent
-
-_new: Final = tuple.__new__  # builds a NamedTuple event without its Python-level __new__ (hot path)
 
 
 class Ctx:
@@ -28,8 +25,7 @@ class Ctx:
 
 def order_event(ctx: Ctx, order: Order, status: str) -> None:
     """Record an order status change (open, filled, canceled, triggered, marginCanceled, ...)."""
-    ctx.events.append(_new(OrderEvent, (order.oid, order.user, order.asset, status,
-                                        ctx.state.time_ms)))
+    ctx.events.append(OrderEvent(order.oid, order.user, order.asset, status, ctx.state.time_ms))
 
 
 def reservation_for(market: Market, account: Account, order: Order, lots: int) -> int:

@@ -33,8 +33,8 @@ from .state import MARKET_DELISTED, Incident, NonceSet, State, fund_address
 from .tpsl import fire_triggers
 from .tx import (
     KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
-    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, Noop,
-    OperatorOffence, OracleReport, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus,
+    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, FillEvent, Noop,
+    OperatorOffence, OracleReport, OrderEvent, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus,
     SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
 )
 
@@ -79,6 +79,13 @@ def touched_by(state: State, block: Block, events: list) -> list[str]:
     slots_of = _ADDRESS_SLOTS
     for event in events:
         kind = type(event)
+        if kind is OrderEvent:
+            out[event.user] = None
+            continue
+        if kind is FillEvent:
+            out[event.taker] = None
+            out[event.maker] = None
+            continue
         slots = slots_of.get(kind)
         if slots is None:
             slots = slots_of[kind] = address_slots(kind)
@@ -102,7 +109,8 @@ _ADDRESS_SLOTS: dict[type, tuple[int, ...]] = {}  # event class -> its address f
 
 def address_slots(kind: type) -> tuple[int, ...]:
     """The positions of the fields that may name an account (`ADDRESS_FIELDS`) in an event
-    class; every event is a NamedTuple (tx.py), read by position."""
+    class; the events other than OrderEvent and FillEvent are NamedTuples (tx.py), read by
+    position."""
     fields = getattr(kind, "_fields", None)
     if fields is None or not issubclass(kind, tuple):
         raise TypeError(f"{kind.__name__} is no event: events are NamedTuples")

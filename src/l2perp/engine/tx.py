@@ -8,7 +8,7 @@ Hyperliquid API answers, so the API layer only formats.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Union
+from typing import ClassVar, NamedTuple, Union
 
 from .frozen import FrozenRecord
 from ..units import Dec
@@ -311,36 +311,80 @@ class Receipt:
 
 # ----- events -----------------------------------------------------------------------------
 
-class FillEvent(NamedTuple):
+class Event:
+    """The base of the engine's hot events (built several times per transaction): plain
+    classes, since a NamedTuple's constructor runs as interpreted Python even on the compiled
+    core. They compare and print like the NamedTuples the other events are: field by field
+    (`_fields`), same class; unlike those, they are not hashable (events are never keys)."""
+
+    __slots__ = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
+
+    def values(self) -> tuple:
+        """The field values in declaration order."""
+        return tuple([getattr(self, name) for name in self._fields])
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self.values() == other.values()  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({inner})"
+
+
+class FillEvent(Event):
     """One match between a taker and a maker, at the maker's price."""
 
-    tid: int
-    time_ms: int
-    asset: int
-    px_pips: int
-    sz_lots: int
-    taker: str
-    maker: str
-    taker_oid: int
-    maker_oid: int
-    taker_is_buy: bool
-    taker_fee_musdc: int
-    maker_fee_musdc: int
-    taker_start_lots: int
-    maker_start_lots: int
-    taker_closed_pnl_musdc: int
-    maker_closed_pnl_musdc: int
-    tx_index: int  # index in the block, -1 for block-level work (triggers)
+    __slots__ = (
+        "tid", "time_ms", "asset", "px_pips", "sz_lots", "taker", "maker", "taker_oid",
+        "maker_oid", "taker_is_buy", "taker_fee_musdc", "maker_fee_musdc", "taker_start_lots",
+        "maker_start_lots", "taker_closed_pnl_musdc", "maker_closed_pnl_musdc", "tx_index",
+    )
+    _fields: ClassVar[tuple[str, ...]] = (
+        "tid", "time_ms", "asset", "px_pips", "sz_lots", "taker", "maker", "taker_oid",
+        "maker_oid", "taker_is_buy", "taker_fee_musdc", "maker_fee_musdc", "taker_start_lots",
+        "maker_start_lots", "taker_closed_pnl_musdc", "maker_closed_pnl_musdc", "tx_index",
+    )
+
+    def __init__(
+        self, tid: int, time_ms: int, asset: int, px_pips: int, sz_lots: int, taker: str,
+        maker: str, taker_oid: int, maker_oid: int, taker_is_buy: bool, taker_fee_musdc: int,
+        maker_fee_musdc: int, taker_start_lots: int, maker_start_lots: int,
+        taker_closed_pnl_musdc: int, maker_closed_pnl_musdc: int, tx_index: int,
+    ) -> None:
+        self.tid = tid
+        self.time_ms = time_ms
+        self.asset = asset
+        self.px_pips = px_pips
+        self.sz_lots = sz_lots
+        self.taker = taker
+        self.maker = maker
+        self.taker_oid = taker_oid
+        self.maker_oid = maker_oid
+        self.taker_is_buy = taker_is_buy
+        self.taker_fee_musdc = taker_fee_musdc
+        self.maker_fee_musdc = maker_fee_musdc
+        self.taker_start_lots = taker_start_lots
+        self.maker_start_lots = maker_start_lots
+        self.taker_closed_pnl_musdc = taker_closed_pnl_musdc
+        self.maker_closed_pnl_musdc = maker_closed_pnl_musdc
+        self.tx_index = tx_index  # index in the block, -1 for block-level work (triggers)
 
 
-class OrderEvent(NamedTuple):
+class OrderEvent(Event):
     """An order status change: open, filled, canceled, triggered, marginCanceled, ..."""
 
-    oid: int
-    user: str
-    asset: int
-    status: str
-    time_ms: int
+    __slots__ = ("oid", "user", "asset", "status", "time_ms")
+    _fields: ClassVar[tuple[str, ...]] = ("oid", "user", "asset", "status", "time_ms")
+
+    def __init__(self, oid: int, user: str, asset: int, status: str, time_ms: int) -> None:
+        self.oid = oid
+        self.user = user
+        self.asset = asset
+        self.status = status
+        self.time_ms = time_ms
 
 
 class FundingEvent(NamedTuple):

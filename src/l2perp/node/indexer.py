@@ -102,7 +102,7 @@ def fills_of(db: sqlite3.Connection, user: str, start_ms: int = 0, end_ms: int |
         "ORDER BY tid DESC LIMIT ?", (user, user, start_ms, end, limit)).fetchall()
     out = []
     for r in rows:
-        event = FillEvent(*r[:16], -1)
+        event = FillEvent(*r[:9], bool(r[9]), *r[10:16], -1)  # SQLite keeps the bool as 0/1
         if event.taker == user:
             out.append((event, True, r[16]))
         if event.maker == user:
