@@ -38,7 +38,9 @@ class LiquidationIndex:
         self.rebuild = True
 
     def candidates(self, state: State, touched: list[str]) -> list[tuple[str, int]]:
-        """Units to check exactly this block (address, -1 for cross or the isolated asset)."""
+        """Units to check exactly this block (address, -1 for cross or the isolated asset), in
+        no meaningful order: `liquidation.liquidatable_units` sorts what it finds by a total
+        key, and filing a unit does not depend on the order of the others."""
         out: dict[tuple[str, int], None] = dict(self.always)
         if self.rebuild or len(self.lows) != len(state.markets):
             self.reset(len(state.markets))
@@ -63,7 +65,7 @@ class LiquidationIndex:
                 _, key, v = heappop(highs)
                 if version.get(key) == v:
                     out[key] = None
-        return sorted(out)
+        return list(out)
 
     def file(self, state: State, account: Account, unit: int, value: int, mm: int,
              assets: list[int]) -> None:
