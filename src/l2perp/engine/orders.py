@@ -71,7 +71,9 @@ def cancel_all(ctx: Ctx, account: Account, status: str) -> None:
             cancel_open_order(ctx, account, order, status)
 
 
-def modify_orders(ctx: Ctx, account: Account, modifies: tuple) -> list:
+def modify_orders(
+    ctx: Ctx, account: Account, modifies: tuple[tuple[int | str, OrderSpec], ...],
+) -> list:
     """The `batchModify` action: each modify cancels the old order and places the new one with a
     new oid, only if the new order is valid (with the old order's margin counted as free); the
     new order takes the old one's TP/SL links (tpsl.relink)."""
