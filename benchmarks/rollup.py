@@ -9,6 +9,11 @@ builds an exchange of `n_traders` accounts with resting orders and positions, th
 `max_batch_txs` signed transactions (the mainnet_like budget: 5,000) and times what `challenge`
 runs: opening the full-state witness against the pre-root (decode + tree), authenticating every
 transaction from its signed request, re-executing the batch with per-block roots, comparing.
+Authentication runs in the process pool of rollup/authpool.py (`L2PERP_AUTH_WORKERS`, default the
+CPU count), started before the timing as a judge or verifier keeps it; the judge line adds the
+workers used (`auth_workers`, `auth_pooled`), the pool's start-up (`pool_start_ms`), the whole
+batch's authentication alone in this process and in the pool (`auth_serial_ms`,
+`auth_parallel_ms`) and the judge with authentication in this process only (`judge_serial_ms`).
 Every line is JSON; the last one sums up.
 Usage: python benchmarks/rollup.py [n_accounts] [n_traders]   (default 100,000 and 2,000)
 """
@@ -16,6 +21,7 @@ Usage: python benchmarks/rollup.py [n_accounts] [n_traders]   (default 100,000 a
 from __future__ import annotations
 
 import json
+import os
 import random
 import sys
 import time
@@ -29,7 +35,10 @@ from l2perp.engine.params import EngineConfig, Genesis  # noqa: E402
 from l2perp.engine.genesis import genesis_state  # noqa: E402
 from l2perp.engine.stf import apply_block  # noqa: E402
 from l2perp.engine.tx import Block, BridgeCredit, SetPrice, Tx  # noqa: E402
-from l2perp.rollup.auth import authentic  # noqa: E402
+from l2perp.rollup.auth import authentic, market_table  # noqa: E402
+from l2perp.rollup.authpool import (  # noqa: E402
+    COUNTERS, ENV_WORKERS, authenticate_all, configured_workers, warm_pool,
+)
 from l2perp.rollup.batch import BatchHeader, encode_body, execute_batch, list_root  # noqa: E402
 from l2perp.rollup.commitment import Commitment  # noqa: E402
 from l2perp.rollup.judge import rejudge, witness_of  # noqa: E402
@@ -193,19 +202,54 @@ def judge_full_batch(n_traders: int, rng: random.Random) -> dict:
                          result.post_root, result.trace_root,
                          list_root([w.encode() for w in result.withdrawals]),
                          blocks[0].height, blocks[-1].height)
+    workers = configured_workers()
+    start = time.perf_counter()
+    warm_pool(workers)  # a judge or verifier keeps its pool: started once, not per batch
+    pool_start_s = time.perf_counter() - start
+    pooled = COUNTERS.pooled_batches
     start = time.perf_counter()
     verdict = rejudge(config, header, body, tuple(result.withdrawals), witness)
     judge_s = time.perf_counter() - start
     assert not verdict.fraud, verdict.reason  # every signature checked out
+    used_pool = COUNTERS.pooled_batches > pooled
+    judge_serial_s = judge_serial(config, header, body, tuple(result.withdrawals), witness)
     probe = decode_state(config, witness.shared, list(witness.leaves))
     start = time.perf_counter()
     for tx in batch_txs[:500]:
         assert authentic(probe, tx)
     auth_us = (time.perf_counter() - start) * 1e6 / 500
+    table = market_table(probe)
+    start = time.perf_counter()
+    assert all(authenticate_all(table, batch_txs, workers=1))
+    auth_serial_s = time.perf_counter() - start
+    start = time.perf_counter()
+    assert all(authenticate_all(table, batch_txs, workers=workers))
+    auth_parallel_s = time.perf_counter() - start
     return line("judge_full_batch", budget / judge_s, result.post_root.hex(),
                 n_txs=budget, n_accounts=len(state.accounts), judge_ms=round(judge_s * 1e3),
                 auth_us_per_tx=round(auth_us, 1), proposer_execute_ms=round(proposer_s * 1e3),
-                witness_bytes=witness.size(), fills=fills)
+                witness_bytes=witness.size(), fills=fills, auth_workers=workers,
+                auth_pooled=used_pool, auth_serial_ms=round(auth_serial_s * 1e3),
+                auth_parallel_ms=round(auth_parallel_s * 1e3),
+                judge_serial_ms=round(judge_serial_s * 1e3),
+                pool_start_ms=round(pool_start_s * 1e3))
+
+
+def judge_serial(config, header, body, withdrawals, witness) -> float:
+    """Seconds the judge takes on the same batch with authentication in this process only."""
+    saved = os.environ.get(ENV_WORKERS)
+    os.environ[ENV_WORKERS] = "1"
+    try:
+        start = time.perf_counter()
+        verdict = rejudge(config, header, body, withdrawals, witness)
+        elapsed = time.perf_counter() - start
+    finally:
+        if saved is None:
+            del os.environ[ENV_WORKERS]
+        else:
+            os.environ[ENV_WORKERS] = saved
+    assert not verdict.fraud, verdict.reason
+    return elapsed
 
 
 def main() -> None:
