@@ -2,7 +2,10 @@
 acknowledgement of each transaction after its block is committed to the log.
 
 Block times come from the wall clock here (the node's business); the engine sees only the block
-header. `submit` returns once the transaction's block is durable; its receipt is the reply.
+header. `submit` returns once the transaction's block is durable; its receipt is the reply. In
+the block loop the replies leave before the rollup (roots, batches, reconciliation) and the
+block listeners (websocket fan-out) take the block: that work is not needed for durability, and
+a crash before it is caught up from the log at the restart.
 
 Any exception in block production halts the sequencer loudly: the traceback is logged, the
 reason is in `halted` (served by `l2perpStatus` and announced on the websocket), every pending
@@ -25,7 +28,7 @@ from pathlib import Path
 
 from ..engine.params import Genesis
 from ..crypto.signatures import sign_l1_action
-from ..engine.tx import BridgeCredit, Receipt, Tx
+from ..engine.tx import BlockReceipts, BridgeCredit, Receipt, Tx
 from ..units import format_price
 from ..wire.requests import Network, decode_request
 from ..rollup.params import RollupParams
@@ -36,6 +39,9 @@ from .sequencer import MempoolFull, Sequencer
 DEV_FUNDS_MUSDC = 10**6 * 10**6  # $1,000,000 per dev account
 RETRY_MS = 2_000  # a storage fault is retried this often
 DEFAULT_BLOCK_MS = 100  # the block interval of `l2perp up` on the devnet
+# event-loop turns between a block's replies and the rollup's work on it: an answer takes two
+# (its handler resumes, then writes; tests/integration/test_crash_points checks they left)
+REPLY_YIELDS = 3
 HALT_FILE = "halt.json"
 LOG = logging.getLogger("l2perp.node")
 
@@ -149,7 +155,13 @@ class Node:
                 if self.demo is not None and wall_ms() >= self._next_demo_ms:
                     self._next_demo_ms = wall_ms() + 1_000
                     self.demo.tick(wall_ms() + self.state.dev_time_offset_ms)
-                self.produce()
+                receipts = self.commit_and_reply()
+                if receipts is not None:
+                    # the block is durable and answered: the replies leave (the event loop
+                    # runs their handlers) before the rollup and the listeners take it
+                    for _ in range(REPLY_YIELDS):
+                        await asyncio.sleep(0)
+                    self.after_commit(receipts)
             except Exception as exc:  # noqa: BLE001 - any fault halts loudly, never silently
                 self.halt_on_fault(exc)
 
@@ -204,6 +216,14 @@ class Node:
         return self.rollup.halted if self.rollup is not None else None
 
     def produce(self) -> None:
+        """Build, commit and answer one block, then hand it to the rollup and the listeners."""
+        receipts = self.commit_and_reply()
+        if receipts is not None:
+            self.after_commit(receipts)
+
+    def commit_and_reply(self) -> BlockReceipts | None:
+        """Build and commit the next block and resolve its transactions' futures; its receipts
+        for `after_commit`, or None when a halt built no block."""
         # devAdvanceTime moves block time ahead of the wall clock by the advanced total.
         now = max(wall_ms() + self.state.dev_time_offset_ms, self.state.time_ms)
         system_txs: tuple = ()
@@ -214,7 +234,7 @@ class Node:
                     self._halt = (now, "reconciliationHalt", self.halted)
                 self._refuse_pending()
                 self.rollup.reconcile()
-                return
+                return None
         if self._halt is not None:
             self._open_halt_incident(now)
         receipts, tickets = self.sequencer.produce_block(now, system_txs)
@@ -228,6 +248,12 @@ class Node:
             if future is not None and not future.done():
                 future.set_result(receipt)
         self.sequencer.in_flight = []
+        return receipts
+
+    def after_commit(self, receipts: BlockReceipts) -> None:
+        """What a committed block owes after its replies: the rollup's root, batch and checks
+        (a failure here leaves the rollup behind the log: `_reopen_rollup` on the retry), then
+        the block listeners (websocket hub, rate limiter)."""
         if self.rollup is not None:
             self.rollup.after_block(self.state, self.sequencer.last_block, receipts)
             self._rollup_behind = False
