@@ -15,7 +15,6 @@ from dataclasses import replace
 import msgpack
 import pytest
 
-from l2perp.codec import MAX_NESTING
 from l2perp.crypto.signatures import address_of, sign_l1_action
 from l2perp.engine.decoding import decode_state
 from l2perp.engine.genesis import genesis_state
@@ -23,15 +22,15 @@ from l2perp.engine.params import EngineConfig, Genesis
 from l2perp.engine.state import State
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import (
-    Block, BridgeCredit, GovVote, PlaceOrders, SetPrice, Tx, UsdSend,
+    Block, BridgeCredit, PlaceOrders, SetPrice, Tx, UsdSend,
 )
 from l2perp.engine.txcodec import RECORDS, pack_tx
 from l2perp.rollup import authpool
-from l2perp.rollup.auth import authentic, market_table, same_encoding
+from l2perp.rollup.auth import authentic, market_table
 from l2perp.rollup.batch import BatchHeader, decode_body, encode_body, execute_batch, list_root
 from l2perp.rollup.commitment import Commitment
 from l2perp.rollup.judge import Verdict, Witness, rejudge, witness_of
-from l2perp.units import ONE_USDC, Dec
+from l2perp.units import ONE_USDC
 from l2perp.wire.requests import decode_request
 from tests.support.venue import T0, limit
 
@@ -289,35 +288,3 @@ def test_each_block_is_authenticated_against_the_markets_before_it(made) -> None
 
 def _parts(witness: Witness) -> tuple[bytes, list[bytes]]:
     return witness.shared, list(witness.leaves)
-
-
-@pytest.mark.parametrize("a, b", [
-    (GovVote(1, 1), GovVote(1, True)),
-    (GovVote(1, 0), GovVote(1, False)),
-    (Dec(5, -1), (5, -1)),  # a record and a plain list of its fields
-    ((1, 2), [1, 2]),  # both encode as one list
-    ((1, 2), (1, 2, 3)),
-    ("a", b"a"),
-    (1, 1.0),
-    (None, 0),
-    (2**70, 2**70),
-    (Tx("0xab", 1, UsdSend("0xcd", 5, 1)), Tx("0xab", 1, UsdSend("0xcd", 5, 1), auth=b"")),
-])
-def test_same_encoding_is_the_codec_s_equality(a, b) -> None:
-    try:
-        expected = RECORDS.encode(a) == RECORDS.encode(b)
-    except TypeError:
-        expected = False
-    assert same_encoding(a, b) is expected
-    assert same_encoding(b, a) is expected
-
-
-def test_same_encoding_refuses_what_the_codec_refuses() -> None:
-    deep: object = 0
-    for _ in range(MAX_NESTING + 1):
-        deep = [deep]
-    with pytest.raises(TypeError):
-        RECORDS.encode(deep)
-    assert not same_encoding(deep, deep)
-    assert not same_encoding({1: 2}, {1: 2})
-    assert same_encoding([[1]], ([1],))

@@ -16,14 +16,11 @@ transactions in parallel); `MarketLookups` answers both questions from it in O(1
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgpack
 
-from ..codec import MAX_NESTING
 from ..engine.state import State
 from ..engine.tx import Block, Tx
-from ..engine.txcodec import RECORDS
+from ..engine.txcodec import pack_tx
 from ..wire.requests import Network, decode_request
 
 MarketRow = tuple[int, str, int]  # (asset id, name, szDecimals) of one market
@@ -61,45 +58,15 @@ class MarketLookups:
         return self.asset_by_name.get(coin)
 
 
-def same_encoding(a: Any, b: Any, depth: int = 0) -> bool:
-    """True exactly when `RECORDS.encode(a) == RECORDS.encode(b)` and both encode (codec.py),
-    without building the bytes: records of one class with fields alike, lists or tuples of
-    equal length with items alike, and leaves (None, int, bool, str, bytes) of one type and
-    equal value. A bool is not an int here (True encodes apart from 1); anything the codec has
-    no encoding for, or nested deeper than it encodes, is never alike."""
-    if depth > MAX_NESTING:
-        return False
-    kind = type(a)
-    names = RECORDS.fields.get(kind)
-    if names is not None:
-        if type(b) is not kind:
-            return False
-        for name in names:
-            if not same_encoding(getattr(a, name), getattr(b, name), depth + 1):
-                return False
-        return True
-    if kind is tuple or kind is list:
-        other = type(b)
-        if (other is not tuple and other is not list) or len(a) != len(b):
-            return False
-        for x, y in zip(a, b):
-            if not same_encoding(x, y, depth + 1):
-                return False
-        return True
-    if a is None or kind is int or kind is bool or kind is str or kind is bytes:
-        return type(b) is kind and a == b
-    return False
-
-
 def authentic_with(lookups: MarketLookups, tx: Tx, network: Network = Network()) -> bool:
     """True when `tx` is exactly what its signed request says (system transactions: True),
     decoding the request against the markets of `lookups`.
 
     The request bytes are the poster's to choose, so whatever decoding them raises means "not
     the user's" (the transaction is dropped), never an error that escapes into the judge,
-    where it would count as the judge's own failure. "Exactly" means equal and of the same
-    encoding (`same_encoding`), not merely `==`, for which True equals 1 (governance fields of
-    kind `GovValue` have no narrower type to catch that)."""
+    where it would count as the judge's own failure. "Exactly" compares encodings, not `==`,
+    for which True equals 1 (governance fields of kind `GovValue` have no narrower type to
+    catch that)."""
     if tx.signer is None:
         return True
     if tx.auth is None:
@@ -109,7 +76,7 @@ def authentic_with(lookups: MarketLookups, tx: Tx, network: Network = Network())
         body = {"action": action, "nonce": nonce, "signature": signature,
                 "vaultAddress": vault, "expiresAfter": expires}
         again = decode_request(body, network, lookups.sz_decimals_of, lookups.asset_of)
-        return again == tx and same_encoding(again, tx)
+        return again == tx and pack_tx(again) == pack_tx(tx)
     except Exception:  # noqa: BLE001 - RequestError, a malformed msgpack blob, anything
         return False
 

@@ -18,12 +18,13 @@ or "spawn" where there is none: never a plain fork of a process that runs thread
 the life of the process and shut down at exit. Worker count: `workers` when given, else the
 environment's `L2PERP_AUTH_WORKERS`, else `os.cpu_count()`; that setting decides how the work
 is spread, never a result, which is why this one module of the rollup reads the environment.
-One worker, or fewer than `MIN_POOLED_TXS` user transactions, runs in this process without a
-pool. A pool that fails (a worker killed, BrokenProcessPool, anything) is dropped and the
-transactions it owed are authenticated here, with a warning in the log. As with any program
-using multiprocessing, a script that judges batches needs the `if __name__ == "__main__":`
-guard (the workers import the main module); without it the pool fails and the work is done
-here.
+One worker, or fewer than `MIN_POOLED_TXS` transactions, runs in this process without a pool.
+This process never waits idle on the pool: when an answer it needs is not ready, it takes back
+the last chunk no worker has started and computes it itself. A pool that fails (a worker
+killed, BrokenProcessPool, anything) is dropped and the transactions it owed are authenticated
+here, with a warning in the log. As with any program using multiprocessing, a script that
+judges batches needs the `if __name__ == "__main__":` guard (the workers import the main
+module); without it the pool fails and the work is done here.
 """
 
 from __future__ import annotations
