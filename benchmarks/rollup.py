@@ -14,13 +14,13 @@ CPU count), started before the timing as a judge or verifier keeps it; the judge
 workers used (`auth_workers`, `auth_pooled`), the pool's start-up (`pool_start_ms`), the whole
 batch's authentication alone in this process and in the pool (`auth_serial_ms`,
 `auth_parallel_ms`) and the judge with authentication in this process only (`judge_serial_ms`).
-Every line is JSON; the last one sums up.
+Every line is JSON; the last one sums up. Run compiled, the script also measures the interpreted
+build in a child process (common.run_builds): one line per workload with both, digests compared.
 Usage: python benchmarks/rollup.py [n_accounts] [n_traders]   (default 100,000 and 2,000)
 """
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import sys
@@ -28,6 +28,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import common  # noqa: E402  (benchmarks/: the both-builds plumbing)
 
 from l2perp.crypto.signatures import address_of, sign_l1_action  # noqa: E402
 from l2perp.engine.decoding import decode_state  # noqa: E402
@@ -56,11 +59,13 @@ def line(workload: str, ops_per_s: float, digest: str, peer=None, peer_ops=None,
            "peer": peer, "peer_ops_per_s": round(peer_ops) if peer_ops else None,
            "ratio": round(ops_per_s / peer_ops, 2) if peer_ops else None,
            "state_digest": digest, **extra}
-    print(json.dumps(out), flush=True)
+    common.record(out)
     return out
 
 
 def peer_tree():
+    if not common.peer_wanted():  # the interpreted child uses the parent's peer figures
+        return None
     try:
         from smt.store import TreeMemoryStore
         from smt.tree import SparseMerkleTree as PeerTree
@@ -260,12 +265,12 @@ def main() -> None:
     judge = judge_full_batch(n_traders, rng)
     update = next(x for x in lines if x["workload"] == "root_update_100_touched")
     proof = next(x for x in lines if x["workload"] == "proof_verify_per_leaf")
-    print(json.dumps({"bench": "rollup", "workload": "summary",
-                      "us_per_touched_leaf_100": update["us_per_leaf"],
-                      "target_us_per_leaf": 30, "proof_bytes": proof["proof_bytes"],
-                      "verify_us": proof["verify_us"], "judge_ms_full_batch": judge["judge_ms"],
-                      "judge_batch_txs": judge["n_txs"], "judge_accounts": judge["n_accounts"]}))
+    common.record({"bench": "rollup", "workload": "summary",
+                   "us_per_touched_leaf_100": update["us_per_leaf"],
+                   "target_us_per_leaf": 30, "proof_bytes": proof["proof_bytes"],
+                   "verify_us": proof["verify_us"], "judge_ms_full_batch": judge["judge_ms"],
+                   "judge_batch_txs": judge["n_txs"], "judge_accounts": judge["n_accounts"]})
 
 
 if __name__ == "__main__":
-    main()
+    common.run_builds(main)
