@@ -1,18 +1,20 @@
 """Which build of the deterministic core this process runs: compiled (mypyc) or interpreted.
 
-The core (`CORE_MODULES`: the engine, the codec, the units, the Merkle tree) has one source, the
-Python modules. `python -m l2perp.corebuild` (run by `make up` and `make test`) compiles them with
-mypyc into extension modules beside the sources and writes `_core.json`, a digest of the sources
-it compiled. When this package is imported, `select()` decides:
+The core (`CORE_PATHS`: the engine, the codec, the units, the Merkle tree and the lab's
+simulation loop) has one source, the Python modules. `python -m l2perp.corebuild` (run by `make
+up`, `make test` and `make bench`) compiles them with mypyc into extension modules beside the
+sources and writes `_core.json`, a digest of the sources it compiled. When this package is
+imported, `select()` decides:
 
 - `L2PERP_PURE=1`: interpreted, on purpose;
-- no compiled core, or one built from other sources than the files on disk (an edit since the
-  last build): interpreted, with one warning on stderr naming the reason and the fix;
+- no compiled core, one built from other sources than the files on disk (an edit since the last
+  build), or an extension module left beside a module no longer in the core: interpreted, with
+  one warning on stderr naming the reason and the fix;
 - otherwise compiled.
 
-Interpreted means every core module is loaded from its `.py` file even where an extension module
-lies beside it (a finder placed first on `sys.meta_path`); the two builds are never mixed in one
-process, because compiled modules call each other's classes directly. Nothing here is part of the
+Interpreted means every module of the package is loaded from its `.py` file even where an
+extension module lies beside it (a finder placed first on `sys.meta_path`); the two builds are
+never mixed in one process, because compiled modules call each other's classes directly. Nothing here is part of the
 state: both builds give identical receipts, events and roots (tests/test_builds.py).
 """
 
