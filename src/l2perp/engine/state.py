@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from heapq import heappop, heappush
+from heapq import heappush, heappushpop
 from typing import Any, Final
 
 from .book import Book, Order
@@ -124,10 +124,15 @@ class NonceSet:
         return 0
 
     def add(self, nonce: int, capacity: int) -> None:
-        heappush(self.heap, nonce)
+        """Keep `nonce` (checked by `check`); at capacity (or above it, after the capacity was
+        lowered) exactly one smallest kept nonce leaves: push, then pop the smallest, in one heap
+        step. The kept set, not the heap's layout, is the state (`sorted()` encodes it)."""
+        heap = self.heap
         self.used.add(nonce)
-        if len(self.heap) > capacity:
-            self.used.discard(heappop(self.heap))
+        if len(heap) < capacity:
+            heappush(heap, nonce)
+        else:
+            self.used.discard(heappushpop(heap, nonce))
 
     def sorted(self) -> list[int]:
         return sorted(self.heap)

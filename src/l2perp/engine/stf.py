@@ -123,7 +123,7 @@ def process_transactions(state: State, txs: tuple[Tx, ...], events: list) -> lis
     priorities = [tx_priority(tx) for tx in txs]
     order: list[int] = list(range(len(txs)))
     if any(p != priorities[0] for p in priorities):
-        order.sort(key=lambda i: (priorities[i], i))
+        order.sort(key=priorities.__getitem__)  # stable: ties stay in block order
     for i in order:
         receipts[i] = process_transaction(state, txs[i], i, events)
     return receipts
