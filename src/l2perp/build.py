@@ -14,8 +14,9 @@ imported, `select()` decides:
 
 Interpreted means every module of the package is loaded from its `.py` file even where an
 extension module lies beside it (a finder placed first on `sys.meta_path`); the two builds are
-never mixed in one process, because compiled modules call each other's classes directly. Nothing here is part of the
-state: both builds give identical receipts, events and roots (tests/test_builds.py).
+never mixed in one process, because compiled modules call each other's classes directly.
+Nothing here is part of the state: both builds give identical receipts, events and roots
+(tests/test_builds.py).
 """
 
 from __future__ import annotations
@@ -66,7 +67,8 @@ def module_name(path: Path) -> str:
 
 
 def sources_digest(files: list[Path] | None = None) -> str:
-    """sha256 over each core source's relative path and bytes: what a compiled core was built from."""
+    """sha256 over each core source's relative path and bytes: what a compiled core was built
+    from."""
     digest = hashlib.sha256()
     for path in files if files is not None else core_sources():
         digest.update(path.relative_to(PACKAGE_DIR).as_posix().encode() + b"\0")
@@ -83,17 +85,20 @@ def extension_of(path: Path) -> Path | None:
     return None
 
 
-def compiled_state() -> tuple[bool, str]:
-    """(usable, why): whether the compiled core on disk matches the sources on disk."""
+def compiled_state(files: list[Path] | None = None,
+                   digest: str | None = None) -> tuple[bool, str]:
+    """(usable, why): whether the compiled core on disk matches the sources on disk (`files`
+    and their `digest` when the caller has them already)."""
     try:
         manifest = json.loads(MANIFEST.read_text())
     except (OSError, ValueError):
         return False, "the compiled core is not built (run `make core`)"
     if manifest.get("build") != COMPILED:
         return False, f"the compiled core was not built: {manifest.get('reason', 'unknown')}"
-    files = core_sources()
-    if manifest.get("digest") != sources_digest(files):
-        return False, "the compiled core is stale: sources changed since it was built (run `make core`)"
+    files = core_sources() if files is None else files
+    if manifest.get("digest") != (sources_digest(files) if digest is None else digest):
+        return False, ("the compiled core is stale: sources changed since it was built "
+                       "(run `make core`)")
     missing = [module_name(p) for p in files if extension_of(p) is None]
     if missing:
         return False, f"the compiled core lacks {missing[0]} (run `make core`)"

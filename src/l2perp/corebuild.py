@@ -44,16 +44,6 @@ def write_manifest(**fields: object) -> None:
     build.MANIFEST.write_text(json.dumps(fields, indent=1, sort_keys=True) + "\n")
 
 
-def up_to_date(files: list[Path], digest: str) -> bool:
-    try:
-        manifest = json.loads(build.MANIFEST.read_text())
-    except (OSError, ValueError):
-        return False
-    return (manifest.get("build") == build.COMPILED and manifest.get("digest") == digest
-            and all(build.extension_of(p) is not None for p in files)
-            and not build.stray_extensions(files))
-
-
 def compile_core(files: list[Path], jobs: int) -> None:
     """Run mypyc and the C compiler over `files`; the extensions land beside the sources."""
     from mypyc.build import mypycify  # noqa: PLC0415 - only the build needs mypy
@@ -91,7 +81,7 @@ def build_core(force: bool) -> int:
     """Compile the core unless it is up to date; 0 unless mypyc or the C compiler failed."""
     files = build.core_sources()
     digest = build.sources_digest(files)
-    if not force and up_to_date(files, digest):
+    if not force and build.compiled_state(files, digest)[0]:
         print("l2perp: the compiled core is up to date")
         return 0
     remove_extensions()

@@ -175,6 +175,7 @@ def execute_batch(state: State, commitment: Commitment, blocks: tuple[Block, ...
     roots: list[bytes] = []
     withdrawals: list[WithdrawalEntry] = []
     n_txs = 0
+    owned = authenticate and auth is None  # whoever starts an authenticator closes it
     if authenticate:
         auth = auth if auth is not None else BatchAuthenticator(state)
         auth.bind(blocks)
@@ -187,7 +188,7 @@ def execute_batch(state: State, commitment: Commitment, blocks: tuple[Block, ...
                                for w in state.withdrawals)
             n_txs += len(block.txs)
     finally:
-        if auth is not None:
+        if owned and auth is not None:
             auth.close()
     post = roots[-1] if roots else commitment.root(state)
     return BatchResult(post, list_root(roots), withdrawals, roots, n_txs)

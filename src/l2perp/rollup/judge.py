@@ -141,12 +141,13 @@ def judge_batch(state: State, commitment: Commitment, header: BatchHeader, body:
     root, trace root or withdrawal list. Any other exception comes from the engine running
     well-typed transactions: a judge failure, which decides nothing about the batch. `auth`:
     the authentication of this body already started on `state` (`early_authenticator`)."""
-    if authenticate and auth is None:
+    owned = authenticate and auth is None  # a given authenticator is its giver's to close
+    if owned:
         auth = early_authenticator(state, body)
     try:
         return _judge(state, commitment, header, body, withdrawals, authenticate, auth)
     finally:
-        if auth is not None:
+        if owned and auth is not None:
             auth.close()
 
 

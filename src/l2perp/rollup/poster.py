@@ -15,14 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..codec import h256
-from ..engine.decoding import decode_state
+from ..engine.decoding import copy_state
 from ..engine.state import State
 from ..engine.tx import Block, BlockReceipts, BridgeCredit
 from .accounting import tvl_musdc
 from .batch import BatchHeader, WithdrawalEntry, encode_body, execute_batch, list_root
 from .commitment import Commitment
 from .contract import Settlement
-from .judge import witness_of
 from .l1 import L1Error, L1Message
 
 FAULTS = ("balance", "size", "funding", "price", "withdrawals", "cursor", "root", "drop-deposit")
@@ -212,11 +211,7 @@ class Poster:
         from .verifier import replay_standing
         state = replay_standing(self.l1)
         assert state.height == header.first_height - 1
-        return decode_state(state.config, *_parts(witness_of(state)))
-
-
-def _parts(witness) -> tuple[bytes, list[bytes]]:
-    return witness.shared, list(witness.leaves)
+        return copy_state(state)
 
 
 def corrupt_state(state: State, kind: str, blocks: tuple[Block, ...] = ()) -> None:
