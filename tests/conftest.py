@@ -1,6 +1,7 @@
-"""Fixtures every test package may use, and the build of the core in the header. `served`: real devnet nodes behind real uvicorn servers
-(tests/support/server.py) with chosen `create_app` keywords and uvicorn's proxy-header setting,
-stopped after the test. The shared harnesses themselves live in tests/support/."""
+"""Fixtures every test package may use, and the build of the core in the header. `served`: real
+devnet nodes behind real uvicorn servers (tests/support/server.py) with chosen `create_app`
+keywords and uvicorn's proxy-header setting, stopped after the test. The shared harnesses
+themselves live in tests/support/."""
 
 from __future__ import annotations
 

@@ -19,9 +19,11 @@ MS_PER_DAY: Final = 86_400_000
 # The ranges the API parses numbers into (beyond them a request is refused before it reaches a
 # block). Every value inside them, and every product the engine forms from them, fits the log's
 # and the rollup's encodings (msgpack integers, SQLite's int64).
-MAX_WIRE_INT: Final = 2**63 - 1  # ids, times, nonces, leverage, rounds: SQLite's and msgpack's int64
+# ids, times, nonces, leverage, rounds: SQLite's and msgpack's int64
+MAX_WIRE_INT: Final = 2**63 - 1
 MAX_WIRE_VALUE: Final = 10**12  # a price or size string's magnitude: 10**18 pips or lots at most
-MAX_WIRE_COEFF: Final = 10**18  # a price or size string's significant digits (no 40-digit fractions)
+# a price or size string's significant digits (no 40-digit fractions)
+MAX_WIRE_COEFF: Final = 10**18
 MAX_AMOUNT_MUSDC: Final = 10**18  # one transfer, withdrawal or margin move: $1,000,000,000,000
 MAX_TEXT_CHARS: Final = 64  # names the API stores (agent names)
 

@@ -95,7 +95,8 @@ def test_recorded_flows_and_signed_requests_are_well_typed() -> None:
     (R(Tx, USER, 1, R(GovPropose, (1, (2, "a", True), None))),
      "GovPropose.actions: [2]: expected int, str, bool or tuple, got NoneType"),
     (R(Tx, USER, 1, R(GovVote, 1, (2, "a", True))), None),  # the engine checks a field's kind
-    (R(Tx, USER, 1, R(GovVote, 1, None)), "GovVote.support: expected int | str | bool | tuple, got NoneType"),
+    (R(Tx, USER, 1, R(GovVote, 1, None)),
+     "GovVote.support: expected int | str | bool | tuple, got NoneType"),
     (R(Tx, USER, 1, R(GovVote, 1, (2, None))), "GovVote.support: [1]: expected int, str, bool or"),
     (R(Tx, USER, 1, R(GovDelegate, 5)), "GovDelegate.to: expected str, got int"),
     (R(Tx, USER, 1, R(OperatorRelease)), None),

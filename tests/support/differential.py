@@ -2,9 +2,10 @@
 three recorded histories and prints, per block, a hash of its receipts and events and the state
 root, as JSON (tests/test_builds.py runs it compiled and with L2PERP_PURE=1).
 
-- `market`: the recorded order flow with a price crash every 100 blocks (1,500 blocks) (liquidations, the
-  backstop, ADL), and a restart half-way: the state goes through its encoding (`copy_state`,
-  what a node restored from a snapshot holds) and the flow goes on from the copy;
+- `market`: 1,500 blocks of the recorded order flow with a price crash every 100 blocks
+  (liquidations, the backstop, ADL), and a restart half-way: the state goes through its
+  encoding (`copy_state`, what a node restored from a snapshot holds) and the flow goes on from
+  the copy;
 - `governance`: a governance history that changes engine-wide values, fees, a market and its
   own rules (tests/engine/governance/test_gov_commitment.py), replayed block by block;
 - `rollup`: the flow through the rollup with a poster that corrupts one batch: every batch's

@@ -24,7 +24,8 @@ TPSL_TP: Final = 1
 TPSL_SL: Final = 2
 
 # What an on_fill callback may answer besides a lot count.
-CANCEL_MAKER: Final = -1  # take the maker off the book (self-trade, failed margin, reduce-only) and go on
+# take the maker off the book (self-trade, failed margin, reduce-only) and go on
+CANCEL_MAKER: Final = -1
 STOP: Final = -2  # stop matching; the taker keeps its remainder
 
 

@@ -206,4 +206,5 @@ def copy_state(state: State) -> State:
     `copy.deepcopy` cannot copy compiled classes."""
     accounts = state.accounts
     shared = canonical(shared_leaf(state))
-    return decode_state(state.config, shared, [encode_account(accounts[a]) for a in sorted(accounts)])
+    leaves = [encode_account(accounts[a]) for a in sorted(accounts)]
+    return decode_state(state.config, shared, leaves)

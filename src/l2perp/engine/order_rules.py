@@ -18,7 +18,8 @@ from .tx import OrderSpec
 
 MAX_PRICE_SIG_FIGS: Final = 5  # Hyperliquid: at most 5 significant figures (integers always valid)
 MAX_PRICE_DECIMALS: Final = 6  # Hyperliquid: at most 6 - szDecimals decimals
-MAX_SIG_FIG_COEFF: Final = 10**MAX_PRICE_SIG_FIGS  # a normalized coefficient below this has <= 5 digits
+# a normalized coefficient below this has <= 5 digits
+MAX_SIG_FIG_COEFF: Final = 10**MAX_PRICE_SIG_FIGS
 POW10: Final = tuple(10**i for i in range(64))
 
 OrderTerms = tuple[str | None, int, int, int]  # (error, price_pips, size_lots, trigger_pips)

@@ -24,7 +24,8 @@ from .positions import execute_fill, fee_rates, fill_keeps_margin
 from .state import MARKET_REDUCE_ONLY, Account, Market, State
 from .tx import Filled, OrderError, OrderSpec, Resting
 
-_new: Final = tuple.__new__  # builds a NamedTuple status without its Python-level __new__ (hot path)
+# builds a NamedTuple status without its Python-level __new__ (hot path)
+_new: Final = tuple.__new__
 
 
 class Taker:

@@ -34,8 +34,9 @@ from .tpsl import fire_triggers
 from .tx import (
     KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
     BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, FillEvent, Noop,
-    OperatorOffence, OracleReport, OrderEvent, PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus,
-    SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend, Withdraw,
+    OperatorOffence, OracleReport, OrderEvent, PlaceOrders, Receipt, ScheduleCancel,
+    SetMarketStatus, SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend,
+    Withdraw,
 )
 
 PRIORITY_PRICE: Final = 0
@@ -241,7 +242,8 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         if master is not None:
             if kind in GOVERNANCE_TXS:
                 return _err(E.GOV_NEEDS_OWN_KEY)
-            if kind in USER_SIGNED or (isinstance(action, Noop) and action.kind == "approveBuilderFee"):
+            if kind in USER_SIGNED or (isinstance(action, Noop)
+                                       and action.kind == "approveBuilderFee"):
                 return _err(E.MUST_DEPOSIT_BEFORE_ACTIONS.format(user=signer))
             account = state.accounts[master]
             nonces = account.agents[signer].nonces
