@@ -15,6 +15,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 from l2perp.engine.encoding import state_digest
 from l2perp.engine.liqindex import unit_figures
+from l2perp.engine.leafcache import LeafCache
+from l2perp.rollup.accounting import tvl_musdc
 from l2perp.rollup.commitment import Commitment
 from l2perp.engine.margin import (
     cross_requirements, initial_margin, leverage_of, maintenance_margin,
@@ -60,6 +62,7 @@ class ExchangeMachine(RuleBasedStateMachine):
                                              time_ms=self.v.state.time_ms))
         self.cloids = 0
         self.commitment = Commitment()
+        self.leaves = LeafCache(verify=True)  # every leaf checked after every block
 
     # ----- helpers -----------------------------------------------------------------------
     def apply(self, *txs, dt_ms: int = 200, check_margin: bool = True) -> None:
@@ -117,6 +120,11 @@ class ExchangeMachine(RuleBasedStateMachine):
     def replica_block(self) -> None:
         receipts = apply_block(self.replica, self.v.blocks[-1])
         assert state_digest(self.replica) == state_digest(self.v.state)
+        # the node's logged digest and the poster's L2 total are kept incrementally: cached
+        # order rows and leaves of the touched accounts only
+        self.leaves.refresh(self.replica, receipts.touched)
+        assert self.leaves.digest(self.replica) == state_digest(self.replica)
+        assert self.leaves.tvl_musdc(self.replica) == tvl_musdc(self.replica)
         # The rollup's commitment re-hashes only the accounts a block reports as touched: it
         # must equal hashing every account.
         root = self.commitment.refresh(self.replica, receipts.touched)

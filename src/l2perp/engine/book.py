@@ -57,7 +57,7 @@ class Order:
         "oid", "user", "asset", "is_buy", "limit_pips", "size_lots", "orig_lots", "tif",
         "reduce_only", "cloid", "timestamp_ms", "seq", "on_book", "margin_musdc", "leverage",
         "trigger_pips", "trigger_is_market", "tpsl", "is_position_tpsl", "parent_oid",
-        "group", "filled_lots",
+        "group", "filled_lots", "row",
     )
 
     def __init__(
@@ -87,6 +87,9 @@ class Order:
         self.parent_oid = 0  # a normalTpsl child waits for this parent to fill
         self.group: TpslGroup | None = None  # its normalTpsl group, as parent or child
         self.filled_lots = 0
+        # this order's encoded row (engine/leafcache.py), or None when it must be encoded anew:
+        # every change of a field `encoding.encode_order` writes sets it back to None
+        self.row: bytes | None = None
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         side = "B" if self.is_buy else "A"
@@ -198,6 +201,7 @@ class Book:
             order.seq = self.next_seq
             self.next_seq += 1
         order.on_book = True
+        order.row = None
         level.queue.append(order)
         level.total_lots += order.size_lots
         level.count += 1
@@ -216,6 +220,7 @@ class Book:
         side = self.bids if order.is_buy else self.asks
         level = side[order.limit_pips]
         order.on_book = False
+        order.row = None
         level.total_lots -= order.size_lots
         level.count -= 1
         if level.count == 0:
@@ -228,6 +233,7 @@ class Book:
         side = self.bids if order.is_buy else self.asks
         side[order.limit_pips].total_lots -= lots
         order.size_lots -= lots
+        order.row = None
         if order.size_lots == 0:
             self.remove(order)
 
@@ -288,6 +294,7 @@ class Book:
                 notional += lots * price
                 level.total_lots -= lots
                 maker.size_lots -= lots
+                maker.row = None
                 if maker.size_lots == 0:
                     maker.on_book = False
                     queue.popleft()

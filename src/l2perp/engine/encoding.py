@@ -8,11 +8,16 @@ sequence number, so a book can be rebuilt from the leaves in exact time priority
 
 from __future__ import annotations
 
+from typing import Final
+
 from .governance.codec import gov_leaf
 from ..codec import DOMAIN_STATE, canonical, h256, leaf_hash
 from .book import Order
 from .params import EngineConfig
 from .state import Account, Market, NonceSet, State
+
+
+ORDERS_FIELD: Final = 5  # the position of the orders in an account leaf
 
 
 def encode_order(o: Order) -> list:
@@ -35,12 +40,17 @@ def _days(days: dict[int, int]) -> list:
 
 def account_leaf(a: Account) -> list:
     """The account as a canonical list (every field, sorted where a dict holds it)."""
+    return account_fields(a, [encode_order(a.orders[k]) for k in sorted(a.orders)])
+
+
+def account_fields(a: Account, orders: list) -> list:
+    """`account_leaf` with `orders` (its sixth field, `ORDERS_FIELD`) as given."""
     return [
         a.address, a.index, a.cash_musdc,
         [[k, p.size_lots, p.entry_ntl_musdc, p.iso_raw_musdc, p.funding_musdc]
          for k, p in sorted(a.positions.items())],
         [[k, v.is_cross, v.leverage] for k, v in sorted(a.leverage.items())],
-        [encode_order(a.orders[k]) for k in sorted(a.orders)],
+        orders,
         a.order_margin_musdc,
         _nonces(a.nonces),
         [[k, g.name, _nonces(g.nonces)] for k, g in sorted(a.agents.items())],

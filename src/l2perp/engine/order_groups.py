@@ -1,6 +1,8 @@
 """The TP/SL sibling graph: a normalTpsl group (one parent order and its TP/SL children) as one
 explicit structure shared by its members, and the reads and link updates on it. It changes orders'
-group links, `parent_oid` and the trigger index, nothing else (no events, no margin, no book)."""
+group links, `parent_oid` and the trigger index, nothing else (no events, no margin, no book).
+A grouped order's encoded row is never cached (its siblings' oids are part of it): every link
+change here clears the cached rows of the orders it touches (`Order.row`)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ def link_group(parent: Order, children: list[Order]) -> TpslGroup:
     """Make `children` (in placement order) the waiting TP/SL children of `parent`."""
     group = TpslGroup([child.oid for child in children])
     parent.group = group
+    parent.row = None
     for child in children:
         child.group = group
         child.parent_oid = parent.oid
+        child.row = None
     return group
 
 
@@ -34,6 +38,7 @@ def detach(order: Order) -> TpslGroup | None:
     """Take an order out of its group (a modify or a firing); returns the group it had."""
     group = order.group
     order.group = None
+    order.row = None
     return group
 
 
@@ -52,6 +57,7 @@ def activate_children(state: State, account: Account, group: TpslGroup) -> None:
         child = orders.get(oid)
         if child is not None and child.parent_oid:
             child.parent_oid = 0
+            child.row = None
             state.triggers[child.asset][oid] = child
 
 
@@ -60,6 +66,7 @@ def replace_child(group: TpslGroup, old: Order, new: Order) -> None:
     oids = group.child_oids
     oids[oids.index(old.oid)] = new.oid
     new.group = group
+    new.row = None
     if old.parent_oid:
         new.parent_oid = old.parent_oid
 
@@ -67,8 +74,10 @@ def replace_child(group: TpslGroup, old: Order, new: Order) -> None:
 def replace_parent(account: Account, group: TpslGroup, new: Order) -> None:
     """A modify replaced the group's parent by `new`: waiting children now wait for `new`."""
     new.group = group
+    new.row = None
     orders = account.orders
     for oid in group.child_oids:
         child = orders.get(oid)
         if child is not None and child.parent_oid:
             child.parent_oid = new.oid
+            child.row = None

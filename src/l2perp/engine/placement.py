@@ -147,6 +147,7 @@ def maker_filled(ctx: Ctx, account: Account, market: Market, maker: Order, lots:
     keeps the reservation for what is left (`reservation_for`, rounded up); a group parent's
     waiting children go live."""
     maker.filled_lots += lots
+    maker.row = None
     left = maker.size_lots - lots
     if left == 0:
         untrack_order(account, maker)
@@ -180,6 +181,7 @@ def submit(ctx: Ctx, account: Account, market: Market, order: Order) -> object:
         if want > reducible:
             want = reducible
             order.size_lots = order.orig_lots = want
+            order.row = None
     book = state.books[asset]
     filled = notional = 0
     taker = None
@@ -194,6 +196,7 @@ def submit(ctx: Ctx, account: Account, market: Market, order: Order) -> object:
         filled, notional = book.match(account.address, order.is_buy, order.limit_pips, want, taker)
         order.filled_lots += filled
         order.size_lots -= filled
+        order.row = None
     stop_error = taker.stop_error if taker is not None else None
     if order.size_lots == 0:
         order_event(ctx, order, "filled")
