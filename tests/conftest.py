@@ -6,6 +6,7 @@ themselves live in tests/support/."""
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 
@@ -14,6 +15,11 @@ import pytest
 from l2perp import build
 from l2perp.api.server import create_app
 from tests.support import server as devnet_server
+
+
+# Every node a test starts (in this process or a child) checks its incrementally kept digest
+# against a full encoding after every block (node/service.py).
+os.environ.setdefault("L2PERP_VERIFY_LEAVES", "1")
 
 
 def pytest_report_header(config) -> str:

@@ -18,6 +18,7 @@ from ..codec import CodecError
 from ..engine.encoding import state_digest
 from ..engine.params import Genesis
 from ..engine.genesis import genesis_state
+from ..engine.leafcache import LeafCache
 from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import Block
@@ -201,9 +202,12 @@ class BlockLog:
         self.check_integrity()
         self.set_genesis(genesis)
         state = self.latest_snapshot(genesis) or genesis_state(genesis)
+        leaves = LeafCache()
+        leaves.refresh(state, None)
         for block, logged in self.blocks_after(state.height):
-            apply_block(state, block)
-            digest = state_digest(state)
+            receipts = apply_block(state, block)
+            leaves.refresh(state, receipts.touched)
+            digest = leaves.digest(state)
             if digest != logged:
                 raise RecoveryError(
                     f"block {block.height}: replay gives digest {digest.hex()[:16]}..., "
@@ -229,8 +233,11 @@ class BlockLog:
     def _replay_all(self, genesis: Genesis) -> State:
         """The state at the head, replayed from genesis with every logged digest checked."""
         state = genesis_state(genesis)
+        leaves = LeafCache()
+        leaves.refresh(state, None)
         for block, logged in self.blocks_after(0):
-            apply_block(state, block)
-            if state_digest(state) != logged:
+            receipts = apply_block(state, block)
+            leaves.refresh(state, receipts.touched)
+            if leaves.digest(state) != logged:
                 raise RecoveryError(f"block {block.height}: digest mismatch")
         return state

@@ -3,6 +3,8 @@ commit that must precede every acknowledgement.
 
 Single writer: only `produce_block` changes the state. Block time comes from the caller (the
 node's clock, never earlier than the previous block); the engine itself never reads a clock.
+The digest logged with each block is `encoding.state_digest`, kept incrementally by a leaf cache
+(only the accounts the block touched, and their changed orders, are encoded again).
 A block is encoded before `apply_block` touches the state (a transaction that cannot be encoded
 is refused on its own and never enters the block), and if the commit then fails, the state is
 rebuilt from the log: what is in memory is never ahead of what is durable.
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from ..engine.encoding import state_digest
+from ..engine.leafcache import LeafCache
 from ..engine.params import Genesis
 from ..engine.state import State
 from ..engine.stf import apply_block, tx_priority
@@ -59,7 +61,7 @@ class Sequencer:
     durable = True  # False (the lab's in-memory log): no encoding, no rebuild from the log
 
     def __init__(self, log: BlockLog, genesis: Genesis, max_block_txs: int = 20_000,
-                 snapshot_every: int = 1_000) -> None:
+                 snapshot_every: int = 1_000, verify_leaves: bool = False) -> None:
         self.log = log
         self.genesis = genesis
         self.state: State = log.recover(genesis)
@@ -70,6 +72,9 @@ class Sequencer:
         self.refused: list[tuple[object, str]] = []  # (ticket, why) of the last block's refusals
         self.in_flight: list[object] = []  # tickets of the block being produced (or that failed)
         self.snapshot_error: str | None = None  # why the last snapshot could not be written
+        # the logged digest, kept incrementally (verify_leaves: checked against a full encoding
+        # after every block; L2PERP_VERIFY_LEAVES=1 in the node, always in the test suite)
+        self.leaves = LeafCache(verify=verify_leaves)
 
     def produce_block(self, now_ms: int, system_txs: tuple[Tx, ...] = ()
                       ) -> tuple[BlockReceipts, list[object]]:
@@ -131,7 +136,8 @@ class Sequencer:
         """Make the block durable (log with its digest, periodic snapshots) before any ack.
         A snapshot that cannot be written is only reported (`snapshot_error`): the block is
         already durable, and the next one retries."""
-        digest = state_digest(self.state)
+        self.leaves.refresh(self.state, receipts.touched)
+        digest = self.leaves.digest(self.state)
         self.log.append(block, digest, self.state, receipts, txs)
         if self.state.height % self.snapshot_every == 0 or self.snapshot_error is not None:
             try:

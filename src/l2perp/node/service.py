@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sqlite3
 import time
 import traceback
@@ -43,6 +44,9 @@ DEFAULT_BLOCK_MS = 100  # the block interval of `l2perp up` on the devnet
 # (its handler resumes, then writes; tests/integration/test_crash_points checks they left)
 REPLY_YIELDS = 3
 HALT_FILE = "halt.json"
+# "1": check the incrementally kept digest against a full encoding after every block (slow;
+# the test suite sets it)
+VERIFY_LEAVES_ENV = "L2PERP_VERIFY_LEAVES"
 LOG = logging.getLogger("l2perp.node")
 
 
@@ -78,7 +82,8 @@ class Node:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.sequencer = Sequencer(BlockLog(self.data_dir / "node.sqlite"), genesis,
                                    max_block_txs=rollup.params.max_batch_txs if rollup
-                                   else 20_000)
+                                   else 20_000,
+                                   verify_leaves=os.environ.get(VERIFY_LEAVES_ENV) == "1")
         self.rollup: NodeRollup | None = None
         self.operator_key = rollup.operator_key if rollup is not None else None
         # (since, incident kind, why) of a halt whose incident is still to be opened

@@ -6,30 +6,39 @@ time, config hash, counters)."""
 from __future__ import annotations
 
 from ..codec import DOMAIN_STATE, canonical, h256
-from ..engine.encoding import encode_account, shared_leaf
+from ..engine.encoding import shared_leaf
+from ..engine.leafcache import LeafCache
 from ..engine.state import State
 from .merkle import SparseMerkleTree
 
 
 class Commitment:
-    """A tree that follows a state: `refresh` re-hashes only the accounts it is told changed."""
+    """A tree that follows a state: `refresh` re-hashes only the accounts it is told changed
+    (their leaves from an `engine.leafcache.LeafCache`, so unchanged orders are not re-encoded)."""
 
-    def __init__(self, history: bool = False) -> None:
+    def __init__(self, history: bool = False, verify: bool = False) -> None:
         """`history` keeps older roots readable (the tree's node store grows with every update);
-        a follower of the live state (poster, verifier, judge) needs only the current one."""
+        a follower of the live state (poster, verifier, judge) needs only the current one.
+        `verify` checks the leaf cache against a full encoding after every refresh."""
         self.tree = SparseMerkleTree(history=history)
+        self.leaves = LeafCache(verify=verify)
 
     def refresh(self, state: State, touched: list[str] | None = None) -> bytes:
-        """Update the leaves of `touched` addresses (all accounts when None); the state root."""
-        addresses = sorted(state.accounts) if touched is None else sorted(set(touched))
-        leaves = {}
-        for address in addresses:
-            account = state.accounts.get(address)
-            if account is not None:
-                leaves[account.index] = encode_account(account)
-        if leaves:
-            self.tree.update(leaves)
+        """Update the leaves of `touched` addresses (all accounts when None, or when the state
+        is not the one followed block by block so far); the state root."""
+        cache = self.leaves
+        if touched is None:
+            cache.height = -1  # start over: the state may have changed outside a block
+        cache.refresh(state, touched)
+        changed = cache.take_changed()
+        if changed:
+            accounts, hashes = state.accounts, cache.hashes
+            self.tree.update_hashes({accounts[a].index: hashes[a] for a in changed})
         return state_root(self.tree.root, state)
+
+    def tvl_musdc(self, state: State) -> int:
+        """The L2 total of the state last refreshed (`rollup.accounting.tvl_musdc`)."""
+        return self.leaves.tvl_musdc(state)
 
     def root(self, state: State) -> bytes:
         """The state root with the tree as it stands (no leaf re-hashed)."""

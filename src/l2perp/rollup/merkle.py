@@ -54,16 +54,20 @@ class SparseMerkleTree:
 
     def update(self, leaves: dict[int, bytes | None]) -> bytes:
         """Set leaves (encoded bytes, or None to empty them) and return the new root."""
+        return self.update_hashes({index: EMPTY_LEAF if data is None else leaf_hash(data)
+                                   for index, data in leaves.items()})
+
+    def update_hashes(self, level: dict[int, bytes]) -> bytes:
+        """Set leaves by their leaf hashes (`codec.leaf_hash` of the encoded leaf, EMPTY_LEAF
+        for an empty one) and return the new root."""
         zero = self.zero
         nodes = self.nodes
-        if len(leaves) == 1:
-            return self._update_one(*next(iter(leaves.items())))
-        history = self.history
-        level: dict[int, bytes] = {}
-        for index, data in leaves.items():
+        for index in level:
             if not 0 <= index < 1 << self.depth:
                 raise IndexError(f"leaf index {index} outside the tree")
-            level[index] = EMPTY_LEAF if data is None else leaf_hash(data)
+        if len(level) == 1:
+            return self._update_one(*next(iter(level.items())))
+        history = self.history
         for height in range(self.depth):
             empty = zero[height]
             for index, value in level.items():
@@ -91,14 +95,11 @@ class SparseMerkleTree:
         self.root = root
         return root
 
-    def _update_one(self, index: int, data: bytes | None) -> bytes:
-        """One leaf: walk its path alone (the common case of a block touching one account)."""
-        if not 0 <= index < 1 << self.depth:
-            raise IndexError(f"leaf index {index} outside the tree")
+    def _update_one(self, index: int, value: bytes) -> bytes:
+        """One leaf, by its hash: walk its path alone (a block touching one account)."""
         zero = self.zero
         nodes = self.nodes
         children = self.children if self.history else None
-        value = EMPTY_LEAF if data is None else leaf_hash(data)
         for height in range(self.depth):
             empty = zero[height]
             if value == empty:

@@ -92,13 +92,22 @@ class Poster:
 
     def on_block(self, state: State, block: Block, receipts: BlockReceipts,
                  measure_tvl: bool = True) -> BlockRecord:
-        """After each block: its root, its withdrawals, the L2 total."""
+        """After each block: its root, its withdrawals, the L2 total.
+
+        The L2 total is kept incrementally (the accounts the block touched); when a batch is due
+        to be posted after this block, it is counted afresh over every account, so that a change
+        of the state that no block reported (a bug) reaches the reconciler within one batch."""
         root = self.commitment.refresh(state, receipts.touched)
         record = BlockRecord(block, root, tuple(
             WithdrawalEntry(w.wid, w.user, w.destination, w.amount_musdc)
             for w in state.withdrawals), len(block.txs),
-            tvl_musdc(state) if measure_tvl else None)
+            self.commitment.tvl_musdc(state) if measure_tvl else None)
         self.records[block.height] = record
+        if measure_tvl and self.due(self.l1.last_post_ms):
+            audited = tvl_musdc(state)
+            if audited != record.tvl_musdc:
+                record = replace(record, tvl_musdc=audited)
+                self.records[block.height] = record
         return record
 
     def unposted(self) -> list[BlockRecord]:
