@@ -221,7 +221,7 @@ def test_a_wrongly_typed_field_that_got_past_the_commit_is_fraud_reverted_and_sl
     s = funded()
     _, header, body, look_alike = crafted_batch(s)
     with monkeypatch.context() as patch:  # a commit check that let it through
-        patch.setattr("l2perp.rollup.contract.decode_body", lambda data: (look_alike,))
+        patch.setattr("l2perp.rollup.contract.decoded_body", lambda data: (look_alike,))
         record = s.l1.commit_batch(POSTER, header, body, ())
     witness = witness_of(replay_standing(s.l1, record.parent))
     verdict = rejudge(s.l1.config, header, body, (), witness, UNSIGNED.authenticate)

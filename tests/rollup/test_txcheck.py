@@ -138,3 +138,21 @@ def test_a_body_with_a_wrong_type_does_not_decode() -> None:
                                                r"UpdateLeverage.leverage: expected int"):
         decode_body(body)
     assert h256(body)  # the bytes themselves are a valid encoding: only the types are wrong
+
+
+def test_decoded_body_checks_once_and_never_keeps_a_body_that_does_not_decode() -> None:
+    from l2perp.rollup import batch
+
+    good = Tx(USER, 1, UpdateLeverage(0, True, 5))
+    body = encode_body((Block(1, 2, (good,)),))
+    first = batch.decoded_body(body)
+    assert first == decode_body(body)
+    assert batch.decoded_body(bytes(body)) is first  # an equal body: the same blocks
+    bad = canonical([R(Block, 2, 3, (R(Tx, USER, 2, R(UpdateLeverage, 0, True, "5")),))])
+    for _ in range(2):  # refused every time, never remembered
+        with pytest.raises(BatchFormatError, match="expected int"):
+            batch.decoded_body(bad)
+    assert bad not in batch._DECODED
+    for height in range(3, 3 + batch.DECODED_KEPT):  # newer bodies push the oldest out
+        batch.decoded_body(encode_body((Block(height, height, (good,)),)))
+    assert body not in batch._DECODED and len(batch._DECODED) == batch.DECODED_KEPT

@@ -93,6 +93,27 @@ def decode_body(data: bytes) -> tuple[Block, ...]:
         raise BatchFormatError(f"batch body does not decode: {exc}") from exc
 
 
+# bodies decoded lately, for `decoded_body`: the poster's pre-check, the contract's commit and
+# the reconciler read the same body one after another
+_DECODED: dict[bytes, tuple[Block, ...]] = {}
+DECODED_KEPT = 4
+
+
+def decoded_body(data: bytes) -> tuple[Block, ...]:
+    """`decode_body(data)` for callers that only read the blocks (the contract's commit checks,
+    the reconciler): the last DECODED_KEPT bodies that decoded are kept, keyed by their bytes, so
+    one posted body is decoded and checked once, not once per reader. A body that does not
+    decode is not kept: every call raises BatchFormatError anew. Never hand the blocks to
+    `apply_block` (the verifier and the judge decode their own)."""
+    blocks = _DECODED.get(data)
+    if blocks is None:
+        blocks = decode_body(data)
+        if len(_DECODED) >= DECODED_KEPT:
+            del _DECODED[next(iter(_DECODED))]  # the oldest
+        _DECODED[data] = blocks
+    return blocks
+
+
 def list_tree(items: list[bytes]) -> SparseMerkleTree:
     """A depth-16 tree with `items` at indices 0..n-1."""
     tree = SparseMerkleTree(LIST_DEPTH)

@@ -21,7 +21,7 @@ from ..engine.genesis import genesis_state
 from ..engine.state import is_fund
 from .accounting import tvl_musdc
 from .batch import (
-    LIST_DEPTH, BatchFormatError, BatchHeader, WithdrawalEntry, decode_body, l1_messages_in,
+    LIST_DEPTH, BatchFormatError, BatchHeader, WithdrawalEntry, decoded_body, l1_messages_in,
     list_root, message_payload, verify_withdrawal,
 )
 from .judge import Verdict, Witness, WitnessError, open_witness, rejudge
@@ -226,7 +226,7 @@ class Settlement(L1Chain):
         if h256(body) != header.data_hash:
             raise L1Error("data_hash does not match the posted body")
         try:
-            blocks = decode_body(body)
+            blocks = decoded_body(body)
         except BatchFormatError as exc:
             raise L1Error(str(exc)) from None
         if not blocks or sum(len(b.txs) for b in blocks) != header.n_txs:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .batch import decode_body, l1_messages_in, message_payload
+from .batch import decoded_body, l1_messages_in, message_payload
 from .contract import FINALIZED, Settlement
 from .l1 import KIND_DEPOSIT
 
@@ -141,7 +141,7 @@ class Reconciler:
             cursor = header.l1_msg_end
             if header.batch_no in self.r4_checked:  # a batch's data never changes on L1
                 continue
-            claimed = [message_payload(a) for a in l1_messages_in(decode_body(record.body))]
+            claimed = [message_payload(a) for a in l1_messages_in(decoded_body(record.body))]
             queue = self.l1.messages[header.l1_msg_start:header.l1_msg_end]
             for (message_id, kind, payload), m in zip(claimed, queue):
                 anchored = self.l1.block_hashes[header.l1_anchor_block] == header.l1_anchor_hash
