@@ -1,7 +1,9 @@
 """The outer guard of every HTTP request: a body over the cap is refused with 413 before it is
 read past the cap (at once when Content-Length announces it), and an exception no handler
 caught becomes a 500 JSON answer whose `errorId` names the traceback in the log. The client
-always gets JSON, the server never a stack trace on the wire.
+always gets JSON, the server never a stack trace on the wire. The routes named in
+`fast_routes` (POST /exchange: every order) are answered here from the ASGI scope and the body,
+under the same cap and catch-all, without the framework's routing and request objects.
 """
 
 from __future__ import annotations
@@ -9,11 +11,18 @@ from __future__ import annotations
 import logging
 import secrets
 
+from collections.abc import Awaitable, Callable
+
 import orjson
+from starlette.responses import Response
 
 from .errors import BODY_TOO_LARGE, INTERNAL_ERROR
 
 log = logging.getLogger("l2perp.api")
+
+
+# answers one request from its ASGI scope and whole body
+FastHandler = Callable[[dict, bytes], Awaitable[Response]]
 
 
 class BodyTooLarge(Exception):
@@ -23,9 +32,13 @@ class BodyTooLarge(Exception):
 class RequestGuard:
     """Pure ASGI middleware; `max_body_bytes` caps every HTTP request body."""
 
-    def __init__(self, app, max_body_bytes: int = 1_000_000) -> None:
+    def __init__(self, app, max_body_bytes: int = 1_000_000,
+                 fast_routes: dict[tuple[str, str], FastHandler] | None = None) -> None:
+        """`fast_routes`: (method, exact path) -> handler(scope, body bytes) -> Response,
+        answered here without the framework (same cap, same catch-all)."""
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.fast_routes = fast_routes or {}
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -52,8 +65,12 @@ class RequestGuard:
                 started = True
             await send(message)
 
+        fast = self.fast_routes.get((scope.get("method"), scope.get("path")))
         try:
-            await self.app(scope, capped_receive, watched_send)
+            if fast is None:
+                await self.app(scope, capped_receive, watched_send)
+            else:
+                await self._answer_fast(fast, scope, capped_receive, watched_send)
         except BodyTooLarge:
             if not started:
                 await self._answer(send, 413, {"code": 413, "msg": self._too_large()},
@@ -65,6 +82,20 @@ class RequestGuard:
             if not started:
                 await self._answer(send, 500, {"code": 500, "msg": INTERNAL_ERROR,
                                                "errorId": error_id})
+
+    @staticmethod
+    async def _answer_fast(handler: FastHandler, scope, receive, send) -> None:
+        """Read the whole body (capped by `receive`), let `handler` answer it."""
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        response = await handler(scope, b"".join(chunks))
+        await response(scope, receive, send)
 
     def _too_large(self) -> str:
         return BODY_TOO_LARGE.format(limit=self.max_body_bytes)
