@@ -86,3 +86,33 @@ def test_mempool_priority_and_capacity() -> None:
         pool.push(taker)
     assert [tx for tx, _ in pool.take(2)] == [price, cancel]
     assert [tx for tx, _ in pool.take(5)] == [taker]
+
+
+def _snapshots(path) -> list[tuple[int, bytes]]:
+    db = sqlite3.connect(str(path))
+    try:
+        return db.execute("SELECT height, state FROM snapshots").fetchall()
+    finally:
+        db.close()
+
+
+def test_a_deferred_snapshot_waits_for_the_node_and_is_the_full_encoding(tmp_path) -> None:
+    from l2perp.node.files import encode_snapshot
+
+    path = tmp_path / "node.sqlite"
+    seq = Sequencer(BlockLog(path), GENESIS, snapshot_every=5)
+    seq.defer_snapshots = True
+    _drive(seq, 4)  # heights 1..5: one due at 5, not taken by the commit
+    assert seq.state.height == 5 and _snapshots(path) == []
+    seq.snapshot_if_due()
+    [(height, data)] = _snapshots(path)
+    assert height == 5
+    assert data == encode_snapshot(seq.state, state_digest(seq.state))  # leaves from the cache
+    _drive_more = Tx(None, 0, BridgeCredit(A, ONE_USDC))
+    seq.mempool.push(_drive_more)
+    seq.produce_block(T0 + 10_000)
+    seq.snapshot_if_due()  # height 6: not due
+    assert [h for h, _ in _snapshots(path)] == [5]
+    seq.log.close()
+    again = Sequencer(BlockLog(path), GENESIS)
+    assert state_digest(again.state) == state_digest(seq.state)

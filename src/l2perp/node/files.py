@@ -60,10 +60,12 @@ def decode_genesis(data: bytes, where: str) -> Genesis:
     return genesis
 
 
-def encode_snapshot(state: State, digest: bytes) -> bytes:
-    """A snapshot of `state` (whose state_digest is `digest`)."""
-    accounts = state.accounts
-    leaves = [encode_account(accounts[a]) for a in sorted(accounts)]
+def encode_snapshot(state: State, digest: bytes, leaves: list[bytes] | None = None) -> bytes:
+    """A snapshot of `state` (whose state_digest is `digest`); `leaves`: its accounts' encoded
+    leaves in address order when the caller has them (a leaf cache), else encoded here."""
+    if leaves is None:
+        accounts = state.accounts
+        leaves = [encode_account(accounts[a]) for a in sorted(accounts)]
     return canonical([SNAPSHOT_MAGIC, VERSION, state.height, digest,
                       canonical(shared_leaf(state)), leaves])
 

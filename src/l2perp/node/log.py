@@ -166,9 +166,12 @@ class BlockLog:
                 "backup (a rollup node's posted batches stay on L1)")
 
     # ----- snapshots --------------------------------------------------------------------
-    def snapshot(self, state: State, digest: bytes | None = None) -> None:
-        """Store a checked snapshot of `state` (at its height) and drop the older ones."""
-        data = encode_snapshot(state, digest if digest is not None else state_digest(state))
+    def snapshot(self, state: State, digest: bytes | None = None,
+                 leaves: list[bytes] | None = None) -> None:
+        """Store a checked snapshot of `state` (at its height) and drop the older ones
+        (`leaves`: its encoded account leaves in address order, when already at hand)."""
+        data = encode_snapshot(state, digest if digest is not None else state_digest(state),
+                               leaves)
         self.db.execute("BEGIN")
         try:
             self.db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?)",

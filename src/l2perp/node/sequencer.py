@@ -75,6 +75,10 @@ class Sequencer:
         # the logged digest, kept incrementally (verify_leaves: checked against a full encoding
         # after every block; L2PERP_VERIFY_LEAVES=1 in the node, always in the test suite)
         self.leaves = LeafCache(verify=verify_leaves)
+        self.last_digest = b""  # the digest logged with the last block
+        # True: `commit` leaves snapshots to `snapshot_if_due`, called once the block's
+        # replies are out (a snapshot writes the whole state: it must not delay them)
+        self.defer_snapshots = False
 
     def produce_block(self, now_ms: int, system_txs: tuple[Tx, ...] = ()
                       ) -> tuple[BlockReceipts, list[object]]:
@@ -133,15 +137,28 @@ class Sequencer:
         return kept, packed
 
     def commit(self, block: Block, receipts: BlockReceipts, txs: bytes | None = None) -> None:
-        """Make the block durable (log with its digest, periodic snapshots) before any ack.
-        A snapshot that cannot be written is only reported (`snapshot_error`): the block is
-        already durable, and the next one retries."""
+        """Make the block durable (log with its digest) before any ack, then take a snapshot if
+        one is due (unless `defer_snapshots`: the node takes it after the replies left)."""
         self.leaves.refresh(self.state, receipts.touched)
         digest = self.leaves.digest(self.state)
         self.log.append(block, digest, self.state, receipts, txs)
-        if self.state.height % self.snapshot_every == 0 or self.snapshot_error is not None:
-            try:
-                self.log.snapshot(self.state, digest)
-                self.snapshot_error = None
-            except Exception as exc:  # noqa: BLE001 - an optimisation; the block is durable
-                self.snapshot_error = f"{type(exc).__name__}: {exc}"
+        self.last_digest = digest
+        if not self.defer_snapshots:
+            self.snapshot_if_due()
+
+    def snapshot_if_due(self) -> None:
+        """Every `snapshot_every` blocks (and after a failed one), store a snapshot of the state
+        just committed, its leaves from the leaf cache. A snapshot that cannot be written is only
+        reported (`snapshot_error`): the block is already durable, and the next one retries."""
+        state = self.state
+        if state.height % self.snapshot_every != 0 and self.snapshot_error is None:
+            return
+        leaves = self.leaves
+        if leaves.state is not state or leaves.height != state.height:
+            return  # the state moved on (or was rebuilt): the next due block takes one
+        try:
+            self.log.snapshot(state, self.last_digest,
+                              [leaves.leaves[a] for a in leaves.sorted_addresses])
+            self.snapshot_error = None
+        except Exception as exc:  # noqa: BLE001 - an optimisation; the block is durable
+            self.snapshot_error = f"{type(exc).__name__}: {exc}"

@@ -84,6 +84,7 @@ class Node:
                                    max_block_txs=rollup.params.max_batch_txs if rollup
                                    else 20_000,
                                    verify_leaves=os.environ.get(VERIFY_LEAVES_ENV) == "1")
+        self.sequencer.defer_snapshots = True  # taken in `after_commit`, after the replies
         self.rollup: NodeRollup | None = None
         self.operator_key = rollup.operator_key if rollup is not None else None
         # (since, incident kind, why) of a halt whose incident is still to be opened
@@ -110,6 +111,8 @@ class Node:
         rollup = NodeRollup(self.data_dir, settings.l1_path, self._genesis, settings.params,
                             settings.poster, settings.fault, settings.l1_funded)
         rollup.recover(self.state, (b for b, _ in self.sequencer.log.blocks_after(0)))
+        # from here the poster's tree follows the live state through the sequencer's leaves
+        rollup.poster.commitment.share_leaves(self.sequencer.leaves)
         return rollup
 
     def _reopen_rollup(self) -> None:
@@ -146,8 +149,17 @@ class Node:
             self.rollup.close()
 
     async def _run(self) -> None:
+        """One block every `block_ms` of wall time, on a fixed schedule: the work of a block
+        does not push the next one back (when a block took longer than the interval, the next
+        starts after one turn of the event loop, and the schedule restarts from there)."""
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while True:
-            await asyncio.sleep(self.block_ms / 1000)
+            due += self.block_ms / 1000
+            wait = due - loop.time()
+            if wait < 0:  # behind: no burst of blocks to catch up, the schedule slips
+                due, wait = loop.time(), 0
+            await asyncio.sleep(wait)
             if self.fault is not None:
                 if self._retry_at is None or wall_ms() < self._retry_at:
                     continue
@@ -258,7 +270,9 @@ class Node:
     def after_commit(self, receipts: BlockReceipts) -> None:
         """What a committed block owes after its replies: the rollup's root, batch and checks
         (a failure here leaves the rollup behind the log: `_reopen_rollup` on the retry), then
-        the block listeners (websocket hub, rate limiter)."""
+        the block listeners (websocket hub, rate limiter). A snapshot due at this height is
+        taken first."""
+        self.sequencer.snapshot_if_due()
         if self.rollup is not None:
             self.rollup.after_block(self.state, self.sequencer.last_block, receipts)
             self._rollup_behind = False

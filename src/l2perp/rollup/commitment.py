@@ -36,6 +36,13 @@ class Commitment:
             self.tree.update_hashes({accounts[a].index: hashes[a] for a in changed})
         return state_root(self.tree.root, state)
 
+    def share_leaves(self, leaves: LeafCache) -> None:
+        """Take the leaves from `leaves` from now on: another follower of the live state (the
+        sequencer's cache, which encodes each block's touched accounts once for both). Every leaf
+        it holds is re-hashed into the tree at the next refresh."""
+        leaves.changed.update(leaves.leaves)
+        self.leaves = leaves
+
     def tvl_musdc(self, state: State) -> int:
         """The L2 total of the state last refreshed (`rollup.accounting.tvl_musdc`)."""
         return self.leaves.tvl_musdc(state)
