@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -59,6 +60,21 @@ def web_file(name: str) -> Response:
     return Response(path.read_bytes(), media_type=kind)
 
 
+class NodeApp(FastAPI):
+    """The FastAPI app, with the routes of `fast.fast_routes` answered by that guard before the
+    framework's middleware stack (same body cap, same catch-all, same handler)."""
+
+    fast: RequestGuard | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        fast = self.fast
+        if fast is not None and scope["type"] == "http" and \
+                (scope.get("method"), scope.get("path")) in fast.fast_routes:
+            await fast(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(node: Node, network: Network = Network(),
                rate_limits: RateLimits | None = None, *,
                trusted_proxies: Iterable[str] = frozenset(),
@@ -81,15 +97,16 @@ def create_app(node: Node, network: Network = Network(),
         yield
         await node.stop()
 
-    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app = NodeApp(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     days = DayStatsCache()
     trusted = TrustedProxies(trusted_proxies)
     limiter = Limiter(rate_limits) if rate_limits is not None else None
     routes = Routes(node, network, limiter, trusted, days)
-    # orders take the guard's fast path: the framework's routing, request objects and
+    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
+    # orders take the fast path: the framework's middleware, routing, request objects and
     # dependency solving cost about as much CPU as the order itself
-    app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes,
-                       fast_routes={("POST", "/exchange"): routes.exchange})
+    app.fast = RequestGuard(partial(FastAPI.__call__, app), max_body_bytes=max_body_bytes,
+                            fast_routes={("POST", "/exchange"): routes.exchange})
     app.add_exception_handler(StarletteHTTPException, _http_error)
     hub = Hub(node, days, max_messages=ws_max_queued_messages, max_bytes=ws_max_queued_bytes,
               max_per_ip=ws_max_connections_per_ip, trusted=trusted)
