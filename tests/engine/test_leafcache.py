@@ -123,3 +123,32 @@ def test_verify_mode_catches_an_account_missing_from_touched() -> None:
     v.order(A, limit(0, True, "90", "1"))
     with pytest.raises(AssertionError, match="stale leaf"):
         cache.refresh(v.state, [])
+
+
+def test_an_accounts_orders_list_is_kept_until_one_of_its_orders_changes() -> None:
+    v = _venue()
+    cache = LeafCache(verify=True)
+    cache.refresh(v.state, None)
+    v.order(A, limit(0, True, "90", "2"), limit(0, True, "89", "1"))
+    _follow(v, cache)
+    kept = v.account(A).encoded_orders.blob
+    assert kept is not None
+    v.deposit(A, 5)  # touches A, not its orders: the list is reused as it is
+    _follow(v, cache)
+    assert v.account(A).encoded_orders.blob is kept
+    v.order(B, limit(0, False, "90", "1", "Ioc"))  # a maker fill changes one of A's orders
+    assert v.account(A).encoded_orders.blob is None
+    _follow(v, cache)  # verify mode: the list encoded anew equals the full encoding
+    assert v.account(A).encoded_orders.blob not in (None, kept)
+    oid = min(v.account(A).orders)
+    v.cancel(A, 0, oid)  # a removal drops it too
+    assert v.account(A).encoded_orders.blob is None
+    _follow(v, cache)
+
+
+def test_a_list_holding_a_grouped_order_is_never_kept() -> None:
+    v = _venue()
+    v.order(A, limit(0, True, "95", "1"), trigger(0, False, "120", "1", "120", "tp"),
+            grouping="normalTpsl")
+    encode_account_cached(v.account(A))
+    assert v.account(A).encoded_orders.blob is None

@@ -50,6 +50,17 @@ class TpslGroup:
         return f"TpslGroup({self.child_oids})"
 
 
+class EncodedOrders:
+    """One account's open orders list as its leaf encodes it (engine/leafcache.py), or None
+    once any of those orders changed, or one was added or removed. Every order in a kept
+    encoding points here (`Order.holder`), so `order_changed` reaches it from the order alone."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self) -> None:
+        self.blob: bytes | None = None
+
+
 class Order:
     """A limit or trigger order. Sizes in lots, prices in pips, times in ms."""
 
@@ -57,7 +68,7 @@ class Order:
         "oid", "user", "asset", "is_buy", "limit_pips", "size_lots", "orig_lots", "tif",
         "reduce_only", "cloid", "timestamp_ms", "seq", "on_book", "margin_musdc", "leverage",
         "trigger_pips", "trigger_is_market", "tpsl", "is_position_tpsl", "parent_oid",
-        "group", "filled_lots", "row",
+        "group", "filled_lots", "row", "holder",
     )
 
     def __init__(
@@ -90,6 +101,7 @@ class Order:
         # this order's encoded row (engine/leafcache.py), or None when it must be encoded anew:
         # every change of a field `encoding.encode_order` writes sets it back to None
         self.row: bytes | None = None
+        self.holder: EncodedOrders | None = None  # its account's kept encoding, once in one
 
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
         side = "B" if self.is_buy else "A"
@@ -109,6 +121,16 @@ class Level:
 
 
 OnFill = Callable[[Order, int, int], int]
+
+
+
+def order_changed(order: Order) -> None:
+    """A field of `order` that its encoded row holds changed: drop the row and its account's
+    kept orders list (both are encoded anew at the next leaf refresh)."""
+    order.row = None
+    holder = order.holder
+    if holder is not None:
+        holder.blob = None
 
 
 class Book:
@@ -201,7 +223,7 @@ class Book:
             order.seq = self.next_seq
             self.next_seq += 1
         order.on_book = True
-        order.row = None
+        order_changed(order)
         level.queue.append(order)
         level.total_lots += order.size_lots
         level.count += 1
@@ -220,7 +242,7 @@ class Book:
         side = self.bids if order.is_buy else self.asks
         level = side[order.limit_pips]
         order.on_book = False
-        order.row = None
+        order_changed(order)
         level.total_lots -= order.size_lots
         level.count -= 1
         if level.count == 0:
@@ -233,7 +255,7 @@ class Book:
         side = self.bids if order.is_buy else self.asks
         side[order.limit_pips].total_lots -= lots
         order.size_lots -= lots
-        order.row = None
+        order_changed(order)
         if order.size_lots == 0:
             self.remove(order)
 
@@ -294,7 +316,7 @@ class Book:
                 notional += lots * price
                 level.total_lots -= lots
                 maker.size_lots -= lots
-                maker.row = None
+                order_changed(maker)
                 if maker.size_lots == 0:
                     maker.on_book = False
                     queue.popleft()

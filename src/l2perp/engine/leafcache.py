@@ -10,9 +10,13 @@ them equal after every block of random order flow, and `verify=True` checks it a
 
 - an account leaf is re-encoded only when the block lists it in `BlockReceipts.touched` (the
   same promise the rollup's commitment relies on: a superset is harmless, an omission a bug);
-- inside it, an order's row (`canonical(encode_order(o))`) is reused from `Order.row` unless a
-  change of one of its fields cleared it (book.py, placement.py, tpsl.py, order_groups.py);
-  an order in a TP/SL group is always encoded anew (its siblings' oids are part of its row);
+- inside it, the whole orders list is reused from `Account.encoded_orders` while none of the
+  account's orders changed and none was added or removed (`book.order_changed`,
+  `open_orders.track_order` / `untrack_order` drop it); otherwise each order's row
+  (`canonical(encode_order(o))`) is reused from `Order.row` unless a change of one of its
+  fields cleared it (book.py, placement.py, tpsl.py, order_groups.py); an order in a TP/SL
+  group is always encoded anew (its siblings' oids are part of its row), and a list holding
+  one is never kept;
 - the L2 total (fee pool + cash + isolated margin) is kept as a sum of per-account parts.
 
 A cache follows one state object: handed another (a recovery, a copy), it starts over.
@@ -35,19 +39,31 @@ def array_header(n: int) -> bytes:
 
 
 def order_rows(account: Account) -> bytes:
-    """The account's orders as `canonical` encodes their list (oid order), reusing each order's
-    cached row where it is still valid and caching the rest."""
+    """The account's orders as `canonical` encodes their list (oid order): the account's kept
+    list while none of its orders changed, else joined from each order's cached row where it is
+    still valid (the rest encoded and cached). A list holding a grouped order is not kept."""
+    holder = account.encoded_orders
+    blob = holder.blob
+    if blob is not None:
+        return blob
     orders = account.orders
     parts = [array_header(len(orders))]
+    grouped = False
     for oid in sorted(orders):
         order = orders[oid]
+        order.holder = holder
         row = order.row
         if row is None:
             row = canonical(encode_order(order))
             if order.group is None:
                 order.row = row
+        if order.group is not None:
+            grouped = True
         parts.append(row)
-    return b"".join(parts)
+    blob = b"".join(parts)
+    if not grouped:
+        holder.blob = blob
+    return blob
 
 
 def encode_account_cached(account: Account) -> bytes:

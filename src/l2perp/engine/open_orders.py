@@ -47,6 +47,7 @@ def reservation_for(market: Market, account: Account, order: Order, lots: int) -
 def track_order(account: Account, order: Order) -> None:
     """Record an open order on its account (and in the cloid index)."""
     account.orders[order.oid] = order
+    account.encoded_orders.blob = None
     if order.cloid is not None:
         account.cloids[order.cloid] = order
 
@@ -54,6 +55,7 @@ def track_order(account: Account, order: Order) -> None:
 def untrack_order(account: Account, order: Order) -> None:
     """Forget an open order on its account (and in the cloid index)."""
     account.orders.pop(order.oid, None)
+    account.encoded_orders.blob = None
     if order.cloid is not None and account.cloids.get(order.cloid) is order:
         del account.cloids[order.cloid]
 

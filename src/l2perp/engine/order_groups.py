@@ -6,7 +6,7 @@ change here clears the cached rows of the orders it touches (`Order.row`)."""
 
 from __future__ import annotations
 
-from .book import Order, TpslGroup
+from .book import Order, TpslGroup, order_changed
 from .state import Account, State
 
 
@@ -14,11 +14,11 @@ def link_group(parent: Order, children: list[Order]) -> TpslGroup:
     """Make `children` (in placement order) the waiting TP/SL children of `parent`."""
     group = TpslGroup([child.oid for child in children])
     parent.group = group
-    parent.row = None
+    order_changed(parent)
     for child in children:
         child.group = group
         child.parent_oid = parent.oid
-        child.row = None
+        order_changed(child)
     return group
 
 
@@ -38,7 +38,7 @@ def detach(order: Order) -> TpslGroup | None:
     """Take an order out of its group (a modify or a firing); returns the group it had."""
     group = order.group
     order.group = None
-    order.row = None
+    order_changed(order)
     return group
 
 
@@ -57,7 +57,7 @@ def activate_children(state: State, account: Account, group: TpslGroup) -> None:
         child = orders.get(oid)
         if child is not None and child.parent_oid:
             child.parent_oid = 0
-            child.row = None
+            order_changed(child)
             state.triggers[child.asset][oid] = child
 
 
@@ -66,7 +66,7 @@ def replace_child(group: TpslGroup, old: Order, new: Order) -> None:
     oids = group.child_oids
     oids[oids.index(old.oid)] = new.oid
     new.group = group
-    new.row = None
+    order_changed(new)
     if old.parent_oid:
         new.parent_oid = old.parent_oid
 
@@ -74,10 +74,10 @@ def replace_child(group: TpslGroup, old: Order, new: Order) -> None:
 def replace_parent(account: Account, group: TpslGroup, new: Order) -> None:
     """A modify replaced the group's parent by `new`: waiting children now wait for `new`."""
     new.group = group
-    new.row = None
+    order_changed(new)
     orders = account.orders
     for oid in group.child_oids:
         child = orders.get(oid)
         if child is not None and child.parent_oid:
             child.parent_oid = new.oid
-            child.row = None
+            order_changed(child)

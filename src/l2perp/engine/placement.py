@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Final
 
 from . import errors as E
-from .book import CANCEL_MAKER, STOP, TIF_ALO, TIF_GTC, TIF_TRIGGER, Order
+from .book import (
+    CANCEL_MAKER, STOP, TIF_ALO, TIF_GTC, TIF_TRIGGER, Order, order_changed,
+)
 from .fees import fee_for
 from .margin import leverage_of
 from .open_orders import (
@@ -147,7 +149,7 @@ def maker_filled(ctx: Ctx, account: Account, market: Market, maker: Order, lots:
     keeps the reservation for what is left (`reservation_for`, rounded up); a group parent's
     waiting children go live."""
     maker.filled_lots += lots
-    maker.row = None
+    order_changed(maker)
     left = maker.size_lots - lots
     if left == 0:
         untrack_order(account, maker)
@@ -181,7 +183,7 @@ def submit(ctx: Ctx, account: Account, market: Market, order: Order) -> object:
         if want > reducible:
             want = reducible
             order.size_lots = order.orig_lots = want
-            order.row = None
+            order_changed(order)
     book = state.books[asset]
     filled = notional = 0
     taker = None
@@ -196,7 +198,7 @@ def submit(ctx: Ctx, account: Account, market: Market, order: Order) -> object:
         filled, notional = book.match(account.address, order.is_buy, order.limit_pips, want, taker)
         order.filled_lots += filled
         order.size_lots -= filled
-        order.row = None
+        order_changed(order)
     stop_error = taker.stop_error if taker is not None else None
     if order.size_lots == 0:
         order_event(ctx, order, "filled")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from heapq import heappush, heappushpop
 from typing import Any, Final
 
-from .book import Book, Order
+from .book import Book, EncodedOrders, Order
 from .params import EngineConfig, MarketSpec, maintenance_schedule
 
 MARKET_ACTIVE: Final = 0
@@ -169,6 +169,8 @@ class Account:
     fee_day: int = -1  # the day the cached fee rates were computed for
     taker_rate_e9: int = 0
     maker_rate_e9: int = 0
+    # its orders list as its leaf encodes it, kept between blocks (engine/leafcache.py)
+    encoded_orders: EncodedOrders = field(default_factory=EncodedOrders)
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..units import E9
 from . import errors as E
-from .book import TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_TP, Order
+from .book import TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_TP, Order, order_changed
 from .margin import cross_free_margin
 from .open_orders import (
     Ctx, cancel_open_order, drop_order, order_event, track_order, untrack_order,
@@ -74,7 +74,7 @@ def place_position_tpsl(ctx: Ctx, account: Account, specs: tuple[OrderSpec, ...]
         status, order = place_one(ctx, account, spec)
         if order is not None:
             order.is_position_tpsl = True
-            order.row = None
+            order_changed(order)
         statuses.append(status)
     return statuses
 
@@ -83,7 +83,7 @@ def relink(ctx: Ctx, account: Account, old: Order, new: Order, group: TpslGroup 
     """Give the order `new` that a modify placed the TP/SL links of the order `old` it replaced
     (`group` is the group `old` had; the caller detached it before cancelling `old`)."""
     new.is_position_tpsl = old.is_position_tpsl
-    new.row = None
+    order_changed(new)
     if group is None:
         return
     if old.oid in group.child_oids:  # a child: same place in its group, still waiting or live
@@ -151,7 +151,7 @@ def fire(ctx: Ctx, account: Account, market: Market, order: Order) -> None:
             order_event(ctx, order, "canceled")
             return
         order.size_lots = order.orig_lots = abs(size)
-    order.row = None
+    order_changed(order)
     mark = market.mark_pips
     if order.trigger_is_market:
         order.tif = TIF_IOC
