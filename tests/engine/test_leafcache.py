@@ -152,3 +152,27 @@ def test_a_list_holding_a_grouped_order_is_never_kept() -> None:
             grouping="normalTpsl")
     encode_account_cached(v.account(A))
     assert v.account(A).encoded_orders.blob is None
+
+
+def test_a_few_changes_among_many_orders_update_the_rows_in_place() -> None:
+    v = _venue()
+    cache = LeafCache(verify=True)
+    cache.refresh(v.state, None)
+    v.order(A, *[limit(0, True, str(80 - i), "1") for i in range(30)])
+    _follow(v, cache)
+    holder = v.account(A).encoded_orders
+    rows = holder.rows  # a rebuild would replace the list; an update edits it
+    oids = sorted(v.account(A).orders)
+    v.cancel(A, 0, oids[10])  # one leaves from the middle
+    _follow(v, cache)
+    v.order(A, limit(0, True, "85", "1"))  # one arrives at the end
+    _follow(v, cache)
+    v.order(B, limit(0, False, "85", "1", "Ioc"))  # a fill takes the new one out again
+    _follow(v, cache)
+    v.order(B, limit(0, False, "80", "0.5", "Ioc"))  # a partial fill changes the best bid
+    _follow(v, cache)
+    assert holder.rows is rows and holder.oids == sorted(v.account(A).orders)
+    assert cache.digest(v.state) == state_digest(v.state)
+    v.order(A, *[limit(0, True, str(60 - i), "1") for i in range(10)])  # 10 of 39: rebuilt
+    _follow(v, cache)
+    assert holder.rows is not rows and holder.oids == sorted(v.account(A).orders)

@@ -51,14 +51,26 @@ class TpslGroup:
 
 
 class EncodedOrders:
-    """One account's open orders list as its leaf encodes it (engine/leafcache.py), or None
-    once any of those orders changed, or one was added or removed. Every order in a kept
-    encoding points here (`Order.holder`), so `order_changed` reaches it from the order alone."""
+    """One account's open orders as its leaf encodes them (engine/leafcache.py): the rows in
+    oid order, the joined list (`blob`, None while anything changed since it was joined), and
+    the oids changed, added or removed since the rows were last brought up to date (`dirty`).
+    Every order of the account points here (`Order.holder`), so `order_changed` reaches it
+    from the order alone."""
 
-    __slots__ = ("blob",)
+    __slots__ = ("blob", "oids", "rows", "dirty", "grouped", "valid")
 
     def __init__(self) -> None:
         self.blob: bytes | None = None
+        self.oids: list[int] = []  # ascending
+        self.rows: list[bytes] = []  # the encoded row of each of `oids`
+        self.dirty: set[int] = set()
+        self.grouped: set[int] = set()  # oids in a TP/SL group: encoded anew every time
+        self.valid = False  # False: `oids` and `rows` must be rebuilt from the account
+
+    def changed(self, oid: int) -> None:
+        """Order `oid` changed, arrived or left."""
+        self.blob = None
+        self.dirty.add(oid)
 
 
 class Order:
@@ -131,6 +143,7 @@ def order_changed(order: Order) -> None:
     holder = order.holder
     if holder is not None:
         holder.blob = None
+        holder.dirty.add(order.oid)
 
 
 class Book:

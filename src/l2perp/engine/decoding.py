@@ -96,7 +96,7 @@ def decode_account(data: bytes) -> Account:
                 group = groups[key] = TpslGroup(list(children))
             order.group = group
     account.orders = by_oid
-    account.encoded_orders.blob = None
+    account.encoded_orders.valid = False
     account.cloids = {o.cloid: o for o in by_oid.values() if o.cloid is not None}
     account.order_margin_musdc = order_margin
     account.nonces = nonce_set(nonces)

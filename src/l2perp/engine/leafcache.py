@@ -24,8 +24,11 @@ A cache follows one state object: handed another (a recovery, a copy), it starts
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from ..codec import DOMAIN_STATE, canonical, h256, leaf_hash
 from .encoding import ORDERS_FIELD, account_fields, encode_order, shared_leaf
+from .book import EncodedOrders, Order
 from .state import Account, State
 
 
@@ -39,31 +42,78 @@ def array_header(n: int) -> bytes:
 
 
 def order_rows(account: Account) -> bytes:
-    """The account's orders as `canonical` encodes their list (oid order): the account's kept
-    list while none of its orders changed, else joined from each order's cached row where it is
-    still valid (the rest encoded and cached). A list holding a grouped order is not kept."""
+    """The account's orders as `canonical` encodes their list (oid order), from its
+    `EncodedOrders`: the joined list while nothing changed; else only the rows of orders that
+    changed, arrived or left (and of grouped orders) are encoded, put in place by bisection,
+    and the rows joined again. Many changes at once, or rows not yet built, rebuild them all."""
     holder = account.encoded_orders
     blob = holder.blob
     if blob is not None:
         return blob
     orders = account.orders
-    parts = [array_header(len(orders))]
-    grouped = False
-    for oid in sorted(orders):
-        order = orders[oid]
-        order.holder = holder
-        row = order.row
-        if row is None:
-            row = canonical(encode_order(order))
-            if order.group is None:
-                order.row = row
-        if order.group is not None:
-            grouped = True
-        parts.append(row)
-    blob = b"".join(parts)
-    if not grouped:
+    if not holder.valid or len(holder.dirty) * REBUILD_SHARE > len(orders):
+        rebuild_rows(holder, orders)
+    else:
+        update_rows(holder, orders)
+    blob = array_header(len(holder.rows)) + b"".join(holder.rows)
+    if not holder.grouped:
         holder.blob = blob
     return blob
+
+
+REBUILD_SHARE = 8  # rebuild every row once more than 1 in 8 orders changed
+
+
+def row_of(order: Order) -> bytes:
+    """`canonical(encode_order(order))`, from the order's cached row when it is still valid
+    (a grouped order's row is never cached: its siblings' oids are part of it)."""
+    row = order.row
+    if row is None:
+        row = canonical(encode_order(order))
+        if order.group is None:
+            order.row = row
+    return row
+
+
+def rebuild_rows(holder: EncodedOrders, orders: dict[int, Order]) -> None:
+    oids = sorted(orders)
+    rows: list[bytes] = []
+    grouped: set[int] = set()
+    for oid in oids:
+        order = orders[oid]
+        order.holder = holder
+        if order.group is not None:
+            grouped.add(oid)
+        rows.append(row_of(order))
+    holder.oids, holder.rows, holder.grouped = oids, rows, grouped
+    holder.dirty = set()
+    holder.valid = True
+
+
+def update_rows(holder: EncodedOrders, orders: dict[int, Order]) -> None:
+    oids, rows, grouped = holder.oids, holder.rows, holder.grouped
+    for oid in sorted(holder.dirty | grouped):
+        i = bisect_left(oids, oid)
+        listed = i < len(oids) and oids[i] == oid
+        order = orders.get(oid)
+        if order is None:
+            if listed:
+                del oids[i]
+                del rows[i]
+            grouped.discard(oid)
+            continue
+        order.holder = holder
+        if order.group is not None:
+            grouped.add(oid)
+        else:
+            grouped.discard(oid)
+        row = row_of(order)
+        if listed:
+            rows[i] = row
+        else:
+            oids.insert(i, oid)
+            rows.insert(i, row)
+    holder.dirty = set()
 
 
 def encode_account_cached(account: Account) -> bytes:

@@ -47,7 +47,9 @@ def reservation_for(market: Market, account: Account, order: Order, lots: int) -
 def track_order(account: Account, order: Order) -> None:
     """Record an open order on its account (and in the cloid index)."""
     account.orders[order.oid] = order
-    account.encoded_orders.blob = None
+    holder = account.encoded_orders
+    order.holder = holder
+    holder.changed(order.oid)
     if order.cloid is not None:
         account.cloids[order.cloid] = order
 
@@ -55,7 +57,7 @@ def track_order(account: Account, order: Order) -> None:
 def untrack_order(account: Account, order: Order) -> None:
     """Forget an open order on its account (and in the cloid index)."""
     account.orders.pop(order.oid, None)
-    account.encoded_orders.blob = None
+    account.encoded_orders.changed(order.oid)
     if order.cloid is not None and account.cloids.get(order.cloid) is order:
         del account.cloids[order.cloid]
 
