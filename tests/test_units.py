@@ -28,7 +28,8 @@ def test_parse_decimal_is_exact_and_normalized(text: str, dec: Dec) -> None:
     assert parse_decimal(text) == dec
 
 
-@pytest.mark.parametrize("text", ["", "1e5", "1.2.3", " 1", "abc", "--1", ".", "1,5", "NaN"])
+@pytest.mark.parametrize("text", ["", "1e5", "1.2.3", " 1", "abc", "--1", ".", "1,5", "NaN",
+                                  "\u00b2", "1\u00b2", "\u0661\u0662", "0.\u0665", "\uff11"])
 def test_parse_decimal_rejects_malformed(text: str) -> None:
     with pytest.raises(ValueError):
         parse_decimal(text)

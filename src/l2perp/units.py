@@ -70,7 +70,12 @@ class Dec(NamedTuple):
         return self.coeff // div if self.coeff % div == 0 else None
 
 
-_DIGITS = frozenset("0123456789")
+
+
+def _ascii_digits(text: str) -> bool:
+    """Whether `text` is empty or only the digits 0-9 (`isdigit` alone admits other scripts'
+    digits and superscripts)."""
+    return not text or (text.isascii() and text.isdigit())
 
 
 def parse_decimal(text: str) -> Dec:
@@ -85,7 +90,7 @@ def parse_decimal(text: str) -> Dec:
     whole, dot, frac = body.partition(".")
     if not (whole or frac) or (dot and "." in frac):
         raise ValueError(f"not a decimal string: {text!r}")
-    if not set(whole) <= _DIGITS or not set(frac) <= _DIGITS:
+    if not (_ascii_digits(whole) and _ascii_digits(frac)):
         raise ValueError(f"not a decimal string: {text!r}")
     frac = frac.rstrip("0")
     coeff = int((whole or "0") + frac)

@@ -1,11 +1,13 @@
 """The node dies at the two points an acknowledgement depends on: right after the block holding
 a request is committed to the log (before any reply), and right after the replies left (before
-the rollup took the block: its root, batch and checks). After a restart the block is in the log
-and reaches a posted batch: an acknowledged order is never lost, and a committed one that was
-not acknowledged is kept too (durable before answered, never the other way round)."""
+the rollup took the block: its root, batch and checks, and before its index rows). After a
+restart the block is in the log, its order in the index, and it reaches a posted batch: an
+acknowledged order is never lost, and a committed one that was not acknowledged is kept too
+(durable before answered, never the other way round)."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -108,3 +110,9 @@ def test_a_kill_around_the_reply_loses_no_committed_order(tmp_path, point) -> No
     finally:
         log.close()
     assert prices_of(logged, key.address) == [PRICE]  # in the log, once
+    db = sqlite3.connect(str(Path(data) / "node.sqlite"))
+    try:  # its index row (written after the replies: the restart wrote it again)
+        rows = db.execute("SELECT status FROM orders WHERE user = ?", (key.address,)).fetchall()
+    finally:
+        db.close()
+    assert rows == [("open",)]

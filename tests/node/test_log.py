@@ -101,18 +101,53 @@ def test_a_deferred_snapshot_waits_for_the_node_and_is_the_full_encoding(tmp_pat
 
     path = tmp_path / "node.sqlite"
     seq = Sequencer(BlockLog(path), GENESIS, snapshot_every=5)
-    seq.defer_snapshots = True
+    seq.defer_writes = True
     _drive(seq, 4)  # heights 1..5: one due at 5, not taken by the commit
     assert seq.state.height == 5 and _snapshots(path) == []
+    seq.snapshot_if_due()  # not before the block's index rows
+    assert _snapshots(path) == []
+    seq.index_if_pending()
     seq.snapshot_if_due()
     [(height, data)] = _snapshots(path)
     assert height == 5
     assert data == encode_snapshot(seq.state, state_digest(seq.state))  # leaves from the cache
-    _drive_more = Tx(None, 0, BridgeCredit(A, ONE_USDC))
-    seq.mempool.push(_drive_more)
+    seq.mempool.push(Tx(None, 0, BridgeCredit(A, ONE_USDC)))
     seq.produce_block(T0 + 10_000)
+    seq.index_if_pending()
     seq.snapshot_if_due()  # height 6: not due
     assert [h for h, _ in _snapshots(path)] == [5]
     seq.log.close()
     again = Sequencer(BlockLog(path), GENESIS)
     assert state_digest(again.state) == state_digest(seq.state)
+
+
+def _fills(path) -> list[int]:
+    db = sqlite3.connect(str(path))
+    try:
+        return [row[0] for row in db.execute("SELECT height FROM fills ORDER BY tid")]
+    finally:
+        db.close()
+
+
+def test_index_rows_a_crash_lost_are_written_again_at_recovery(tmp_path) -> None:
+    path = tmp_path / "node.sqlite"
+    seq = Sequencer(BlockLog(path), GENESIS, snapshot_every=3)
+    seq.defer_writes = True
+    _drive(seq, 3)  # every block but the last indexed in the node's order
+    assert seq.unindexed is not None and seq.log.indexed_height() == 3
+    assert _fills(path) == [2, 3]  # one fill a block from height 2; block 4's rows are pending
+    seq.log.close()  # a crash between the block's reply and its index rows
+    again = Sequencer(BlockLog(path), GENESIS)
+    assert again.log.indexed_height() == again.state.height == 4
+    assert _fills(path) == [2, 3, 4]
+    assert state_digest(again.state) == state_digest(seq.state)
+
+
+def test_the_next_block_writes_the_rows_a_failed_stage_left(tmp_path) -> None:
+    path = tmp_path / "node.sqlite"
+    seq = Sequencer(BlockLog(path), GENESIS)
+    seq.defer_writes = True
+    _drive(seq, 2)
+    assert seq.log.indexed_height() == 2  # the stage after block 3 never ran
+    seq.produce_block(T0 + 10_000)  # it runs first, with the state block 3 left
+    assert seq.log.indexed_height() == 3 and _fills(path) == [2, 3]

@@ -203,6 +203,7 @@ class Routes:
 
     # ----- routes -----------------------------------------------------------------------
     async def post_info(self, request: Request) -> Response:
+        self.node.sequencer.index_if_pending()  # an answer sees every acknowledged request
         key = self.key_of(request)
         refused = self.ip_exhausted(key)
         if refused is not None:

@@ -1,5 +1,7 @@
-"""The indexer: fills, order status history, funding records, written in the same SQLite
-transaction as their block (so the index is never ahead of or behind the log), and the queries
+"""The indexer: fills, order status history, funding records, written in the same SQLite file
+as their block (the node writes them right after the block's replies left, in a transaction
+of their own; recovery writes again those a crash lost, so the index never stays behind the
+log, and /info writes pending ones before it reads), and the queries
 behind userFills, orderStatus, fundingHistory, userFunding, candleSnapshot and the 24-hour
 market statistics of metaAndAssetCtxs. Candles are aggregated from the fills by interval (1m to
 1d)."""

@@ -114,9 +114,9 @@ class BlockLog:
     # ----- blocks -----------------------------------------------------------------------
     def append(self, block: Block, digest: bytes, state: State | None = None,
                receipts=None, txs: bytes | None = None) -> None:
-        """Commit one block, and its index rows, durably in one transaction (fsync'd).
-        `txs` is the block's transactions already encoded (`encode_txs`), when the caller has
-        them."""
+        """Commit one block durably in one transaction (fsync'd), with its index rows when
+        `receipts` are given (else `index` writes them later). `txs` is the block's
+        transactions already encoded (`encode_txs`), when the caller has them."""
         if txs is None:
             txs = encode_txs(block.txs)
         checksum = row_checksum(block.height, block.time_ms, txs, digest)
@@ -126,12 +126,40 @@ class BlockLog:
             db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?)",
                        (block.height, block.time_ms, txs, digest, checksum))
             if receipts is not None:
-                indexer.index_block(db, state, receipts)
+                self._index_rows(state, receipts)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+
+    def index(self, state: State, receipts) -> None:
+        """Write the index rows of the block just appended without them (`state` as that block
+        left it). Not fsync'd on its own: the next block's commit syncs it, and rows a crash
+        loses are written again when `recover` replays their block."""
+        db = self.db
+        db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            db.execute("BEGIN")
+            try:
+                self._index_rows(state, receipts)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+        finally:
+            db.execute("PRAGMA synchronous=FULL")
+
+    def _index_rows(self, state: State, receipts) -> None:
+        indexer.index_block(self.db, state, receipts)
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('indexed', ?)", (receipts.height,))
+
+    def indexed_height(self) -> int:
+        """The last block whose index rows are written (a log from before the index could
+        lag its blocks had every block indexed with it: its head)."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'indexed'").fetchone()
+        return row[0] if row is not None else self.head()
 
     def head(self) -> int:
         row = self.db.execute("SELECT MAX(height) FROM blocks").fetchone()
@@ -204,7 +232,10 @@ class BlockLog:
         """The state at the log's head: newest snapshot + replay, every digest verified."""
         self.check_integrity()
         self.set_genesis(genesis)
-        state = self.latest_snapshot(genesis) or genesis_state(genesis)
+        indexed = self.indexed_height()
+        state = self.latest_snapshot(genesis)
+        if state is None or state.height > indexed:  # (never written so: `snapshot` needs
+            state = genesis_state(genesis)           # the index at its height)
         leaves = LeafCache()
         leaves.refresh(state, None)
         for block, logged in self.blocks_after(state.height):
@@ -215,6 +246,8 @@ class BlockLog:
                 raise RecoveryError(
                     f"block {block.height}: replay gives digest {digest.hex()[:16]}..., "
                     f"the log recorded {logged.hex()[:16]}...; refusing to start")
+            if block.height > indexed:  # acknowledged, but its index rows were lost
+                self.index(state, receipts)
         return state
 
     def verify_all(self, genesis: Genesis) -> int:

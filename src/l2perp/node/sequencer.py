@@ -76,9 +76,10 @@ class Sequencer:
         # after every block; L2PERP_VERIFY_LEAVES=1 in the node, always in the test suite)
         self.leaves = LeafCache(verify=verify_leaves)
         self.last_digest = b""  # the digest logged with the last block
-        # True: `commit` leaves snapshots to `snapshot_if_due`, called once the block's
-        # replies are out (a snapshot writes the whole state: it must not delay them)
-        self.defer_snapshots = False
+        # True: `commit` leaves the block's index rows to `index_if_pending` and snapshots to
+        # `snapshot_if_due`, called once the block's replies are out (the node)
+        self.defer_writes = False
+        self.unindexed: BlockReceipts | None = None  # a committed block's, not yet indexed
 
     def produce_block(self, now_ms: int, system_txs: tuple[Tx, ...] = ()
                       ) -> tuple[BlockReceipts, list[object]]:
@@ -89,6 +90,7 @@ class Sequencer:
 
         If the commit fails, the state is rebuilt from the log and the error propagates: unless
         the log holds the block after all (then it counts as committed)."""
+        self.index_if_pending()  # a stage a fault cut short: before the state moves on
         taken = [(tx, None) for tx in system_txs]
         taken += self.mempool.take(self.max_block_txs - len(system_txs))
         self.in_flight = [ticket for _, ticket in taken if ticket is not None]
@@ -137,14 +139,26 @@ class Sequencer:
         return kept, packed
 
     def commit(self, block: Block, receipts: BlockReceipts, txs: bytes | None = None) -> None:
-        """Make the block durable (log with its digest) before any ack, then take a snapshot if
-        one is due (unless `defer_snapshots`: the node takes it after the replies left)."""
+        """Make the block durable (log with its digest) before any ack, with its index rows and
+        a snapshot if one is due (unless `defer_writes`: the node writes both after the
+        replies left)."""
         self.leaves.refresh(self.state, receipts.touched)
         digest = self.leaves.digest(self.state)
-        self.log.append(block, digest, self.state, receipts, txs)
+        deferred = self.defer_writes
+        self.log.append(block, digest, self.state, None if deferred else receipts, txs)
         self.last_digest = digest
-        if not self.defer_snapshots:
+        if deferred:
+            self.unindexed = receipts
+        else:
             self.snapshot_if_due()
+
+    def index_if_pending(self) -> None:
+        """Write the index rows of the last block if `commit` left them for later (the node's
+        stage after the replies; an /info read that needs them calls it first)."""
+        receipts = self.unindexed
+        if receipts is not None and receipts.height == self.state.height:
+            self.log.index(self.state, receipts)
+        self.unindexed = None
 
     def snapshot_if_due(self) -> None:
         """Every `snapshot_every` blocks (and after a failed one), store a snapshot of the state
@@ -153,6 +167,8 @@ class Sequencer:
         state = self.state
         if state.height % self.snapshot_every != 0 and self.snapshot_error is None:
             return
+        if self.unindexed is not None:
+            return  # a snapshot stands for its height's index rows too
         leaves = self.leaves
         if leaves.state is not state or leaves.height != state.height:
             return  # the state moved on (or was rebuilt): the next due block takes one

@@ -84,7 +84,8 @@ class Node:
                                    max_block_txs=rollup.params.max_batch_txs if rollup
                                    else 20_000,
                                    verify_leaves=os.environ.get(VERIFY_LEAVES_ENV) == "1")
-        self.sequencer.defer_snapshots = True  # taken in `after_commit`, after the replies
+        # index rows and snapshots are written in `after_commit`, after the replies
+        self.sequencer.defer_writes = True
         self.rollup: NodeRollup | None = None
         self.operator_key = rollup.operator_key if rollup is not None else None
         # (since, incident kind, why) of a halt whose incident is still to be opened
@@ -270,8 +271,9 @@ class Node:
     def after_commit(self, receipts: BlockReceipts) -> None:
         """What a committed block owes after its replies: the rollup's root, batch and checks
         (a failure here leaves the rollup behind the log: `_reopen_rollup` on the retry), then
-        the block listeners (websocket hub, rate limiter). A snapshot due at this height is
-        taken first."""
+        the block listeners (websocket hub, rate limiter). The block's index rows and a snapshot
+        due at this height are written first."""
+        self.sequencer.index_if_pending()
         self.sequencer.snapshot_if_due()
         if self.rollup is not None:
             self.rollup.after_block(self.state, self.sequencer.last_block, receipts)
