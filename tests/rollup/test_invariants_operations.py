@@ -14,6 +14,7 @@ from l2perp.rollup.l1 import L1Error
 from l2perp.rollup.params import TEST, TICK_MS
 from l2perp.rollup.poster import Poster, SignedBatch
 from l2perp.rollup.verifier import replay_standing
+from l2perp.engine.tx import Tx
 from l2perp.units import ONE_USDC
 from tests.support.flow import USERS
 from tests.support.rollup_rig import POSTER, flow_txs, funded
@@ -137,3 +138,38 @@ def test_I22_one_batch_number_is_never_signed_with_two_contents() -> None:
     assert posted[0].digest() == batch.header.digest()  # re-posted exactly as signed
     numbers = [h.batch_no for h in posted]
     assert len(numbers) == len(set(numbers))
+
+
+def test_the_posters_item_budget_cuts_batches_and_one_post_per_call_drains_a_backlog() -> None:
+    """A bulk action weighs its orders; with an item budget the poster closes batches below
+    L1's transaction budget, and posting one batch per call spreads a backlog over blocks with
+    every block posted once, in order."""
+    from l2perp.rollup.poster import tx_items
+    from tests.support.venue import limit
+    from l2perp.wire.actions import parse_action
+
+    s = funded(verifier=False)
+    s.poster.max_batch_items = 30
+    s.poster.batches_per_call = 1
+    trader = USERS[0]
+    before = len(s.l1.batches)
+    bulk = parse_action({"type": "order", "grouping": "na",
+                         "orders": [limit(0, True, "1", "0.01") for _ in range(10)]})
+    nonce = 10**12
+    for _ in range(12):  # 12 blocks of one 10-order action: 120 items, 4+ batches
+        nonce += 1
+        s.step((Tx(trader, nonce, bulk),), dt_ms=10)
+    records = [r for r in s.poster.records.values() if r.block.txs]
+    assert {tx_items(tx) for r in records for tx in r.block.txs if tx.signer == trader} == {10}
+    for _ in range(40):
+        posted = s.poster.post_due()
+        assert len(posted) <= 1
+        s.step(dt_ms=10)
+    batches = s.l1.batches[before:]
+    assert len(batches) >= 4
+    for record in batches:  # each within the budget (a lone heavier block would still go)
+        items = sum(tx_items(tx) for b in decode_body(record.body) for tx in b.txs)
+        assert items <= 30
+    heights = [h for r in s.l1.batches for h in range(r.header.first_height,
+                                                      r.header.last_height + 1)]
+    assert heights == list(range(1, len(heights) + 1))

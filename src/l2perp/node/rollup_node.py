@@ -28,6 +28,10 @@ from ..rollup.system import message_tx
 from .l1host import L1Host, decode_args, encode_args
 
 POSTER_FUNDS_MUSDC = 10**12  # the devnet poster's L1 money for bonds
+# the node's poster closes a batch at this many orders/cancels/modifies and posts at most one
+# batch per block: posting (encoding, L1's checks of the body, storing it) stays a few ms
+# behind each block instead of half a second after a burst of bulk orders
+POSTER_MAX_BATCH_ITEMS = 5_000
 
 
 class DurableJournal(SigningJournal):
@@ -88,7 +92,8 @@ class NodeRollup:
         self.params = self.l1.params
         self.journal = DurableJournal(Path(data_dir) / "poster.sqlite")
         self.poster = Poster(poster_address, self.l1, journal=self.journal, fault=fault,
-                             submit=lambda *a: self.host.call("commit_batch", *a))
+                             submit=lambda *a: self.host.call("commit_batch", *a),
+                             max_batch_items=POSTER_MAX_BATCH_ITEMS, batches_per_call=1)
         self.reconciler = Reconciler(self.l1, tvl_musdc(genesis_state(genesis)))
         self.post_errors: list[str] = []
         self.foreign: str | None = None

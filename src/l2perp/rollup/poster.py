@@ -17,7 +17,9 @@ from dataclasses import dataclass, field, replace
 from ..codec import h256
 from ..engine.decoding import copy_state
 from ..engine.state import State
-from ..engine.tx import Block, BlockReceipts, BridgeCredit
+from ..engine.tx import (
+    BatchModify, Block, BlockReceipts, BridgeCredit, Cancel, CancelByCloid, PlaceOrders, Tx,
+)
 from .accounting import tvl_musdc
 from .batch import BatchHeader, WithdrawalEntry, encode_body, execute_batch, list_root
 from .commitment import Commitment
@@ -36,6 +38,21 @@ class BlockRecord:
     withdrawals: tuple[WithdrawalEntry, ...]
     n_txs: int
     tvl_musdc: int | None  # the L2 total after the block, where measured
+    n_items: int = 0  # orders, cancels and modifies in it, other transactions one each
+
+
+def tx_items(tx: Tx) -> int:
+    """What a transaction weighs in a batch for the poster's own budget: its orders, cancels
+    or modifies (a bulk action of 40 orders is 40), any other transaction 1."""
+    action = tx.action
+    kind = type(action)
+    if kind is PlaceOrders:
+        return max(len(action.orders), 1)
+    if kind is Cancel or kind is CancelByCloid:
+        return max(len(action.cancels), 1)
+    if kind is BatchModify:
+        return max(len(action.modifies), 1)
+    return 1
 
 
 @dataclass
@@ -84,6 +101,12 @@ class Poster:
     fault: str | None = None  # one of FAULTS: corrupts the next batch posted, once
     faults_injected: int = 0
     submit: object = None  # commit_batch(sender, header, body, withdrawals); default: the L1's
+    # the poster's own cut, below L1's budget (None: L1's alone): a batch closes at this many
+    # items (`tx_items`), so that no single post checks and stores a body of 5,000 bulk actions
+    max_batch_items: int | None = None
+    # batches posted per `post_due` call at most (None: every one due); the node posts one
+    # per block, so a backlog drains over several blocks instead of stalling one
+    batches_per_call: int | None = None
 
     def start(self, state: State) -> None:
         """Take the state the sequencer starts from (genesis or recovered)."""
@@ -101,7 +124,8 @@ class Poster:
         record = BlockRecord(block, root, tuple(
             WithdrawalEntry(w.wid, w.user, w.destination, w.amount_musdc)
             for w in state.withdrawals), len(block.txs),
-            self.commitment.tvl_musdc(state) if measure_tvl else None)
+            self.commitment.tvl_musdc(state) if measure_tvl else None,
+            sum(tx_items(tx) for tx in block.txs))
         self.records[block.height] = record
         if measure_tvl and self.due(self.l1.last_post_ms):
             audited = tvl_musdc(state)
@@ -137,15 +161,22 @@ class Poster:
             return False
         if sum(r.n_txs for r in pending) >= l1.params.max_batch_txs:
             return True
+        if self.max_batch_items is not None and \
+                sum(r.n_items for r in pending) >= self.max_batch_items:
+            return True
         return l1.time_ms - last_post_ms >= l1.params.batch_interval_ms or bool(l1.overdue())
 
     def post_due(self, force: bool = False) -> list[BatchHeader]:
-        """Post every batch due now (several when a backlog exceeds one batch)."""
+        """Post every batch due now (several when a backlog exceeds one batch; at most
+        `batches_per_call` unless `force`)."""
         posted: list[BatchHeader] = []
         if not (force or self.due(self.l1.last_post_ms)):
             return posted
         self.prune()
         while True:
+            if not force and self.batches_per_call is not None and \
+                    len(posted) >= self.batches_per_call:
+                return posted
             batch = self.next_batch()
             if batch is None:
                 return posted
@@ -167,15 +198,18 @@ class Poster:
         if not pending:
             return None
         chosen: list[BlockRecord] = []
-        n_txs = 0
+        n_txs = n_items = 0
+        items_cap = self.max_batch_items
         for record in pending:
             if chosen and (n_txs + record.n_txs > l1.params.max_batch_txs
-                           or len(chosen) == l1.params.max_batch_blocks):
+                           or len(chosen) == l1.params.max_batch_blocks
+                           or (items_cap is not None and n_items + record.n_items > items_cap)):
                 break
             if record.n_txs > l1.params.max_batch_txs:
                 raise L1Error(f"block {record.block.height} exceeds the batch budget")
             chosen.append(record)
             n_txs += record.n_txs
+            n_items += record.n_items
         blocks = tuple(r.block for r in chosen)
         n_messages = sum(1 for b in blocks for tx in b.txs if tx.signer is None)
         body = encode_body(blocks)
