@@ -54,7 +54,12 @@ def _order_row(order: Order) -> tuple:
 
 
 def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -> None:
-    """Write one block's fills, order statuses and funding (inside the caller's transaction)."""
+    """Write one block's fills, order statuses and funding (inside the caller's transaction).
+
+    An order event writes the order's row (kept as first written) with the event's status in
+    one statement; an event of an order that left without a row to rebuild only updates the
+    status. Which of the two an oid takes depends on the state after the block, so all of one
+    oid's events take the same one, in event order."""
     fills, orders, statuses, funding, user_funding = [], [], [], [], []
     for e in receipts.events:
         kind = type(e)
@@ -67,15 +72,17 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
             account = state.accounts.get(e.user)
             order = account.orders.get(e.oid) if account is not None else None
             if order is not None:
-                orders.append(_order_row(order))
-            else:  # filled or cancelled within the block: rebuild it from its fills
-                mine = [f for f in receipts.events
-                        if type(f) is FillEvent and f.taker_oid == e.oid]
-                if mine:
-                    orders.append((e.oid, e.user, e.asset, int(mine[0].taker_is_buy),
-                                   mine[-1].px_pips, sum(f.sz_lots for f in mine), 0, 0, None,
-                                   e.time_ms))
-            statuses.append((e.status, e.time_ms, e.oid))
+                orders.append(_order_row(order) + (e.status, e.time_ms))
+                continue
+            # filled or cancelled within the block: rebuild it from its fills
+            mine = [f for f in receipts.events
+                    if type(f) is FillEvent and f.taker_oid == e.oid]
+            if mine:
+                orders.append((e.oid, e.user, e.asset, int(mine[0].taker_is_buy),
+                               mine[-1].px_pips, sum(f.sz_lots for f in mine), 0, 0, None,
+                               e.time_ms, e.status, e.time_ms))
+            else:
+                statuses.append((e.status, e.time_ms, e.oid))
         elif kind is MarketFundingEvent:
             funding.append((e.asset, e.time_ms, e.rate_e9, e.premium_e9, e.oracle_pips))
         elif kind is FundingEvent:
@@ -84,9 +91,10 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
     if fills:
         db.executemany(f"INSERT INTO fills VALUES ({','.join('?' * 17)})", fills)
     if orders:
-        db.executemany("INSERT OR IGNORE INTO orders (oid, user, asset, is_buy, limit_px, "
-                       "orig_sz, tif, reduce_only, cloid, timestamp_ms) VALUES "
-                       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", orders)
+        db.executemany("INSERT INTO orders (oid, user, asset, is_buy, limit_px, orig_sz, tif, "
+                       "reduce_only, cloid, timestamp_ms, status, status_ms) VALUES "
+                       "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (oid) DO UPDATE SET "
+                       "status = excluded.status, status_ms = excluded.status_ms", orders)
     if statuses:
         db.executemany("UPDATE orders SET status = ?, status_ms = ? WHERE oid = ?", statuses)
     if funding:
