@@ -19,11 +19,11 @@ def test_a_storage_fault_after_the_commit_resyncs_the_rollup(served, monkeypatch
     original = type(node.rollup).after_block
     failures = []
 
-    def failing_once(self, state, block, receipts):
+    def failing_once(self, state, block, receipts, txs=None):
         if not failures and any(tx.signer == trader.address for tx in block.txs):
             failures.append(block.height)
             raise OSError(28, "No space left on device")
-        return original(self, state, block, receipts)
+        return original(self, state, block, receipts, txs)
 
     monkeypatch.setattr(type(node.rollup), "after_block", failing_once)
     answer = trader.send({"type": "order", "orders": [

@@ -150,8 +150,11 @@ class NodeRollup:
         limit = self.params.max_batch_txs // 2
         return tuple(message_tx(m) for m in due_messages(self.l1, state.l1_cursor, limit))
 
-    def after_block(self, state: State, block: Block, receipts: BlockReceipts) -> None:
-        record = self.poster.on_block(state, block, receipts)
+    def after_block(self, state: State, block: Block, receipts: BlockReceipts,
+                    txs: bytes | None = None) -> None:
+        """The poster's record of the block (`txs`: its encoded transactions, as logged), the
+        batches due, then the reconciliation."""
+        record = self.poster.on_block(state, block, receipts, txs=txs)
         tvl_at = self.reconciler.tvl_at
         tvl_at[block.height] = record.tvl_musdc
         if block.height % 1_000 == 0 and self.l1.finalized_no:  # keep the finalized one on

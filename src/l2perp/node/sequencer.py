@@ -76,6 +76,7 @@ class Sequencer:
         # after every block; L2PERP_VERIFY_LEAVES=1 in the node, always in the test suite)
         self.leaves = LeafCache(verify=verify_leaves)
         self.last_digest = b""  # the digest logged with the last block
+        self.last_txs: bytes | None = None  # its transactions as logged (`encode_txs`)
         # True: `commit` leaves the block's index rows to `index_if_pending` and snapshots to
         # `snapshot_if_due`, called once the block's replies are out (the node)
         self.defer_writes = False
@@ -99,6 +100,7 @@ class Sequencer:
         time_ms = max(now_ms, self.state.time_ms)
         block = Block(self.state.height + 1, time_ms, tuple(tx for tx, _ in kept))
         self.last_block = block
+        self.last_txs = None
         if not self.durable:
             receipts = apply_block(self.state, block)
             self.commit(block, receipts)
@@ -108,8 +110,9 @@ class Sequencer:
         except BaseException:
             self.state = self.log.recover(self.genesis)
             raise
+        self.last_txs = join_packed(packed)
         try:
-            self.commit(block, receipts, join_packed(packed))
+            self.commit(block, receipts, self.last_txs)
         except BaseException:
             self.state = self.log.recover(self.genesis)
             if self.state.height != block.height:

@@ -276,7 +276,8 @@ class Node:
         self.sequencer.index_if_pending()
         self.sequencer.snapshot_if_due()
         if self.rollup is not None:
-            self.rollup.after_block(self.state, self.sequencer.last_block, receipts)
+            self.rollup.after_block(self.state, self.sequencer.last_block, receipts,
+                                    self.sequencer.last_txs)
             self._rollup_behind = False
         for listener in self.listeners:
             try:

@@ -20,6 +20,7 @@ from ..engine.state import State
 from ..engine.tx import (
     BatchModify, Block, BlockReceipts, BridgeCredit, Cancel, CancelByCloid, PlaceOrders, Tx,
 )
+from ..engine.txcodec import encode_block_packed, join_blocks_packed
 from .accounting import tvl_musdc
 from .batch import BatchHeader, WithdrawalEntry, encode_body, execute_batch, list_root
 from .commitment import Commitment
@@ -39,6 +40,7 @@ class BlockRecord:
     n_txs: int
     tvl_musdc: int | None  # the L2 total after the block, where measured
     n_items: int = 0  # orders, cancels and modifies in it, other transactions one each
+    packed: bytes | None = None  # the block as a batch body holds it, when known in advance
 
 
 def tx_items(tx: Tx) -> int:
@@ -114,18 +116,21 @@ class Poster:
         self.commitment.refresh(state)
 
     def on_block(self, state: State, block: Block, receipts: BlockReceipts,
-                 measure_tvl: bool = True) -> BlockRecord:
+                 measure_tvl: bool = True, txs: bytes | None = None) -> BlockRecord:
         """After each block: its root, its withdrawals, the L2 total.
 
         The L2 total is kept incrementally (the accounts the block touched); when a batch is due
         to be posted after this block, it is counted afresh over every account, so that a change
-        of the state that no block reported (a bug) reaches the reconciler within one batch."""
+        of the state that no block reported (a bug) reaches the reconciler within one batch.
+        `txs`: the block's transactions as the sequencer encoded them (`encode_txs`), reused
+        for the batch body instead of encoding the block again."""
         root = self.commitment.refresh(state, receipts.touched)
         record = BlockRecord(block, root, tuple(
             WithdrawalEntry(w.wid, w.user, w.destination, w.amount_musdc)
             for w in state.withdrawals), len(block.txs),
             self.commitment.tvl_musdc(state) if measure_tvl else None,
-            sum(tx_items(tx) for tx in block.txs))
+            sum(tx_items(tx) for tx in block.txs),
+            None if txs is None else encode_block_packed(block.height, block.time_ms, txs))
         self.records[block.height] = record
         if measure_tvl and self.due(self.l1.last_post_ms):
             audited = tvl_musdc(state)
@@ -212,7 +217,10 @@ class Poster:
             n_items += record.n_items
         blocks = tuple(r.block for r in chosen)
         n_messages = sum(1 for b in blocks for tx in b.txs if tx.signer is None)
-        body = encode_body(blocks)
+        if all(r.packed is not None for r in chosen):  # the sequencer's bytes, reused
+            body = join_blocks_packed([r.packed for r in chosen])
+        else:
+            body = encode_body(blocks)
         withdrawals = tuple(w for r in chosen for w in r.withdrawals)
         header = BatchHeader(
             batch_no=number, prev_root=l1.tip_root(), l1_msg_start=l1.cursor,
