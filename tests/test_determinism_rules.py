@@ -72,7 +72,8 @@ def test_every_state_field_is_encoded() -> None:
     source = (ROOT / "engine" / "encoding.py").read_text()  # the module may be compiled
     derived = {"books", "agent_owner", "cloids", "spec", "default_leverage", "config",
                "accounts", "markets", "address", "master", "used", "heap", "mm_rates_e9",
-               "mm_deductions", "liq_index", "fee_refreshed"}  # fee_refreshed: per block, emptied
+               "mm_deductions", "liq_index", "fee_refreshed",  # fee_refreshed: per block, emptied
+               "encoded_orders"}  # encoded_orders: a cache of the encoding itself (leafcache.py)
     for cls in (state.Market, state.Position, state.Account, state.State, state.Agent,
                 state.Withdrawal, state.OracleEvidence, state.Incident, params.EngineConfig,
                 params.MarketSpec):

@@ -255,6 +255,10 @@ class Node:
                 return None
         if self._halt is not None:
             self._open_halt_incident(now)
+            # its record opens before the L1 messages that queued during the halt (they follow
+            # in the next block): one of them may slash the operator, who could then no longer
+            # open it
+            system_txs = ()
         receipts, tickets = self.sequencer.produce_block(now, system_txs)
         self._rollup_behind = self.rollup is not None
         self._fault_since = 0
