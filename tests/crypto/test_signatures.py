@@ -140,3 +140,21 @@ def test_a_nonce_or_action_that_cannot_be_hashed_is_a_signature_error() -> None:
         nested = [nested]
     with pytest.raises(SignatureError, match="MessagePack"):
         action_connection_id({"type": "order", "x": nested}, None, 1, None)
+
+
+def test_remembered_addresses_are_the_keccak_ones_and_the_memory_is_bounded(monkeypatch) -> None:
+    from coincurve import PrivateKey
+
+    from l2perp.crypto import signatures
+
+    monkeypatch.setattr(signatures, "ADDRESSES_KEPT", 3)
+    monkeypatch.setattr(signatures, "_ADDRESSES", {})
+    keys = [PrivateKey(bytes([i]) * 32) for i in range(1, 6)]
+    for _ in range(2):  # the second round reads what the first remembered (or cleared)
+        for key in keys:
+            public = key.public_key.format(compressed=False)[1:]
+            expected = "0x" + keccak256(public)[-20:].hex()
+            assert signatures.address_of_public(public) == expected
+            assert signatures.address_of_public(public) == Account.from_key(
+                key.secret).address.lower()
+            assert len(signatures._ADDRESSES) <= 3

@@ -95,7 +95,10 @@ class RequestGuard:
             if not message.get("more_body", False):
                 break
         response = await handler(scope, b"".join(chunks))
-        await response(scope, receive, send)
+        # a whole body at once, no background task: the two messages `Response` would send
+        await send({"type": "http.response.start", "status": response.status_code,
+                    "headers": response.raw_headers})
+        await send({"type": "http.response.body", "body": response.body})
 
     def _too_large(self) -> str:
         return BODY_TOO_LARGE.format(limit=self.max_body_bytes)

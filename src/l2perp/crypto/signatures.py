@@ -128,7 +128,24 @@ def recover_address(digest: bytes, signature: object) -> str:
         public = PublicKey.from_signature_and_message(compact, digest, hasher=None)
     except (ValueError, TypeError) as exc:
         raise SignatureError(f"signature does not recover: {exc}") from None
-    return "0x" + keccak256(public.format(compressed=False)[1:])[-20:].hex()
+    return address_of_public(public.format(compressed=False)[1:])
+
+
+# the addresses of public keys seen lately: a client signs many requests with one key
+_ADDRESSES: dict[bytes, str] = {}
+ADDRESSES_KEPT = 65_536
+
+
+def address_of_public(public: bytes) -> str:
+    """The lower-case address of a 64-byte uncompressed public key (x || y): the last 20 bytes
+    of its keccak, remembered for the last ADDRESSES_KEPT keys (forgotten all at once)."""
+    address = _ADDRESSES.get(public)
+    if address is None:
+        if len(_ADDRESSES) >= ADDRESSES_KEPT:
+            _ADDRESSES.clear()
+        address = "0x" + keccak256(public)[-20:].hex()
+        _ADDRESSES[public] = address
+    return address
 
 
 def address_of(private_key: bytes) -> str:
