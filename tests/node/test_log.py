@@ -88,12 +88,20 @@ def test_mempool_priority_and_capacity() -> None:
     assert [tx for tx, _ in pool.take(5)] == [taker]
 
 
-def _snapshots(path) -> list[tuple[int, bytes]]:
+def _rows(path, query: str) -> list[tuple]:
     db = sqlite3.connect(str(path))
     try:
-        return db.execute("SELECT height, state FROM snapshots").fetchall()
+        return db.execute(query).fetchall()
     finally:
         db.close()
+
+
+def _snapshots(path) -> list[tuple[int, bytes]]:
+    return _rows(path, "SELECT height, state FROM snapshots")
+
+
+def _fills(path) -> list[int]:
+    return [height for (height,) in _rows(path, "SELECT height FROM fills ORDER BY tid")]
 
 
 def test_a_deferred_snapshot_waits_for_the_node_and_is_the_full_encoding(tmp_path) -> None:
@@ -119,14 +127,6 @@ def test_a_deferred_snapshot_waits_for_the_node_and_is_the_full_encoding(tmp_pat
     seq.log.close()
     again = Sequencer(BlockLog(path), GENESIS)
     assert state_digest(again.state) == state_digest(seq.state)
-
-
-def _fills(path) -> list[int]:
-    db = sqlite3.connect(str(path))
-    try:
-        return [row[0] for row in db.execute("SELECT height FROM fills ORDER BY tid")]
-    finally:
-        db.close()
 
 
 def test_index_rows_a_crash_lost_are_written_again_at_recovery(tmp_path) -> None:

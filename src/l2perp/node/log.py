@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..codec import CodecError
@@ -106,10 +108,10 @@ class BlockLog:
             raise RecoveryError(f"{self.path} holds a different genesis; start with its own "
                                 "genesis or use a new data directory")
         if existing is None:
-            self.db.execute("BEGIN")
-            self.db.execute("INSERT INTO meta VALUES ('genesis', ?)", (encode_genesis(genesis),))
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
-            self.db.execute("COMMIT")
+            with self._transaction():
+                self.db.execute("INSERT INTO meta VALUES ('genesis', ?)",
+                                (encode_genesis(genesis),))
+                self.db.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (FORMAT,))
 
     # ----- blocks -----------------------------------------------------------------------
     def append(self, block: Block, digest: bytes, state: State | None = None,
@@ -120,13 +122,19 @@ class BlockLog:
         if txs is None:
             txs = encode_txs(block.txs)
         checksum = row_checksum(block.height, block.time_ms, txs, digest)
+        with self._transaction():
+            self.db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?)",
+                            (block.height, block.time_ms, txs, digest, checksum))
+            if receipts is not None:
+                self._index_rows(state, receipts)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """BEGIN ... COMMIT, rolled back if anything in it fails."""
         db = self.db
         db.execute("BEGIN")
         try:
-            db.execute("INSERT INTO blocks VALUES (?, ?, ?, ?, ?)",
-                       (block.height, block.time_ms, txs, digest, checksum))
-            if receipts is not None:
-                self._index_rows(state, receipts)
+            yield
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
@@ -137,19 +145,12 @@ class BlockLog:
         """Write the index rows of the block just appended without them (`state` as that block
         left it). Not fsync'd on its own: the next block's commit syncs it, and rows a crash
         loses are written again when `recover` replays their block."""
-        db = self.db
-        db.execute("PRAGMA synchronous=NORMAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
         try:
-            db.execute("BEGIN")
-            try:
+            with self._transaction():
                 self._index_rows(state, receipts)
-                db.execute("COMMIT")
-            except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
-                raise
         finally:
-            db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA synchronous=FULL")
 
     def _index_rows(self, state: State, receipts) -> None:
         indexer.index_block(self.db, state, receipts)
@@ -200,16 +201,10 @@ class BlockLog:
         (`leaves`: its encoded account leaves in address order, when already at hand)."""
         data = encode_snapshot(state, digest if digest is not None else state_digest(state),
                                leaves)
-        self.db.execute("BEGIN")
-        try:
+        with self._transaction():
             self.db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?)",
                             (state.height, data))
             self.db.execute("DELETE FROM snapshots WHERE height < ?", (state.height,))
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:
-                self.db.execute("ROLLBACK")
-            raise
 
     def latest_snapshot(self, genesis: Genesis) -> State | None:
         """The newest snapshot, checked against its digest and the log's (RecoveryError if it
