@@ -101,10 +101,11 @@ def test_a_ten_megabyte_body_is_refused_before_it_is_read(served, path: str) -> 
     wait_for_blocks(devnet)
 
 
-def test_a_chunked_body_is_cut_off_at_the_cap(served) -> None:
+@pytest.mark.parametrize("path", ["/info", "/exchange"])  # /exchange: the fast path
+def test_a_chunked_body_is_cut_off_at_the_cap(served, path: str) -> None:
     devnet = served(max_body_bytes=200_000)
-    head = (b"POST /info HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Transfer-Encoding: chunked\r\n\r\n")
+    head = (f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n").encode()
     chunk = b"%x\r\n%s\r\n" % (50_000, b" " * 50_000)
     raw = _raw_post(devnet.port, head, [chunk] * 8, pause_s=0.05)  # 400 KB, never terminated
     status, body, _ = _status_and_json(raw)
@@ -150,3 +151,44 @@ def test_exchange_keeps_hyperliquids_plain_422_and_l1_answers_json(served) -> No
         "code": 422, "msg": "Failed to deserialize the JSON body into the target type"}
     reply = requests.put(devnet.url + "/exchange", json={}, timeout=5)
     assert reply.status_code == 405 and reply.json()["code"] == 405
+
+
+def test_a_client_gone_in_the_middle_of_an_order_body_stops_nothing(served) -> None:
+    """The fast path reads the body itself: a peer that sends half a body and leaves (or
+    sends it a byte at a time and leaves) gets nothing, and the venue goes on."""
+    devnet = served()
+    head = (b"POST /exchange HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 5000\r\n\r\n")
+    for _ in range(20):
+        with socket.create_connection(("127.0.0.1", devnet.port), timeout=5) as sock:
+            sock.sendall(head + b'{"action": {"type": "order", "orders": [')
+        with socket.create_connection(("127.0.0.1", devnet.port), timeout=5) as sock:
+            sock.sendall(head)
+            for byte in b'{"action"':
+                sock.sendall(bytes([byte]))
+    wait_for_blocks(devnet)
+    reply = requests.post(devnet.url + "/exchange", data=b"{not json", timeout=5)
+    assert (reply.status_code, reply.text) == (
+        422, "Failed to deserialize the JSON body into the target type")
+
+
+def test_a_failure_on_the_fast_path_is_a_logged_500_with_an_error_id(served, caplog) -> None:
+    import logging
+
+    async def failing(scope, body):
+        return 1 // 0  # a genuine bug in a fast handler
+
+    def add_failing_route(app) -> None:
+        app.fast.fast_routes[("POST", "/faults/fast")] = failing
+
+    devnet = served(on_app=add_failing_route)
+    with caplog.at_level(logging.ERROR, logger="l2perp.api"):
+        reply = requests.post(devnet.url + "/faults/fast", json={}, timeout=10)
+    assert reply.status_code == 500 and reply.headers["content-type"] == "application/json"
+    body = reply.json()
+    assert set(body) == {"code", "msg", "errorId"} and body["msg"] == "internal error"
+    assert [r.exc_info[0] for r in caplog.records
+            if body["errorId"] in r.getMessage()] == [ZeroDivisionError]
+    reply = requests.post(devnet.url + "/faults/fast", data=b" " * 2_000_000, timeout=10)
+    assert reply.status_code == 413  # the cap holds on every fast route
+    wait_for_blocks(devnet)
