@@ -88,3 +88,30 @@ def test_a_nonce_beyond_int64_is_refused(node) -> None:
     answer = node.post(body).json()
     assert answer["status"] == "err"
     normal_order_is_acknowledged(node)
+
+
+def test_a_noop_uses_its_nonce_once_and_changes_nothing_else(node) -> None:
+    """`noop` (the SDK's `Exchange.noop`) burns a nonce: a replay of it, or of any request
+    signed with that nonce, is refused; from an unknown key, or beyond the nonce window, it is
+    refused too; the account is unchanged and the venue goes on."""
+    before = node.account(TRADERS[0].address)
+    nonce = node.nonce()
+    body = node.l1_body(TRADERS[0], {"type": "noop"}, nonce)
+    assert node.post(body).json() == {"status": "ok", "response": {"type": "default"}}
+    again = node.post(body).json()
+    assert again["status"] == "err" and "nonce" in again["response"], again
+    order = node.l1_body(TRADERS[0], {"type": "order", "orders": [
+        {"a": 0, "b": True, "p": "90000", "s": "0.001", "r": False,
+         "t": {"limit": {"tif": "Gtc"}}}], "grouping": "na"}, nonce)
+    refused = node.post(order).json()
+    assert refused["status"] == "err" and "nonce" in refused["response"], refused
+    far = node.post(node.l1_body(TRADERS[0], {"type": "noop"}, nonce + 10**12)).json()
+    assert far["status"] == "err" and "nonce" in far["response"], far
+    from types import SimpleNamespace
+
+    from eth_account import Account
+    stranger = SimpleNamespace(private_key=Account.create().key.hex())
+    unknown = node.post(node.l1_body(stranger, {"type": "noop"})).json()
+    assert unknown["status"] == "err" and "does not exist" in unknown["response"], unknown
+    assert node.account(TRADERS[0].address) == before
+    normal_order_is_acknowledged(node)

@@ -165,3 +165,14 @@ def test_other_info_types_answer(devnet) -> None:
     history = requests.post(devnet.url + "/info", json={"type": "historicalOrders", "user": me},
                             timeout=5).json()
     assert {h["status"] for h in history} >= {"canceled", "filled"}
+
+
+def test_noop_burns_a_nonce(devnet) -> None:
+    """`Exchange.noop` as a bot uses it: to spend a nonce it signed something else with."""
+    import time
+
+    exchange = Exchange(Account.from_key(devnet.keys[3].private_key), devnet.url, timeout=10)
+    nonce = int(time.time() * 1000)
+    assert exchange.noop(nonce) == {"status": "ok", "response": {"type": "default"}}
+    replay = exchange.noop(nonce)
+    assert replay["status"] == "err" and "nonce" in replay["response"], replay

@@ -104,7 +104,8 @@ class ApproveAgent(FrozenRecord):
 
 @dataclass(slots=True, frozen=True)
 class Noop(FrozenRecord):
-    """Accepted and ignored (approveBuilderFee, setReferrer): it consumes the nonce only."""
+    """Accepted and ignored (noop, approveBuilderFee, setReferrer): it consumes the nonce
+    only."""
 
     kind: str
 

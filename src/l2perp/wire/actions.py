@@ -263,6 +263,7 @@ PARSERS: dict[str, Callable[[dict], T.Action]] = {
     "approveAgent": _approve_agent,
     "approveBuilderFee": _noop,
     "setReferrer": _noop,
+    "noop": _noop,  # Hyperliquid's: uses up its nonce and does nothing else
     "devFaucet": _dev_faucet,
     "devAdvanceTime": _dev_advance_time,
     **{wire: parse_gov_action for wire in GOV_ACTIONS},
