@@ -32,7 +32,7 @@ def test_history_types_cost_one_more_per_20_items_candles_per_60() -> None:
     per_20 = {kind for kind, entry in INFO_TYPES.items() if entry.per_items == 20}
     assert per_20 == {"userFills", "userFillsByTime", "fundingHistory", "userFunding",
                       "historicalOrders", "userTwapSliceFills", "delegatorRewards",
-                      "delegatorHistory"}
+                      "delegatorHistory", "userNonFundingLedgerUpdates"}
     assert info_items_weight("candleSnapshot", [{}] * 120) == 2
     assert info_items_weight("nope", [{}] * 120) == 0
 
@@ -59,3 +59,25 @@ def test_a_subscription_we_do_not_serve_is_refused_with_its_reason(sub, text) ->
     with pytest.raises(ValueError) as refused:
         identifier(sub)
     assert str(refused.value) == text
+
+
+def test_ledger_rows_in_hyperliquids_shapes() -> None:
+    from l2perp.api.rows import ledger_row
+
+    a, b, fund = "0x" + "aa" * 20, "0x" + "bb" * 20, "0x" + "ff" * 20
+    fee = 1_000_000
+    row = ledger_row(a, 5, 7, 0, "deposit", 2_500_000, None, fee)
+    assert row["time"] == 5 and row["delta"] == {"type": "deposit", "usdc": "2.5"}
+    assert ledger_row(a, 5, 7, 1, "withdraw", -10_000_000, a, fee)["delta"] == {
+        "type": "withdraw", "usdc": "10", "fee": "1"}
+    sent = ledger_row(a, 5, 7, 2, "send", -1_500_000, b, fee)["delta"]
+    received = ledger_row(b, 5, 7, 3, "send", 1_500_000, a, fee)["delta"]
+    assert sent == received == {"type": "internalTransfer", "usdc": "1.5", "user": a,
+                                "destination": b, "fee": "0"}
+    assert ledger_row(a, 5, 7, 4, "backstopLiquidation", -3, fund, fee)["delta"] == {
+        "type": "backstopLiquidation", "usdc": "-0.000003", "fund": fund}
+    assert ledger_row(a, 5, 7, 5, "settlement", 42, None, fee)["delta"] == {
+        "type": "settlement", "usdc": "0.000042"}
+    hashes = {ledger_row(a, 5, h, s, "deposit", 1, None, fee)["hash"]
+              for h in (7, 8) for s in (0, 1)}
+    assert len(hashes) == 4 and all(len(x) == 66 for x in hashes)

@@ -71,7 +71,9 @@ def test_times_out_of_int64_or_of_the_wrong_type_are_refused(served) -> None:
                           "req": {"coin": "BTC", "interval": "1m", "startTime": 0, key: t}},
                          {"type": "userFillsByTime", "user": user, key: t},
                          {"type": "fundingHistory", "coin": "BTC", "startTime": 0, key: t},
-                         {"type": "userFunding", "user": user, key: t}):
+                         {"type": "userFunding", "user": user, key: t},
+                         {"type": "userNonFundingLedgerUpdates", "user": user, "startTime": 0,
+                          key: t}):
                 reply = requests.post(devnet.url + "/info", json=body, timeout=10)
                 assert reply.status_code == 422, (body, reply.text)
                 assert f"invalid {key}" in reply.json()["msg"]

@@ -63,3 +63,20 @@ def test_ohlcv_fetch_order_and_funding_history(devnet) -> None:
     assert candles[-1][1:] == [150.5, 150.5, 150.5, 150.5, 3.0]
     fetched = trader.fetch_order(order["id"], "SOL/USDC:USDC")
     assert fetched["id"] == order["id"] and fetched["status"] in ("closed", "filled")
+
+
+def test_deposits_withdrawals_and_ledger(devnet) -> None:
+    """fetch_deposits, fetch_withdrawals and fetch_ledger read userNonFundingLedgerUpdates."""
+    key = devnet.keys[9]
+    exchange = client(devnet, key)
+    exchange.load_markets()
+    exchange.withdraw("USDC", 12, key.address)
+    deposits = exchange.fetch_deposits("USDC", 0)
+    assert [d["amount"] for d in deposits] == [1_000_000.0]
+    withdrawals = exchange.fetch_withdrawals("USDC", 0)
+    assert [w["amount"] for w in withdrawals] == [12.0]
+    assert withdrawals[0]["fee"] == {"currency": "USDC", "cost": 1}
+    ledger = exchange.fetch_ledger("USDC", 0)
+    assert [(e["type"], e["amount"]) for e in ledger] == [("deposit", 1_000_000.0),
+                                                         ("withdraw", 12.0)]
+    assert all(e["id"] and e["timestamp"] for e in ledger)

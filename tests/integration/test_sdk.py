@@ -176,3 +176,42 @@ def test_noop_burns_a_nonce(devnet) -> None:
     assert exchange.noop(nonce) == {"status": "ok", "response": {"type": "default"}}
     replay = exchange.noop(nonce)
     assert replay["status"] == "err" and "nonce" in replay["response"], replay
+
+
+def test_the_non_funding_ledger_lists_deposits_transfers_and_withdrawals(devnet) -> None:
+    """`Info.user_non_funding_ledger_updates` after the devnet's deposit, a usdSend each way
+    and a withdrawal: one entry per movement, on both sides of a transfer, and together they
+    account for the account's value exactly (nothing else moved its money)."""
+    sender, receiver = devnet.keys[7], devnet.keys[8]
+    ex = Exchange(Account.from_key(sender.private_key), devnet.url, timeout=10)
+    back = Exchange(Account.from_key(receiver.private_key), devnet.url, timeout=10)
+    info = Info(devnet.url, skip_ws=True, timeout=10)
+    assert ex.usd_transfer(25.5, receiver.address)["status"] == "ok"
+    assert back.usd_transfer(0.25, sender.address)["status"] == "ok"
+    assert ex.withdraw_from_bridge(10, sender.address)["status"] == "ok"
+
+    mine = info.user_non_funding_ledger_updates(sender.address, 0)
+    assert [e["delta"]["type"] for e in mine] == [
+        "deposit", "internalTransfer", "internalTransfer", "withdraw"]
+    assert mine[0]["delta"] == {"type": "deposit", "usdc": "1000000"}
+    assert mine[1]["delta"] == {"type": "internalTransfer", "usdc": "25.5",
+                                "user": sender.address.lower(),
+                                "destination": receiver.address.lower(), "fee": "0"}
+    assert mine[2]["delta"]["user"] == receiver.address.lower()
+    assert mine[3]["delta"] == {"type": "withdraw", "usdc": "10", "fee": "1"}
+    assert [e["time"] for e in mine] == sorted(e["time"] for e in mine)
+    assert len({e["hash"] for e in mine}) == 4
+    theirs = info.user_non_funding_ledger_updates(receiver.address, 0)
+    assert [e["delta"] for e in theirs[1:]] == [mine[1]["delta"], mine[2]["delta"]]
+
+    signed = {"deposit": 1, "withdraw": -1}
+    total = 0.0
+    for entry in mine:
+        delta = entry["delta"]
+        sign = signed.get(delta["type"]) or (
+            -1 if delta["user"] == sender.address.lower() else 1)
+        total += sign * float(delta["usdc"])
+    value = float(info.user_state(sender.address)["marginSummary"]["accountValue"])
+    assert abs(value - total) < 1e-9
+    since = info.user_non_funding_ledger_updates(sender.address, mine[3]["time"])
+    assert [e["delta"]["type"] for e in since] == ["withdraw"]

@@ -67,6 +67,15 @@ def user_funding(node: Node, user: str, start_ms: int, end_ms: int | None) -> li
             for asset, t, amount, size, rate in found]
 
 
+def ledger_updates(node: Node, user: str, start_ms: int, end_ms: int | None) -> list:
+    """The user's deposits, withdrawals, transfers, backstop takeovers and settlements in
+    [start_ms, end_ms], oldest first (at most 2,000)."""
+    found = indexer.ledger_of(node.sequencer.log.db, user, start_ms, end_ms)
+    fee = node.state.config.withdraw_fee_musdc
+    return [rows.ledger_row(user, t, height, seq, kind, amount, other, fee)
+            for t, height, seq, kind, amount, other in found]
+
+
 def candle_snapshot(node: Node, req: object) -> list:
     """Candles of `req` = {coin, interval, startTime, endTime (default: now)}."""
     interval = req.get("interval") if isinstance(req, dict) else None

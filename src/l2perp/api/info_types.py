@@ -110,7 +110,8 @@ INFO_TYPES: dict[str, InfoType] = {
     "subAccounts": InfoType(lambda q: None),
     "userVaultEquities": InfoType(lambda q: []),
     "userTwapSliceFills": InfoType(lambda q: [], per_items=PER_20),
-    "userNonFundingLedgerUpdates": InfoType(lambda q: []),
+    "userNonFundingLedgerUpdates": InfoType(lambda q: H.ledger_updates(
+        q.node, q.user(), q.ms("startTime"), q.ms("endTime", None)), per_items=PER_20),
     "delegations": InfoType(lambda q: []),
     "delegatorRewards": InfoType(lambda q: [], per_items=PER_20),
     "delegatorHistory": InfoType(lambda q: [], per_items=PER_20),

@@ -6,6 +6,8 @@ integers (sizes in base units, prices in USD, amounts in USDC, rates as plain fr
 
 from __future__ import annotations
 
+import hashlib
+
 from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_TP
 from ..engine.state import State
 from ..engine.tx import FillEvent
@@ -166,3 +168,29 @@ def bbo_row(book: dict) -> dict:
     bids, asks = book["levels"]
     return {"coin": book["coin"], "time": book["time"],
             "bbo": [bids[:1] and bids[0] or None, asks[:1] and asks[0] or None]}
+
+
+def ledger_row(user: str, time_ms: int, height: int, seq: int, kind: str, amount_musdc: int,
+               counterparty: str | None, withdraw_fee_musdc: int) -> dict:
+    """One cash movement other than trading and funding (userNonFundingLedgerUpdates), in
+    Hyperliquid's shapes: `deposit` {usdc}; `withdraw` {usdc (what was debited), fee};
+    `internalTransfer` {usdc, user (the sender), destination, fee} for a usdSend, on both
+    sides' ledgers alike; and l2perp's own `backstopLiquidation` {usdc (< 0: taken), fund} and
+    `settlement` {usdc (signed)} of a delisted market. `hash` names the entry: blake2b-256 of
+    its block height and its place among the block's events."""
+    usdc = format_usdc(abs(amount_musdc))
+    if kind == "deposit":
+        delta: dict = {"type": "deposit", "usdc": usdc}
+    elif kind == "withdraw":
+        delta = {"type": "withdraw", "usdc": usdc, "fee": format_usdc(withdraw_fee_musdc)}
+    elif kind == "send":
+        sender, receiver = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+        delta = {"type": "internalTransfer", "usdc": usdc, "user": sender,
+                 "destination": receiver, "fee": "0"}
+    elif kind == "backstopLiquidation":
+        delta = {"type": kind, "usdc": format_usdc(amount_musdc), "fund": counterparty}
+    else:
+        delta = {"type": kind, "usdc": format_usdc(amount_musdc)}
+    entry = hashlib.blake2b(b"l2perp/ledger" + height.to_bytes(8, "big") + seq.to_bytes(4, "big"),
+                            digest_size=32).hexdigest()
+    return {"time": time_ms, "hash": "0x" + entry, "delta": delta}

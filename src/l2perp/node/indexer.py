@@ -1,10 +1,10 @@
-"""The indexer: fills, order status history, funding records, written in the same SQLite file
-as their block (the node writes them right after the block's replies left, in a transaction
-of their own; recovery writes again those a crash lost, so the index never stays behind the
-log, and /info writes pending ones before it reads), and the queries
-behind userFills, orderStatus, fundingHistory, userFunding, candleSnapshot and the 24-hour
-market statistics of metaAndAssetCtxs. Candles are aggregated from the fills by interval (1m to
-1d)."""
+"""The indexer: fills, order status history, funding records and the cash ledger, written in
+the same SQLite file as their block (the node writes them right after the block's replies
+left, in a transaction of their own; recovery writes again those a crash lost, so the index
+never stays behind the log, and /info writes pending ones before it reads), and the queries
+behind userFills, orderStatus, fundingHistory, userFunding, userNonFundingLedgerUpdates,
+candleSnapshot and the 24-hour market statistics of metaAndAssetCtxs. Candles are aggregated
+from the fills by interval (1m to 1d)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import sqlite3
 
 from ..engine.book import Order
 from ..engine.state import State
-from ..engine.tx import BlockReceipts, FillEvent, FundingEvent, MarketFundingEvent, OrderEvent
+from ..engine.tx import (
+    BlockReceipts, FillEvent, FundingEvent, LedgerEvent, MarketFundingEvent, OrderEvent,
+)
 from ..units import MS_PER_DAY
 
 SCHEMA = """
@@ -34,7 +36,13 @@ CREATE TABLE IF NOT EXISTS funding (asset INTEGER, time_ms INTEGER, rate INTEGER
 CREATE TABLE IF NOT EXISTS user_funding (user TEXT, asset INTEGER, time_ms INTEGER,
     amount INTEGER, size INTEGER, rate INTEGER);
 CREATE INDEX IF NOT EXISTS user_funding_user ON user_funding (user, time_ms);
+CREATE TABLE IF NOT EXISTS ledger (user TEXT, time_ms INTEGER, height INTEGER, seq INTEGER,
+    kind TEXT, amount INTEGER, counterparty TEXT, PRIMARY KEY (height, seq));
+CREATE INDEX IF NOT EXISTS ledger_user ON ledger (user, time_ms);
 """
+# the engine's ledger events that userNonFundingLedgerUpdates lists (isolated-margin moves,
+# "accountClassTransfer" in the engine, are not: Hyperliquid's ledger does not show them)
+LEDGER_KINDS = frozenset({"deposit", "withdraw", "send", "backstopLiquidation", "settlement"})
 
 INTERVALS_MS = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
                 "1h": 3_600_000, "2h": 7_200_000, "4h": 14_400_000, "8h": 28_800_000,
@@ -60,8 +68,8 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
     one statement; an event of an order that left without a row to rebuild only updates the
     status. Which of the two an oid takes depends on the state after the block, so all of one
     oid's events take the same one, in event order."""
-    fills, orders, statuses, funding, user_funding = [], [], [], [], []
-    for e in receipts.events:
+    fills, orders, statuses, funding, user_funding, ledger = [], [], [], [], [], []
+    for seq, e in enumerate(receipts.events):
         kind = type(e)
         if kind is FillEvent:
             fills.append((e.tid, e.time_ms, e.asset, e.px_pips, e.sz_lots, e.taker, e.maker,
@@ -88,6 +96,9 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
         elif kind is FundingEvent:
             user_funding.append((e.user, e.asset, e.time_ms, e.amount_musdc, e.size_lots,
                                  e.rate_e9))
+        elif kind is LedgerEvent and e.kind in LEDGER_KINDS:
+            ledger.append((e.user, e.time_ms, receipts.height, seq, e.kind, e.amount_musdc,
+                           e.counterparty))
     if fills:
         db.executemany(f"INSERT INTO fills VALUES ({','.join('?' * 17)})", fills)
     if orders:
@@ -101,6 +112,8 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
         db.executemany("INSERT OR REPLACE INTO funding VALUES (?, ?, ?, ?, ?)", funding)
     if user_funding:
         db.executemany("INSERT INTO user_funding VALUES (?, ?, ?, ?, ?, ?)", user_funding)
+    if ledger:
+        db.executemany("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?)", ledger)
 
 
 def fills_of(db: sqlite3.Connection, user: str, start_ms: int = 0, end_ms: int | None = None,
@@ -142,6 +155,16 @@ def user_funding(db: sqlite3.Connection, user: str, start_ms: int,
     return db.execute("SELECT asset, time_ms, amount, size, rate FROM user_funding WHERE "
                       "user = ? AND time_ms >= ? AND time_ms <= ? ORDER BY time_ms LIMIT 500",
                       (user, start_ms, end)).fetchall()
+
+
+def ledger_of(db: sqlite3.Connection, user: str, start_ms: int,
+              end_ms: int | None) -> list[tuple]:
+    """(time, height, seq, kind, amount, counterparty) of the user's cash movements other than
+    trading and funding in [start_ms, end_ms], oldest first, at most 2,000."""
+    end = end_ms if end_ms is not None else 1 << 62
+    return db.execute("SELECT time_ms, height, seq, kind, amount, counterparty FROM ledger "
+                      "WHERE user = ? AND time_ms >= ? AND time_ms <= ? ORDER BY time_ms, "
+                      "height, seq LIMIT 2000", (user, start_ms, end)).fetchall()
 
 
 def candles(db: sqlite3.Connection, asset: int, interval: str, start_ms: int,
