@@ -31,14 +31,14 @@ def mount_tmpfs(path: Path, size: str) -> bool:
 
 
 def fill(path: Path) -> Path:
-    """Write a file until the filesystem is full."""
+    """Write a file until the filesystem is full (unbuffered: a buffered file would try to
+    write its last chunk again when closed, and fail there)."""
     filler = path / "filler"
     chunk = b"\0" * (1 << 16)
-    with open(filler, "wb") as f:
+    with open(filler, "wb", buffering=0) as f:
         try:
             while True:
                 f.write(chunk)
-                f.flush()
         except OSError as exc:
             assert exc.errno == errno.ENOSPC
     return filler
