@@ -70,8 +70,6 @@ class Dec(NamedTuple):
         return self.coeff // div if self.coeff % div == 0 else None
 
 
-
-
 def _ascii_digits(text: str) -> bool:
     """Whether `text` is empty or only the digits 0-9 (`isdigit` alone admits other scripts'
     digits and superscripts)."""

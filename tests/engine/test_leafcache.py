@@ -30,14 +30,20 @@ def _venue() -> Venue:
     return v
 
 
+def _followed() -> tuple[Venue, LeafCache]:
+    """A funded venue and a verifying cache that has taken its state."""
+    v = _venue()
+    cache = LeafCache(verify=True)
+    cache.refresh(v.state, None)
+    return v, cache
+
+
 def _follow(v: Venue, cache: LeafCache) -> None:
     cache.refresh(v.state, v.last.touched)
 
 
 def test_cached_account_encoding_equals_the_full_one_across_order_changes() -> None:
-    v = _venue()
-    cache = LeafCache(verify=True)
-    cache.refresh(v.state, None)
+    v, cache = _followed()
     # 20 resting orders: more than a fixarray's 15, so the orders list takes a 0xdc header
     v.order(A, *[limit(0, True, str(90 - i), "1") for i in range(20)])
     _follow(v, cache)
@@ -103,9 +109,7 @@ def test_refresh_is_idempotent_for_a_height_already_taken() -> None:
 
 
 def test_verify_mode_catches_a_row_that_a_change_did_not_clear() -> None:
-    v = _venue()
-    cache = LeafCache(verify=True)
-    cache.refresh(v.state, None)
+    v, cache = _followed()
     v.order(A, limit(0, True, "90", "2"))
     _follow(v, cache)
     order = next(iter(v.account(A).orders.values()))
@@ -117,18 +121,14 @@ def test_verify_mode_catches_a_row_that_a_change_did_not_clear() -> None:
 
 
 def test_verify_mode_catches_an_account_missing_from_touched() -> None:
-    v = _venue()
-    cache = LeafCache(verify=True)
-    cache.refresh(v.state, None)
+    v, cache = _followed()
     v.order(A, limit(0, True, "90", "1"))
     with pytest.raises(AssertionError, match="stale leaf"):
         cache.refresh(v.state, [])
 
 
 def test_an_accounts_orders_list_is_kept_until_one_of_its_orders_changes() -> None:
-    v = _venue()
-    cache = LeafCache(verify=True)
-    cache.refresh(v.state, None)
+    v, cache = _followed()
     v.order(A, limit(0, True, "90", "2"), limit(0, True, "89", "1"))
     _follow(v, cache)
     kept = v.account(A).encoded_orders.blob
@@ -155,9 +155,7 @@ def test_a_list_holding_a_grouped_order_is_never_kept() -> None:
 
 
 def test_a_few_changes_among_many_orders_update_the_rows_in_place() -> None:
-    v = _venue()
-    cache = LeafCache(verify=True)
-    cache.refresh(v.state, None)
+    v, cache = _followed()
     v.order(A, *[limit(0, True, str(80 - i), "1") for i in range(30)])
     _follow(v, cache)
     holder = v.account(A).encoded_orders

@@ -90,12 +90,12 @@ def test_a_block_from_its_logged_transactions_is_the_batch_bodys_block() -> None
     encoding the blocks gives, for empty, small and long blocks (list headers of every size)."""
     from l2perp.engine.tx import Block, BridgeCredit, Tx
     from l2perp.engine.txcodec import (
-        encode_block_packed, encode_blocks, encode_txs, join_blocks_packed,
+        encode_block_packed, encode_blocks, encode_txs, join_packed,
     )
 
     blocks = tuple(Block(h, 1_700_000_000_000 + h, tuple(
         Tx(None, 0, BridgeCredit("0x" + f"{i:040x}", i)) for i in range(n)))
         for h, n in ((1, 0), (2, 1), (3, 15), (4, 16), (70_000, 70_000)))
     packed = [encode_block_packed(b.height, b.time_ms, encode_txs(b.txs)) for b in blocks]
-    assert join_blocks_packed(packed) == encode_blocks(blocks)
-    assert join_blocks_packed([]) == encode_blocks(())
+    assert join_packed(packed) == encode_blocks(blocks)
+    assert join_packed([]) == encode_blocks(())

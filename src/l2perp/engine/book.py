@@ -135,15 +135,13 @@ class Level:
 OnFill = Callable[[Order, int, int], int]
 
 
-
 def order_changed(order: Order) -> None:
-    """A field of `order` that its encoded row holds changed: drop the row and its account's
-    kept orders list (both are encoded anew at the next leaf refresh)."""
+    """A field of `order` that its encoded row holds changed: drop the row and mark it in its
+    account's kept orders list (both are encoded anew at the next leaf refresh)."""
     order.row = None
     holder = order.holder
     if holder is not None:
-        holder.blob = None
-        holder.dirty.add(order.oid)
+        holder.changed(order.oid)
 
 
 class Book:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from bisect import bisect_left
 
 from ..codec import DOMAIN_STATE, canonical, h256, leaf_hash
-from .encoding import ORDERS_FIELD, account_fields, encode_order, shared_leaf
+from .encoding import ORDERS_FIELD, account_fields, encode_account, encode_order, shared_leaf
 from .book import EncodedOrders, Order
 from .state import Account, State
 
@@ -148,6 +148,7 @@ class LeafCache:
         self.accounts_total = 0  # sum of parts
         self.changed: set[str] = set()  # addresses refreshed since `take_changed`
         self._accounts_hash: bytes | None = None
+        self._shared_hash: bytes | None = None  # of the state last refreshed, once asked
 
     def refresh(self, state: State, touched: list[str] | None) -> None:
         """Bring the cache to `state`: re-encode the `touched` accounts (every account when None,
@@ -163,28 +164,28 @@ class LeafCache:
             addresses = [a for a in touched if a in state.accounts] if touched else []
         accounts = state.accounts
         leaves, hashes, parts = self.leaves, self.hashes, self.parts
-        added = False
         for address in addresses:
             account = accounts[address]
             leaf = encode_account_cached(account)
             leaves[address] = leaf
             hashes[address] = leaf_hash(leaf)
             part = tvl_part(account)
-            old = parts.get(address)
-            if old is None:
-                added = True
-                self.accounts_total += part
-            else:
-                self.accounts_total += part - old
+            self.accounts_total += part - parts.get(address, 0)
             parts[address] = part
             self.changed.add(address)
-        if added or full or len(self.sorted_addresses) != len(accounts):
+        if len(self.sorted_addresses) != len(leaves):  # accounts arrived (none ever leaves)
             self.sorted_addresses = sorted(leaves)
         if addresses or full:
             self._accounts_hash = None
+        self._shared_hash = None
         self.height = state.height
         if self.verify:
             self.check(state)
+
+    def forget(self) -> None:
+        """Let the next refresh encode every account again (the state may have changed
+        outside a block)."""
+        self.height = -1
 
     def _reset(self, state: State) -> None:
         self.state = state
@@ -205,9 +206,18 @@ class LeafCache:
             self._accounts_hash = cached
         return cached
 
+    def shared_hash(self, state: State) -> bytes:
+        """`h256(canonical(shared_leaf(state)))` of the state last refreshed, computed once per
+        refresh (the logged digest and the state root both hash it)."""
+        cached = self._shared_hash
+        if cached is None:
+            cached = h256(canonical(shared_leaf(state)))
+            self._shared_hash = cached
+        return cached
+
     def digest(self, state: State) -> bytes:
         """`encoding.state_digest(state)`, for the state last refreshed."""
-        return h256(DOMAIN_STATE + h256(canonical(shared_leaf(state))) + self.accounts_hash())
+        return h256(DOMAIN_STATE + self.shared_hash(state) + self.accounts_hash())
 
     def tvl_musdc(self, state: State) -> int:
         """`rollup.accounting.tvl_musdc(state)`: fee pool + Σ cash and isolated margin."""
@@ -222,7 +232,6 @@ class LeafCache:
 
     def check(self, state: State) -> None:
         """Compare every cached leaf, hash and part with a fresh encoding of `state`."""
-        from .encoding import encode_account
         if sorted(self.leaves) != sorted(state.accounts):
             raise AssertionError("leaf cache: the accounts differ from the state's")
         for address, account in state.accounts.items():

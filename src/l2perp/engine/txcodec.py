@@ -62,14 +62,9 @@ def encode_blocks(blocks: tuple[T.Block, ...]) -> bytes:
 def encode_block_packed(height: int, time_ms: int, txs: bytes) -> bytes:
     """`encode_blocks`' bytes of one block from its transactions already encoded
     (`encode_txs`): the record's header and first fields, then that list as it is (the
-    transactions are the block's last field)."""
+    transactions are the block's last field). `join_packed` of such blocks is the body."""
     head = RECORDS.encode(T.Block(height, time_ms, ()))
     return head[:-1] + txs  # the empty list's one byte (0x90) replaced by the list
-
-
-def join_blocks_packed(blocks: list[bytes]) -> bytes:
-    """`encode_blocks` from each block's `encode_block_packed` bytes."""
-    return join_packed(blocks)
 
 
 def decode_blocks(data: bytes) -> tuple[T.Block, ...]:

@@ -3,14 +3,14 @@ fee pool + Σ accounts' cash and isolated margin, in micro-USDC, exact."""
 
 from __future__ import annotations
 
+from ..engine.leafcache import tvl_part
 from ..engine.state import State
 
 
 def tvl_musdc(state: State) -> int:
-    """The L2 total: fee pool + Σ accounts' cash and isolated margin (micro-USDC, exact)."""
+    """The L2 total: fee pool + Σ accounts' cash and isolated margin (micro-USDC, exact;
+    `engine.leafcache.tvl_part` per account, which the leaf cache keeps incrementally)."""
     total = state.fee_pool_musdc
     for account in state.accounts.values():
-        total += account.cash_musdc
-        for position in account.positions.values():
-            total += position.iso_raw_musdc
+        total += tvl_part(account)
     return total

@@ -28,13 +28,13 @@ class Commitment:
         is not the one followed block by block so far); the state root."""
         cache = self.leaves
         if touched is None:
-            cache.height = -1  # start over: the state may have changed outside a block
+            cache.forget()
         cache.refresh(state, touched)
         changed = cache.take_changed()
         if changed:
             accounts, hashes = state.accounts, cache.hashes
             self.tree.update_hashes({accounts[a].index: hashes[a] for a in changed})
-        return state_root(self.tree.root, state)
+        return h256(DOMAIN_STATE + self.tree.root + cache.shared_hash(state))
 
     def share_leaves(self, leaves: LeafCache) -> None:
         """Take the leaves from `leaves` from now on: another follower of the live state (the

@@ -20,7 +20,7 @@ from ..engine.state import State
 from ..engine.tx import (
     BatchModify, Block, BlockReceipts, BridgeCredit, Cancel, CancelByCloid, PlaceOrders, Tx,
 )
-from ..engine.txcodec import encode_block_packed, join_blocks_packed
+from ..engine.txcodec import encode_block_packed, join_packed
 from .accounting import tvl_musdc
 from .batch import BatchHeader, WithdrawalEntry, encode_body, execute_batch, list_root
 from .commitment import Commitment
@@ -218,7 +218,7 @@ class Poster:
         blocks = tuple(r.block for r in chosen)
         n_messages = sum(1 for b in blocks for tx in b.txs if tx.signer is None)
         if all(r.packed is not None for r in chosen):  # the sequencer's bytes, reused
-            body = join_blocks_packed([r.packed for r in chosen])
+            body = join_packed([r.packed for r in chosen])
         else:
             body = encode_body(blocks)
         withdrawals = tuple(w for r in chosen for w in r.withdrawals)
