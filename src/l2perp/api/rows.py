@@ -1,7 +1,8 @@
 """The rows of the API's answers, one function per shape Hyperliquid shows: fills, trades, open
-and recorded orders, positions, funding records, candles, best bid and offer. /info and the
-websocket build their answers from these; numbers are exact decimal strings of the engine's
-integers (sizes in base units, prices in USD, amounts in USDC, rates as plain fractions).
+and recorded orders, positions, funding records, ledger entries, candles, best bid and offer.
+/info and the websocket build their answers from these; numbers are exact decimal strings of
+the engine's integers (sizes in base units, prices in USD, amounts in USDC, rates as plain
+fractions).
 """
 
 from __future__ import annotations

@@ -231,12 +231,7 @@ class BlockLog:
         state = self.latest_snapshot(genesis)
         if state is None or state.height > indexed:  # (never written so: `snapshot` needs
             state = genesis_state(genesis)           # the index at its height)
-        leaves = LeafCache()
-        leaves.refresh(state, None)
-        for block, logged in self.blocks_after(state.height):
-            receipts = apply_block(state, block)
-            leaves.refresh(state, receipts.touched)
-            digest = leaves.digest(state)
+        for block, logged, receipts, digest in self._replayed(state):
             if digest != logged:
                 raise RecoveryError(
                     f"block {block.height}: replay gives digest {digest.hex()[:16]}..., "
@@ -244,6 +239,16 @@ class BlockLog:
             if block.height > indexed:  # acknowledged, but its index rows were lost
                 self.index(state, receipts)
         return state
+
+    def _replayed(self, state: State) -> Iterator[tuple[Block, bytes, object, bytes]]:
+        """Apply the logged blocks above `state`'s height to it, one at a time: (block, logged
+        digest, receipts, the digest the replay gives), the digest kept by a leaf cache."""
+        leaves = LeafCache()
+        leaves.refresh(state, None)
+        for block, logged in self.blocks_after(state.height):
+            receipts = apply_block(state, block)
+            leaves.refresh(state, receipts.touched)
+            yield block, logged, receipts, leaves.digest(state)
 
     def verify_all(self, genesis: Genesis) -> int:
         """Replay the whole log from genesis and check every digest; returns the head."""
@@ -264,11 +269,7 @@ class BlockLog:
     def _replay_all(self, genesis: Genesis) -> State:
         """The state at the head, replayed from genesis with every logged digest checked."""
         state = genesis_state(genesis)
-        leaves = LeafCache()
-        leaves.refresh(state, None)
-        for block, logged in self.blocks_after(0):
-            receipts = apply_block(state, block)
-            leaves.refresh(state, receipts.touched)
-            if leaves.digest(state) != logged:
+        for block, logged, _, digest in self._replayed(state):
+            if digest != logged:
                 raise RecoveryError(f"block {block.height}: digest mismatch")
         return state

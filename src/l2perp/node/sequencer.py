@@ -61,7 +61,8 @@ class Sequencer:
     durable = True  # False (the lab's in-memory log): no encoding, no rebuild from the log
 
     def __init__(self, log: BlockLog, genesis: Genesis, max_block_txs: int = 20_000,
-                 snapshot_every: int = 1_000, verify_leaves: bool = False) -> None:
+                 snapshot_every: int = 1_000, verify_leaves: bool = False,
+                 defer_writes: bool = False) -> None:
         self.log = log
         self.genesis = genesis
         self.state: State = log.recover(genesis)
@@ -79,7 +80,7 @@ class Sequencer:
         self.last_txs: bytes | None = None  # its transactions as logged (`encode_txs`)
         # True: `commit` leaves the block's index rows to `index_if_pending` and snapshots to
         # `snapshot_if_due`, called once the block's replies are out (the node)
-        self.defer_writes = False
+        self.defer_writes = defer_writes
         self.unindexed: BlockReceipts | None = None  # a committed block's, not yet indexed
 
     def produce_block(self, now_ms: int, system_txs: tuple[Tx, ...] = ()

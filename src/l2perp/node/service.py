@@ -83,9 +83,8 @@ class Node:
         self.sequencer = Sequencer(BlockLog(self.data_dir / "node.sqlite"), genesis,
                                    max_block_txs=rollup.params.max_batch_txs if rollup
                                    else 20_000,
-                                   verify_leaves=os.environ.get(VERIFY_LEAVES_ENV) == "1")
-        # index rows and snapshots are written in `after_commit`, after the replies
-        self.sequencer.defer_writes = True
+                                   verify_leaves=os.environ.get(VERIFY_LEAVES_ENV) == "1",
+                                   defer_writes=True)  # written in `after_commit`
         self.rollup: NodeRollup | None = None
         self.operator_key = rollup.operator_key if rollup is not None else None
         # (since, incident kind, why) of a halt whose incident is still to be opened
