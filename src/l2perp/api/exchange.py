@@ -39,5 +39,7 @@ def format_receipt(receipt: T.Receipt, sz_decimals_of) -> dict:
         return {"status": "err", "response": receipt.error}
     if receipt.statuses is None:
         return {"status": "ok", "response": {"type": "default"}}
+    if receipt.kind in (T.KIND_CREATE_SUB_ACCOUNT, T.KIND_CREATE_VAULT):  # the new address
+        return {"status": "ok", "response": {"type": receipt.kind, "data": receipt.statuses[0]}}
     return {"status": "ok", "response": {"type": receipt.kind, "data": {
         "statuses": [format_status(s, sz_decimals_of) for s in receipt.statuses]}}}

@@ -177,10 +177,18 @@ def user_fees(state: State, user: str) -> dict:
 
 
 def user_role(state: State, user: str) -> dict:
-    """agent (with its owner), user (holds an account) or missing."""
+    """agent (with its owner), subAccount (with its master), vault, user (holds an account) or
+    missing."""
     if user in state.agent_owner:
         return {"role": "agent", "data": {"user": state.agent_owner[user]}}
-    return {"role": "user"} if user in state.accounts else {"role": "missing"}
+    account = state.accounts.get(user)
+    if account is None:
+        return {"role": "missing"}
+    if account.master is not None:
+        return {"role": "subAccount", "data": {"master": account.master}}
+    if account.vault is not None:
+        return {"role": "vault"}
+    return {"role": "user"}
 
 
 def extra_agents(state: State, user: str) -> list:

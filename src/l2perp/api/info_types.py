@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..node.service import Node
+from . import accounts_info as A
 from . import gov_api as G
 from . import history as H
 from . import info as I
@@ -106,9 +107,16 @@ INFO_TYPES: dict[str, InfoType] = {
     # l2perp: values every account, like a full state scan
     "solvency": InfoType(lambda q: solvency(q.node), HEAVY),
     "devnetKeys": InfoType(lambda q: I.devnet_keys(q.state), LIGHT),  # l2perp: constant
+    # sub-accounts, builders and vaults (accounts_info.py)
+    "subAccounts": InfoType(lambda q: A.sub_accounts(q.state, q.user())),
+    "maxBuilderFee": InfoType(lambda q: A.max_builder_fee(
+        q.state, q.user(), A.address_field(q.body, "builder"))),
+    "vaultSummaries": InfoType(lambda q: A.vault_summaries(q.state)),
+    "vaultDetails": InfoType(lambda q: A.vault_details(
+        q.state, A.address_field(q.body, "vaultAddress"),
+        A.address_field(q.body, "user") if q.body.get("user") is not None else None)),
+    "userVaultEquities": InfoType(lambda q: A.user_vault_equities(q.state, q.user())),
     # Hyperliquid's types for features l2perp does not have: their empty answers
-    "subAccounts": InfoType(lambda q: None),
-    "userVaultEquities": InfoType(lambda q: []),
     "userTwapSliceFills": InfoType(lambda q: [], per_items=PER_20),
     "userNonFundingLedgerUpdates": InfoType(lambda q: H.ledger_updates(
         q.node, q.user(), q.ms("startTime"), q.ms("endTime", None)), per_items=PER_20),

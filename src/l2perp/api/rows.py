@@ -176,7 +176,11 @@ def ledger_row(user: str, time_ms: int, height: int, seq: int, kind: str, amount
     """One cash movement other than trading and funding (userNonFundingLedgerUpdates), in
     Hyperliquid's shapes: `deposit` {usdc}; `withdraw` {usdc (what was debited), fee};
     `internalTransfer` {usdc, user (the sender), destination, fee} for a usdSend, on both
-    sides' ledgers alike; and l2perp's own `backstopLiquidation` {usdc (< 0: taken), fund} and
+    sides' ledgers alike; `subAccountTransfer` {usdc, user (the sender), destination};
+    `vaultCreate` {vault, usdc, fee}, `vaultDeposit` {vault, usdc}, `vaultWithdraw` {vault, user,
+    requestedUsd, usdc}, on the holder's and the vault's ledgers; l2perp's
+    `vaultLeaderCommission` {usdc (signed), user (the follower), leader} and `builderFee` {usdc
+    (signed), user (the trader), builder}; and l2perp's own `backstopLiquidation` {usdc (< 0: taken), fund} and
     `settlement` {usdc (signed)} of a delisted market. `hash` names the entry: blake2b-256 of
     its block height and its place among the block's events."""
     usdc = format_usdc(abs(amount_musdc))
@@ -188,6 +192,26 @@ def ledger_row(user: str, time_ms: int, height: int, seq: int, kind: str, amount
         sender, receiver = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
         delta = {"type": "internalTransfer", "usdc": usdc, "user": sender,
                  "destination": receiver, "fee": "0"}
+    elif kind == "subAccountTransfer":
+        sender, receiver = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+        delta = {"type": kind, "usdc": usdc, "user": sender, "destination": receiver}
+    elif kind in ("vaultCreate", "vaultDeposit"):  # money in: the vault receives (> 0)
+        vault = user if amount_musdc > 0 else counterparty
+        delta = {"type": kind, "vault": vault, "usdc": usdc}
+        if kind == "vaultCreate":
+            delta["fee"] = "0"
+    elif kind == "vaultWithdraw":  # money out: the vault pays (< 0)
+        vault, holder = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+        delta = {"type": kind, "vault": vault, "user": holder, "requestedUsd": usdc,
+                 "usdc": usdc}
+    elif kind == "vaultLeaderCommission":  # the follower pays (< 0), the leader receives
+        follower, leader = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+        delta = {"type": kind, "usdc": format_usdc(amount_musdc), "user": follower,
+                 "leader": leader}
+    elif kind == "builderFee":  # the trader pays (< 0), the builder receives
+        payer, builder = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+        delta = {"type": kind, "usdc": format_usdc(amount_musdc), "user": payer,
+                 "builder": builder}
     elif kind == "backstopLiquidation":
         delta = {"type": kind, "usdc": format_usdc(amount_musdc), "fund": counterparty}
     else:

@@ -80,7 +80,7 @@ class Order:
         "oid", "user", "asset", "is_buy", "limit_pips", "size_lots", "orig_lots", "tif",
         "reduce_only", "cloid", "timestamp_ms", "seq", "on_book", "margin_musdc", "leverage",
         "trigger_pips", "trigger_is_market", "tpsl", "is_position_tpsl", "parent_oid",
-        "group", "filled_lots", "row", "holder",
+        "group", "filled_lots", "builder", "builder_fee", "row", "holder",
     )
 
     def __init__(
@@ -110,6 +110,8 @@ class Order:
         self.parent_oid = 0  # a normalTpsl child waits for this parent to fill
         self.group: TpslGroup | None = None  # its normalTpsl group, as parent or child
         self.filled_lots = 0
+        self.builder: str | None = None  # the builder its fills pay (engine/builders.py)
+        self.builder_fee = 0  # tenths of a basis point of each fill's notional
         # this order's encoded row (engine/leafcache.py), or None when it must be encoded anew:
         # every change of a field `encoding.encode_order` writes sets it back to None
         self.row: bytes | None = None

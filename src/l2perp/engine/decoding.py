@@ -22,7 +22,7 @@ from .encoding import config_leaf, encode_account, shared_leaf
 from .params import EngineConfig, MarginTier, MarketSpec
 from .state import (
     Account, Agent, Incident, Leverage, Market, NonceSet, OracleEvidence, Position, State,
-    Withdrawal, make_market,
+    Vault, Withdrawal, make_market,
 )
 
 
@@ -52,7 +52,7 @@ def decode_order(row: list, user: str) -> tuple[Order, list]:
     """An order from `encode_order`; its children as oids (linked by the caller)."""
     (oid, asset, is_buy, limit_pips, size_lots, orig_lots, tif, reduce_only, cloid, timestamp_ms,
      seq, on_book, margin, leverage, trigger_pips, trigger_is_market, tpsl, is_position_tpsl,
-     parent_oid, children, filled_lots) = row
+     parent_oid, children, filled_lots, builder, builder_fee) = row
     order = Order(oid, user, asset, is_buy, limit_pips, size_lots, tif, reduce_only, cloid,
                   timestamp_ms)
     order.orig_lots = orig_lots
@@ -66,6 +66,8 @@ def decode_order(row: list, user: str) -> tuple[Order, list]:
     order.is_position_tpsl = is_position_tpsl
     order.parent_oid = parent_oid
     order.filled_lots = filled_lots
+    order.builder = builder
+    order.builder_fee = builder_fee
     return order, children
 
 
@@ -74,7 +76,7 @@ def decode_account(data: bytes) -> Account:
     try:
         (address, index, cash, positions, leverage, orders, order_margin, nonces, agents,
          scheduled_cancel_ms, volume_days, maker_volume_days, fee_day, taker_rate, maker_rate,
-         liq_cooldowns) = unpack(data)
+         liq_cooldowns, master, name, sub_accounts, builder_approvals, vault) = unpack(data)
     except (ValueError, TypeError, msgpack.UnpackException) as exc:
         raise DecodeError(f"not an account leaf: {exc}") from exc
     account = Account(address=address, index=index, cash_musdc=cash)
@@ -108,7 +110,25 @@ def decode_account(data: bytes) -> Account:
     account.taker_rate_e9 = taker_rate
     account.maker_rate_e9 = maker_rate
     account.liq_cooldowns = {k: v for k, v in liq_cooldowns}
+    account.master = master
+    account.name = name
+    account.sub_accounts = list(sub_accounts)
+    account.builder_approvals = {b: rate for b, rate in builder_approvals}
+    account.vault = None if vault is None else decode_vault(vault)
     return account
+
+
+def decode_vault(row: list) -> Vault:
+    """A vault's share book from `encoding.vault_fields`."""
+    (leader, name, description, created_ms, lockup_ms, commission_e9, total_shares, closed,
+     holders) = row
+    vault = Vault(leader, name, description, created_ms, lockup_ms, commission_e9,
+                  total_shares=total_shares, closed=closed)
+    for user, shares, basis, locked_until in holders:
+        vault.shares[user] = shares
+        vault.basis[user] = basis
+        vault.locked_until[user] = locked_until
+    return vault
 
 
 def decode_market(row: list, config: EngineConfig) -> tuple[Market, int]:

@@ -14,7 +14,7 @@ from .governance.codec import gov_leaf
 from ..codec import DOMAIN_STATE, canonical, h256, leaf_hash
 from .book import Order
 from .params import EngineConfig
-from .state import Account, Market, NonceSet, State
+from .state import Account, Market, NonceSet, State, Vault
 
 
 ORDERS_FIELD: Final = 5  # the position of the orders in an account leaf
@@ -27,6 +27,7 @@ def encode_order(o: Order) -> list:
         o.oid, o.asset, o.is_buy, o.limit_pips, o.size_lots, o.orig_lots, o.tif, o.reduce_only,
         o.cloid, o.timestamp_ms, o.seq, o.on_book, o.margin_musdc, o.leverage, o.trigger_pips,
         o.trigger_is_market, o.tpsl, o.is_position_tpsl, o.parent_oid, children, o.filled_lots,
+        o.builder, o.builder_fee,
     ]
 
 
@@ -58,6 +59,18 @@ def account_fields(a: Account, orders: list) -> list:
         _days(a.volume_days), _days(a.maker_volume_days),
         a.fee_day, a.taker_rate_e9, a.maker_rate_e9,
         [[k, a.liq_cooldowns[k]] for k in sorted(a.liq_cooldowns)],
+        a.master, a.name, list(a.sub_accounts),
+        [[b, a.builder_approvals[b]] for b in sorted(a.builder_approvals)],
+        None if a.vault is None else vault_fields(a.vault),
+    ]
+
+
+def vault_fields(v: Vault) -> list:
+    """A vault's share book as a canonical list (holders in address order)."""
+    return [
+        v.leader, v.name, v.description, v.created_ms, v.lockup_ms, v.commission_e9,
+        v.total_shares, v.closed,
+        [[u, v.shares[u], v.basis.get(u, 0), v.locked_until.get(u, 0)] for u in sorted(v.shares)],
     ]
 
 

@@ -377,6 +377,17 @@ SUB_ACCOUNTS_VOLUME_REQUIRED = (
 )
 # source: observed testnet (research transcript step 7j).
 
+BUILDER_FEE_NOT_APPROVED = "Builder fee has not been approved."
+# source: public reports of Hyperliquid's answer to an order whose builder the user has not
+# approved, or approved for less than the order's fee (SDK and client issue threads).
+
+BUILDER_INSUFFICIENT_BALANCE = "Builder has insufficient balance to be approved."
+# source: public reports of Hyperliquid testnet's answer to approveBuilderFee for a builder
+# with under 100 USDC of perps account value (client issue threads).
+
+VAULT_MAY_NOT_PERFORM = "Vault may not perform this action"
+# source: public reports of Hyperliquid's answer to approveBuilderFee sent for a vault.
+
 REFERRAL_CODE_NOT_REGISTERED = "Referral code not registered"
 # source: observed testnet (research transcript step 7o).
 
@@ -411,6 +422,23 @@ WITHDRAWALS_PAUSED = (
     "Withdrawals are paused while an account in this insurance partition is under water."
 )
 DEVNET_ONLY = "This action exists on the devnet only."
+SUB_ACCOUNT_CANNOT_CREATE = "Sub-accounts and vaults cannot create sub-accounts."
+INVALID_SUB_ACCOUNT_NAME = "Invalid sub-account name: 1 to 16 printable characters."
+TOO_MANY_SUB_ACCOUNTS = "Too many sub-accounts. Current limit is {limit}."
+SUB_ACCOUNT_NAME_TAKEN = "Sub-account name already used."
+NOT_YOUR_SUB_ACCOUNT = "Not a sub-account of this user."
+INVALID_BUILDER_FEE = "Invalid builder fee: at most 0.1% on perps, in steps of 0.001%."
+TOO_MANY_BUILDER_APPROVALS = "Too many builder fee approvals. Current limit is {limit}."
+BUILDER_IS_SELF = "A user cannot approve itself as a builder."
+INVALID_VAULT_NAME = "Invalid vault name or description."
+VAULT_MIN_INITIAL = "A vault's initial deposit must be at least ${min_value}."
+VAULT_CANNOT_CREATE = "Sub-accounts, vaults and insurance funds cannot create vaults."
+VAULT_CLOSED = "Vault is closed."
+VAULT_LOCKED = "Vault deposit is locked until {until}."
+VAULT_LEADER_SHARE = "Vault leader must keep at least 5% of the vault."
+VAULT_INSUFFICIENT_SHARES = "Insufficient vault equity for withdrawal."
+VAULT_INSUFFICIENT_WITHDRAWABLE = "Vault has insufficient withdrawable balance."
+VAULT_TRANSFER_SELF = "A vault cannot transfer to itself."
 L1_MESSAGE_OUT_OF_ORDER = "L1 message {got} out of order: the next one is {expected}."
 FORCED_TRADE_EXPIRED = "Forced trade expired."
 FORCED_TRADE_INVALID = "Forced trade is invalid."

@@ -1,7 +1,8 @@
 """Trading fees: Hyperliquid's tiers on 14-day volume, maker rebates, the fee pool.
 
 A user's tier is fixed for a UTC day from the volume of the `fee_window_days` complete days
-before it (Hyperliquid computes tiers at each day's end). Fee = ceil(notional x rate / 10^9):
+before it (Hyperliquid computes tiers at each day's end); a master and its sub-accounts count
+their volume together, each paying the family's tier. Fee = ceil(notional x rate / 10^9):
 rounded toward +infinity, so a fee rounds up and a rebate (negative rate) rounds toward zero.
 """
 
@@ -40,6 +41,11 @@ def compute_fee_rates(state: State, account: Account, today: int) -> tuple[int, 
     config = state.config
     window = config.fee_window_days
     volume = window_volume(account.volume_days, today, window)
+    head = state.accounts[account.master] if account.master is not None else account
+    if head.sub_accounts:  # Hyperliquid: a master and its sub-accounts share one tier
+        volume = window_volume(head.volume_days, today, window) + sum(
+            window_volume(state.accounts[a].volume_days, today, window)
+            for a in head.sub_accounts)
     taker = maker = 0
     for tier in config.fee_tiers:
         if volume > tier.min_volume_musdc or tier.min_volume_musdc == 0:

@@ -15,12 +15,14 @@ from .tx import OrderEvent
 class Ctx:
     """What one transaction's processing writes to besides the state: its events."""
 
-    __slots__ = ("state", "events", "tx_index")
+    __slots__ = ("state", "events", "tx_index", "builder")
 
-    def __init__(self, state: State, events: list, tx_index: int) -> None:
+    def __init__(self, state: State, events: list, tx_index: int,
+                 builder: tuple[str, int] | None = None) -> None:
         self.state = state
         self.events = events
         self.tx_index = tx_index
+        self.builder = builder  # (address, tenths of a bp) new orders of this action pay
 
 
 def order_event(ctx: Ctx, order: Order, status: str) -> None:

@@ -15,6 +15,7 @@ from . import errors as E
 from .book import (
     CANCEL_MAKER, STOP, TIF_ALO, TIF_GTC, TIF_TRIGGER, Order, order_changed,
 )
+from .builders import builder_fee, pay_builder
 from .fees import fee_for
 from .margin import leverage_of
 from .open_orders import (
@@ -94,21 +95,30 @@ class Taker:
         notional = lots * px
         taker_rate, _ = fee_rates(state, taker)
         _, maker_rate = fee_rates(state, maker_account)
+        taker_order = self.order
         if not fill_keeps_margin(
-            state, maker_account, market, -delta, px, fee_for(notional, maker_rate)
+            state, maker_account, market, -delta, px,
+            fee_for(notional, maker_rate) + builder_fee(notional, maker.builder_fee),
         ):
             drop_order(ctx, maker_account, maker, "marginCanceled")
             return CANCEL_MAKER
         if not self.liquidation and not fill_keeps_margin(
-            state, taker, market, delta, px, fee_for(notional, taker_rate)
+            state, taker, market, delta, px,
+            fee_for(notional, taker_rate) + builder_fee(notional, taker_order.builder_fee),
         ):
             self.stop_error = E.INSUFFICIENT_MARGIN_TO_PLACE_ORDER.format(asset=asset)
             self.stop_status = "marginCanceled"
             return STOP
         execute_fill(
-            state, taker, maker_account, market, px, lots, is_buy, self.order.oid, maker.oid,
+            state, taker, maker_account, market, px, lots, is_buy, taker_order.oid, maker.oid,
             ctx.tx_index, ctx.events, self.liquidation,
         )
+        if taker_order.builder is not None:
+            pay_builder(state, taker, market, taker_order.builder,
+                        builder_fee(notional, taker_order.builder_fee), ctx.events)
+        if maker.builder is not None:
+            pay_builder(state, maker_account, market, maker.builder,
+                        builder_fee(notional, maker.builder_fee), ctx.events)
         maker_filled(ctx, maker_account, market, maker, lots)
         return lots
 
@@ -250,6 +260,8 @@ def place_validated(
     order waits in the trigger index, any other order is submitted; returns (status, order)."""
     state = ctx.state
     order = new_order(state, account, spec, px, lots, trigger)
+    if ctx.builder is not None:
+        order.builder, order.builder_fee = ctx.builder
     if spec.tif == TIF_TRIGGER:
         track_order(account, order)
         state.triggers[spec.asset][order.oid] = order

@@ -93,16 +93,22 @@ def added_initial_margin(
 
 
 def charge_fee(account: Account, market: Market, fee_musdc: int, state: State) -> None:
-    """Debit a fee (or credit a rebate) from the bucket that holds the position: the isolated
-    margin of an isolated position, else cross cash."""
+    """Debit a fee (or credit a rebate) from the bucket that holds the position (`debit`) into
+    the fee pool."""
+    debit(account, market, fee_musdc)
+    state.fee_pool_musdc += fee_musdc
+
+
+def debit(account: Account, market: Market, amount_musdc: int) -> None:
+    """Take `amount_musdc` from the bucket that holds the market's position: the isolated margin
+    of an isolated position, else cross cash."""
     if is_cross_position(account, market):
-        account.cash_musdc -= fee_musdc
+        account.cash_musdc -= amount_musdc
     else:
         pos = account.positions.get(market.asset)
         if pos is None:
             pos = account.positions[market.asset] = Position()
-        pos.iso_raw_musdc -= fee_musdc
-    state.fee_pool_musdc += fee_musdc
+        pos.iso_raw_musdc -= amount_musdc
 
 
 def fee_rates(state: State, account: Account) -> tuple[int, int]:

@@ -169,8 +169,38 @@ class Account:
     fee_day: int = -1  # the day the cached fee rates were computed for
     taker_rate_e9: int = 0
     maker_rate_e9: int = 0
+    # sub-accounts (engine/subaccounts.py): a sub-account names its master and its name; a
+    # master lists its sub-accounts in creation order
+    master: str | None = None
+    name: str = ""
+    sub_accounts: list[str] = field(default_factory=list)
+    # builder -> the most this user lets it charge, tenths of a basis point (engine/builders.py)
+    builder_approvals: dict[str, int] = field(default_factory=dict)
+    vault: "Vault | None" = None  # set on a vault's own account (engine/vaults.py)
     # its orders list as its leaf encodes it, kept between blocks (engine/leafcache.py)
     encoded_orders: EncodedOrders = field(default_factory=EncodedOrders)
+
+
+@dataclass(slots=True)
+class Vault:
+    """A vault's book of shares, kept on the vault's own account (engine/vaults.py).
+
+    `leader` is None for a protocol vault (an insurance fund). Shares are integers; a share is
+    worth account value / total shares. `basis` is what each holder paid for the shares held
+    (micro-USDC), reduced pro rata on withdrawal: profit above it is what the leader's
+    commission is taken from."""
+
+    leader: str | None
+    name: str
+    description: str
+    created_ms: int
+    lockup_ms: int
+    commission_e9: int  # the leader's share of a follower's profit on withdrawal
+    shares: dict[str, int] = field(default_factory=dict)
+    basis: dict[str, int] = field(default_factory=dict)
+    locked_until: dict[str, int] = field(default_factory=dict)
+    total_shares: int = 0
+    closed: bool = False
 
 
 @dataclass(slots=True)

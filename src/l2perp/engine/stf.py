@@ -15,6 +15,7 @@ from .accounts import (
     approve_agent, credit_deposit, update_isolated_margin, update_leverage, usd_send, withdraw,
 )
 from .book import TIF_GTC, TIF_IOC
+from .builders import approve_builder, check_builder
 from .open_orders import Ctx
 from .orders import cancel_all, cancel_orders, cancel_orders_by_cloid, modify_orders, place_orders
 from .funding import sample_premiums, settle_funding
@@ -29,22 +30,30 @@ from .markets import set_market_status
 from .oracle import (
     pin_price, record_mid_sample, refresh_oracles, set_oracle_source, submit_report,
 )
-from .state import MARKET_DELISTED, Incident, NonceSet, State, fund_address
+from .state import MARKET_DELISTED, Account, Incident, NonceSet, State, fund_address
+from .subaccounts import create_sub_account, sub_account_transfer
 from .tpsl import fire_triggers
 from .tx import (
-    KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
-    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, FillEvent, Noop,
+    KIND_CANCEL, KIND_CREATE_SUB_ACCOUNT, KIND_CREATE_VAULT, KIND_ORDER, AccountEvent,
+    ApproveAgent, ApproveBuilderFee, BatchModify, Block, BlockReceipts, BridgeCredit, Cancel,
+    CancelByCloid, CreateSubAccount, CreateVault, DevAdvanceTime, DevFaucet, FillEvent, Noop,
     OperatorOffence, OracleReport, OrderEvent, PlaceOrders, Receipt, ScheduleCancel,
-    SetMarketStatus, SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend,
-    Withdraw,
+    SetMarketStatus, SetOracleSource, SetPrice, SubAccountTransfer, Tx, UpdateIsolatedMargin,
+    UpdateLeverage, UsdSend, VaultTransfer, Withdraw,
 )
+from .vaults import create_vault, vault_transfer
 
 PRIORITY_PRICE: Final = 0
 PRIORITY_NON_ORDER: Final = 1
 PRIORITY_CANCEL: Final = 2
 PRIORITY_TAKER: Final = 3
 
-USER_SIGNED: Final = (UsdSend, Withdraw, ApproveAgent)  # the master key itself must sign these
+# the master key itself must sign these
+USER_SIGNED: Final = (UsdSend, Withdraw, ApproveAgent, ApproveBuilderFee)
+# what a master (or its agent) may do for a sub-account, and a leader for a vault, through
+# `vaultAddress`: trading and the account's own settings, never moving money out
+FOR_VAULT: Final = (PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel,
+                    UpdateLeverage, UpdateIsolatedMargin, Noop)
 
 
 class InvalidBlock(ValueError):
@@ -77,6 +86,8 @@ def touched_by(state: State, block: Block, events: list) -> list[str]:
     for tx in block.txs:
         if tx.signer is not None:
             out[state.agent_owner.get(tx.signer, tx.signer)] = None
+            if tx.vault is not None:  # a sub-account or vault keeps its own nonces
+                out[tx.vault] = None
     slots_of = _ADDRESS_SLOTS
     for event in events:
         kind = type(event)
@@ -218,8 +229,6 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         return _err(E.SYSTEM_ACTION_ONLY)
     if tx.expires_after_ms is not None and state.time_ms > tx.expires_after_ms:
         return _err(E.ACTION_EXPIRED)
-    if tx.vault is not None:
-        return _err(E.VAULT_NOT_REGISTERED.format(vault=tx.vault))
     signer = tx.signer
     account = None
     operator_nonces = None
@@ -242,8 +251,7 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         if master is not None:
             if kind in GOVERNANCE_TXS:
                 return _err(E.GOV_NEEDS_OWN_KEY)
-            if kind in USER_SIGNED or (isinstance(action, Noop)
-                                       and action.kind == "approveBuilderFee"):
+            if kind in USER_SIGNED:
                 return _err(E.MUST_DEPOSIT_BEFORE_ACTIONS.format(user=signer))
             account = state.accounts[master]
             nonces = account.agents[signer].nonces
@@ -252,6 +260,15 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
             if account is None:
                 return _err(E.USER_OR_API_WALLET_DOES_NOT_EXIST.format(address=signer))
             nonces = account.nonces
+    if tx.vault is not None:
+        target = state.accounts.get(tx.vault) if account is not None else None
+        if target is None or not acts_for(account, target):
+            return _err(E.VAULT_NOT_REGISTERED.format(vault=tx.vault))
+        if kind not in FOR_VAULT:
+            return _err(E.VAULT_MAY_NOT_PERFORM)
+        if nonces is account.nonces:  # signed by the master or leader: the account's own nonces
+            nonces = target.nonces
+        account = target
     error = check_nonce(state, nonces, tx.nonce)
     if error:
         return _err(error)
@@ -261,6 +278,15 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
         if operator_nonces is not None:
             state.operator_nonces[signer] = operator_nonces
     return receipt
+
+
+def acts_for(signer: Account, target: Account) -> bool:
+    """Whether `signer` may act for `target` through `vaultAddress`: its master, or the leader
+    of an open vault."""
+    if target.master is not None:
+        return target.master == signer.address
+    vault = target.vault
+    return vault is not None and vault.leader == signer.address and not vault.closed
 
 
 def process_l1_message(state: State, action, events: list) -> str | None:
@@ -311,6 +337,11 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
     if isinstance(action, BatchModify):
         return Receipt(True, KIND_ORDER, modify_orders(ctx, account, action.modifies))
     if isinstance(action, PlaceOrders):
+        if action.builder is not None:
+            error = check_builder(state, account, action.builder)
+            if error is not None:
+                return _err(error)
+            ctx.builder = action.builder
         return Receipt(True, KIND_ORDER, place_orders(ctx, account, action.orders, action.grouping))
     if isinstance(action, Cancel):
         return Receipt(True, KIND_CANCEL, cancel_orders(ctx, account, action.cancels))
@@ -330,6 +361,20 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         error = approve_agent(state, account, action)
     elif isinstance(action, Noop):
         error = None
+    elif isinstance(action, CreateSubAccount):
+        error, address = create_sub_account(state, account, action, events)
+        if error is None:
+            return Receipt(True, KIND_CREATE_SUB_ACCOUNT, [address])
+    elif isinstance(action, SubAccountTransfer):
+        error = sub_account_transfer(state, account, action, events)
+    elif isinstance(action, ApproveBuilderFee):
+        error = approve_builder(state, account, action)
+    elif isinstance(action, CreateVault):
+        error, address = create_vault(state, account, action, index, events)
+        if error is None:
+            return Receipt(True, KIND_CREATE_VAULT, [address])
+    elif isinstance(action, VaultTransfer):
+        error = vault_transfer(state, account, action, events)
     elif isinstance(action, OracleReport):
         error = submit_report(state, signer, action)
     elif isinstance(action, SetPrice):

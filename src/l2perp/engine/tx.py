@@ -103,9 +103,41 @@ class ApproveAgent(FrozenRecord):
 
 
 @dataclass(slots=True, frozen=True)
+class CreateSubAccount(FrozenRecord):
+    name: str
+
+
+@dataclass(slots=True, frozen=True)
+class SubAccountTransfer(FrozenRecord):
+    sub_account: str
+    is_deposit: bool  # True: master -> sub-account
+    amount_musdc: int
+
+
+@dataclass(slots=True, frozen=True)
+class ApproveBuilderFee(FrozenRecord):
+    builder: str
+    max_fee_tenths_bp: int  # 0 revokes the approval
+    nonce: int
+
+
+@dataclass(slots=True, frozen=True)
+class CreateVault(FrozenRecord):
+    name: str
+    description: str
+    initial_musdc: int
+
+
+@dataclass(slots=True, frozen=True)
+class VaultTransfer(FrozenRecord):
+    vault: str
+    is_deposit: bool  # True: user -> vault
+    amount_musdc: int
+
+
+@dataclass(slots=True, frozen=True)
 class Noop(FrozenRecord):
-    """Accepted and ignored (noop, approveBuilderFee, setReferrer): it consumes the nonce
-    only."""
+    """Accepted and ignored (noop, setReferrer): it consumes the nonce only."""
 
     kind: str
 
@@ -222,7 +254,8 @@ class OperatorOffence(FrozenRecord):
 
 Action = Union[
     PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel, UpdateLeverage,
-    UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, BridgeCredit, SetPrice,
+    UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, CreateSubAccount,
+    SubAccountTransfer, ApproveBuilderFee, CreateVault, VaultTransfer, BridgeCredit, SetPrice,
     SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime,
     OperatorOffence, ForcedWithdrawal, ForcedTrade,
     GovTransfer, GovDelegate, GovPropose, GovVote, GovQueue, GovExecute, GovCancel,
@@ -280,6 +313,9 @@ Status = Union[Resting, Filled, OrderError, str]
 KIND_ORDER = "order"
 KIND_CANCEL = "cancel"
 KIND_DEFAULT = "default"
+# receipts whose one status is the reply's `data` (a new account's address)
+KIND_CREATE_SUB_ACCOUNT = "createSubAccount"
+KIND_CREATE_VAULT = "createVault"
 
 
 class Receipt:

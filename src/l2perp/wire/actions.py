@@ -208,6 +208,62 @@ def _approve_agent(action: dict) -> T.ApproveAgent:
                           _int(action["nonce"], "nonce"))
 
 
+def _text(value: object, what: str) -> str:
+    """A string of at most MAX_TEXT_CHARS characters (the engine checks its own limits)."""
+    if not isinstance(value, str) or len(value) > MAX_TEXT_CHARS:
+        raise WireError(f"Invalid {what}")
+    return value
+
+
+def _raw_usd(value: object) -> int:
+    """A micro-USDC integer as Hyperliquid's transfer actions send it (`usd`: 1 USDC is
+    1,000,000), in [0, MAX_AMOUNT_MUSDC] (the engine refuses 0)."""
+    if type(value) is not int or not 0 <= value <= MAX_AMOUNT_MUSDC:
+        raise WireError(E.INVALID_AMOUNT)
+    return value
+
+
+def _create_sub_account(action: dict) -> T.CreateSubAccount:
+    return T.CreateSubAccount(_text(action["name"], "name"))
+
+
+def _sub_account_transfer(action: dict) -> T.SubAccountTransfer:
+    return T.SubAccountTransfer(parse_address(action["subAccountUser"]),
+                                _bool(action["isDeposit"], "isDeposit"),
+                                _raw_usd(action["usd"]))
+
+
+def _create_vault(action: dict) -> T.CreateVault:
+    return T.CreateVault(_text(action["name"], "name"),
+                         _text(action.get("description", ""), "description"),
+                         _raw_usd(action["initialUsd"]))
+
+
+def _vault_transfer(action: dict) -> T.VaultTransfer:
+    return T.VaultTransfer(parse_address(action["vaultAddress"]),
+                           _bool(action["isDeposit"], "isDeposit"), _raw_usd(action["usd"]))
+
+
+def parse_fee_rate(value: object) -> int:
+    """A percentage string ("0.01%") as tenths of a basis point (10); exact, at most 3
+    decimals of a percent (0.001% = 1), else WireError."""
+    if not isinstance(value, str) or not value.endswith("%"):
+        raise WireError(f"Invalid maxFeeRate: {value!r}")
+    try:
+        rate = parse_decimal(value[:-1])
+    except ValueError:
+        raise WireError(f"Invalid maxFeeRate: {value!r}") from None
+    if rate.coeff < 0 or rate.decimals() > 3 or rate.exp > 6:
+        raise WireError(f"Invalid maxFeeRate: {value!r}")
+    return rate.coeff * 10 ** (rate.exp + 3)  # the engine caps it at 0.1% (100)
+
+
+def _approve_builder_fee(action: dict) -> T.ApproveBuilderFee:
+    return T.ApproveBuilderFee(parse_address(action["builder"]),
+                               parse_fee_rate(action["maxFeeRate"]),
+                               _int(action["nonce"], "nonce"))
+
+
 def _noop(action: dict) -> T.Noop:
     return T.Noop(action["type"])
 
@@ -261,7 +317,11 @@ PARSERS: dict[str, Callable[[dict], T.Action]] = {
     "usdSend": _usd_send,
     "withdraw3": _withdraw,
     "approveAgent": _approve_agent,
-    "approveBuilderFee": _noop,
+    "approveBuilderFee": _approve_builder_fee,
+    "createSubAccount": _create_sub_account,
+    "subAccountTransfer": _sub_account_transfer,
+    "createVault": _create_vault,
+    "vaultTransfer": _vault_transfer,
     "setReferrer": _noop,
     "noop": _noop,  # Hyperliquid's: uses up its nonce and does nothing else
     "devFaucet": _dev_faucet,
