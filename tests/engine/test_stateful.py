@@ -4,7 +4,10 @@ Invariants: money is conserved exactly (Σ cash + isolated margin + fee pool == 
 withdrawals); per market the signed sizes sum to zero and open interest is the long side; no book
 is crossed; order bookkeeping agrees with the books; no accepted transaction left an account
 below its margin requirement (initial margin, or for a reduction dYdX's "no riskier" rule); and a
-replica fed the same blocks from genesis has the same digest after every block.
+replica fed the same blocks from genesis has the same digest after every block. Vaults (user
+vaults and the insurance funds as protocol vaults), sub-accounts and builder fees ride along:
+every vault's shares sum to its total and the holders' claims floor(shares x value / total)
+add up to its account value less under one micro-USDC per holder.
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ from l2perp.engine.genesis import genesis_state
 from l2perp.engine.state import fund_address, is_fund, partition_of
 from l2perp.engine.stf import apply_block
 from l2perp.engine.tx import (
-    AdlEvent, BridgeCredit, FillEvent, LedgerEvent, SetMarketStatus, SetPrice,
+    AdlEvent, ApproveBuilderFee, BridgeCredit, CreateSubAccount, CreateVault, DevAdvanceTime,
+    FillEvent,
+    LedgerEvent, SetMarketStatus, SetPrice, SubAccountTransfer, VaultTransfer,
 )
+from l2perp.engine.views import account_value
 from l2perp.units import ONE_USDC, format_price, format_size
 from tests.support.venue import ADMIN, Venue, addr, limit, trigger
 
@@ -37,7 +43,9 @@ MARKETS = (
     MarketSpec("CCC", 0, (MarginTier(0, 5),), oi_cap_musdc=400_000 * ONE_USDC, only_isolated=True,
                insurance_seed_musdc=2_000 * ONE_USDC),
 )
-CONFIG = EngineConfig(admin=ADMIN, insurance_seed_musdc=10_000 * ONE_USDC)
+# a devnet: its admin may advance time (past vault lockups, without leaving the nonce window),
+# and it waives the volume a master needs for sub-accounts and the balance a builder needs
+CONFIG = EngineConfig(admin=ADMIN, insurance_seed_musdc=10_000 * ONE_USDC, devnet=True)
 START_PIPS = (1_000_000, 250_000, 500_000)  # $1,000, $2.50, $0.50
 USERS = [addr(i) for i in range(1, 21)]
 
@@ -388,6 +396,131 @@ class ExchangeMachine(RuleBasedStateMachine):
                 txs.append(self.v.tx(user, {"type": "updateLeverage", "asset": asset,
                                             "isCross": asset != 2, "leverage": 3}))
         self.apply(*txs, check_margin=False)
+
+    # ----- vaults, sub-accounts, builders -------------------------------------------------
+    def vaults(self) -> list[str]:
+        state = self.v.state
+        users = sorted(a for a, acc in state.accounts.items()
+                       if acc.vault is not None and acc.vault.leader is not None)
+        return users + [fund_address(0), fund_address(3)]
+
+    @rule(leader=st.sampled_from(USERS[:4]), usd=st.integers(50, 3_000))
+    def create_vault(self, leader, usd) -> None:
+        self.apply(self.v.tx(leader, CreateVault("vault", "", usd * ONE_USDC)))
+
+    @rule(user=users, pick=st.integers(0, 9), usd=st.integers(1, 5_000),
+          deposit=st.booleans())
+    def vault_transfer(self, user, pick, usd, deposit) -> None:
+        vaults = self.vaults()
+        target = vaults[pick % len(vaults)]
+        self.apply(self.v.tx(user, VaultTransfer(target, deposit, usd * ONE_USDC)))
+
+    @rule(user=users, pick=st.integers(0, 9), deposit=st.booleans())
+    def vault_transfer_all(self, user, pick, deposit) -> None:
+        """Withdraw exactly the holder's claim (the boundary), or deposit a whole balance."""
+        state = self.v.state
+        vaults = self.vaults()
+        target = vaults[pick % len(vaults)]
+        account = state.accounts.get(target)
+        if account is None or account.vault is None:
+            return
+        shares = account.vault.shares.get(user, 0)
+        claim = shares * account_value(state, account) // max(account.vault.total_shares, 1)
+        amount = claim if not deposit else state.accounts[user].cash_musdc \
+            if user in state.accounts else 0
+        if amount > 0:
+            self.apply(self.v.tx(user, VaultTransfer(target, deposit, amount)))
+
+    @rule(pick=st.integers(0, 9), asset=assets, is_buy=st.booleans(),
+          pct=st.integers(-5, 5), usd=st.integers(10, 20_000), tif=st.sampled_from(["Gtc", "Ioc"]))
+    def leader_trades_vault(self, pick, asset, is_buy, pct, usd, tif) -> None:
+        vaults = self.vaults()[:-2]  # user vaults only: nobody trades an insurance fund
+        if not vaults:
+            return
+        target = vaults[pick % len(vaults)]
+        account = self.v.state.accounts.get(target)
+        if account is None or account.vault is None or account.vault.leader is None:
+            return
+        wire = limit(asset, is_buy, self.price_text(asset, pct),
+                     self.size_text(asset, self.lots_for(asset, usd)), tif)
+        self.apply(self.v.tx(account.vault.leader, {"type": "order", "orders": [wire]},
+                             vault=target))
+
+    @rule(master=st.sampled_from(USERS[4:8]), n=st.integers(0, 11))
+    def create_sub_account(self, master, n) -> None:
+        self.apply(self.v.tx(master, CreateSubAccount(f"sub{n}")))
+
+    @rule(master=st.sampled_from(USERS[4:8]), pick=st.integers(0, 11),
+          usd=st.integers(1, 20_000), deposit=st.booleans())
+    def sub_account_transfer(self, master, pick, usd, deposit) -> None:
+        account = self.v.state.accounts.get(master)
+        if account is None or not account.sub_accounts:
+            return
+        sub = account.sub_accounts[pick % len(account.sub_accounts)]
+        self.apply(self.v.tx(master, SubAccountTransfer(sub, deposit, usd * ONE_USDC)))
+
+    @rule(master=st.sampled_from(USERS[4:8]), pick=st.integers(0, 11), asset=assets,
+          is_buy=st.booleans(), pct=st.integers(-5, 5), usd=st.integers(10, 20_000),
+          builder=st.sampled_from([None, USERS[0], USERS[19]]), fee=st.integers(0, 12))
+    def sub_account_trades(self, master, pick, asset, is_buy, pct, usd, builder, fee) -> None:
+        account = self.v.state.accounts.get(master)
+        if account is None or not account.sub_accounts:
+            return
+        sub = account.sub_accounts[pick % len(account.sub_accounts)]
+        action = {"type": "order", "orders": [
+            limit(asset, is_buy, self.price_text(asset, pct),
+                  self.size_text(asset, self.lots_for(asset, usd)), "Gtc")]}
+        if builder is not None:
+            action["builder"] = {"b": builder, "f": fee}
+        self.apply(self.v.tx(master, action, vault=sub))
+
+    @rule(user=users, builder=st.sampled_from([USERS[0], USERS[19], addr(99)]),
+          rate=st.integers(0, 12))
+    def approve_builder(self, user, builder, rate) -> None:
+        self.apply(self.v.tx(user, ApproveBuilderFee(builder, rate, 1)))
+
+    @rule(user=users, asset=assets, is_buy=st.booleans(), pct=st.integers(-5, 5),
+          usd=st.integers(10, 20_000), pick=st.integers(0, 2), over=st.integers(-3, 1))
+    def order_with_builder(self, user, asset, is_buy, pct, usd, pick, over) -> None:
+        """An order paying one of the user's approved builders its approved rate, less, or one
+        tenth of a basis point more (refused: the boundary)."""
+        account = self.v.state.accounts.get(user)
+        approvals = sorted(account.builder_approvals.items()) if account is not None else []
+        builder, rate = approvals[pick % len(approvals)] if approvals else (addr(99), 1)
+        action = {"type": "order", "orders": [
+            limit(asset, is_buy, self.price_text(asset, pct),
+                  self.size_text(asset, self.lots_for(asset, usd)), "Gtc")],
+            "builder": {"b": builder, "f": max(0, rate + over)}}
+        receipt = self.v.block(self.v.tx(user, action)).receipts[0]
+        self.replica_block()
+        assert receipt.ok == (bool(approvals) and over <= 0), receipt
+
+    @rule(days=st.integers(1, 5))
+    def days_pass(self, days) -> None:
+        """Past the vaults' lockups (1 day; 4 for the insurance funds), by the devnet's time
+        advance (nonces keep following the wall clock)."""
+        ms = days * 86_400_000 + 1_000
+        self.apply(self.v.tx(ADMIN, DevAdvanceTime(ms)), check_margin=False)
+        self.apply(dt_ms=ms, check_margin=False)
+
+    @invariant()
+    def vault_claims_add_up_to_the_account_value(self) -> None:
+        state = self.v.state
+        for account in state.accounts.values():
+            vault = account.vault
+            if vault is None:
+                continue
+            assert vault.total_shares == sum(vault.shares.values())
+            assert all(s > 0 for s in vault.shares.values())
+            assert set(vault.basis) <= set(vault.shares)
+            value = account_value(state, account)
+            if vault.total_shares == 0 or value <= 0:
+                continue
+            claims = [s * value // vault.total_shares for s in vault.shares.values()]
+            assert sum(claims) <= value < sum(claims) + len(claims)
+            if vault.leader is not None and not vault.closed and len(vault.shares) > 1:
+                # deposits and withdrawals keep the leader at 5% or more of the shares
+                assert vault.shares.get(vault.leader, 0) * 20 >= vault.total_shares
 
     # ----- invariants --------------------------------------------------------------------
     @invariant()
