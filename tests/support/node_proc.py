@@ -80,12 +80,18 @@ class UpProcess:
     def post(self, body: dict, timeout_s: float = 10.0) -> requests.Response:
         return requests.post(self.url + "/exchange", json=body, timeout=timeout_s)
 
-    def l1_body(self, key, action: dict, nonce: int | None = None) -> dict:
-        """An L1 action body signed by `key` as the SDK signs it."""
+    def post_info(self, body: object, timeout_s: float = 10.0) -> requests.Response:
+        """An /info request as sent, whatever the answer's status."""
+        return requests.post(self.url + "/info", json=body, timeout=timeout_s)
+
+    def l1_body(self, key, action: dict, nonce: int | None = None,
+                vault: str | None = None) -> dict:
+        """An L1 action body signed by `key` as the SDK signs it (for `vault`, a sub-account or
+        vault address, when given)."""
         nonce = self.nonce() if nonce is None else nonce
         wallet = Account.from_key(key.private_key)
-        return {"action": action, "nonce": nonce, "vaultAddress": None, "expiresAfter": None,
-                "signature": sign_l1_action(wallet, action, None, nonce, None, False)}
+        return {"action": action, "nonce": nonce, "vaultAddress": vault, "expiresAfter": None,
+                "signature": sign_l1_action(wallet, action, vault, nonce, None, False)}
 
     def usd_send_body(self, key, destination: str, amount: str) -> dict:
         nonce = self.nonce()

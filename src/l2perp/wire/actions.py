@@ -208,9 +208,13 @@ def _approve_agent(action: dict) -> T.ApproveAgent:
                           _int(action["nonce"], "nonce"))
 
 
-def _text(value: object, what: str) -> str:
-    """A string of at most MAX_TEXT_CHARS characters (the engine checks its own limits)."""
-    if not isinstance(value, str) or len(value) > MAX_TEXT_CHARS:
+MAX_DESCRIPTION_CHARS = 250  # a vault's description (engine/vaults.py checks the same)
+
+
+def _text(value: object, what: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """A string of at most `limit` characters, longer ones refused before they reach a block
+    (a name or description must fit in a leaf; the engine checks its own limits too)."""
+    if not isinstance(value, str) or len(value) > limit:
         raise WireError(f"Invalid {what}")
     return value
 
@@ -235,7 +239,8 @@ def _sub_account_transfer(action: dict) -> T.SubAccountTransfer:
 
 def _create_vault(action: dict) -> T.CreateVault:
     return T.CreateVault(_text(action["name"], "name"),
-                         _text(action.get("description", ""), "description"),
+                         _text(action.get("description", ""), "description",
+                               MAX_DESCRIPTION_CHARS + 1),
                          _raw_usd(action["initialUsd"]))
 
 
