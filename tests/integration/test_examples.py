@@ -1,4 +1,5 @@
-"""The SDK example flows (examples/sdk_flows.py) against `l2perp up` with its demo makers."""
+"""The examples (the SDK flows, the sub-account bot, the vault leader) against `l2perp up`
+with its demo makers."""
 
 from __future__ import annotations
 
@@ -35,6 +36,14 @@ def test_every_example_flow_runs(tmp_path) -> None:
                               "--url", url, "all"], capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stdout + out.stderr
         assert out.stdout.count("ok ") == 12
+        for example, args in (("sub_account_bot.py", ["--rounds", "2"]),
+                              ("sub_account_bot.py", ["--rounds", "1"]),  # reuses it
+                              ("vault_leader.py", [])):
+            out = subprocess.run([sys.executable, str(ROOT / "examples" / example),
+                                  "--url", url, *args], capture_output=True, text=True,
+                                 timeout=120)
+            assert out.returncode == 0, out.stdout + out.stderr
+            assert out.stdout.strip().endswith("ok " + example[:-3]), out.stdout
     finally:
         proc.terminate()
         proc.wait()
