@@ -283,3 +283,61 @@ def test_I17_forced_trades_need_both_consents_and_execute_or_are_proven_invalid(
     assert s.l1.cursor > late.index  # expired before L2 took it: consumed as invalid
     assert accounts[a].positions[0].size_lots == 10_000
     assert not s.verifier.findings and not s.reconciler.mismatches
+
+
+def test_I18_sub_accounts_escape_to_their_master_and_vaults_to_their_holders() -> None:
+    """No key holds a sub-account or a vault: the master takes a sub-account's value, each
+    holder its part of a vault (rounded down), the protocol its part of a fund."""
+    from l2perp.engine.tx import CreateSubAccount, CreateVault, SubAccountTransfer, VaultTransfer
+
+    config = EngineConfig(admin=ADMIN, insurance_seed_musdc=1_000 * ONE_USDC, devnet=True)
+    s = RollupSystem(UNSIGNED, Genesis(config=config, time_ms=T0), POSTER, VERIFIER)
+    master, leader, follower, insurer = addr(60), addr(61), addr(62), addr(63)
+    for user in (master, leader, follower, insurer):
+        s.fund(user, 10_000 * ONE_USDC)
+    for _ in range(3):
+        s.step()
+    nonce = T0 + 10
+    s.step((Tx(master, nonce, CreateSubAccount("desk")),
+            Tx(leader, nonce + 1, CreateVault("fund", "", 3_000 * ONE_USDC))))
+    sub = s.state.accounts[master].sub_accounts[0]
+    vault = next(a for a, acct in s.state.accounts.items()
+                 if acct.vault is not None and acct.vault.leader == leader)
+    s.step((Tx(master, nonce + 2, SubAccountTransfer(sub, True, 1_234 * ONE_USDC)),
+            Tx(follower, nonce + 3, VaultTransfer(vault, True, 1_000 * ONE_USDC)),
+            Tx(insurer, nonce + 4, VaultTransfer(fund_address(0), True, 500 * ONE_USDC))))
+    s.step()
+    s.poster.post_due(force=True)
+    s.sequencer_live = False
+    request = s.l1.force_withdrawal(master, ONE_USDC)
+    s.idle(GRACE)
+    s.l1.freeze(OUTSIDER, request.index)
+    s.idle(TEST.challenge_window_ms + 2 * TICK_MS)
+    kit = escape_kit(s.l1)
+    book = s.l1.open_escapes(kit.witness)
+    assert book.users_total_musdc + book.funds_total_musdc <= book.pool_musdc  # no haircut
+
+    leaf, proof = kit.leaf_and_proof(sub)
+    with pytest.raises(L1Error, match="only the master"):
+        s.l1.escape(sub, leaf, proof)
+    with pytest.raises(L1Error, match="only the master"):
+        s.l1.escape(OUTSIDER, leaf, proof)
+    before = s.l1.wallets.get(master, 0)
+    assert s.l1.escape(master, leaf, proof) == 1_234 * ONE_USDC
+    assert s.l1.wallets[master] == before + 1_234 * ONE_USDC
+
+    leaf, proof = kit.leaf_and_proof(vault)
+    with pytest.raises(L1Error, match="holder"):
+        s.l1.escape(OUTSIDER, leaf, proof)
+    assert s.l1.escape(leader, leaf, proof) == 3_000 * ONE_USDC
+    assert s.l1.escape(follower, leaf, proof) == 1_000 * ONE_USDC
+    with pytest.raises(L1Error, match="already escaped"):
+        s.l1.escape(follower, leaf, proof)
+
+    leaf, proof = kit.leaf_and_proof(fund_address(0))
+    fund_value = escape_value(kit.state.accounts[fund_address(0)], book.prices)
+    assert s.l1.escape(insurer, leaf, proof) == 500 * ONE_USDC
+    protocol = s.l1.escape(OUTSIDER, leaf, proof)  # the fund's own part, to the fund
+    assert protocol == fund_value - 500 * ONE_USDC
+    with pytest.raises(L1Error, match="already escaped"):
+        s.l1.escape(OUTSIDER, leaf, proof)

@@ -453,7 +453,14 @@ class Settlement(L1Chain):
         return self.escape_book
 
     def escape(self, sender: str, leaf: bytes, proof: list[bytes]) -> int:
-        """Pay an account's escape value (haircut applied) to its owner's wallet, once."""
+        """Pay an account's escape value (haircut applied) to whoever owns it, once:
+
+        - a user's account, to its owner (the sender);
+        - a sub-account (no key of its own), to its master (the sender);
+        - a vault (a user vault, or an insurance fund that took deposits): each holder (the
+          sender) takes floor(value x its shares / all shares), once; the protocol's part of a
+          fund goes to the fund's address, sent by anyone who holds no share of it;
+        - an insurance fund without depositors, to the fund's address, sent by anyone."""
         book = self.escape_book
         if book is None:
             raise L1Error("escapes are not open")
@@ -461,18 +468,33 @@ class Settlement(L1Chain):
             account = decode_account(leaf)
         except DecodeError as exc:
             raise L1Error(str(exc)) from None
-        if sender != account.address and not is_fund(account.address):
-            raise L1Error("only the owner may escape an account")
-        if account.address in book.escaped:
-            raise L1Error(f"{account.address} has already escaped")
+        address = account.address
+        vault = account.vault
+        fund = is_fund(address)
+        if vault is not None:
+            holder = sender if sender in vault.shares or not fund else address
+            if holder not in vault.shares:
+                raise L1Error("only a holder of the vault's shares may escape its part")
+            key, payee = f"{address}/{holder}", holder
+        elif account.master is not None:
+            if sender != account.master:
+                raise L1Error("only the master may escape a sub-account")
+            key, payee = address, account.master
+        else:
+            if sender != address and not fund:
+                raise L1Error("only the owner may escape an account")
+            key, payee = address, address
+        if key in book.escaped:
+            raise L1Error(f"{key} has already escaped")
         if not verify_proof(book.positions_root, account.index, leaf, proof):
             raise L1Error("the Merkle path does not verify against the escape root")
-        value = escape_value(account, book.prices)
-        amount = haircut(value, is_fund(account.address), book)
-        self.pay(account.address, amount)
-        book.escaped[account.address] = amount
+        amount = haircut(escape_value(account, book.prices), fund, book)
+        if vault is not None:
+            amount = amount * vault.shares[payee] // vault.total_shares  # rounds down
+        self.pay(payee, amount)
+        book.escaped[key] = amount
         book.paid_musdc += amount
-        self._event("escaped", user=account.address, amount=amount)
+        self._event("escaped", user=address, payee=payee, amount=amount)
         return amount
 
     def reclaim(self, sender: str, message_index: int) -> int:
