@@ -262,7 +262,7 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
             nonces = account.nonces
     if tx.vault is not None:
         target = state.accounts.get(tx.vault) if account is not None else None
-        if target is None or not acts_for(account, target):
+        if account is None or target is None or not acts_for(account, target):
             return _err(E.VAULT_NOT_REGISTERED.format(vault=tx.vault))
         if kind not in FOR_VAULT:
             return _err(E.VAULT_MAY_NOT_PERFORM)

@@ -143,9 +143,8 @@ def _deposit(state: State, user: Account, account: Account, amount: int,
     minted = amount * total // value
     if minted <= 0:
         return E.INVALID_AMOUNT
-    leader = vault.leader if vault is not None else None
-    if leader is not None and user.address != leader and \
-            vault.shares.get(leader, 0) * E9 < (total + minted) * LEADER_MIN_SHARE_E9:
+    if vault is not None and vault.leader is not None and user.address != vault.leader and \
+            vault.shares.get(vault.leader, 0) * E9 < (total + minted) * LEADER_MIN_SHARE_E9:
         return E.VAULT_LEADER_SHARE
     if withdrawals_paused(state, user):
         return E.WITHDRAWALS_PAUSED
@@ -186,14 +185,15 @@ def _withdraw(state: State, user: Account, account: Account, amount: int,
     basis_out = basis * burnt // held
     profit = amount - basis_out
     commission = 0
-    if vault.leader is not None and user.address != vault.leader and profit > 0:
+    leader_address = vault.leader
+    if leader_address is not None and user.address != leader_address and profit > 0:
         commission = profit * vault.commission_e9 // E9
     _burn(vault, user.address, burnt, basis_out)
     if vault.total_shares == 0:
         vault.closed = True  # the last holder left: nothing can price a new share
     _move(state, account, user, amount, "vaultWithdraw", events)
-    if commission:
-        leader = state.accounts[vault.leader]
+    if commission and leader_address is not None:
+        leader = state.accounts[leader_address]
         user.cash_musdc -= commission
         leader.cash_musdc += commission
         events.append(LedgerEvent(user.address, "vaultLeaderCommission", -commission,
