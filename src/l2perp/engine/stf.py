@@ -1,8 +1,8 @@
 """The state transition: `apply_block(state, block) -> BlockReceipts`, the one entry point.
 
-apply_block -> process_time (scheduled cancels, trigger orders) -> process_transactions (in the
-in-block priority order of docs/mechanics.md: price reports, then non-order actions and Alo, then
-cancels, then Gtc/Ioc; ties in block order). Receipts come back in block order. An invalid
+apply_block -> process_time (scheduled cancels, trigger orders, TWAP slices) ->
+process_transactions (in the in-block priority order of docs/mechanics.md: price reports, then
+non-order actions and Alo, then cancels, then Gtc/Ioc; ties in block order). Receipts come back in block order. An invalid
 transaction gets an error receipt and changes nothing.
 """
 
@@ -31,12 +31,13 @@ from .oracle import (
 )
 from .state import MARKET_DELISTED, Incident, NonceSet, State, fund_address
 from .tpsl import fire_triggers
+from .twap import cancel_twap, place_twap, run_due_twaps
 from .tx import (
-    KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
+    KIND_CANCEL, KIND_ORDER, KIND_TWAP_CANCEL, KIND_TWAP_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
     BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, FillEvent, Noop,
     OperatorOffence, OracleReport, OrderEvent, PlaceOrders, Receipt, ScheduleCancel,
-    SetMarketStatus, SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend,
-    Withdraw,
+    SetMarketStatus, SetOracleSource, SetPrice, Tx, TwapCancel, TwapOrder, UpdateIsolatedMargin,
+    UpdateLeverage, UsdSend, Withdraw,
 )
 
 PRIORITY_PRICE: Final = 0
@@ -154,7 +155,7 @@ def tx_priority(tx: Tx) -> int:
 def process_time(state: State, block: Block, events: list) -> None:
     """Advance height and time (a gap beyond `outage_threshold` starts the post-outage grace);
     refresh oracles; pay funding for every whole hour crossed; run scheduled cancels that are
-    due, then trigger orders."""
+    due, then trigger orders, then the TWAP slices that are due (engine/twap.py)."""
     config = state.config
     gap = block.time_ms - state.time_ms - state.dev_jump_ms  # a devnet advance is no outage
     state.dev_jump_ms = 0
@@ -180,6 +181,7 @@ def process_time(state: State, block: Block, events: list) -> None:
             events.append(AccountEvent(user, "scheduledCancel", block.time_ms))
             cancel_all(ctx, account, "scheduledCancel")
     fire_triggers(ctx)
+    run_due_twaps(ctx)
 
 
 def process_prices(state: State, dt_ms: int) -> None:
@@ -316,6 +318,10 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         return Receipt(True, KIND_CANCEL, cancel_orders(ctx, account, action.cancels))
     if isinstance(action, CancelByCloid):
         return Receipt(True, KIND_CANCEL, cancel_orders_by_cloid(ctx, account, action.cancels))
+    if isinstance(action, TwapOrder):
+        return Receipt(True, KIND_TWAP_ORDER, [place_twap(state, account, action, events)])
+    if isinstance(action, TwapCancel):
+        return Receipt(True, KIND_TWAP_CANCEL, [cancel_twap(state, account, action, events)])
     if isinstance(action, ScheduleCancel):
         error = schedule_cancel(state, account, action)
     elif isinstance(action, UpdateLeverage):

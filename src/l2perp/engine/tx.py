@@ -103,6 +103,27 @@ class ApproveAgent(FrozenRecord):
 
 
 @dataclass(slots=True, frozen=True)
+class TwapOrder(FrozenRecord):
+    """Hyperliquid's `twapOrder`: `size` (an exact decimal, base units) sliced every 30 s over
+    `minutes` (engine/twap.py); `randomize` varies the slice sizes deterministically."""
+
+    asset: int
+    is_buy: bool
+    sz: Dec
+    reduce_only: bool
+    minutes: int
+    randomize: bool
+
+
+@dataclass(slots=True, frozen=True)
+class TwapCancel(FrozenRecord):
+    """Hyperliquid's `twapCancel`: stop the signer's running TWAP `twap_id` on `asset`."""
+
+    asset: int
+    twap_id: int
+
+
+@dataclass(slots=True, frozen=True)
 class Noop(FrozenRecord):
     """Accepted and ignored (noop, approveBuilderFee, setReferrer): it consumes the nonce
     only."""
@@ -222,7 +243,8 @@ class OperatorOffence(FrozenRecord):
 
 Action = Union[
     PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel, UpdateLeverage,
-    UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, BridgeCredit, SetPrice,
+    UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, TwapOrder, TwapCancel,
+    BridgeCredit, SetPrice,
     SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime,
     OperatorOffence, ForcedWithdrawal, ForcedTrade,
     GovTransfer, GovDelegate, GovPropose, GovVote, GovQueue, GovExecute, GovCancel,
@@ -271,6 +293,12 @@ class OrderError(NamedTuple):
     error: str
 
 
+class TwapRunning(NamedTuple):
+    """A TWAP accepted and running (the `twapOrder` answer's status)."""
+
+    twap_id: int
+
+
 SUCCESS = "success"
 WAITING_FOR_FILL = "waitingForFill"
 WAITING_FOR_TRIGGER = "waitingForTrigger"
@@ -280,6 +308,8 @@ Status = Union[Resting, Filled, OrderError, str]
 KIND_ORDER = "order"
 KIND_CANCEL = "cancel"
 KIND_DEFAULT = "default"
+KIND_TWAP_ORDER = "twapOrder"  # one status, answered as data.status (not data.statuses)
+KIND_TWAP_CANCEL = "twapCancel"
 
 
 class Receipt:
@@ -449,6 +479,41 @@ class AccountEvent(NamedTuple):
 
     user: str
     kind: str
+    time_ms: int
+
+
+class TwapEvent(NamedTuple):
+    """A TWAP's status change: "activated", "finished", "terminated" (twapCancel) or "error"
+    (`description` says why), with the TWAP's state at that moment (sizes in lots, notional in
+    micro-USDC)."""
+
+    user: str
+    twap_id: int
+    status: str
+    description: str
+    time_ms: int
+    asset: int
+    is_buy: bool
+    total_lots: int
+    executed_lots: int
+    executed_ntl_musdc: int
+    minutes: int
+    reduce_only: bool
+    randomize: bool
+    started_ms: int
+
+
+class TwapSliceEvent(NamedTuple):
+    """A TWAP slice placed as the IOC order `oid` (its fills are the TWAP's slice fills) at
+    `limit_pips`, `reference_pips` being the mark it was priced from."""
+
+    user: str
+    twap_id: int
+    oid: int
+    asset: int
+    size_lots: int
+    limit_pips: int
+    reference_pips: int
     time_ms: int
 
 
