@@ -13,6 +13,7 @@ from decimal import Decimal
 import ccxt
 import pytest
 import websocket
+from hyperliquid.info import Info
 
 from l2perp.node.demo import LEVELS, QUOTE_USD, STEP_E6, valid_pips
 from l2perp.node.devnet import START_PRICES_PIPS
@@ -82,6 +83,7 @@ def test_a_ten_minute_twap_fills_in_twenty_slices_within_its_slippage_bound(devn
     settle(devnet)
     assert info(devnet, "twapStates", user=user) == []
     rows = info(devnet, "userTwapSliceFills", user=user)
+    assert Info(devnet.url, skip_ws=True, timeout=10).user_twap_slice_fills(user) == rows
     assert {r["twapId"] for r in rows} == {twap_id} and all(
         r["fill"]["twapId"] == twap_id for r in rows)
     assert [r["fill"]["tid"] for r in rows] == sorted((r["fill"]["tid"] for r in rows),
