@@ -32,6 +32,7 @@ MIN_VALUE_PER_MINUTE_MUSDC: Final = 10 * ONE_USDC  # Hyperliquid: "$10 per minut
 MAX_RUNNING_PER_USER: Final = 10  # l2perp: running TWAPs one user may hold at once
 PRICE_SIG_FIGS: Final = 5  # Hyperliquid's tick rule: at most 5 significant figures
 
+ACTIVATED: Final = "activated"  # the statuses of Hyperliquid's TWAP history
 FINISHED: Final = "finished"
 TERMINATED: Final = "terminated"
 ERROR: Final = "error"
@@ -149,7 +150,7 @@ def place_twap(state: State, account: Account, action: TwapOrder, events: list) 
     twap = Twap(twap_id, account.address, asset, action.is_buy, lots, action.reduce_only,
                 action.minutes, action.randomize, state.time_ms, state.time_ms)
     state.twaps[twap_id] = twap
-    events.append(twap_event(twap, "activated", "", state.time_ms))
+    events.append(twap_event(twap, ACTIVATED, "", state.time_ms))
     return TwapRunning(twap_id)
 
 
