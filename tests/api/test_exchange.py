@@ -83,3 +83,17 @@ def test_receipts_format_as_hyperliquid_replies() -> None:
     assert format_receipt(T.Receipt(False, error="x"), sz) == {"status": "err", "response": "x"}
     assert format_receipt(T.Receipt(True), sz) == {"status": "ok",
                                                    "response": {"type": "default"}}
+
+
+def test_twap_receipts_answer_one_status_under_data_status() -> None:
+    """ccxt's create_twap_order reads data.status.running.twapId; its error handler reads
+    data.status.error."""
+    sz = {0: 5}.__getitem__
+    running = T.Receipt(True, T.KIND_TWAP_ORDER, [T.TwapRunning(77)])
+    assert format_receipt(running, sz) == {"status": "ok", "response": {
+        "type": "twapOrder", "data": {"status": {"running": {"twapId": 77}}}}}
+    refused = T.Receipt(True, T.KIND_TWAP_ORDER, [T.OrderError("Order has zero size.")])
+    assert format_receipt(refused, sz)["response"]["data"] == {
+        "status": {"error": "Order has zero size."}}
+    assert format_receipt(T.Receipt(True, T.KIND_TWAP_CANCEL, ["success"]), sz) == {
+        "status": "ok", "response": {"type": "twapCancel", "data": {"status": "success"}}}

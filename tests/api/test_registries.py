@@ -31,8 +31,8 @@ def test_info_weights_are_hyperliquids_2_20_60() -> None:
 def test_history_types_cost_one_more_per_20_items_candles_per_60() -> None:
     per_20 = {kind for kind, entry in INFO_TYPES.items() if entry.per_items == 20}
     assert per_20 == {"userFills", "userFillsByTime", "fundingHistory", "userFunding",
-                      "historicalOrders", "userTwapSliceFills", "delegatorRewards",
-                      "delegatorHistory", "userNonFundingLedgerUpdates"}
+                      "historicalOrders", "userTwapSliceFills", "twapHistory",
+                      "delegatorRewards", "delegatorHistory", "userNonFundingLedgerUpdates"}
     assert info_items_weight("candleSnapshot", [{}] * 120) == 2
     assert info_items_weight("nope", [{}] * 120) == 0
 
@@ -43,8 +43,10 @@ def test_subscriptions_are_keyed_per_channel() -> None:
     assert identifier({"type": "candle", "coin": "ETH", "interval": "1m"}) == "candle:eth,1m"
     assert identifier({"type": "allMids"}) == "allMids"
     assert identifier({"type": "l2perpRollup"}) == "l2perpRollup"
+    assert identifier({"type": "userTwapHistory", "user": "0xAB"}) == "userTwapHistory:0xab"
     assert set(CHANNELS) == {"allMids", "l2Book", "trades", "bbo", "activeAssetCtx", "candle",
-                             "userEvents", "userFills", "orderUpdates", "l2perpRollup"}
+                             "userEvents", "userFills", "orderUpdates", "userTwapSliceFills",
+                             "userTwapHistory", "l2perpRollup"}
 
 
 @pytest.mark.parametrize("sub, text", [

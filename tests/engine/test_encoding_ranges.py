@@ -55,6 +55,10 @@ def wire_actions():
         st.builds(lambda u, a: {"type": "devFaucet", "user": u, "usd": usd(a)}, address,
                   amounts),
         st.builds(lambda ms: {"type": "devAdvanceTime", "ms": ms}, ints),
+        st.builds(lambda a, b, sz, r, m, t: {"type": "twapOrder", "twap": {
+            "a": a, "b": b, "s": sz, "r": r, "m": m, "t": t}},
+            ints, st.booleans(), decimals, st.booleans(), ints, st.booleans()),
+        st.builds(lambda a, t: {"type": "twapCancel", "a": a, "t": t}, ints, ints),
     )
 
 
@@ -89,6 +93,8 @@ def busy_venue() -> Venue:
     venue.order(addr(1), limit(0, True, "94000", "0.5"))
     venue.order(addr(2), limit(0, False, "94000", "0.2"))
     venue.order(addr(2), limit(0, False, "99000", "0.1"))
+    twap = {"a": 0, "b": True, "s": "0.5", "r": False, "m": 30, "t": True}
+    assert venue.one(addr(1), {"type": "twapOrder", "twap": twap}).ok  # snapshots carry it
     return venue
 
 

@@ -20,7 +20,9 @@ def test_ten_thousand_blocks_replay_to_the_same_digest_in_other_processes(tmp_pa
     assert fills > 1_000  # the flow really trades
     outputs = []
     for hash_seed in ("0", "4242"):
-        env = dict(os.environ, PYTHONHASHSEED=hash_seed, PYTHONPATH=str(ROOT))
+        # this tree's package first (an editable install elsewhere must not be replayed)
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed,
+                   PYTHONPATH=os.pathsep.join([str(ROOT / "src"), str(ROOT)]))
         out = subprocess.run([sys.executable, "-m", "tests.support.flow", path], env=env,
                              cwd=ROOT, capture_output=True, text=True, check=True)
         outputs.append(out.stdout.split())

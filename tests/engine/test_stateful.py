@@ -28,6 +28,7 @@ from l2perp.engine.params import EngineConfig, Genesis, MarginTier, MarketSpec
 from l2perp.engine.genesis import genesis_state
 from l2perp.engine.state import fund_address, is_fund, partition_of
 from l2perp.engine.stf import apply_block
+from l2perp.engine.twap import slice_count
 from l2perp.engine.tx import (
     AdlEvent, ApproveBuilderFee, BridgeCredit, CreateSubAccount, CreateVault, DevAdvanceTime,
     FillEvent,
@@ -245,6 +246,26 @@ class ExchangeMachine(RuleBasedStateMachine):
         wire = limit(asset, is_buy, self.price_text(asset, 50 if is_buy else -50),
                      self.size_text(asset, self.lots_for(asset, usd)), "Ioc", close)
         self.apply(self.v.tx(user, {"type": "order", "orders": [wire], "grouping": "na"}))
+
+    @rule(user=users, asset=assets, is_buy=st.booleans(), usd=st.integers(40, 40_000),
+          minutes=st.integers(4, 7), reduce_only=st.booleans(), randomize=st.booleans())
+    def twap(self, user, asset, is_buy, usd, minutes, reduce_only, randomize) -> None:
+        """A TWAP (4 minutes is refused); its slices run in the blocks that follow."""
+        self.apply(self.v.tx(user, {"type": "twapOrder", "twap": {
+            "a": asset, "b": is_buy, "s": self.size_text(asset, self.lots_for(asset, usd)),
+            "r": reduce_only, "m": minutes, "t": randomize}}))
+
+    @rule(user=users, pick=st.integers(0, 50), asset=assets)
+    def twap_cancel(self, user, pick, asset) -> None:
+        """Cancel a running TWAP: often someone else's or on another asset (refused)."""
+        running = sorted(self.v.state.twaps)
+        twap_id = running[pick % len(running)] if running else pick
+        self.apply(self.v.tx(user, {"type": "twapCancel", "a": asset, "t": twap_id}))
+
+    @rule(dt=st.integers(29_000, 31_000))
+    def twap_slice_block(self, dt) -> None:
+        """About one TWAP slice interval later."""
+        self.apply(dt_ms=dt)
 
     @rule(user=users, asset=assets, is_buy=st.booleans(), pct=st.integers(-60, 60),
           usd=st.integers(10, 20_000), tpsl=st.sampled_from(["tp", "sl"]),
@@ -531,6 +552,16 @@ class ExchangeMachine(RuleBasedStateMachine):
             total += account.cash_musdc
             total += sum(p.iso_raw_musdc for p in account.positions.values())
         assert total == state.credits_musdc - state.withdrawn_musdc
+
+    @invariant()
+    def running_twaps_stay_within_their_size_and_schedule(self) -> None:
+        state = self.v.state
+        for twap_id, twap in state.twaps.items():
+            assert twap.twap_id == twap_id < state.next_twap_id
+            assert 0 <= twap.executed_lots <= twap.total_lots
+            assert twap.slices_done < slice_count(twap.minutes)
+            assert twap.next_slice_ms == twap.started_ms + twap.slices_done * 30_000
+            assert twap.user in state.accounts
 
     @invariant()
     def sizes_sum_to_zero_and_open_interest_is_the_long_side(self) -> None:

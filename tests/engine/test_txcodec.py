@@ -69,7 +69,7 @@ def test_typed_governance_transactions_take_their_own_tags() -> None:
     typed = T.Tx(signer, 6, T.GovVote(1, "for"))
     assert encode_txs((typed,)) == canonical([{2: [signer, 6, {64: [1, "for"]}, None, None,
                                                    None]}])
-    assert {tag: cls.__name__ for tag, cls in TAGS.items() if tag >= 60} == {
+    assert {tag: cls.__name__ for tag, cls in TAGS.items() if 60 <= tag < 80} == {
         61: "GovTransfer", 62: "GovDelegate", 63: "GovPropose", 64: "GovVote",
         65: "GovQueue", 66: "GovExecute", 67: "GovCancel", 68: "GuardianSign",
         69: "GuardianRemove", 70: "StewardUpdate", 71: "OperatorBond", 72: "OperatorUnbond",
@@ -82,6 +82,20 @@ def test_typed_governance_transactions_take_their_own_tags() -> None:
              T.OperatorRelease(), T.SubmitEvidence("oracleEquivocation", 0), T.ExecuteSlash(1),
              T.IncidentReport(1, "text"), T.IncidentOpen("oracleOutage", "feed", 1, 2, "down"))
     txs = tuple(T.Tx(signer, i, action) for i, action in enumerate(every))
+    assert decode_txs(encode_txs(txs)) == txs
+
+
+def test_twap_transactions_take_tags_80_and_81() -> None:
+    signer = "0x" + "33" * 20
+    order = parse_action({"type": "twapOrder", "twap": {"a": 1, "b": True, "s": "0.25",
+                                                        "r": False, "m": 10, "t": True}})
+    cancel = parse_action({"type": "twapCancel", "a": 1, "t": 7})
+    assert {tag: cls.__name__ for tag, cls in TAGS.items() if 80 <= tag < 90} == {
+        80: "TwapOrder", 81: "TwapCancel"}
+    txs = (T.Tx(signer, 1, order), T.Tx(signer, 2, cancel))
+    assert encode_txs(txs) == canonical([
+        {2: [signer, 1, {80: [1, True, {3: [25, -2]}, False, 10, True]}, None, None, None]},
+        {2: [signer, 2, {81: [1, 7]}, None, None, None]}])
     assert decode_txs(encode_txs(txs)) == txs
 
 

@@ -46,12 +46,12 @@ deep = st.integers(10, 400).map(nested)
 WIRE_ACTIONS = ["order", "cancel", "cancelByCloid", "batchModify", "modify", "scheduleCancel",
                 "updateLeverage", "updateIsolatedMargin", "usdSend", "withdraw3",
                 "approveAgent", "approveBuilderFee", "setReferrer", "devFaucet",
-                "devAdvanceTime", "devSetOracle", "oracleReport"]
+                "devAdvanceTime", "devSetOracle", "oracleReport", "twapOrder", "twapCancel"]
 ACTIONS = WIRE_ACTIONS + sorted(GOV_ACTIONS)
 FIELDS = sorted({"orders", "cancels", "modifies", "asset", "isCross", "leverage", "ntli",
                  "time", "destination", "amount", "agentAddress", "agentName", "nonce", "user",
                  "coin", "px", "usd", "ms", "grouping", "oid", "order", "round", "extMid",
-                 "builder", "isBuy", *(f for _, fs in GOV_ACTIONS.values() for f in fs)})
+                 "builder", "isBuy", "twap", "a", "t", *(f for _, fs in GOV_ACTIONS.values() for f in fs)})
 INFO_TYPES = sorted({"meta", "spotMeta", "allMids", "l2Book", "clearinghouseState",
                      "spotClearinghouseState", "openOrders", "frontendOpenOrders",
                      "metaAndAssetCtxs", "spotMetaAndAssetCtxs", "exchangeStatus", "perpDexs",

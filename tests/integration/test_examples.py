@@ -1,8 +1,10 @@
-"""The examples (the SDK flows, the sub-account bot, the vault leader) against `l2perp up`
-with its demo makers."""
+"""The examples against `l2perp up` with its demo makers: the SDK flows (examples/sdk_flows.py),
+the ccxt TWAP (examples/twap.py, block time advanced 30 s a step), the sub-account bot and the
+vault leader."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -36,6 +38,13 @@ def test_every_example_flow_runs(tmp_path) -> None:
                               "--url", url, "all"], capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stdout + out.stderr
         assert out.stdout.count("ok ") == 12
+        out = subprocess.run([sys.executable, str(ROOT / "examples" / "twap.py"), "--url", url,
+                              "--fast"], capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert "finished (Filled.): 0.5 of 0.5" in out.stdout, out.stdout
+        slices = set(re.findall(r"  slice order (\d+): ", out.stdout))
+        assert len(slices) == 10  # 5 minutes: 10 slices, each with one fill or more
+        assert out.stdout.splitlines()[-1] == "ok cancel"
         for example, args in (("sub_account_bot.py", ["--rounds", "2"]),
                               ("sub_account_bot.py", ["--rounds", "1"]),  # reuses it
                               ("vault_leader.py", [])):

@@ -23,6 +23,7 @@ from tests.support.venue import ADMIN, T0, addr
 USERS = [addr(i) for i in range(1, 41)]
 MARKS = {0: 500_000, 1: 300_000, 2: 1_500_000, 3: 200_000}  # BTC, ETH, SOL, OP in pips
 SZ_DECIMALS = {0: 5, 1: 4, 2: 2, 3: 1}
+TWAP_EVERY = 25  # blocks between TWAP orders (5 or 6 minutes: 1,500 or 1,800 blocks of slices)
 
 
 def _valid(pips: int) -> int:
@@ -43,8 +44,26 @@ def record(n_blocks: int, seed: int, crash_every: int = 0) -> list[list]:
     nonce += 10
     blocks.append([1, T0 + 200, first])
     open_oids: list[tuple[str, int, int]] = []
+    twaps = random.Random(seed * 7919 + 1)  # its own draws: the rest of the flow is unchanged
+    placed: list[tuple[str, int]] = []  # (user, asset) of each TWAP order, by guessed id
     for height in range(2, n_blocks + 1):
         txs = []
+        if height % TWAP_EVERY == 0:
+            nonce += 1
+            user, asset = twaps.choice(USERS), twaps.randrange(4)
+            placed.append((user, asset))
+            lots = max(1, twaps.randint(100, 6_000) * ONE_USDC // marks[asset])
+            txs.append([user, nonce, {"type": "twapOrder", "twap": {
+                "a": asset, "b": twaps.random() < 0.5, "s": format_size(lots, SZ_DECIMALS[asset]),
+                "r": False, "m": twaps.randint(5, 6), "t": twaps.random() < 0.5}}])
+        if height % TWAP_EVERY == 5 and placed and twaps.random() < 0.3:
+            # not reduce-only and worth $100 or more: every TWAP order is accepted, so the
+            # ids are known; most cancels are the owner's, of a TWAP still running or not
+            nonce += 1
+            twap_id = twaps.randint(max(1, len(placed) - 2), len(placed))
+            owner, asset = placed[twap_id - 1]
+            signer = owner if twaps.random() < 0.7 else twaps.choice(USERS)
+            txs.append([signer, nonce, {"type": "twapCancel", "a": asset, "t": twap_id}])
         if crash_every and height % crash_every == 0:
             nonce += 1
             asset = rng.randrange(4)

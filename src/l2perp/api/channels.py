@@ -8,29 +8,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..engine.tx import FillEvent, OrderEvent
+from ..engine.tx import FillEvent, OrderEvent, TwapEvent, TwapSliceEvent
 from ..node import indexer
 from ..node.service import Node
 from . import info as I
 from . import rows
 from .daystats import DayStatsCache
 from .history import candle_snapshot, user_fills
+from .twaps import slice_fill_row, twap_history, twap_history_row, user_twap_slice_fills
 
 ROLLUP_CHANNEL = "l2perpRollup"  # an extension: batches posted, finalized, reverted; freezes
 
 
 class BlockNews:
-    """What one block tells subscribers: its fills and order updates, and the books, contexts
-    and mids that every subscriber shares (each computed once, on first use)."""
+    """What one block tells subscribers: its fills, order updates and TWAP news (slices placed,
+    status changes), and the books, contexts and mids that every subscriber shares (each
+    computed once, on first use)."""
 
     def __init__(self, node: Node, days: DayStatsCache, fills: list[FillEvent],
-                 updates: list[OrderEvent], order_rows: dict[int, dict]) -> None:
+                 updates: list[OrderEvent], order_rows: dict[int, dict],
+                 twap_slices: list[TwapSliceEvent] | None = None,
+                 twap_changes: list[TwapEvent] | None = None) -> None:
         self.node = node
         self.state = node.state
         self.days = days
         self.fills = fills
         self.updates = updates
         self.order_rows = order_rows  # oid -> the order's wire row (ws.py Hub keeps them)
+        self.twap_slices = twap_slices or []
+        self.twap_changes = twap_changes or []
         self._mids: dict | None = None
         self._books: dict[int, dict] = {}
         self._ctxs: dict[int, dict] = {}
@@ -165,6 +171,31 @@ def order_updates_news(news: BlockNews, key: str, sub: dict) -> Message:
     return {"channel": "orderUpdates", "data": updates} if updates else None
 
 
+def user_twap_slice_fills_news(news: BlockNews, key: str, sub: dict) -> Message:
+    """The block's fills of the user's TWAP slices (a slice is always the taker)."""
+    user = _user_of(key)
+    slices = {e.oid: e.twap_id for e in news.twap_slices if e.user == user}
+    if not slices:
+        return None
+    found = [slice_fill_row(news.state, f, slices[f.taker_oid]) for f in news.fills
+             if f.taker == user and f.taker_oid in slices]
+    if not found:
+        return None
+    return {"channel": "userTwapSliceFills", "data": {"isSnapshot": False, "user": user,
+                                                      "twapSliceFills": found}}
+
+
+def user_twap_history_news(news: BlockNews, key: str, sub: dict) -> Message:
+    """The block's status changes of the user's TWAPs (activated, finished, terminated,
+    error)."""
+    user = _user_of(key)
+    history = [twap_history_row(news.state, e) for e in news.twap_changes if e.user == user]
+    if not history:
+        return None
+    return {"channel": "userTwapHistory", "data": {"isSnapshot": False, "user": user,
+                                                   "history": history}}
+
+
 # ----- on subscribe -------------------------------------------------------------------------
 def all_mids_snapshot(node: Node, key: str, sub: dict) -> Message:
     return {"channel": "allMids", "data": {"mids": I.all_mids(node.state)}}
@@ -182,6 +213,21 @@ def user_fills_snapshot(node: Node, key: str, sub: dict) -> Message:
         "isSnapshot": True, "user": user, "fills": user_fills(node, user)[:100]}}
 
 
+def user_twap_slice_fills_snapshot(node: Node, key: str, sub: dict) -> Message:
+    """The user's newest 100 TWAP slice fills."""
+    user = _user_of(key)
+    return {"channel": "userTwapSliceFills", "data": {
+        "isSnapshot": True, "user": user,
+        "twapSliceFills": user_twap_slice_fills(node, user)[:100]}}
+
+
+def user_twap_history_snapshot(node: Node, key: str, sub: dict) -> Message:
+    """The user's newest 100 TWAP status changes."""
+    user = _user_of(key)
+    return {"channel": "userTwapHistory", "data": {
+        "isSnapshot": True, "user": user, "history": twap_history(node, user)[:100]}}
+
+
 CHANNELS: dict[str, Channel] = {
     "allMids": Channel(type_key, all_mids_news, all_mids_snapshot),
     "l2Book": Channel(coin_key, l2_book_news, l2_book_snapshot),
@@ -192,6 +238,9 @@ CHANNELS: dict[str, Channel] = {
     "userEvents": Channel(user_key, user_events_news),  # its messages' channel is "user"
     "userFills": Channel(user_key, user_fills_news, user_fills_snapshot),
     "orderUpdates": Channel(user_key, order_updates_news),
+    "userTwapSliceFills": Channel(user_key, user_twap_slice_fills_news,
+                                  user_twap_slice_fills_snapshot),
+    "userTwapHistory": Channel(user_key, user_twap_history_news, user_twap_history_snapshot),
     ROLLUP_CHANNEL: Channel(type_key),  # its messages come from ws.py `Hub.on_rollup`
 }
 

@@ -9,6 +9,8 @@ from ..wire.requests import Network, RequestError, decode_request
 
 __all__ = ["Network", "RequestError", "decode_request", "format_receipt", "format_status"]
 
+TWAP_KINDS = frozenset((T.KIND_TWAP_ORDER, T.KIND_TWAP_CANCEL))
+
 
 # ----- replies ------------------------------------------------------------------------------
 
@@ -23,6 +25,8 @@ def format_status(status: object, sz_decimals_of) -> object:
                            "oid": status.oid}}
     if isinstance(status, T.OrderError):
         return {"error": status.error}
+    if isinstance(status, T.TwapRunning):
+        return {"running": {"twapId": status.twap_id}}
     return status  # "success", "waitingForFill", "waitingForTrigger"
 
 
@@ -41,5 +45,8 @@ def format_receipt(receipt: T.Receipt, sz_decimals_of) -> dict:
         return {"status": "ok", "response": {"type": "default"}}
     if receipt.kind in (T.KIND_CREATE_SUB_ACCOUNT, T.KIND_CREATE_VAULT):  # the new address
         return {"status": "ok", "response": {"type": receipt.kind, "data": receipt.statuses[0]}}
+    if receipt.kind in TWAP_KINDS:  # one status, under data.status
+        return {"status": "ok", "response": {"type": receipt.kind, "data": {
+            "status": format_status(receipt.statuses[0], sz_decimals_of)}}}
     return {"status": "ok", "response": {"type": receipt.kind, "data": {
         "statuses": [format_status(s, sz_decimals_of) for s in receipt.statuses]}}}

@@ -14,6 +14,7 @@ from . import gov_api as G
 from . import history as H
 from . import info as I
 from . import rollup_rows as R
+from . import twaps as TW
 from .daystats import DayStatsCache
 from .errors import shown
 from .fields import asset_field, ms_field, oid_field, user_field
@@ -103,6 +104,10 @@ INFO_TYPES: dict[str, InfoType] = {
     "extraAgents": InfoType(lambda q: I.extra_agents(q.state, q.user())),
     "historicalOrders": InfoType(lambda q: H.historical_orders(q.node, q.user()),
                                  per_items=PER_20),
+    "twapStates": InfoType(lambda q: TW.twap_states(q.state, q.user())),
+    "userTwapSliceFills": InfoType(lambda q: TW.user_twap_slice_fills(q.node, q.user()),
+                                   per_items=PER_20),
+    "twapHistory": InfoType(lambda q: TW.twap_history(q.node, q.user()), per_items=PER_20),
     "userRateLimit": InfoType(lambda q: I.user_rate_limit(q.state, q.user())),
     # l2perp: values every account, like a full state scan
     "solvency": InfoType(lambda q: solvency(q.node), HEAVY),
@@ -117,7 +122,6 @@ INFO_TYPES: dict[str, InfoType] = {
         A.address_field(q.body, "user") if q.body.get("user") is not None else None)),
     "userVaultEquities": InfoType(lambda q: A.user_vault_equities(q.state, q.user())),
     # Hyperliquid's types for features l2perp does not have: their empty answers
-    "userTwapSliceFills": InfoType(lambda q: [], per_items=PER_20),
     "userNonFundingLedgerUpdates": InfoType(lambda q: H.ledger_updates(
         q.node, q.user(), q.ms("startTime"), q.ms("endTime", None)), per_items=PER_20),
     "delegations": InfoType(lambda q: []),

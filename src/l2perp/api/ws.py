@@ -1,7 +1,8 @@
 """The websocket at `/ws` (docs/api.md): subscribe / unsubscribe / ping, and per block
 the channels of channels.py (those the SDK routes: allMids, l2Book, trades, user (userEvents),
-userFills, orderUpdates, bbo, activeAssetCtx, candle; plus `l2perpRollup`, which announces
-batches posted, finalized and reverted). Messages for userEvents and orderUpdates carry no
+userFills, orderUpdates, bbo, activeAssetCtx, candle; Hyperliquid's userTwapSliceFills and
+userTwapHistory; plus `l2perpRollup`, which announces batches posted, finalized and
+reverted). Messages for userEvents and orderUpdates carry no
 user: the connection knows whom it subscribed for (one of each per connection, as the SDK
 allows).
 
@@ -22,7 +23,7 @@ from collections import deque
 import orjson
 from fastapi import WebSocket, WebSocketDisconnect
 
-from ..engine.tx import FillEvent, OrderEvent
+from ..engine.tx import FillEvent, OrderEvent, TwapEvent, TwapSliceEvent
 from .channels import CHANNELS, ROLLUP_CHANNEL, BlockNews, identifier
 from .daystats import DayStatsCache
 from .clientip import TrustedProxies, client_key
@@ -121,7 +122,10 @@ class Hub:
         if not self.connections:
             self._forget_finished(updates)
             return
-        news = BlockNews(self.node, self.days, fills, updates, self.order_rows)
+        twap_slices = [e for e in receipts.events if type(e) is TwapSliceEvent]
+        twap_changes = [e for e in receipts.events if type(e) is TwapEvent]
+        news = BlockNews(self.node, self.days, fills, updates, self.order_rows, twap_slices,
+                         twap_changes)
         for conn in list(self.connections):
             try:
                 self._send_block(conn, news)

@@ -21,7 +21,7 @@ from .book import Book, Order, TpslGroup
 from .encoding import config_leaf, encode_account, shared_leaf
 from .params import EngineConfig, MarginTier, MarketSpec
 from .state import (
-    Account, Agent, Incident, Leverage, Market, NonceSet, OracleEvidence, Position, State,
+    Account, Agent, Incident, Leverage, Market, NonceSet, OracleEvidence, Position, State, Twap,
     Vault, Withdrawal, make_market,
 )
 
@@ -167,11 +167,14 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
     Raises DecodeError when the shared leaf names another configuration or the data is not a
     canonical encoding."""
     try:
+        fields = unpack(shared)
+        twap_book = fields.pop() if len(fields) == SHARED_FIELDS + 1 else None
         (config_hash, height, time_ms, dev_time_offset_ms, dev_jump_ms, next_oid, next_tid,
          next_wid, fee_pool, credits, withdrawn, markets, withdrawals, volume_days,
          scheduled_cancels, triggers, admin_nonces, oracle_stakes, operator_nonces, evidence,
-         incidents, grace_until_ms, withdrawal_gate, l1_cursor, gov) = unpack(shared)
+         incidents, grace_until_ms, withdrawal_gate, l1_cursor, gov) = fields
         gov = None if gov is None else decode_gov(gov)
+        next_twap_id, twaps = decode_twap_book(twap_book)
     except (ValueError, TypeError, msgpack.UnpackException) as exc:
         raise DecodeError(f"not a shared-state leaf: {exc}") from exc
     if gov is not None:  # governance may have changed engine-wide values since genesis
@@ -213,7 +216,26 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
     state.withdrawal_gate = list(withdrawal_gate)
     state.l1_cursor = l1_cursor
     state.gov = gov
+    state.next_twap_id = next_twap_id
+    state.twaps = twaps
     return state
+
+
+SHARED_FIELDS = 25  # the shared leaf's fixed items (encoding.shared_fields)
+
+
+def decode_twap_book(book: list | None) -> tuple[int, dict[int, Twap]]:
+    """(next TWAP id, running TWAPs by id) from the shared leaf's TWAP item (None: no TWAP was
+    ever placed)."""
+    if book is None:
+        return 1, {}
+    next_twap_id, rows = book
+    if next_twap_id <= 1:
+        raise DecodeError("a TWAP book names no TWAP id")
+    twaps = {row[0]: Twap(*row) for row in rows}
+    if len(twaps) != len(rows):
+        raise DecodeError("TWAP ids must be unique")
+    return next_twap_id, twaps
 
 
 def config_leaf_of(config: EngineConfig) -> list:

@@ -14,7 +14,7 @@ from .governance.codec import gov_leaf
 from ..codec import DOMAIN_STATE, canonical, h256, leaf_hash
 from .book import Order
 from .params import EngineConfig
-from .state import Account, Market, NonceSet, State, Vault
+from .state import Account, Market, NonceSet, State, Twap, Vault
 
 
 ORDERS_FIELD: Final = 5  # the position of the orders in an account leaf
@@ -117,8 +117,25 @@ def config_leaf(c: EngineConfig) -> list:
     ]
 
 
+def twap_row(t: Twap) -> list:
+    """A running TWAP as its shared-leaf row."""
+    return [t.twap_id, t.user, t.asset, t.is_buy, t.total_lots, t.reduce_only, t.minutes,
+            t.randomize, t.started_ms, t.next_slice_ms, t.slices_done, t.executed_lots,
+            t.executed_ntl_musdc]
+
+
 def shared_leaf(state: State) -> list:
-    """Everything in the state that is not an account (the config by its hash)."""
+    """Everything in the state that is not an account (the config by its hash). The TWAP book
+    (next id, running TWAPs by id) joins it as a last item once a first TWAP was placed, so a
+    state that never held one keeps the bytes it had before TWAPs existed."""
+    leaf = shared_fields(state)
+    if state.next_twap_id > 1:
+        leaf.append([state.next_twap_id, [twap_row(state.twaps[k]) for k in sorted(state.twaps)]])
+    return leaf
+
+
+def shared_fields(state: State) -> list:
+    """The shared leaf's fixed items (all but the TWAP book)."""
     return [
         h256(canonical(config_leaf(state.config))),
         state.height, state.time_ms, state.dev_time_offset_ms, state.dev_jump_ms,

@@ -201,6 +201,12 @@ TWAP_REDUCE_ONLY_WOULD_INCREASE = "Reduce-only TWAP order would increase positio
 # source: observed testnet {"status":{"error":"Reduce-only TWAP order would increase position."}}
 # (public agent-authority research transcript, step 7p).
 
+TWAP_INVALID_DURATION = "TWAP duration must be between 5 and 1440 minutes."
+# unconfirmed: l2perp's text; the bounds are Hyperliquid's (its UI and SDKs: 5 minutes to a day).
+
+TWAP_TOO_MANY_RUNNING = "Too many running TWAPs: at most {limit}."
+# l2perp: a per-user cap on running TWAPs (each costs block-time work).
+
 # --------------------------------------------------------------------------------------------
 # Leverage and isolated margin
 # --------------------------------------------------------------------------------------------

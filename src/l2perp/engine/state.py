@@ -204,6 +204,26 @@ class Vault:
 
 
 @dataclass(slots=True)
+class Twap:
+    """A running TWAP (engine/twap.py): `total_lots` sliced every 30 s from `started_ms` for
+    `minutes`; `slices_done` slices have run, the next one is due at `next_slice_ms`."""
+
+    twap_id: int
+    user: str
+    asset: int
+    is_buy: bool
+    total_lots: int
+    reduce_only: bool
+    minutes: int
+    randomize: bool
+    started_ms: int
+    next_slice_ms: int
+    slices_done: int = 0
+    executed_lots: int = 0
+    executed_ntl_musdc: int = 0  # Σ fill price x size of its slices
+
+
+@dataclass(slots=True)
 class Withdrawal:
     """A withdrawal debited on L2, waiting for the L1 bridge."""
 
@@ -247,6 +267,8 @@ class State:
     withdrawal_gate: list[int] = field(default_factory=list)  # partitions with negative accounts
     l1_cursor: int = 0  # L1 queue messages consumed: the next one must carry id l1_cursor + 1
     gov: Any = None  # governance.gov_state.GovState; None: no governance on this venue
+    twaps: dict[int, Twap] = field(default_factory=dict)  # running TWAPs by id
+    next_twap_id: int = 1
     # derived, not committed: accounts whose fee-rate cache (a part of their leaf) a block
     # refreshed without an event naming them (a maker quoted for a fill that did not happen);
     # stf.touched_by takes them so the rollup's commitment re-hashes those leaves

@@ -1,8 +1,8 @@
 """The state transition: `apply_block(state, block) -> BlockReceipts`, the one entry point.
 
-apply_block -> process_time (scheduled cancels, trigger orders) -> process_transactions (in the
-in-block priority order of docs/mechanics.md: price reports, then non-order actions and Alo, then
-cancels, then Gtc/Ioc; ties in block order). Receipts come back in block order. An invalid
+apply_block -> process_time (scheduled cancels, trigger orders, TWAP slices) ->
+process_transactions (in the in-block priority order of docs/mechanics.md: price reports, then
+non-order actions and Alo, then cancels, then Gtc/Ioc; ties in block order). Receipts come back in block order. An invalid
 transaction gets an error receipt and changes nothing.
 """
 
@@ -33,13 +33,15 @@ from .oracle import (
 from .state import MARKET_DELISTED, Account, Incident, NonceSet, State, fund_address
 from .subaccounts import create_sub_account, sub_account_transfer
 from .tpsl import fire_triggers
+from .twap import cancel_twap, place_twap, run_due_twaps
 from .tx import (
-    KIND_CANCEL, KIND_CREATE_SUB_ACCOUNT, KIND_CREATE_VAULT, KIND_ORDER, AccountEvent,
-    ApproveAgent, ApproveBuilderFee, BatchModify, Block, BlockReceipts, BridgeCredit, Cancel,
-    CancelByCloid, CreateSubAccount, CreateVault, DevAdvanceTime, DevFaucet, FillEvent, Noop,
-    OperatorOffence, OracleReport, OrderEvent, PlaceOrders, Receipt, ScheduleCancel,
-    SetMarketStatus, SetOracleSource, SetPrice, SubAccountTransfer, Tx, UpdateIsolatedMargin,
-    UpdateLeverage, UsdSend, VaultTransfer, Withdraw,
+    KIND_CANCEL, KIND_CREATE_SUB_ACCOUNT, KIND_CREATE_VAULT, KIND_ORDER, KIND_TWAP_CANCEL,
+    KIND_TWAP_ORDER, AccountEvent, ApproveAgent, ApproveBuilderFee, BatchModify, Block,
+    BlockReceipts, BridgeCredit, Cancel, CancelByCloid, CreateSubAccount, CreateVault,
+    DevAdvanceTime, DevFaucet, FillEvent, Noop, OperatorOffence, OracleReport, OrderEvent,
+    PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus, SetOracleSource, SetPrice,
+    SubAccountTransfer, Tx, TwapCancel, TwapOrder, UpdateIsolatedMargin, UpdateLeverage, UsdSend,
+    VaultTransfer, Withdraw,
 )
 from .vaults import create_vault, vault_transfer
 
@@ -52,8 +54,8 @@ PRIORITY_TAKER: Final = 3
 USER_SIGNED: Final = (UsdSend, Withdraw, ApproveAgent, ApproveBuilderFee)
 # what a master (or its agent) may do for a sub-account, and a leader for a vault, through
 # `vaultAddress`: trading and the account's own settings, never moving money out
-FOR_VAULT: Final = (PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel,
-                    UpdateLeverage, UpdateIsolatedMargin, Noop)
+FOR_VAULT: Final = (PlaceOrders, Cancel, CancelByCloid, BatchModify, TwapOrder, TwapCancel,
+                    ScheduleCancel, UpdateLeverage, UpdateIsolatedMargin, Noop)
 
 
 class InvalidBlock(ValueError):
@@ -165,7 +167,7 @@ def tx_priority(tx: Tx) -> int:
 def process_time(state: State, block: Block, events: list) -> None:
     """Advance height and time (a gap beyond `outage_threshold` starts the post-outage grace);
     refresh oracles; pay funding for every whole hour crossed; run scheduled cancels that are
-    due, then trigger orders."""
+    due, then trigger orders, then the TWAP slices that are due (engine/twap.py)."""
     config = state.config
     gap = block.time_ms - state.time_ms - state.dev_jump_ms  # a devnet advance is no outage
     state.dev_jump_ms = 0
@@ -191,6 +193,7 @@ def process_time(state: State, block: Block, events: list) -> None:
             events.append(AccountEvent(user, "scheduledCancel", block.time_ms))
             cancel_all(ctx, account, "scheduledCancel")
     fire_triggers(ctx)
+    run_due_twaps(ctx)
 
 
 def process_prices(state: State, dt_ms: int) -> None:
@@ -347,6 +350,10 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         return Receipt(True, KIND_CANCEL, cancel_orders(ctx, account, action.cancels))
     if isinstance(action, CancelByCloid):
         return Receipt(True, KIND_CANCEL, cancel_orders_by_cloid(ctx, account, action.cancels))
+    if isinstance(action, TwapOrder):
+        return Receipt(True, KIND_TWAP_ORDER, [place_twap(state, account, action, events)])
+    if isinstance(action, TwapCancel):
+        return Receipt(True, KIND_TWAP_CANCEL, [cancel_twap(state, account, action, events)])
     if isinstance(action, ScheduleCancel):
         error = schedule_cancel(state, account, action)
     elif isinstance(action, UpdateLeverage):

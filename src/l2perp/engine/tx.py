@@ -136,6 +136,27 @@ class VaultTransfer(FrozenRecord):
 
 
 @dataclass(slots=True, frozen=True)
+class TwapOrder(FrozenRecord):
+    """Hyperliquid's `twapOrder`: `size` (an exact decimal, base units) sliced every 30 s over
+    `minutes` (engine/twap.py); `randomize` varies the slice sizes deterministically."""
+
+    asset: int
+    is_buy: bool
+    sz: Dec
+    reduce_only: bool
+    minutes: int
+    randomize: bool
+
+
+@dataclass(slots=True, frozen=True)
+class TwapCancel(FrozenRecord):
+    """Hyperliquid's `twapCancel`: stop the signer's running TWAP `twap_id` on `asset`."""
+
+    asset: int
+    twap_id: int
+
+
+@dataclass(slots=True, frozen=True)
 class Noop(FrozenRecord):
     """Accepted and ignored (noop, setReferrer): it consumes the nonce only."""
 
@@ -255,7 +276,8 @@ class OperatorOffence(FrozenRecord):
 Action = Union[
     PlaceOrders, Cancel, CancelByCloid, BatchModify, ScheduleCancel, UpdateLeverage,
     UpdateIsolatedMargin, UsdSend, Withdraw, ApproveAgent, Noop, CreateSubAccount,
-    SubAccountTransfer, ApproveBuilderFee, CreateVault, VaultTransfer, BridgeCredit, SetPrice,
+    SubAccountTransfer, ApproveBuilderFee, CreateVault, VaultTransfer, TwapOrder, TwapCancel,
+    BridgeCredit, SetPrice,
     SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime,
     OperatorOffence, ForcedWithdrawal, ForcedTrade,
     GovTransfer, GovDelegate, GovPropose, GovVote, GovQueue, GovExecute, GovCancel,
@@ -304,6 +326,12 @@ class OrderError(NamedTuple):
     error: str
 
 
+class TwapRunning(NamedTuple):
+    """A TWAP accepted and running (the `twapOrder` answer's status)."""
+
+    twap_id: int
+
+
 SUCCESS = "success"
 WAITING_FOR_FILL = "waitingForFill"
 WAITING_FOR_TRIGGER = "waitingForTrigger"
@@ -316,6 +344,8 @@ KIND_DEFAULT = "default"
 # receipts whose one status is the reply's `data` (a new account's address)
 KIND_CREATE_SUB_ACCOUNT = "createSubAccount"
 KIND_CREATE_VAULT = "createVault"
+KIND_TWAP_ORDER = "twapOrder"  # one status, answered as data.status (not data.statuses)
+KIND_TWAP_CANCEL = "twapCancel"
 
 
 class Receipt:
@@ -485,6 +515,41 @@ class AccountEvent(NamedTuple):
 
     user: str
     kind: str
+    time_ms: int
+
+
+class TwapEvent(NamedTuple):
+    """A TWAP's status change: "activated", "finished", "terminated" (twapCancel) or "error"
+    (`description` says why), with the TWAP's state at that moment (sizes in lots, notional in
+    micro-USDC)."""
+
+    user: str
+    twap_id: int
+    status: str
+    description: str
+    time_ms: int
+    asset: int
+    is_buy: bool
+    total_lots: int
+    executed_lots: int
+    executed_ntl_musdc: int
+    minutes: int
+    reduce_only: bool
+    randomize: bool
+    started_ms: int
+
+
+class TwapSliceEvent(NamedTuple):
+    """A TWAP slice placed as the IOC order `oid` (its fills are the TWAP's slice fills) at
+    `limit_pips`, `reference_pips` being the mark it was priced from."""
+
+    user: str
+    twap_id: int
+    oid: int
+    asset: int
+    size_lots: int
+    limit_pips: int
+    reference_pips: int
     time_ms: int
 
 

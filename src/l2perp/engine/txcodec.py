@@ -28,6 +28,7 @@ TAGS: dict[int, type] = {
     66: T.GovExecute, 67: T.GovCancel, 68: T.GuardianSign, 69: T.GuardianRemove,
     70: T.StewardUpdate, 71: T.OperatorBond, 72: T.OperatorUnbond, 73: T.OperatorRelease,
     74: T.SubmitEvidence, 75: T.ExecuteSlash, 76: T.IncidentReport, 77: T.IncidentOpen,
+    80: T.TwapOrder, 81: T.TwapCancel,
 }
 RECORDS = Records(TAGS)
 

@@ -3,7 +3,8 @@ the same SQLite file as their block (the node writes them right after the block'
 left, in a transaction of their own; recovery writes again those a crash lost, so the index
 never stays behind the log, and /info writes pending ones before it reads), and the queries
 behind userFills, orderStatus, fundingHistory, userFunding, userNonFundingLedgerUpdates,
-candleSnapshot and the 24-hour market statistics of metaAndAssetCtxs. Candles are aggregated
+userTwapSliceFills, twapHistory, candleSnapshot and the 24-hour market statistics of
+metaAndAssetCtxs. Candles are aggregated
 from the fills by interval (1m to 1d)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from ..engine.book import Order
 from ..engine.state import State
 from ..engine.tx import (
     BlockReceipts, FillEvent, FundingEvent, LedgerEvent, MarketFundingEvent, OrderEvent,
+    TwapEvent, TwapSliceEvent,
 )
 from ..units import MS_PER_DAY
 
@@ -39,6 +41,13 @@ CREATE INDEX IF NOT EXISTS user_funding_user ON user_funding (user, time_ms);
 CREATE TABLE IF NOT EXISTS ledger (user TEXT, time_ms INTEGER, height INTEGER, seq INTEGER,
     kind TEXT, amount INTEGER, counterparty TEXT, PRIMARY KEY (height, seq));
 CREATE INDEX IF NOT EXISTS ledger_user ON ledger (user, time_ms);
+CREATE TABLE IF NOT EXISTS twap_fills (tid INTEGER PRIMARY KEY, user TEXT, twap_id INTEGER);
+CREATE INDEX IF NOT EXISTS twap_fills_user ON twap_fills (user, tid);
+CREATE TABLE IF NOT EXISTS twap_history (height INTEGER, seq INTEGER, user TEXT,
+    twap_id INTEGER, status TEXT, description TEXT, time_ms INTEGER, asset INTEGER,
+    is_buy INTEGER, total INTEGER, executed INTEGER, executed_ntl INTEGER, minutes INTEGER,
+    reduce_only INTEGER, randomize INTEGER, started_ms INTEGER, PRIMARY KEY (height, seq));
+CREATE INDEX IF NOT EXISTS twap_history_user ON twap_history (user, height, seq);
 """
 # the engine's ledger events that userNonFundingLedgerUpdates lists (isolated-margin moves,
 # "accountClassTransfer" in the engine, are not: Hyperliquid's ledger does not show them)
@@ -71,6 +80,8 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
     status. Which of the two an oid takes depends on the state after the block, so all of one
     oid's events take the same one, in event order."""
     fills, orders, statuses, funding, user_funding, ledger = [], [], [], [], [], []
+    slices: dict[int, int] = {}  # the block's TWAP slice orders: oid -> TWAP id
+    twap_fills, twap_history = [], []
     for seq, e in enumerate(receipts.events):
         kind = type(e)
         if kind is FillEvent:
@@ -78,6 +89,9 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
                           e.taker_oid, e.maker_oid, int(e.taker_is_buy), e.taker_fee_musdc,
                           e.maker_fee_musdc, e.taker_start_lots, e.maker_start_lots,
                           e.taker_closed_pnl_musdc, e.maker_closed_pnl_musdc, receipts.height))
+            twap_id = slices.get(e.taker_oid)
+            if twap_id is not None:  # a slice is an IOC order: always the taker
+                twap_fills.append((e.tid, e.taker, twap_id))
         elif kind is OrderEvent:
             account = state.accounts.get(e.user)
             order = account.orders.get(e.oid) if account is not None else None
@@ -101,6 +115,13 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
         elif kind is LedgerEvent and e.kind in LEDGER_KINDS:
             ledger.append((e.user, e.time_ms, receipts.height, seq, e.kind, e.amount_musdc,
                            e.counterparty))
+        elif kind is TwapSliceEvent:
+            slices[e.oid] = e.twap_id
+        elif kind is TwapEvent:
+            twap_history.append((receipts.height, seq, e.user, e.twap_id, e.status,
+                                 e.description, e.time_ms, e.asset, int(e.is_buy),
+                                 e.total_lots, e.executed_lots, e.executed_ntl_musdc, e.minutes,
+                                 int(e.reduce_only), int(e.randomize), e.started_ms))
     if fills:
         db.executemany(f"INSERT INTO fills VALUES ({','.join('?' * 17)})", fills)
     if orders:
@@ -116,6 +137,10 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
         db.executemany("INSERT INTO user_funding VALUES (?, ?, ?, ?, ?, ?)", user_funding)
     if ledger:
         db.executemany("INSERT INTO ledger VALUES (?, ?, ?, ?, ?, ?, ?)", ledger)
+    if twap_fills:
+        db.executemany("INSERT INTO twap_fills VALUES (?, ?, ?)", twap_fills)
+    if twap_history:
+        db.executemany(f"INSERT INTO twap_history VALUES ({','.join('?' * 16)})", twap_history)
 
 
 def fills_of(db: sqlite3.Connection, user: str, start_ms: int = 0, end_ms: int | None = None,
@@ -133,6 +158,26 @@ def fills_of(db: sqlite3.Connection, user: str, start_ms: int = 0, end_ms: int |
         if event.maker == user:
             out.append((event, False, r[16]))
     return out
+
+
+def twap_slice_fills_of(db: sqlite3.Connection, user: str,
+                        limit: int = 2_000) -> list[tuple[FillEvent, int]]:
+    """(fill, TWAP id) of the user's TWAP slice fills, newest first, at most `limit`."""
+    rows = db.execute(
+        "SELECT f.*, t.twap_id FROM twap_fills t JOIN fills f ON f.tid = t.tid "
+        "WHERE t.user = ? ORDER BY t.tid DESC LIMIT ?", (user, limit)).fetchall()
+    return [(FillEvent(*r[:9], bool(r[9]), *r[10:16], -1), r[17]) for r in rows]
+
+
+def twap_history_of(db: sqlite3.Connection, user: str, limit: int = 2_000) -> list[TwapEvent]:
+    """The user's TWAP status changes (activated, finished, terminated, error), newest first,
+    at most `limit`."""
+    rows = db.execute(
+        "SELECT user, twap_id, status, description, time_ms, asset, is_buy, total, executed, "
+        "executed_ntl, minutes, reduce_only, randomize, started_ms FROM twap_history "
+        "WHERE user = ? ORDER BY height DESC, seq DESC LIMIT ?", (user, limit)).fetchall()
+    return [TwapEvent(*r[:6], bool(r[6]), *r[7:11], bool(r[11]), bool(r[12]), r[13])
+            for r in rows]
 
 
 def order_record(db: sqlite3.Connection, user: str, ref: object) -> tuple | None:

@@ -269,6 +269,21 @@ def _approve_builder_fee(action: dict) -> T.ApproveBuilderFee:
                                _int(action["nonce"], "nonce"))
 
 
+def _twap_order(action: dict) -> T.TwapOrder:
+    """{"twap": {a, b, s, r, m, t}}: asset, isBuy, size string, reduceOnly, minutes (an
+    integer; the engine checks 5..1440), randomize."""
+    twap = action["twap"]
+    if not isinstance(twap, dict):
+        raise WireError("Invalid twap")
+    return T.TwapOrder(_int(twap["a"], "asset"), _bool(twap["b"], "side"),
+                       _dec(twap["s"], "size"), _bool(twap["r"], "reduceOnly"),
+                       _int(twap["m"], "minutes"), _bool(twap["t"], "randomize"))
+
+
+def _twap_cancel(action: dict) -> T.TwapCancel:
+    return T.TwapCancel(_int(action["a"], "asset"), _int(action["t"], "twapId"))
+
+
 def _noop(action: dict) -> T.Noop:
     return T.Noop(action["type"])
 
@@ -327,6 +342,8 @@ PARSERS: dict[str, Callable[[dict], T.Action]] = {
     "subAccountTransfer": _sub_account_transfer,
     "createVault": _create_vault,
     "vaultTransfer": _vault_transfer,
+    "twapOrder": _twap_order,
+    "twapCancel": _twap_cancel,
     "setReferrer": _noop,
     "noop": _noop,  # Hyperliquid's: uses up its nonce and does nothing else
     "devFaucet": _dev_faucet,
