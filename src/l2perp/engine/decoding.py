@@ -150,8 +150,9 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
         (config_hash, height, time_ms, dev_time_offset_ms, dev_jump_ms, next_oid, next_tid,
          next_wid, fee_pool, credits, withdrawn, markets, withdrawals, volume_days,
          scheduled_cancels, triggers, admin_nonces, oracle_stakes, operator_nonces, evidence,
-         incidents, grace_until_ms, withdrawal_gate, l1_cursor, gov) = unpack(shared)
+         incidents, grace_until_ms, withdrawal_gate, l1_cursor, gov, *tail) = unpack(shared)
         gov = None if gov is None else decode_gov(gov)
+        post_only_until_ms = decode_post_only(tail)
     except (ValueError, TypeError, msgpack.UnpackException) as exc:
         raise DecodeError(f"not a shared-state leaf: {exc}") from exc
     if gov is not None:  # governance may have changed engine-wide values since genesis
@@ -193,7 +194,18 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
     state.withdrawal_gate = list(withdrawal_gate)
     state.l1_cursor = l1_cursor
     state.gov = gov
+    state.post_only_until_ms = post_only_until_ms
     return state
+
+
+def decode_post_only(tail: list) -> int:
+    """The shared leaf's optional trailing post-only end (encoding._post_only): absent, or one
+    positive integer (a 0 would be a second encoding of "absent")."""
+    if not tail:
+        return 0
+    if len(tail) != 1 or type(tail[0]) is not int or tail[0] <= 0:
+        raise ValueError("the shared leaf's post-only end must be one positive integer")
+    return tail[0]
 
 
 def config_leaf_of(config: EngineConfig) -> list:

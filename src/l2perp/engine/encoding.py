@@ -124,7 +124,13 @@ def shared_leaf(state: State) -> list:
         [[i.kind, i.asset, i.time_ms, i.before, i.after] for i in state.incidents],
         state.grace_until_ms, list(state.withdrawal_gate), state.l1_cursor,
         None if state.gov is None else gov_leaf(state.gov),
-    ]
+    ] + _post_only(state)
+
+
+def _post_only(state: State) -> list:
+    """The devnet post-only end as a trailing item, absent while it was never set, so that a
+    state that never used it keeps the shared leaf (and every root) it always had."""
+    return [state.post_only_until_ms] if state.post_only_until_ms else []
 
 
 def accounts_hash(state: State) -> bytes:

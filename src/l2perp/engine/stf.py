@@ -23,6 +23,7 @@ from .governance.txs import (
     process_governance_time,
 )
 from .l1messages import L1_KINDS, apply_l1_message, take_l1_message
+from .devfaults import DEV_FAULT_KINDS, apply_dev_fault
 from .liquidation import process_liquidations
 from .mark import update_mark
 from .markets import set_market_status
@@ -229,10 +230,11 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
             return _err(E.NOT_ORACLE_OPERATOR)
         nonces = operator_nonces = state.operator_nonces.get(signer) or NonceSet()
     elif kind is SetPrice or kind is SetMarketStatus or kind is SetOracleSource \
-            or kind is DevFaucet or kind is DevAdvanceTime:
+            or kind is DevFaucet or kind is DevAdvanceTime or kind in DEV_FAULT_KINDS:
         if signer != state.config.admin:
             return _err(E.NOT_ADMIN)
-        if (kind is DevFaucet or kind is DevAdvanceTime) and not state.config.devnet:
+        if (kind is DevFaucet or kind is DevAdvanceTime or kind in DEV_FAULT_KINDS) \
+                and not state.config.devnet:
             return _err(E.DEVNET_ONLY)
         nonces = state.admin_nonces
     else:
@@ -344,6 +346,8 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         state.dev_time_offset_ms += action.ms
         state.dev_jump_ms += action.ms
         error = None
+    elif kind in DEV_FAULT_KINDS:
+        error = apply_dev_fault(state, action, events)
     elif isinstance(action, SetMarketStatus):
         error = set_market_status(ctx, action)
     elif kind in GOVERNANCE_TXS:
