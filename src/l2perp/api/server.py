@@ -34,7 +34,7 @@ from .exchange import Network, RequestError, decode_request, format_receipt
 from .guard import RequestGuard
 from .info import asset_by_name
 from .info_types import info_answer, info_items_weight, info_weight
-from .ratelimit import Limiter, RateLimits, action_weight
+from .ratelimit import IP_RATE_LIMITED, Limiter, RateLimits, action_weight
 from .rollup_api import L1Requests
 from .ws import MAX_CONNECTIONS_PER_IP, MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, Hub
 
@@ -194,6 +194,19 @@ class Routes:
         return _json({"status": "err", "response": RATE_LIMIT_CUMULATIVE_REQUESTS.format(
             sent=sent, cap=cap, volume=limiter.volume_usd.get(user, 0))})
 
+    def fault_refused(self, signer: str | None) -> Response | None:
+        """The 429 while a devRateLimitUser fault covers the signer or the account it acts
+        for (the body a real IP limit answers, so a bot meets what it would meet)."""
+        node = self.node
+        if signer is None or not node.faults.rate_limited:
+            return None
+        now = node.clock_ms()
+        user = node.state.agent_owner.get(signer, signer)
+        if node.faults.is_rate_limited(signer, now) or node.faults.is_rate_limited(user, now):
+            return json_error(429, IP_RATE_LIMITED.format(
+                limit=RateLimits().ip_weight_per_minute))
+        return None
+
     # ----- the wire's view of the markets -----------------------------------------------
     def sz_decimals_of(self, asset: int) -> int:
         return self.node.state.markets[asset].sz_decimals
@@ -253,6 +266,9 @@ class Routes:
                                 devnet=node.state.config.devnet)
         except RequestError as exc:
             return _json({"status": "err", "response": str(exc)})
+        refused = self.fault_refused(tx.signer)
+        if refused is not None:
+            return refused
         refused = self.address_refused(tx.signer, items, is_cancel)
         if refused is not None:
             return refused

@@ -22,7 +22,8 @@ from collections import deque
 import orjson
 from fastapi import WebSocket, WebSocketDisconnect
 
-from ..engine.tx import FillEvent, OrderEvent
+from ..engine.devfaults import FAULT_DROP_WEBSOCKETS
+from ..engine.tx import DevFaultEvent, FillEvent, OrderEvent
 from .channels import CHANNELS, ROLLUP_CHANNEL, BlockNews, identifier
 from .daystats import DayStatsCache
 from .clientip import TrustedProxies, client_key
@@ -37,6 +38,8 @@ MAX_SUBSCRIPTIONS = 1_000  # Hyperliquid: 1,000 websocket subscriptions
 MAX_CONNECTIONS_PER_IP = 100  # Hyperliquid: 100 websocket connections per IP address
 CLOSE_POLICY = 1008  # RFC 6455: policy violation
 CLOSE_INTERNAL = 1011  # RFC 6455: the server met an unexpected condition
+CLOSE_RESTART = 1012  # RFC 6455: service restart (the devnet's devDropWebsockets)
+WS_DROPPED_BY_FAULT = "devnet fault: every websocket dropped (devDropWebsockets)"
 CLOSE_TIMEOUT_S = 10.0  # a stalled reader cannot take our close frame; we stop waiting
 
 
@@ -53,6 +56,7 @@ class Connection:
         self.ready = asyncio.Event()  # set while the queue holds something
         self.subs: dict[str, dict] = {}
         self.dropped: str | None = None  # why the connection is being closed
+        self.close_code = CLOSE_POLICY  # the code it is closed with (1011 after an error)
         self.pump: asyncio.Task | None = None
 
     def send(self, message: object) -> None:
@@ -71,11 +75,12 @@ class Connection:
         self.queued_bytes += len(text)
         self.ready.set()
 
-    def drop(self, reason: str) -> None:
+    def drop(self, reason: str, code: int = CLOSE_POLICY) -> None:
         """Stop serving this connection: forget its queue and stop its sender (which may be
-        stuck writing to a client that does not read); `serve` then closes it."""
+        stuck writing to a client that does not read); `serve` then closes it with `code`."""
         if self.dropped is None:
             self.dropped = reason
+            self.close_code = code
             self.queue.clear()
             self.queued_bytes = 0
             if self.pump is not None:
@@ -113,6 +118,9 @@ class Hub:
         state = self.node.state
         fills = [e for e in receipts.events if isinstance(e, FillEvent)]
         updates = [e for e in receipts.events if isinstance(e, OrderEvent)]
+        if any(type(e) is DevFaultEvent and e.kind == FAULT_DROP_WEBSOCKETS
+               for e in receipts.events):
+            self.drop_all(WS_DROPPED_BY_FAULT)
         for update in updates:
             account = state.accounts.get(update.user)
             order = account.orders.get(update.oid) if account else None
@@ -130,6 +138,12 @@ class Hub:
                 log.exception("websocket internal error %s", error_id)
                 conn.drop(f"internal error {error_id}")
         self._forget_finished(updates)
+
+    def drop_all(self, reason: str) -> None:
+        """Close every connection with 1012 (service restart) and `reason`; clients reconnect
+        as they would after an upgrade."""
+        for conn in list(self.connections):
+            conn.drop(reason, CLOSE_RESTART)
 
     def _send_block(self, conn: Connection, news: BlockNews) -> None:
         """One connection's messages for the block just built."""
@@ -185,7 +199,7 @@ class Hub:
             if conn in self.connections:
                 self.connections.remove(conn)
         if conn.dropped is not None and not client_left:
-            code = CLOSE_INTERNAL if conn.dropped.startswith("internal") else CLOSE_POLICY
+            code = CLOSE_INTERNAL if conn.dropped.startswith("internal") else conn.close_code
             try:  # the close frame waits for the client to read; it cannot wait forever
                 await asyncio.wait_for(websocket.close(code, conn.dropped[:120]),
                                        CLOSE_TIMEOUT_S)
