@@ -16,7 +16,7 @@ from . import rollup_rows as R
 from .daystats import DayStatsCache
 from .errors import shown
 from .fields import asset_field, ms_field, oid_field, user_field
-from .ratelimit import INFO_WEIGHT, INFO_WEIGHT_HEAVY, INFO_WEIGHT_LIGHT
+from .ratelimit import INFO_WEIGHT, INFO_WEIGHT_HEAVY, INFO_WEIGHT_LIGHT, Limiter
 from .solvency import solvency
 
 LIGHT, HEAVY = INFO_WEIGHT_LIGHT, INFO_WEIGHT_HEAVY
@@ -30,6 +30,7 @@ class InfoQuery:
     node: Node
     body: dict
     days: DayStatsCache
+    limiter: Limiter | None = None  # the app's rate limiter (None: limits off)
 
     @property
     def state(self):
@@ -102,7 +103,7 @@ INFO_TYPES: dict[str, InfoType] = {
     "extraAgents": InfoType(lambda q: I.extra_agents(q.state, q.user())),
     "historicalOrders": InfoType(lambda q: H.historical_orders(q.node, q.user()),
                                  per_items=PER_20),
-    "userRateLimit": InfoType(lambda q: I.user_rate_limit(q.state, q.user())),
+    "userRateLimit": InfoType(lambda q: I.user_rate_limit(q.state, q.user(), q.limiter)),
     # l2perp: values every account, like a full state scan
     "solvency": InfoType(lambda q: solvency(q.node), HEAVY),
     "devnetKeys": InfoType(lambda q: I.devnet_keys(q.state), LIGHT),  # l2perp: constant
@@ -144,14 +145,17 @@ INFO_TYPES: dict[str, InfoType] = {
 }
 
 
-def info_answer(node: Node, body: dict, days: DayStatsCache | None = None) -> object:
+def info_answer(node: Node, body: dict, days: DayStatsCache | None = None,
+                limiter: Limiter | None = None) -> object:
     """The answer to one /info request (ValueError when it cannot be answered). `days` caches
-    the 24-hour market statistics by height (without it, every request queries them)."""
+    the 24-hour market statistics by height (without it, every request queries them);
+    `limiter` is the app's rate limiter, whose counters userRateLimit reports."""
     kind = body.get("type")
     info_type = INFO_TYPES.get(kind)
     if info_type is None:
         raise ValueError(f"unknown info type {shown(kind)}")
-    return info_type.answer(InfoQuery(node, body, days if days is not None else DayStatsCache()))
+    return info_type.answer(InfoQuery(node, body, days if days is not None else DayStatsCache(),
+                                      limiter))
 
 
 def info_weight(kind: object) -> int:

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..engine.errors import NONCE_DUPLICATE, RATE_LIMIT_CUMULATIVE_REQUESTS
 from ..engine.stf import check_nonce_window
-from ..engine.tx import DevFaucet, FillEvent, Tx
+from ..engine.tx import DevFaucet, Tx
 from ..node.service import Node, wall_ms
 from ..rollup.l1 import L1Error
 from .clientip import TrustedProxies, client_key
@@ -32,7 +32,7 @@ from .daystats import DayStatsCache
 from .errors import INVALID_INFO_TYPE, NOT_JSON, json_error
 from .exchange import Network, RequestError, decode_request, format_receipt
 from .guard import RequestGuard
-from .info import asset_by_name
+from .info import asset_by_name, traded_usd
 from .info_types import info_answer, info_items_weight, info_weight
 from .ratelimit import IP_RATE_LIMITED, Limiter, RateLimits, action_weight
 from .rollup_api import L1Requests
@@ -110,7 +110,7 @@ def create_app(node: Node, network: Network = Network(),
     app.add_exception_handler(StarletteHTTPException, _http_error)
     hub = Hub(node, days, max_messages=ws_max_queued_messages, max_bytes=ws_max_queued_bytes,
               max_per_ip=ws_max_connections_per_ip, trusted=trusted)
-    _listen(node, hub, limiter)
+    _listen(node, hub)
     app.state.hub, app.state.limiter = hub, limiter  # for operators' and tests' inspection
     app.add_api_websocket_route("/ws", hub.serve)
     app.add_api_route("/", web_index, methods=["GET"])
@@ -121,20 +121,12 @@ def create_app(node: Node, network: Network = Network(),
     return app
 
 
-def _listen(node: Node, hub: Hub, limiter: Limiter | None) -> None:
-    """Tell the websocket hub about blocks, halts and L1 events, and the limiter about the
-    volume each address trades (its per-address budget grows with it)."""
+def _listen(node: Node, hub: Hub) -> None:
+    """Tell the websocket hub about blocks, halts and L1 events."""
     node.listeners.append(hub.on_block)
     node.halt_listeners.append(lambda why: hub.on_rollup("sequencerHalted", {"reason": why}))
     if node.rollup is not None:
         node.rollup.listeners.append(hub.on_rollup)
-    if limiter is not None:
-        def count_volume(receipts) -> None:
-            for event in receipts.events:
-                if isinstance(event, FillEvent):
-                    limiter.record_fill(event.taker, event.maker,
-                                        event.px_pips * event.sz_lots)
-        node.listeners.append(count_volume)
 
 
 async def web_index() -> Response:
@@ -188,11 +180,12 @@ class Routes:
         user = state.agent_owner.get(signer, signer)
         if user not in state.accounts:
             return None
-        allowed, sent, cap = limiter.allow_address(user, items, is_cancel, wall_ms())
+        volume = traded_usd(state, user)
+        allowed, sent, cap = limiter.allow_address(user, items, is_cancel, wall_ms(), volume)
         if allowed:
             return None
         return _json({"status": "err", "response": RATE_LIMIT_CUMULATIVE_REQUESTS.format(
-            sent=sent, cap=cap, volume=limiter.volume_usd.get(user, 0))})
+            sent=sent, cap=cap, volume=volume)})
 
     def fault_refused(self, signer: str | None) -> Response | None:
         """The 429 while a devRateLimitUser fault covers the signer or the account it acts
@@ -234,7 +227,7 @@ class Routes:
         if not isinstance(kind, str):
             return json_error(422, f"{NOT_JSON}: {INVALID_INFO_TYPE}")
         try:
-            answer = info_answer(self.node, body, self.days)
+            answer = info_answer(self.node, body, self.days, self.limiter)
         except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
             return json_error(422, f"{NOT_JSON}: {exc}")
         if self.limiter is not None:
