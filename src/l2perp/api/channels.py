@@ -15,6 +15,7 @@ from . import info as I
 from . import rows
 from .daystats import DayStatsCache
 from .history import candle_snapshot, user_fills
+from .webdata import active_asset_data, web_data2
 
 ROLLUP_CHANNEL = "l2perpRollup"  # an extension: batches posted, finalized, reverted; freezes
 
@@ -50,6 +51,10 @@ class BlockNews:
             self._ctxs[asset] = I.asset_ctx(self.state, asset, self.days.get(self.node)[asset])
         return self._ctxs[asset]
 
+    def ctxs(self) -> list[dict]:
+        """Every market's context, in universe order (shared by webData2 subscribers)."""
+        return [self.ctx(m.asset) for m in self.state.markets]
+
     def asset(self, coin: object) -> int | None:
         return I.asset_by_name(self.state, coin)
 
@@ -83,6 +88,11 @@ def coin_key(sub: dict) -> str:
 
 def user_key(sub: dict) -> str:
     return f"{sub['type']}:{_field(sub, 'user').lower()}"
+
+
+def user_coin_key(sub: dict) -> str:
+    """activeAssetData's key, as the SDK names it: `activeAssetData:coin,user`."""
+    return f"{sub['type']}:{_field(sub, 'coin').lower()},{_field(sub, 'user').lower()}"
 
 
 def candle_key(sub: dict) -> str:
@@ -165,6 +175,23 @@ def order_updates_news(news: BlockNews, key: str, sub: dict) -> Message:
     return {"channel": "orderUpdates", "data": updates} if updates else None
 
 
+def _user_of_pair(key: str) -> str:
+    """The (lowercased) user of a user-and-coin channel's key."""
+    return key.rsplit(",", 1)[1]
+
+
+def active_asset_data_news(news: BlockNews, key: str, sub: dict) -> Message:
+    asset = news.asset(sub.get("coin"))
+    if asset is None:
+        return None
+    return {"channel": "activeAssetData",
+            "data": active_asset_data(news.state, _user_of_pair(key), asset)}
+
+
+def web_data2_news(news: BlockNews, key: str, sub: dict) -> Message:
+    return {"channel": "webData2", "data": web_data2(news.state, _user_of(key), news.ctxs())}
+
+
 # ----- on subscribe -------------------------------------------------------------------------
 def all_mids_snapshot(node: Node, key: str, sub: dict) -> Message:
     return {"channel": "allMids", "data": {"mids": I.all_mids(node.state)}}
@@ -182,6 +209,14 @@ def user_fills_snapshot(node: Node, key: str, sub: dict) -> Message:
         "isSnapshot": True, "user": user, "fills": user_fills(node, user)[:100]}}
 
 
+def active_asset_data_snapshot(node: Node, key: str, sub: dict) -> Message:
+    asset = I.asset_by_name(node.state, sub.get("coin"))
+    if asset is None:
+        return None
+    return {"channel": "activeAssetData",
+            "data": active_asset_data(node.state, _user_of_pair(key), asset)}
+
+
 CHANNELS: dict[str, Channel] = {
     "allMids": Channel(type_key, all_mids_news, all_mids_snapshot),
     "l2Book": Channel(coin_key, l2_book_news, l2_book_snapshot),
@@ -192,6 +227,9 @@ CHANNELS: dict[str, Channel] = {
     "userEvents": Channel(user_key, user_events_news),  # its messages' channel is "user"
     "userFills": Channel(user_key, user_fills_news, user_fills_snapshot),
     "orderUpdates": Channel(user_key, order_updates_news),
+    "webData2": Channel(user_key, web_data2_news),
+    "activeAssetData": Channel(user_coin_key, active_asset_data_news,
+                               active_asset_data_snapshot),
     ROLLUP_CHANNEL: Channel(type_key),  # its messages come from ws.py `Hub.on_rollup`
 }
 

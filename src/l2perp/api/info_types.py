@@ -18,6 +18,7 @@ from .errors import shown
 from .fields import asset_field, ms_field, oid_field, user_field
 from .ratelimit import INFO_WEIGHT, INFO_WEIGHT_HEAVY, INFO_WEIGHT_LIGHT, Limiter
 from .solvency import solvency
+from .webdata import active_asset_data
 
 LIGHT, HEAVY = INFO_WEIGHT_LIGHT, INFO_WEIGHT_HEAVY
 
@@ -104,6 +105,7 @@ INFO_TYPES: dict[str, InfoType] = {
     "historicalOrders": InfoType(lambda q: H.historical_orders(q.node, q.user()),
                                  per_items=PER_20),
     "userRateLimit": InfoType(lambda q: I.user_rate_limit(q.state, q.user(), q.limiter)),
+    "activeAssetData": InfoType(lambda q: active_asset_data(q.state, q.user(), q.asset())),
     # l2perp: values every account, like a full state scan
     "solvency": InfoType(lambda q: solvency(q.node), HEAVY),
     "devnetKeys": InfoType(lambda q: I.devnet_keys(q.state), LIGHT),  # l2perp: constant
