@@ -17,6 +17,7 @@ from .daystats import DayStatsCache
 from .errors import shown
 from .fields import asset_field, ms_field, oid_field, user_field
 from .ratelimit import INFO_WEIGHT, INFO_WEIGHT_HEAVY, INFO_WEIGHT_LIGHT, Limiter
+from .portfolio import portfolio
 from .solvency import solvency
 from .webdata import active_asset_data
 
@@ -106,6 +107,7 @@ INFO_TYPES: dict[str, InfoType] = {
                                  per_items=PER_20),
     "userRateLimit": InfoType(lambda q: I.user_rate_limit(q.state, q.user(), q.limiter)),
     "activeAssetData": InfoType(lambda q: active_asset_data(q.state, q.user(), q.asset())),
+    "portfolio": InfoType(lambda q: portfolio(q.node, q.user())),
     # l2perp: values every account, like a full state scan
     "solvency": InfoType(lambda q: solvency(q.node), HEAVY),
     "devnetKeys": InfoType(lambda q: I.devnet_keys(q.state), LIGHT),  # l2perp: constant
