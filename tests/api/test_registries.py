@@ -43,8 +43,13 @@ def test_subscriptions_are_keyed_per_channel() -> None:
     assert identifier({"type": "candle", "coin": "ETH", "interval": "1m"}) == "candle:eth,1m"
     assert identifier({"type": "allMids"}) == "allMids"
     assert identifier({"type": "l2perpRollup"}) == "l2perpRollup"
+    # the SDK's own identifiers (hyperliquid/websocket_manager.py) for the user aggregates
+    assert identifier({"type": "webData2", "user": "0xAB"}) == "webData2:0xab"
+    assert identifier({"type": "activeAssetData", "user": "0xAB", "coin": "ETH"}) == \
+        "activeAssetData:eth,0xab"
     assert set(CHANNELS) == {"allMids", "l2Book", "trades", "bbo", "activeAssetCtx", "candle",
-                             "userEvents", "userFills", "orderUpdates", "l2perpRollup"}
+                             "userEvents", "userFills", "orderUpdates", "webData2",
+                             "activeAssetData", "l2perpRollup"}
 
 
 @pytest.mark.parametrize("sub, text", [

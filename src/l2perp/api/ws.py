@@ -1,9 +1,10 @@
 """The websocket at `/ws` (docs/api.md): subscribe / unsubscribe / ping, and per block
 the channels of channels.py (those the SDK routes: allMids, l2Book, trades, user (userEvents),
-userFills, orderUpdates, bbo, activeAssetCtx, candle; plus `l2perpRollup`, which announces
-batches posted, finalized and reverted). Messages for userEvents and orderUpdates carry no
-user: the connection knows whom it subscribed for (one of each per connection, as the SDK
-allows).
+userFills, orderUpdates, bbo, activeAssetCtx, activeAssetData, webData2, candle; plus
+`l2perpRollup`, which announces batches posted, finalized and reverted). Messages for
+userEvents and orderUpdates carry no user: the connection knows whom it subscribed for (one of
+each per connection, as the SDK allows). A devnet `devDropWebsockets` closes every connection
+(1012) when its block is committed.
 
 A connection's outgoing messages wait in a bounded queue: a reader that falls more than
 MAX_QUEUED_MESSAGES or MAX_QUEUED_BYTES behind is dropped and closed with code 1008 and a
