@@ -41,3 +41,16 @@ def test_rate_limits_refuses_a_word_other_than_on_or_off(tmp_path) -> None:
     out = subprocess.run([str(BIN), "up", "--data", str(tmp_path / "d"), "--rate-limits",
                           "maybe"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "--rate-limits is on or off (got maybe)" in out.stdout
+
+
+def test_up_help_lists_the_faults_and_the_switch() -> None:
+    import subprocess
+
+    from tests.support.node_proc import BIN
+
+    out = subprocess.run([str(BIN), "up", "--help"], capture_output=True, text=True, timeout=60,
+                         env={**__import__("os").environ, "COLUMNS": "200"})
+    assert out.returncode == 0
+    for name in ("devDropWebsockets", "devRateLimitUser", "devPostOnly", "devDelayAcks",
+                 "--rate-limits", "1 to 3,600", "1 to 10,000"):
+        assert name in out.stdout, name
