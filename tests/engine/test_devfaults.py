@@ -15,7 +15,7 @@ from l2perp.engine.tx import (
     Resting, Tx,
 )
 from l2perp.engine.txcodec import decode_txs, encode_txs
-from tests.support.venue import ADMIN, BLOCK_MS, Venue, addr, limit
+from tests.support.venue import ADMIN, Venue, addr, limit
 
 BTC = 0
 A, B = addr(1), addr(2)

@@ -29,19 +29,20 @@ def portfolio(node: Node, user: str) -> list:
     db = node.sequencer.log.db
     now = state.time_ms
     account = state.accounts.get(user)
-    samples = V.samples_of(db, user, 0) if account is not None else []
+    samples: list[tuple[int, int]] = V.samples_of(db, user, 0) if account is not None else []
     if account is not None and (not samples or samples[-1][0] < now):
         samples.append((now, account_value(state, account)))
     flows = V.flows_of(db, user) if account is not None else []
     flow_times = [t for t, _ in flows]
     moved_in = list(accumulate(amount for _, amount in flows))
-    answer = []
+    periods: list[tuple[str, dict]] = []
     for name, span in PERIODS:
         start = 0 if span is None else now - span
         window = [(t, v) for t, v in samples if t >= start]
-        answer.append([name, _period(window, flow_times, moved_in,
-                                     V.volume_of(db, user, start) if account else 0)])
-    return answer + [["perp" + name[0].upper() + name[1:], data] for name, data in answer]
+        periods.append((name, _period(window, flow_times, moved_in,
+                                      V.volume_of(db, user, start) if account else 0)))
+    perps = [("perp" + name[0].upper() + name[1:], data) for name, data in periods]
+    return [[name, data] for name, data in periods + perps]
 
 
 def _period(window: list[tuple[int, int]], flow_times: list[int], moved_in: list[int],

@@ -33,8 +33,10 @@ def active_asset_data(state: State, user: str, asset: int) -> dict:
     USDC, the leverage the user's next order in this market uses."""
     market = state.markets[asset]
     account = state.accounts.get(user)
-    setting = (leverage_of(state.config, account, market) if account is not None
-               else market.default_leverage)
+    setting = leverage_of(state.config, account, market) if account is not None else None
+    if setting is None:
+        setting = market.default_leverage
+        assert setting is not None  # make_market sets it
     mark = market.mark_pips
     d = market.sz_decimals
     available = available_to_trade_musdc(state, user, asset)

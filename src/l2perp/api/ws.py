@@ -23,8 +23,7 @@ from collections import deque
 import orjson
 from fastapi import WebSocket, WebSocketDisconnect
 
-from ..engine.devfaults import FAULT_DROP_WEBSOCKETS
-from ..engine.tx import DevFaultEvent, FillEvent, OrderEvent
+from ..engine.tx import FillEvent, OrderEvent
 from .channels import CHANNELS, ROLLUP_CHANNEL, BlockNews, identifier
 from .daystats import DayStatsCache
 from .clientip import TrustedProxies, client_key
@@ -119,8 +118,7 @@ class Hub:
         state = self.node.state
         fills = [e for e in receipts.events if isinstance(e, FillEvent)]
         updates = [e for e in receipts.events if isinstance(e, OrderEvent)]
-        if any(type(e) is DevFaultEvent and e.kind == FAULT_DROP_WEBSOCKETS
-               for e in receipts.events):
+        if self.node.faults.websockets_dropped_at == receipts.height:
             self.drop_all(WS_DROPPED_BY_FAULT)
         for update in updates:
             account = state.accounts.get(update.user)

@@ -34,7 +34,8 @@ from .state import MARKET_DELISTED, Incident, NonceSet, State, fund_address
 from .tpsl import fire_triggers
 from .tx import (
     KIND_CANCEL, KIND_ORDER, AccountEvent, ApproveAgent, BatchModify, Block, BlockReceipts,
-    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevFaucet, FillEvent, Noop,
+    BridgeCredit, Cancel, CancelByCloid, DevAdvanceTime, DevDelayAcks, DevDropWebsockets,
+    DevFaucet, DevPostOnly, DevRateLimitUser, FillEvent, Noop,
     OperatorOffence, OracleReport, OrderEvent, PlaceOrders, Receipt, ScheduleCancel,
     SetMarketStatus, SetOracleSource, SetPrice, Tx, UpdateIsolatedMargin, UpdateLeverage, UsdSend,
     Withdraw,
@@ -346,7 +347,7 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         state.dev_time_offset_ms += action.ms
         state.dev_jump_ms += action.ms
         error = None
-    elif kind in DEV_FAULT_KINDS:
+    elif isinstance(action, (DevDropWebsockets, DevRateLimitUser, DevPostOnly, DevDelayAcks)):
         error = apply_dev_fault(state, action, events)
     elif isinstance(action, SetMarketStatus):
         error = set_market_status(ctx, action)
