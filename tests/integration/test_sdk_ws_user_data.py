@@ -72,6 +72,30 @@ def test_active_asset_data_by_websocket_and_info(devnet) -> None:
     answer = info.post("/info", {"type": "activeAssetData", "user": user, "coin": "ETH"})
     assert answer["leverage"] == {"type": "cross", "value": 5}
     assert answer["availableToTrade"] == ["5000", "5000"]
+    assert trader.update_leverage(4, "ETH", is_cross=False)["status"] == "ok"
+    isolated = info.post("/info", {"type": "activeAssetData", "user": user, "coin": "ETH"})
+    assert isolated["leverage"] == {"type": "isolated", "value": 4, "rawUsd": "0"}
+    assert isolated["availableToTrade"] == ["4000", "4000"]
+
+
+def test_a_position_adds_its_closing_side_to_what_can_be_traded(devnet) -> None:
+    trader = newcomer(devnet, "1000")
+    maker = Exchange(Account.from_key(devnet.keys[4].private_key), devnet.url, timeout=10)
+    info = Info(devnet.url, skip_ws=True, timeout=10)
+    maker.order("ETH", False, 0.1, 3_100, {"limit": {"tif": "Gtc"}})
+    filled = trader.order("ETH", True, 0.1, 3_100, {"limit": {"tif": "Ioc"}})
+    assert filled["response"]["data"]["statuses"][0]["filled"]["totalSz"] == "0.1"
+    data = info.post("/info", {"type": "activeAssetData", "user": trader.wallet.address,
+                               "coin": "ETH"})
+    state = info.user_state(trader.wallet.address)
+    position = state["assetPositions"][0]["position"]
+    mark = Decimal(data["markPx"])
+    # free cross margin: account value less the position's initial margin at 20x
+    free = Decimal(state["marginSummary"]["accountValue"]) - Decimal("0.1") * mark / 20
+    buy, sell = (Decimal(a) for a in data["availableToTrade"])
+    assert buy == free * 20  # opening more long needs margin
+    assert sell == buy + Decimal("0.1") * mark  # selling closes the long first
+    assert position["szi"] == "0.1"
 
 
 def test_web_data2_carries_the_account_orders_and_markets(devnet) -> None:

@@ -30,7 +30,8 @@ def available_to_trade_musdc(state: State, user: str, asset: int) -> tuple[int, 
 def active_asset_data(state: State, user: str, asset: int) -> dict:
     """`{user, coin, leverage, maxTradeSzs, availableToTrade, markPx}`: sizes in base units
     rounded down to the lot (the size the available notional buys at the mark), notionals in
-    USDC, the leverage the user's next order in this market uses."""
+    USDC, the leverage the user's next order in this market uses (isolated: with `rawUsd`, the
+    position's margin cash, "0" without a position)."""
     market = state.markets[asset]
     account = state.accounts.get(user)
     setting = leverage_of(state.config, account, market) if account is not None else None
@@ -42,9 +43,12 @@ def active_asset_data(state: State, user: str, asset: int) -> dict:
     available = available_to_trade_musdc(state, user, asset)
     # notional_musdc = pips x lots exactly (docs/units.md), so lots = notional // pips, down
     sizes = [format_size(a // mark, d) if mark > 0 else "0" for a in available]
-    return {"user": user, "coin": market.name,
-            "leverage": {"type": "cross" if setting.is_cross else "isolated",
-                         "value": setting.leverage},
+    leverage: dict = {"type": "cross" if setting.is_cross else "isolated",
+                      "value": setting.leverage}
+    if not setting.is_cross:  # as clearinghouseState shows it: the position's margin cash
+        position = account.positions.get(asset) if account is not None else None
+        leverage["rawUsd"] = format_usdc(position.iso_raw_musdc if position is not None else 0)
+    return {"user": user, "coin": market.name, "leverage": leverage,
             "maxTradeSzs": sizes, "availableToTrade": [format_usdc(a) for a in available],
             "markPx": format_price(mark, d)}
 
