@@ -169,3 +169,32 @@ def test_faults_from_a_trader_are_refused(devnet, action) -> None:
     assert devnet.node.state.post_only_until_ms <= devnet.node.state.time_ms
     reply = requests.post(devnet.url + "/info", json={"type": "meta"}, timeout=5)
     assert reply.status_code == 200
+
+
+def test_post_only_mode_survives_a_restart_and_the_node_faults_do_not(tmp_path) -> None:
+    """Post-only mode is engine state (recovered from the log); the node-level faults live in
+    the process that took their block."""
+    from tests.support.node_proc import KEYS, TRADERS, UpProcess
+
+    node = UpProcess(tmp_path).start()
+    try:
+        assert node.send(KEYS["admin"], {"type": "devPostOnly", "seconds": 600})["status"] == \
+            "ok"
+        assert node.send(KEYS["admin"], {"type": "devRateLimitUser",
+                                         "user": TRADERS[1].address, "seconds": 600})[
+            "status"] == "ok"
+        assert node.post(node.l1_body(TRADERS[1], {"type": "noop"})).status_code == 429
+    finally:
+        node.stop()  # SIGKILL
+    node = UpProcess(tmp_path).start()
+    try:
+        gtc = node.order(TRADERS[0], 0, True, "90000", "0.001")
+        assert gtc["response"]["data"]["statuses"] == [
+            {"error": "Only post-only orders allowed immediately after a network upgrade "
+                      "asset=0"}]
+        alo = node.order(TRADERS[0], 0, True, "90000", "0.001", tif="Alo")
+        assert "resting" in alo["response"]["data"]["statuses"][0], alo
+        noop = node.post(node.l1_body(TRADERS[1], {"type": "noop"}))
+        assert noop.status_code == 200 and noop.json()["status"] == "ok"
+    finally:
+        node.stop()
