@@ -65,3 +65,35 @@ def test_user_rate_limit_reports_the_limiters_counters(tmp_path) -> None:
                         for i in range(2)])
         answer = info.post("/info", {"type": "userRateLimit", "user": user})
     assert answer == {"cumVlm": "0", "nRequestsUsed": 3, "nRequestsCap": 10_000}
+
+
+def test_the_nodes_verifier_challenges_past_an_exhausted_ip_budget(tmp_path, served) -> None:
+    """`l2perp up`'s verifier shares 127.0.0.1 with local bots: its signed challenges are not
+    refused by the IP limit; anyone else's /l1 request is, and a forged sender gains nothing."""
+    import urllib.error
+
+    from l2perp.node.devnet import dev_keys
+    from l2perp.node.l1client import L1Client
+    from l2perp.rollup.l1 import L1Error
+
+    verifier = next(k for k in dev_keys() if k.role == "verifier")
+    devnet = served(rate_limits=RateLimits(ip_weight_per_minute=40),
+                    unlimited_challengers=(verifier.address,))
+    with requests.Session() as session:
+        while session.post(devnet.url + "/info", json={"type": "meta"},
+                           timeout=5).status_code != 429:
+            pass
+    witness = {"shared": "0x", "leaves": []}
+    honest = L1Client(verifier.private_key, url=devnet.url)
+    with pytest.raises(L1Error) as judged:  # answered by the L1 (no such batch), not limited
+        honest.send("challenge", batch=10**6, witness=witness)
+    assert str(judged.value) == "no batch 1000000"
+    other = L1Client(devnet.keys[3].private_key, url=devnet.url)
+    with pytest.raises(urllib.error.HTTPError) as limited:
+        other.send("challenge", batch=10**6, witness=witness)
+    assert limited.value.code == 429
+    forged = requests.post(devnet.url + "/l1", json={
+        "type": "challenge", "sender": verifier.address, "nonce": 1, "batch": 1,
+        "witness": {"shared": "0x", "leaves": []}, "signature": {"r": "0x1", "s": "0x1",
+                                                                 "v": 27}}, timeout=5)
+    assert forged.status_code == 200 and forged.json()["status"] == "err"

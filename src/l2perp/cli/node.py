@@ -89,7 +89,9 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
 
     from ..api.ratelimit import RateLimits
     from ..api.server import create_app
-    from ..node.launch import LaunchError, LaunchOptions, launch, settle_heap, spawn_verifier
+    from ..node.launch import (
+        LaunchError, LaunchOptions, address_of_key, launch, settle_heap, spawn_verifier,
+    )
     from ..node.verifier_process import VERIFIER_STATUS
 
     if rate_limits not in ("on", "off"):
@@ -104,11 +106,18 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     except LaunchError as exc:
         raise _fail(exc) from None
     _print_banner(launched, options, port, rate_limits)
+    spawns_verifier = (not no_verifier and launched.keys.verifier is not None
+                       and launched.l1_path is not None)
+    try:  # the verifier's challenges pass the IP limits (it shares 127.0.0.1 with local bots)
+        challengers = (address_of_key(launched.keys.verifier),) if spawns_verifier else ()
+    except LaunchError as exc:
+        raise _fail(exc) from None
     app_ = create_app(launched.node, rate_limits=RateLimits() if rate_limits == "on" else None,
-                      trusted_proxies=frozenset(trusted_proxy))
+                      trusted_proxies=frozenset(trusted_proxy),
+                      unlimited_challengers=challengers)
     settle_heap()
     verifier = None
-    if not no_verifier and launched.keys.verifier is not None and launched.l1_path is not None:
+    if spawns_verifier:
         verifier = spawn_verifier(launched.l1_path, f"http://{host}:{port}",
                                   launched.keys.verifier, options.data / VERIFIER_STATUS)
     try:
