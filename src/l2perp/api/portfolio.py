@@ -39,8 +39,8 @@ def portfolio(node: Node, user: str) -> list:
     for name, span in PERIODS:
         start = 0 if span is None else now - span
         window = [(t, v) for t, v in samples if t >= start]
-        periods.append((name, _period(window, flow_times, moved_in,
-                                      V.volume_of(db, user, start) if account else 0)))
+        volume = V.volume_of(db, user, start) if account is not None else 0
+        periods.append((name, _period(window, flow_times, moved_in, volume)))
     perps = [("perp" + name[0].upper() + name[1:], data) for name, data in periods]
     return [[name, data] for name, data in periods + perps]
 

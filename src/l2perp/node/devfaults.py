@@ -2,7 +2,8 @@
 429 and until when, and how long /exchange replies are held, as the committed blocks' DevFault
 events say. Times are the node's block clock (wall time plus the devnet's advanced total), so
 `devAdvanceTime` ends a fault as it ends post-only mode. The websocket hub (api/ws.py) closes
-the connections when a block dropped them. Nothing here survives a restart: these faults are rehearsals, not state.
+the connections when a block dropped them. Nothing here survives a restart: these faults are
+rehearsals, not state.
 """
 
 from __future__ import annotations
