@@ -202,8 +202,9 @@ class Routes:
         now = node.clock_ms()
         user = node.state.agent_owner.get(signer, signer)
         if node.faults.is_rate_limited(signer, now) or node.faults.is_rate_limited(user, now):
-            return json_error(429, IP_RATE_LIMITED.format(
-                limit=RateLimits().ip_weight_per_minute))
+            limiter = self.limiter
+            return json_error(429, limiter.refusal if limiter is not None else
+                              IP_RATE_LIMITED.format(limit=RateLimits().ip_weight_per_minute))
         return None
 
     # ----- the wire's view of the markets -----------------------------------------------
@@ -279,14 +280,14 @@ class Routes:
     async def post_l1(self, request: Request) -> Response:
         key = self.key_of(request)
         try:
-            body = await _read_json(request)
+            body: object = await _read_json(request)
         except orjson.JSONDecodeError:
-            body = NOT_JSON
+            body = _UNREADABLE
         if not self.is_unlimited_challenge(body):
             refused = self.ip_exhausted(key) or self.ip_refused(key, 1)
             if refused is not None:
                 return refused
-        if body is NOT_JSON:
+        if body is _UNREADABLE:
             return json_error(422, NOT_JSON)
         return _json(self.l1_requests.handle(body))
 
@@ -298,6 +299,9 @@ class Routes:
         sender = body.get("sender")
         return body.get("type") == "challenge" and isinstance(sender, str) and \
             sender.lower() in self.unlimited_challengers
+
+
+_UNREADABLE = object()  # a body that is not JSON
 
 
 async def _read_json(request: Request) -> object:
