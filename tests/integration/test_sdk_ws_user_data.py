@@ -120,3 +120,25 @@ def test_web_data2_carries_the_account_orders_and_markets(devnet) -> None:
     assert data["meta"] == meta and len(data["assetCtxs"]) == len(ctxs) == len(meta["universe"])
     assert isinstance(data["serverTime"], int) and data["serverTime"] > 0
     assert data["isVault"] is False and data["leadingVaults"] == []
+
+
+def test_web_data2_comes_once_a_second_while_the_user_is_idle(devnet) -> None:
+    """Blocks are 50 ms apart: an idle user's aggregate comes with the first block of each
+    second of block time, not with every block."""
+    import time
+
+    trader = newcomer(devnet, "100")
+    info = Info(devnet.url, timeout=10)
+    inbox = Inbox()
+    try:
+        info.subscribe({"type": "webData2", "user": trader.wallet.address}, inbox)
+        inbox.wait_for(lambda m: True)
+        height = devnet.node.state.height
+        time.sleep(2.5)
+        blocks = devnet.node.state.height - height
+        times = [m["data"]["serverTime"] for m in inbox.messages]
+    finally:
+        info.disconnect_websocket()
+    assert blocks >= 20  # 50 ms blocks
+    assert len({t // 1_000 for t in times}) == len(times)  # one per second of block time
+    assert 2 <= len(times) <= 4

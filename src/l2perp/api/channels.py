@@ -25,8 +25,10 @@ class BlockNews:
     and mids that every subscriber shares (each computed once, on first use)."""
 
     def __init__(self, node: Node, days: DayStatsCache, fills: list[FillEvent],
-                 updates: list[OrderEvent], order_rows: dict[int, dict]) -> None:
+                 updates: list[OrderEvent], order_rows: dict[int, dict],
+                 new_second: bool = True) -> None:
         self.node = node
+        self.new_second = new_second  # the first block in a new second of block time
         self.state = node.state
         self.days = days
         self.fills = fills
@@ -35,6 +37,7 @@ class BlockNews:
         self._mids: dict | None = None
         self._books: dict[int, dict] = {}
         self._ctxs: dict[int, dict] = {}
+        self._active: set[str] | None = None
 
     def mids(self) -> dict:
         if self._mids is None:
@@ -50,6 +53,16 @@ class BlockNews:
         if asset not in self._ctxs:
             self._ctxs[asset] = I.asset_ctx(self.state, asset, self.days.get(self.node)[asset])
         return self._ctxs[asset]
+
+    def active_users(self) -> set[str]:
+        """The users with a fill or an order update in this block."""
+        if self._active is None:
+            active = {u.user for u in self.updates}
+            for f in self.fills:
+                active.add(f.taker)
+                active.add(f.maker)
+            self._active = active
+        return self._active
 
     def ctxs(self) -> list[dict]:
         """Every market's context, in universe order (shared by webData2 subscribers)."""
@@ -189,7 +202,12 @@ def active_asset_data_news(news: BlockNews, key: str, sub: dict) -> Message:
 
 
 def web_data2_news(news: BlockNews, key: str, sub: dict) -> Message:
-    return {"channel": "webData2", "data": web_data2(news.state, _user_of(key), news.ctxs())}
+    """The user's aggregate in a block where the user traded or an order of theirs changed,
+    else once per second of block time (it values the account and every market)."""
+    user = _user_of(key)
+    if not news.new_second and user not in news.active_users():
+        return None
+    return {"channel": "webData2", "data": web_data2(news.state, user, news.ctxs())}
 
 
 # ----- on subscribe -------------------------------------------------------------------------

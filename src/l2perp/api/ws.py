@@ -112,6 +112,7 @@ class Hub:
         self.max_bytes = max_bytes
         self.connections: list[Connection] = []
         self.order_rows: dict[int, dict] = {}  # oid -> the order's wire row (for orderUpdates)
+        self.last_second = -1  # the second of block time of the last block (webData2's pace)
 
     # ----- per block ----------------------------------------------------------------------
     def on_block(self, receipts) -> None:
@@ -120,6 +121,8 @@ class Hub:
         updates = [e for e in receipts.events if isinstance(e, OrderEvent)]
         if self.node.faults.websockets_dropped_at == receipts.height:
             self.drop_all(WS_DROPPED_BY_FAULT)
+        second = receipts.time_ms // 1_000
+        new_second, self.last_second = second != self.last_second, second
         for update in updates:
             account = state.accounts.get(update.user)
             order = account.orders.get(update.oid) if account else None
@@ -128,7 +131,7 @@ class Hub:
         if not self.connections:
             self._forget_finished(updates)
             return
-        news = BlockNews(self.node, self.days, fills, updates, self.order_rows)
+        news = BlockNews(self.node, self.days, fills, updates, self.order_rows, new_second)
         for conn in list(self.connections):
             try:
                 self._send_block(conn, news)
