@@ -87,11 +87,7 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     devDelayAcks {ms (1 to 10,000), seconds} holds every /exchange reply ms after its block."""
     import uvicorn
 
-    from ..api.ratelimit import RateLimits
-    from ..api.server import create_app
-    from ..node.launch import (
-        LaunchError, LaunchOptions, address_of_key, launch, settle_heap, spawn_verifier,
-    )
+    from ..node.launch import LaunchError, LaunchOptions, launch, settle_heap, spawn_verifier
     from ..node.verifier_process import VERIFIER_STATUS
 
     if rate_limits not in ("on", "off"):
@@ -108,13 +104,7 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     _print_banner(launched, options, port, rate_limits)
     spawns_verifier = (not no_verifier and launched.keys.verifier is not None
                        and launched.l1_path is not None)
-    try:  # the verifier's challenges pass the IP limits (it shares 127.0.0.1 with local bots)
-        challengers = (address_of_key(launched.keys.verifier),) if spawns_verifier else ()
-    except LaunchError as exc:
-        raise _fail(exc) from None
-    app_ = create_app(launched.node, rate_limits=RateLimits() if rate_limits == "on" else None,
-                      trusted_proxies=frozenset(trusted_proxy),
-                      unlimited_challengers=challengers)
+    app_ = _app(launched, rate_limits == "on", trusted_proxy, spawns_verifier)
     settle_heap()
     verifier = None
     if spawns_verifier:
@@ -128,6 +118,22 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     finally:
         if verifier is not None:
             verifier.terminate()
+
+
+def _app(launched: Launched, limits_on: bool, trusted_proxy: list[str], spawns_verifier: bool):
+    """The API over the launched node: Hyperliquid's rate limits when `limits_on`; the
+    verifier's challenges pass the IP limits (it shares 127.0.0.1 with local bots)."""
+    from ..api.ratelimit import RateLimits
+    from ..api.server import create_app
+    from ..node.launch import LaunchError, address_of_key
+
+    try:
+        challengers = (address_of_key(launched.keys.verifier),) if spawns_verifier else ()
+    except LaunchError as exc:
+        raise _fail(exc) from None
+    return create_app(launched.node, rate_limits=RateLimits() if limits_on else None,
+                      trusted_proxies=frozenset(trusted_proxy),
+                      unlimited_challengers=challengers)
 
 
 def _print_banner(launched: Launched, options: LaunchOptions, port: int,
