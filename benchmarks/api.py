@@ -282,7 +282,8 @@ def running_node(tmp: Path, rollup: bool) -> Iterator[NodeUnderTest]:
     banner = tmp / ("node.out" if rollup else "node-no-rollup.out")
     data = tmp / ("node" if rollup else "node-no-rollup")
     args = [str(BIN), "up", "--no-demo", "--port", str(port), "--data", str(data),
-            "--block-ms", str(BLOCK_MS), *([] if rollup else ["--no-rollup"])]
+            "--block-ms", str(BLOCK_MS), "--rate-limits", "off",
+            *([] if rollup else ["--no-rollup"])]
     with open(banner, "wb") as out:
         server = subprocess.Popen(args, stdout=out, stderr=subprocess.DEVNULL, env=env)
     try:

@@ -60,7 +60,8 @@ def start_node(tmp: str) -> tuple[subprocess.Popen, str, str]:
     banner = Path(tmp) / "node.out"
     with open(banner, "wb") as out:
         proc = subprocess.Popen([str(BIN), "up", "--port", str(port), "--data",
-                                 str(Path(tmp) / "node"), "--block-ms", "200"], stdout=out,
+                                 str(Path(tmp) / "node"), "--block-ms", "200",
+                                 "--rate-limits", "off"], stdout=out,
                                 stderr=subprocess.DEVNULL, start_new_session=True,
                                 env=dict(os.environ, PYTHONUNBUFFERED="1"))
     deadline = time.time() + 60

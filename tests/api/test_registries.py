@@ -44,9 +44,13 @@ def test_subscriptions_are_keyed_per_channel() -> None:
     assert identifier({"type": "allMids"}) == "allMids"
     assert identifier({"type": "l2perpRollup"}) == "l2perpRollup"
     assert identifier({"type": "userTwapHistory", "user": "0xAB"}) == "userTwapHistory:0xab"
+    # the SDK's own identifiers (hyperliquid/websocket_manager.py) for the user aggregates
+    assert identifier({"type": "webData2", "user": "0xAB"}) == "webData2:0xab"
+    assert identifier({"type": "activeAssetData", "user": "0xAB", "coin": "ETH"}) == \
+        "activeAssetData:eth,0xab"
     assert set(CHANNELS) == {"allMids", "l2Book", "trades", "bbo", "activeAssetCtx", "candle",
                              "userEvents", "userFills", "orderUpdates", "userTwapSliceFills",
-                             "userTwapHistory", "l2perpRollup"}
+                             "userTwapHistory", "webData2", "activeAssetData", "l2perpRollup"}
 
 
 @pytest.mark.parametrize("sub, text", [

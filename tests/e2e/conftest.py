@@ -97,7 +97,8 @@ class E2ENode(RollupNode):
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
                 [str(BIN), "up", "--port", str(self.port), "--data", str(self.data),
-                 "--l1", str(self.l1), "--block-ms", "50", "--profile", "devnet", *self.extra],
+                 "--l1", str(self.l1), "--block-ms", "50", "--profile", "devnet",
+                 "--rate-limits", "off", *self.extra],
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 60
         while time.time() < deadline:

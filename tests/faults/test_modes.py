@@ -36,7 +36,8 @@ def venue(tmp_path_factory):
     key_file = tmp / "poster.key"
     key_file.write_text(OPERATORS[3].key.hex() + "\n")
     up = UpProcess(tmp / "data", "--genesis", str(tmp / "genesis.json"), "--poster-key-file",
-                   str(key_file), env={"L2PERP_VERIFIER_KEY": OPERATORS[4].key.hex()}).start()
+                   str(key_file), env={"L2PERP_VERIFIER_KEY": OPERATORS[4].key.hex()},
+                   rate_limits=None).start()
     yield up
     up.stop()
 
@@ -45,6 +46,10 @@ def venue(tmp_path_factory):
     {"type": "devFaucet", "user": "0x" + "ab" * 20, "usd": "1000"},
     {"type": "devSetOracle", "coin": "BTC", "px": "100000"},
     {"type": "devAdvanceTime", "ms": 60_000},
+    {"type": "devDropWebsockets"},
+    {"type": "devRateLimitUser", "user": "0x" + "ab" * 20, "seconds": 60},
+    {"type": "devPostOnly", "seconds": 60},
+    {"type": "devDelayAcks", "ms": 500, "seconds": 60},
 ])
 def test_a_venue_without_cheats_answers_unknown_action(venue, action) -> None:
     for key in (KEYS["admin"], TRADERS[0]):

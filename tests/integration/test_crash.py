@@ -25,7 +25,8 @@ BIN = Path(sys.executable).parent / "l2perp"
 
 def start(port: int, data: Path) -> subprocess.Popen:
     proc = subprocess.Popen([str(BIN), "up", "--no-demo", "--port", str(port), "--data",
-                             str(data), "--block-ms", "50"], stdout=subprocess.DEVNULL,
+                             str(data), "--block-ms", "50", "--rate-limits", "off"],
+                            stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     wait_until_serving(f"http://127.0.0.1:{port}", proc, 30)
     return proc

@@ -73,7 +73,7 @@ def test_a_kill_around_the_reply_loses_no_committed_order(tmp_path, point) -> No
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
         [sys.executable, "-c", RUNNER, "up", "--no-demo", "--no-verifier", "--port", str(port),
-         "--data", str(data), "--l1", str(l1), "--block-ms", "50"],
+         "--data", str(data), "--l1", str(l1), "--block-ms", "50", "--rate-limits", "off"],
         env={**__import__("os").environ, "CRASH_SIGNER": key.address, "CRASH_POINT": point},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -21,7 +21,8 @@ BIN = Path(sys.executable).parent / "l2perp"
 def test_every_example_flow_runs(tmp_path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([str(BIN), "up", "--port", str(port), "--data", str(tmp_path)],
+    proc = subprocess.Popen([str(BIN), "up", "--port", str(port), "--data", str(tmp_path),
+                             "--rate-limits", "off"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.time() + 30

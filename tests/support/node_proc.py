@@ -27,9 +27,12 @@ TRADERS = [k for k in dev_keys() if k.role == "trader"]
 class UpProcess:
     """`l2perp up --no-demo` (a devnet unless `args` say otherwise) as a child process."""
 
-    def __init__(self, data: Path, *args: str, env: dict | None = None) -> None:
+    def __init__(self, data: Path, *args: str, env: dict | None = None,
+                 rate_limits: str | None = "off") -> None:
+        """`rate_limits`: the `--rate-limits` value (off: the tests' many requests from one
+        address never meet the IP budget; None: the node's default, on)."""
         self.data = data
-        self.args = args
+        self.args = args if rate_limits is None else (*args, "--rate-limits", rate_limits)
         self.env = env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

@@ -30,7 +30,7 @@ class RollupNode:
     def start(self) -> "RollupNode":
         self.proc = subprocess.Popen(
             [str(BIN), "up", "--no-demo", "--port", str(self.port), "--data", str(self.data),
-             "--l1", str(self.l1), "--block-ms", "50", *self.extra],
+             "--l1", str(self.l1), "--block-ms", "50", "--rate-limits", "off", *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_until_serving(self.url, self.proc)
         return self

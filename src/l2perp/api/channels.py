@@ -16,6 +16,7 @@ from . import rows
 from .daystats import DayStatsCache
 from .history import candle_snapshot, user_fills
 from .twaps import slice_fill_row, twap_history, twap_history_row, user_twap_slice_fills
+from .webdata import active_asset_data, web_data2
 
 ROLLUP_CHANNEL = "l2perpRollup"  # an extension: batches posted, finalized, reverted; freezes
 
@@ -28,8 +29,10 @@ class BlockNews:
     def __init__(self, node: Node, days: DayStatsCache, fills: list[FillEvent],
                  updates: list[OrderEvent], order_rows: dict[int, dict],
                  twap_slices: list[TwapSliceEvent] | None = None,
-                 twap_changes: list[TwapEvent] | None = None) -> None:
+                 twap_changes: list[TwapEvent] | None = None,
+                 new_second: bool = True) -> None:
         self.node = node
+        self.new_second = new_second  # the first block in a new second of block time
         self.state = node.state
         self.days = days
         self.fills = fills
@@ -40,6 +43,7 @@ class BlockNews:
         self._mids: dict | None = None
         self._books: dict[int, dict] = {}
         self._ctxs: dict[int, dict] = {}
+        self._active: set[str] | None = None
 
     def mids(self) -> dict:
         if self._mids is None:
@@ -55,6 +59,20 @@ class BlockNews:
         if asset not in self._ctxs:
             self._ctxs[asset] = I.asset_ctx(self.state, asset, self.days.get(self.node)[asset])
         return self._ctxs[asset]
+
+    def active_users(self) -> set[str]:
+        """The users with a fill or an order update in this block."""
+        if self._active is None:
+            active = {u.user for u in self.updates}
+            for f in self.fills:
+                active.add(f.taker)
+                active.add(f.maker)
+            self._active = active
+        return self._active
+
+    def ctxs(self) -> list[dict]:
+        """Every market's context, in universe order (shared by webData2 subscribers)."""
+        return [self.ctx(m.asset) for m in self.state.markets]
 
     def asset(self, coin: object) -> int | None:
         return I.asset_by_name(self.state, coin)
@@ -89,6 +107,11 @@ def coin_key(sub: dict) -> str:
 
 def user_key(sub: dict) -> str:
     return f"{sub['type']}:{_field(sub, 'user').lower()}"
+
+
+def user_coin_key(sub: dict) -> str:
+    """activeAssetData's key, as the SDK names it: `activeAssetData:coin,user`."""
+    return f"{sub['type']}:{_field(sub, 'coin').lower()},{_field(sub, 'user').lower()}"
 
 
 def candle_key(sub: dict) -> str:
@@ -196,6 +219,28 @@ def user_twap_history_news(news: BlockNews, key: str, sub: dict) -> Message:
                                                    "history": history}}
 
 
+def _user_of_pair(key: str) -> str:
+    """The (lowercased) user of a user-and-coin channel's key."""
+    return key.rsplit(",", 1)[1]
+
+
+def active_asset_data_news(news: BlockNews, key: str, sub: dict) -> Message:
+    asset = news.asset(sub.get("coin"))
+    if asset is None:
+        return None
+    return {"channel": "activeAssetData",
+            "data": active_asset_data(news.state, _user_of_pair(key), asset)}
+
+
+def web_data2_news(news: BlockNews, key: str, sub: dict) -> Message:
+    """The user's aggregate in a block where the user traded or an order of theirs changed,
+    else once per second of block time (it values the account and every market)."""
+    user = _user_of(key)
+    if not news.new_second and user not in news.active_users():
+        return None
+    return {"channel": "webData2", "data": web_data2(news.state, user, news.ctxs())}
+
+
 # ----- on subscribe -------------------------------------------------------------------------
 def all_mids_snapshot(node: Node, key: str, sub: dict) -> Message:
     return {"channel": "allMids", "data": {"mids": I.all_mids(node.state)}}
@@ -228,6 +273,14 @@ def user_twap_history_snapshot(node: Node, key: str, sub: dict) -> Message:
         "isSnapshot": True, "user": user, "history": twap_history(node, user)[:100]}}
 
 
+def active_asset_data_snapshot(node: Node, key: str, sub: dict) -> Message:
+    asset = I.asset_by_name(node.state, sub.get("coin"))
+    if asset is None:
+        return None
+    return {"channel": "activeAssetData",
+            "data": active_asset_data(node.state, _user_of_pair(key), asset)}
+
+
 CHANNELS: dict[str, Channel] = {
     "allMids": Channel(type_key, all_mids_news, all_mids_snapshot),
     "l2Book": Channel(coin_key, l2_book_news, l2_book_snapshot),
@@ -241,6 +294,9 @@ CHANNELS: dict[str, Channel] = {
     "userTwapSliceFills": Channel(user_key, user_twap_slice_fills_news,
                                   user_twap_slice_fills_snapshot),
     "userTwapHistory": Channel(user_key, user_twap_history_news, user_twap_history_snapshot),
+    "webData2": Channel(user_key, web_data2_news),
+    "activeAssetData": Channel(user_coin_key, active_asset_data_news,
+                               active_asset_data_snapshot),
     ROLLUP_CHANNEL: Channel(type_key),  # its messages come from ws.py `Hub.on_rollup`
 }
 

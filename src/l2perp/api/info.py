@@ -200,12 +200,26 @@ def extra_agents(state: State, user: str) -> list:
             for _, a in sorted(account.agents.items())]
 
 
-def user_rate_limit(state: State, user: str) -> dict:
-    """The user's cumulative volume and request cap (Hyperliquid: 10,000 + 1 per USDC)."""
+def traded_musdc(state: State, user: str) -> int:
+    """The user's traded notional (micro-USDC) over the days the engine keeps for fee tiers."""
     account = state.accounts.get(user)
-    volume = sum(account.volume_days.values()) if account is not None else 0
-    return {"cumVlm": format_usdc(volume), "nRequestsUsed": 0,
-            "nRequestsCap": 10_000 + volume // 1_000_000}
+    return sum(account.volume_days.values()) if account is not None else 0
+
+
+def traded_usd(state: State, user: str) -> int:
+    """`traded_musdc` in whole USDC, rounded down (the per-address budget counts whole USDC)."""
+    return traded_musdc(state, user) // 1_000_000
+
+
+def user_rate_limit(state: State, user: str, limiter=None) -> dict:
+    """The user's traded volume, the /exchange requests the rate limiter counted for the user
+    (its per-address counter, cumulative since the node started; 0 without limits) and the
+    cap (Hyperliquid: 10,000 + 1 per whole USDC traded)."""
+    volume = traded_musdc(state, user)
+    used = limiter.sent.get(user, 0) if limiter is not None else 0
+    cap = (limiter.address_cap(volume // 1_000_000) if limiter is not None
+           else 10_000 + volume // 1_000_000)
+    return {"cumVlm": format_usdc(volume), "nRequestsUsed": used, "nRequestsCap": cap}
 
 
 def devnet_keys(state: State) -> list:

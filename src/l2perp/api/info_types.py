@@ -18,8 +18,10 @@ from . import twaps as TW
 from .daystats import DayStatsCache
 from .errors import shown
 from .fields import asset_field, ms_field, oid_field, user_field
-from .ratelimit import INFO_WEIGHT, INFO_WEIGHT_HEAVY, INFO_WEIGHT_LIGHT
+from .ratelimit import INFO_WEIGHT, INFO_WEIGHT_HEAVY, INFO_WEIGHT_LIGHT, Limiter
+from .portfolio import portfolio
 from .solvency import solvency
+from .webdata import active_asset_data
 
 LIGHT, HEAVY = INFO_WEIGHT_LIGHT, INFO_WEIGHT_HEAVY
 
@@ -32,6 +34,7 @@ class InfoQuery:
     node: Node
     body: dict
     days: DayStatsCache
+    limiter: Limiter | None = None  # the app's rate limiter (None: limits off)
 
     @property
     def state(self):
@@ -109,6 +112,9 @@ INFO_TYPES: dict[str, InfoType] = {
                                    per_items=PER_20),
     "twapHistory": InfoType(lambda q: TW.twap_history(q.node, q.user()), per_items=PER_20),
     "userRateLimit": InfoType(lambda q: I.user_rate_limit(q.state, q.user())),
+    "userRateLimit": InfoType(lambda q: I.user_rate_limit(q.state, q.user(), q.limiter)),
+    "activeAssetData": InfoType(lambda q: active_asset_data(q.state, q.user(), q.asset())),
+    "portfolio": InfoType(lambda q: portfolio(q.node, q.user())),
     # l2perp: values every account, like a full state scan
     "solvency": InfoType(lambda q: solvency(q.node), HEAVY),
     "devnetKeys": InfoType(lambda q: I.devnet_keys(q.state), LIGHT),  # l2perp: constant
@@ -156,14 +162,17 @@ INFO_TYPES: dict[str, InfoType] = {
 }
 
 
-def info_answer(node: Node, body: dict, days: DayStatsCache | None = None) -> object:
+def info_answer(node: Node, body: dict, days: DayStatsCache | None = None,
+                limiter: Limiter | None = None) -> object:
     """The answer to one /info request (ValueError when it cannot be answered). `days` caches
-    the 24-hour market statistics by height (without it, every request queries them)."""
+    the 24-hour market statistics by height (without it, every request queries them);
+    `limiter` is the app's rate limiter, whose counters userRateLimit reports."""
     kind = body.get("type")
     info_type = INFO_TYPES.get(kind)
     if info_type is None:
         raise ValueError(f"unknown info type {shown(kind)}")
-    return info_type.answer(InfoQuery(node, body, days if days is not None else DayStatsCache()))
+    return info_type.answer(InfoQuery(node, body, days if days is not None else DayStatsCache(),
+                                      limiter))
 
 
 def info_weight(kind: object) -> int:

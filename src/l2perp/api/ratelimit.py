@@ -1,4 +1,4 @@
-"""Hyperliquid's rate limits (docs/api.md), configurable and off on the devnet.
+"""Hyperliquid's rate limits (docs/api.md), configurable, on by default (`--rate-limits off`).
 
 Per IP: a budget of request weight over any sliding minute (exchange actions weigh
 1 + floor(batch / 40); info requests 2, 20 or 60 by type, plus 1 per 20 items returned by the
@@ -79,7 +79,6 @@ class Limiter:
         # ip -> its window, least recently seen first
         self.ip: OrderedDict[str, IpWindow] = OrderedDict()
         self.sent: dict[str, int] = {}  # address -> requests counted
-        self.volume_usd: dict[str, int] = {}  # address -> cumulative traded USDC
         self.last_exhausted: dict[str, int] = {}
 
     @property
@@ -131,12 +130,18 @@ class Limiter:
         if weight > 0:
             self._window(ip, now_ms).add(now_ms // 1_000, weight)
 
-    def allow_address(self, address: str, count: int, is_cancel: bool,
-                      now_ms: int) -> tuple[bool, int, int]:
-        """(allowed, sent, cap) for an action of `count` items by `address`."""
-        cap = self.limits.address_initial + self.volume_usd.get(address, 0)
-        if is_cancel:
-            cap = min(cap + 100_000, 2 * cap)
+    def address_cap(self, volume_usd: int, is_cancel: bool = False) -> int:
+        """The requests an address may have sent in all, given its traded volume in whole USDC
+        (Hyperliquid: the initial buffer plus one per USDC; cancels min(cap + 100,000, 2 x
+        cap))."""
+        cap = self.limits.address_initial + volume_usd
+        return min(cap + 100_000, 2 * cap) if is_cancel else cap
+
+    def allow_address(self, address: str, count: int, is_cancel: bool, now_ms: int,
+                      volume_usd: int) -> tuple[bool, int, int]:
+        """(allowed, sent, cap) for an action of `count` items by `address`, whose traded
+        volume is `volume_usd` whole USDC."""
+        cap = self.address_cap(volume_usd, is_cancel)
         sent = self.sent.get(address, 0)
         if sent + count <= cap:
             self.sent[address] = sent + count
@@ -147,8 +152,3 @@ class Limiter:
             self.sent[address] = sent + count
             return True, sent + count, cap
         return False, sent, cap
-
-    def record_fill(self, taker: str, maker: str, notional_musdc: int) -> None:
-        usd = notional_musdc // 1_000_000
-        self.volume_usd[taker] = self.volume_usd.get(taker, 0) + usd
-        self.volume_usd[maker] = self.volume_usd.get(maker, 0) + usd

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..engine.errors import NONCE_DUPLICATE, RATE_LIMIT_CUMULATIVE_REQUESTS
 from ..engine.stf import check_nonce_window
-from ..engine.tx import DevFaucet, FillEvent, Tx
+from ..engine.tx import DevFaucet, Tx
 from ..node.service import Node, wall_ms
 from ..rollup.l1 import L1Error
 from .clientip import TrustedProxies, client_key
@@ -32,9 +32,9 @@ from .daystats import DayStatsCache
 from .errors import INVALID_INFO_TYPE, NOT_JSON, json_error
 from .exchange import Network, RequestError, decode_request, format_receipt
 from .guard import RequestGuard
-from .info import asset_by_name
+from .info import asset_by_name, traded_usd
 from .info_types import info_answer, info_items_weight, info_weight
-from .ratelimit import Limiter, RateLimits, action_weight
+from .ratelimit import IP_RATE_LIMITED, Limiter, RateLimits, action_weight
 from .rollup_api import L1Requests
 from .ws import MAX_CONNECTIONS_PER_IP, MAX_QUEUED_BYTES, MAX_QUEUED_MESSAGES, Hub
 
@@ -81,7 +81,8 @@ def create_app(node: Node, network: Network = Network(),
                max_body_bytes: int = 1_000_000,
                ws_max_queued_messages: int = MAX_QUEUED_MESSAGES,
                ws_max_queued_bytes: int = MAX_QUEUED_BYTES,
-               ws_max_connections_per_ip: int = MAX_CONNECTIONS_PER_IP) -> FastAPI:
+               ws_max_connections_per_ip: int = MAX_CONNECTIONS_PER_IP,
+               unlimited_challengers: Iterable[str] = frozenset()) -> FastAPI:
     """The ASGI app serving one node. Rate limits are off unless given; they count each
     client under its socket peer's address, or under what X-Forwarded-For / Forwarded /
     X-Real-IP say only when that peer is in `trusted_proxies` (addresses or networks; none by
@@ -89,7 +90,10 @@ def create_app(node: Node, network: Network = Network(),
     from X-Forwarded-For before the app sees it (the app then keys every such request alike).
     Request bodies above `max_body_bytes` get 413; a websocket reader with more than
     `ws_max_queued_messages` or `ws_max_queued_bytes` waiting is closed (1008), and so is a
-    connection beyond `ws_max_connections_per_ip` open ones from one client address."""
+    connection beyond `ws_max_connections_per_ip` open ones from one client address.
+    `unlimited_challengers` (L1 addresses: the verifier `l2perp up` starts) send their /l1
+    challenges outside the IP limits: on a devnet the verifier shares 127.0.0.1 with every
+    local bot, and a fraud challenge must not wait for their minute to pass."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -101,7 +105,7 @@ def create_app(node: Node, network: Network = Network(),
     days = DayStatsCache()
     trusted = TrustedProxies(trusted_proxies)
     limiter = Limiter(rate_limits) if rate_limits is not None else None
-    routes = Routes(node, network, limiter, trusted, days)
+    routes = Routes(node, network, limiter, trusted, days, unlimited_challengers)
     app.add_middleware(RequestGuard, max_body_bytes=max_body_bytes)
     # orders take the fast path: the framework's middleware, routing, request objects and
     # dependency solving cost about as much CPU as the order itself
@@ -110,7 +114,7 @@ def create_app(node: Node, network: Network = Network(),
     app.add_exception_handler(StarletteHTTPException, _http_error)
     hub = Hub(node, days, max_messages=ws_max_queued_messages, max_bytes=ws_max_queued_bytes,
               max_per_ip=ws_max_connections_per_ip, trusted=trusted)
-    _listen(node, hub, limiter)
+    _listen(node, hub)
     app.state.hub, app.state.limiter = hub, limiter  # for operators' and tests' inspection
     app.add_api_websocket_route("/ws", hub.serve)
     app.add_api_route("/", web_index, methods=["GET"])
@@ -121,20 +125,12 @@ def create_app(node: Node, network: Network = Network(),
     return app
 
 
-def _listen(node: Node, hub: Hub, limiter: Limiter | None) -> None:
-    """Tell the websocket hub about blocks, halts and L1 events, and the limiter about the
-    volume each address trades (its per-address budget grows with it)."""
+def _listen(node: Node, hub: Hub) -> None:
+    """Tell the websocket hub about blocks, halts and L1 events."""
     node.listeners.append(hub.on_block)
     node.halt_listeners.append(lambda why: hub.on_rollup("sequencerHalted", {"reason": why}))
     if node.rollup is not None:
         node.rollup.listeners.append(hub.on_rollup)
-    if limiter is not None:
-        def count_volume(receipts) -> None:
-            for event in receipts.events:
-                if isinstance(event, FillEvent):
-                    limiter.record_fill(event.taker, event.maker,
-                                        event.px_pips * event.sz_lots)
-        node.listeners.append(count_volume)
 
 
 async def web_index() -> Response:
@@ -151,8 +147,10 @@ class Routes:
     cache."""
 
     def __init__(self, node: Node, network: Network, limiter: Limiter | None,
-                 trusted: TrustedProxies, days: DayStatsCache) -> None:
+                 trusted: TrustedProxies, days: DayStatsCache,
+                 unlimited_challengers: Iterable[str] = frozenset()) -> None:
         self.node = node
+        self.unlimited_challengers = frozenset(a.lower() for a in unlimited_challengers)
         self.network = network
         self.limiter = limiter
         self.trusted = trusted
@@ -188,11 +186,26 @@ class Routes:
         user = state.agent_owner.get(signer, signer)
         if user not in state.accounts:
             return None
-        allowed, sent, cap = limiter.allow_address(user, items, is_cancel, wall_ms())
+        volume = traded_usd(state, user)
+        allowed, sent, cap = limiter.allow_address(user, items, is_cancel, wall_ms(), volume)
         if allowed:
             return None
         return _json({"status": "err", "response": RATE_LIMIT_CUMULATIVE_REQUESTS.format(
-            sent=sent, cap=cap, volume=limiter.volume_usd.get(user, 0))})
+            sent=sent, cap=cap, volume=volume)})
+
+    def fault_refused(self, signer: str | None) -> Response | None:
+        """The 429 while a devRateLimitUser fault covers the signer or the account it acts
+        for (the body a real IP limit answers, so a bot meets what it would meet)."""
+        node = self.node
+        if signer is None or not node.faults.rate_limited:
+            return None
+        now = node.clock_ms()
+        user = node.state.agent_owner.get(signer, signer)
+        if node.faults.is_rate_limited(signer, now) or node.faults.is_rate_limited(user, now):
+            limiter = self.limiter
+            return json_error(429, limiter.refusal if limiter is not None else
+                              IP_RATE_LIMITED.format(limit=RateLimits().ip_weight_per_minute))
+        return None
 
     # ----- the wire's view of the markets -----------------------------------------------
     def sz_decimals_of(self, asset: int) -> int:
@@ -221,7 +234,7 @@ class Routes:
         if not isinstance(kind, str):
             return json_error(422, f"{NOT_JSON}: {INVALID_INFO_TYPE}")
         try:
-            answer = info_answer(self.node, body, self.days)
+            answer = info_answer(self.node, body, self.days, self.limiter)
         except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
             return json_error(422, f"{NOT_JSON}: {exc}")
         if self.limiter is not None:
@@ -253,6 +266,9 @@ class Routes:
                                 devnet=node.state.config.devnet)
         except RequestError as exc:
             return _json({"status": "err", "response": str(exc)})
+        refused = self.fault_refused(tx.signer)
+        if refused is not None:
+            return refused
         refused = self.address_refused(tx.signer, items, is_cancel)
         if refused is not None:
             return refused
@@ -263,14 +279,29 @@ class Routes:
 
     async def post_l1(self, request: Request) -> Response:
         key = self.key_of(request)
-        refused = self.ip_exhausted(key) or self.ip_refused(key, 1)
-        if refused is not None:
-            return refused
         try:
-            body = await _read_json(request)
+            body: object = await _read_json(request)
         except orjson.JSONDecodeError:
+            body = _UNREADABLE
+        if not self.is_unlimited_challenge(body):
+            refused = self.ip_exhausted(key) or self.ip_refused(key, 1)
+            if refused is not None:
+                return refused
+        if body is _UNREADABLE:
             return json_error(422, NOT_JSON)
         return _json(self.l1_requests.handle(body))
+
+    def is_unlimited_challenge(self, body: object) -> bool:
+        """A challenge naming one of `unlimited_challengers` as its sender (its signature is
+        checked as any L1 request's, so a forged sender gains one refused request)."""
+        if not self.unlimited_challengers or not isinstance(body, dict):
+            return False
+        sender = body.get("sender")
+        return body.get("type") == "challenge" and isinstance(sender, str) and \
+            sender.lower() in self.unlimited_challengers
+
+
+_UNREADABLE = object()  # a body that is not JSON
 
 
 async def _read_json(request: Request) -> object:

@@ -1,10 +1,11 @@
 """The websocket at `/ws` (docs/api.md): subscribe / unsubscribe / ping, and per block
 the channels of channels.py (those the SDK routes: allMids, l2Book, trades, user (userEvents),
-userFills, orderUpdates, bbo, activeAssetCtx, candle; Hyperliquid's userTwapSliceFills and
-userTwapHistory; plus `l2perpRollup`, which announces batches posted, finalized and
-reverted). Messages for userEvents and orderUpdates carry no
+userFills, orderUpdates, bbo, activeAssetCtx, activeAssetData, webData2, candle;
+Hyperliquid's userTwapSliceFills and userTwapHistory; plus `l2perpRollup`, which announces
+batches posted, finalized and reverted). Messages for userEvents and orderUpdates carry no
 user: the connection knows whom it subscribed for (one of each per connection, as the SDK
-allows).
+allows). A devnet `devDropWebsockets` closes every connection (1012) when its block is
+committed.
 
 A connection's outgoing messages wait in a bounded queue: a reader that falls more than
 MAX_QUEUED_MESSAGES or MAX_QUEUED_BYTES behind is dropped and closed with code 1008 and a
@@ -38,6 +39,8 @@ MAX_SUBSCRIPTIONS = 1_000  # Hyperliquid: 1,000 websocket subscriptions
 MAX_CONNECTIONS_PER_IP = 100  # Hyperliquid: 100 websocket connections per IP address
 CLOSE_POLICY = 1008  # RFC 6455: policy violation
 CLOSE_INTERNAL = 1011  # RFC 6455: the server met an unexpected condition
+CLOSE_RESTART = 1012  # RFC 6455: service restart (the devnet's devDropWebsockets)
+WS_DROPPED_BY_FAULT = "devnet fault: every websocket dropped (devDropWebsockets)"
 CLOSE_TIMEOUT_S = 10.0  # a stalled reader cannot take our close frame; we stop waiting
 
 
@@ -54,6 +57,7 @@ class Connection:
         self.ready = asyncio.Event()  # set while the queue holds something
         self.subs: dict[str, dict] = {}
         self.dropped: str | None = None  # why the connection is being closed
+        self.close_code = CLOSE_POLICY  # the code it is closed with (1011 after an error)
         self.pump: asyncio.Task | None = None
 
     def send(self, message: object) -> None:
@@ -72,11 +76,12 @@ class Connection:
         self.queued_bytes += len(text)
         self.ready.set()
 
-    def drop(self, reason: str) -> None:
+    def drop(self, reason: str, code: int = CLOSE_POLICY) -> None:
         """Stop serving this connection: forget its queue and stop its sender (which may be
-        stuck writing to a client that does not read); `serve` then closes it."""
+        stuck writing to a client that does not read); `serve` then closes it with `code`."""
         if self.dropped is None:
             self.dropped = reason
+            self.close_code = code
             self.queue.clear()
             self.queued_bytes = 0
             if self.pump is not None:
@@ -108,12 +113,17 @@ class Hub:
         self.max_bytes = max_bytes
         self.connections: list[Connection] = []
         self.order_rows: dict[int, dict] = {}  # oid -> the order's wire row (for orderUpdates)
+        self.last_second = -1  # the second of block time of the last block (webData2's pace)
 
     # ----- per block ----------------------------------------------------------------------
     def on_block(self, receipts) -> None:
         state = self.node.state
         fills = [e for e in receipts.events if isinstance(e, FillEvent)]
         updates = [e for e in receipts.events if isinstance(e, OrderEvent)]
+        if self.node.faults.websockets_dropped_at == receipts.height:
+            self.drop_all(WS_DROPPED_BY_FAULT)
+        second = receipts.time_ms // 1_000
+        new_second, self.last_second = second != self.last_second, second
         for update in updates:
             account = state.accounts.get(update.user)
             order = account.orders.get(update.oid) if account else None
@@ -125,7 +135,7 @@ class Hub:
         twap_slices = [e for e in receipts.events if type(e) is TwapSliceEvent]
         twap_changes = [e for e in receipts.events if type(e) is TwapEvent]
         news = BlockNews(self.node, self.days, fills, updates, self.order_rows, twap_slices,
-                         twap_changes)
+                         twap_changes, new_second)
         for conn in list(self.connections):
             try:
                 self._send_block(conn, news)
@@ -134,6 +144,12 @@ class Hub:
                 log.exception("websocket internal error %s", error_id)
                 conn.drop(f"internal error {error_id}")
         self._forget_finished(updates)
+
+    def drop_all(self, reason: str) -> None:
+        """Close every connection with 1012 (service restart) and `reason`; clients reconnect
+        as they would after an upgrade."""
+        for conn in list(self.connections):
+            conn.drop(reason, CLOSE_RESTART)
 
     def _send_block(self, conn: Connection, news: BlockNews) -> None:
         """One connection's messages for the block just built."""
@@ -189,7 +205,7 @@ class Hub:
             if conn in self.connections:
                 self.connections.remove(conn)
         if conn.dropped is not None and not client_left:
-            code = CLOSE_INTERNAL if conn.dropped.startswith("internal") else CLOSE_POLICY
+            code = CLOSE_INTERNAL if conn.dropped.startswith("internal") else conn.close_code
             try:  # the close frame waits for the client to read; it cannot wait forever
                 await asyncio.wait_for(websocket.close(code, conn.dropped[:120]),
                                        CLOSE_TIMEOUT_S)

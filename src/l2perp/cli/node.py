@@ -45,9 +45,9 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
        block_ms: int = typer.Option(100, help="block interval in ms (10 to 60,000)"),
        no_demo: bool = typer.Option(False, "--no-demo",
                                     help="no demo oracle operators or market makers"),
-       rate_limits: bool = typer.Option(None, "--rate-limits/--no-rate-limits",
-                                        help="enforce Hyperliquid's rate limits (default: on "
-                                        "off the devnet, off on it)"),
+       rate_limits: str = typer.Option("on", "--rate-limits",
+                                       help="on (the default, devnet included) or off: "
+                                       "Hyperliquid's IP weight and per-address limits"),
        trusted_proxy: list[str] = typer.Option([], "--trusted-proxy",
                                                help="a reverse proxy's address whose "
                                                "X-Forwarded-For is believed (repeatable)"),
@@ -77,14 +77,22 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     """Start the node: sequencer, block log, the L1 with the batch poster and reconciler,
     an honest verifier in its own process, and the Hyperliquid API on one port. A devnet by
     default (dev keys, faucet, demo); with a genesis file saying "devnet": false, a venue
-    without cheats."""
+    without cheats.
+
+    Devnet cheats, /exchange actions signed by the admin key (`l2perp keys`): devFaucet
+    {user, usd}; devSetOracle {coin, px}; devAdvanceTime {ms}; and faults for bot developers,
+    each lasting `seconds` (1 to 3,600) of block time: devDropWebsockets {} closes every
+    websocket (1012); devRateLimitUser {user, seconds} answers that address HTTP 429;
+    devPostOnly {seconds} takes only Alo orders in every market (cancels work);
+    devDelayAcks {ms (1 to 10,000), seconds} holds every /exchange reply ms after its block."""
     import uvicorn
 
-    from ..api.ratelimit import RateLimits
-    from ..api.server import create_app
     from ..node.launch import LaunchError, LaunchOptions, launch, settle_heap, spawn_verifier
     from ..node.verifier_process import VERIFIER_STATUS
 
+    if rate_limits not in ("on", "off"):
+        console.print(f"[red]--rate-limits is on or off (got {rate_limits})[/red]")
+        raise typer.Exit(2)
     options = LaunchOptions(data=data, host=host, block_ms=block_ms, demo=not no_demo,
                             genesis_file=genesis_file, l1_path=l1_path, profile=profile,
                             fault=fault, poster_key_file=poster_key_file,
@@ -93,13 +101,13 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
         launched = launch(options, warn=lambda text: console.print(f"[yellow]{text}[/yellow]"))
     except LaunchError as exc:
         raise _fail(exc) from None
-    _print_banner(launched, options, port)
-    limits_on = (not launched.devnet) if rate_limits is None else rate_limits
-    app_ = create_app(launched.node, rate_limits=RateLimits() if limits_on else None,
-                      trusted_proxies=frozenset(trusted_proxy))
+    _print_banner(launched, options, port, rate_limits)
+    spawns_verifier = (not no_verifier and launched.keys.verifier is not None
+                       and launched.l1_path is not None)
+    app_ = _app(launched, rate_limits == "on", trusted_proxy, spawns_verifier)
     settle_heap()
     verifier = None
-    if not no_verifier and launched.keys.verifier is not None and launched.l1_path is not None:
+    if spawns_verifier:
         verifier = spawn_verifier(launched.l1_path, f"http://{host}:{port}",
                                   launched.keys.verifier, options.data / VERIFIER_STATUS)
     try:
@@ -112,7 +120,24 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
             verifier.terminate()
 
 
-def _print_banner(launched: Launched, options: LaunchOptions, port: int) -> None:
+def _app(launched: Launched, limits_on: bool, trusted_proxy: list[str], spawns_verifier: bool):
+    """The API over the launched node: Hyperliquid's rate limits when `limits_on`; the
+    verifier's challenges pass the IP limits (it shares 127.0.0.1 with local bots)."""
+    from ..api.ratelimit import RateLimits
+    from ..api.server import create_app
+    from ..node.launch import LaunchError, address_of_key
+
+    try:
+        challengers = (address_of_key(launched.keys.verifier),) if spawns_verifier else ()
+    except LaunchError as exc:
+        raise _fail(exc) from None
+    return create_app(launched.node, rate_limits=RateLimits() if limits_on else None,
+                      trusted_proxies=frozenset(trusted_proxy),
+                      unlimited_challengers=challengers)
+
+
+def _print_banner(launched: Launched, options: LaunchOptions, port: int,
+                  rate_limits: str) -> None:
     host, fault = options.host, options.fault
     kind = "devnet" if launched.devnet else "venue (no cheats)"
     console.print(f"l2perp {kind} at height {launched.node.state.height}")
@@ -126,6 +151,7 @@ def _print_banner(launched: Launched, options: LaunchOptions, port: int) -> None
         console.print(f"  L1         {launched.l1_path}   (profile {options.profile}"
                       + (f", fault {fault}" if fault else "") + ")")
     console.print(f"  blocks     every {options.block_ms} ms")
+    console.print(f"  limits     rate limits {rate_limits} (--rate-limits on|off)")
     for k in launched.keys.dev:
         console.print(f"  {k.role:8} {k.address}  {k.private_key}")
 

@@ -168,13 +168,22 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
     canonical encoding."""
     try:
         fields = unpack(shared)
-        twap_book = fields.pop() if len(fields) == SHARED_FIELDS + 1 else None
+        # optional trailing items, each absent until first used: the devnet post-only end (an
+        # integer), then the TWAP book (a list)
+        extra = fields[SHARED_FIELDS:]
+        del fields[SHARED_FIELDS:]
         (config_hash, height, time_ms, dev_time_offset_ms, dev_jump_ms, next_oid, next_tid,
          next_wid, fee_pool, credits, withdrawn, markets, withdrawals, volume_days,
          scheduled_cancels, triggers, admin_nonces, oracle_stakes, operator_nonces, evidence,
          incidents, grace_until_ms, withdrawal_gate, l1_cursor, gov) = fields
         gov = None if gov is None else decode_gov(gov)
-        next_twap_id, twaps = decode_twap_book(twap_book)
+        post_only_until_ms = decode_post_only(extra[:1] if extra and type(extra[0]) is int
+                                              else [])
+        if post_only_until_ms:
+            extra = extra[1:]
+        if len(extra) > 1:
+            raise ValueError("the shared leaf has items beyond the TWAP book")
+        next_twap_id, twaps = decode_twap_book(extra[0] if extra else None)
     except (ValueError, TypeError, msgpack.UnpackException) as exc:
         raise DecodeError(f"not a shared-state leaf: {exc}") from exc
     if gov is not None:  # governance may have changed engine-wide values since genesis
@@ -218,6 +227,7 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
     state.gov = gov
     state.next_twap_id = next_twap_id
     state.twaps = twaps
+    state.post_only_until_ms = post_only_until_ms
     return state
 
 
@@ -236,6 +246,16 @@ def decode_twap_book(book: list | None) -> tuple[int, dict[int, Twap]]:
     if len(twaps) != len(rows):
         raise DecodeError("TWAP ids must be unique")
     return next_twap_id, twaps
+
+
+def decode_post_only(tail: list) -> int:
+    """The shared leaf's optional trailing post-only end (encoding._post_only): absent, or one
+    positive integer (a 0 would be a second encoding of "absent")."""
+    if not tail:
+        return 0
+    if len(tail) != 1 or type(tail[0]) is not int or tail[0] <= 0:
+        raise ValueError("the shared leaf's post-only end must be one positive integer")
+    return tail[0]
 
 
 def config_leaf_of(config: EngineConfig) -> list:

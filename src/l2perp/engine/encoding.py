@@ -135,7 +135,8 @@ def shared_leaf(state: State) -> list:
 
 
 def shared_fields(state: State) -> list:
-    """The shared leaf's fixed items (all but the TWAP book)."""
+    """The shared leaf but for the TWAP book: the fixed items, then the devnet post-only end
+    while one is set."""
     return [
         h256(canonical(config_leaf(state.config))),
         state.height, state.time_ms, state.dev_time_offset_ms, state.dev_jump_ms,
@@ -154,7 +155,13 @@ def shared_fields(state: State) -> list:
         [[i.kind, i.asset, i.time_ms, i.before, i.after] for i in state.incidents],
         state.grace_until_ms, list(state.withdrawal_gate), state.l1_cursor,
         None if state.gov is None else gov_leaf(state.gov),
-    ]
+    ] + _post_only(state)
+
+
+def _post_only(state: State) -> list:
+    """The devnet post-only end as a trailing item, absent while it was never set, so that a
+    state that never used it keeps the shared leaf (and every root) it always had."""
+    return [state.post_only_until_ms] if state.post_only_until_ms else []
 
 
 def accounts_hash(state: State) -> bytes:

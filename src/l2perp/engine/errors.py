@@ -164,6 +164,8 @@ ASSET_DELISTED = "Trading is halted."
 
 ONLY_POST_ONLY_AFTER_UPGRADE = "Only post-only orders allowed immediately after a network upgrade"
 # source: hummingbot/hummingbot issue #6730 (live error text in the title).
+POST_ONLY_MODE = ONLY_POST_ONLY_AFTER_UPGRADE + " asset={asset}"
+# l2perp: the per-order form (with the asset suffix) during devnet post-only mode (devPostOnly).
 
 DUPLICATE_CLOID = "Duplicate cloid."
 # unconfirmed: no public record of HL's text. Testnet captures (riftresearch) show that a

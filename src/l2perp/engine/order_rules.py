@@ -9,6 +9,7 @@ from typing import Final
 from ..units import E9, Dec, format_price
 from . import errors as E
 from .book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP, Order
+from .devfaults import post_only_refusal
 from .margin import cross_free_margin, leverage_of
 from .positions import added_initial_margin
 from .state import (
@@ -100,6 +101,10 @@ def validate_order(
         return E.NO_ORACLE_PRICE.format(asset=asset), 0, 0, 0
     if market.status != MARKET_ACTIVE or market.halted_reduce_only:  # else open: skip the call
         error = check_market_open(market, spec.reduce_only)
+        if error:
+            return error, 0, 0, 0
+    if state.post_only_until_ms:  # devnet post-only mode was used: is it still on?
+        error = post_only_refusal(state, asset, spec.tif)
         if error:
             return error, 0, 0, 0
     d = market.sz_decimals

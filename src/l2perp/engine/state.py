@@ -263,6 +263,7 @@ class State:
     oracle_evidence: list[OracleEvidence] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     grace_until_ms: int = 0  # after an outage nothing is liquidated until then
+    post_only_until_ms: int = 0  # devnet devPostOnly: only Alo orders before this block time
     liq_index: Any = None  # liqindex.LiquidationIndex: derived, rebuilt when missing
     withdrawal_gate: list[int] = field(default_factory=list)  # partitions with negative accounts
     l1_cursor: int = 0  # L1 queue messages consumed: the next one must carry id l1_cursor + 1

@@ -24,6 +24,7 @@ from .governance.txs import (
     process_governance_time,
 )
 from .l1messages import L1_KINDS, apply_l1_message, take_l1_message
+from .devfaults import DEV_FAULT_KINDS, apply_dev_fault
 from .liquidation import process_liquidations
 from .mark import update_mark
 from .markets import set_market_status
@@ -38,10 +39,10 @@ from .tx import (
     KIND_CANCEL, KIND_CREATE_SUB_ACCOUNT, KIND_CREATE_VAULT, KIND_ORDER, KIND_TWAP_CANCEL,
     KIND_TWAP_ORDER, AccountEvent, ApproveAgent, ApproveBuilderFee, BatchModify, Block,
     BlockReceipts, BridgeCredit, Cancel, CancelByCloid, CreateSubAccount, CreateVault,
-    DevAdvanceTime, DevFaucet, FillEvent, Noop, OperatorOffence, OracleReport, OrderEvent,
-    PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus, SetOracleSource, SetPrice,
-    SubAccountTransfer, Tx, TwapCancel, TwapOrder, UpdateIsolatedMargin, UpdateLeverage, UsdSend,
-    VaultTransfer, Withdraw,
+    DevAdvanceTime, DevDelayAcks, DevDropWebsockets, DevFaucet, DevPostOnly, DevRateLimitUser,
+    FillEvent, Noop, OperatorOffence, OracleReport, OrderEvent, PlaceOrders, Receipt,
+    ScheduleCancel, SetMarketStatus, SetOracleSource, SetPrice, SubAccountTransfer, Tx,
+    TwapCancel, TwapOrder, UpdateIsolatedMargin, UpdateLeverage, UsdSend, VaultTransfer, Withdraw,
 )
 from .vaults import create_vault, vault_transfer
 
@@ -241,10 +242,11 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
             return _err(E.NOT_ORACLE_OPERATOR)
         nonces = operator_nonces = state.operator_nonces.get(signer) or NonceSet()
     elif kind is SetPrice or kind is SetMarketStatus or kind is SetOracleSource \
-            or kind is DevFaucet or kind is DevAdvanceTime:
+            or kind is DevFaucet or kind is DevAdvanceTime or kind in DEV_FAULT_KINDS:
         if signer != state.config.admin:
             return _err(E.NOT_ADMIN)
-        if (kind is DevFaucet or kind is DevAdvanceTime) and not state.config.devnet:
+        if (kind is DevFaucet or kind is DevAdvanceTime or kind in DEV_FAULT_KINDS) \
+                and not state.config.devnet:
             return _err(E.DEVNET_ONLY)
         nonces = state.admin_nonces
     else:
@@ -396,6 +398,8 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         state.dev_time_offset_ms += action.ms
         state.dev_jump_ms += action.ms
         error = None
+    elif isinstance(action, (DevDropWebsockets, DevRateLimitUser, DevPostOnly, DevDelayAcks)):
+        error = apply_dev_fault(state, action, events)
     elif isinstance(action, SetMarketStatus):
         error = set_market_status(ctx, action)
     elif kind in GOVERNANCE_TXS:

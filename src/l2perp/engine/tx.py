@@ -249,6 +249,38 @@ class DevAdvanceTime(FrozenRecord):
 
 
 @dataclass(slots=True, frozen=True)
+class DevDropWebsockets(FrozenRecord):
+    """Devnet only, admin: the node closes every websocket connection once the block carrying
+    it is committed (engine/devfaults.py)."""
+
+
+@dataclass(slots=True, frozen=True)
+class DevRateLimitUser(FrozenRecord):
+    """Devnet only, admin: the node answers HTTP 429 to `user`'s /exchange requests for
+    `seconds` of block time after the block carrying it."""
+
+    user: str
+    seconds: int
+
+
+@dataclass(slots=True, frozen=True)
+class DevPostOnly(FrozenRecord):
+    """Devnet only, admin: every market accepts only Alo (post-only) orders for `seconds` of
+    block time, as Hyperliquid does right after a network upgrade; cancels still work."""
+
+    seconds: int
+
+
+@dataclass(slots=True, frozen=True)
+class DevDelayAcks(FrozenRecord):
+    """Devnet only, admin: for `seconds` of block time the node holds every /exchange reply
+    `ms` milliseconds after its block is committed."""
+
+    ms: int
+    seconds: int
+
+
+@dataclass(slots=True, frozen=True)
 class SetMarketStatus(FrozenRecord):
     """Admin: active / reduce-only / paused, or delisted at a final settlement price (0: the
     oracle's time-weighted average over the circuit-breaker window)."""
@@ -279,6 +311,7 @@ Action = Union[
     SubAccountTransfer, ApproveBuilderFee, CreateVault, VaultTransfer, TwapOrder, TwapCancel,
     BridgeCredit, SetPrice,
     SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime,
+    DevDropWebsockets, DevRateLimitUser, DevPostOnly, DevDelayAcks,
     OperatorOffence, ForcedWithdrawal, ForcedTrade,
     GovTransfer, GovDelegate, GovPropose, GovVote, GovQueue, GovExecute, GovCancel,
     GuardianSign, GuardianRemove, StewardUpdate, OperatorBond, OperatorUnbond, OperatorRelease,
@@ -561,6 +594,17 @@ class LedgerEvent(NamedTuple):
     amount_musdc: int
     counterparty: str | None
     time_ms: int
+
+
+class DevFaultEvent(NamedTuple):
+    """A devnet fault switched on by the admin (engine/devfaults.py): `kind` is
+    "dropWebsockets", "rateLimit" (of `user`), "postOnly" or "delayAcks" (by `delay_ms`), in
+    force until block time `until_ms` (0 for the instant drop of websockets)."""
+
+    kind: str
+    user: str | None
+    delay_ms: int
+    until_ms: int
 
 
 @dataclass(slots=True)

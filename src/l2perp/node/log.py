@@ -25,7 +25,7 @@ from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import Block
 from ..engine.txcodec import decode_txs, encode_txs
-from . import indexer
+from . import indexer, value_samples
 from .files import (
     FileDamage, decode_genesis, decode_snapshot, encode_genesis, encode_snapshot, row_checksum,
 )
@@ -61,6 +61,8 @@ class BlockLog:
             self._check_format()
             self.db.executescript(SCHEMA)
             indexer.create(self.db)
+            value_samples.create(self.db)
+            self.sampler = value_samples.ValueSampler()  # portfolio's account values
         except sqlite3.DatabaseError as exc:
             raise RecoveryError(self._damaged(exc)) from None
 
@@ -154,6 +156,7 @@ class BlockLog:
 
     def _index_rows(self, state: State, receipts) -> None:
         indexer.index_block(self.db, state, receipts)
+        self.sampler.on_block(self.db, state, receipts.touched)
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('indexed', ?)", (receipts.height,))
 
     def indexed_height(self) -> int:

@@ -33,6 +33,7 @@ from ..engine.tx import BlockReceipts, BridgeCredit, Receipt, Tx
 from ..units import format_price
 from ..wire.requests import Network, decode_request
 from ..rollup.params import RollupParams
+from .devfaults import NodeFaults
 from .log import BlockLog
 from .rollup_node import NodeRollup
 from .sequencer import MempoolFull, Sequencer
@@ -100,6 +101,7 @@ class Node:
             self.rollup = self._open_rollup()
         self.block_ms = block_ms
         self.listeners: list = []  # called with each block's receipts (the websocket hub)
+        self.faults = NodeFaults()  # the devnet's node-level fault cheats in force
         self._task: asyncio.Task | None = None
         self.demo = None  # node.demo.DemoActors on a demo devnet
         self._next_demo_ms = 0
@@ -130,6 +132,10 @@ class Node:
     @property
     def state(self):
         return self.sequencer.state
+
+    def clock_ms(self) -> int:
+        """The node's block clock: wall time plus the devnet's advanced total (ms)."""
+        return wall_ms() + self.state.dev_time_offset_ms
 
     async def start(self) -> None:
         self._resume_after_restart()
@@ -282,6 +288,7 @@ class Node:
             self.rollup.after_block(self.state, self.sequencer.last_block, receipts,
                                     self.sequencer.last_txs)
             self._rollup_behind = False
+        self.faults.on_block(receipts)
         for listener in self.listeners:
             try:
                 listener(receipts)
@@ -326,8 +333,9 @@ class Node:
                 future.set_result(Receipt(False, error=text))
 
     async def submit(self, tx: Tx) -> Receipt:
-        """Queue a verified transaction; resolves with its receipt once its block is durable,
-        or at once with an error while the sequencer is halted."""
+        """Queue a verified transaction; resolves with its receipt once its block is durable
+        (and, while a devDelayAcks fault lasts, its delay later), or at once with an error
+        while the sequencer is halted."""
         if self.halted:
             return Receipt(False, error=f"Sequencer halted: {self.halted}")
         future = asyncio.get_running_loop().create_future()
@@ -335,7 +343,11 @@ class Node:
             self.sequencer.mempool.push(tx, future)
         except MempoolFull:
             return Receipt(False, error="Too many pending requests; try again shortly.")
-        return await future
+        receipt = await future
+        delay_ms = self.faults.ack_delay(self.clock_ms())
+        if delay_ms:  # devDelayAcks: the reply is held after its block was committed
+            await asyncio.sleep(delay_ms / 1000)
+        return receipt
 
     def seed_devnet(self, funded: list[str], prices: dict[int, int], admin_key: str,
                     pin: bool = True) -> None:

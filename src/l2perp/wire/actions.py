@@ -12,6 +12,9 @@ from typing import Callable
 from ..engine import tx as T
 from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP
 from ..engine import errors as E
+from ..engine.devfaults import (
+    MAX_ACK_DELAY_MS, MAX_FAULT_SECONDS, MIN_ACK_DELAY_MS, MIN_FAULT_SECONDS,
+)
 from ..units import (
     MAX_AMOUNT_MUSDC, MAX_TEXT_CHARS, MAX_WIRE_INT, Dec, in_wire_range, parse_decimal,
     round_half_even, usdc_to_musdc,
@@ -296,6 +299,27 @@ def _dev_advance_time(action: dict) -> T.DevAdvanceTime:
     return T.DevAdvanceTime(_int(action["ms"], "ms"))
 
 
+def _fault_seconds(action: dict) -> int:
+    return _int(action["seconds"], "seconds", MIN_FAULT_SECONDS, MAX_FAULT_SECONDS)
+
+
+def _dev_drop_websockets(action: dict) -> T.DevDropWebsockets:
+    return T.DevDropWebsockets()
+
+
+def _dev_rate_limit_user(action: dict) -> T.DevRateLimitUser:
+    return T.DevRateLimitUser(parse_address(action["user"]), _fault_seconds(action))
+
+
+def _dev_post_only(action: dict) -> T.DevPostOnly:
+    return T.DevPostOnly(_fault_seconds(action))
+
+
+def _dev_delay_acks(action: dict) -> T.DevDelayAcks:
+    return T.DevDelayAcks(_int(action["ms"], "ms", MIN_ACK_DELAY_MS, MAX_ACK_DELAY_MS),
+                          _fault_seconds(action))
+
+
 def _dev_set_oracle(action: dict, sz_decimals_of, asset_of) -> T.SetPrice:
     if asset_of is None or sz_decimals_of is None:
         raise WireError("devSetOracle needs the market table")
@@ -348,6 +372,10 @@ PARSERS: dict[str, Callable[[dict], T.Action]] = {
     "noop": _noop,  # Hyperliquid's: uses up its nonce and does nothing else
     "devFaucet": _dev_faucet,
     "devAdvanceTime": _dev_advance_time,
+    "devDropWebsockets": _dev_drop_websockets,
+    "devRateLimitUser": _dev_rate_limit_user,
+    "devPostOnly": _dev_post_only,
+    "devDelayAcks": _dev_delay_acks,
     **{wire: parse_gov_action for wire in GOV_ACTIONS},
 }
 # wire type -> its parser, which rounds decimal prices with the market table

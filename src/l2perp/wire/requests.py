@@ -36,7 +36,8 @@ class Network:
         return "Mainnet" if self.is_mainnet else "Testnet"
 
 
-DEVNET_ACTIONS = frozenset(("devFaucet", "devSetOracle", "devAdvanceTime"))
+DEVNET_ACTIONS = frozenset(("devFaucet", "devSetOracle", "devAdvanceTime", "devDropWebsockets",
+                            "devRateLimitUser", "devPostOnly", "devDelayAcks"))
 UNKNOWN_ACTION = "Unknown action"
 
 
