@@ -124,3 +124,28 @@ def test_fault_transactions_round_trip_through_the_codec() -> None:
     txs = (Tx(ADMIN, 1, DevDropWebsockets()), Tx(ADMIN, 2, DevRateLimitUser(A, 7)),
            Tx(ADMIN, 3, DevPostOnly(9)), Tx(ADMIN, 4, DevDelayAcks(300, 11)))
     assert decode_txs(encode_txs(txs)) == txs
+
+
+@pytest.mark.parametrize("post_only, twap", [(True, False), (False, True), (True, True)])
+def test_the_shared_leaf_tail_round_trips_with_either_or_both_items(v: Venue, post_only,
+                                                                       twap) -> None:
+    """The post-only end (an integer) and the TWAP book (a list) are each optional trailing
+    items of the shared leaf, in that order: every combination decodes to the same state."""
+    from l2perp.engine.tx import TwapOrder
+    from l2perp.units import Dec
+
+    length = len(shared_leaf(v.state))
+    if post_only:
+        assert v.one(ADMIN, DevPostOnly(600)).ok
+    if twap:
+        receipt = v.one(A, TwapOrder(BTC, True, Dec(1, -1), False, 30, False))
+        assert receipt.ok, receipt
+    leaf = shared_leaf(v.state)
+    assert len(leaf) == length + post_only + twap
+    if post_only:
+        assert leaf[length] == v.state.post_only_until_ms
+    copy = copy_state(v.state)
+    assert copy.post_only_until_ms == v.state.post_only_until_ms
+    assert copy.next_twap_id == v.state.next_twap_id
+    assert state_digest(copy) == state_digest(v.state)
+    assert accounts_hash(copy) == accounts_hash(v.state)

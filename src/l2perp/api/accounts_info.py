@@ -118,6 +118,16 @@ def _follower(state: State, account: Account, holder: str, value: int) -> dict:
             "lockupUntil": vault.locked_until.get(holder, 0)}
 
 
+def total_vault_equity(state: State, user: str) -> int:
+    """Σ of the user's claims on every vault (micro-USDC, each rounded down)."""
+    total = 0
+    for account in _vault_accounts(state):
+        vault = account.vault
+        if vault is not None and user in vault.shares:
+            total += share_value(vault, vault.shares[user], account_value(state, account))
+    return total
+
+
 def user_vault_equities(state: State, user: str) -> list:
     """The user's holding in every vault (address order): equity rounded down, lockup end."""
     out = []

@@ -8,7 +8,9 @@ from __future__ import annotations
 from ..engine.margin import cross_free_margin, leverage_of
 from ..engine.state import State
 from ..units import format_price, format_size, format_usdc
+from .accounts_info import total_vault_equity
 from .info import clearinghouse_state, meta, open_orders
+from .twaps import twap_states
 
 
 def available_to_trade_musdc(state: State, user: str, asset: int) -> tuple[int, int]:
@@ -56,12 +58,19 @@ def active_asset_data(state: State, user: str, asset: int) -> dict:
 def web_data2(state: State, user: str, ctxs: list[dict]) -> dict:
     """Hyperliquid's webData2 for one user: the clearinghouse state, the frontend open orders,
     meta with one asset context per market (`ctxs`, in universe order), the server (block) time
-    in ms and the user; the vault and TWAP fields are constant (l2perp has neither)."""
+    in ms, the vaults the user leads (`leadingVaults: [{address, name}]`), the user's claim on
+    every vault it holds shares in (`totalVaultEquity`), whether the user is a vault, and its
+    running TWAPs."""
     account = state.accounts.get(user)
     agents = sorted(account.agents) if account is not None else []
+    leading = [{"address": a.address, "name": a.vault.name}
+               for a in sorted(state.accounts.values(), key=lambda a: a.address)
+               if a.vault is not None and a.vault.leader == user]
+    equity = total_vault_equity(state, user)
     return {"clearinghouseState": clearinghouse_state(state, user),
-            "leadingVaults": [], "totalVaultEquity": "0",
+            "leadingVaults": leading, "totalVaultEquity": format_usdc(equity),
             "openOrders": open_orders(state, user, frontend=True),
             "agentAddress": agents[0] if agents else None, "agentValidUntil": None,
             "meta": meta(state), "assetCtxs": ctxs, "serverTime": state.time_ms,
-            "isVault": False, "user": user, "twapStates": []}
+            "isVault": account is not None and account.vault is not None, "user": user,
+            "twapStates": twap_states(state, user)}
