@@ -52,7 +52,10 @@ def decode_order(row: list, user: str) -> tuple[Order, list]:
     """An order from `encode_order`; its children as oids (linked by the caller)."""
     (oid, asset, is_buy, limit_pips, size_lots, orig_lots, tif, reduce_only, cloid, timestamp_ms,
      seq, on_book, margin, leverage, trigger_pips, trigger_is_market, tpsl, is_position_tpsl,
-     parent_oid, children, filled_lots, builder, builder_fee) = row
+     parent_oid, children, filled_lots, *paid) = row
+    builder, builder_fee = paid if paid else (None, 0)
+    if paid and (type(builder) is not str or type(builder_fee) is not int):
+        raise DecodeError("an order's builder items must be an address and a fee")
     order = Order(oid, user, asset, is_buy, limit_pips, size_lots, tif, reduce_only, cloid,
                   timestamp_ms)
     order.orig_lots = orig_lots
@@ -76,7 +79,11 @@ def decode_account(data: bytes) -> Account:
     try:
         (address, index, cash, positions, leverage, orders, order_margin, nonces, agents,
          scheduled_cancel_ms, volume_days, maker_volume_days, fee_day, taker_rate, maker_rate,
-         liq_cooldowns, master, name, sub_accounts, builder_approvals, vault) = unpack(data)
+         liq_cooldowns, *family) = unpack(data)
+        master, name, sub_accounts, builder_approvals, vault = \
+            family[0] if family else (None, "", [], [], None)
+        if len(family) > 1 or (family and family[0] == [None, "", [], [], None]):
+            raise ValueError("an account's family item is absent, or one non-empty list")
     except (ValueError, TypeError, msgpack.UnpackException) as exc:
         raise DecodeError(f"not an account leaf: {exc}") from exc
     account = Account(address=address, index=index, cash_musdc=cash)

@@ -21,14 +21,19 @@ ORDERS_FIELD: Final = 5  # the position of the orders in an account leaf
 
 
 def encode_order(o: Order) -> list:
-    """An order as a list; a normalTpsl member lists its group's child oids (else [])."""
+    """An order as a list; a normalTpsl member lists its group's child oids (else []). An order
+    that pays a builder ends with the builder and its fee; one that pays none has no such items,
+    so the rows (and roots) of histories without builders are what they were before."""
     children = list(o.group.child_oids) if o.group is not None else []
-    return [
+    row = [
         o.oid, o.asset, o.is_buy, o.limit_pips, o.size_lots, o.orig_lots, o.tif, o.reduce_only,
         o.cloid, o.timestamp_ms, o.seq, o.on_book, o.margin_musdc, o.leverage, o.trigger_pips,
         o.trigger_is_market, o.tpsl, o.is_position_tpsl, o.parent_oid, children, o.filled_lots,
-        o.builder, o.builder_fee,
     ]
+    if o.builder is not None:
+        row.append(o.builder)
+        row.append(o.builder_fee)
+    return row
 
 
 def _nonces(nonces: NonceSet) -> list:
@@ -59,10 +64,19 @@ def account_fields(a: Account, orders: list) -> list:
         _days(a.volume_days), _days(a.maker_volume_days),
         a.fee_day, a.taker_rate_e9, a.maker_rate_e9,
         [[k, a.liq_cooldowns[k]] for k in sorted(a.liq_cooldowns)],
-        a.master, a.name, list(a.sub_accounts),
-        [[b, a.builder_approvals[b]] for b in sorted(a.builder_approvals)],
-        None if a.vault is None else vault_fields(a.vault),
-    ]
+    ] + family_fields(a)
+
+
+def family_fields(a: Account) -> list:
+    """The account's sub-account, builder and vault items as one trailing item, absent while all
+    of them are empty, so the leaves (and roots) of accounts that never used them are what they
+    were before: [master, name, sub-accounts, builder approvals, vault]."""
+    if a.master is None and not a.name and not a.sub_accounts and not a.builder_approvals \
+            and a.vault is None:
+        return []
+    return [[a.master, a.name, list(a.sub_accounts),
+             [[b, a.builder_approvals[b]] for b in sorted(a.builder_approvals)],
+             None if a.vault is None else vault_fields(a.vault)]]
 
 
 def vault_fields(v: Vault) -> list:
