@@ -63,3 +63,31 @@ def test_a_second_encoding_of_empty_family_items_is_refused(v: Venue) -> None:
         decode_account(msgpack.packb(leaf + [[None, "", [], [], None]]))
     with pytest.raises(DecodeError):
         decode_account(msgpack.packb(leaf + [[None, "x", [], [], None], 1]))
+
+
+def test_closing_an_isolated_position_pays_its_builder_from_the_released_margin() -> None:
+    """Found in review: the builder fee was charged after the fill had closed the isolated
+    position, leaving an empty position with negative margin (unbacked money). It is now
+    charged with the venue's fee, before the position changes."""
+    from l2perp.engine.margin import withdrawable
+    from l2perp.engine.views import account_value
+
+    v = Venue(config=EngineConfig(admin=ADMIN, devnet=True))
+    for user in (A, B):
+        v.deposit(user, 100_000)
+    v.set_price(0, 500_000)
+    assert v.one(A, {"type": "updateLeverage", "asset": 0, "isCross": False,
+                     "leverage": 10}).ok
+    assert v.one(A, ApproveBuilderFee(BUILDER, 100, 1)).ok
+    v.order(B, limit(0, False, "50000", "0.1"))
+    assert v.one(A, {"type": "order", "orders": [limit(0, True, "50000", "0.1", "Ioc")],
+                     "builder": {"b": BUILDER, "f": 100}}).ok
+    v.order(B, limit(0, True, "50000", "0.1"))
+    assert v.one(A, {"type": "order", "orders": [
+        limit(0, False, "50000", "0.1", "Ioc", reduce_only=True)],
+        "builder": {"b": BUILDER, "f": 100}}).ok
+    account = v.state.accounts[A]
+    assert account.positions == {}  # no empty position with a negative isolated margin
+    assert account_value(v.state, account) == account.cash_musdc == withdrawable(v.state,
+                                                                                 account)
+    assert v.state.accounts[BUILDER].cash_musdc == 2 * 5_000_000  # 0.1% of $5,000, twice

@@ -14,7 +14,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 from hyperliquid.utils.signing import sign_l1_action
 
-from l2perp.engine.builders import builder_fee
+from l2perp.engine.positions import builder_fee_for as builder_fee
 from tests.support.server import DevnetServer
 
 CCXT_BUILDER = "0x6530512a6c89c7cfcebc3ba7fcd9ada5f30827a6"

@@ -18,9 +18,8 @@ from typing import Final
 
 from . import errors as E
 from .accounts import is_address
-from .positions import debit
-from .state import Account, Market, State, get_or_create_account, is_fund
-from .tx import ApproveBuilderFee, LedgerEvent
+from .state import Account, State, is_fund
+from .tx import ApproveBuilderFee
 from .views import account_value
 
 MAX_FEE_TENTHS_BP: Final = 100  # 0.1% on perps
@@ -56,12 +55,12 @@ def approve_builder(state: State, account: Account, action: ApproveBuilderFee) -
 
 
 def approved_rate(state: State, account: Account) -> dict[str, int]:
-    """The approvals an order of `account` is checked against: a sub-account's or a vault's
-    orders are signed by its master or leader, whose approvals they use."""
+    """The approvals an order of `account` is checked against: a sub-account's orders use its
+    master's (the master signs them); a vault's use its own, and a vault may approve nothing,
+    so a leader cannot route followers' money to a builder (Hyperliquid answers such orders
+    "Builder fee has not been approved.")."""
     if account.master is not None:
         return state.accounts[account.master].builder_approvals
-    if account.vault is not None and account.vault.leader is not None:
-        return state.accounts[account.vault.leader].builder_approvals
     return account.builder_approvals
 
 
@@ -74,22 +73,3 @@ def check_builder(state: State, account: Account, builder: tuple[str, int]) -> s
     if allowed is None or fee > allowed:
         return E.BUILDER_FEE_NOT_APPROVED
     return None
-
-
-def builder_fee(notional_musdc: int, fee_tenths_bp: int) -> int:
-    """ceil(notional x fee / 10^5) micro-USDC: a charge rounds up, like the venue's fees."""
-    return -((-notional_musdc * fee_tenths_bp) // 100_000)
-
-
-def pay_builder(state: State, payer: Account, market: Market, builder: str, fee_musdc: int,
-                events: list) -> None:
-    """Move a builder fee from the payer (the bucket that holds the market's position, as the
-    venue's fee) to the builder's cross cash (the builder's account is created if new)."""
-    if fee_musdc <= 0:
-        return
-    receiver = get_or_create_account(state, builder)
-    debit(payer, market, fee_musdc)
-    receiver.cash_musdc += fee_musdc
-    time_ms = state.time_ms
-    events.append(LedgerEvent(payer.address, "builderFee", -fee_musdc, builder, time_ms))
-    events.append(LedgerEvent(builder, "builderFee", fee_musdc, payer.address, time_ms))

@@ -15,7 +15,6 @@ from . import errors as E
 from .book import (
     CANCEL_MAKER, STOP, TIF_ALO, TIF_GTC, TIF_TRIGGER, Order, order_changed,
 )
-from .builders import builder_fee, pay_builder
 from .fees import fee_for
 from .margin import leverage_of
 from .open_orders import (
@@ -23,7 +22,7 @@ from .open_orders import (
 )
 from .order_groups import activate_children
 from .order_rules import validate_order
-from .positions import execute_fill, fee_rates, fill_keeps_margin
+from .positions import builder_fee_for, execute_fill, fee_rates, fill_keeps_margin
 from .state import MARKET_REDUCE_ONLY, Account, Market, State
 from .tx import Filled, OrderError, OrderSpec, Resting
 
@@ -98,27 +97,22 @@ class Taker:
         taker_order = self.order
         if not fill_keeps_margin(
             state, maker_account, market, -delta, px,
-            fee_for(notional, maker_rate) + builder_fee(notional, maker.builder_fee),
+            fee_for(notional, maker_rate) + builder_fee_for(notional, maker.builder_fee),
         ):
             drop_order(ctx, maker_account, maker, "marginCanceled")
             return CANCEL_MAKER
         if not self.liquidation and not fill_keeps_margin(
             state, taker, market, delta, px,
-            fee_for(notional, taker_rate) + builder_fee(notional, taker_order.builder_fee),
+            fee_for(notional, taker_rate) + builder_fee_for(notional, taker_order.builder_fee),
         ):
             self.stop_error = E.INSUFFICIENT_MARGIN_TO_PLACE_ORDER.format(asset=asset)
             self.stop_status = "marginCanceled"
             return STOP
         execute_fill(
             state, taker, maker_account, market, px, lots, is_buy, taker_order.oid, maker.oid,
-            ctx.tx_index, ctx.events, self.liquidation,
+            ctx.tx_index, ctx.events, self.liquidation, False,
+            taker_order.builder, taker_order.builder_fee, maker.builder, maker.builder_fee,
         )
-        if taker_order.builder is not None:
-            pay_builder(state, taker, market, taker_order.builder,
-                        builder_fee(notional, taker_order.builder_fee), ctx.events)
-        if maker.builder is not None:
-            pay_builder(state, maker_account, market, maker.builder,
-                        builder_fee(notional, maker.builder_fee), ctx.events)
         maker_filled(ctx, maker_account, market, maker, lots)
         return lots
 

@@ -13,8 +13,8 @@ from .fees import fee_for, record_volume, refresh_fee_rates
 from .margin import (
     cross_requirements, initial_margin, is_cross_position, leverage_of, maintenance_margin,
 )
-from .state import Account, Market, Position, State
-from .tx import FillEvent
+from .state import Account, Market, Position, State, get_or_create_account
+from .tx import FillEvent, LedgerEvent
 
 
 def apply_position_delta(
@@ -111,6 +111,26 @@ def debit(account: Account, market: Market, amount_musdc: int) -> None:
         pos.iso_raw_musdc -= amount_musdc
 
 
+def builder_fee_for(notional_musdc: int, fee_tenths_bp: int) -> int:
+    """ceil(notional x fee / 10^5) micro-USDC: a builder's charge rounds up, like the venue's
+    fees (fee in tenths of a basis point)."""
+    return -((-notional_musdc * fee_tenths_bp) // 100_000)
+
+
+def pay_builder(state: State, payer: Account, market: Market, builder: str, fee_musdc: int,
+                events: list) -> None:
+    """Move a builder fee from the payer (the bucket that holds the market's position, as the
+    venue's fee) to the builder's cross cash (the builder's account is created if new)."""
+    if fee_musdc <= 0:
+        return
+    receiver = get_or_create_account(state, builder)
+    debit(payer, market, fee_musdc)
+    receiver.cash_musdc += fee_musdc
+    time_ms = state.time_ms
+    events.append(LedgerEvent(payer.address, "builderFee", -fee_musdc, builder, time_ms))
+    events.append(LedgerEvent(builder, "builderFee", fee_musdc, payer.address, time_ms))
+
+
 def fee_rates(state: State, account: Account) -> tuple[int, int]:
     """(taker, maker) rates in e9 for the account today."""
     today = state.time_ms // MS_PER_DAY
@@ -180,11 +200,15 @@ def execute_fill(
     state: State, taker: Account, maker: Account, market: Market, px_pips: int, lots: int,
     taker_is_buy: bool, taker_oid: int, maker_oid: int, tx_index: int, events: list,
     liquidation: bool = False, fee_free: bool = False,
+    taker_builder: str | None = None, taker_builder_fee: int = 0,
+    maker_builder: str | None = None, maker_builder_fee: int = 0,
 ) -> FillEvent:
     """Move cash and positions for one fill at the maker's price, charge fees, count volume.
 
     A liquidation taker pays no taker fee, and its makers get no rebate (dYdX); a `fee_free`
-    fill (an L1 forced trade) charges neither side."""
+    fill (an L1 forced trade) charges neither side. A side whose order names a builder pays it
+    `builder_fee_for(notional, fee)` (tenths of a bp) with the venue's fee, from the same
+    bucket, before the position changes (a closing fill's isolated margin is still there)."""
     notional = px_pips * lots
     taker_rate, _ = fee_rates(state, taker)
     _, maker_rate = fee_rates(state, maker)
@@ -204,6 +228,12 @@ def execute_fill(
     maker_start = mpos.size_lots if mpos is not None else 0
     charge_fee(taker, market, taker_fee, state)
     charge_fee(maker, market, maker_fee, state)
+    if taker_builder is not None:
+        pay_builder(state, taker, market, taker_builder,
+                    builder_fee_for(notional, taker_builder_fee), events)
+    if maker_builder is not None:
+        pay_builder(state, maker, market, maker_builder,
+                    builder_fee_for(notional, maker_builder_fee), events)
     taker_pnl = apply_position_delta(state, taker, market, delta, px_pips)
     maker_pnl = apply_position_delta(state, maker, market, -delta, px_pips)
     record_volume(state, taker, maker, notional)

@@ -48,6 +48,10 @@ LEADER_MIN_SHARE_E9: Final = 50_000_000  # the leader keeps at least 5% of the s
 COMMISSION_E9: Final = 100_000_000  # 10% of a follower's profit
 USER_LOCKUP_MS: Final = MS_PER_DAY
 PROTOCOL_LOCKUP_MS: Final = 4 * MS_PER_DAY
+# a deposit must come out worth what it paid within 1 micro-USDC + 1 ppm: shares worth more
+# than that (a vault drained to a few shares, then topped up by a donation) would let the
+# floor of the mint hand part of the deposit to the holders already in
+DEPOSIT_LOSS_PPM: Final = 1_000_000
 MAX_NAME_CHARS: Final = 50
 MAX_DESCRIPTION_CHARS: Final = 250
 
@@ -141,8 +145,9 @@ def _deposit(state: State, user: Account, account: Account, amount: int,
     # an insurance fund's first deposit: its value is first minted to the protocol (the fund)
     total = vault.total_shares if vault is not None else value
     minted = amount * total // value
-    if minted <= 0:
-        return E.INVALID_AMOUNT
+    if minted <= 0 or amount - (minted * (value + amount) // (total + minted)) > \
+            1 + amount // DEPOSIT_LOSS_PPM:
+        return E.VAULT_DEPOSIT_TOO_SMALL
     if vault is not None and vault.leader is not None and user.address != vault.leader and \
             vault.shares.get(vault.leader, 0) * E9 < (total + minted) * LEADER_MIN_SHARE_E9:
         return E.VAULT_LEADER_SHARE
@@ -228,6 +233,37 @@ def _burn(vault: Vault, holder: str, shares: int, basis_musdc: int) -> None:
         del vault.shares[holder]
         vault.basis.pop(holder, None)
         vault.locked_until.pop(holder, None)
+
+
+def protocol_transfer(fund: Account, value_musdc: int, amount_musdc: int) -> None:
+    """Governance moved `amount_musdc` (> 0 in, < 0 out) of the protocol's own money into or
+    out of a fund that is a protocol vault (`value_musdc`: its value before): the fund's own
+    shares are minted or burnt at the current price (in: rounded down; out: rounded up), so
+    the depositors' claims do not move."""
+    vault = fund.vault
+    if vault is None or vault.total_shares == 0 or value_musdc <= 0:
+        return
+    total = vault.total_shares
+    own = vault.shares.get(fund.address, 0)
+    if amount_musdc > 0:
+        change = amount_musdc * total // value_musdc
+    else:
+        change = -min(own, -((amount_musdc * total) // value_musdc))
+    vault.shares[fund.address] = own + change
+    vault.total_shares = total + change
+    if vault.shares[fund.address] == 0:
+        del vault.shares[fund.address]
+        vault.basis.pop(fund.address, None)
+        vault.locked_until.pop(fund.address, None)
+
+
+def protocol_claim(state: State, fund: Account) -> int:
+    """What of a fund belongs to the protocol (all of it when it took no deposits)."""
+    vault = fund.vault
+    value = account_value(state, fund)
+    if vault is None:
+        return value
+    return share_value(vault, vault.shares.get(fund.address, 0), value)
 
 
 def vault_equity(state: State, account: Account, holder: str) -> int:

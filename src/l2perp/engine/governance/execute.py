@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Callable
 
 from ..markets import delist_market, list_market
+from ..vaults import protocol_claim, protocol_transfer
+from ..views import account_value
 from ..oracle import oracle_twap
 from ..params import MarginTier, MarketSpec
 from ..state import (
@@ -484,19 +486,28 @@ def _insurance_transfer(plan: _Plan, src: int, dst: int, amount_musdc: int) -> S
                        "(0) and isolated markets' funds (asset + 1)")
     plan.fund_out[src] = plan.fund_out.get(src, 0) + amount_musdc
     fund = state.accounts.get(fund_address(src)) if src >= 0 else None
-    available = state.fee_pool_musdc if src == -1 else (fund.cash_musdc if fund else 0)
+    # a fund that took deposits (a protocol vault) lends out only the protocol's own part
+    available = state.fee_pool_musdc if src == -1 else (
+        min(fund.cash_musdc, protocol_claim(state, fund)) if fund else 0)
     if available < plan.fund_out[src]:
         raise GovError("the source holds too little")
 
     def move() -> None:
+        # the funds' own shares follow the money, so depositors' claims do not move
         if src == -1:
             state.fee_pool_musdc -= amount_musdc
         else:
-            fund_account(state, src).cash_musdc -= amount_musdc
+            source_fund = fund_account(state, src)
+            value = account_value(state, source_fund)
+            source_fund.cash_musdc -= amount_musdc
+            protocol_transfer(source_fund, value, -amount_musdc)
         if dst == -1:
             state.fee_pool_musdc += amount_musdc
         else:
-            fund_account(state, dst).cash_musdc += amount_musdc
+            target = fund_account(state, dst)
+            value = account_value(state, target)
+            target.cash_musdc += amount_musdc
+            protocol_transfer(target, value, amount_musdc)
         log_change(gov, f"insurance.{src}->{dst}", 0, amount_musdc, source, now)
     return move
 
