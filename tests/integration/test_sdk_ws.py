@@ -60,3 +60,30 @@ def test_subscriptions_fire(devnet) -> None:
         assert seen["activeAssetCtx"][-1]["data"]["ctx"]["oraclePx"] == "3500"
     finally:
         info.disconnect_websocket()
+
+
+def test_trades_snapshot_on_subscribe(devnet) -> None:
+    """A new `trades` subscriber gets the coin's recent trades at once, oldest first, as
+    Hyperliquid sends them (the web app's Trades panel is filled on load)."""
+    maker = Exchange(Account.from_key(devnet.keys[3].private_key), devnet.url, timeout=10)
+    taker = Exchange(Account.from_key(devnet.keys[4].private_key), devnet.url, timeout=10)
+    maker.order("SOL", False, 3, 151, {"limit": {"tif": "Gtc"}})
+    taker.order("SOL", True, 1, 151, {"limit": {"tif": "Ioc"}})
+    taker.order("SOL", True, 2, 151, {"limit": {"tif": "Ioc"}})
+    info = Info(devnet.url, timeout=10)
+    got: list = []
+    arrived = threading.Event()
+
+    def callback(message):
+        got.append(message)
+        arrived.set()
+
+    try:
+        info.subscribe({"type": "trades", "coin": "SOL"}, callback)
+        assert arrived.wait(5), "no trades snapshot"
+        trades = got[0]["data"]
+        assert [t["sz"] for t in trades[-2:]] == ["1", "2"]  # oldest first
+        assert all(t["coin"] == "SOL" for t in trades)
+        assert trades == sorted(trades, key=lambda t: t["tid"])
+    finally:
+        info.disconnect_websocket()

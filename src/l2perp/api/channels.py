@@ -251,6 +251,19 @@ def l2_book_snapshot(node: Node, key: str, sub: dict) -> Message:
     return None if asset is None else {"channel": "l2Book", "data": I.l2_book(node.state, asset)}
 
 
+def trades_snapshot(node: Node, key: str, sub: dict) -> Message:
+    """The coin's newest 100 trades, oldest first, as Hyperliquid sends them on subscribe
+    (nothing for a coin that has not traded)."""
+    asset = I.asset_by_name(node.state, sub.get("coin"))
+    if asset is None:
+        return None
+    node.sequencer.index_if_pending()  # the last block's fills are in the answer
+    found = indexer.recent_trades(node.sequencer.log.db, asset)
+    if not found:
+        return None
+    return {"channel": "trades", "data": [rows.trade_row(node.state, f) for f in found]}
+
+
 def user_fills_snapshot(node: Node, key: str, sub: dict) -> Message:
     """The user's newest 100 fills."""
     user = _user_of(key)
@@ -284,7 +297,7 @@ def active_asset_data_snapshot(node: Node, key: str, sub: dict) -> Message:
 CHANNELS: dict[str, Channel] = {
     "allMids": Channel(type_key, all_mids_news, all_mids_snapshot),
     "l2Book": Channel(coin_key, l2_book_news, l2_book_snapshot),
-    "trades": Channel(coin_key, trades_news),
+    "trades": Channel(coin_key, trades_news, trades_snapshot),
     "bbo": Channel(coin_key, bbo_news),
     "activeAssetCtx": Channel(coin_key, asset_ctx_news),
     "candle": Channel(candle_key, candle_news),

@@ -14,23 +14,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .options import KEY, KEY_FILE, URL, private_key
+
 app = typer.Typer(add_completion=False, help="governance: proposals, votes, guardians, "
                   "stewards, operators, incidents")
 console = Console()
 
-URL = typer.Option("http://127.0.0.1:3001", "--url", help="the node's API")
-KEY_FILE = typer.Option(None, "--key-file", help="a file holding your private key (0x-hex)")
-KEY = typer.Option(None, "--key", help="your private key (0x-hex), instead of --key-file")
 SUPPORT = {"against": 0, "for": 1, "abstain": 2}
 
 
 def _key(key: str | None, key_file: Path | None) -> str:
-    if key_file is not None:
-        return key_file.read_text().strip()
-    if key:
-        return key
-    console.print("[red]give --key-file FILE or --key 0x...[/red]")
-    raise typer.Exit(2)
+    return private_key(key, key_file)
 
 
 def _post(url: str, path: str, body: dict) -> object:
@@ -241,6 +235,8 @@ def execute(proposal: int, url: str = URL, key: str = KEY, key_file: Path = KEY_
 
 @app.command()
 def cancel(proposal: int, url: str = URL, key: str = KEY, key_file: Path = KEY_FILE) -> None:
+    """Cancel a proposal: its proposer until it executes, anyone once the proposer fell below
+    the proposal threshold."""
     send(url, _key(key, key_file), {"type": "govCancel", "proposal": proposal})
 
 
@@ -283,6 +279,8 @@ def bond(role: str, amount: int, url: str = URL, key: str = KEY,
 
 @app.command()
 def unbond(amount: int, url: str = URL, key: str = KEY, key_file: Path = KEY_FILE) -> None:
+    """Start unbonding `amount` of your operator bond (released after the unbonding delay,
+    unless slashed first)."""
     send(url, _key(key, key_file), {"type": "operatorUnbond", "amount": amount})
 
 

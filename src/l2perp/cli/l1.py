@@ -14,21 +14,23 @@ import typer
 from rich.console import Console
 
 from ..units import format_usdc, usdc_to_musdc
+from .options import DEFAULT_URL, KEY, KEY_FILE, URL_HELP, private_key
 
 app = typer.Typer(add_completion=False, help="the devnet L1: bridge, forced actions, exits")
 console = Console()
 
-URL = typer.Option(None, "--url", help="a running node's API (default http://127.0.0.1:3001)")
+URL = typer.Option(None, "--url", envvar="L2PERP_URL", help=URL_HELP)
 L1_FILE = typer.Option(None, "--l1", help="the L1 file, when no node is running")
-KEY = typer.Option(..., "--key", help="your private key (0x-hex)")
 
 
-def _client(key: str, url: str | None, l1: Path | None):
+def _client(key: str | None, key_file: Path | None, url: str | None, l1: Path | None):
     from ..node.l1client import L1Client
 
-    if url is None and l1 is None:
-        url = "http://127.0.0.1:3001"
-    return L1Client(key, url=url, path=l1)
+    if l1 is not None:
+        url = None  # the file, not a node
+    elif url is None:
+        url = DEFAULT_URL
+    return L1Client(private_key(key, key_file), url=url, path=l1)
 
 
 def _run(action):
@@ -51,7 +53,7 @@ def status(url: str = URL, l1: Path = L1_FILE) -> None:
     else:
         from ..node.l1client import L1Client
 
-        chain = _run(lambda: L1Client("0x" + "11" * 32, url=url or "http://127.0.0.1:3001").l1())
+        chain = _run(lambda: L1Client("0x" + "11" * 32, url=url or DEFAULT_URL).l1())
     tip = chain.tip()
     console.print(f"L1 height {chain.height}  batches {len(chain.batches)}  finalized "
                   f"{chain.finalized_no}  tip {tip.header.batch_no if tip else 0}  "
@@ -63,9 +65,10 @@ def status(url: str = URL, l1: Path = L1_FILE) -> None:
 @app.command()
 def deposit(amount: str = typer.Option(..., help="USDC"), to: str = typer.Option(
         None, help="the L2 account to credit (default: yours)"),
-            key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
+            key: str = KEY, key_file: Path = KEY_FILE, url: str = URL,
+            l1: Path = L1_FILE) -> None:
     """Lock USDC in the bridge; L2 credits it once the L1 block is confirmed."""
-    client = _client(key, url, l1)
+    client = _client(key, key_file, url, l1)
     fields = {"amount": usdc_to_musdc(amount)}
     if to:
         fields["user"] = to.lower()
@@ -75,12 +78,14 @@ def deposit(amount: str = typer.Option(..., help="USDC"), to: str = typer.Option
 
 @app.command()
 def withdraw(amount: str = typer.Option(..., help="USDC, including the $1 fee"),
-             key: str = KEY, url: str = typer.Option("http://127.0.0.1:3001", "--url")) -> None:
+             key: str = KEY, key_file: Path = KEY_FILE,
+             url: str = typer.Option(DEFAULT_URL, "--url", envvar="L2PERP_URL",
+                                     help=URL_HELP)) -> None:
     """An L2 withdrawal (withdraw3 through the node); claim it on L1 once its batch is final."""
     from ..crypto.signatures import address_of, sign_user_signed
     from ..node.l1client import post_json
 
-    secret = bytes.fromhex(key.removeprefix("0x"))
+    secret = bytes.fromhex(private_key(key, key_file).removeprefix("0x"))
     nonce = time.time_ns() // 1_000_000
     action = {"type": "withdraw3", "destination": address_of(secret), "amount": amount,
               "time": nonce}
@@ -94,12 +99,13 @@ def withdraw(amount: str = typer.Option(..., help="USDC, including the $1 fee"),
 
 
 @app.command()
-def claim(key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
+def claim(key: str = KEY, key_file: Path = KEY_FILE, url: str = URL,
+          l1: Path = L1_FILE) -> None:
     """Claim every withdrawal to you in finalized batches (proofs built from L1 data)."""
     from ..node.l1wire import hexb
     from ..rollup.batch import withdrawal_proof
 
-    client = _client(key, url, l1)
+    client = _client(key, key_file, url, l1)
     chain = _run(client.l1)
     total = 0
     for record in chain.batches:
@@ -119,28 +125,35 @@ def claim(key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
 
 @app.command("force-withdraw")
 def force_withdraw(amount: str = typer.Option(..., help="USDC"), key: str = KEY,
-                   url: str = URL, l1: Path = L1_FILE) -> None:
+                   key_file: Path = KEY_FILE, url: str = URL, l1: Path = L1_FILE) -> None:
     """Ask L1 to force a withdrawal the sequencer must serve within the freeze grace."""
-    client = _client(key, url, l1)
+    client = _client(key, key_file, url, l1)
     answer = _run(lambda: client.send("forceWithdrawal", amount=usdc_to_musdc(amount)))
     console.print(f"forced withdrawal queued as L1 message {answer['message']}")
 
 
 @app.command("force-trade")
-def force_trade(counterparty_key: str = typer.Option(..., help="the counterparty's key (it "
-                                                      "signs the terms)"),
+def force_trade(counterparty_key_file: Path = typer.Option(
+                    None, help="a file holding the counterparty's key (it signs the terms)"),
+                counterparty_key: str = typer.Option(
+                    None, help="the counterparty's key; prefer --counterparty-key-file"),
                 asset: int = typer.Option(...), size: int = typer.Option(
                     ..., help="lots you buy (negative: sell)"),
                 price: int = typer.Option(..., help="price in pips"),
                 expiry_s: int = typer.Option(3_600, help="seconds the request stays valid"),
-                key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
+                key: str = KEY, key_file: Path = KEY_FILE, url: str = URL,
+                l1: Path = L1_FILE) -> None:
     """A trade both sides sign, forced through L1 (to flatten before a forced withdrawal)."""
     from ..crypto.signatures import address_of, sign_digest
     from ..rollup.l1 import forced_trade_digest
 
-    client = _client(key, url, l1)
+    client = _client(key, key_file, url, l1)
     chain = _run(client.l1)
-    other = bytes.fromhex(counterparty_key.removeprefix("0x"))
+    if counterparty_key_file is None and not counterparty_key:
+        console.print("[red]give --counterparty-key-file FILE[/red]")
+        raise typer.Exit(2)
+    other_key = private_key(counterparty_key, counterparty_key_file, "the counterparty's")
+    other = bytes.fromhex(other_key.removeprefix("0x"))
     expiry = chain.time_ms + expiry_s * 1_000
     trade_nonce = time.time_ns()
     terms = (client.address, address_of(other), asset, size, price, expiry, trade_nonce)
@@ -154,9 +167,10 @@ def force_trade(counterparty_key: str = typer.Option(..., help="the counterparty
 @app.command()
 def freeze(message: int = typer.Option(None, help="the overdue request (default: the oldest "
                                                   "open one)"),
-           key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
+           key: str = KEY, key_file: Path = KEY_FILE, url: str = URL,
+           l1: Path = L1_FILE) -> None:
     """Freeze the exchange over a forced request left unserved past the freeze grace."""
-    client = _client(key, url, l1)
+    client = _client(key, key_file, url, l1)
     chain = _run(client.l1)
     if message is None:
         candidates = [m.index for m in chain.pending() if chain.freezable(m.index)]
@@ -169,13 +183,14 @@ def freeze(message: int = typer.Option(None, help="the overdue request (default:
 
 
 @app.command()
-def escape(key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
+def escape(key: str = KEY, key_file: Path = KEY_FILE, url: str = URL,
+           l1: Path = L1_FILE) -> None:
     """Leave a frozen exchange: rebuild the last finalized state from L1 data, prove your
     account against its root, and take its value (with the haircut, if any)."""
     from ..node.l1wire import hexb, witness_json
     from ..rollup.exits import escape_kit
 
-    client = _client(key, url, l1)
+    client = _client(key, key_file, url, l1)
     chain = _run(client.l1)
     if not chain.escapes_open():
         console.print("[red]escapes are not open: the exchange must be frozen with no batch "
@@ -194,9 +209,10 @@ def escape(key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
 
 
 @app.command()
-def reclaim(key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
+def reclaim(key: str = KEY, key_file: Path = KEY_FILE, url: str = URL,
+            l1: Path = L1_FILE) -> None:
     """After a freeze, take back your deposits no finalized batch consumed."""
-    client = _client(key, url, l1)
+    client = _client(key, key_file, url, l1)
     chain = _run(client.l1)
     total = 0
     for m in chain.messages[chain.finalized_cursor:]:
@@ -207,9 +223,10 @@ def reclaim(key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
 
 @app.command()
 def faucet(amount: str = typer.Option(..., help="USDC"), to: str = typer.Option(...),
-           key: str = KEY, url: str = URL, l1: Path = L1_FILE) -> None:
+           key: str = KEY, key_file: Path = KEY_FILE, url: str = URL,
+           l1: Path = L1_FILE) -> None:
     """Devnet: the admin mints test USDC into an L1 wallet."""
-    client = _client(key, url, l1)
+    client = _client(key, key_file, url, l1)
     _run(lambda: client.send("faucet", user=to.lower(), amount=usdc_to_musdc(amount)))
     console.print(f"minted {amount} USDC to {to} on L1")
 

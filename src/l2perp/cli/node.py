@@ -11,6 +11,7 @@ from rich.console import Console
 
 from .. import __version__, build
 from ..node.log import BlockLog, RecoveryError
+from .options import DEFAULT_URL, URL
 
 if TYPE_CHECKING:  # node.launch loads the whole node: only `up` and `verify` import it
     from ..node.launch import LaunchError, Launched, LaunchOptions
@@ -157,7 +158,8 @@ def _print_banner(launched: Launched, options: LaunchOptions, port: int,
 
 
 def verify(l1: Path = typer.Option(..., help="the L1 file to follow (read-only)"),
-           url: str = typer.Option("http://127.0.0.1:3001", help="the node's API, for challenges"),
+           url: str = typer.Option(DEFAULT_URL, envvar="L2PERP_URL",
+                                   help="the node's API, for challenges (default: $L2PERP_URL)"),
            key_file: Path = typer.Option(None, "--key-file",
                                          help="the verifier's private key (L1 account); else "
                                          "$L2PERP_VERIFIER_KEY"),
@@ -193,7 +195,7 @@ def verify(l1: Path = typer.Option(..., help="the L1 file to follow (read-only)"
     run_verifier(l1, url, key, poll_ms / 1000, log=console.print, status_file=status_file)
 
 
-def status(url: str = typer.Option("http://127.0.0.1:3001", help="the node's API")) -> None:
+def status(url: str = URL) -> None:
     """Height, markets, mempool and log size of a running node."""
     import json
     import urllib.request

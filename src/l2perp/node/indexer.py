@@ -160,6 +160,18 @@ def fills_of(db: sqlite3.Connection, user: str, start_ms: int = 0, end_ms: int |
     return out
 
 
+def recent_trades(db: sqlite3.Connection, asset: int, limit: int = 100,
+                  window: int = 50_000) -> list[FillEvent]:
+    """The market's newest `limit` fills, oldest first, looked for among the venue's newest
+    `window` fills only (a bounded scan for a market that rarely trades)."""
+    last = db.execute("SELECT MAX(tid) FROM fills").fetchone()[0]
+    if last is None:
+        return []
+    rows = db.execute("SELECT * FROM fills WHERE tid > ? AND asset = ? ORDER BY tid DESC "
+                      "LIMIT ?", (last - window, asset, limit)).fetchall()
+    return [FillEvent(*r[:9], bool(r[9]), *r[10:16], -1) for r in reversed(rows)]
+
+
 def twap_slice_fills_of(db: sqlite3.Connection, user: str,
                         limit: int = 2_000) -> list[tuple[FillEvent, int]]:
     """(fill, TWAP id) of the user's TWAP slice fills, newest first, at most `limit`."""

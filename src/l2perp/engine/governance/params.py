@@ -328,3 +328,41 @@ def set_rule(gov: GovState, key: str, value: int) -> None:
 
 def _rule_owner(gov: GovState, owner: str):
     return gov if owner == "gov" else getattr(gov, owner)
+
+
+def check_param_name(state: State, key: object, value: object, new_markets: int = 0) -> None:
+    """At proposal time: ParamError unless `key` names a governed value (a market key may name
+    one of `new_markets` the same proposal lists) and `value` is an integer within the key's
+    fixed range; what depends on the state at execution (tier order, steward steps) is checked
+    then. The error lists the valid names."""
+    if type(key) is not str:
+        raise ParamError(f"unknown parameter {key!r}; {param_names(state)}")
+    if type(value) is not int:
+        raise ParamError(f"{key}: value must be an integer")
+    if key in CONFIG_KEYS:
+        _, _, low, high = CONFIG_KEYS[key]
+    elif key.startswith("fee.tier"):
+        try:
+            _fee_field(state.config, key)
+        except ParamError:
+            raise ParamError(f"unknown parameter {key!r}; {param_names(state)}") from None
+        return
+    else:
+        split = split_market_key(key)
+        if split is None or split[0] >= len(state.markets) + new_markets or (
+                split[1] not in MARKET_KEYS and _tier_field(split[1]) is None):
+            raise ParamError(f"unknown parameter {key!r}; {param_names(state)}")
+        if split[1] not in MARKET_KEYS:
+            return
+        _, _, low, high = MARKET_KEYS[split[1]]
+    if not low <= value <= high:
+        raise ParamError(f"{key}: {value} outside [{low}, {high}]")
+
+
+def param_names(state: State) -> str:
+    """The governed keys, as an error's hint."""
+    last = len(state.markets) - 1
+    return ("valid names: " + ", ".join(CONFIG_KEYS) + "; per market, <asset> in 0.." +
+            f"{last}: " + ", ".join(f"<asset>.{k}" for k in MARKET_KEYS) +
+            ", <asset>.tier<i>.maxLeverage, <asset>.tier<i>.lowerBound; fee.tier<i>.taker, "
+            "fee.tier<i>.maker")

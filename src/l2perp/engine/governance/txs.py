@@ -24,7 +24,7 @@ from .execute import check_shape, log_change, plan_actions
 from .gov_state import BOND_ESCROW, DAY_MS, MAX_REPORT_CHARS, GovState
 from .guardian_txs import lapse_guardian_actions, plan_guardian_remove, plan_guardian_sign
 from .operators import BPS, OBJECTIVE
-from .params import check_param, get_param, set_param
+from .params import check_param, check_param_name, get_param, set_param
 from .proposals import CONSTITUTIONAL, QUEUED, STEWARD, GovError, lane_of
 from .transactions import (
     KINDS, ExecuteSlash, GovCancel, GovDelegate, GovExecute, GovPropose, GovQueue, GovTransfer,
@@ -107,6 +107,11 @@ def _propose(state: State, gov: GovState, signer: str, tx: GovPropose, events: l
     actions = tx.actions
     lane_of(actions)
     check_shape(actions)
+    new_markets = sum(1 for a in actions if a[0] == "listMarket")
+    for action in actions:  # a misspelt or out-of-range key fails now, not at execution
+        if action[0] in ("setRiskParam", "stewardStep") or (
+                action[0] == "setFeeSchedule" and action[1] != "operatorFeeShareBps"):
+            check_param_name(state, action[1], action[2], new_markets)
     outflow = sum(a[2] for a in actions if a[0] == "treasuryTransfer")
     cap = gov.outflow_cap_per_epoch
     min_lane = CONSTITUTIONAL if cap and outflow > cap else STEWARD  # above one epoch's cap
