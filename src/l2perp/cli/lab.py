@@ -53,7 +53,7 @@ def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"
     with _progress() as progress:
         task = progress.add_task(spec.name, total=spec.duration_s)
         report = sim.run(lambda t: progress.update(task, completed=(t - start) // 1_000))
-    write_run(out, report, sim.metrics.series, sim.metrics.events)
+    write_run(out, report, sim.metrics.series, sim.metrics.events, spec)
     table = Table("figure", "value", title=f"{spec.name}, seed {seed}")
     for key in ("bad_debt_usd", "insurance_fund_min_usd", "liquidations_count",
                 "liquidated_notional_usd", "backstop_notional_usd", "adl_count",
