@@ -37,6 +37,7 @@ def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"
         seed: int = typer.Option(1, "--seed"),
         duration: int = typer.Option(0, "--duration", help="cut the run to this many s")) -> None:
     """Run a scenario and write report.json, report.html and events.jsonl."""
+    from ..lab.findings import DEFINITIONS
     from ..lab.report import write_run
     from ..lab.runner import Sim
     from ..lab.scenario import ScenarioError, load_scenario
@@ -55,11 +56,11 @@ def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"
         report = sim.run(lambda t: progress.update(task, completed=(t - start) // 1_000))
     write_run(out, report, sim.metrics.series, sim.metrics.events, spec)
     table = Table("figure", "value", title=f"{spec.name}, seed {seed}")
-    for key in ("bad_debt_usd", "insurance_fund_min_usd", "liquidations_count",
-                "liquidated_notional_usd", "backstop_notional_usd", "adl_count",
-                "liq_delay_p99_s", "max_basis_bps", "invariant_violations",
-                "transactions_count", "final_state_root"):
-        table.add_row(key, str(report[key]))
+    shown = ("bad_debt_usd", "insurance_fund_min_usd", "liquidations_count",
+             "liquidated_notional_usd", "backstop_notional_usd", "adl_count", "liq_delay_p99_s",
+             "max_basis_bps", "invariant_violations", "transactions_count", "final_state_root")
+    for d in (d for d in DEFINITIONS if d.key in shown):
+        table.add_row(d.label, d.fmt(report[d.key]))
     console.print(table)
     console.print(f"wrote {out}/report.json, report.html, events.jsonl")
 

@@ -190,6 +190,9 @@ def fund_finding(report: dict) -> str:
     adl = report["adl_count"]
     tail = ("no ADL was needed" if adl == 0 else
             f"ADL closed {usd(report['adl_notional_usd'])} in {adl:,} events")
+    if adl == 0 and report.get("fund_deficit_usd", 0) > 0:
+        tail = ("ADL did not run: it covers a cash shortfall at a takeover, and this is the "
+                "fund's unrealized loss on the positions it holds")
     if start > 0 and loss > 0.005 * start:
         text = (f"The insurance fund lost {pct(loss / start)} of its capital at its lowest "
                 f"({usd(loss)} of {usd(start)})")
