@@ -130,15 +130,15 @@ class Row:
     def median(self) -> float:
         ordered = sorted(self.values)
         n = len(ordered)
-        return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2 if n else math.nan
+        return (ordered[(n - 1) // 2] + ordered[n // 2]) / 2 if n else float("nan")
 
     @property
     def low(self) -> float:
-        return min(self.values) if self.values else math.nan
+        return min(self.values) if self.values else float("nan")
 
     @property
     def high(self) -> float:
-        return max(self.values) if self.values else math.nan
+        return max(self.values) if self.values else float("nan")
 
     @property
     def judged(self) -> bool:
