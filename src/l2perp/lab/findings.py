@@ -201,6 +201,8 @@ def fund_finding(report: dict) -> str:
                     "that notional"
         return text + f", and ended at {usd(end)}; {tail}."
     change = end - start
+    if abs(change) < 1 and loss < 1:
+        return f"The insurance fund did not move; {tail}."
     verb = "gained" if change >= 0 else "lost"
     return (f"The insurance fund {verb} {usd(abs(change))} over the run (liquidation fees and "
             f"unwinds) and never fell more than {pct(loss / start if start else 0)}; {tail}.")
