@@ -27,7 +27,8 @@ def list_() -> None:
     table = Table("scenario", "duration", "imitates", title="shipped scenarios")
     for name in shipped_names():
         s = load_scenario(name)
-        table.add_row(name, f"{s.duration_s / 3600:g} h", s.cites[:90])
+        imitates = f"{s.event.name}, {s.event.date}" if s.event else s.cites[:90]
+        table.add_row(name, f"{s.duration_s / 3600:g} h", imitates)
     console.print(table)
 
 
@@ -166,7 +167,8 @@ def calibrate(runs: int = typer.Option(8, "--runs", help="seeds per scenario (1.
             figure = row.figure
             metric = figure.metric
             what = METRICS.get(metric, (metric, ""))[0]
-            label = f"{figure.label}\n[dim]{what}{' on ' + figure.market if figure.market else ''}[/dim]"
+            where = f" on {figure.market}" if figure.market else ""
+            label = f"{figure.label}\n[dim]{what}{where}[/dim]"
             band = (f"{format_value(metric, figure.band[0])} .. "
                     f"{format_value(metric, figure.band[1])}" if row.judged else "shown only")
             verdict = ("[green]pass[/green]" if row.passed else "[red]FAIL[/red]") \
