@@ -110,9 +110,9 @@ def test_the_lab_view_reads_a_run_a_sweep_and_a_drill(node, open_page, shot, art
     frame = cards.nth(1).locator("iframe.report-frame")
     assert frame.get_attribute("sandbox") == ""  # no scripts from a report file
     report = page.frame_locator("#lab-out article:nth-child(2) iframe")
-    assert report.locator("img").count() >= 1  # the embedded plots render
+    assert report.locator("figure.chart svg").count() >= 1  # the inline SVG charts render
     frame.scroll_into_view_if_needed()
-    report.locator("img").first.wait_for()
+    report.locator("figure.chart svg").first.wait_for()
     cards.nth(1).screenshot(path=str(artifacts / "lab-report-html-desktop.png"))
 
     plot = cards.nth(2)

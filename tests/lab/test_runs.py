@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -103,12 +104,16 @@ def test_compiled_and_interpreted_labs_give_the_same_report_series_and_events() 
 
 
 def test_reports_json_html_and_event_log(tmp_path) -> None:
-    result = run(load_scenario("jelly_like").for_ci(), 2)
-    write_run(tmp_path, result.report, result.metrics.series, result.metrics.events)
+    spec = load_scenario("jelly_like")
+    result = run(spec.for_ci(), 2)
+    write_run(tmp_path, result.report, result.metrics.series, result.metrics.events, spec)
     report = json.loads((tmp_path / "report.json").read_text())
     assert report == json.loads(json.dumps(result.report))
     html = (tmp_path / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 6 and "http" not in html.split("<body>")[1]
+    # offline: charts are inline SVG, nothing is loaded (links to the sources are only links)
+    assert html.count("<svg") >= 6 and "<script" not in html and "<img" not in html
+    assert not re.search(r"(src|@import|url\()\s*=?\s*['\"(]?https?:", html)
+    assert spec.event.summary[:40] in html and "<ol id='findings'>" in html
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
     assert [e["t"] for e in events] == sorted(e["t"] for e in events)
     assert sum(1 for e in events if e["kind"] == "liquidation") == report["liquidations_count"]

@@ -27,7 +27,8 @@ def list_() -> None:
     table = Table("scenario", "duration", "imitates", title="shipped scenarios")
     for name in shipped_names():
         s = load_scenario(name)
-        table.add_row(name, f"{s.duration_s / 3600:g} h", s.cites[:90])
+        imitates = f"{s.event.name}, {s.event.date}" if s.event else s.cites[:90]
+        table.add_row(name, f"{s.duration_s / 3600:g} h", imitates)
     console.print(table)
 
 
@@ -37,6 +38,7 @@ def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"
         seed: int = typer.Option(1, "--seed"),
         duration: int = typer.Option(0, "--duration", help="cut the run to this many s")) -> None:
     """Run a scenario and write report.json, report.html and events.jsonl."""
+    from ..lab.findings import DEFINITIONS
     from ..lab.report import write_run
     from ..lab.runner import Sim
     from ..lab.scenario import ScenarioError, load_scenario
@@ -53,13 +55,13 @@ def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"
     with _progress() as progress:
         task = progress.add_task(spec.name, total=spec.duration_s)
         report = sim.run(lambda t: progress.update(task, completed=(t - start) // 1_000))
-    write_run(out, report, sim.metrics.series, sim.metrics.events)
+    write_run(out, report, sim.metrics.series, sim.metrics.events, spec)
     table = Table("figure", "value", title=f"{spec.name}, seed {seed}")
-    for key in ("bad_debt_usd", "insurance_fund_min_usd", "liquidations_count",
-                "liquidated_notional_usd", "backstop_notional_usd", "adl_count",
-                "liq_delay_p99_s", "max_basis_bps", "invariant_violations",
-                "transactions_count", "final_state_root"):
-        table.add_row(key, str(report[key]))
+    shown = ("bad_debt_usd", "insurance_fund_min_usd", "liquidations_count",
+             "liquidated_notional_usd", "backstop_notional_usd", "adl_count", "liq_delay_p99_s",
+             "max_basis_bps", "invariant_violations", "transactions_count", "final_state_root")
+    for d in (d for d in DEFINITIONS if d.key in shown):
+        table.add_row(d.label, d.fmt(report[d.key]))
     console.print(table)
     console.print(f"wrote {out}/report.json, report.html, events.jsonl")
 
@@ -121,3 +123,64 @@ def drill(name: str = typer.Argument(..., help="a shipped drill or a TOML file")
     write_drill(out, after, md, sim)
     console.print(md)
     console.print(f"wrote {out}/after_action.md, after_action.json, report.json, report.html")
+
+
+@app.command()
+def calibrate(runs: int = typer.Option(8, "--runs", help="seeds per scenario (1..N)"),
+              ci: bool = typer.Option(False, "--ci", help="the short CI versions"),
+              scenario: list[str] = typer.Option([], "--scenario",
+                                                 help="only these (default: every scenario "
+                                                      "that imitates an event)")) -> None:
+    """Run each event scenario over seeds; set the simulated shape beside the event's public
+    figures and judge it against their tolerance bands (exit 1 when a band is missed)."""
+    from ..lab.calibrate import METRICS, calibrate as run_calibration, event_scenarios, \
+        format_value, time_scale
+    from ..lab.scenario import ScenarioError, load_scenario
+
+    names = scenario or event_scenarios()
+    try:
+        specs = [load_scenario(name) for name in names]
+    except ScenarioError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    missing = [s.name for s in specs if s.event is None]
+    if missing:
+        console.print(f"[red]no [event] in {', '.join(missing)}[/red]")
+        raise typer.Exit(2)
+    seeds = list(range(1, max(1, runs) + 1))
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} runs"), TimeRemainingColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("calibrate", total=len(names) * len(seeds))
+        rows = run_calibration(names, seeds, ci, lambda name, seed: progress.update(
+            task, advance=1, description=f"{name} seed {seed}"))
+    failed = 0
+    for spec in specs:
+        event = spec.event
+        k = time_scale(spec, ci)
+        version = f"CI version, clock x{1 / k:g}" if k != 1 else "full version"
+        table = Table("figure", "event", "simulated median (min .. max)", "band", "",
+                      "source", title=f"{spec.name} vs {event.name} ({event.date}), "
+                      f"{len(seeds)} seeds, {version}", title_justify="left",
+                      show_lines=True)
+        for row in (r for r in rows if r.scenario == spec.name):
+            figure = row.figure
+            metric = figure.metric
+            what = METRICS.get(metric, (metric, ""))[0]
+            where = f" on {figure.market}" if figure.market else ""
+            label = f"{figure.label}\n[dim]{what}{where}[/dim]"
+            band = (f"{format_value(metric, figure.band[0])} .. "
+                    f"{format_value(metric, figure.band[1])}" if row.judged else "shown only")
+            verdict = ("[green]pass[/green]" if row.passed else "[red]FAIL[/red]") \
+                if row.judged else "[dim]-[/dim]"
+            failed += not row.passed
+            table.add_row(label, f"{format_value(metric, figure.value)}\n[dim]{figure.text}[/dim]",
+                          f"{format_value(metric, row.median)} "
+                          f"({format_value(metric, row.low)} .. {format_value(metric, row.high)})",
+                          band, verdict, f"{figure.source}\n[dim]{figure.url}[/dim]")
+        console.print(table)
+    console.print("Shape, not size: ratios and times at our scale. The median over seeds must lie "
+                  "in each band; CI times are divided by the CI clock factor.")
+    if failed:
+        console.print(f"[red]{failed} figure(s) outside their band[/red]")
+        raise typer.Exit(1)

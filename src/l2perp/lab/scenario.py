@@ -75,6 +75,33 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class Figure:
+    """One public figure of the event a scenario imitates, and the band a simulated median
+    must fall in (`lab/calibrate.py`). `metric` names what is measured (`calibrate.METRICS`) on
+    `market`; `band` is (low, high) in the metric's unit, empty when the figure is shown for
+    comparison only."""
+
+    metric: str
+    label: str
+    value: float  # the event's figure, in the metric's unit
+    text: str  # the figure as the source states it
+    source: str
+    url: str
+    market: str = ""
+    band: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class Event:
+    """The event a scenario imitates: metadata only, the simulation never reads it."""
+
+    name: str
+    date: str
+    summary: str  # one paragraph: what happened, and what the scenario keeps of it
+    figures: tuple[Figure, ...] = ()
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str = ""
@@ -96,6 +123,7 @@ class Scenario:
     guardian_response_s: tuple[int, int] = (300, 3_600)
     ci_duration_s: int = 1_800  # the CI version: this long, events compressed to fit
     ci_scale: float = 0.5  # and this share of the noise, momentum and leveraged agents
+    event: Event | None = None  # the event imitated, with its public figures (metadata)
 
     def for_ci(self) -> "Scenario":
         """The short version CI runs: crash and fault times and lengths scaled by
@@ -158,9 +186,20 @@ def parse_scenario(data: dict, name: str) -> Scenario:
     for crash in model.crashes:
         if any(a not in names for a in crash.assets):
             raise ScenarioError(f"a crash names an unknown market: {crash.assets}")
+    event = None
+    if "event" in data:
+        raw = dict(data.pop("event"))
+        figures = tuple(build(Figure, f, f"event.figures[{i}]")
+                        for i, f in enumerate(raw.pop("figures", [])))
+        event = build(Event, {**raw, "figures": figures}, "event")
+        for figure in figures:
+            if figure.band and (len(figure.band) != 2 or figure.band[0] > figure.band[1]):
+                raise ScenarioError(f"event figure {figure.label!r}: band is [low, high]")
+            if figure.market and figure.market not in names:
+                raise ScenarioError(f"event figure {figure.label!r} names an unknown market")
     data.setdefault("name", name)
     return build(Scenario, {**data, "markets": markets, "prices": model, "agents": agents,
-                             "faults": faults}, "scenario")
+                             "faults": faults, "event": event}, "scenario")
 
 
 def read_toml(ref: str | Path, shipped: Path, what: str) -> tuple[dict, Path]:
@@ -188,4 +227,4 @@ def shipped_names() -> list[str]:
     return sorted(p.stem for p in SHIPPED.glob("*.toml"))
 
 
-__all__ = ["Crash", "PriceModel", "Scenario", "MarketCfg", "AgentsCfg", "Fault"]
+__all__ = ["Crash", "PriceModel", "Scenario", "MarketCfg", "AgentsCfg", "Fault", "Event", "Figure"]
