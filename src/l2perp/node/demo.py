@@ -1,5 +1,6 @@
 """The devnet's demo actors: three oracle operators signing a seeded synthetic price path
-through the real oracle path, two market makers quoting ladders around the oracle, and now and
+through the real oracle path, two market makers quoting ladders around the oracle shifted by a
+wandering per-market basis (so funding has a premium to sample), and now and
 then the second maker taking a slice of the first one's best quote, so a newcomer sees a live
 book, trades and candles within seconds. They run inside the node, but every action they send
 is signed with their devnet key and verified by the same decoder as /exchange requests."""
@@ -15,6 +16,12 @@ STEP_E6 = 500  # 0.05% between levels
 QUOTE_USD = 5_000
 TRADE_EVERY = 1  # rounds (seconds) between demo trades, one market at a time
 TRADE_SLICE = 10  # a demo trade takes 1/10 of the level it hits
+# the makers' quotes centre on the oracle price x (1 + basis): a per-market basis that wanders
+# around a per-market level (mean-reverting, in millionths), so the book mid sits off the oracle
+# the way a perp's does and funding samples a non-zero, changing premium
+BASIS_LEVEL_E6 = 2_000  # each market's level is drawn in [-2,000, 2,000] ppm (±0.2%)
+BASIS_STEP_E6 = 150  # a second's random move
+BASIS_PULL = 20  # 1/20 of the gap to the level is closed each second
 
 
 def valid_pips(pips: int) -> int:
@@ -34,6 +41,9 @@ class DemoActors:
         self.makers = makers
         self.rng = random.Random(seed)
         self.prices = dict(start_pips)
+        self.basis_level_e6 = {a: self.rng.randint(-BASIS_LEVEL_E6, BASIS_LEVEL_E6)
+                               for a in sorted(start_pips)}
+        self.basis_e6 = dict(self.basis_level_e6)
         self.round = 0
         self.nonce = 0
 
@@ -61,6 +71,10 @@ class DemoActors:
                 self._send(key, {"type": "oracleReport", "asset": asset, "round": self.round,
                                  "px": format_price(max(1, price + noise), d), "time": now_ms,
                                  "extMid": format_price(price, d)}, now_ms)
+        for asset in sorted(self.basis_e6):
+            basis = self.basis_e6[asset]
+            basis += (self.basis_level_e6[asset] - basis) // BASIS_PULL
+            self.basis_e6[asset] = basis + int(self.rng.gauss(0, BASIS_STEP_E6))
         self._trade(now_ms)
         for i, (maker, key) in enumerate(self.makers):
             account = state.accounts.get(maker)
@@ -70,8 +84,9 @@ class DemoActors:
             if stale:
                 self._send(key, {"type": "cancel", "cancels": stale}, now_ms)
             orders = []
-            for asset, price in sorted(self.prices.items()):
+            for asset, oracle in sorted(self.prices.items()):
                 d = state.markets[asset].sz_decimals
+                price = oracle + oracle * self.basis_e6[asset] // 1_000_000
                 lots = max(1, QUOTE_USD * 10**6 // price)
                 for level in range(1, LEVELS + 1):
                     offset = price * STEP_E6 * (level + i) // 1_000_000
