@@ -133,3 +133,24 @@ def test_the_lab_view_reads_a_run_a_sweep_and_a_drill(node, open_page, shot, art
     shot(page, "lab-reports-desktop")
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "lab-reports-mobile")
+
+
+def test_the_rollup_view_accounts_for_every_dollar_the_bridge_holds(node, open_page,
+                                                                    shot) -> None:
+    """The money table: the bridge's balance, then each term it must equal (the L2 total at
+    the last finalized batch, deposits awaiting finality, claimable withdrawals, bonds), each
+    named; a difference row only when they do not add up (here they do)."""
+    page = open_page("desktop")
+    page.goto(f"{node.url}/#rollup")
+    table = page.locator("#money-table")
+    table.wait_for()
+    text = table.inner_text()
+    for term in ("bridge balance", "L2 total at the last finalized batch",
+                 "deposits on L1 no finalized batch has consumed",
+                 "finalized withdrawals not yet claimed", "operators' bonds held"):
+        assert term in text, text
+    page.wait_for_function("() => !document.getElementById('money-table').innerText"
+                           ".includes('not measured yet')", timeout=15_000)
+    assert "difference" not in table.inner_text()
+    assert "every L1 message is included" not in page.locator("section#rollup").inner_text()
+    shot(page, "rollup-money-table-desktop")

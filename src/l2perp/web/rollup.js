@@ -57,7 +57,7 @@ L2.rollup = (() => {
     fill($("l1-queue").tBodies[0], l1.queue.map((m) => row([m.index,
       m.forced ? badge(m.kind, "forced") : m.kind, short(m.sender), when(m.time),
       at(m.deadline, l1.time)])),
-    "empty: every L1 message is included");
+    "no L1 message is waiting to enter a block");
     const forced = l1.forced || [];
     fill($("forced").tBodies[0], forced.map((m) => row([m.index, m.kind, short(m.sender),
       at(m.deadline, l1.time), at(m.freezeFrom, l1.time)])),
@@ -68,21 +68,40 @@ L2.rollup = (() => {
     const funds = table(["fund", "cash", "positions"], sv.funds.map((f) => row([
       f.partition === 0 ? "insurance (shared)" : `insurance #${f.partition}`, usd(f.cash),
       f.positions.map((p) => `${p.coin} ${p.szi}`).join(", ") || "-"])));
-    const gap = sv.bridgeMinusL2 === null || sv.bridgeMinusL2 === undefined ? null : Number(sv.bridgeMinusL2);
     const parts = [
-      ["L2 total (all cash)", usd(sv.l2Total)],
-      ["bridge balance", sv.bridgeBalance === null ? "-" : usd(sv.bridgeBalance)],
-      ["bridge − L2", gap === null ? "-" : usd(sv.bridgeMinusL2), gap !== null && gap < 0 ? "down" : "up"],
+      ["L2 total now (all cash)", usd(sv.l2Total)],
       ["fee pool", usd(sv.feePool)],
       ["accounts under water", String(sv.negativeAccounts.length), sv.negativeAccounts.length ? "down" : ""],
       ["bad debt", usd(sv.badDebt), Number(sv.badDebt) > 0 ? "down" : ""],
     ];
-    const out = [kv(parts), funds];
+    const out = [moneyTable(sv), kv(parts), funds];
     if (sv.negativeAccounts.length) {
       out.push(table(["account", "value"], sv.negativeAccounts.slice(0, 20).map((a) =>
         row([short(a.user), { text: usd(a.accountValue), cls: "down" }]))));
     }
     $("solvency").replaceChildren(...out);
+  }
+
+  // The bridge's balance as the sum of what it owes (R1): every term named; the difference is
+  // shown only when it is not zero (then it is the reconciler's mismatch).
+  function moneyTable(sv) {
+    const r1 = sv.reconciliation?.r1;
+    if (!r1 || sv.bridgeBalance === null) return el("div", "no rollup: no bridge to reconcile", "muted");
+    const l2 = r1.escapePoolLeft !== undefined ? ["escape pool left (frozen)", r1.escapePoolLeft]
+      : ["L2 total at the last finalized batch", r1.finalizedL2Total];
+    const terms = [
+      l2,
+      ["deposits on L1 no finalized batch has consumed", r1.queuedDeposits],
+      ["finalized withdrawals not yet claimed", r1.owedWithdrawals],
+      ["operators' bonds held", r1.bondsHeld],
+    ];
+    const rows = [row(["bridge balance", { text: usd(r1.bridge), cls: "" }])];
+    rows.push(...terms.map(([name, v]) => row([`  = ${name}`, v === null ? "not measured yet" : usd(v)])));
+    const gap = sv.bridgeMinusL2 === null || sv.bridgeMinusL2 === undefined ? 0 : Number(sv.bridgeMinusL2);
+    if (gap !== 0) rows.push(row(["difference (a mismatch)", { text: usd(sv.bridgeMinusL2), cls: "down" }]));
+    const t = table(["money the bridge holds", "USDC"], rows);
+    t.id = "money-table";
+    return t;
   }
 
   function renderReconciliation(st, sv, l1) {
@@ -93,7 +112,7 @@ L2.rollup = (() => {
       ["sequencer halted", st.halted ? String(st.halted) : "no"],
       ["L1 frozen", st.frozen ? badge("FROZEN", "frozen") : "no"],
       ["escapes open", l1?.escapesOpen ? "yes" : "no"],
-      ["queued deposits", l1 ? micro(l1.queuedDeposits) : "-"],
+      ["deposits awaiting a finalized batch", l1 ? micro(l1.queuedDeposits) : "-"],
       ["owed withdrawals", l1 ? micro(l1.owedWithdrawals) : "-"],
       ["bonds held", l1 ? micro(l1.bondsHeld) : "-"],
       ["batches reverted", String(st.revertedBatches)],
