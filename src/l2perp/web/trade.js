@@ -75,8 +75,29 @@ L2.trade = (() => {
     $("book-coin").textContent = coin;
     $("sz-unit").textContent = `(${coin})`;
     for (const tr of $("markets").tBodies[0].rows) tr.classList.toggle("selected", tr.dataset.coin === coin);
+    // a price or size typed for another market means nothing here: the form starts empty
+    for (const id of ["px", "sz", "tp", "sl"]) $(id).value = "";
+    s.leverageFor = "";  // the account's setting for this market is read anew
     showContext();
     renderBook(); renderTrades();
+    formChanged();
+    refreshLeverage().catch(() => {});  // the next account refresh tries again
+  }
+
+  // The order form shows the leverage and margin mode the account's next order in this market
+  // really uses (activeAssetData), unless the trader is editing them.
+  async function refreshLeverage(force = false) {
+    const address = user();
+    const coin = s.coin;
+    if (!address || !coin) return;
+    const editing = [$("lev"), $("margin-mode")].includes(document.activeElement);
+    if (editing && !force) return;
+    const data = await api.info({ type: "activeAssetData", user: address, coin });
+    if (coin !== s.coin || address !== user()) return;
+    $("lev").value = String(data.leverage.value);
+    $("margin-mode").value = data.leverage.type;
+    s.leverageFor = `${address}/${coin}`;
+    formChanged();
   }
 
   // ----- candles ---------------------------------------------------------------------------
@@ -144,6 +165,7 @@ L2.trade = (() => {
   function formChanged() {
     const market = $("otype").value === "market";
     $("px").disabled = market;
+    $("px").closest("label").hidden = market;  // a market order's price is the slippage bound
     $("tif").disabled = market;
     $("tpsl-fields").hidden = !$("tpsl").checked;
     const buy = side() === "buy";
@@ -237,6 +259,7 @@ L2.trade = (() => {
       isCross: $("margin-mode").value === "cross", leverage });
     say(out, result.ok ? `${s.coin}: ${$("margin-mode").value} ${leverage}x` : result.text, result.ok);
     await afterAction();
+    await refreshLeverage(true);
   }
 
   // The SDK's market_close: a reduce-only IOC for the whole size at the mid ± slippage.
@@ -285,6 +308,7 @@ L2.trade = (() => {
       return tr;
     }), "no open positions");
     if (orders) renderOrders(orders);
+    if (s.leverageFor !== `${address}/${s.coin}` || api.due("leverage", 5000)) await refreshLeverage();
     const historyPeriod = s.tab === "fills" || s.tab === "funding" ? 10_000 : 15_000;
     if (api.due("history", historyPeriod)) await refreshHistory(address, account.time);
   }
