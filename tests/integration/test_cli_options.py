@@ -89,3 +89,16 @@ def test_a_misspelt_parameter_is_refused_at_propose_with_the_valid_names(devnet)
     out = run("gov", "propose", '[["setRiskParam", "fundingCap", 0]]', env=env)
     assert out.returncode != 0 and "outside" in out.stdout + out.stderr
     assert run("gov", "proposals", env=env).stdout.count("setRiskParam") == 0
+
+
+@pytest.mark.parametrize("args", [
+    ("lab", "list"), ("keys",), ("status",), ("gov", "params"), ("gov", "proposals"),
+    ("gov", "guardians"), ("gov", "stewards"), ("gov", "operators"), ("gov", "incidents"),
+    ("l1", "status"),
+])
+def test_tables_fit_80_columns(devnet, args) -> None:
+    out = run(*args, env={"L2PERP_URL": devnet.url, "COLUMNS": "80"})
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.splitlines()
+    assert lines and max(len(line) for line in lines) <= 80, "\n".join(
+        line for line in lines if len(line) > 80)

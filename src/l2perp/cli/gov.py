@@ -184,7 +184,10 @@ def operators(url: str = URL) -> None:
 @app.command()
 def incidents(url: str = URL) -> None:
     """Incident records with their timelines."""
-    for r in _info(url, "incidents"):
+    records = _info(url, "incidents")
+    if not records:
+        console.print("no incidents recorded")
+    for r in records:
         state = "reported" if r["filed"] else "[yellow]report due[/yellow]"
         console.print(f"[bold]incident {r['id']}[/bold] {r['kind']} {r['subject']} - "
                       f"{r['responsible']} - {state} (deadline {_when(r['deadline'])})")

@@ -24,12 +24,45 @@ def list_() -> None:
     """The shipped scenarios, drills and sweeps."""
     from ..lab.scenario import load_scenario, shipped_names
 
+    from ..lab.drill import load_drill
+
     table = Table("scenario", "duration", "imitates", title="shipped scenarios")
     for name in shipped_names():
         s = load_scenario(name)
         imitates = f"{s.event.name}, {s.event.date}" if s.event else s.cites[:90]
         table.add_row(name, f"{s.duration_s / 3600:g} h", imitates)
     console.print(table)
+    lab_dir = Path(__file__).resolve().parents[1] / "lab"
+    drills = Table("drill", "scenario", "what it rehearses", title="shipped drills "
+                   "(l2perp lab drill NAME)")
+    for path in sorted((lab_dir / "drills").glob("*.toml")):
+        drill = load_drill(path)
+        drills.add_row(path.stem, drill.scenario, _first_sentence(drill.description))
+    console.print(drills)
+    sweeps = Table("sweep", "what it asks", title="shipped sweeps (l2perp lab sweep NAME)")
+    for path in sorted((lab_dir / "sweeps").glob("*.toml")):
+        sweeps.add_row(path.stem, _first_sentence(_leading_comment(path)))
+    console.print(sweeps)
+
+
+def _leading_comment(path: Path) -> str:
+    """A TOML file's opening comment lines, joined (its description)."""
+    lines = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line.lstrip("# ").rstrip())
+    return " ".join(lines)
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first sentence's end (a full stop or colon before a capital letter, or the
+    end), at most 100 characters."""
+    for i, char in enumerate(text[:-2]):
+        if char in ".:" and text[i + 1] == " " and text[i + 2].isupper():
+            text = text[:i]
+            break
+    return text if len(text) <= 100 else text[:99] + "…"
 
 
 @app.command()
