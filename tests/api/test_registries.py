@@ -50,7 +50,8 @@ def test_subscriptions_are_keyed_per_channel() -> None:
         "activeAssetData:eth,0xab"
     assert set(CHANNELS) == {"allMids", "l2Book", "trades", "bbo", "activeAssetCtx", "candle",
                              "userEvents", "userFills", "orderUpdates", "userTwapSliceFills",
-                             "userTwapHistory", "webData2", "activeAssetData", "l2perpRollup"}
+                             "userTwapHistory", "webData2", "activeAssetData", "marginHealth",
+                             "l2perpRollup"}
 
 
 @pytest.mark.parametrize("sub, text", [

@@ -14,6 +14,7 @@ from ..node.service import Node
 from . import info as I
 from . import rows
 from .daystats import DayStatsCache
+from .health import crossings, margin_health, parse_thresholds
 from .history import candle_snapshot, user_fills
 from .twaps import slice_fill_row, twap_history, twap_history_row, user_twap_slice_fills
 from .webdata import active_asset_data, web_data2
@@ -112,6 +113,13 @@ def user_key(sub: dict) -> str:
 def user_coin_key(sub: dict) -> str:
     """activeAssetData's key, as the SDK names it: `activeAssetData:coin,user`."""
     return f"{sub['type']}:{_field(sub, 'coin').lower()},{_field(sub, 'user').lower()}"
+
+
+def margin_health_key(sub: dict) -> str:
+    """marginHealth's key: the user (its thresholds are checked here, so a malformed list is
+    refused at subscribe)."""
+    parse_thresholds(sub)
+    return user_key(sub)
 
 
 def candle_key(sub: dict) -> str:
@@ -251,6 +259,30 @@ def l2_book_snapshot(node: Node, key: str, sub: dict) -> Message:
     return None if asset is None else {"channel": "l2Book", "data": I.l2_book(node.state, asset)}
 
 
+def _margin_alerts(state, key: str, sub: dict) -> list:
+    # the levels already announced live in the subscription itself (one per connection)
+    levels = sub.setdefault("_levels", {})
+    return crossings(state, _user_of(key), parse_thresholds(sub), levels)
+
+
+def margin_health_news(news: BlockNews, key: str, sub: dict) -> Message:
+    """The user's units that crossed a threshold of maintenance used in this block (up or
+    down), with the user's margin health; nothing when none did."""
+    alerts = _margin_alerts(news.state, key, sub)
+    if not alerts:
+        return None
+    return {"channel": "marginHealth", "data": {
+        "alerts": alerts, "health": margin_health(news.state, _user_of(key))}}
+
+
+def margin_health_snapshot(node: Node, key: str, sub: dict) -> Message:
+    """The user's margin health now, with the thresholds its units are already past."""
+    alerts = _margin_alerts(node.state, key, sub)
+    return {"channel": "marginHealth", "data": {
+        "isSnapshot": True, "alerts": alerts, "health": margin_health(node.state,
+                                                                     _user_of(key))}}
+
+
 def trades_snapshot(node: Node, key: str, sub: dict) -> Message:
     """The coin's newest 100 trades, oldest first, as Hyperliquid sends them on subscribe
     (nothing for a coin that has not traded)."""
@@ -298,6 +330,8 @@ CHANNELS: dict[str, Channel] = {
     "allMids": Channel(type_key, all_mids_news, all_mids_snapshot),
     "l2Book": Channel(coin_key, l2_book_news, l2_book_snapshot),
     "trades": Channel(coin_key, trades_news, trades_snapshot),
+    "marginHealth": Channel(margin_health_key, margin_health_news,  # l2perp
+                            margin_health_snapshot),
     "bbo": Channel(coin_key, bbo_news),
     "activeAssetCtx": Channel(coin_key, asset_ctx_news),
     "candle": Channel(candle_key, candle_news),

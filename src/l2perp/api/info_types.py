@@ -18,6 +18,7 @@ from . import twaps as TW
 from .daystats import DayStatsCache
 from .errors import shown
 from .fields import asset_field, ms_field, oid_field, user_field
+from .health import margin_health
 from .ratelimit import INFO_WEIGHT, INFO_WEIGHT_HEAVY, INFO_WEIGHT_LIGHT, Limiter
 from .portfolio import portfolio
 from .solvency import solvency
@@ -101,6 +102,7 @@ INFO_TYPES: dict[str, InfoType] = {
     "candleSnapshot": InfoType(lambda q: H.candle_snapshot(q.node, q.body.get("req")),
                                per_items=PER_60),
     "l2perpStatus": InfoType(lambda q: node_status(q.node)),  # l2perp
+    "marginHealth": InfoType(lambda q: margin_health(q.state, q.user())),  # l2perp
     "orderStatus": InfoType(lambda q: H.order_status(q.node, q.user(), q.oid()), LIGHT),
     "userFees": InfoType(lambda q: I.user_fees(q.state, q.user())),
     "userRole": InfoType(lambda q: I.user_role(q.state, q.user()), HEAVY),
