@@ -12,7 +12,7 @@ from tests.e2e.page import pick_key
 from tests.support.rollup_proc import TRADERS
 
 
-def lev_is(page, value: str, mode: str, timeout_ms: int = 15_000) -> None:
+def lev_is(page, value: str, mode: str, timeout_ms: int = 25_000) -> None:
     page.wait_for_function(
         "([v, m]) => document.getElementById('lev').value === v && "
         "document.getElementById('margin-mode').value === m", arg=[value, mode],

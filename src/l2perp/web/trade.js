@@ -308,7 +308,8 @@ L2.trade = (() => {
       return tr;
     }), "no open positions");
     if (orders) renderOrders(orders);
-    if (s.leverageFor !== `${address}/${s.coin}` || api.due("leverage", 5000)) await refreshLeverage();
+    // another client (a bot, the SDK) may change it: looked at again every 10 s (weight 20)
+    if (s.leverageFor !== `${address}/${s.coin}` || api.due("leverage", 10_000)) await refreshLeverage();
     const historyPeriod = s.tab === "fills" || s.tab === "funding" ? 10_000 : 15_000;
     if (api.due("history", historyPeriod)) await refreshHistory(address, account.time);
   }
