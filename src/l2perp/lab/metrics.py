@@ -2,9 +2,11 @@
 them, plus a per-minute sample of prices, the insurance fund, open interest and the backlog.
 
 Liquidation stages: a book liquidation is a fill whose taker order id is 0 (the waterfall's IOC),
-a backstop is a `BackstopEvent`, ADL an `AdlEvent`. Delay: from the first block in which a unit
-is liquidatable (`LiquidationCheck`) to the block that sends it through the waterfall. Money in
-micro-USDC inside, USD in the report.
+a backstop is a `BackstopEvent`, ADL an `AdlEvent`. Delay, per unit: from its first eligibility to
+the block that sends it through the waterfall. A unit is eligible from the first kernel tick at
+which it is below maintenance at the index (watched every tick, outages included: the market
+moves while the venue does not) or the first block that finds it liquidatable
+(`LiquidationCheck`), whichever is earlier. Money in micro-USDC inside, USD in the report.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..engine.margin import leverage_of, maintenance_margin
 from ..engine.state import fund_address, is_fund
 from ..engine.tx import (
     AdlEvent, BackstopEvent, Block, BlockReceipts, FillEvent, LedgerEvent, LiquidationCheck,
@@ -54,6 +57,7 @@ class Metrics:
         self.sim = sim
         self.kernel = sim.kernel
         self.markets = sim.markets
+        sim.kernel.on_tick.append(self.watch)
         self.series = Series()
         for m in sim.markets:
             for d in (self.series.index, self.series.oracle, self.series.mark, self.series.mid):
@@ -66,7 +70,9 @@ class Metrics:
         self.adl_musdc = 0
         self.adl_excess_musdc = 0
         self.first_seen: dict[tuple[str, int], int] = {}  # unit -> first block liquidatable
-        self.delays_ms: list[int] = []
+        self.delays_ms: list[int] = []  # per liquidated unit, from first eligibility
+        self.venue_delays_ms: list[int] = []  # ... from the first block that saw it eligible
+        self.index_first: dict[tuple[str, int], int] = {}  # unit -> first tick under at index
         self.minute = -1
         self.minute_liq = [0, 0, 0]
         self.fund_min_musdc: int | None = None
@@ -161,14 +167,50 @@ class Metrics:
         present = set(e.liquidated) | set(e.waiting)
         for unit in present:
             self.first_seen.setdefault(unit, now)
+        index_first = self.index_first
         for unit in e.liquidated:
             self.liquidations += 1
             self.liq_times_ms.append(now)
-            self.delays_ms.append(now - self.first_seen.pop(unit))
+            seen = self.first_seen.pop(unit)
+            self.venue_delays_ms.append(now - seen)
+            self.delays_ms.append(now - min(seen, index_first.get(unit, seen)))
+            if unit in index_first:
+                index_first[unit] = now  # what a partial liquidation leaves waits anew
             self.events.append({"t": now, "kind": "liquidation", "user": unit[0],
                                 "unit": unit[1]})
         for unit in [u for u in self.first_seen if u not in present]:
             del self.first_seen[unit]  # recovered above maintenance
+
+    def watch(self, now_ms: int) -> None:
+        """Every tick, blocks or not: the position takers' units below maintenance at the index
+        (the price the venue would see if it kept up), remembered from their first tick."""
+        state = self.kernel.state
+        if len(self._takers) != len(self.sim.position_takers):  # the set only grows
+            self._takers = sorted(self.sim.position_takers)
+        elapsed = now_ms - self.kernel.start_ms
+        index_pips = [int(m.index_at(elapsed) * m.scale) for m in self.markets]
+        markets, config, first = state.markets, state.config, self.index_first
+        for address in self._takers:
+            account = state.accounts.get(address)
+            if account is None or not account.positions:
+                continue
+            value, mm = account.cash_musdc, 0
+            for a, pos in account.positions.items():
+                ntl = abs(pos.size_lots) * index_pips[a]
+                if leverage_of(config, account, markets[a]).is_cross:
+                    value += pos.size_lots * index_pips[a]
+                    mm += maintenance_margin(markets[a], ntl)
+                    continue
+                unit = (address, a)
+                if pos.iso_raw_musdc + pos.size_lots * index_pips[a] < maintenance_margin(
+                        markets[a], ntl):
+                    first.setdefault(unit, now_ms)
+                else:
+                    first.pop(unit, None)
+            if mm and value < mm:
+                first.setdefault((address, -1), now_ms)
+            else:
+                first.pop((address, -1), None)
 
     def fund_value(self) -> int:
         """The first insurance fund's account value (micro-USDC)."""
