@@ -361,7 +361,8 @@ def write_sweep(out: Path, summary: dict) -> None:
     fig, plt = _plot(summary)
     fig.savefig(out / "frontier.png", dpi=90, bbox_inches="tight")
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    with plt.rc_context({"svg.hashsalt": summary["sweep"]}):  # the same page every time
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
