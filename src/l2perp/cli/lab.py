@@ -70,7 +70,7 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
           backend: str = typer.Option("local", "--backend", help="local or ray"),
           workers: int = typer.Option(1, "--workers"),
           runs: int = typer.Option(0, "--runs", help="at most this many runs per point "
-                                   "(default: the sweep file's, 200 unless it says)")) -> None:
+                                   "(default: the sweep file's, 120 unless it says)")) -> None:
     """Run a parameter sweep; write sweep.json, sweep.html and frontier.png."""
     from ..lab.scenario import ScenarioError
     from ..lab.sweep import load_sweep, run_sweep, write_sweep

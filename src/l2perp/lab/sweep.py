@@ -34,7 +34,7 @@ class Sweep:
     name: str
     scenario: str
     axes: dict
-    runs: int = 200  # at most, per point (the CLI's --runs)
+    runs: int = 120  # at most, per point (the CLI's --runs)
     master_seed: int = 1
     design: str = "grid"
     samples: int = 8
