@@ -86,6 +86,7 @@ class Metrics:
         self.waiting_times_ms: list[int] = []  # blocks that held liquidatable units back
         self.oi_sum = 0.0
         self.collateral_sum = 0.0
+        self.posted_musdc = 0  # the position takers' deposits so far
         self._takers: list[str] = []  # the position takers, sorted
 
     def on_block(self, receipts: BlockReceipts, block: Block) -> None:
@@ -122,9 +123,12 @@ class Metrics:
             elif kind is LiquidationCheck:
                 self._delays(e)
                 checked = True
-            elif kind is LedgerEvent and e.kind == "backstopLiquidation":
-                self.events.append({"t": e.time_ms, "kind": "backstopStage", "user": e.user,
-                                    "margin_usd": int_ratio(-e.amount_musdc, ONE_USDC)})
+            elif kind is LedgerEvent:
+                if e.kind == "backstopLiquidation":
+                    self.events.append({"t": e.time_ms, "kind": "backstopStage", "user": e.user,
+                                        "margin_usd": int_ratio(-e.amount_musdc, ONE_USDC)})
+                elif e.kind == "deposit" and e.user in self.sim.position_takers:
+                    self.posted_musdc += e.amount_musdc
         if not checked:
             self.first_seen.clear()  # nothing is liquidatable: every waiting unit recovered
         self.liq_book_musdc += liq_book
@@ -248,22 +252,22 @@ class Metrics:
         s.fund_usd.append(int_ratio(fund, ONE_USDC))
         s.oi_usd.append(oi)
         s.backlog.append(len(kernel.mempool))
-        notional = equity = collateral = 0
+        notional = equity = 0
         if len(self._takers) != len(sim.position_takers):  # the set only grows
             self._takers = sorted(sim.position_takers)
         for address in self._takers:
             account = state.accounts.get(address)
             if account is None:
                 continue
-            collateral += max(0, account.cash_musdc)
             if account.positions:
                 notional += sum(abs(p.size_lots) * state.markets[a].mark_pips
                                 for a, p in account.positions.items())
                 equity += max(0, account_value(state, account))
         s.leverage.append(int_ratio(notional, equity) if equity > 0 else 0.0)
         self.oi_sum += int_ratio(notional, ONE_USDC)  # notional the takers hold ...
-        # ... per dollar of collateral they posted
-        self.collateral_sum += int_ratio(collateral, ONE_USDC)
+        # ... per dollar of collateral they posted: every deposit that has landed (cash is no
+        # measure of it: a long's cash is its deposit minus what it paid for the position)
+        self.collateral_sum += int_ratio(self.posted_musdc, ONE_USDC)
         s.liq_book_usd.append(int_ratio(self.minute_liq[0], ONE_USDC))
         s.liq_backstop_usd.append(int_ratio(self.minute_liq[1], ONE_USDC))
         s.liq_adl_usd.append(int_ratio(self.minute_liq[2], ONE_USDC))
