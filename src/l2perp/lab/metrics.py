@@ -14,13 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..engine.margin import leverage_of, maintenance_margin
+from ..engine.margin import maintenance_margin
 from ..engine.state import fund_address, is_fund
 from ..engine.tx import (
     AdlEvent, BackstopEvent, Block, BlockReceipts, FillEvent, LedgerEvent, LiquidationCheck,
 )
 from ..engine.views import SolvencyView, account_value
 from ..units import ONE_USDC
+
+E9 = 10**9
 from .agents import Market
 from .fixedpoint import int_ratio
 from .kernel import Kernel
@@ -192,29 +194,46 @@ class Metrics:
         if len(self._takers) != len(self.sim.position_takers):  # the set only grows
             self._takers = sorted(self.sim.position_takers)
         elapsed = now_ms - self.kernel.start_ms
+        markets, first, accounts = state.markets, self.index_first, state.accounts
         index_pips = [int(m.index_at(elapsed) * m.scale) for m in self.markets]
-        markets, config, first = state.markets, state.config, self.index_first
+        top_rate = [max(m.mm_rates_e9) for m in markets]  # maintenance is at most this rate
         for address in self._takers:
-            account = state.accounts.get(address)
-            if account is None or not account.positions:
+            account = accounts.get(address)
+            if account is None:
                 continue
-            value, mm = account.cash_musdc, 0
+            cross = (address, -1)
+            if not account.positions:
+                if cross in first:
+                    del first[cross]
+                continue
+            value, bound, isolated = account.cash_musdc, E9, []
             for a, pos in account.positions.items():
-                ntl = abs(pos.size_lots) * index_pips[a]
-                if leverage_of(config, account, markets[a]).is_cross:
-                    value += pos.size_lots * index_pips[a]
-                    mm += maintenance_margin(markets[a], ntl)
+                setting = account.leverage.get(a)
+                if setting is None:
+                    setting = markets[a].default_leverage
+                if not setting.is_cross:
+                    isolated.append(a)
                     continue
-                unit = (address, a)
+                value += pos.size_lots * index_pips[a]
+                bound += abs(pos.size_lots) * index_pips[a] * top_rate[a] + E9
+            if value * E9 >= bound:  # above any maintenance: no exact figure needed
+                if cross in first:
+                    del first[cross]
+            else:
+                mm = sum(maintenance_margin(markets[a], abs(p.size_lots) * index_pips[a])
+                         for a, p in account.positions.items() if a not in isolated)
+                if mm and value < mm:
+                    first.setdefault(cross, now_ms)
+                elif cross in first:
+                    del first[cross]
+            for a in isolated:
+                pos, unit = account.positions[a], (address, a)
+                ntl = abs(pos.size_lots) * index_pips[a]
                 if pos.iso_raw_musdc + pos.size_lots * index_pips[a] < maintenance_margin(
                         markets[a], ntl):
                     first.setdefault(unit, now_ms)
                 else:
                     first.pop(unit, None)
-            if mm and value < mm:
-                first.setdefault((address, -1), now_ms)
-            else:
-                first.pop((address, -1), None)
 
     def fund_value(self) -> int:
         """The first insurance fund's account value (micro-USDC)."""
