@@ -326,7 +326,12 @@ def _plot(summary: dict):
                     xerr=[[ce["value"] - ce["low"]], [ce["high"] - ce["value"]]],
                     yerr=[[var["value"] - var["low"]], [var["high"] - var["value"]]],
                     fmt="o", color=colour, ecolor=colour, elinewidth=1, capsize=3, ms=5)
-        ax.annotate(f"{i}", (ce["value"], var["value"]), textcoords="offset points",
+    at: dict[tuple, list[int]] = {}  # points that land on one spot share one label
+    for i, r in enumerate(rows):
+        key = (r["stats"]["capital_efficiency"]["value"], r["stats"]["var95_usd"]["value"])
+        at.setdefault(key, []).append(i)
+    for (x, y), ids in at.items():
+        ax.annotate(",".join(map(str, ids)), (x, y), textcoords="offset points",
                     xytext=(5, 5), fontsize=8, color="#14181f")
     order = sorted(front, key=lambda i: rows[i]["stats"]["capital_efficiency"]["value"])
     ax.plot([rows[i]["stats"]["capital_efficiency"]["value"] for i in order],
