@@ -206,11 +206,14 @@ class Metrics:
                 if cross in first:
                     del first[cross]
                 continue
-            value, bound, isolated = account.cash_musdc, E9, []
+            value: int = account.cash_musdc
+            bound: int = E9
+            isolated: list[int] = []
             for a, pos in account.positions.items():
                 setting = account.leverage.get(a)
                 if setting is None:
                     setting = markets[a].default_leverage
+                    assert setting is not None  # make_market sets it
                 if not setting.is_cross:
                     isolated.append(a)
                     continue

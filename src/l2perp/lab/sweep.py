@@ -17,6 +17,7 @@ import itertools
 import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -66,7 +67,7 @@ def points(sweep: Sweep) -> list[dict]:
                 for combo in itertools.product(*(sweep.axes[n] for n in names))]
     rng = np.random.default_rng(np.random.SeedSequence([sweep.master_seed, 1]))
     n = sweep.samples
-    out = [{} for _ in range(n)]
+    out: list[dict] = [{} for _ in range(n)]
     for name in names:
         strata = (rng.permutation(n) + rng.random(n)) / n
         if name == "template":  # a categorical axis: the strata pick among the names
@@ -149,7 +150,8 @@ class Backend:
 
     def __init__(self, kind: str, workers: int) -> None:
         self.kind, self.workers = kind, workers
-        self.pool = None
+        self.pool: Any = None  # a ProcessPoolExecutor when local with workers > 1
+        self.remote: Any = None  # run_task as a Ray remote function
         self.started_ray = False
 
     def __enter__(self) -> "Backend":
