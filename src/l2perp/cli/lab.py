@@ -103,7 +103,9 @@ def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"
 def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a TOML file"),
           out: Path = typer.Option(..., "--out"),
           backend: str = typer.Option("local", "--backend", help="local or ray"),
-          workers: int = typer.Option(1, "--workers")) -> None:
+          workers: int = typer.Option(1, "--workers"),
+          runs: int = typer.Option(0, "--runs", help="at most this many runs per point "
+                                   "(default: the sweep file's, 120 unless it says)")) -> None:
     """Run a parameter sweep; write sweep.json, sweep.html and frontier.png."""
     from ..lab.scenario import ScenarioError
     from ..lab.sweep import load_sweep, run_sweep, write_sweep
@@ -111,28 +113,44 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
     if backend not in ("local", "ray"):
         console.print("[red]--backend is local or ray[/red]")
         raise typer.Exit(2)
+    if runs < 0:
+        console.print("[red]--runs is a positive number of runs per point[/red]")
+        raise typer.Exit(2)
     try:
         spec = load_sweep(sweep_file)
     except ScenarioError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total} runs"), TimeRemainingColumn(),
-                  console=console, transient=True) as progress:
+                  TextColumn("{task.completed}/{task.total} runs planned"),
+                  TimeRemainingColumn(), console=console, transient=True) as progress:
         task = progress.add_task(spec.name, total=None)
         summary = run_sweep(spec, backend, workers,
                             lambda done, total: progress.update(task, completed=done,
-                                                                total=total))
+                                                                total=total), runs or None)
     write_sweep(out, summary)
-    table = Table("#", "point", "p95 bad debt", "depletion", "p95 liquidated", "cap. eff.",
-                  title=f"{spec.name} ({len(summary['points'])} points x {spec.runs} runs)")
+
+    def ci(m: dict, fmt: str) -> str:
+        return f"{m['value']:{fmt}} [{m['low']:{fmt}}, {m['high']:{fmt}}]"
+    table = Table("#", "point", "runs", "VaR95 $ [90%]", "LaR95 $ [90%]", "P(depleted)",
+                  "cap. eff. [90%]",
+                  title=f"{spec.name} ({len(summary['points'])} points, up to "
+                        f"{summary['runs_per_point']} runs each)")
     for i, row in enumerate(summary["points"]):
+        st = row["stats"]
         mark = "*" if i in summary["frontier"] else ""
-        table.add_row(f"{i}{mark}", str(row["point"]), f"{row['p95_bad_debt_usd']:.0f}",
-                      f"{row['insurance_depletion_probability']:.2f}",
-                      f"{row['p95_liquidated_notional_usd']:.0f}",
-                      f"{row['capital_efficiency']:.3f}")
+        table.add_row(f"{i}{mark}", str(row["point"]), str(row["runs_used"]),
+                      ci(st["var95_usd"], ",.0f"), ci(st["lar95_usd"], ",.0f"),
+                      ci(st["depletion_probability"], ".2f"),
+                      ci(st["capital_efficiency"], ".3f"))
     console.print(table)
+    for flag in summary["monotonicity_flags"]:
+        console.print(f"[yellow]flag:[/yellow] {flag['explanation']}")
+    rec = summary["recommendation"]
+    if rec["point"] is not None:
+        console.print(f"recommended: point {rec['point']} "
+                      f"{summary['points'][rec['point']]['point']} ({rec['objective']}; "
+                      f"{rec['why']})")
     console.print(f"wrote {out}/sweep.json, sweep.html, frontier.png (* on the frontier)")
 
 

@@ -125,6 +125,8 @@ class Kernel:
         self.outages: list[Window] = []
         self.congestion: list[tuple[Window, int]] = []
         self.on_block: list[BlockHook] = []  # callbacks(receipts, block)
+        # callbacks(now_ms) at every tick, outages included (what metrics watch between blocks)
+        self.on_tick: list[Callable[[int], object]] = []
         # now_ms -> system transactions (the rollup's L1 messages)
         self.before_block: Callable[[int], tuple[Tx, ...]] | None = None
         # the rollup's reconciler can stop the sequencer
@@ -167,6 +169,8 @@ class Kernel:
         self.at(now + self.block_ms, self._tick)
         pending = len(self.mempool)
         self.backlog.append((now, pending))
+        for watch in self.on_tick:
+            watch(now)
         for window in self.outages:
             if window.covers(now):
                 return

@@ -2,9 +2,11 @@
 them, plus a per-minute sample of prices, the insurance fund, open interest and the backlog.
 
 Liquidation stages: a book liquidation is a fill whose taker order id is 0 (the waterfall's IOC),
-a backstop is a `BackstopEvent`, ADL an `AdlEvent`. Delay: from the first block in which a unit
-is liquidatable (`LiquidationCheck`) to the block that sends it through the waterfall. Money in
-micro-USDC inside, USD in the report.
+a backstop is a `BackstopEvent`, ADL an `AdlEvent`. Delay, per unit: from its first eligibility to
+the block that sends it through the waterfall. A unit is eligible from the first kernel tick at
+which it is below maintenance at the index (watched every tick, outages included: the market
+moves while the venue does not) or the first block that finds it liquidatable
+(`LiquidationCheck`), whichever is earlier. Money in micro-USDC inside, USD in the report.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..engine.margin import maintenance_margin
 from ..engine.state import fund_address, is_fund
 from ..engine.tx import (
     AdlEvent, BackstopEvent, Block, BlockReceipts, FillEvent, LedgerEvent, LiquidationCheck,
 )
 from ..engine.views import SolvencyView, account_value
 from ..units import ONE_USDC
+
+E9 = 10**9
 from .agents import Market
 from .fixedpoint import int_ratio
 from .kernel import Kernel
@@ -54,6 +59,7 @@ class Metrics:
         self.sim = sim
         self.kernel = sim.kernel
         self.markets = sim.markets
+        sim.kernel.on_tick.append(self.watch)
         self.series = Series()
         for m in sim.markets:
             for d in (self.series.index, self.series.oracle, self.series.mark, self.series.mid):
@@ -66,7 +72,9 @@ class Metrics:
         self.adl_musdc = 0
         self.adl_excess_musdc = 0
         self.first_seen: dict[tuple[str, int], int] = {}  # unit -> first block liquidatable
-        self.delays_ms: list[int] = []
+        self.delays_ms: list[int] = []  # per liquidated unit, from first eligibility
+        self.venue_delays_ms: list[int] = []  # ... from the first block that saw it eligible
+        self.index_first: dict[tuple[str, int], int] = {}  # unit -> first tick under at index
         self.minute = -1
         self.minute_liq = [0, 0, 0]
         self.fund_min_musdc: int | None = None
@@ -80,6 +88,7 @@ class Metrics:
         self.waiting_times_ms: list[int] = []  # blocks that held liquidatable units back
         self.oi_sum = 0.0
         self.collateral_sum = 0.0
+        self.posted_musdc = 0  # the position takers' deposits so far
         self._takers: list[str] = []  # the position takers, sorted
 
     def on_block(self, receipts: BlockReceipts, block: Block) -> None:
@@ -116,9 +125,12 @@ class Metrics:
             elif kind is LiquidationCheck:
                 self._delays(e)
                 checked = True
-            elif kind is LedgerEvent and e.kind == "backstopLiquidation":
-                self.events.append({"t": e.time_ms, "kind": "backstopStage", "user": e.user,
-                                    "margin_usd": int_ratio(-e.amount_musdc, ONE_USDC)})
+            elif kind is LedgerEvent:
+                if e.kind == "backstopLiquidation":
+                    self.events.append({"t": e.time_ms, "kind": "backstopStage", "user": e.user,
+                                        "margin_usd": int_ratio(-e.amount_musdc, ONE_USDC)})
+                elif e.kind == "deposit" and e.user in self.sim.position_takers:
+                    self.posted_musdc += e.amount_musdc
         if not checked:
             self.first_seen.clear()  # nothing is liquidatable: every waiting unit recovered
         self.liq_book_musdc += liq_book
@@ -161,14 +173,70 @@ class Metrics:
         present = set(e.liquidated) | set(e.waiting)
         for unit in present:
             self.first_seen.setdefault(unit, now)
+        index_first = self.index_first
         for unit in e.liquidated:
             self.liquidations += 1
             self.liq_times_ms.append(now)
-            self.delays_ms.append(now - self.first_seen.pop(unit))
+            seen = self.first_seen.pop(unit)
+            self.venue_delays_ms.append(now - seen)
+            self.delays_ms.append(now - min(seen, index_first.get(unit, seen)))
+            if unit in index_first:
+                index_first[unit] = now  # what a partial liquidation leaves waits anew
             self.events.append({"t": now, "kind": "liquidation", "user": unit[0],
                                 "unit": unit[1]})
         for unit in [u for u in self.first_seen if u not in present]:
             del self.first_seen[unit]  # recovered above maintenance
+
+    def watch(self, now_ms: int) -> None:
+        """Every tick, blocks or not: the position takers' units below maintenance at the index
+        (the price the venue would see if it kept up), remembered from their first tick."""
+        state = self.kernel.state
+        if len(self._takers) != len(self.sim.position_takers):  # the set only grows
+            self._takers = sorted(self.sim.position_takers)
+        elapsed = now_ms - self.kernel.start_ms
+        markets, first, accounts = state.markets, self.index_first, state.accounts
+        index_pips = [int(m.index_at(elapsed) * m.scale) for m in self.markets]
+        top_rate = [max(m.mm_rates_e9) for m in markets]  # maintenance is at most this rate
+        for address in self._takers:
+            account = accounts.get(address)
+            if account is None:
+                continue
+            cross = (address, -1)
+            if not account.positions:
+                if cross in first:
+                    del first[cross]
+                continue
+            value: int = account.cash_musdc
+            bound: int = E9
+            isolated: list[int] = []
+            for a, pos in account.positions.items():
+                setting = account.leverage.get(a)
+                if setting is None:
+                    setting = markets[a].default_leverage
+                    assert setting is not None  # make_market sets it
+                if not setting.is_cross:
+                    isolated.append(a)
+                    continue
+                value += pos.size_lots * index_pips[a]
+                bound += abs(pos.size_lots) * index_pips[a] * top_rate[a] + E9
+            if value * E9 >= bound:  # above any maintenance: no exact figure needed
+                if cross in first:
+                    del first[cross]
+            else:
+                mm = sum(maintenance_margin(markets[a], abs(p.size_lots) * index_pips[a])
+                         for a, p in account.positions.items() if a not in isolated)
+                if mm and value < mm:
+                    first.setdefault(cross, now_ms)
+                elif cross in first:
+                    del first[cross]
+            for a in isolated:
+                pos, unit = account.positions[a], (address, a)
+                ntl = abs(pos.size_lots) * index_pips[a]
+                if pos.iso_raw_musdc + pos.size_lots * index_pips[a] < maintenance_margin(
+                        markets[a], ntl):
+                    first.setdefault(unit, now_ms)
+                else:
+                    first.pop(unit, None)
 
     def fund_value(self) -> int:
         """The first insurance fund's account value (micro-USDC)."""
@@ -206,22 +274,22 @@ class Metrics:
         s.fund_usd.append(int_ratio(fund, ONE_USDC))
         s.oi_usd.append(oi)
         s.backlog.append(len(kernel.mempool))
-        notional = equity = collateral = 0
+        notional = equity = 0
         if len(self._takers) != len(sim.position_takers):  # the set only grows
             self._takers = sorted(sim.position_takers)
         for address in self._takers:
             account = state.accounts.get(address)
             if account is None:
                 continue
-            collateral += max(0, account.cash_musdc)
             if account.positions:
                 notional += sum(abs(p.size_lots) * state.markets[a].mark_pips
                                 for a, p in account.positions.items())
                 equity += max(0, account_value(state, account))
         s.leverage.append(int_ratio(notional, equity) if equity > 0 else 0.0)
         self.oi_sum += int_ratio(notional, ONE_USDC)  # notional the takers hold ...
-        # ... per dollar of collateral they posted
-        self.collateral_sum += int_ratio(collateral, ONE_USDC)
+        # ... per dollar of collateral they posted: every deposit that has landed (cash is no
+        # measure of it: a long's cash is its deposit minus what it paid for the position)
+        self.collateral_sum += int_ratio(self.posted_musdc, ONE_USDC)
         s.liq_book_usd.append(int_ratio(self.minute_liq[0], ONE_USDC))
         s.liq_backstop_usd.append(int_ratio(self.minute_liq[1], ONE_USDC))
         s.liq_adl_usd.append(int_ratio(self.minute_liq[2], ONE_USDC))

@@ -297,6 +297,8 @@ class Sim:
             "adl_excess_usd": int_ratio(m.adl_excess_musdc, ONE_USDC),
             "liq_delay_p50_s": percentile(delays, 50) / 1_000,
             "liq_delay_p99_s": percentile(delays, 99) / 1_000,
+            # from the first block that saw the unit eligible (the venue's own view)
+            "liq_delay_venue_p99_s": percentile(m.venue_delays_ms, 99) / 1_000,
             "max_basis_bps": round(m.max_basis_bps, 2),
             "min_basis_bps": round(m.min_basis_bps, 2),
             "socialized_loss_usd": int_ratio(m.adl_covered_musdc, ONE_USDC),

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from .metrics import percentile
+from .stats import LEVEL, BOOTSTRAP, StopRule, monotonicity, point_stats, recommend
+from .stats import frontier as stats_frontier
 from .scenario import Fault, Scenario, ScenarioError, build, load_scenario, read_toml
 
 SHIPPED = Path(__file__).parent / "sweeps"
@@ -33,11 +35,15 @@ class Sweep:
     name: str
     scenario: str
     axes: dict
-    runs: int = 4
+    runs: int = 120  # at most, per point (the CLI's --runs)
     master_seed: int = 1
     design: str = "grid"
     samples: int = 8
     ci: bool = True
+    batch: int = 40  # runs per point per round of the early stop
+    rel_tol: float = 0.5  # stop when each p95's 90% interval is at most this x its estimate
+    abs_tol_usd: float = 500.0  # ... or at most this wide (p95s near zero)
+    objective: dict = field(default_factory=dict)  # maximize = "...", <metric>_max = bound
 
 
 def load_sweep(ref: str | Path) -> Sweep:
@@ -61,7 +67,7 @@ def points(sweep: Sweep) -> list[dict]:
                 for combo in itertools.product(*(sweep.axes[n] for n in names))]
     rng = np.random.default_rng(np.random.SeedSequence([sweep.master_seed, 1]))
     n = sweep.samples
-    out = [{} for _ in range(n)]
+    out: list[dict] = [{} for _ in range(n)]
     for name in names:
         strata = (rng.permutation(n) + rng.random(n)) / n
         if name == "template":  # a categorical axis: the strata pick among the names
@@ -111,9 +117,14 @@ def apply_point(scenario: Scenario, point: dict) -> Scenario:
     return s
 
 
-def task_seeds(sweep: Sweep, n_tasks: int) -> list[int]:
-    children = np.random.SeedSequence(sweep.master_seed).spawn(n_tasks)
+def run_seeds(sweep: Sweep, n_runs: int) -> list[int]:
+    """The seed of run r, the same at every point (common random numbers: two points differ
+    by their parameters, not by their luck, so their comparison is paired)."""
+    children = np.random.SeedSequence(sweep.master_seed).spawn(n_runs)
     return [int(c.generate_state(1)[0]) for c in children]
+
+
+task_seeds = run_seeds  # the name tests and callers of the first version use
 
 
 def run_task(args: tuple) -> dict:
@@ -127,139 +138,285 @@ def run_task(args: tuple) -> dict:
     report = run(apply_point(scenario, point), seed).report
     keep = ("bad_debt_usd", "insurance_fund_start_usd", "insurance_fund_min_usd",
             "liquidated_notional_usd", "backstop_notional_usd", "adl_count",
-            "socialized_loss_usd", "capital_efficiency", "mean_leverage", "final_state_root",
-            "invariant_violations", "transactions_count")
+            "adl_notional_usd", "socialized_loss_usd", "fund_deficit_usd",
+            "liquidations_count", "liq_delay_p99_s", "capital_efficiency", "mean_leverage",
+            "final_state_root", "invariant_violations", "transactions_count")
     return {"task": index, "seed": seed, **{k: report[k] for k in keep}}
 
 
-def run_sweep(sweep: Sweep, backend: str = "local", workers: int = 1,
-              progress=None) -> dict:
-    """All tasks of the sweep; `progress(done, total)` after each finished task."""
-    design = points(sweep)
-    seeds = task_seeds(sweep, len(design) * sweep.runs)
-    tasks = [(i, sweep.scenario, sweep.ci, design[i // sweep.runs], seed)
-             for i, seed in enumerate(seeds)]
-    results: list[dict] = []
-    if backend == "ray":
-        results = _run_ray(tasks, workers, progress)
-    elif workers <= 1:
-        for task in tasks:
-            results.append(run_task(task))
-            if progress:
-                progress(len(results), len(tasks))
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+class Backend:
+    """Runs lists of tasks and returns their results in task order: in this process, in a
+    process pool (fork) or on Ray. Opened once per sweep, used once per batch."""
 
-        context = multiprocessing.get_context("fork")  # explicit: the default differs by version
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(run_task, task) for task in tasks]
-            for future in as_completed(futures):
-                results.append(future.result())
-                if progress:
-                    progress(len(results), len(tasks))
-    results.sort(key=lambda r: r["task"])
-    return summarize(sweep, design, results)
+    def __init__(self, kind: str, workers: int) -> None:
+        self.kind, self.workers = kind, workers
+        self.pool: Any = None  # a ProcessPoolExecutor when local with workers > 1
+        self.remote: Any = None  # run_task as a Ray remote function
+        self.started_ray = False
 
+    def __enter__(self) -> "Backend":
+        if self.kind == "ray":
+            import ray
 
-def _run_ray(tasks: list, workers: int, progress) -> list[dict]:
-    import ray
+            self.started_ray = not ray.is_initialized()
+            if self.started_ray:
+                ray.init(num_cpus=max(1, self.workers), include_dashboard=False,
+                         log_to_driver=False, configure_logging=False)
+            self.remote = ray.remote(run_task)
+        elif self.workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
 
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=max(1, workers), include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
-    try:
-        remote = ray.remote(run_task)
-        pending = [remote.remote(task) for task in tasks]
-        results = []
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            results.extend(ray.get(done))
-            if progress:
-                progress(len(results), len(tasks))
-        return results
-    finally:
-        if started:
+            context = multiprocessing.get_context("fork")  # explicit: defaults differ
+            self.pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+        if self.started_ray:
+            import ray
+
             ray.shutdown()
 
+    def map(self, tasks: list[tuple], progress=None) -> list[dict]:
+        results: list[dict] = []
+        if self.kind == "ray":
+            import ray
 
-def summarize(sweep: Sweep, design: list[dict], results: list[dict]) -> dict:
+            pending = [self.remote.remote(task) for task in tasks]
+            while pending:
+                done, pending = ray.wait(pending, num_returns=1)
+                results.extend(ray.get(done))
+                if progress:
+                    progress(len(done))
+        elif self.pool is None:
+            for task in tasks:
+                results.append(run_task(task))
+                if progress:
+                    progress(1)
+        else:
+            from concurrent.futures import as_completed
+
+            for future in as_completed([self.pool.submit(run_task, t) for t in tasks]):
+                results.append(future.result())
+                if progress:
+                    progress(1)
+        results.sort(key=lambda r: r["task"])
+        return results
+
+
+def stop_rule(sweep: Sweep, runs: int | None = None) -> StopRule:
+    """The sweep's early-stop rule, with `runs` (the CLI's --runs) as the cap when given."""
+    max_runs = runs or sweep.runs
+    return StopRule(max_runs, max(1, min(sweep.batch, max_runs)), sweep.rel_tol,
+                    sweep.abs_tol_usd)
+
+
+def run_sweep(sweep: Sweep, backend: str = "local", workers: int = 1,
+              progress=None, runs: int | None = None) -> dict:
+    """Every point in batches of seeded runs until its p95s' intervals are narrow (or the cap);
+    `progress(done, planned)` as runs finish. Which points go on after a batch depends only on
+    the results so far, so every backend and worker count runs the same tasks."""
+    rule = stop_rule(sweep, runs)
+    design = points(sweep)
+    seeds = run_seeds(sweep, rule.max_runs)
+    done: list[list[dict]] = [[] for _ in design]
+    stats: list[dict] = [{} for _ in design]
+    active = list(range(len(design)))
+    finished = 0
+    with Backend(backend, workers) as pool:
+        while active:
+            tasks = []
+            for p in active:
+                first = len(done[p])
+                for r in range(first, min(first + rule.batch, rule.max_runs)):
+                    tasks.append((p * rule.max_runs + r, sweep.scenario, sweep.ci, design[p],
+                                  seeds[r]))
+            planned = finished + len(tasks)
+
+            def tick(n: int, base=[finished]) -> None:  # noqa: B006 (a counter per batch)
+                base[0] += n
+                if progress:
+                    progress(base[0], planned)
+            for result in pool.map(tasks, tick):
+                done[result["task"] // rule.max_runs].append(result)
+            finished = planned
+            still = []
+            for p in active:
+                stats[p] = point_stats(done[p], sweep.master_seed, p)
+                if len(done[p]) < rule.max_runs and not rule.narrow(stats[p]):
+                    still.append(p)
+            active = still
+    return summarize(sweep, design, done, stats, rule)
+
+
+def summarize(sweep: Sweep, design: list[dict], done: list[list[dict]], stats: list[dict],
+              rule: StopRule) -> dict:
     rows = []
     for p, point in enumerate(design):
-        runs = results[p * sweep.runs:(p + 1) * sweep.runs]
-        depleted = [r["insurance_fund_min_usd"] <= 0 or r["adl_count"] > 0 for r in runs]
+        st = stats[p]
         rows.append({
             "point": point,
-            "p95_bad_debt_usd": percentile([r["bad_debt_usd"] + r["socialized_loss_usd"]
-                                            for r in runs], 95),
-            "insurance_depletion_probability": sum(depleted) / len(runs),
-            "p95_liquidated_notional_usd": percentile([r["liquidated_notional_usd"]
-                                                       + r["backstop_notional_usd"]
-                                                       for r in runs], 95),
-            "capital_efficiency": sum(r["capital_efficiency"] for r in runs) / len(runs),
-            "invariant_violations": sum(r["invariant_violations"] for r in runs),
-            "roots": [r["final_state_root"] for r in runs],
+            "runs_used": st["runs_used"],
+            "stats": st,
+            # the first version's flat figures (the web app's Lab view reads these)
+            "p95_bad_debt_usd": st["var95_usd"]["value"],
+            "insurance_depletion_probability": st["depletion_probability"]["value"],
+            "p95_liquidated_notional_usd": st["lar95_usd"]["value"],
+            "capital_efficiency": st["capital_efficiency"]["value"],
+            "invariant_violations": sum(r["invariant_violations"] for r in done[p]),
+            "roots": [r["final_state_root"] for r in done[p]],
         })
-    return {"sweep": sweep.name, "scenario": sweep.scenario, "runs_per_point": sweep.runs,
+    front = stats_frontier(stats)
+    flags = monotonicity(design, stats)
+    return {"sweep": sweep.name, "scenario": sweep.scenario, "runs_per_point": rule.max_runs,
+            "batch": rule.batch, "rel_tol": rule.rel_tol, "abs_tol_usd": rule.abs_tol_usd,
+            "interval_level": LEVEL, "bootstrap_resamples": BOOTSTRAP,
             "master_seed": sweep.master_seed, "design": sweep.design, "points": rows,
-            "frontier": frontier(rows)}
+            "frontier": front, "monotonicity_flags": flags,
+            "objective": dict(sweep.objective),
+            "recommendation": recommend(stats, front, dict(sweep.objective))}
 
 
 def frontier(rows: list[dict]) -> list[int]:
-    """Indices of the points no other point beats on both capital efficiency (higher) and p95
-    bad debt (lower)."""
-    out = []
-    for i, a in enumerate(rows):
-        dominated = any(
-            b["capital_efficiency"] >= a["capital_efficiency"]
-            and b["p95_bad_debt_usd"] <= a["p95_bad_debt_usd"]
-            and (b["capital_efficiency"] > a["capital_efficiency"]
-                 or b["p95_bad_debt_usd"] < a["p95_bad_debt_usd"])
-            for j, b in enumerate(rows) if j != i)
-        if not dominated:
-            out.append(i)
-    return out
+    """The interval-aware frontier of summarized rows (see stats.dominates)."""
+    return stats_frontier([r["stats"] if "stats" in r else r for r in rows])
 
 
-def write_sweep(out: Path, summary: dict) -> None:
-    """sweep.json and frontier.png + sweep.html (offline)."""
-    import base64
-    import html
-    import io
+CSS = """
+:root { --up: #1b7f3b; --down: #b3261e; --line: #e3e6ea; --muted: #5b6470; --accent: #2f5fd0;
+        --bg: #f6f7f9; --card: #fff; }
+* { box-sizing: border-box; }
+body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #14181f;
+       background: var(--bg); }
+header { padding: .5em 1em; background: #1d2633; color: #fff; }
+main { padding: .8em 1em 2em; max-width: 1320px; margin: auto; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 6px;
+        padding: .8em 1em; margin-bottom: 1em; }
+h3 { margin: .1em 0 .5em; font-size: 1em; }
+table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+th, td { text-align: right; padding: 3px 8px; border-bottom: 1px solid var(--line);
+         white-space: nowrap; }
+th { color: var(--muted); font-weight: 500; font-size: .88em; }
+th:first-child, td:first-child, td.point { text-align: left; }
+tr.front td:first-child { color: var(--accent); font-weight: 600; }
+tr.pick td { background: #eef3ff; }
+.ci { color: var(--muted); font-size: .85em; }
+.flag { color: var(--down); }
+.muted { color: var(--muted); }
+svg { max-width: 100%; height: auto; }
+"""
 
+
+def _plot(summary: dict):
+    """The frontier figure: every point with its 90% interval bars on both axes, labelled by
+    its index; the frontier in the accent colour, the recommended point ringed."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    rows = summary["points"]
+    front = set(summary["frontier"])
+    pick = summary["recommendation"]["point"]
+    fig, ax = plt.subplots(figsize=(8, 5))
+    for i, r in enumerate(rows):
+        ce, var = r["stats"]["capital_efficiency"], r["stats"]["var95_usd"]
+        colour = "#2f5fd0" if i in front else "#8a929c"
+        ax.errorbar(ce["value"], var["value"],
+                    xerr=[[ce["value"] - ce["low"]], [ce["high"] - ce["value"]]],
+                    yerr=[[var["value"] - var["low"]], [var["high"] - var["value"]]],
+                    fmt="o", color=colour, ecolor=colour, elinewidth=1, capsize=3, ms=5)
+    at: dict[tuple, list[int]] = {}  # points that land on one spot share one label
+    for i, r in enumerate(rows):
+        key = (r["stats"]["capital_efficiency"]["value"], r["stats"]["var95_usd"]["value"])
+        at.setdefault(key, []).append(i)
+    for (x, y), ids in at.items():
+        ax.annotate(",".join(map(str, ids)), (x, y), textcoords="offset points",
+                    xytext=(5, 5), fontsize=8, color="#14181f")
+    order = sorted(front, key=lambda i: rows[i]["stats"]["capital_efficiency"]["value"])
+    ax.plot([rows[i]["stats"]["capital_efficiency"]["value"] for i in order],
+            [rows[i]["stats"]["var95_usd"]["value"] for i in order], color="#2f5fd0", lw=1,
+            label="frontier (beyond the intervals)")
+    if pick is not None:
+        ce, var = rows[pick]["stats"]["capital_efficiency"], rows[pick]["stats"]["var95_usd"]
+        ax.scatter([ce["value"]], [var["value"]], s=220, facecolors="none",
+                   edgecolors="#1b7f3b", linewidths=2, label=f"recommended: point {pick}")
+    ax.set_xlabel("capital efficiency: takers' notional / collateral (mean, 90% interval)")
+    ax.set_ylabel("VaR95: p95 of bad debt + socialized loss, USD (90% interval)")
+    ax.set_title(f"{summary['sweep']} on {summary['scenario']}")
+    ax.grid(color="#e3e6ea", lw=.6)
+    ax.legend(loc="best", fontsize=8)
+    return fig, plt
+
+
+def _cell(m: dict, money: bool) -> str:
+    if money:
+        return (f"{m['value']:,.0f}<div class='ci'>[{m['low']:,.0f}, {m['high']:,.0f}]</div>")
+    return f"{m['value']:.3f}<div class='ci'>[{m['low']:.3f}, {m['high']:.3f}]</div>"
+
+
+def write_sweep(out: Path, summary: dict) -> None:
+    """sweep.json, frontier.png and sweep.html (styled like the web app's Lab view, offline:
+    the figure is inline SVG)."""
+    import html
+    import io
+
     out.mkdir(parents=True, exist_ok=True)
     (out / "sweep.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    rows = summary["points"]
-    fig, ax = plt.subplots(figsize=(8, 5))
-    xs = [r["capital_efficiency"] for r in rows]
-    ys = [r["p95_bad_debt_usd"] for r in rows]
-    ax.scatter(xs, ys, color="#4477aa", label="design points")
-    front = sorted(summary["frontier"], key=lambda i: xs[i])
-    ax.plot([xs[i] for i in front], [ys[i] for i in front], color="#cc3311", marker="o",
-            label="frontier")
-    ax.set_xlabel("capital efficiency (open interest / collateral)")
-    ax.set_ylabel("p95 bad debt + socialized loss (USD)")
-    ax.set_title(f"{summary['sweep']}: {summary['scenario']}")
-    ax.legend()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    fig, plt = _plot(summary)
     fig.savefig(out / "frontier.png", dpi=90, bbox_inches="tight")
+    buffer = io.StringIO()
+    with plt.rc_context({"svg.hashsalt": summary["sweep"]}):  # the same page every time
+        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
-    png = base64.b64encode(buffer.getvalue()).decode()
-    table = "".join(
-        f"<tr><td>{i}</td><td>{html.escape(json.dumps(r['point']))}</td>"
-        f"<td>{r['p95_bad_debt_usd']:.2f}</td><td>{r['insurance_depletion_probability']:.2f}"
-        f"</td><td>{r['p95_liquidated_notional_usd']:.0f}</td>"
-        f"<td>{r['capital_efficiency']:.3f}</td></tr>" for i, r in enumerate(rows))
+    svg = buffer.getvalue()
+    svg = svg[svg.index("<svg"):]
+    rows = summary["points"]
+    front = set(summary["frontier"])
+    rec = summary["recommendation"]
+    axes = sorted({a for r in rows for a in r["point"]})
+    body = []
+    for i, r in enumerate(rows):
+        st = r["stats"]
+        cls = " ".join(c for c, on in (("front", i in front), ("pick", i == rec["point"])) if on)
+        cells = "".join(f"<td class='point'>{html.escape(str(r['point'].get(a, '')))}</td>"
+                        for a in axes)
+        body.append(
+            f"<tr class='{cls}'><td>{i}{' *' if i in front else ''}</td>{cells}"
+            f"<td>{r['runs_used']}</td><td>{_cell(st['var95_usd'], True)}</td>"
+            f"<td>{_cell(st['lar95_usd'], True)}</td>"
+            f"<td>{_cell(st['depletion_probability'], False)}</td>"
+            f"<td>{_cell(st['capital_efficiency'], False)}</td>"
+            f"<td>{st['mean_liq_delay_p99_s']:,.0f}</td>"
+            f"<td>{r['invariant_violations']}</td></tr>")
+    flags = summary["monotonicity_flags"]
+    flag_html = ("<ul>" + "".join(f"<li class='flag'>{html.escape(f['explanation'])}</li>"
+                                  for f in flags) + "</ul>") if flags else \
+        "<p class='muted'>No metric moves against its parameter beyond the intervals.</p>"
+    pick = rec["point"]
+    rec_html = (f"<p><b>Point {pick}</b> {html.escape(json.dumps(rows[pick]['point']))}: "
+                f"{html.escape(rec['why'])}.</p>" if pick is not None else "<p>none</p>")
+    head = "".join(f"<th>{html.escape(a)}</th>" for a in axes)
     (out / "sweep.html").write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>sweep</title></head><body>"
-        f"<h1>{html.escape(summary['sweep'])}</h1><img src='data:image/png;base64,{png}'>"
-        "<table border='1'><tr><th>#</th><th>point</th><th>p95 bad debt</th>"
-        "<th>depletion probability</th><th>p95 liquidated</th><th>capital efficiency</th>"
-        f"</tr>{table}</table></body></html>")
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(summary['sweep'])}: sweep</title><style>{CSS}</style></head>"
+        f"<body><header><b>l2perp lab</b> &middot; sweep {html.escape(summary['sweep'])} on "
+        f"{html.escape(summary['scenario'])}</header><main>"
+        "<div class='card'><h3>Recommended parameter set</h3>"
+        f"<p class='muted'>Objective: {html.escape(rec['objective'])}.</p>{rec_html}</div>"
+        f"<div class='card'><h3>Frontier</h3>{svg}<p class='muted'>Bars are 90% percentile-"
+        f"bootstrap intervals ({summary['bootstrap_resamples']} resamples, seeded by the "
+        "sweep's master seed). A point leaves the frontier only when another beats it beyond "
+        "the intervals.</p></div>"
+        f"<div class='card'><h3>Monotonicity flags ({len(flags)})</h3>{flag_html}</div>"
+        "<div class='card'><h3>Points</h3><table><tr><th>#</th>"
+        f"{head}<th>runs</th><th>VaR95 ($)</th><th>LaR95 ($)</th><th>P(fund depleted)</th>"
+        "<th>capital efficiency</th><th>liq. delay p99 (s, mean)</th><th>invariant "
+        f"violations</th></tr>{''.join(body)}</table>"
+        f"<p class='muted'>Up to {summary['runs_per_point']} runs per point in batches of "
+        f"{summary['batch']}, stopping once each p95's interval is at most "
+        f"{summary['rel_tol']:g} x its estimate (or ${summary['abs_tol_usd']:,.0f}) wide; run r "
+        "uses the same seed at every point. * marks the frontier.</p></div>"
+        "</main></body></html>\n")
