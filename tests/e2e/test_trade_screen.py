@@ -138,7 +138,7 @@ def test_the_trade_view_writes_no_raw_floats_and_prices_have_five_significant_fi
             assert len(digits) <= 5, cell
 
 
-def test_screenshots_of_every_view_at_1440x900_and_390x844(node, open_page, shot) -> None:
+def test_screenshots_of_every_view_at_1440x900_and_390x844(node, open_page, shot, artifacts) -> None:
     for size in ((1440, 900), (390, 844)):
         page = open_page(size)
         for view in VIEWS:
@@ -147,3 +147,16 @@ def test_screenshots_of_every_view_at_1440x900_and_390x844(node, open_page, shot
             page.locator(READY[view]).first.wait_for()
             page.wait_for_timeout(1000)
             shot(page, f"screen-{view}-{size[0]}x{size[1]}")
+        page.goto(f"{node.url}/#trade")  # an account with positions, fills and funding
+        page.locator("#book tbody tr.bid").first.wait_for()
+        page.fill("#watch-user", TAKER.address.lower())
+        page.locator("#watch button").click()
+        page.locator("#positions tbody tr[data-coin]").first.wait_for()
+        page.locator("#chart").scroll_into_view_if_needed()
+        chart = box(page, "#chart")
+        page.mouse.move(chart["x"] + chart["width"] - 68 - 3, chart["y"] + chart["height"] / 3)
+        page.locator("#chart-readout.hovered").wait_for()
+        shot(page, f"screen-trade-account-{size[0]}x{size[1]}")
+        page.locator("#wallet summary").click()
+        page.locator("#wallet-form").wait_for(state="visible")
+        page.screenshot(path=str(artifacts / f"screen-wallet-open-{size[0]}x{size[1]}.png"))  # the viewport

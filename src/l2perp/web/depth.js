@@ -62,13 +62,15 @@ L2.depth = (() => {
     target.replaceChildren(
       svgEl("line", { x1: LEFT, x2: width - RIGHT, y1: y(0), y2: y(0), class: "depth-axis" }),
       svgEl("line", { x1: midX, x2: midX, y1: TOP, y2: y(0), class: "depth-mid" }),
+      svgEl("line", { x1: LEFT, x2: width - RIGHT, y1: y(top / 2), y2: y(top / 2), class: "depth-grid" }),
       svgEl("path", { d: area(bIn, x, y, LEFT), class: "bids" }),
       svgEl("path", { d: area(aIn, x, y, width - RIGHT), class: "asks" }),
+      text({ x: width / 2 + 4, y: y(top / 2) - 3 }, sizeText(top / 2)),
       text({ x: LEFT, y: HEIGHT - BOTTOM + 13 }, fmt(lo)),
       text({ x: midX, y: HEIGHT - BOTTOM + 13, "text-anchor": "middle" }, fmt(mid)),
       text({ x: width - RIGHT, y: HEIGHT - BOTTOM + 13, "text-anchor": "end" }, fmt(hi)),
       text({ x: width / 2, y: HEIGHT - 3, "text-anchor": "middle", class: "depth-label" }, "price (USD)"),
-      text({ x: LEFT, y: 11, class: "depth-label" }, `cumulative size (${coin}) · max ${sizeText(top / 1.1)}`),
+      text({ x: LEFT, y: 11, class: "depth-label" }, `cumulative size (${coin}) · deepest ${sizeText(top / 1.1)}`),
       text({ x: LEFT + 2, y: y(0) - 4, class: "depth-side bid" }, "bids"),
       text({ x: width - RIGHT - 2, y: y(0) - 4, "text-anchor": "end", class: "depth-side ask" }, "asks"));
   }

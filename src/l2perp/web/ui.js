@@ -83,7 +83,8 @@ L2.ui = (() => {
   function usd(text, digits = 2) {
     const x = num(text);
     if (!Number.isFinite(x)) return "-";
-    return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    const shown = x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    return /^-[0.,]+$/.test(shown) ? shown.slice(1) : shown;  // no "-0.00"
   }
 
   // Micro-USDC integers (the L1's and governance's units) as USDC.
