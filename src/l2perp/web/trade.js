@@ -137,7 +137,7 @@ L2.trade = (() => {
     showReadout(hovered || s.candles[s.candles.length - 1], Boolean(hovered));
   }
 
-  // The OHLC and volume of the candle under the crosshair (else the latest), over the chart.
+  // The OHLC and volume of the candle under the crosshair (else the latest), above the chart.
   function showReadout(c, hovered) {
     const box = $("chart-readout");
     if (!c) { box.replaceChildren(); return; }
@@ -376,9 +376,10 @@ L2.trade = (() => {
     if (address !== user()) return;  // the wallet changed while this was in flight
     const ms = account.marginSummary;
     $("account-summary").replaceChildren(kv([
-      ["account value", usd(ms.accountValue)], ["position notional", usd(ms.totalNtlPos)],
-      ["margin used", usd(ms.totalMarginUsed)], ["maintenance (cross)", usd(account.crossMaintenanceMarginUsed)],
-      ["withdrawable", usd(account.withdrawable)]], "summary"));
+      ["account value (USD)", usd(ms.accountValue)], ["position notional (USD)", usd(ms.totalNtlPos)],
+      ["margin used (USD)", usd(ms.totalMarginUsed)],
+      ["maintenance, cross (USD)", usd(account.crossMaintenanceMarginUsed)],
+      ["withdrawable (USD)", usd(account.withdrawable)]], "summary"));
     fill($("positions").tBodies[0], account.assetPositions.map(({ position: p }) => {
       const d = szd(p.coin);
       const mark = num(p.positionValue) / Math.abs(num(p.szi));
