@@ -1,6 +1,6 @@
 // DOM and formatting helpers shared by the views. Numbers arrive from the API as exact decimal
-// strings; they are shown as sent, and only ratios and bars are computed in floating point
-// (display only, nothing signed or sent depends on them).
+// strings; prices, sizes and amounts are formatted from them for display (per market: see
+// price and size), and nothing signed or sent depends on that formatting.
 "use strict";
 
 window.L2 = window.L2 || {};
