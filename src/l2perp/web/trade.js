@@ -3,8 +3,9 @@
 // Polling budget (weight a minute, of Hyperliquid's 1,200): clearinghouseState every second
 // (2 x 60 = 120), metaAndAssetCtxs every 5 s (20 x 12 = 240), open orders every 5 s, or every
 // 3 s while the user's order updates stream in (at most 20 x 20 = 400), fills and funding every
-// 15 s, or 10 s while their tab is open or fills stream in (at most 2 x 20 x 6 = 240): at most
-// 1,000. The book, trades and candles come over /ws; the user's own actions refetch at once.
+// 15 s, or 10 s while their tab is open or fills stream in (at most 2 x 20 x 6 = 240), the
+// market's leverage (activeAssetData) every 10 s (20 x 6 = 120): at most 1,120. The book,
+// trades and candles come over /ws; the user's own actions refetch at once.
 "use strict";
 
 L2.trade = (() => {
@@ -23,6 +24,8 @@ L2.trade = (() => {
   };
   const GROUP_TICKS = [1, 10, 100, 1000];  // the book's price grouping, in ticks
   const BOOK_ROWS = 8;  // levels shown on each side
+  // activeAssetData at 5 s cost 240 a minute and took the page past the 1,200 budget
+  const LEVERAGE_PERIOD_MS = 10_000;
 
   // The market's size decimals (undefined before the universe is known: generic formatting).
   function szd(coin) { return api.market(coin)?.szDecimals; }
@@ -395,7 +398,7 @@ L2.trade = (() => {
       return tr;
     }), "no open positions");
     if (orders) renderOrders(orders);
-    if (s.leverageFor !== `${address}/${s.coin}` || api.due("leverage", 5000)) await refreshLeverage();
+    if (s.leverageFor !== `${address}/${s.coin}` || api.due("leverage", LEVERAGE_PERIOD_MS)) await refreshLeverage();
     const historyPeriod = s.tab === "fills" || s.tab === "funding" ? 10_000 : 15_000;
     if (api.due("history", historyPeriod)) await refreshHistory(address, account.time);
   }
