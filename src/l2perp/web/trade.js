@@ -379,10 +379,10 @@ L2.trade = (() => {
     if (address !== user()) return;  // the wallet changed while this was in flight
     const ms = account.marginSummary;
     $("account-summary").replaceChildren(kv([
-      ["account value (USD)", usd(ms.accountValue)], ["position notional (USD)", usd(ms.totalNtlPos)],
-      ["margin used (USD)", usd(ms.totalMarginUsed)],
-      ["maintenance, cross (USD)", usd(account.crossMaintenanceMarginUsed)],
-      ["withdrawable (USD)", usd(account.withdrawable)]], "summary"));
+      ["account value", `$${usd(ms.accountValue)}`], ["position notional", `$${usd(ms.totalNtlPos)}`],
+      ["margin used", `$${usd(ms.totalMarginUsed)}`],
+      ["maintenance (cross)", `$${usd(account.crossMaintenanceMarginUsed)}`],
+      ["withdrawable", `$${usd(account.withdrawable)}`]], "summary"));
     fill($("positions").tBodies[0], account.assetPositions.map(({ position: p }) => {
       const d = szd(p.coin);
       const mark = num(p.positionValue) / Math.abs(num(p.szi));
