@@ -36,7 +36,7 @@ def test_limit_order_rests_in_the_book_and_cancels_then_a_market_order_opens_a_p
     assert "resting" in reply_text(page)
     level = page.locator(f'#book tbody tr.bid[data-px="{price}"]')
     level.wait_for()
-    assert level.locator("td").nth(1).inner_text() == "0.002"
+    assert level.locator("td").nth(1).inner_text() == "0.00200"  # BTC sizes: 5 decimals
     orders = open_orders(node, trader.address.lower())
     assert [(o["limitPx"], o["sz"], o["side"]) for o in orders] == [(price, "0.002", "B")]
     page.locator('#account-tabs button[data-tab="orders"]').click()
@@ -68,11 +68,12 @@ def test_limit_order_rests_in_the_book_and_cancels_then_a_market_order_opens_a_p
     position = page.locator('#positions tbody tr[data-coin="BTC"]')
     position.wait_for()
     cells = position.locator("td")
-    assert cells.nth(1).inner_text() == "0.01"
+    assert cells.nth(1).inner_text() == "0.01000"
     state = node.info({"type": "clearinghouseState", "user": trader.address.lower()})
     liq = state["assetPositions"][0]["position"]["liquidationPx"]
     assert liq is not None and 0 < float(liq) < bid  # a long's liquidation price is below
-    assert cells.nth(6).inner_text() == liq
+    shown = float(cells.nth(6).inner_text().replace(",", ""))
+    assert abs(shown - float(liq)) <= 0.5  # BTC prices show whole dollars
     assert "isolated 10x" in cells.nth(7).inner_text()
     page.locator('#account-tabs button[data-tab="fills"]').click()
     page.locator("#fills tbody tr", has_text="Open Long").first.wait_for()

@@ -73,6 +73,11 @@ L2.app = (() => {
       }
     });
     $("key-forget").addEventListener("click", () => { api.wallet.set(""); $("devkey").value = ""; });
+    // a dropdown: it overlays the page only while open, and a click elsewhere or Escape closes it
+    document.addEventListener("pointerdown", (e) => {
+      if ($("wallet").open && !$("wallet").contains(e.target)) $("wallet").open = false;
+    });
+    document.addEventListener("keydown", (e) => { if (e.key === "Escape") $("wallet").open = false; });
   }
 
   function init() {

@@ -3,12 +3,14 @@
 // Polling budget (weight a minute, of Hyperliquid's 1,200): clearinghouseState every second
 // (2 x 60 = 120), metaAndAssetCtxs every 5 s (20 x 12 = 240), open orders every 5 s, or every
 // 3 s while the user's order updates stream in (at most 20 x 20 = 400), fills and funding every
-// 15 s, or 10 s while their tab is open or fills stream in (at most 2 x 20 x 6 = 240): at most
-// 1,000. The book, trades and candles come over /ws; the user's own actions refetch at once.
+// 15 s, or 10 s while their tab is open or fills stream in (at most 2 x 20 x 6 = 240), the
+// market's leverage (activeAssetData) every 10 s (20 x 6 = 120): at most 1,120. The book,
+// trades and candles come over /ws; the user's own actions refetch at once.
 "use strict";
 
 L2.trade = (() => {
-  const { el, row, fill, button, kv, num, pct, signed, usd, short, when, say, guard, ADDRESS } = L2.ui;
+  const { el, row, fill, button, kv, num, pct, usd, short, when, say, guard, ADDRESS,
+          price, size, priceDecimals, compactUsd } = L2.ui;
   const api = L2.api;
   const $ = (id) => document.getElementById(id);
   const SLIPPAGE = 0.05;  // market orders: the SDK's default
@@ -18,7 +20,20 @@ L2.trade = (() => {
     coin: localStorage.getItem("l2perp.coin") || "", interval: "5m", candles: [], ctx: null,
     book: null, trades: [], watch: localStorage.getItem("l2perp.watch") || "", tab: "positions",
     subscribed: null, candlesFor: "", meta: null, ctxs: [], userSubs: [],
+    hover: null, groupTicks: 1, groupsFor: "",
   };
+  const GROUP_TICKS = [1, 10, 100, 1000];  // the book's price grouping, in ticks
+  const BOOK_ROWS = 8;  // levels shown on each side
+  // activeAssetData at 5 s cost 240 a minute and took the page past the 1,200 budget
+  const LEVERAGE_PERIOD_MS = 10_000;
+
+  // The market's size decimals (undefined before the universe is known: generic formatting).
+  function szd(coin) { return api.market(coin)?.szDecimals; }
+  function fmtPx(coin) { const d = szd(coin); return (p) => price(p, d); }
+  function signedText(text, shown) {
+    const x = num(text);
+    return { text: shown, cls: x > 0 ? "up" : x < 0 ? "down" : "" };
+  }
   const ACCOUNT_SOURCES = ["orders", "history"];
 
   function user() { return api.wallet.address || s.watch; }
@@ -39,9 +54,11 @@ L2.trade = (() => {
     fill($("markets").tBodies[0], meta.universe.map((m, i) => {
       const c = ctxs[i];
       const change = num(c.prevDayPx) ? num(c.markPx) / num(c.prevDayPx) - 1 : NaN;
-      const tr = row([m.name + (m.isDelisted ? " (delisted)" : ""), c.markPx, c.oraclePx,
+      const oiUsd = num(c.openInterest) * num(c.markPx);  // open interest is counted in coins
+      const tr = row([m.name + (m.isDelisted ? " (delisted)" : ""), price(c.markPx, m.szDecimals),
+        price(c.oraclePx, m.szDecimals),
         { text: pct(change), cls: change > 0 ? "up" : change < 0 ? "down" : "" },
-        pct(num(c.funding), 4), c.openInterest, usd(c.dayNtlVlm, 0), `${m.maxLeverage}x`],
+        pct(num(c.funding), 4), usd(oiUsd, 0), usd(c.dayNtlVlm, 0), `${m.maxLeverage}x`],
       m.name === s.coin ? "selected" : "");
       tr.dataset.coin = m.name;
       tr.addEventListener("click", () => { selectCoin(m.name); L2.app.tick(); });
@@ -54,8 +71,10 @@ L2.trade = (() => {
   function showContext() {
     const i = s.meta ? s.meta.universe.findIndex((m) => m.name === s.coin) : -1;
     s.ctx = i >= 0 ? s.ctxs[i] : null;
-    $("chart-stats").textContent = s.ctx ? `mark ${s.ctx.markPx} · oracle ${s.ctx.oraclePx} · ` +
-      `funding ${pct(num(s.ctx.funding), 4)}/h · OI ${s.ctx.openInterest}` : "";
+    const d = szd(s.coin), c = s.ctx;
+    $("chart-stats").textContent = c ? `mark $${price(c.markPx, d)} · oracle $${price(c.oraclePx, d)} · ` +
+      `funding ${pct(num(c.funding), 4)}/h · OI ${compactUsd(num(c.openInterest) * num(c.markPx))} ` +
+      `(${size(c.openInterest, d)} ${s.coin}) · 24h volume ${compactUsd(num(c.dayNtlVlm))}` : "";
   }
 
   // The websocket feeds of one market: its book, its trades and its candles at `interval`.
@@ -74,6 +93,8 @@ L2.trade = (() => {
     $("chart-coin").textContent = coin;
     $("book-coin").textContent = coin;
     $("sz-unit").textContent = `(${coin})`;
+    for (const unit of document.querySelectorAll(".coin-unit")) unit.textContent = `(${coin})`;
+    s.groupTicks = 1; s.groupsFor = ""; s.hover = null;
     for (const tr of $("markets").tBodies[0].rows) tr.classList.toggle("selected", tr.dataset.coin === coin);
     // a price or size typed for another market means nothing here: the form starts empty
     for (const id of ["px", "sz", "tp", "sl"]) $(id).value = "";
@@ -114,35 +135,103 @@ L2.trade = (() => {
     drawChart();
   }
 
-  function drawChart() { L2.chart.draw($("chart"), s.candles, s.ctx?.markPx); }
+  function drawChart() {
+    const hovered = L2.chart.draw($("chart"), s.candles, { mark: s.ctx?.markPx, fmt: fmtPx(s.coin), hover: s.hover });
+    showReadout(hovered || s.candles[s.candles.length - 1], Boolean(hovered));
+  }
+
+  // The OHLC and volume of the candle under the crosshair (else the latest), above the chart.
+  function showReadout(c, hovered) {
+    const box = $("chart-readout");
+    if (!c) { box.replaceChildren(); return; }
+    const f = fmtPx(s.coin);
+    const change = num(c.o) ? num(c.c) / num(c.o) - 1 : NaN;
+    const parts = [["O", f(c.o)], ["H", f(c.h)], ["L", f(c.l)], ["C", f(c.c)],
+      ["V", `${size(c.v, szd(s.coin))} ${s.coin}`]];
+    box.replaceChildren(el("span", when(c.t).slice(5, 16), "muted"), ...parts.map(([k, v]) => {
+      const span = el("span", null, "ohlc");
+      span.append(el("b", k), " ", el("span", v, null, { "data-field": k }));
+      return span;
+    }), el("span", pct(change), change >= 0 ? "up" : "down"));
+    box.dataset.t = c.t;
+    box.classList.toggle("hovered", hovered);
+  }
+
+  let chartPending = false;
+  function pointerAt(event) {
+    s.hover = event ? { x: event.offsetX, y: event.offsetY } : null;
+    if (chartPending) return;
+    chartPending = true;
+    requestAnimationFrame(() => { chartPending = false; drawChart(); });
+  }
 
   // ----- book and trades -------------------------------------------------------------------
+  // The market's price tick near `px`: 5 significant figures, at most 6 - szDecimals decimals.
+  function tickNear(px, szDecimals) { return 10 ** -priceDecimals(px, szDecimals); }
+
+  // Levels merged into buckets of `step` (bids down, asks up to the step: a bucket's price is
+  // one every order in it is at least as good as), with the cumulative size from the best.
+  function groupLevels(levels, step, isBid, decimals, raw) {
+    const out = [];
+    let total = 0;
+    for (const l of levels) {
+      const p = num(l.px), sz = num(l.sz);
+      const k = raw ? p : isBid ? Math.floor(p / step + 1e-9) : Math.ceil(p / step - 1e-9);
+      const last = out[out.length - 1];
+      total += sz;
+      if (last && last.k === k) { last.sz += sz; last.n += l.n; last.cum = total; continue; }
+      out.push({ k, px: raw ? l.px : (k * step).toFixed(decimals), sz, n: l.n, cum: total });
+    }
+    return out;
+  }
+
+  // The grouping choices for this market's tick (rebuilt when the market or its tick changes).
+  function groupChoices(tick, decimals) {
+    const key = `${s.coin}/${tick}`;
+    if (s.groupsFor === key) return;
+    s.groupsFor = key;
+    $("book-group").replaceChildren(...GROUP_TICKS.map((n) => {
+      const step = tick * n;
+      return el("option", step.toFixed(Math.max(0, decimals - Math.log10(n))), null,
+                { value: n, ...(n === s.groupTicks ? { selected: "" } : {}) });
+    }));
+    $("book-group").value = String(s.groupTicks);
+  }
+
   function renderBook() {
     const tbody = $("book").tBodies[0];
+    L2.depth.draw($("depth"), s.book, fmtPx(s.coin), s.coin);
     if (!s.book) { fill(tbody, [], "waiting for the book…"); return; }
     const [bids, asks] = s.book.levels;
-    const depth = 8;
-    const top = asks.slice(0, depth).reverse(), bottom = bids.slice(0, depth);
-    const biggest = Math.max(1e-12, ...top.concat(bottom).map((l) => num(l.sz)));
+    const d = szd(s.coin);
+    const best = num(bids[0]?.px ?? asks[0]?.px);
+    const tick = tickNear(best, d), tickDecimals = priceDecimals(best, d);
+    groupChoices(tick, tickDecimals);
+    const step = tick * s.groupTicks;
+    const decimals = Math.max(0, tickDecimals - Math.round(Math.log10(s.groupTicks)));
+    const raw = s.groupTicks === 1;
+    const top = groupLevels(asks, step, false, decimals, raw).slice(0, BOOK_ROWS).reverse();
+    const bottom = groupLevels(bids, step, true, decimals, raw).slice(0, BOOK_ROWS);
+    const deepest = Math.max(1e-12, top[0]?.cum || 0, bottom[bottom.length - 1]?.cum || 0);
     const line = (l, cls) => {
-      const tr = row([l.px, l.sz, l.n], cls);
+      const tr = row([price(l.px, d, decimals), size(l.sz, d), size(l.cum, d)], cls);
       tr.dataset.px = l.px;  // a click on the row fills the price in (one listener, in init)
-      tr.style.setProperty("--depth", `${(100 * num(l.sz)) / biggest}%`);
+      tr.title = `${l.n} order${l.n === 1 ? "" : "s"}`;
+      tr.style.setProperty("--depth", `${(100 * l.cum) / deepest}%`);
       return tr;
     };
     const rows = top.map((l) => line(l, "ask"));
     if (bids[0] && asks[0]) {
       const spread = num(asks[0].px) - num(bids[0].px);
       const mid = (num(asks[0].px) + num(bids[0].px)) / 2;
-      const tr = row([`spread ${+spread.toPrecision(6)}`, pct(spread / mid, 3), ""], "spread");
-      rows.push(tr);
+      rows.push(row([`spread ${price(spread, d, tickDecimals)}`, pct(spread / mid, 3), ""], "spread"));
     }
     fill(tbody, rows.concat(bottom.map((l) => line(l, "bid"))), "empty book");
   }
 
   function renderTrades() {
     fill($("trades").tBodies[0], s.trades.slice(0, 12).map((t) =>
-      row([{ text: t.px, cls: t.side === "B" ? "up" : "down" }, t.sz,
+      row([{ text: price(t.px, szd(s.coin)), cls: t.side === "B" ? "up" : "down" }, size(t.sz, szd(s.coin)),
            new Date(t.time).toISOString().slice(11, 19)])), "no trades yet");
   }
 
@@ -290,26 +379,26 @@ L2.trade = (() => {
     if (address !== user()) return;  // the wallet changed while this was in flight
     const ms = account.marginSummary;
     $("account-summary").replaceChildren(kv([
-      ["account value", usd(ms.accountValue)], ["position notional", usd(ms.totalNtlPos)],
-      ["margin used", usd(ms.totalMarginUsed)], ["maintenance (cross)", usd(account.crossMaintenanceMarginUsed)],
-      ["withdrawable", usd(account.withdrawable)]], "summary"));
+      ["account value", `$${usd(ms.accountValue)}`], ["position notional", `$${usd(ms.totalNtlPos)}`],
+      ["margin used", `$${usd(ms.totalMarginUsed)}`],
+      ["maintenance (cross)", `$${usd(account.crossMaintenanceMarginUsed)}`],
+      ["withdrawable", `$${usd(account.withdrawable)}`]], "summary"));
     fill($("positions").tBodies[0], account.assetPositions.map(({ position: p }) => {
-      const market = api.market(p.coin);
+      const d = szd(p.coin);
       const mark = num(p.positionValue) / Math.abs(num(p.szi));
       const lev = p.leverage.type === "cross" ? `cross ${p.leverage.value}x` : `isolated ${p.leverage.value}x`;
-      const tr = row([p.coin, signed(p.szi), p.entryPx,
-        market ? mark.toFixed(Math.max(0, 6 - market.szDecimals)).replace(/\.?0+$/, "") : "-",
+      const funding = negate(p.cumFunding.sinceOpen);
+      const tr = row([p.coin, signedText(p.szi, size(p.szi, d)), price(p.entryPx, d), price(mark, d),
         usd(p.positionValue), { text: `${usd(p.unrealizedPnl)} (${pct(num(p.returnOnEquity))})`,
                                  cls: num(p.unrealizedPnl) >= 0 ? "up" : "down" },
-        { text: p.liquidationPx ?? "-", cls: "liq" }, `${usd(p.marginUsed)} ${lev}`,
-        signed(negate(p.cumFunding.sinceOpen)), p.adlRank ? p.adlRank : "-",
+        { text: p.liquidationPx ? price(p.liquidationPx, d) : "-", cls: "liq" }, `${usd(p.marginUsed)} ${lev}`,
+        signedText(funding, usd(funding, 4)), p.adlRank ? p.adlRank : "-",
         api.wallet.address ? button("close", guard(() => closePosition(p), $("order-reply")), "quiet") : ""]);
       tr.dataset.coin = p.coin;
       return tr;
     }), "no open positions");
     if (orders) renderOrders(orders);
-    // another client (a bot, the SDK) may change it: looked at again every 10 s (weight 20)
-    if (s.leverageFor !== `${address}/${s.coin}` || api.due("leverage", 10_000)) await refreshLeverage();
+    if (s.leverageFor !== `${address}/${s.coin}` || api.due("leverage", LEVERAGE_PERIOD_MS)) await refreshLeverage();
     const historyPeriod = s.tab === "fills" || s.tab === "funding" ? 10_000 : 15_000;
     if (api.due("history", historyPeriod)) await refreshHistory(address, account.time);
   }
@@ -333,7 +422,8 @@ L2.trade = (() => {
     fill($("open-orders").tBodies[0], orders.map((o) => {
       const m = api.market(o.coin);
       const tr = row([o.coin, o.orderType, { text: o.side === "B" ? "buy" : "sell", cls: o.side === "B" ? "up" : "down" },
-        o.limitPx, `${o.sz} / ${o.origSz}`, o.isTrigger ? o.triggerCondition : "-",
+        price(o.limitPx, szd(o.coin)), `${size(o.sz, szd(o.coin))} / ${size(o.origSz, szd(o.coin))}`,
+        o.isTrigger ? o.triggerCondition : "-",
         o.reduceOnly ? "yes" : "", when(o.timestamp),
         api.wallet.address && m ? button("cancel", guard(async () => {
           const result = await api.exchange({ type: "cancel", cancels: [{ a: m.asset, o: o.oid }] });
@@ -353,10 +443,11 @@ L2.trade = (() => {
       api.info({ type: "userFunding", user: address, startTime: Math.max(0, now - 30 * 86_400_000) })]);
     if (address !== user()) return;
     fill($("fills").tBodies[0], fills.slice(0, 100).map((f) => row([when(f.time), f.coin,
-      { text: f.dir, cls: f.side === "B" ? "up" : "down" }, f.px, f.sz, f.fee,
-      signed(f.closedPnl)])), "no fills yet");
+      { text: f.dir, cls: f.side === "B" ? "up" : "down" }, price(f.px, szd(f.coin)),
+      size(f.sz, szd(f.coin)), usd(f.fee, 4), signedText(f.closedPnl, usd(f.closedPnl))])), "no fills yet");
     fill($("funding").tBodies[0], funding.slice(-100).reverse().map((r) => row([when(r.time),
-      r.delta.coin, r.delta.szi, pct(num(r.delta.fundingRate), 4), signed(r.delta.usdc)])),
+      r.delta.coin, size(r.delta.szi, szd(r.delta.coin)), pct(num(r.delta.fundingRate), 4),
+      signedText(r.delta.usdc, usd(r.delta.usdc, 4))])),
     "no funding payments yet");
   }
 
@@ -431,7 +522,15 @@ L2.trade = (() => {
     api.feed.on("orderUpdates", () => api.soon("orders", 3000));
     api.feed.on("userFills", () => { api.soon("orders", 3000); api.soon("history", 10_000); });
     api.feed.listeners.push((open) => { if (!open) { s.book = null; renderBook(); } });
-    window.addEventListener("resize", drawChart);
+    window.addEventListener("resize", () => { drawChart(); renderBook(); });
+    const chart = $("chart");
+    chart.addEventListener("pointermove", pointerAt);
+    chart.addEventListener("pointerdown", pointerAt);
+    chart.addEventListener("pointerleave", () => pointerAt(null));
+    $("book-group").addEventListener("change", () => {
+      s.groupTicks = Number($("book-group").value) || 1;
+      renderBook();
+    });
     formChanged();
   }
 

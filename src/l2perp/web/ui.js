@@ -1,6 +1,6 @@
 // DOM and formatting helpers shared by the views. Numbers arrive from the API as exact decimal
-// strings; they are shown as sent, and only ratios and bars are computed in floating point
-// (display only, nothing signed or sent depends on them).
+// strings; prices, sizes and amounts are formatted from them for display (per market: see
+// price and size), and nothing signed or sent depends on that formatting.
 "use strict";
 
 window.L2 = window.L2 || {};
@@ -83,7 +83,8 @@ L2.ui = (() => {
   function usd(text, digits = 2) {
     const x = num(text);
     if (!Number.isFinite(x)) return "-";
-    return x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    const shown = x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+    return /^-[0.,]+$/.test(shown) ? shown.slice(1) : shown;  // no "-0.00"
   }
 
   // Micro-USDC integers (the L1's and governance's units) as USDC.
@@ -113,9 +114,49 @@ L2.ui = (() => {
     return ms >= now ? `in ${span}` : `${span} ago`;
   }
 
+  // A span of time in whole units: "45s", "40m", "1h 5m", "3d 4h" (never "0.666667 h").
   function duration(ms) {
-    const h = ms / 3_600_000;
-    return h >= 48 ? `${+(h / 24).toFixed(1)} d` : h >= 1 ? `${+h.toFixed(1)} h` : `${Math.round(ms / 60000)} min`;
+    const s = Math.round(Math.abs(ms) / 1000), m = Math.floor(s / 60), h = Math.floor(m / 60);
+    const d = Math.floor(h / 24);
+    if (d) return h % 24 ? `${d}d ${h % 24}h` : `${d}d`;
+    if (h) return m % 60 ? `${h}h ${m % 60}m` : `${h}h`;
+    return m ? `${m}m` : `${s}s`;
+  }
+
+  // ----- per-market figures (Hyperliquid's rules: a price has at most 5 significant figures
+  // and 6 - szDecimals decimals; a size has szDecimals decimals) ---------------------------
+  function grouped(x, decimals) {
+    return x.toLocaleString("en-US", { minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+  }
+
+  // The decimals a price of about `x` is shown with in a market of `szDecimals`.
+  function priceDecimals(x, szDecimals) {
+    const cap = Math.max(0, 6 - (szDecimals ?? 0));
+    if (!Number.isFinite(x) || x === 0) return Math.min(cap, 2);
+    return Math.max(0, Math.min(cap, 4 - Math.floor(Math.log10(Math.abs(x)))));
+  }
+
+  // A price as the market writes it ("94,905", "3,505.5", "149.69"); `decimals` forces a
+  // column's common precision.
+  function price(text, szDecimals, decimals) {
+    const x = num(text);
+    if (!Number.isFinite(x)) return "-";
+    return grouped(x, decimals ?? priceDecimals(x, szDecimals));
+  }
+
+  // A size in coins to the market's szDecimals ("0.00200").
+  function size(text, szDecimals) {
+    const x = num(text);
+    if (!Number.isFinite(x)) return "-";
+    return grouped(x, szDecimals ?? 4);
+  }
+
+  // A large USD figure in short form: "$1.23M", "$45.6K", "$980".
+  function compactUsd(x) {
+    if (!Number.isFinite(x)) return "-";
+    const a = Math.abs(x);
+    const [div, suffix] = a >= 1e9 ? [1e9, "B"] : a >= 1e6 ? [1e6, "M"] : a >= 1e4 ? [1e3, "K"] : [1, ""];
+    return `${x < 0 ? "-" : ""}$${grouped(a / div, suffix ? 2 : 0)}${suffix}`;
   }
 
   // A horizontal bar: parts [[value, cls, label]], scaled to `total`.
@@ -152,5 +193,5 @@ L2.ui = (() => {
   const ADDRESS = /^0x[0-9a-f]{40}$/;
 
   return { el, row, table, fill, button, kv, num, pct, signed, usd, micro, short, when, at,
-           relative, duration, bar, badge, say, guard, ADDRESS };
+           relative, duration, priceDecimals, price, size, compactUsd, bar, badge, say, guard, ADDRESS };
 })();
