@@ -134,6 +134,27 @@ def test_the_lab_view_reads_a_run_a_sweep_and_a_drill(node, open_page, shot, art
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "lab-reports-mobile")
 
+    # sweep.html as written, at 1280x800: the recommendation, the frontier plot, a row per
+    # point with its intervals, and no heading overlapping another or the plot
+    sweep_page = open_page((1280, 800))
+    sweep_page.goto((tmp_path / "sweep" / "sweep.html").as_uri())
+    headings = sweep_page.locator("h3")
+    texts = headings.all_inner_texts()
+    assert texts[:2] == ["Recommended parameter set", "Frontier"], texts
+    assert "Objective:" in sweep_page.locator("body").inner_text()
+    assert sweep_page.locator("svg").count() >= 1
+    assert sweep_page.locator("td.point").count() == len(sweep["points"])
+    assert sweep_page.locator("div.ci").count() >= len(sweep["points"])  # the intervals
+    boxes = [headings.nth(i).bounding_box() for i in range(headings.count())]
+    boxes.append(sweep_page.locator("svg").first.bounding_box())
+    for i, one in enumerate(boxes):
+        for other in boxes[i + 1:]:
+            apart = (one["x"] + one["width"] <= other["x"] or other["x"] + other["width"] <= one["x"]
+                     or one["y"] + one["height"] <= other["y"]
+                     or other["y"] + other["height"] <= one["y"])
+            assert apart, (one, other)
+    sweep_page.screenshot(path=str(artifacts / "sweep-html-1280x800.png"))
+
 
 def test_the_rollup_view_accounts_for_every_dollar_the_bridge_holds(node, open_page,
                                                                     shot) -> None:
