@@ -3,19 +3,16 @@ server, each checked through /info (not only the replies)."""
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
-import ccxt
 import pytest
-import requests
 from eth_account import Account
 from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
-from hyperliquid.utils.signing import sign_l1_action
 
 from l2perp.engine.positions import builder_fee_for as builder_fee
-from tests.support.server import DevnetServer
+from tests.support.server import DevnetServer, Signer, ccxt_client
+from tests.support.server import info as info_post
 
 CCXT_BUILDER = "0x6530512a6c89c7cfcebc3ba7fcd9ada5f30827a6"
 
@@ -26,20 +23,9 @@ def devnet(tmp_path_factory):
         yield server
 
 
-def info_post(devnet, body: dict):
-    reply = requests.post(devnet.url + "/info", json=body, timeout=10)
-    assert reply.status_code == 200, reply.text
-    return reply.json()
-
-
 def admin_post(devnet, action: dict) -> None:
     """Send a devnet cheat action signed by the admin key; it must be accepted."""
-    nonce = int(time.time() * 1000)
-    signature = sign_l1_action(Account.from_key(devnet.keys[0].private_key), action, None,
-                               nonce, None, False)
-    reply = requests.post(devnet.url + "/exchange", json={
-        "action": action, "nonce": nonce, "signature": signature, "vaultAddress": None},
-        timeout=10).json()
+    reply = Signer(devnet, devnet.keys[0]).send(action)
     assert reply["status"] == "ok", reply
 
 
@@ -171,12 +157,7 @@ def test_builder_fee_approval_cap_and_payment(devnet) -> None:
 
 def test_ccxt_handshake_builder_is_paid_on_its_orders(devnet) -> None:
     key = devnet.keys[7]
-    exchange = ccxt.hyperliquid({"walletAddress": key.address, "privateKey": key.private_key,
-                                 "timeout": 10_000})
-    exchange.set_sandbox_mode(True)
-    exchange.urls["api"]["public"] = devnet.url
-    exchange.urls["api"]["private"] = devnet.url
-    exchange.options["fetchMarkets"] = {"types": ["swap"]}
+    exchange = ccxt_client(devnet, key)
     exchange.load_markets()
     me = key.address.lower()
     assert info_post(devnet, {"type": "maxBuilderFee", "user": me, "builder": CCXT_BUILDER}) == 10
@@ -189,12 +170,7 @@ def test_ccxt_handshake_builder_is_paid_on_its_orders(devnet) -> None:
 
 def test_vault_create_deposit_trade_withdraw(devnet) -> None:
     leader_key, follower_key = devnet.keys[9], devnet.keys[10]
-    exchange = ccxt.hyperliquid({"walletAddress": leader_key.address,
-                                 "privateKey": leader_key.private_key, "timeout": 10_000})
-    exchange.set_sandbox_mode(True)
-    exchange.urls["api"]["public"] = devnet.url
-    exchange.urls["api"]["private"] = devnet.url
-    exchange.options["fetchMarkets"] = {"types": ["swap"]}
+    exchange = ccxt_client(devnet, leader_key)
     exchange.load_markets()
     leader = leader_key.address.lower()
     created = exchange.create_vault("Trend", "A test vault", 1000)

@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import ccxt
 import pytest
 
 from tests.support.server import DevnetServer
+from tests.support.server import ccxt_client as client
 
 
 @pytest.fixture(scope="module")
 def devnet(tmp_path_factory):
     with DevnetServer(tmp_path_factory.mktemp("devnet-ccxt")) as server:
         yield server
-
-
-def client(devnet, key) -> ccxt.hyperliquid:
-    exchange = ccxt.hyperliquid({"walletAddress": key.address, "privateKey": key.private_key,
-                                 "timeout": 10_000})
-    exchange.set_sandbox_mode(True)
-    exchange.urls["api"]["public"] = devnet.url
-    exchange.urls["api"]["private"] = devnet.url
-    exchange.options["fetchMarkets"] = {"types": ["swap"]}
-    return exchange
 
 
 def test_markets_book_ticker_and_trading(devnet) -> None:

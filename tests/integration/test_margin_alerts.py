@@ -8,13 +8,11 @@ import json
 import time
 
 import pytest
-import requests
 import websocket
 from eth_account import Account
 from hyperliquid.exchange import Exchange
-from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
 
-from tests.support.server import DevnetServer
+from tests.support.server import DevnetServer, Signer, info
 
 
 @pytest.fixture(scope="module")
@@ -24,12 +22,7 @@ def devnet(tmp_path_factory):
 
 
 def admin(devnet, action: dict) -> None:
-    nonce = get_timestamp_ms()
-    signature = sign_l1_action(Account.from_key(devnet.keys[0].private_key), action, None,
-                               nonce, None, False)
-    reply = requests.post(devnet.url + "/exchange", json={
-        "action": action, "nonce": nonce, "signature": signature, "vaultAddress": None},
-        timeout=10).json()
+    reply = Signer(devnet, devnet.keys[0]).send(action)
     assert reply["status"] == "ok", reply
 
 
@@ -39,10 +32,6 @@ def fresh_trader(devnet, usd: int):
     sender = Exchange(Account.from_key(devnet.keys[9].private_key), devnet.url, timeout=10)
     assert sender.usd_transfer(usd, wallet.address)["status"] == "ok"
     return wallet.address.lower(), Exchange(wallet, devnet.url, timeout=10)
-
-
-def info(devnet, body: dict):
-    return requests.post(devnet.url + "/info", json=body, timeout=10).json()
 
 
 def test_health_names_the_waterfalls_stages_in_order(devnet) -> None:

@@ -77,6 +77,27 @@ class Signer:
         return self.exchange._post_action(action, signature, nonce)
 
 
+def ccxt_client(devnet, key):
+    """ccxt's hyperliquid class against `devnet` (anything with a `url`) for `key`: sandbox
+    mode first (testnet signatures), then the URLs, perps only."""
+    import ccxt
+
+    exchange = ccxt.hyperliquid({"walletAddress": key.address, "privateKey": key.private_key,
+                                 "timeout": 10_000})
+    exchange.set_sandbox_mode(True)
+    exchange.urls["api"]["public"] = devnet.url
+    exchange.urls["api"]["private"] = devnet.url
+    exchange.options["fetchMarkets"] = {"types": ["swap"]}
+    return exchange
+
+
+def info(devnet, body: dict) -> object:
+    """One /info answer from `devnet` (anything with a `url`); it must be a 200."""
+    reply = requests.post(devnet.url + "/info", json=body, timeout=10)
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
 def bid_ladder(url: str, private_key: str, index: int, stop, on_ack) -> None:
     """Place resting BTC bids one after another, each $1 above the last (so every order is
     recognisable by its price), until `stop` is set; `on_ack(price, status)` for each order
