@@ -6,22 +6,11 @@ maxBuilderFee, vaultDetails, vaultSummaries and userVaultEquities, in Hyperliqui
 from __future__ import annotations
 
 from ..engine.state import Account, State, fund_address
-from ..engine.vaults import fund_partitions, share_value
+from ..engine.vaults import fund_partitions, share_value, vault_equity
 from ..engine.views import account_value
 from ..engine.margin import withdrawable
 from ..units import E9, MS_PER_DAY, format_fixed, format_usdc
 from .info import clearinghouse_state
-
-
-def address_field(body: dict, key: str) -> str:
-    """An address field of an /info body: 0x + 40 hex digits, lower-cased (ValueError)."""
-    value = body.get(key)
-    if not isinstance(value, str) or len(value) != 42 or not value.startswith("0x"):
-        raise ValueError(f"missing {key}")
-    text = value.lower()
-    if not all(c in "0123456789abcdef" for c in text[2:]):
-        raise ValueError(f"invalid {key}")
-    return text
 
 
 def sub_accounts(state: State, user: str) -> list | None:
@@ -50,13 +39,15 @@ def _fraction(numerator: int, denominator: int) -> str:
 
 
 def _funds(state: State) -> list[str]:
-    return [fund_address(p) for p in fund_partitions(state) if fund_address(p) in state.accounts]
+    funds = [fund_address(p) for p in fund_partitions(state)]
+    return [a for a in funds if a in state.accounts]
 
 
-def _vault_accounts(state: State) -> list[Account]:
+def vault_accounts(state: State) -> list[Account]:
     """Every user vault (address order), then the insurance funds (partition order)."""
-    users = [state.accounts[a] for a in sorted(state.accounts)
-             if state.accounts[a].vault is not None and state.accounts[a].vault.leader is not None]
+    users = sorted((a for a in state.accounts.values()
+                    if a.vault is not None and a.vault.leader is not None),
+                   key=lambda a: a.address)
     return users + [state.accounts[a] for a in _funds(state)]
 
 
@@ -76,7 +67,7 @@ def _summary_fields(state: State, account: Account) -> dict:
 
 def vault_summaries(state: State) -> list:
     """Every vault: user vaults, then the insurance funds (protocol vaults)."""
-    return [_summary_fields(state, a) for a in _vault_accounts(state)]
+    return [_summary_fields(state, a) for a in vault_accounts(state)]
 
 
 def vault_details(state: State, address: str, user: str | None) -> dict | None:
@@ -118,25 +109,21 @@ def _follower(state: State, account: Account, holder: str, value: int) -> dict:
             "lockupUntil": vault.locked_until.get(holder, 0)}
 
 
-def total_vault_equity(state: State, user: str) -> int:
+def _holdings(state: State, user: str, vaults: list[Account] | None = None):
+    """(vault account, the user's claim in micro-USDC) of every vault the user holds shares
+    in, in `vault_accounts` order (`vaults`: that list, when the caller has it)."""
+    for account in vaults if vaults is not None else vault_accounts(state):
+        if account.vault is not None and user in account.vault.shares:
+            yield account, vault_equity(state, account, user)
+
+
+def total_vault_equity(state: State, user: str, vaults: list[Account] | None = None) -> int:
     """Σ of the user's claims on every vault (micro-USDC, each rounded down)."""
-    total = 0
-    for account in _vault_accounts(state):
-        vault = account.vault
-        if vault is not None and user in vault.shares:
-            total += share_value(vault, vault.shares[user], account_value(state, account))
-    return total
+    return sum(equity for _, equity in _holdings(state, user, vaults))
 
 
 def user_vault_equities(state: State, user: str) -> list:
     """The user's holding in every vault (address order): equity rounded down, lockup end."""
-    out = []
-    for account in _vault_accounts(state):
-        vault = account.vault
-        if vault is None or user not in vault.shares:
-            continue
-        out.append({"vaultAddress": account.address,
-                    "equity": format_usdc(share_value(vault, vault.shares[user],
-                                                      account_value(state, account))),
-                    "lockedUntilTimestamp": vault.locked_until.get(user, 0)})
-    return out
+    return [{"vaultAddress": account.address, "equity": format_usdc(equity),
+             "lockedUntilTimestamp": account.vault.locked_until.get(user, 0)}
+            for account, equity in _holdings(state, user)]

@@ -14,6 +14,7 @@ from ..node.service import Node
 from . import info as I
 from . import rows
 from .daystats import DayStatsCache
+from .accounts_info import vault_accounts
 from .health import crossings, margin_health, parse_thresholds
 from .history import candle_snapshot, user_fills
 from .twaps import slice_fill_row, twap_history, twap_history_row, user_twap_slice_fills
@@ -45,6 +46,8 @@ class BlockNews:
         self._books: dict[int, dict] = {}
         self._ctxs: dict[int, dict] = {}
         self._active: set[str] | None = None
+        self._meta: dict | None = None
+        self._vaults: list | None = None
 
     def mids(self) -> dict:
         if self._mids is None:
@@ -74,6 +77,17 @@ class BlockNews:
     def ctxs(self) -> list[dict]:
         """Every market's context, in universe order (shared by webData2 subscribers)."""
         return [self.ctx(m.asset) for m in self.state.markets]
+
+    def meta(self) -> dict:
+        if self._meta is None:
+            self._meta = I.meta(self.state)
+        return self._meta
+
+    def vaults(self) -> list:
+        """The vault accounts (accounts_info.vault_accounts), found once per block."""
+        if self._vaults is None:
+            self._vaults = vault_accounts(self.state)
+        return self._vaults
 
     def asset(self, coin: object) -> int | None:
         return I.asset_by_name(self.state, coin)
@@ -232,12 +246,16 @@ def _user_of_pair(key: str) -> str:
     return key.rsplit(",", 1)[1]
 
 
-def active_asset_data_news(news: BlockNews, key: str, sub: dict) -> Message:
-    asset = news.asset(sub.get("coin"))
+def _active_asset_message(state, key: str, sub: dict) -> Message:
+    asset = I.asset_by_name(state, sub.get("coin"))
     if asset is None:
         return None
     return {"channel": "activeAssetData",
-            "data": active_asset_data(news.state, _user_of_pair(key), asset)}
+            "data": active_asset_data(state, _user_of_pair(key), asset)}
+
+
+def active_asset_data_news(news: BlockNews, key: str, sub: dict) -> Message:
+    return _active_asset_message(news.state, key, sub)
 
 
 def web_data2_news(news: BlockNews, key: str, sub: dict) -> Message:
@@ -246,7 +264,8 @@ def web_data2_news(news: BlockNews, key: str, sub: dict) -> Message:
     user = _user_of(key)
     if not news.new_second and user not in news.active_users():
         return None
-    return {"channel": "webData2", "data": web_data2(news.state, user, news.ctxs())}
+    return {"channel": "webData2", "data": web_data2(news.state, user, news.ctxs(), news.meta(),
+                                                     news.vaults())}
 
 
 # ----- on subscribe -------------------------------------------------------------------------
@@ -319,11 +338,7 @@ def user_twap_history_snapshot(node: Node, key: str, sub: dict) -> Message:
 
 
 def active_asset_data_snapshot(node: Node, key: str, sub: dict) -> Message:
-    asset = I.asset_by_name(node.state, sub.get("coin"))
-    if asset is None:
-        return None
-    return {"channel": "activeAssetData",
-            "data": active_asset_data(node.state, _user_of_pair(key), asset)}
+    return _active_asset_message(node.state, key, sub)
 
 
 CHANNELS: dict[str, Channel] = {

@@ -3,6 +3,7 @@ ValueError with the text the client reads after Hyperliquid's "Failed to deseria
 
 from __future__ import annotations
 
+from ..engine.accounts import is_address
 from ..engine.state import State
 from .errors import INVALID_INTEGER, INVALID_TIME, MAX_INT64, shown
 from .info import asset_by_name
@@ -14,6 +15,17 @@ def user_field(body: dict) -> str:
     if not isinstance(user, str) or len(user) != 42:
         raise ValueError("missing user")
     return user.lower()
+
+
+def address_field(body: dict, key: str) -> str:
+    """An address field (`builder`, `vaultAddress`...): 0x + 40 hex digits, lower-cased."""
+    value = body.get(key)
+    if not isinstance(value, str) or len(value) != 42 or not value.startswith("0x"):
+        raise ValueError(f"missing {key}")
+    text = value.lower()
+    if not is_address(text):
+        raise ValueError(f"invalid {key}")
+    return text
 
 
 def asset_field(state: State, coin: object) -> int:

@@ -21,6 +21,8 @@ from ..engine.state import Account, State
 from ..engine.views import liquidation_price
 from ..units import format_fixed, format_price, format_usdc
 
+# the waterfall's stages: the unit's value at num/den of its maintenance margin
+STAGES = (("liquidation", 1, 1), ("backstop", 2, 3), ("bankruptcy", 0, 1))
 DEFAULT_THRESHOLDS = (50, 80, 100)  # % of maintenance margin used
 MAX_THRESHOLDS = 10
 
@@ -39,17 +41,17 @@ def _pct(bp: int | None) -> str:
     return "inf" if bp is None else format_fixed(bp, 2)
 
 
-def units_of(state: State, account: Account) -> list[tuple[int, str, int | None]]:
-    """(unit, label, maintenance used in bp) of every unit with positions: the cross account
-    (-1, "cross") first, then the isolated positions by asset (label: the coin)."""
+def units_of(state: State,
+             account: Account) -> list[tuple[int, str, int | None, int, int]]:
+    """(unit, label, maintenance used in bp, value, maintenance margin) of every unit with
+    positions: the cross account (-1, "cross") first, then the isolated positions by asset
+    (label: the coin); money in micro-USDC."""
     out = []
-    value, mm, assets = unit_figures(state, account, -1)
-    if assets:
-        out.append((-1, "cross", used_bp(value, mm)))
-    for asset in sorted(account.positions):
-        value, mm, assets = unit_figures(state, account, asset)
+    for unit in [-1, *sorted(account.positions)]:
+        value, mm, assets = unit_figures(state, account, unit)
         if assets:
-            out.append((asset, state.markets[asset].name, used_bp(value, mm)))
+            label = "cross" if unit < 0 else state.markets[unit].name
+            out.append((unit, label, used_bp(value, mm), value, mm))
     return out
 
 
@@ -68,8 +70,7 @@ def margin_health(state: State, user: str) -> dict:
     if account is None:
         return out
     figures: dict[int, tuple[int, int]] = {}
-    for unit, label, bp in units_of(state, account):
-        value, mm, _ = unit_figures(state, account, unit)
+    for unit, label, bp, value, mm in units_of(state, account):
         figures[unit] = (value, mm)
         out["units"].append({"unit": label, "maintenanceUsedPct": _pct(bp),
                              "value": format_usdc(value), "maintenance": format_usdc(mm)})
@@ -83,11 +84,10 @@ def margin_health(state: State, user: str) -> dict:
         mark = market.mark_pips
         rate = market.mm_rates_e9[tier_index(market, abs(pos.size_lots) * mark)]
         d = market.sz_decimals
-        stages = {}
-        for name, num, den in (("liquidation", 1, 1), ("backstop", 2, 3), ("bankruptcy", 0, 1)):
-            price = _stage_price(mark, pos.size_lots, value, mm, rate, num, den)
-            stages[name] = format_price(price, d) if price else None
-        liq = _stage_price(mark, pos.size_lots, value, mm, rate, 1, 1)
+        prices = {name: _stage_price(mark, pos.size_lots, value, mm, rate, num, den)
+                  for name, num, den in STAGES}
+        stages = {name: format_price(px, d) if px else None for name, px in prices.items()}
+        liq = prices["liquidation"]
         side = 1 if pos.size_lots > 0 else -1
         distance = None if not (liq and mark) else side * (mark - liq) * 10_000 // mark
         out["positions"].append({
@@ -128,7 +128,7 @@ def crossings(state: State, user: str, thresholds: tuple[int, ...],
     units = units_of(state, account) if account is not None else []
     alerts = []
     seen = set()
-    for unit, label, bp in units:
+    for unit, label, bp, _, _ in units:
         seen.add(unit)
         level = level_of(bp, thresholds)
         before = last.get(unit, 0)

@@ -17,7 +17,7 @@ from . import rollup_rows as R
 from . import twaps as TW
 from .daystats import DayStatsCache
 from .errors import shown
-from .fields import asset_field, ms_field, oid_field, user_field
+from .fields import address_field, asset_field, ms_field, oid_field, user_field
 from .health import margin_health
 from .ratelimit import INFO_WEIGHT, INFO_WEIGHT_HEAVY, INFO_WEIGHT_LIGHT, Limiter
 from .portfolio import portfolio
@@ -113,7 +113,6 @@ INFO_TYPES: dict[str, InfoType] = {
     "userTwapSliceFills": InfoType(lambda q: TW.user_twap_slice_fills(q.node, q.user()),
                                    per_items=PER_20),
     "twapHistory": InfoType(lambda q: TW.twap_history(q.node, q.user()), per_items=PER_20),
-    "userRateLimit": InfoType(lambda q: I.user_rate_limit(q.state, q.user())),
     "userRateLimit": InfoType(lambda q: I.user_rate_limit(q.state, q.user(), q.limiter)),
     "activeAssetData": InfoType(lambda q: active_asset_data(q.state, q.user(), q.asset())),
     "portfolio": InfoType(lambda q: portfolio(q.node, q.user())),
@@ -123,11 +122,11 @@ INFO_TYPES: dict[str, InfoType] = {
     # sub-accounts, builders and vaults (accounts_info.py)
     "subAccounts": InfoType(lambda q: A.sub_accounts(q.state, q.user())),
     "maxBuilderFee": InfoType(lambda q: A.max_builder_fee(
-        q.state, q.user(), A.address_field(q.body, "builder"))),
+        q.state, q.user(), address_field(q.body, "builder"))),
     "vaultSummaries": InfoType(lambda q: A.vault_summaries(q.state)),
     "vaultDetails": InfoType(lambda q: A.vault_details(
-        q.state, A.address_field(q.body, "vaultAddress"),
-        A.address_field(q.body, "user") if q.body.get("user") is not None else None)),
+        q.state, address_field(q.body, "vaultAddress"),
+        address_field(q.body, "user") if q.body.get("user") is not None else None)),
     "userVaultEquities": InfoType(lambda q: A.user_vault_equities(q.state, q.user())),
     # Hyperliquid's types for features l2perp does not have: their empty answers
     "userNonFundingLedgerUpdates": InfoType(lambda q: H.ledger_updates(

@@ -171,6 +171,11 @@ def bbo_row(book: dict) -> dict:
             "bbo": [bids[:1] and bids[0] or None, asks[:1] and asks[0] or None]}
 
 
+def _out_in(user: str, counterparty: str | None, amount_musdc: int) -> tuple:
+    """(where the money left, where it arrived) of a ledger entry seen from `user`."""
+    return (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+
+
 def ledger_row(user: str, time_ms: int, height: int, seq: int, kind: str, amount_musdc: int,
                counterparty: str | None, withdraw_fee_musdc: int) -> dict:
     """One cash movement other than trading and funding (userNonFundingLedgerUpdates), in
@@ -189,11 +194,11 @@ def ledger_row(user: str, time_ms: int, height: int, seq: int, kind: str, amount
     elif kind == "withdraw":
         delta = {"type": "withdraw", "usdc": usdc, "fee": format_usdc(withdraw_fee_musdc)}
     elif kind == "send":
-        sender, receiver = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+        sender, receiver = _out_in(user, counterparty, amount_musdc)
         delta = {"type": "internalTransfer", "usdc": usdc, "user": sender,
                  "destination": receiver, "fee": "0"}
     elif kind == "subAccountTransfer":
-        sender, receiver = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+        sender, receiver = _out_in(user, counterparty, amount_musdc)
         delta = {"type": kind, "usdc": usdc, "user": sender, "destination": receiver}
     elif kind in ("vaultCreate", "vaultDeposit"):  # money in: the vault receives (> 0)
         vault = user if amount_musdc > 0 else counterparty
@@ -201,15 +206,15 @@ def ledger_row(user: str, time_ms: int, height: int, seq: int, kind: str, amount
         if kind == "vaultCreate":
             delta["fee"] = "0"
     elif kind == "vaultWithdraw":  # money out: the vault pays (< 0)
-        vault, holder = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+        vault, holder = _out_in(user, counterparty, amount_musdc)
         delta = {"type": kind, "vault": vault, "user": holder, "requestedUsd": usdc,
                  "usdc": usdc}
     elif kind == "vaultLeaderCommission":  # the follower pays (< 0), the leader receives
-        follower, leader = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+        follower, leader = _out_in(user, counterparty, amount_musdc)
         delta = {"type": kind, "usdc": format_usdc(amount_musdc), "user": follower,
                  "leader": leader}
     elif kind == "builderFee":  # the trader pays (< 0), the builder receives
-        payer, builder = (user, counterparty) if amount_musdc < 0 else (counterparty, user)
+        payer, builder = _out_in(user, counterparty, amount_musdc)
         delta = {"type": kind, "usdc": format_usdc(amount_musdc), "user": payer,
                  "builder": builder}
     elif kind == "backstopLiquidation":

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ..engine.margin import cross_free_margin, leverage_of
 from ..engine.state import State
 from ..units import format_price, format_size, format_usdc
-from .accounts_info import total_vault_equity
+from .accounts_info import total_vault_equity, vault_accounts
 from .info import clearinghouse_state, meta, open_orders
 from .twaps import twap_states
 
@@ -55,22 +55,25 @@ def active_asset_data(state: State, user: str, asset: int) -> dict:
             "markPx": format_price(mark, d)}
 
 
-def web_data2(state: State, user: str, ctxs: list[dict]) -> dict:
+def web_data2(state: State, user: str, ctxs: list[dict], meta_: dict | None = None,
+              vaults: list | None = None) -> dict:
     """Hyperliquid's webData2 for one user: the clearinghouse state, the frontend open orders,
     meta with one asset context per market (`ctxs`, in universe order), the server (block) time
     in ms, the vaults the user leads (`leadingVaults: [{address, name}]`), the user's claim on
     every vault it holds shares in (`totalVaultEquity`), whether the user is a vault, and its
-    running TWAPs."""
+    running TWAPs. `meta_` and `vaults` (`accounts_info.vault_accounts`) are the block's,
+    when the caller shares them between subscribers."""
     account = state.accounts.get(user)
     agents = sorted(account.agents) if account is not None else []
+    if vaults is None:
+        vaults = vault_accounts(state)
     leading = [{"address": a.address, "name": a.vault.name}
-               for a in sorted(state.accounts.values(), key=lambda a: a.address)
-               if a.vault is not None and a.vault.leader == user]
-    equity = total_vault_equity(state, user)
+               for a in vaults if a.vault is not None and a.vault.leader == user]
+    equity = total_vault_equity(state, user, vaults)
     return {"clearinghouseState": clearinghouse_state(state, user),
             "leadingVaults": leading, "totalVaultEquity": format_usdc(equity),
             "openOrders": open_orders(state, user, frontend=True),
             "agentAddress": agents[0] if agents else None, "agentValidUntil": None,
-            "meta": meta(state), "assetCtxs": ctxs, "serverTime": state.time_ms,
+            "meta": meta(state) if meta_ is None else meta_, "assetCtxs": ctxs, "serverTime": state.time_ms,
             "isVault": account is not None and account.vault is not None, "user": user,
             "twapStates": twap_states(state, user)}

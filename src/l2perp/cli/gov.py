@@ -23,10 +23,6 @@ console = Console()
 SUPPORT = {"against": 0, "for": 1, "abstain": 2}
 
 
-def _key(key: str | None, key_file: Path | None) -> str:
-    return private_key(key, key_file)
-
-
 def _post(url: str, path: str, body: dict) -> object:
     from urllib.error import HTTPError
 
@@ -205,7 +201,7 @@ def propose(actions: str = typer.Argument(..., help='JSON list, e.g. '
                                           'or @file.json'),
             url: str = URL, key: str = KEY, key_file: Path = KEY_FILE) -> None:
     """Create a proposal (its lane follows from its riskiest action)."""
-    send(url, _key(key, key_file), {"type": "govPropose", "actions": _actions(actions)})
+    send(url, private_key(key, key_file), {"type": "govPropose", "actions": _actions(actions)})
 
 
 @app.command()
@@ -215,7 +211,7 @@ def vote(proposal: int, support: str = typer.Argument(..., help="for, against or
     if support not in SUPPORT:
         console.print("[red]support is for, against or abstain[/red]")
         raise typer.Exit(2)
-    send(url, _key(key, key_file), {"type": "govVote", "proposal": proposal,
+    send(url, private_key(key, key_file), {"type": "govVote", "proposal": proposal,
                                     "support": SUPPORT[support]})
 
 
@@ -227,26 +223,26 @@ def _with_actions(kind: str, proposal: int, url: str, private_key: str) -> None:
 @app.command()
 def queue(proposal: int, url: str = URL, key: str = KEY, key_file: Path = KEY_FILE) -> None:
     """Queue a succeeded proposal (its actions are re-sent and re-hashed)."""
-    _with_actions("govQueue", proposal, url, _key(key, key_file))
+    _with_actions("govQueue", proposal, url, private_key(key, key_file))
 
 
 @app.command()
 def execute(proposal: int, url: str = URL, key: str = KEY, key_file: Path = KEY_FILE) -> None:
     """Execute a queued proposal once its timelock has passed."""
-    _with_actions("govExecute", proposal, url, _key(key, key_file))
+    _with_actions("govExecute", proposal, url, private_key(key, key_file))
 
 
 @app.command()
 def cancel(proposal: int, url: str = URL, key: str = KEY, key_file: Path = KEY_FILE) -> None:
     """Cancel a proposal: its proposer until it executes, anyone once the proposer fell below
     the proposal threshold."""
-    send(url, _key(key, key_file), {"type": "govCancel", "proposal": proposal})
+    send(url, private_key(key, key_file), {"type": "govCancel", "proposal": proposal})
 
 
 @app.command()
 def delegate(to: str, url: str = URL, key: str = KEY, key_file: Path = KEY_FILE) -> None:
     """Send your votes to `to` (your own address takes them back)."""
-    send(url, _key(key, key_file), {"type": "govDelegate", "to": to})
+    send(url, private_key(key, key_file), {"type": "govDelegate", "to": to})
 
 
 @app.command("guardian-sign")
@@ -254,7 +250,7 @@ def guardian_sign(nonce: int, kind: str, args: str = typer.Argument("[]", help="
                   url: str = URL, key: str = KEY, key_file: Path = KEY_FILE) -> None:
     """Sign guardian action `nonce` (pauseMarket, reduceOnly, raiseMargin, fallbackOracle,
     veto, vetoSlash)."""
-    send(url, _key(key, key_file), {"type": "guardianSign", "nonce": nonce, "kind": kind,
+    send(url, private_key(key, key_file), {"type": "guardianSign", "nonce": nonce, "kind": kind,
                                     "args": json.loads(args)})
 
 
@@ -262,14 +258,14 @@ def guardian_sign(nonce: int, kind: str, args: str = typer.Argument("[]", help="
 def steward(param: str, value: int, url: str = URL, key: str = KEY,
             key_file: Path = KEY_FILE) -> None:
     """One bounded steward step."""
-    send(url, _key(key, key_file), {"type": "stewardUpdate", "key": param, "value": value})
+    send(url, private_key(key, key_file), {"type": "stewardUpdate", "key": param, "value": value})
 
 
 @app.command()
 def report(incident: int, text: str, url: str = URL, key: str = KEY,
            key_file: Path = KEY_FILE) -> None:
     """File the report of an incident you are responsible for."""
-    send(url, _key(key, key_file), {"type": "incidentReport", "incident": incident,
+    send(url, private_key(key, key_file), {"type": "incidentReport", "incident": incident,
                                     "text": text})
 
 
@@ -277,18 +273,18 @@ def report(incident: int, text: str, url: str = URL, key: str = KEY,
 def bond(role: str, amount: int, url: str = URL, key: str = KEY,
          key_file: Path = KEY_FILE) -> None:
     """Bond governance tokens as a sequencer, oracle or relayer operator."""
-    send(url, _key(key, key_file), {"type": "operatorBond", "role": role, "amount": amount})
+    send(url, private_key(key, key_file), {"type": "operatorBond", "role": role, "amount": amount})
 
 
 @app.command()
 def unbond(amount: int, url: str = URL, key: str = KEY, key_file: Path = KEY_FILE) -> None:
     """Start unbonding `amount` of your operator bond (released after the unbonding delay,
     unless slashed first)."""
-    send(url, _key(key, key_file), {"type": "operatorUnbond", "amount": amount})
+    send(url, private_key(key, key_file), {"type": "operatorUnbond", "amount": amount})
 
 
 @app.command()
 def evidence(index: int, url: str = URL, key: str = KEY, key_file: Path = KEY_FILE) -> None:
     """Submit recorded oracle equivocation `index` as slashing evidence (you get the reward)."""
-    send(url, _key(key, key_file), {"type": "submitEvidence", "offence": "oracleEquivocation",
+    send(url, private_key(key, key_file), {"type": "submitEvidence", "offence": "oracleEquivocation",
                                     "index": index})

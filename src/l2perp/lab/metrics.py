@@ -14,15 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..engine.margin import maintenance_margin
+from ..engine.margin import leverage_of, maintenance_margin
 from ..engine.state import fund_address, is_fund
 from ..engine.tx import (
     AdlEvent, BackstopEvent, Block, BlockReceipts, FillEvent, LedgerEvent, LiquidationCheck,
 )
 from ..engine.views import SolvencyView, account_value
-from ..units import ONE_USDC
-
-E9 = 10**9
+from ..units import E9, ONE_USDC
 from .agents import Market
 from .fixedpoint import int_ratio
 from .kernel import Kernel
@@ -210,11 +208,7 @@ class Metrics:
             bound: int = E9
             isolated: list[int] = []
             for a, pos in account.positions.items():
-                setting = account.leverage.get(a)
-                if setting is None:
-                    setting = markets[a].default_leverage
-                    assert setting is not None  # make_market sets it
-                if not setting.is_cross:
+                if not leverage_of(state.config, account, markets[a]).is_cross:
                     isolated.append(a)
                     continue
                 value += pos.size_lots * index_pips[a]

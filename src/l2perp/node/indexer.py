@@ -143,6 +143,11 @@ def index_block(db: sqlite3.Connection, state: State, receipts: BlockReceipts) -
         db.executemany(f"INSERT INTO twap_history VALUES ({','.join('?' * 16)})", twap_history)
 
 
+def fill_of(row: tuple) -> FillEvent:
+    """A `fills` row as the engine's event (SQLite keeps the bool as 0/1; no tx index)."""
+    return FillEvent(*row[:9], bool(row[9]), *row[10:16], -1)
+
+
 def fills_of(db: sqlite3.Connection, user: str, start_ms: int = 0, end_ms: int | None = None,
              limit: int = 2_000) -> list[tuple]:
     """(fill, is_taker, block height) of a user, newest first."""
@@ -152,7 +157,7 @@ def fills_of(db: sqlite3.Connection, user: str, start_ms: int = 0, end_ms: int |
         "ORDER BY tid DESC LIMIT ?", (user, user, start_ms, end, limit)).fetchall()
     out = []
     for r in rows:
-        event = FillEvent(*r[:9], bool(r[9]), *r[10:16], -1)  # SQLite keeps the bool as 0/1
+        event = fill_of(r)
         if event.taker == user:
             out.append((event, True, r[16]))
         if event.maker == user:
@@ -169,7 +174,7 @@ def recent_trades(db: sqlite3.Connection, asset: int, limit: int = 100,
         return []
     rows = db.execute("SELECT * FROM fills WHERE tid > ? AND asset = ? ORDER BY tid DESC "
                       "LIMIT ?", (last - window, asset, limit)).fetchall()
-    return [FillEvent(*r[:9], bool(r[9]), *r[10:16], -1) for r in reversed(rows)]
+    return [fill_of(r) for r in reversed(rows)]
 
 
 def twap_slice_fills_of(db: sqlite3.Connection, user: str,
@@ -178,7 +183,7 @@ def twap_slice_fills_of(db: sqlite3.Connection, user: str,
     rows = db.execute(
         "SELECT f.*, t.twap_id FROM twap_fills t JOIN fills f ON f.tid = t.tid "
         "WHERE t.user = ? ORDER BY t.tid DESC LIMIT ?", (user, limit)).fetchall()
-    return [(FillEvent(*r[:9], bool(r[9]), *r[10:16], -1), r[17]) for r in rows]
+    return [(fill_of(r), r[17]) for r in rows]
 
 
 def twap_history_of(db: sqlite3.Connection, user: str, limit: int = 2_000) -> list[TwapEvent]:
