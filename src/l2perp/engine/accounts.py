@@ -68,11 +68,19 @@ def usd_send(state: State, account: Account, action: UsdSend, events: list) -> s
     if withdrawable(state, account) < amount:
         return E.INSUFFICIENT_BALANCE_FOR_TOKEN_TRANSFER
     destination = get_or_create_account(state, action.destination)
-    account.cash_musdc -= amount
-    destination.cash_musdc += amount
-    events.append(LedgerEvent(account.address, "send", -amount, destination.address, state.time_ms))
-    events.append(LedgerEvent(destination.address, "send", amount, account.address, state.time_ms))
+    move_cash(state, account, destination, amount, "send", events)
     return None
+
+
+def move_cash(state: State, source: Account, destination: Account, amount_musdc: int,
+              kind: str, events: list) -> None:
+    """Move cross cash (micro-USDC, checked by the caller) and record it on both ledgers:
+    `kind` with -amount on the source's, +amount on the destination's."""
+    source.cash_musdc -= amount_musdc
+    destination.cash_musdc += amount_musdc
+    time_ms = state.time_ms
+    events.append(LedgerEvent(source.address, kind, -amount_musdc, destination.address, time_ms))
+    events.append(LedgerEvent(destination.address, kind, amount_musdc, source.address, time_ms))
 
 
 def withdraw(state: State, account: Account, action: Withdraw, events: list) -> str | None:

@@ -25,7 +25,6 @@ from .views import account_value
 MAX_FEE_TENTHS_BP: Final = 100  # 0.1% on perps
 MAX_APPROVALS: Final = 10
 MIN_BUILDER_VALUE_MUSDC: Final = 100_000_000  # 100 USDC (not on the devnet)
-TENTHS_BP_TO_E9: Final = 10_000  # 1 tenth of a basis point = 10^-5 = 10,000 e-9
 
 
 def approve_builder(state: State, account: Account, action: ApproveBuilderFee) -> str | None:

@@ -184,10 +184,11 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
          scheduled_cancels, triggers, admin_nonces, oracle_stakes, operator_nonces, evidence,
          incidents, grace_until_ms, withdrawal_gate, l1_cursor, gov) = fields
         gov = None if gov is None else decode_gov(gov)
-        post_only_until_ms = decode_post_only(extra[:1] if extra and type(extra[0]) is int
-                                              else [])
-        if post_only_until_ms:
-            extra = extra[1:]
+        post_only_until_ms = 0
+        if extra and type(extra[0]) is int:  # a positive integer: 0 would be a second
+            post_only_until_ms, extra = extra[0], extra[1:]  # encoding of "absent"
+            if post_only_until_ms <= 0:
+                raise ValueError("the shared leaf's post-only end must be one positive integer")
         if len(extra) > 1:
             raise ValueError("the shared leaf has items beyond the TWAP book")
         next_twap_id, twaps = decode_twap_book(extra[0] if extra else None)
@@ -253,16 +254,6 @@ def decode_twap_book(book: list | None) -> tuple[int, dict[int, Twap]]:
     if len(twaps) != len(rows):
         raise DecodeError("TWAP ids must be unique")
     return next_twap_id, twaps
-
-
-def decode_post_only(tail: list) -> int:
-    """The shared leaf's optional trailing post-only end (encoding._post_only): absent, or one
-    positive integer (a 0 would be a second encoding of "absent")."""
-    if not tail:
-        return 0
-    if len(tail) != 1 or type(tail[0]) is not int or tail[0] <= 0:
-        raise ValueError("the shared leaf's post-only end must be one positive integer")
-    return tail[0]
 
 
 def config_leaf_of(config: EngineConfig) -> list:

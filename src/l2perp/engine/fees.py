@@ -35,17 +35,20 @@ def refresh_fee_rates(state: State, account: Account, today: int) -> None:
     _prune(account.maker_volume_days, today - window)
 
 
+def family(state: State, account: Account) -> list[Account]:
+    """The account's fee family: its master (or itself) and every sub-account, in creation
+    order; a lone account is its own family."""
+    head = state.accounts[account.master] if account.master is not None else account
+    return [head] + [state.accounts[a] for a in head.sub_accounts]
+
+
 def compute_fee_rates(state: State, account: Account, today: int) -> tuple[int, int]:
     """The account's (taker, maker) rates in e9 for `today`, changing nothing (the API reads
     them this way: a read must never move a leaf)."""
     config = state.config
     window = config.fee_window_days
-    volume = window_volume(account.volume_days, today, window)
-    head = state.accounts[account.master] if account.master is not None else account
-    if head.sub_accounts:  # Hyperliquid: a master and its sub-accounts share one tier
-        volume = window_volume(head.volume_days, today, window) + sum(
-            window_volume(state.accounts[a].volume_days, today, window)
-            for a in head.sub_accounts)
+    # Hyperliquid: a master and its sub-accounts share one tier
+    volume = sum(window_volume(a.volume_days, today, window) for a in family(state, account))
     taker = maker = 0
     for tier in config.fee_tiers:
         if volume > tier.min_volume_musdc or tier.min_volume_musdc == 0:

@@ -98,9 +98,8 @@ def modify_orders(
         order.group = None  # detached, so that cancelling the old order does not cascade
         cancel_open_order(ctx, account, order, "canceled")
         # the new order pays the builder the old one named
-        ctx.builder = None if order.builder is None else (order.builder, order.builder_fee)
-        status, new = place_validated(ctx, account, spec, px, lots, trigger)
-        ctx.builder = None
+        builder = None if order.builder is None else (order.builder, order.builder_fee)
+        status, new = place_validated(ctx, account, spec, px, lots, trigger, builder)
         if group is not None or order.is_position_tpsl:
             relink(ctx, account, order, new, group)
         statuses.append(status)

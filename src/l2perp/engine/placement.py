@@ -97,13 +97,16 @@ class Taker:
         taker_order = self.order
         if not fill_keeps_margin(
             state, maker_account, market, -delta, px,
-            fee_for(notional, maker_rate) + builder_fee_for(notional, maker.builder_fee),
+            fee_for(notional, maker_rate)
+            + (builder_fee_for(notional, maker.builder_fee) if maker.builder_fee else 0),
         ):
             drop_order(ctx, maker_account, maker, "marginCanceled")
             return CANCEL_MAKER
         if not self.liquidation and not fill_keeps_margin(
             state, taker, market, delta, px,
-            fee_for(notional, taker_rate) + builder_fee_for(notional, taker_order.builder_fee),
+            fee_for(notional, taker_rate)
+            + (builder_fee_for(notional, taker_order.builder_fee) if taker_order.builder_fee
+               else 0),
         ):
             self.stop_error = E.INSUFFICIENT_MARGIN_TO_PLACE_ORDER.format(asset=asset)
             self.stop_status = "marginCanceled"
@@ -249,13 +252,17 @@ def place_one(ctx: Ctx, account: Account, spec: OrderSpec) -> tuple[object, Orde
 
 def place_validated(
     ctx: Ctx, account: Account, spec: OrderSpec, px: int, lots: int, trigger: int,
+    builder: tuple[str, int] | None = None,
 ) -> tuple[object, Order]:
     """Place an order that passed `validate_order` (pips and lots as it returned them): a trigger
-    order waits in the trigger index, any other order is submitted; returns (status, order)."""
+    order waits in the trigger index, any other order is submitted; returns (status, order).
+    The order pays `builder` (address, tenths of a bp), else the one its action names."""
     state = ctx.state
     order = new_order(state, account, spec, px, lots, trigger)
-    if ctx.builder is not None:
-        order.builder, order.builder_fee = ctx.builder
+    if builder is None:
+        builder = ctx.builder
+    if builder is not None:
+        order.builder, order.builder_fee = builder
     if spec.tif == TIF_TRIGGER:
         track_order(account, order)
         state.triggers[spec.asset][order.oid] = order

@@ -39,10 +39,10 @@ from .tx import (
     KIND_CANCEL, KIND_CREATE_SUB_ACCOUNT, KIND_CREATE_VAULT, KIND_ORDER, KIND_TWAP_CANCEL,
     KIND_TWAP_ORDER, AccountEvent, ApproveAgent, ApproveBuilderFee, BatchModify, Block,
     BlockReceipts, BridgeCredit, Cancel, CancelByCloid, CreateSubAccount, CreateVault,
-    DevAdvanceTime, DevDelayAcks, DevDropWebsockets, DevFaucet, DevPostOnly, DevRateLimitUser,
-    FillEvent, Noop, OperatorOffence, OracleReport, OrderEvent, PlaceOrders, Receipt,
-    ScheduleCancel, SetMarketStatus, SetOracleSource, SetPrice, SubAccountTransfer, Tx,
-    TwapCancel, TwapOrder, UpdateIsolatedMargin, UpdateLeverage, UsdSend, VaultTransfer, Withdraw,
+    DevAdvanceTime, DevFaucet, FillEvent, Noop, OperatorOffence, OracleReport, OrderEvent,
+    PlaceOrders, Receipt, ScheduleCancel, SetMarketStatus, SetOracleSource, SetPrice,
+    SubAccountTransfer, Tx, TwapCancel, TwapOrder, UpdateIsolatedMargin, UpdateLeverage, UsdSend,
+    VaultTransfer, Withdraw,
 )
 from .vaults import create_vault, vault_transfer
 
@@ -55,6 +55,8 @@ PRIORITY_TAKER: Final = 3
 USER_SIGNED: Final = (UsdSend, Withdraw, ApproveAgent, ApproveBuilderFee)
 # what a master (or its agent) may do for a sub-account, and a leader for a vault, through
 # `vaultAddress`: trading and the account's own settings, never moving money out
+# the admin's devnet cheats, refused on any other genesis
+DEVNET_ONLY_KINDS: Final = (DevFaucet, DevAdvanceTime) + DEV_FAULT_KINDS
 FOR_VAULT: Final = (PlaceOrders, Cancel, CancelByCloid, BatchModify, TwapOrder, TwapCancel,
                     ScheduleCancel, UpdateLeverage, UpdateIsolatedMargin, Noop)
 
@@ -242,11 +244,10 @@ def process_transaction(state: State, tx: Tx, index: int, events: list) -> Recei
             return _err(E.NOT_ORACLE_OPERATOR)
         nonces = operator_nonces = state.operator_nonces.get(signer) or NonceSet()
     elif kind is SetPrice or kind is SetMarketStatus or kind is SetOracleSource \
-            or kind is DevFaucet or kind is DevAdvanceTime or kind in DEV_FAULT_KINDS:
+            or kind in DEVNET_ONLY_KINDS:
         if signer != state.config.admin:
             return _err(E.NOT_ADMIN)
-        if (kind is DevFaucet or kind is DevAdvanceTime or kind in DEV_FAULT_KINDS) \
-                and not state.config.devnet:
+        if kind in DEVNET_ONLY_KINDS and not state.config.devnet:
             return _err(E.DEVNET_ONLY)
         nonces = state.admin_nonces
     else:
@@ -398,7 +399,7 @@ def dispatch(state: State, account, tx: Tx, index: int, events: list) -> Receipt
         state.dev_time_offset_ms += action.ms
         state.dev_jump_ms += action.ms
         error = None
-    elif isinstance(action, (DevDropWebsockets, DevRateLimitUser, DevPostOnly, DevDelayAcks)):
+    elif isinstance(action, DEV_FAULT_KINDS):
         error = apply_dev_fault(state, action, events)
     elif isinstance(action, SetMarketStatus):
         error = set_market_status(ctx, action)

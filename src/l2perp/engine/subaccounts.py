@@ -18,7 +18,7 @@ from typing import Final
 from . import errors as E
 from ..codec import h256
 from ..units import format_fixed
-from .accounts import is_address, withdrawals_paused
+from .accounts import is_address, move_cash, withdrawals_paused
 from .margin import withdrawable
 from .state import Account, State, get_or_create_account, is_fund
 from .tx import CreateSubAccount, LedgerEvent, SubAccountTransfer
@@ -41,9 +41,9 @@ def format_usd(musdc: int) -> str:
     return format_fixed(musdc // 10_000, 2)
 
 
-def valid_name(name: str) -> bool:
-    """1 to 16 printable characters, not blank."""
-    return 0 < len(name) <= MAX_NAME_CHARS and name.isprintable() and not name.isspace()
+def valid_name(name: str, limit: int = MAX_NAME_CHARS) -> bool:
+    """1 to `limit` (16: a sub-account's) printable characters, not blank."""
+    return 0 < len(name) <= limit and name.isprintable() and not name.isspace()
 
 
 def create_sub_account(state: State, master: Account, action: CreateSubAccount,
@@ -88,18 +88,6 @@ def sub_account_transfer(state: State, master: Account, action: SubAccountTransf
         return E.WITHDRAWALS_PAUSED
     if withdrawable(state, source) < amount:
         return E.INSUFFICIENT_BALANCE_FOR_TOKEN_TRANSFER
-    source.cash_musdc -= amount
-    destination.cash_musdc += amount
-    time_ms = state.time_ms
-    events.append(LedgerEvent(source.address, "subAccountTransfer", -amount,
-                              destination.address, time_ms))
-    events.append(LedgerEvent(destination.address, "subAccountTransfer", amount,
-                              source.address, time_ms))
+    move_cash(state, source, destination, amount, "subAccountTransfer", events)
     return None
 
-
-def family(state: State, account: Account) -> list[Account]:
-    """The account's fee family: its master (or itself) and every sub-account, in creation
-    order; a lone account is its own family."""
-    head = state.accounts[account.master] if account.master is not None else account
-    return [head] + [state.accounts[a] for a in head.sub_accounts]

@@ -15,7 +15,7 @@ from . import errors as E
 from .book import TIF_IOC, Order
 from .margin import leverage_of
 from .open_orders import Ctx
-from .order_rules import check_market_open, size_to_lots
+from .order_rules import MAX_PRICE_SIG_FIGS, check_market_open, size_to_lots
 from .placement import submit
 from .state import (
     MARKET_DELISTED, MARKET_PAUSED, MARKET_REDUCE_ONLY, Account, Market, State, Twap,
@@ -30,7 +30,6 @@ SLIPPAGE_E9: Final = 30_000_000  # Hyperliquid: each suborder at most 3% from th
 CATCH_UP_FACTOR: Final = 3  # Hyperliquid: a catching-up suborder is at most 3x the normal one
 MIN_VALUE_PER_MINUTE_MUSDC: Final = 10 * ONE_USDC  # Hyperliquid: "$10 per minute"
 MAX_RUNNING_PER_USER: Final = 10  # l2perp: running TWAPs one user may hold at once
-PRICE_SIG_FIGS: Final = 5  # Hyperliquid's tick rule: at most 5 significant figures
 
 ACTIVATED: Final = "activated"  # the statuses of Hyperliquid's TWAP history
 FINISHED: Final = "finished"
@@ -94,9 +93,9 @@ def round_to_tick(price_pips: int, up: bool) -> int:
     """A price cut to 5 significant figures, rounded up or down (a valid price in any market:
     its decimals already fit the market's pips)."""
     digits = len(str(price_pips))
-    if digits <= PRICE_SIG_FIGS:
+    if digits <= MAX_PRICE_SIG_FIGS:
         return price_pips
-    unit = 10 ** (digits - PRICE_SIG_FIGS)
+    unit = 10 ** (digits - MAX_PRICE_SIG_FIGS)
     down = price_pips - price_pips % unit
     return down + unit if up and down != price_pips else down
 

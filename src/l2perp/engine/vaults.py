@@ -35,12 +35,13 @@ from typing import Final
 from . import errors as E
 from ..codec import h256
 from ..units import E9, MS_PER_DAY
-from .accounts import is_address, withdrawals_paused
+from .accounts import is_address, move_cash, withdrawals_paused
 from .margin import withdrawable
+from .subaccounts import valid_name
 from .state import (
     Account, State, Vault, fund_address, get_or_create_account, is_fund, partition_of,
 )
-from .tx import CreateVault, LedgerEvent, VaultTransfer
+from .tx import CreateVault, VaultTransfer
 from .views import account_value
 
 MIN_INITIAL_MUSDC: Final = 100_000_000  # Hyperliquid: a vault starts with at least 100 USDC
@@ -81,8 +82,8 @@ def create_vault(state: State, leader: Account, action: CreateVault, tx_index: i
     if leader.master is not None or leader.vault is not None or is_fund(leader.address):
         return E.VAULT_CANNOT_CREATE, ""
     name, description = action.name, action.description
-    if not (0 < len(name) <= MAX_NAME_CHARS and name.isprintable() and not name.isspace()
-            and len(description) <= MAX_DESCRIPTION_CHARS and description.isprintable()):
+    if not (valid_name(name, MAX_NAME_CHARS) and len(description) <= MAX_DESCRIPTION_CHARS
+            and description.isprintable()):
         return E.INVALID_VAULT_NAME, ""
     amount = action.initial_musdc
     if amount < MIN_INITIAL_MUSDC:
@@ -98,7 +99,7 @@ def create_vault(state: State, leader: Account, action: CreateVault, tx_index: i
     account.name = name
     account.vault = Vault(leader.address, name, description, state.time_ms, USER_LOCKUP_MS,
                           COMMISSION_E9)
-    _move(state, leader, account, amount, "vaultCreate", events)
+    move_cash(state, leader, account, amount, "vaultCreate", events)
     _mint(account.vault, leader.address, amount, amount, state.time_ms)
     return None, address
 
@@ -126,12 +127,9 @@ def vault_transfer(state: State, user: Account, action: VaultTransfer,
 def _vault_account(state: State, address: str) -> Account | None:
     """The vault's account: a user vault, or an insurance fund (made a vault on first use)."""
     account = state.accounts.get(address)
-    if account is not None and account.vault is not None:
+    if account is None or account.vault is not None:
         return account
-    for partition in fund_partitions(state):
-        if fund_address(partition) == address:
-            return account if account is not None else None
-    return None
+    return account if any(fund_address(p) == address for p in fund_partitions(state)) else None
 
 
 def _deposit(state: State, user: Account, account: Account, amount: int,
@@ -160,7 +158,7 @@ def _deposit(state: State, user: Account, account: Account, amount: int,
                                       "The venue's backstop for liquidations", state.time_ms,
                                       PROTOCOL_LOCKUP_MS, 0)
         _mint(vault, account.address, value, 0, state.time_ms)
-    _move(state, user, account, amount, "vaultDeposit", events)
+    move_cash(state, user, account, amount, "vaultDeposit", events)
     _mint(vault, user.address, minted, amount, state.time_ms)
     return None
 
@@ -196,24 +194,11 @@ def _withdraw(state: State, user: Account, account: Account, amount: int,
     _burn(vault, user.address, burnt, basis_out)
     if vault.total_shares == 0:
         vault.closed = True  # the last holder left: nothing can price a new share
-    _move(state, account, user, amount, "vaultWithdraw", events)
+    move_cash(state, account, user, amount, "vaultWithdraw", events)
     if commission and leader_address is not None:
-        leader = state.accounts[leader_address]
-        user.cash_musdc -= commission
-        leader.cash_musdc += commission
-        events.append(LedgerEvent(user.address, "vaultLeaderCommission", -commission,
-                                  leader.address, state.time_ms))
-        events.append(LedgerEvent(leader.address, "vaultLeaderCommission", commission,
-                                  user.address, state.time_ms))
+        move_cash(state, user, state.accounts[leader_address], commission,
+                  "vaultLeaderCommission", events)
     return None
-
-
-def _move(state: State, source: Account, destination: Account, amount: int, kind: str,
-          events: list) -> None:
-    source.cash_musdc -= amount
-    destination.cash_musdc += amount
-    events.append(LedgerEvent(source.address, kind, -amount, destination.address, state.time_ms))
-    events.append(LedgerEvent(destination.address, kind, amount, source.address, state.time_ms))
 
 
 def _mint(vault: Vault, holder: str, shares: int, paid_musdc: int, time_ms: int) -> None:
@@ -259,11 +244,9 @@ def protocol_transfer(fund: Account, value_musdc: int, amount_musdc: int) -> Non
 
 def protocol_claim(state: State, fund: Account) -> int:
     """What of a fund belongs to the protocol (all of it when it took no deposits)."""
-    vault = fund.vault
-    value = account_value(state, fund)
-    if vault is None:
-        return value
-    return share_value(vault, vault.shares.get(fund.address, 0), value)
+    if fund.vault is None:
+        return account_value(state, fund)
+    return vault_equity(state, fund, fund.address)
 
 
 def vault_equity(state: State, account: Account, holder: str) -> int:

@@ -12,6 +12,7 @@ from typing import Callable
 from ..engine import tx as T
 from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_TP
 from ..engine import errors as E
+from ..engine.vaults import MAX_DESCRIPTION_CHARS
 from ..engine.devfaults import (
     MAX_ACK_DELAY_MS, MAX_FAULT_SECONDS, MIN_ACK_DELAY_MS, MIN_FAULT_SECONDS,
 )
@@ -211,7 +212,6 @@ def _approve_agent(action: dict) -> T.ApproveAgent:
                           _int(action["nonce"], "nonce"))
 
 
-MAX_DESCRIPTION_CHARS = 250  # a vault's description (engine/vaults.py checks the same)
 
 
 def _text(value: object, what: str, limit: int = MAX_TEXT_CHARS) -> str:

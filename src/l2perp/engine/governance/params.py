@@ -178,9 +178,7 @@ def check_param(state: State, key: str, value: int) -> None:
     if type(value) is not int:
         raise ParamError(f"{key}: value must be an integer")
     if key in CONFIG_KEYS:
-        _, _, low, high = CONFIG_KEYS[key]
-        if not low <= value <= high:
-            raise ParamError(f"{key}: {value} outside [{low}, {high}]")
+        _check_range(key, value, CONFIG_KEYS[key])
         return
     if key.startswith("fee.tier"):
         _fee_field(state.config, key)
@@ -189,9 +187,7 @@ def check_param(state: State, key: str, value: int) -> None:
         return
     market, name, tier = _market_part(state, key)
     if tier is None:
-        _, _, low, high = MARKET_KEYS[name]
-        if not low <= value <= high:
-            raise ParamError(f"{key}: {value} outside [{low}, {high}]")
+        _check_range(key, value, MARKET_KEYS[name])
         return
     check_tiers(with_tier(market.spec.margin_tiers, tier, value))
 
@@ -340,21 +336,24 @@ def check_param_name(state: State, key: object, value: object, new_markets: int 
     if type(value) is not int:
         raise ParamError(f"{key}: value must be an integer")
     if key in CONFIG_KEYS:
-        _, _, low, high = CONFIG_KEYS[key]
+        _check_range(key, value, CONFIG_KEYS[key])
     elif key.startswith("fee.tier"):
         try:
             _fee_field(state.config, key)
         except ParamError:
             raise ParamError(f"unknown parameter {key!r}; {param_names(state)}") from None
-        return
     else:
         split = split_market_key(key)
         if split is None or split[0] >= len(state.markets) + new_markets or (
                 split[1] not in MARKET_KEYS and _tier_field(split[1]) is None):
             raise ParamError(f"unknown parameter {key!r}; {param_names(state)}")
-        if split[1] not in MARKET_KEYS:
-            return
-        _, _, low, high = MARKET_KEYS[split[1]]
+        if split[1] in MARKET_KEYS:
+            _check_range(key, value, MARKET_KEYS[split[1]])
+
+
+def _check_range(key: str, value: int, entry: tuple[str, int, int, int]) -> None:
+    """ParamError unless `value` lies in the key's fixed [low, high] (its table entry)."""
+    _, _, low, high = entry
     if not low <= value <= high:
         raise ParamError(f"{key}: {value} outside [{low}, {high}]")
 
