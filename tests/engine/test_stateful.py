@@ -7,7 +7,10 @@ below its margin requirement (initial margin, or for a reduction dYdX's "no risk
 replica fed the same blocks from genesis has the same digest after every block. Vaults (user
 vaults and the insurance funds as protocol vaults), sub-accounts and builder fees ride along:
 every vault's shares sum to its total and the holders' claims floor(shares x value / total)
-add up to its account value less under one micro-USDC per holder.
+add up to its account value less under one micro-USDC per holder. The L1 data fee rides too:
+batch costs arrive as L1 messages and are paid out of the fee pool, the costs owed are the
+costs not yet paid, and each hour's rate is the one published the hour before, within its
+bound of the rate before it.
 """
 
 from __future__ import annotations
@@ -24,14 +27,15 @@ from l2perp.rollup.commitment import Commitment
 from l2perp.engine.margin import (
     cross_requirements, initial_margin, leverage_of, maintenance_margin,
 )
-from l2perp.engine.params import EngineConfig, Genesis, MarginTier, MarketSpec
+from l2perp.engine.l1fee import data_cost_musdc, step_bound_e9
+from l2perp.engine.params import EngineConfig, Genesis, L1FeeConfig, MarginTier, MarketSpec
 from l2perp.engine.genesis import genesis_state
 from l2perp.engine.state import fund_address, is_fund, partition_of
 from l2perp.engine.stf import apply_block
 from l2perp.engine.twap import slice_count
 from l2perp.engine.tx import (
     AdlEvent, ApproveBuilderFee, BridgeCredit, CreateSubAccount, CreateVault, DevAdvanceTime,
-    FillEvent,
+    FillEvent, L1DataCost,
     LedgerEvent, SetMarketStatus, SetPrice, SubAccountTransfer, VaultTransfer,
 )
 from l2perp.engine.views import account_value
@@ -46,7 +50,11 @@ MARKETS = (
 )
 # a devnet: its admin may advance time (past vault lockups, without leaving the nonce window),
 # and it waives the volume a master needs for sub-accounts and the balance a builder needs
-CONFIG = EngineConfig(admin=ADMIN, insurance_seed_musdc=10_000 * ONE_USDC, devnet=True)
+# a high L1 data fee (3 bp at the initial gas price) so that it moves money
+L1_FEE = L1FeeConfig(gas_per_million_usd=10_000_000, initial_gas_price_nusdc=30_000)
+CONFIG = EngineConfig(admin=ADMIN, insurance_seed_musdc=10_000 * ONE_USDC, devnet=True,
+                      l1_fee=L1_FEE)
+POSTERS = [addr(40), addr(41)]
 START_PIPS = (1_000_000, 250_000, 500_000)  # $1,000, $2.50, $0.50
 USERS = [addr(i) for i in range(1, 21)]
 
@@ -72,6 +80,9 @@ class ExchangeMachine(RuleBasedStateMachine):
         self.cloids = 0
         self.commitment = Commitment()
         self.leaves = LeafCache(verify=True)  # every leaf checked after every block
+        self.batches = 0
+        book = self.v.state.l1_fee
+        self.schedule = (book.hour_ms, book.rate_e9, book.next_rate_e9)
 
     # ----- helpers -----------------------------------------------------------------------
     def apply(self, *txs, dt_ms: int = 200, check_margin: bool = True) -> None:
@@ -384,6 +395,19 @@ class ExchangeMachine(RuleBasedStateMachine):
         mark = self.v.state.markets[asset].mark_pips
         self.apply(self.v.tx(ADMIN, SetMarketStatus(asset, 3, mark)), check_margin=False)
 
+    @rule(poster=st.sampled_from(POSTERS), gas=st.integers(0, 2_000_000),
+          gwei=st.integers(1, 2_000), dt=st.integers(200, 20 * 60_000))
+    def batch_cost(self, poster, gas, gwei, dt) -> None:
+        """A batch's L1 cost arrives from the queue (gas priced at $3,000 per ETH)."""
+        price = gwei * 3_000
+        self.batches += 1
+        action = L1DataCost(self.batches, poster, gas, price, data_cost_musdc(gas, price),
+                            self.v.state.l1_cursor + 1)
+        self.apply(self.v.tx(None, action), dt_ms=dt, check_margin=False)
+        assert self.v.last.receipts[0].ok
+        # what the pool could pay, it paid: costs stay owed only while it is empty
+        assert not self.v.state.l1_fee.owed or self.v.state.fee_pool_musdc <= 0
+
     @rule(dt=st.integers(200, 10_000))
     def empty_block(self, dt) -> None:
         self.apply(dt_ms=dt, check_margin=False)
@@ -544,6 +568,20 @@ class ExchangeMachine(RuleBasedStateMachine):
                 assert vault.shares.get(vault.leader, 0) * 20 >= vault.total_shares
 
     # ----- invariants --------------------------------------------------------------------
+    @invariant()
+    def the_l1_fee_schedule_and_pool_agree(self) -> None:
+        book = self.v.state.l1_fee
+        assert 0 <= book.paid_musdc <= book.costs_musdc
+        assert book.costs_musdc - book.paid_musdc == sum(a for _, a in book.owed)
+        assert all(a > 0 for _, a in book.owed)
+        hour, rate, next_rate = self.schedule
+        if book.hour_ms != hour:
+            if book.hour_ms == hour + 3_600_000:
+                assert book.rate_e9 == next_rate  # this hour's rate was published last hour
+            assert abs(book.next_rate_e9 - book.rate_e9) <= step_bound_e9(L1_FEE, book.rate_e9)
+            assert book.rate_e9 >= 0 and book.next_rate_e9 >= 0
+        self.schedule = (book.hour_ms, book.rate_e9, book.next_rate_e9)
+
     @invariant()
     def money_is_conserved(self) -> None:
         state = self.v.state

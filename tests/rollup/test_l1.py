@@ -24,6 +24,12 @@ def test_base_fee_never_below_one_gwei() -> None:
     assert next_base_fee(1, 0) == 1
 
 
+def test_a_block_above_target_raises_a_low_fee_by_at_least_one() -> None:
+    assert next_base_fee(7, GAS_LIMIT) == 8  # 7 x 12.5% rounds to 0: EIP-1559 adds 1
+    assert next_base_fee(7, GAS_TARGET + 1) == 8
+    assert next_base_fee(7, GAS_TARGET) == 7  # at target: unchanged
+
+
 def test_clock_produces_blocks_and_fees_rise_under_load() -> None:
     chain = L1Chain(TEST, genesis_ms=0)
     assert chain.advance_to(3 * TICK_MS - 1) == 2 and chain.height == 2

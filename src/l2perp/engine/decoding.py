@@ -21,8 +21,8 @@ from .book import Book, Order, TpslGroup
 from .encoding import config_leaf, encode_account, shared_leaf
 from .params import EngineConfig, MarginTier, MarketSpec
 from .state import (
-    Account, Agent, Incident, Leverage, Market, NonceSet, OracleEvidence, Position, State, Twap,
-    Vault, Withdrawal, make_market,
+    Account, Agent, Incident, L1FeeBook, Leverage, Market, NonceSet, OracleEvidence, Position,
+    State, Twap, Vault, Withdrawal, make_market,
 )
 
 
@@ -176,7 +176,7 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
     try:
         fields = unpack(shared)
         # optional trailing items, each absent until first used: the devnet post-only end (an
-        # integer), then the TWAP book (a list)
+        # integer), then the TWAP book (a list; None when an L1 data fee's book follows)
         extra = fields[SHARED_FIELDS:]
         del fields[SHARED_FIELDS:]
         (config_hash, height, time_ms, dev_time_offset_ms, dev_jump_ms, next_oid, next_tid,
@@ -189,9 +189,10 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
             post_only_until_ms, extra = extra[0], extra[1:]  # encoding of "absent"
             if post_only_until_ms <= 0:
                 raise ValueError("the shared leaf's post-only end must be one positive integer")
-        if len(extra) > 1:
-            raise ValueError("the shared leaf has items beyond the TWAP book")
+        if len(extra) > 2:
+            raise ValueError("the shared leaf has items beyond the L1 data fee's book")
         next_twap_id, twaps = decode_twap_book(extra[0] if extra else None)
+        l1_fee = decode_l1_fee(extra[1]) if len(extra) == 2 else None
     except (ValueError, TypeError, msgpack.UnpackException) as exc:
         raise DecodeError(f"not a shared-state leaf: {exc}") from exc
     if gov is not None:  # governance may have changed engine-wide values since genesis
@@ -236,7 +237,24 @@ def decode_state(config: EngineConfig, shared: bytes, leaves: list[bytes]) -> St
     state.next_twap_id = next_twap_id
     state.twaps = twaps
     state.post_only_until_ms = post_only_until_ms
+    if (l1_fee is None) != (config.l1_fee is None):
+        raise DecodeError("the L1 data fee's book and its configuration must come together")
+    state.l1_fee = l1_fee
     return state
+
+
+def decode_l1_fee(row: list) -> L1FeeBook:
+    """The L1 data fee's book from its shared-leaf row (encoding.l1_fee_row)."""
+    (gas_price, hour_ms, rate, next_rate, gas_sum, samples, charged, costs, paid,
+     owed) = row
+    figures = (gas_price, hour_ms, rate, next_rate, gas_sum, samples, charged, costs, paid)
+    if not all(type(x) is int for x in figures):
+        raise ValueError("the L1 data fee's row must hold nine integers and the costs owed")
+    owed_rows = [(poster, amount) for poster, amount in owed]
+    if not all(type(p) is str and type(a) is int and a > 0 for p, a in owed_rows):
+        raise ValueError("a cost owed is a poster and a positive amount")
+    return L1FeeBook(gas_price, hour_ms, rate, next_rate, gas_sum, samples, charged, costs, paid,
+                     owed_rows)
 
 
 SHARED_FIELDS = 25  # the shared leaf's fixed items (encoding.shared_fields)

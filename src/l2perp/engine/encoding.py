@@ -14,7 +14,7 @@ from .governance.codec import gov_leaf
 from ..codec import DOMAIN_STATE, canonical, h256, leaf_hash
 from .book import Order
 from .params import EngineConfig
-from .state import Account, Market, NonceSet, State, Twap, Vault
+from .state import Account, L1FeeBook, Market, NonceSet, State, Twap, Vault
 
 
 ORDERS_FIELD: Final = 5  # the position of the orders in an account leaf
@@ -128,7 +128,16 @@ def config_leaf(c: EngineConfig) -> list:
         c.partial_liquidation_e9, c.partial_liquidation_cooldown_ms, c.spread_to_mmr_e9,
         c.max_liquidation_fee_e9, c.backstop_unwind_musdc, c.backstop_slippage_e9,
         c.insurance_seed_musdc,
-    ]
+    ] + _l1_fee_config(c)
+
+
+def _l1_fee_config(c: EngineConfig) -> list:
+    """The L1 data fee's parameters as a trailing item, absent without one (older roots)."""
+    f = c.l1_fee
+    if f is None:
+        return []
+    return [[f.gas_per_million_usd, f.initial_gas_price_nusdc, f.smoothing_e9, f.max_step_ppm,
+             f.min_step_e9]]
 
 
 def twap_row(t: Twap) -> list:
@@ -141,11 +150,26 @@ def twap_row(t: Twap) -> list:
 def shared_leaf(state: State) -> list:
     """Everything in the state that is not an account (the config by its hash). The TWAP book
     (next id, running TWAPs by id) joins it as a last item once a first TWAP was placed, so a
-    state that never held one keeps the bytes it had before TWAPs existed."""
+    state that never held one keeps the bytes it had before TWAPs existed; a venue with an L1
+    data fee adds its book after that (the TWAP item then None until a first TWAP)."""
     leaf = shared_fields(state)
+    twaps = None
     if state.next_twap_id > 1:
-        leaf.append([state.next_twap_id, [twap_row(state.twaps[k]) for k in sorted(state.twaps)]])
+        twaps = [state.next_twap_id, [twap_row(state.twaps[k]) for k in sorted(state.twaps)]]
+    book = state.l1_fee
+    if book is not None:
+        leaf.append(twaps)
+        leaf.append(l1_fee_row(book))
+    elif twaps is not None:
+        leaf.append(twaps)
     return leaf
+
+
+def l1_fee_row(b: L1FeeBook) -> list:
+    """The L1 data fee's schedule and pool as its shared-leaf row."""
+    return [b.gas_price_nusdc, b.hour_ms, b.rate_e9, b.next_rate_e9, b.hour_gas_sum,
+            b.hour_samples, b.charged_musdc, b.costs_musdc, b.paid_musdc,
+            [[poster, amount] for poster, amount in b.owed]]
 
 
 def shared_fields(state: State) -> list:

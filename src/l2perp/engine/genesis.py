@@ -6,6 +6,7 @@ genesis has it). Cash in micro-USDC, times in ms.
 
 from __future__ import annotations
 
+from .l1fee import genesis_book
 from ..units import MS_PER_HOUR
 from .book import Book
 from .governance.gov_state import GovGenesis, GovState, make_gov_state
@@ -39,6 +40,8 @@ def genesis_state(genesis: Genesis | None = None) -> State:
     for market in markets:
         market.funding_hour = hour
         market.premium_slot = genesis.time_ms // genesis.config.funding_sample_ms
+    if genesis.config.l1_fee is not None:
+        state.l1_fee = genesis_book(genesis.config.l1_fee, genesis.time_ms)
     if genesis.gov is not None:
         state.gov = genesis_governance(state, genesis.gov)
     return state

@@ -1,5 +1,6 @@
-"""The L1 bridge's messages on L2: deposits, forced withdrawals and forced trades (and the queue
-order of operator offences, which governance applies).
+"""The L1 bridge's messages on L2: deposits, forced withdrawals, forced trades and batches' L1
+data costs (engine/l1fee.py), and the queue order of operator offences, which governance
+applies.
 
 They arrive with signer None and carry their L1 queue position (`l1_message_id` = index + 1);
 the engine takes them strictly in queue order and advances `State.l1_cursor` for each one it
@@ -15,9 +16,12 @@ from . import errors as E
 from .accounts import credit_deposit, is_address, withdraw
 from .positions import execute_fill, fill_keeps_margin
 from .state import MARKET_ACTIVE, State
-from .tx import BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence, Withdraw
+from .l1fee import apply_data_cost
+from .tx import (
+    BridgeCredit, ForcedTrade, ForcedWithdrawal, L1DataCost, OperatorOffence, Withdraw,
+)
 
-L1_KINDS: Final = (BridgeCredit, ForcedWithdrawal, ForcedTrade, OperatorOffence)
+L1_KINDS: Final = (BridgeCredit, ForcedWithdrawal, ForcedTrade, OperatorOffence, L1DataCost)
 
 
 def take_l1_message(state: State, action) -> str | None:
@@ -33,7 +37,7 @@ def take_l1_message(state: State, action) -> str | None:
 
 
 def apply_l1_message(state: State, action, events: list) -> str | None:
-    """Apply a deposit, forced withdrawal or forced trade that `take_l1_message` took; an error
+    """Apply a deposit, forced withdrawal, forced trade or batch data cost that `take_l1_message` took; an error
     text means the message was consumed as invalid. (An `OperatorOffence` goes to governance:
     stf routes it.)"""
     kind = type(action)
@@ -45,6 +49,8 @@ def apply_l1_message(state: State, action, events: list) -> str | None:
             return E.USER_OR_API_WALLET_DOES_NOT_EXIST.format(address=action.user)
         return withdraw(state, account, Withdraw(action.user, action.amount_musdc, state.time_ms),
                         events)
+    if kind is L1DataCost:
+        return apply_data_cost(state, action, events)
     return forced_trade(state, action, events)
 
 

@@ -58,6 +58,24 @@ HYPERLIQUID_MAKER_REBATES: tuple[MakerRebateTier, ...] = (
 
 
 @dataclass(slots=True, frozen=True)
+class L1FeeConfig(FrozenRecord):
+    """The L1 data fee (engine/l1fee.py): a per-notional part of the taker fee that passes the
+    batches' L1 data cost to traders, set once an hour from a smoothed L1 gas price.
+
+    `gas_per_million_usd`: L1 data gas the venue posts per $1M of taker notional (the cost
+    model); `initial_gas_price_nusdc`: the gas price (nano-USDC per gas, i.e. gwei x USD per ETH)
+    assumed before the first observation; `smoothing_e9`: the weight of an hour's average
+    observation in the smoothed price; the hourly rate moves by at most
+    max(rate x `max_step_ppm` / 10^6, `min_step_e9`) from one hour to the next."""
+
+    gas_per_million_usd: int = 2_000_000  # ~ $5k fills at ~10k gas of posted data each
+    initial_gas_price_nusdc: int = 30_000  # 10 gwei at $3,000 per ETH
+    smoothing_e9: int = 250_000_000  # an hour's average moves the smoothed price by 1/4
+    max_step_ppm: int = 250_000  # the rate moves at most 25% an hour ...
+    min_step_e9: int = 10_000  # ... or 0.1 bp, whichever is larger
+
+
+@dataclass(slots=True, frozen=True)
 class EngineConfig(FrozenRecord):
     """Genesis configuration the state carries (part of the state digest)."""
 
@@ -99,6 +117,7 @@ class EngineConfig(FrozenRecord):
     backstop_unwind_musdc: int = 50_000 * ONE_USDC  # a fund unwinds <= $50k per market per block
     backstop_slippage_e9: int = 20_000_000  # ... within 2% of the mark
     insurance_seed_musdc: int = 0  # the shared fund at genesis (devnet: $1,000,000)
+    l1_fee: L1FeeConfig | None = None  # the L1 data fee; None: no such fee (engine/l1fee.py)
 
 
 @dataclass(slots=True, frozen=True)

@@ -16,6 +16,7 @@ from .book import (
     CANCEL_MAKER, STOP, TIF_ALO, TIF_GTC, TIF_TRIGGER, Order, order_changed,
 )
 from .fees import fee_for
+from .l1fee import taker_l1_rate_e9
 from .margin import leverage_of
 from .open_orders import (
     Ctx, drop_order, order_event, rest_order, reservation_for, track_order, untrack_order,
@@ -104,7 +105,7 @@ class Taker:
             return CANCEL_MAKER
         if not self.liquidation and not fill_keeps_margin(
             state, taker, market, delta, px,
-            fee_for(notional, taker_rate)
+            fee_for(notional, taker_rate + taker_l1_rate_e9(state))
             + (builder_fee_for(notional, taker_order.builder_fee) if taker_order.builder_fee
                else 0),
         ):

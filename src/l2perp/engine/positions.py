@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..units import MS_PER_DAY
 from .fees import fee_for, record_volume, refresh_fee_rates
+from .l1fee import record_charge
 from .margin import (
     cross_requirements, initial_margin, is_cross_position, leverage_of, maintenance_margin,
 )
@@ -206,12 +207,14 @@ def execute_fill(
     """Move cash and positions for one fill at the maker's price, charge fees, count volume.
 
     A liquidation taker pays no taker fee, and its makers get no rebate (dYdX); a `fee_free`
-    fill (an L1 forced trade) charges neither side. A side whose order names a builder pays it
+    fill (an L1 forced trade) charges neither side. Any other taker pays the L1 data fee's
+    hourly rate with its own (engine/l1fee.py), in its taker fee. A side whose order names a builder pays it
     `builder_fee_for(notional, fee)` (tenths of a bp) with the venue's fee, from the same
     bucket, before the position changes (a closing fill's isolated margin is still there)."""
     notional = px_pips * lots
     taker_rate, _ = fee_rates(state, taker)
     _, maker_rate = fee_rates(state, maker)
+    l1_part = 0
     if fee_free:
         taker_rate = maker_rate = 0
     elif liquidation:
@@ -219,6 +222,11 @@ def execute_fill(
         if maker_rate < 0:
             maker_rate = 0
     taker_fee = fee_for(notional, taker_rate)
+    if state.l1_fee is not None and not fee_free and not liquidation:
+        with_l1 = fee_for(notional, taker_rate + state.l1_fee.rate_e9)
+        l1_part = with_l1 - taker_fee
+        taker_fee = with_l1
+        record_charge(state, l1_part)
     maker_fee = fee_for(notional, maker_rate)
     delta = lots if taker_is_buy else -lots
     asset = market.asset

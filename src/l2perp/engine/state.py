@@ -224,6 +224,29 @@ class Twap:
 
 
 @dataclass(slots=True)
+class L1FeeBook:
+    """The L1 data fee's schedule and pool (engine/l1fee.py). Rates in e9 of taker notional,
+    gas prices in nano-USDC per gas, amounts in micro-USDC.
+
+    `rate_e9` applies from `hour_ms` for an hour; `next_rate_e9` is published for the hour
+    after. The hour's observations (one per posted batch) sum into `hour_gas_sum` over
+    `hour_samples`. The pool: `charged_musdc` taken from takers, `costs_musdc` reported by L1
+    (the batches' data cost), `paid_musdc` paid to the batch posters out of the fee pool; the
+    rest of the costs is owed, in `owed`, until the fee pool can pay it."""
+
+    gas_price_nusdc: int
+    hour_ms: int
+    rate_e9: int
+    next_rate_e9: int
+    hour_gas_sum: int = 0
+    hour_samples: int = 0
+    charged_musdc: int = 0
+    costs_musdc: int = 0
+    paid_musdc: int = 0
+    owed: list[tuple[str, int]] = field(default_factory=list)  # (poster, amount), oldest first
+
+
+@dataclass(slots=True)
 class Withdrawal:
     """A withdrawal debited on L2, waiting for the L1 bridge."""
 
@@ -270,6 +293,7 @@ class State:
     gov: Any = None  # governance.gov_state.GovState; None: no governance on this venue
     twaps: dict[int, Twap] = field(default_factory=dict)  # running TWAPs by id
     next_twap_id: int = 1
+    l1_fee: L1FeeBook | None = None  # the L1 data fee (config.l1_fee), None without one
     # derived, not committed: accounts whose fee-rate cache (a part of their leaf) a block
     # refreshed without an event naming them (a maker quoted for a fill that did not happen);
     # stf.touched_by takes them so the rollup's commitment re-hashes those leaves

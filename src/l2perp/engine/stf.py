@@ -23,6 +23,7 @@ from .governance.txs import (
     GOVERNANCE_TXS, apply_gov_tx, apply_operator_offence, process_governance_end,
     process_governance_time,
 )
+from .l1fee import roll_hours
 from .l1messages import L1_KINDS, apply_l1_message, take_l1_message
 from .devfaults import DEV_FAULT_KINDS, apply_dev_fault
 from .liquidation import process_liquidations
@@ -169,7 +170,8 @@ def tx_priority(tx: Tx) -> int:
 
 def process_time(state: State, block: Block, events: list) -> None:
     """Advance height and time (a gap beyond `outage_threshold` starts the post-outage grace);
-    refresh oracles; pay funding for every whole hour crossed; run scheduled cancels that are
+    refresh oracles; pay funding for every whole hour crossed; roll the L1 data fee's hourly
+    schedule; run scheduled cancels that are
     due, then trigger orders, then the TWAP slices that are due (engine/twap.py)."""
     config = state.config
     gap = block.time_ms - state.time_ms - state.dev_jump_ms  # a devnet advance is no outage
@@ -184,6 +186,8 @@ def process_time(state: State, block: Block, events: list) -> None:
         state.withdrawals = []  # a block's withdrawals leave with its batch (rollup/batch.py)
     refresh_oracles(state)
     settle_funding(state, events)
+    if state.l1_fee is not None:
+        roll_hours(state)
     if state.gov is not None:
         process_governance_time(state, block.txs, events)
     ctx = Ctx(state, events, -1)

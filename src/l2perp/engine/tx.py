@@ -204,6 +204,21 @@ class ForcedTrade(FrozenRecord):
 
 
 @dataclass(slots=True, frozen=True)
+class L1DataCost(FrozenRecord):
+    """An L1 message: the settlement contract's record of what posting batch `batch_no` cost
+    its poster on L1 (`gas` at `gas_price_nusdc` nano-USDC per gas = `cost_musdc`, rounded up).
+    The engine observes the gas price for the L1 data fee and pays the cost to `poster` out of
+    the fee pool (engine/l1fee.py)."""
+
+    batch_no: int
+    poster: str
+    gas: int
+    gas_price_nusdc: int
+    cost_musdc: int
+    l1_message_id: int
+
+
+@dataclass(slots=True, frozen=True)
 class SetPrice(FrozenRecord):
     """Admin (devnet `devSetOracle`): pin a market's oracle and external mid; the pinned price
     counts as a full-quorum report in every block. 0 unpins: the market then goes stale."""
@@ -312,7 +327,7 @@ Action = Union[
     BridgeCredit, SetPrice,
     SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime,
     DevDropWebsockets, DevRateLimitUser, DevPostOnly, DevDelayAcks,
-    OperatorOffence, ForcedWithdrawal, ForcedTrade,
+    OperatorOffence, ForcedWithdrawal, ForcedTrade, L1DataCost,
     GovTransfer, GovDelegate, GovPropose, GovVote, GovQueue, GovExecute, GovCancel,
     GuardianSign, GuardianRemove, StewardUpdate, OperatorBond, OperatorUnbond, OperatorRelease,
     SubmitEvidence, ExecuteSlash, IncidentReport, IncidentOpen,

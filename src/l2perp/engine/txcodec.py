@@ -21,6 +21,7 @@ TAGS: dict[int, type] = {
     18: T.Withdraw, 19: T.ApproveAgent, 20: T.Noop, 21: T.CreateSubAccount,
     22: T.SubAccountTransfer, 23: T.ApproveBuilderFee, 24: T.CreateVault, 25: T.VaultTransfer,
     30: T.BridgeCredit, 31: T.ForcedWithdrawal, 32: T.ForcedTrade, 33: T.OperatorOffence,
+    34: T.L1DataCost,
     40: T.SetPrice, 41: T.SetMarketStatus, 42: T.OracleReport, 43: T.SetOracleSource,
     50: T.DevFaucet, 51: T.DevAdvanceTime,
     52: T.DevDropWebsockets, 53: T.DevRateLimitUser, 54: T.DevPostOnly, 55: T.DevDelayAcks,

@@ -18,7 +18,8 @@ from ..rollup.system import message_tx
 from ..rollup.verifier import Verifier
 from .agents import address
 
-LAB_PROFILE = replace(DEVNET, name="lab", authenticate=False)  # synthetic flow is unsigned
+LAB_PROFILE = replace(DEVNET, name="lab", authenticate=False,  # synthetic flow is unsigned
+                      eth_usd=0)  # no L1 data fee unless a scenario asks for one
 POSTER, VERIFIER = address(0xB0, 0), address(0xB0, 1)
 
 
@@ -60,7 +61,7 @@ class LabRollup:
     def after_block(self, receipts, block) -> None:
         state = self.sim.kernel.state
         record = self.poster.on_block(state, block, receipts)
-        self.reconciler.tvl_at[block.height] = record.tvl_musdc
+        self.reconciler.note(block.height, record.tvl_musdc, record.l1_costs_musdc)
         if self.fault_at and block.time_ms >= self.fault_at[0]:
             self.fault_at.pop(0)
             self.poster.fault = "root"

@@ -10,7 +10,7 @@ from ..crypto.signatures import address_of
 from ..engine.governance.gov_state import GovGenesis
 from ..engine.governance.proposals import DAY_MS
 from ..engine.governance.stewards import Bounds
-from ..engine.params import DEFAULT_MARKETS, EngineConfig, Genesis
+from ..engine.params import DEFAULT_MARKETS, EngineConfig, Genesis, L1FeeConfig
 from ..units import ONE_USDC
 
 DEV_ACCOUNTS = 10
@@ -40,11 +40,14 @@ def dev_keys() -> list[DevKey]:
     return keys
 
 
-def devnet_genesis(time_ms: int) -> Genesis:
+def devnet_genesis(time_ms: int, l1_fee: bool = False) -> Genesis:
+    """The devnet venue at `time_ms`; `l1_fee`: with the L1 data fee (engine/l1fee.py), which
+    `l2perp up` turns on when its rollup profile prices L1 gas."""
     keys = dev_keys()
     operators = tuple((k.address, 1) for k in keys if k.role == "oracle")
     config = EngineConfig(admin=keys[0].address, devnet=True, oracle_operators=operators,
-                          insurance_seed_musdc=DEVNET_INSURANCE_USD * ONE_USDC)
+                          insurance_seed_musdc=DEVNET_INSURANCE_USD * ONE_USDC,
+                          l1_fee=L1FeeConfig() if l1_fee else None)
     return Genesis(config=config, markets=DEFAULT_MARKETS, time_ms=time_ms,
                    gov=devnet_governance(keys, len(DEFAULT_MARKETS)))
 
@@ -77,7 +80,7 @@ class GenesisFileError(ValueError):
     """A genesis file that cannot be used; the message says which field and why."""
 
 
-def genesis_from_file(path: str, time_ms: int) -> Genesis:
+def genesis_from_file(path: str, time_ms: int, l1_fee: bool = False) -> Genesis:
     """A genesis from a JSON file.
 
     {"markets": [{"name", "szDecimals", "maxLeverage", "onlyIsolated"?, "oiCapUsd"?}],
@@ -87,7 +90,7 @@ def genesis_from_file(path: str, time_ms: int) -> Genesis:
     ("oracleOperators": [{"address", "stake"}], at least three) and may name its DAO
     ("governance": {"allocations": [{"address", "amount"}], "treasury", "guardians",
     "guardianThreshold", "stewards", "operators": [{"address", "role", "bond"}]}).
-    GenesisFileError names what is wrong."""
+    `l1_fee`: with the L1 data fee (engine/l1fee.py). GenesisFileError names what is wrong."""
     import json
     from dataclasses import replace
 
@@ -103,7 +106,7 @@ def genesis_from_file(path: str, time_ms: int) -> Genesis:
         if not isinstance(devnet, bool):
             raise GenesisFileError("devnet is true or false")
         if devnet:
-            base = devnet_genesis(time_ms)
+            base = devnet_genesis(time_ms, l1_fee)
             return _checked(Genesis(config=replace(base.config, insurance_seed_musdc=seed),
                                     markets=markets, time_ms=time_ms,
                                     gov=devnet_governance(dev_keys(), len(markets))))
@@ -112,7 +115,8 @@ def genesis_from_file(path: str, time_ms: int) -> Genesis:
         if len(operators) < 3 or len({a for a, _ in operators}) != len(operators):
             raise GenesisFileError("oracleOperators: at least three distinct operators")
         config = EngineConfig(admin=NO_ADMIN, devnet=False, oracle_operators=operators,
-                              insurance_seed_musdc=seed)
+                              insurance_seed_musdc=seed,
+                              l1_fee=L1FeeConfig() if l1_fee else None)
         gov = spec.get("governance")
         return _checked(Genesis(config=config, markets=markets, time_ms=time_ms,
                                 gov=None if gov is None else _governance(gov)))

@@ -116,15 +116,16 @@ def check_options(options: LaunchOptions) -> None:
         raise LaunchError("--fault needs the rollup (it is a poster's fault)", 2)
 
 
-def load_genesis(data: Path, genesis_file: Path | None) -> Genesis:
-    """The data directory's genesis; for a new one, the genesis file's or the devnet's."""
+def load_genesis(data: Path, genesis_file: Path | None, l1_fee: bool = False) -> Genesis:
+    """The data directory's genesis; for a new one, the genesis file's or the devnet's (with
+    the L1 data fee when `l1_fee`)."""
     try:
         existing = BlockLog(data / "node.sqlite")
         genesis = existing.genesis()
         existing.close()
         if genesis is None:
-            genesis = (genesis_from_file(str(genesis_file), wall_ms())
-                       if genesis_file is not None else devnet_genesis(wall_ms()))
+            genesis = (genesis_from_file(str(genesis_file), wall_ms(), l1_fee)
+                       if genesis_file is not None else devnet_genesis(wall_ms(), l1_fee))
     except (RecoveryError, GenesisFileError) as exc:
         raise LaunchError(str(exc), 1, soft_wrap=True) from None
     return genesis
@@ -200,7 +201,9 @@ def launch(options: LaunchOptions, warn: Callable[[str], None]) -> Launched:
     """Everything `l2perp up` starts before it serves the API; LaunchError when it cannot."""
     check_options(options)
     options.data.mkdir(parents=True, exist_ok=True)
-    genesis = load_genesis(options.data, options.genesis_file)
+    # a new venue whose rollup prices L1 gas passes the batches' data cost on to takers
+    l1_fee = options.rollup and PROFILES[options.profile].eth_usd > 0
+    genesis = load_genesis(options.data, options.genesis_file, l1_fee)
     devnet = genesis.config.devnet
     keys = operator_keys(devnet, options, warn)
     l1_path = (options.l1_path or options.data / "l1.sqlite") if options.rollup else None

@@ -126,7 +126,8 @@ class NodeRollup:
         for record in self.l1.canonical_chain():  # the L2 totals R1 and R2 compare against
             for block in decode_body(record.body):
                 run_block(replay, block, self.params.authenticate)
-            self.reconciler.tvl_at[record.header.last_height] = tvl_musdc(replay)
+            self.reconciler.note(record.header.last_height, tvl_musdc(replay),
+                                 None if replay.l1_fee is None else replay.l1_fee.costs_musdc)
         if replay.height > state.height:
             raise L1Error(f"L1 holds batches up to height {replay.height}, the node's log "
                           f"only {state.height}: this node is not the chain's sequencer")
@@ -136,7 +137,7 @@ class NodeRollup:
                 continue
             receipts = apply_block(replay, block)
             record = self.poster.on_block(replay, block, receipts)
-            self.reconciler.tvl_at[block.height] = record.tvl_musdc
+            self.reconciler.note(block.height, record.tvl_musdc, record.l1_costs_musdc)
         if state_digest(replay) != state_digest(state):
             raise L1Error("the node's log and L1 disagree about the state")
 
@@ -155,12 +156,9 @@ class NodeRollup:
         """The poster's record of the block (`txs`: its encoded transactions, as logged), the
         batches due, then the reconciliation."""
         record = self.poster.on_block(state, block, receipts, txs=txs)
-        tvl_at = self.reconciler.tvl_at
-        tvl_at[block.height] = record.tvl_musdc
+        self.reconciler.note(block.height, record.tvl_musdc, record.l1_costs_musdc)
         if block.height % 1_000 == 0 and self.l1.finalized_no:  # keep the finalized one on
-            final = self.l1.batch(self.l1.finalized_no).header.last_height
-            for height in [h for h in tvl_at if h < final]:
-                del tvl_at[height]
+            self.reconciler.prune(self.l1.batch(self.l1.finalized_no).header.last_height)
         if not self.halted:
             try:
                 self.poster.post_due()

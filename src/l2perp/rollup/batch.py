@@ -13,7 +13,9 @@ from dataclasses import astuple, dataclass
 from ..codec import canonical, h256, uncanonical
 from ..engine.state import State
 from ..engine.stf import apply_block
-from ..engine.tx import Block, BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence
+from ..engine.tx import (
+    Block, BridgeCredit, ForcedTrade, ForcedWithdrawal, L1DataCost, OperatorOffence,
+)
 from ..engine.txcodec import blocks_from_tree, encode_blocks
 from .auth import keep_authentic, market_table
 from .authpool import BatchAuthenticator, authenticate_all
@@ -158,6 +160,10 @@ def message_payload(action) -> tuple:
         return (action.l1_message_id, "forcedTrade",
                 (action.user, action.counterparty, action.asset, action.size_lots,
                  action.price_pips, action.expiry_ms))
+    if kind is L1DataCost:
+        return (action.l1_message_id, "l1DataCost",
+                (action.batch_no, action.poster, action.gas, action.gas_price_nusdc,
+                 action.cost_musdc))
     if kind is OperatorOffence and action.offence_ms == 0:
         return (action.l1_message_id, "operatorOffence",
                 (action.offence, action.operator, action.reporter))

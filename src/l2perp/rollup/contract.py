@@ -26,8 +26,8 @@ from .batch import (
 )
 from .judge import Verdict, Witness, WitnessError, open_witness, rejudge
 from .l1 import (
-    GAS_LIMIT, KIND_DEPOSIT, KIND_FORCED_TRADE, KIND_FORCED_WITHDRAWAL, KIND_OFFENCE, L1Chain,
-    L1Error,
+    DATA_GAS_PER_BYTE, GAS_LIMIT, KIND_DEPOSIT, KIND_FORCED_TRADE, KIND_FORCED_WITHDRAWAL,
+    KIND_L1_COST, KIND_OFFENCE, L1Chain, L1Error, L1Message,
 )
 from .merkle import verify_proof
 
@@ -201,7 +201,23 @@ class Settlement(L1Chain):
         self.batches.append(record)
         self.last_post_ms = self.time_ms
         self._event("batchPosted", batch=header.batch_no, poster=sender)
+        if self.charges_data_cost():
+            self.record_data_cost(header.batch_no, sender, COMMIT_GAS + DATA_GAS_PER_BYTE * len(body))
         return record
+
+    def charges_data_cost(self) -> bool:
+        """Whether batches record their L1 cost for L2: L1 gas is priced (`eth_usd`) and the
+        venue's genesis has an L1 data fee to pass it on with."""
+        return bool(self.params.eth_usd) and self.config.l1_fee is not None
+
+    def record_data_cost(self, batch_no: int, poster: str, gas: int) -> L1Message:
+        """Queue what posting a batch cost its poster (`gas` at today's base fee, priced at
+        `eth_usd`: nano-USDC per gas = gwei x USD per ETH; micro-USDC rounded up) for L2 to
+        observe and reimburse (engine/l1fee.py). The body's data gas is priced as calldata
+        but, like blob data, does not count toward the block's execution gas limit."""
+        price = self.base_fee_gwei * self.params.eth_usd
+        cost = -((-gas * price) // 1_000)
+        return self._enqueue(KIND_L1_COST, poster, (batch_no, poster, gas, price, cost))
 
     def validate_batch(self, sender: str, header: BatchHeader, body: bytes,
                        withdrawals: tuple[WithdrawalEntry, ...]) -> bool:

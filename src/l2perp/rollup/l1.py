@@ -26,6 +26,8 @@ KIND_DEPOSIT = "deposit"
 KIND_FORCED_WITHDRAWAL = "forcedWithdrawal"
 KIND_FORCED_TRADE = "forcedTrade"
 KIND_OFFENCE = "operatorOffence"  # a proven offence, for the L2 operator registry to slash
+KIND_L1_COST = "l1DataCost"  # what a batch cost its poster on L1, for the L2 data fee
+DATA_GAS_PER_BYTE = 16  # Ethereum calldata: 16 gas a (non-zero) byte
 
 
 class L1Error(ValueError):
@@ -50,12 +52,16 @@ def forced_trade_digest(terms: tuple) -> bytes:
 
 
 def next_base_fee(base_fee_gwei: int, gas_used: int) -> int:
-    """EIP-1559: base * (1 + (used - target) / target / 8), rounded toward zero, >= 1 gwei."""
+    """EIP-1559: base * (1 + (used - target) / target / 8), rounded toward zero, >= 1 gwei;
+    a block above target raises it by at least 1 (EIP-1559's max(..., 1)), so a low fee can
+    still climb under congestion."""
     delta = base_fee_gwei * (gas_used - GAS_TARGET) // GAS_TARGET
     if delta < 0:
         delta = -((-delta) // BASE_FEE_CHANGE_DENOMINATOR)
     else:
         delta = delta // BASE_FEE_CHANGE_DENOMINATOR
+        if delta == 0 and gas_used > GAS_TARGET:
+            delta = 1
     fee = base_fee_gwei + delta
     return fee if fee > MIN_BASE_FEE_GWEI else MIN_BASE_FEE_GWEI
 

@@ -32,6 +32,8 @@ class RollupParams:
     confirmations: int  # L1 blocks a deposit waits before L2 credits it
     rotation_ms: int  # each scheduled batch poster's turn
     slash_reward_e9: int = 500_000_000  # the challenger's share of a slashed bond; rest burned
+    eth_usd: int = 0  # USD per ETH at which L1 gas is priced for the L2 data fee (0: no
+    #                   L1DataCost messages: the venue has no L1 data fee)
     authenticate: bool = True  # re-check every transaction's signed request (off: simulations
     #                            of unsigned synthetic flow only; a node always checks)
 
@@ -52,6 +54,8 @@ class RollupParams:
                               "force-inclusion delay")
         if not 0 < self.max_batch_blocks <= 1 << 16:
             raise ParamsError("blocks per batch must be positive and fit the trace tree")
+        if self.eth_usd < 0:
+            raise ParamsError("the ETH price of L1 gas may not be negative")
         if self.max_batch_txs <= 0 or self.l1_block_ms <= 0:
             raise ParamsError("batch size and L1 block time must be positive")
         return self
@@ -65,7 +69,7 @@ MAINNET_LIKE = RollupParams(
     max_l1_inclusion_delay_ms=MS_PER_HOUR, posting_slack_ms=MS_PER_HOUR,
     proposer_bond_musdc=1_000 * ONE_USDC, challenger_bond_musdc=100 * ONE_USDC,
     system_time_past_ms=7 * MS_PER_DAY, system_time_future_ms=4 * MS_PER_HOUR,
-    confirmations=12, rotation_ms=MS_PER_DAY,
+    confirmations=12, rotation_ms=MS_PER_DAY, eth_usd=3_000,
 ).check()
 
 TICK_MS = 1_000  # the test profile's L1 block: one tick
@@ -83,6 +87,6 @@ TEST = RollupParams(
 # The devnet: the test profile's clock (windows in seconds) with mainnet-sized batches, so the
 # judge budget does not cap a live devnet's throughput at 64 transactions a block.
 DEVNET = replace(TEST, name="devnet", max_batch_txs=MAINNET_LIKE.max_batch_txs,
-                 max_batch_blocks=MAINNET_LIKE.max_batch_blocks).check()
+                 max_batch_blocks=MAINNET_LIKE.max_batch_blocks, eth_usd=3_000).check()
 
 PROFILES = {p.name: p for p in (MAINNET_LIKE, TEST, DEVNET)}

@@ -41,6 +41,7 @@ class BlockRecord:
     tvl_musdc: int | None  # the L2 total after the block, where measured
     n_items: int = 0  # orders, cancels and modifies in it, other transactions one each
     packed: bytes | None = None  # the block as a batch body holds it, when known in advance
+    l1_costs_musdc: int | None = None  # the L1 data costs L2 took on by then (an L1 data fee)
 
 
 def tx_items(tx: Tx) -> int:
@@ -130,7 +131,8 @@ class Poster:
             for w in state.withdrawals), len(block.txs),
             self.commitment.tvl_musdc(state) if measure_tvl else None,
             sum(tx_items(tx) for tx in block.txs),
-            None if txs is None else encode_block_packed(block.height, block.time_ms, txs))
+            None if txs is None else encode_block_packed(block.height, block.time_ms, txs),
+            None if state.l1_fee is None else state.l1_fee.costs_musdc)
         self.records[block.height] = record
         if measure_tvl and self.due(self.l1.last_post_ms):
             audited = tvl_musdc(state)

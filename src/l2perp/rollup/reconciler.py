@@ -12,6 +12,10 @@ TVL = fee pool + Σ (cash + isolated margin), which trades, fees and funding con
 - R4 every L2 credit in a standing batch is a queue deposit (id, owner, amount) on a canonical
   L1 block.
 - R5 each withdrawal (batch, k) and each escape is paid at most once, and never more than owed.
+- R6 (with an L1 data fee) across the measured batch ends: the L1 costs L2 took on (engine/
+  l1fee.py: `L1FeeBook.costs_musdc`) moved by exactly the batch costs the contract recorded in
+  the queue messages those batches consumed. What the fee pool absorbs, charged - costs, is
+  L2's own figure; L1 cannot see fees, so it is reported (`l1_fee_terms`), not reconciled.
 
 A mismatch is an incident: the reconciler records it and the sequencer halts for as long as
 any identity is broken (a fraudulent batch that a challenge reverts stops breaking R2; a skewed
@@ -25,7 +29,7 @@ from dataclasses import dataclass, field
 
 from .batch import decoded_body, l1_messages_in, message_payload
 from .contract import FINALIZED, Settlement
-from .l1 import KIND_DEPOSIT
+from .l1 import KIND_DEPOSIT, KIND_L1_COST
 
 
 @dataclass(frozen=True)
@@ -44,11 +48,24 @@ class Reconciler:
     l1: Settlement
     genesis_tvl_musdc: int
     tvl_at: dict[int, int] = field(default_factory=dict)  # L2 height -> TVL, from the poster
+    costs_at: dict[int, int] = field(default_factory=dict)  # L2 height -> L1 costs L2 took on
     mismatches: list[Mismatch] = field(default_factory=list)  # every incident, in order
     current: list[Mismatch] = field(default_factory=list)  # what the last check found
     checks: int = 0
     r4_checked: set = field(default_factory=set)  # batches whose credits matched the queue
     checked_l1_blocks: set = field(default_factory=set)
+
+    def note(self, height: int, tvl_musdc: int | None, l1_costs_musdc: int | None) -> None:
+        """The sequencer's measured totals after block `height` (None: not measured)."""
+        self.tvl_at[height] = tvl_musdc
+        if l1_costs_musdc is not None:
+            self.costs_at[height] = l1_costs_musdc
+
+    def prune(self, final_height: int) -> None:
+        """Forget the totals below the newest finalized batch's end (that one is kept)."""
+        for table in (self.tvl_at, self.costs_at):
+            for height in [h for h in table if h < final_height]:
+                del table[height]
 
     @property
     def halted(self) -> bool:
@@ -69,6 +86,8 @@ class Reconciler:
         self.check_r2()
         self.check_r3_r4()
         self.check_r5()
+        if self.l1.charges_data_cost():
+            self.check_r6()
         return self.current
 
     def open_chain(self) -> tuple[list, int, int]:
@@ -156,6 +175,40 @@ class Reconciler:
             self.r4_checked.add(header.batch_no)
         if cursor != self.l1.cursor:
             self._fail("R3", f"L1 cursor {self.l1.cursor} != consumed {cursor}")
+
+    def check_r6(self) -> None:
+        """Between consecutive measured batch ends of the standing chain, from 0 at genesis."""
+        chain, last_height, _ = self.open_chain()
+        last = self.costs_at.get(last_height, 0 if last_height == 0 else None)
+        if last is None:
+            return
+        flow = 0
+        for record in chain:
+            header = record.header
+            for m in self.l1.messages[header.l1_msg_start:header.l1_msg_end]:
+                if m.kind == KIND_L1_COST:
+                    flow += m.payload[4]
+            costs = self.costs_at.get(header.last_height)
+            if costs is None:
+                continue
+            if costs - last != flow:
+                self._fail("R6", f"L2 took on {costs - last} of L1 data costs over heights "
+                                 f"{last_height + 1}..{header.last_height}, L1 recorded {flow}")
+                return
+            last_height, last, flow = header.last_height, costs, 0
+
+    def l1_fee_terms(self, state) -> dict[str, int] | None:
+        """The L1 data fee's account in micro-USDC: what L1 recorded for all batches, what L2
+        took on, charged to takers, paid to posters and still owes, and the difference the fee
+        pool absorbed (charged - costs; negative: the pool paid more than it charged)."""
+        book = state.l1_fee
+        if book is None:
+            return None
+        recorded = sum(m.payload[4] for m in self.l1.messages if m.kind == KIND_L1_COST)
+        return {"l1Recorded": recorded, "l2Costs": book.costs_musdc,
+                "charged": book.charged_musdc, "paid": book.paid_musdc,
+                "owed": book.costs_musdc - book.paid_musdc,
+                "absorbed": book.charged_musdc - book.costs_musdc}
 
     def check_r5(self) -> None:
         l1 = self.l1

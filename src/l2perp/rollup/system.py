@@ -16,11 +16,14 @@ from ..engine.genesis import genesis_state
 from ..engine.state import State
 from ..engine.stf import apply_block
 from ..engine.tx import (
-    Block, BlockReceipts, BridgeCredit, ForcedTrade, ForcedWithdrawal, OperatorOffence, Tx,
+    Block, BlockReceipts, BridgeCredit, ForcedTrade, ForcedWithdrawal, L1DataCost,
+    OperatorOffence, Tx,
 )
 from .accounting import tvl_musdc
 from .contract import Settlement, deploy
-from .l1 import KIND_DEPOSIT, KIND_FORCED_WITHDRAWAL, KIND_OFFENCE, L1Error, L1Message
+from .l1 import (
+    KIND_DEPOSIT, KIND_FORCED_WITHDRAWAL, KIND_L1_COST, KIND_OFFENCE, L1Error, L1Message,
+)
 from .params import RollupParams
 from .poster import Poster, due_messages
 from .reconciler import Reconciler
@@ -35,6 +38,9 @@ def message_tx(m: L1Message) -> Tx:
     if m.kind == KIND_FORCED_WITHDRAWAL:
         user, amount = m.payload
         return Tx(None, 0, ForcedWithdrawal(user, amount, m.index + 1))
+    if m.kind == KIND_L1_COST:
+        batch_no, poster, gas, price, cost = m.payload
+        return Tx(None, 0, L1DataCost(batch_no, poster, gas, price, cost, m.index + 1))
     if m.kind == KIND_OFFENCE:
         offence, operator, reporter = m.payload
         return Tx(None, 0, OperatorOffence(offence, operator, reporter, 0, m.index + 1))
@@ -94,7 +100,7 @@ class RollupSystem:
             block = Block(self.state.height + 1, time_ms, body)
             receipts = apply_block(self.state, block)
             record = self.poster.on_block(self.state, block, receipts)
-            self.reconciler.tvl_at[block.height] = record.tvl_musdc
+            self.reconciler.note(block.height, record.tvl_musdc, record.l1_costs_musdc)
             try:
                 self.poster.post_due()
             except L1Error as exc:  # e.g. a censoring sequencer's batch: L1 refuses it
