@@ -17,6 +17,7 @@ from . import rollup_rows as R
 from . import twaps as TW
 from .daystats import DayStatsCache
 from .errors import shown
+from .fee_schedule import fee_schedule
 from .fields import address_field, asset_field, ms_field, oid_field, user_field
 from .health import margin_health
 from .ratelimit import INFO_WEIGHT, INFO_WEIGHT_HEAVY, INFO_WEIGHT_LIGHT, Limiter
@@ -105,6 +106,8 @@ INFO_TYPES: dict[str, InfoType] = {
     "marginHealth": InfoType(lambda q: margin_health(q.state, q.user())),  # l2perp
     "orderStatus": InfoType(lambda q: H.order_status(q.node, q.user(), q.oid()), LIGHT),
     "userFees": InfoType(lambda q: I.user_fees(q.state, q.user())),
+    "feeSchedule": InfoType(lambda q: fee_schedule(  # l2perp: tiers and the L1 data fee
+        q.state, address_field(q.body, "user") if q.body.get("user") is not None else None)),
     "userRole": InfoType(lambda q: I.user_role(q.state, q.user()), HEAVY),
     "extraAgents": InfoType(lambda q: I.extra_agents(q.state, q.user())),
     "historicalOrders": InfoType(lambda q: H.historical_orders(q.node, q.user()),

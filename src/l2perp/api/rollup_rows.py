@@ -26,7 +26,8 @@ def rollup_of(node: Node) -> NodeRollup:
 
 
 def rollup_status(node: Node) -> dict:
-    """Heights and roots posted and finalized, the L1 queue, halts and incidents, and how far
+    """Heights and roots posted and finalized, the L1 queue, halts and incidents, the L1 data
+    fee's account (reconciler.l1_fee_terms, micro-USDC; null without the fee), and how far
     the honest verifier `l2perp up` started is behind (`verifier`, null without one:
     node/verifier_process.verifier_lag)."""
     rollup = rollup_of(node)
@@ -49,6 +50,7 @@ def rollup_status(node: Node) -> dict:
         "halted": rollup.halted,
         "incidents": [{"rule": m.rule, "l1Block": m.l1_block, "detail": m.detail}
                       for m in rollup.reconciler.mismatches],
+        "l1DataFee": rollup.reconciler.l1_fee_terms(node.state),
         "poster": rollup.poster.address,
         "postErrors": rollup.post_errors[-5:],
         "profile": rollup.params.name,

@@ -185,8 +185,9 @@ def ledger_row(user: str, time_ms: int, height: int, seq: int, kind: str, amount
     `vaultCreate` {vault, usdc, fee}, `vaultDeposit` {vault, usdc}, `vaultWithdraw` {vault, user,
     requestedUsd, usdc}, on the holder's and the vault's ledgers; l2perp's
     `vaultLeaderCommission` {usdc (signed), user (the follower), leader} and `builderFee` {usdc
-    (signed), user (the trader), builder}; and l2perp's own `backstopLiquidation` {usdc (< 0: taken), fund} and
-    `settlement` {usdc (signed)} of a delisted market. `hash` names the entry: blake2b-256 of
+    (signed), user (the trader), builder}; and l2perp's own `backstopLiquidation` {usdc (< 0:
+    taken), fund}, `settlement` {usdc (signed)} of a delisted market and `l1DataCost` {usdc}, a
+    batch poster's L1 cost paid out of the fee pool. `hash` names the entry: blake2b-256 of
     its block height and its place among the block's events."""
     usdc = format_usdc(abs(amount_musdc))
     if kind == "deposit":

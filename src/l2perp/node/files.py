@@ -17,7 +17,7 @@ from ..engine.governance.gov_state import GovGenesis
 from ..engine.governance.proposals import Lane
 from ..engine.governance.stewards import Bounds
 from ..engine.params import (
-    EngineConfig, FeeTier, Genesis, MakerRebateTier, MarginTier, MarketSpec,
+    EngineConfig, FeeTier, Genesis, L1FeeConfig, MakerRebateTier, MarginTier, MarketSpec,
 )
 from ..engine.state import State
 
@@ -28,7 +28,7 @@ VERSION = 1
 
 GENESIS_RECORDS = Records({
     1: Genesis, 2: EngineConfig, 3: FeeTier, 4: MakerRebateTier, 5: MarginTier, 6: MarketSpec,
-    7: GovGenesis, 8: Bounds, 9: Lane,
+    7: GovGenesis, 8: Bounds, 9: Lane, 10: L1FeeConfig,
 })
 
 

@@ -53,7 +53,7 @@ CREATE INDEX IF NOT EXISTS twap_history_user ON twap_history (user, height, seq)
 # "accountClassTransfer" in the engine, are not: Hyperliquid's ledger does not show them)
 LEDGER_KINDS = frozenset({"deposit", "withdraw", "send", "backstopLiquidation", "settlement",
                           "subAccountTransfer", "vaultCreate", "vaultDeposit", "vaultWithdraw",
-                          "vaultLeaderCommission", "builderFee"})
+                          "vaultLeaderCommission", "builderFee", "l1DataCost"})
 
 INTERVALS_MS = {"1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
                 "1h": 3_600_000, "2h": 7_200_000, "4h": 14_400_000, "8h": 28_800_000,

@@ -18,7 +18,7 @@ from ..engine.governance.gov_state import GovGenesis
 from ..engine.governance.proposals import Lane
 from ..engine.governance.stewards import Bounds
 from ..engine.params import (
-    EngineConfig, FeeTier, Genesis, MakerRebateTier, MarginTier, MarketSpec,
+    EngineConfig, FeeTier, Genesis, L1FeeConfig, MakerRebateTier, MarginTier, MarketSpec,
 )
 from ..rollup.batch import BatchHeader, WithdrawalEntry
 from ..rollup.contract import Settlement, deploy
@@ -28,7 +28,7 @@ from ..rollup.params import PROFILES, RollupParams
 
 REGISTRY = {cls.__name__: cls for cls in (
     BatchHeader, WithdrawalEntry, Witness, Genesis, EngineConfig, MarketSpec, MarginTier,
-    FeeTier, MakerRebateTier, GovGenesis, Bounds, Lane)}
+    FeeTier, MakerRebateTier, GovGenesis, Bounds, Lane, L1FeeConfig)}
 TAG = "__t"
 MUTATING = ("advance_to", "mint", "deposit", "force_withdrawal", "force_trade", "commit_batch",
             "challenge", "claim", "freeze", "open_escapes", "escape", "reclaim")
