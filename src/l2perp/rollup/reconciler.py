@@ -132,21 +132,31 @@ class Reconciler:
         chain, last_height, last_tvl = self.open_chain()
         if last_tvl is None:
             return
+
+        def flow(record) -> int:
+            header = record.header
+            return sum(m.payload[1] for m in self.l1.messages[header.l1_msg_start:header.l1_msg_end]
+                       if m.kind == KIND_DEPOSIT) - sum(w.amount_musdc for w in record.withdrawals)
+        self.check_flows("R2", chain, last_height, last_tvl, self.tvl_at, flow,
+                         "L2 total moved", "L1 flows say")
+
+    def check_flows(self, rule: str, chain: list, last_height: int, last: int,
+                    measured: dict[int, int], flow_of, moved: str, says: str) -> None:
+        """Walk `chain` from the figure `last` at `last_height`: at each batch end where the
+        sequencer measured its figure, it must have moved by exactly the L1 flows of the batches
+        since (`flow_of(record)`); else `rule` is broken."""
         flow = 0
         for record in chain:
             header = record.header
-            for m in self.l1.messages[header.l1_msg_start:header.l1_msg_end]:
-                if m.kind == KIND_DEPOSIT:
-                    flow += m.payload[1]
-            flow -= sum(w.amount_musdc for w in record.withdrawals)
-            tvl = self.tvl_at.get(header.last_height)
-            if tvl is None:
+            flow += flow_of(record)
+            value = measured.get(header.last_height)
+            if value is None:
                 continue
-            if tvl - last_tvl != flow:
-                self._fail("R2", f"L2 total moved {tvl - last_tvl} over heights "
-                                 f"{last_height + 1}..{header.last_height}, L1 flows say {flow}")
+            if value - last != flow:
+                self._fail(rule, f"{moved} {value - last} over heights "
+                                 f"{last_height + 1}..{header.last_height}, {says} {flow}")
                 return
-            last_height, last_tvl, flow = header.last_height, tvl, 0
+            last_height, last, flow = header.last_height, value, 0
 
     def check_r3_r4(self) -> None:
         chain, _, _ = self.open_chain()
@@ -182,20 +192,13 @@ class Reconciler:
         last = self.costs_at.get(last_height, 0 if last_height == 0 else None)
         if last is None:
             return
-        flow = 0
-        for record in chain:
+
+        def flow(record) -> int:
             header = record.header
-            for m in self.l1.messages[header.l1_msg_start:header.l1_msg_end]:
-                if m.kind == KIND_L1_COST:
-                    flow += m.payload[4]
-            costs = self.costs_at.get(header.last_height)
-            if costs is None:
-                continue
-            if costs - last != flow:
-                self._fail("R6", f"L2 took on {costs - last} of L1 data costs over heights "
-                                 f"{last_height + 1}..{header.last_height}, L1 recorded {flow}")
-                return
-            last_height, last, flow = header.last_height, costs, 0
+            return sum(m.payload[4] for m in self.l1.messages[header.l1_msg_start:header.l1_msg_end]
+                       if m.kind == KIND_L1_COST)
+        self.check_flows("R6", chain, last_height, last, self.costs_at, flow,
+                         "L2 took on L1 data costs of", "L1 recorded")
 
     def l1_fee_terms(self, state) -> dict[str, int] | None:
         """The L1 data fee's account in micro-USDC: what L1 recorded for all batches, what L2
