@@ -51,9 +51,10 @@ def watch(page, user: str, coin: str = "BTC") -> None:
 
 
 def figures(page) -> list[str]:
-    """The BTC row's maintenance used, distance to liquidation and stage prices, as shown."""
+    """The BTC row's liquidation price, maintenance used, distance to the liquidation price and
+    the backstop and bankruptcy prices, as shown."""
     cells = page.locator('#positions tbody tr[data-coin="BTC"] td')
-    return [cells.nth(i).inner_text() for i in (8, 9, 10)]
+    return [cells.nth(i).inner_text() for i in (6, 8, 9, 10)]
 
 
 def test_the_positions_view_alerts_at_50_and_80_percent_before_the_liquidation(
@@ -63,12 +64,15 @@ def test_the_positions_view_alerts_at_50_and_80_percent_before_the_liquidation(
     watch(page, user)
     page.wait_for_function("() => document.querySelector('#positions tbody tr[data-coin=\"BTC\"] "
                            "td:nth-child(9)').textContent.endsWith('%')")
-    used, distance, stages = figures(page)
+    liquidation, used, distance, stages = figures(page)
     health = health_of(node, user)["positions"][0]
     assert abs(float(used.rstrip("%")) - float(health["maintenanceUsedPct"])) < 3, (used, health)
-    assert 20 < float(used.rstrip("%")) < 50 and re.fullmatch(r"\d+\.\d\d%", distance)
-    shown = [float(p.replace(",", "")) for p in stages.split(" / ")]
-    assert shown[0] > shown[1] > shown[2] > 0  # a long: liquidation, then backstop, bankruptcy
+    assert 20 < float(used.rstrip("%")) < 50 and re.fullmatch(r"\d+\.\d\d%", used)
+    assert re.fullmatch(r"\d+\.\d\d%", distance)
+    liq = float(liquidation.replace(",", ""))
+    assert abs(liq - float(health["stages"]["liquidation"])) / liq < 0.01
+    backstop, bankruptcy = (float(p.replace(",", "")) for p in stages.split(" / "))
+    assert liq > backstop > bankruptcy > 0  # a long: the book, then the fund, then bad debt
     assert page.locator("#health-alerts").is_hidden()
     assert page.input_value("#health-thresholds") == "50, 80, 100"
 

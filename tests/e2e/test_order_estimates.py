@@ -8,6 +8,7 @@ predicted rate, labelled so (on a fresh devnet the last hour paid nothing)."""
 from __future__ import annotations
 
 from tests.e2e.page import best_prices, fresh_account, open_orders, reply_text, use_key
+from tests.e2e.test_trade_screen import box, overlap
 
 
 def estimate(page, key: str) -> float:
@@ -154,3 +155,20 @@ def test_the_markets_table_shows_the_predicted_funding_labelled_so(node, open_pa
     assert all(rate != 0 for rate in rates), cells  # the interest term alone is 0.00125%
     assert all(abs(rate) <= 4 for rate in rates)  # the hourly cap
     assert "predicted" in page.locator("#chart-stats").inner_text()
+
+
+def test_on_a_phone_the_estimate_stays_inside_the_order_form(node, open_page, shot) -> None:
+    account, _ = fresh_account(node, "1000")
+    for size in ((1440, 900), (390, 844)):
+        page = open_page("mobile" if size == (390, 844) else size)
+        ready(page, account, "BTC")
+        page.select_option("#otype", "market")
+        page.fill("#sz", "0.05")
+        page.locator('#order-estimate [data-est="liq"]').wait_for()
+        form, estimate_box = box(page, ".order-card"), box(page, "#order-estimate")
+        assert form["y"] <= estimate_box["y"] and estimate_box["y"] + estimate_box["height"] <= \
+            form["y"] + form["height"]
+        assert not overlap(estimate_box, box(page, ".book-card"))
+        assert estimate_box["x"] + estimate_box["width"] <= size[0]
+        page.locator(".order-card").scroll_into_view_if_needed()
+        shot(page, f"order-estimate-{size[0]}x{size[1]}")

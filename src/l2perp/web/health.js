@@ -16,6 +16,7 @@ L2.health = (() => {
   const PERIOD_MS = 10_000;
   const MAX_ALERTS = 6;
   const REARM_MS = 60_000;
+  const FAR_PCT = 1_000;
 
   // alerts: newest first, one per unit; dismissed: unit -> the threshold of the alert the
   // trader dismissed; belowSince: "unit/threshold" -> the block time the unit went back below it
@@ -46,7 +47,18 @@ L2.health = (() => {
     return past >= 2 ? "danger" : past === 1 ? "warn" : "";
   }
 
-  function pctText(usedPct) { return usedPct === "inf" ? "∞%" : usedPct == null ? "-" : `${usedPct}%`; }
+  // The API's percentages (2 decimals, rounded down; "inf" past any value) as shown.
+  function pctText(usedPct) {
+    if (usedPct === "inf") return "∞%";
+    return usedPct == null || !Number.isFinite(num(usedPct)) ? "-" : `${num(usedPct).toFixed(2)}%`;
+  }
+
+  // The distance to the liquidation price: "0.71%"; a position that no move within reason
+  // liquidates (a small short on a large account) reads "> 1,000%".
+  function distanceText(pct) {
+    if (pct == null) return "-";
+    return num(pct) > FAR_PCT ? `> ${FAR_PCT.toLocaleString("en-US")}%` : `${num(pct).toFixed(2)}%`;
+  }
 
   // ----- the shown account -----------------------------------------------------------------
   function subscription(user) { return { type: "marginHealth", user, thresholds: thresholds() }; }
@@ -56,6 +68,7 @@ L2.health = (() => {
     if (s.user === user && s.sub) return;
     if (s.sub) api.feed.unsubscribe(s.sub);
     s.user = user; s.health = null; s.alerts = []; s.dismissed.clear(); s.belowSince.clear();
+    $("health-settings").hidden = !user;  // thresholds mean something once an account is shown
     s.sub = user ? subscription(user) : null;
     if (s.sub) api.feed.subscribe(s.sub);
     api.expire("health");
@@ -137,7 +150,7 @@ L2.health = (() => {
     const p = nearest(a.unit);
     const szd = p ? api.market(p.coin)?.szDecimals : undefined;
     const where = p && p.stages.liquidation
-      ? ` ${p.coin} liquidates at ${price(p.stages.liquidation, szd)} USD, ${p.distanceToLiquidationPct}% from the mark.`
+      ? ` ${p.coin} liquidates at ${price(p.stages.liquidation, szd)} USD, ${distanceText(p.distanceToLiquidationPct)} from the mark.`
       : now ? "" : " The position is closed.";
     return `${unitName(a.unit)}: maintenance margin used ${a.past ? "was" : "reached"} ` +
       `${pctText(a.usedPct)} at ${when(a.time).slice(11)} UTC, past your ${a.threshold}% alert` +
@@ -188,6 +201,6 @@ L2.health = (() => {
 
   function onChange(f) { s.listeners.push(f); }
 
-  return { init, follow, refresh, position, unit, levelOf, pctText, thresholds, parseThresholds,
-           onChange };
+  return { init, follow, refresh, position, unit, levelOf, pctText, distanceText, thresholds,
+           parseThresholds, onChange };
 })();

@@ -344,14 +344,14 @@ L2.trade = (() => {
     const funding = negate(p.cumFunding.sinceOpen);
     const h = L2.health.position(p.coin);
     const level = h ? L2.health.levelOf(h.maintenanceUsedPct) : "";
-    const stages = h ? ["liquidation", "backstop", "bankruptcy"].map((k) => h.stages[k] ? price(h.stages[k], d) : "-")
+    const stages = h ? ["backstop", "bankruptcy"].map((k) => h.stages[k] ? price(h.stages[k], d) : "-")
       .join(" / ") : "-";
     const tr = row([p.coin, signedText(p.szi, size(p.szi, d)), price(p.entryPx, d), price(mark, d),
       usd(p.positionValue), { text: `${usd(p.unrealizedPnl)} (${pct(num(p.returnOnEquity))})`,
                                cls: num(p.unrealizedPnl) >= 0 ? "up" : "down" },
       { text: p.liquidationPx ? price(p.liquidationPx, d) : "-", cls: "liq" }, `${usd(p.marginUsed)} ${lev}`,
       { text: h ? L2.health.pctText(h.maintenanceUsedPct) : "-", cls: "health-used" },
-      h?.distanceToLiquidationPct != null ? `${h.distanceToLiquidationPct}%` : "-", stages,
+      L2.health.distanceText(h?.distanceToLiquidationPct), stages,
       signedText(funding, usd(funding, 4)), p.adlRank ? p.adlRank : "-",
       api.wallet.address ? button("close", guard(() => L2.orderForm.closePosition(p), $("order-reply")), "quiet") : ""],
     level ? `health-${level}` : "");
