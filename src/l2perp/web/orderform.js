@@ -70,6 +70,7 @@ L2.orderForm = (() => {
   function values(ctx) {
     const sz = onGrid("sz", "size", ctx.szDecimals);
     if (!$("sz").value.trim()) throw new Error("enter a size");
+    if (E.decimalText($("sz").value) === null) throw new Error("the size is a positive number");
     if (!sz) throw new Error(`the size is below the lot (${lot(ctx)} ${ctx.coin})`);
     if ($("otype").value === "market") return { px: null, sz: sz.text };
     if (!$("px").value.trim()) throw new Error("enter a price");
@@ -145,6 +146,15 @@ L2.orderForm = (() => {
     return { isBuy, sz: amount, px: average, maker: false };
   }
 
+  // The signed size the fill changes the position by: a reduce-only order at most closes it.
+  function filledSize(ctx, fill) {
+    const delta = fill.isBuy ? fill.sz : -fill.sz;
+    if (!$("ro").checked) return delta;
+    const held = Number(ctx.account.assetPositions.find((a) => a.position.coin === ctx.coin)?.position.szi || 0);
+    if (!held || Math.sign(held) === Math.sign(delta)) return 0;
+    return Math.sign(delta) * Math.min(Math.abs(delta), Math.abs(held));
+  }
+
   function line(label, text, key, value) {
     const row = el("div", null, "est", { "data-est": key });
     if (value !== undefined) row.dataset.value = String(value);
@@ -173,13 +183,16 @@ L2.orderForm = (() => {
       const feeRow = line("fee", `≈ ${usd(fee, 4)} USDC (${fill.maker ? "maker" : "taker"} ${pct(rate, 4)})`, "fee", fee);
       feeRow.dataset.rate = String(rate);
       rows.push(feeRow);
-      if (ctx.account && ctx.mark > 0) {
-        const after = E.afterFill({ account: ctx.account, coin: ctx.coin, mark: ctx.mark,
-                                    delta: fill.isBuy ? fill.sz : -fill.sz, px: fill.px, fee,
-                                    cross: setting.cross, leverage: setting.leverage, tiers: ctx.tiers });
+      const delta = ctx.account ? filledSize(ctx, fill) : 0;
+      if (ctx.account && ctx.mark > 0 && delta) {
+        const after = E.afterFill({ account: ctx.account, coin: ctx.coin, mark: ctx.mark, delta,
+                                    px: fill.px, fee, cross: setting.cross, leverage: setting.leverage,
+                                    tiers: ctx.tiers });
         const text = after.szi === 0 ? "none: the order closes the position"
           : after.liquidationPx ? `≈ ${price(after.liquidationPx, ctx.szDecimals)} USD (estimate)` : "none within reach";
         rows.push(line("liq. price after", text, "liq", after.liquidationPx ?? ""));
+      } else if (ctx.account && !delta) {
+        rows.push(line("reduce-only", "no position on the other side to reduce: nothing fills", "liq"));
       }
     } else if (!ctx.user) {
       rows.push(line("fee", "pick a key or watch an address for its tier", "fee"));
