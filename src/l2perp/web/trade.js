@@ -81,7 +81,8 @@ L2.trade = (() => {
     s.ctx = i >= 0 ? s.ctxs[i] : null;
     const d = szd(s.coin), c = s.ctx;
     $("chart-stats").textContent = c ? `mark $${price(c.markPx, d)} · oracle $${price(c.oraclePx, d)} · ` +
-      `funding ${pct(predictedFunding(c), 4)}/h predicted, ${pct(num(c.funding), 4)}/h last paid · OI ${compactUsd(num(c.openInterest) * num(c.markPx))} ` +
+      `funding ${pct(predictedFunding(c), 4)}/h predicted, ${pct(num(c.funding), 4)}/h last paid · ` +
+      `OI ${compactUsd(num(c.openInterest) * num(c.markPx))} ` +
       `(${size(c.openInterest, d)} ${s.coin}) · 24h volume ${compactUsd(num(c.dayNtlVlm))}` : "";
   }
 
@@ -160,10 +161,9 @@ L2.trade = (() => {
     for (const unit of document.querySelectorAll(".coin-unit")) unit.textContent = `(${coin})`;
     s.groupTicks = 1; s.groupsFor = ""; s.hover = null;
     for (const tr of $("markets").tBodies[0].rows) tr.classList.toggle("selected", tr.dataset.coin === coin);
-    // a price or size typed for another market means nothing here: the form starts empty
     showContext();
     renderBook(); renderTrades();
-    L2.orderForm.reset();  // a price typed for another market means nothing here
+    L2.orderForm.reset();  // a price or size typed for another market means nothing here
     L2.orderForm.refreshLeverage().catch(() => {});  // the next account refresh tries again
   }
 
