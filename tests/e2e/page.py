@@ -1,8 +1,13 @@
 """What the e2e tests do with a page and a node besides the flow under test: pick a devnet key
-in the wallet menu, read the node's best prices and open orders, wait for the order form's
-answer, and send an action as the SDK would (the test's own client, not the page)."""
+in the wallet menu (or paste a fresh account's key), read the node's best prices and open
+orders, wait for the order form's answer, fund a fresh account, and send an action as the SDK
+would (the test's own client, not the page)."""
 
 from __future__ import annotations
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from hyperliquid.exchange import Exchange
 
 from tests.support.server import Signer
 
@@ -19,6 +24,23 @@ def pick_key(page, key) -> None:
     page.locator("#key-use").click()
     page.wait_for_function("a => document.getElementById('wallet-address').textContent === a",
                            arg=short(key.address))
+
+
+def use_key(page, account: LocalAccount) -> None:
+    """The wallet panel: paste a private key (a fresh account's) and use it."""
+    page.locator("#wallet summary").click()
+    page.fill("#key", account.key.hex())
+    page.locator("#key-use").click()
+    page.wait_for_function("a => document.getElementById('wallet-address').textContent === a",
+                           arg=short(account.address.lower()))
+
+
+def fresh_account(node, usd: str) -> tuple[LocalAccount, Exchange]:
+    """A new account credited `usd` USDC by the devnet faucet, and an SDK client for it."""
+    account = Account.create()
+    reply = node.admin({"type": "devFaucet", "user": account.address.lower(), "usd": usd})
+    assert reply["status"] == "ok", reply
+    return account, Exchange(account, node.url, timeout=10)
 
 
 def best_prices(node, coin: str) -> tuple[float, float]:

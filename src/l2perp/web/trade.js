@@ -1,31 +1,39 @@
-// The trade view: markets, candles, the live book and trades (websocket), order entry signed in
-// the browser, and the account (positions, open orders, fills, funding, transfers).
+// The trade view: markets, candles, the live book and trades (websocket), the order form
+// (orderform.js), and the account (positions with their margin health (health.js), open
+// orders, fills, funding, transfers).
 // Polling budget (weight a minute, of Hyperliquid's 1,200): clearinghouseState every second
-// (2 x 60 = 120), metaAndAssetCtxs every 5 s (20 x 12 = 240), open orders every 5 s, or every
+// (2 x 60 = 120), metaAndAssetCtxs every 10 s (20 x 6 = 120), open orders every 5 s, or every
 // 3 s while the user's order updates stream in (at most 20 x 20 = 400), fills and funding every
 // 15 s, or 10 s while their tab is open or fills stream in (at most 2 x 20 x 6 = 240), the
-// market's leverage (activeAssetData) every 10 s (20 x 6 = 120): at most 1,120. The book,
-// trades and candles come over /ws; the user's own actions refetch at once.
+// market's leverage (activeAssetData) every 10 s (20 x 6 = 120), marginHealth every 10 s while
+// the account holds positions (120), userFees every minute (20), govParams (margin tiers and
+// funding bounds) every 5 minutes (4): at most 1,144. The book, trades, candles and the
+// selected market's context come over /ws; the user's own actions refetch at once.
 "use strict";
 
 L2.trade = (() => {
   const { el, row, fill, button, kv, num, pct, usd, short, when, say, guard, ADDRESS,
           price, size, priceDecimals, compactUsd } = L2.ui;
   const api = L2.api;
+  const E = L2.estimate;
   const $ = (id) => document.getElementById(id);
-  const SLIPPAGE = 0.05;  // market orders: the SDK's default
-  const TRIGGER_SLIPPAGE = 0.1;  // TP/SL market triggers: the limit that bounds their fill
 
   const s = {
     coin: localStorage.getItem("l2perp.coin") || "", interval: "5m", candles: [], ctx: null,
     book: null, trades: [], watch: localStorage.getItem("l2perp.watch") || "", tab: "positions",
     subscribed: null, candlesFor: "", meta: null, ctxs: [], userSubs: [],
     hover: null, groupTicks: 1, groupsFor: "",
+    now: 0,  // the last block time seen (ms; a devnet may run ahead of the clock)
+    account: null,  // the shown account's last clearinghouseState
+    accountFor: "",  // whose it is
+    risk: { tiers: {}, funding: E.FUNDING },  // margin tiers by asset, funding bounds (govParams)
   };
   const GROUP_TICKS = [1, 10, 100, 1000];  // the book's price grouping, in ticks
   const BOOK_ROWS = 8;  // levels shown on each side
   // activeAssetData at 5 s cost 240 a minute and took the page past the 1,200 budget
   const LEVERAGE_PERIOD_MS = 10_000;
+  const MARKETS_PERIOD_MS = 10_000;  // the selected market's context streams over /ws
+  const RISK_PERIOD_MS = 300_000;  // governance changes parameters days apart
 
   // The market's size decimals (undefined before the universe is known: generic formatting).
   function szd(coin) { return api.market(coin)?.szDecimals; }
@@ -43,7 +51,7 @@ L2.trade = (() => {
 
   // ----- markets ---------------------------------------------------------------------------
   async function refreshMarkets() {
-    if (!api.due("markets", 5000) && s.meta) return;
+    if (!api.due("markets", MARKETS_PERIOD_MS) && s.meta) return;
     const [meta, ctxs] = await api.info({ type: "metaAndAssetCtxs" });
     s.meta = meta;
     s.ctxs = ctxs;
@@ -51,20 +59,20 @@ L2.trade = (() => {
     const listed = meta.universe.some((m) => m.name === s.coin);
     const coin = listed ? s.coin : meta.universe.find((m) => !m.isDelisted)?.name;
     if (coin) selectCoin(coin);  // the remembered market, else the first listed
-    fill($("markets").tBodies[0], meta.universe.map((m, i) => {
-      const c = ctxs[i];
-      const change = num(c.prevDayPx) ? num(c.markPx) / num(c.prevDayPx) - 1 : NaN;
-      const oiUsd = num(c.openInterest) * num(c.markPx);  // open interest is counted in coins
-      const tr = row([m.name + (m.isDelisted ? " (delisted)" : ""), price(c.markPx, m.szDecimals),
-        price(c.oraclePx, m.szDecimals),
-        { text: pct(change), cls: change > 0 ? "up" : change < 0 ? "down" : "" },
-        pct(num(c.funding), 4), usd(oiUsd, 0), usd(c.dayNtlVlm, 0), `${m.maxLeverage}x`],
-      m.name === s.coin ? "selected" : "");
-      tr.dataset.coin = m.name;
-      tr.addEventListener("click", () => { selectCoin(m.name); L2.app.tick(); });
-      return tr;
-    }));
+    fill($("markets").tBodies[0], meta.universe.map((m, i) => marketRow(m, ctxs[i])));
     showContext();
+  }
+
+  function marketRow(m, c) {
+    const change = num(c.prevDayPx) ? num(c.markPx) / num(c.prevDayPx) - 1 : NaN;
+    const oiUsd = num(c.openInterest) * num(c.markPx);  // open interest is counted in coins
+    const tr = row([m.name + (m.isDelisted ? " (delisted)" : ""), price(c.markPx, m.szDecimals),
+      price(c.oraclePx, m.szDecimals), { text: pct(change), cls: change > 0 ? "up" : change < 0 ? "down" : "" },
+      { text: pct(predictedFunding(c), 4), cls: "predicted" }, usd(oiUsd, 0), usd(c.dayNtlVlm, 0),
+      `${m.maxLeverage}x`], m.name === s.coin ? "selected" : "");
+    tr.dataset.coin = m.name;
+    tr.addEventListener("click", () => { selectCoin(m.name); L2.app.tick(); });
+    return tr;
   }
 
   // The selected market's figures above the chart (from the last markets fetch).
@@ -73,13 +81,70 @@ L2.trade = (() => {
     s.ctx = i >= 0 ? s.ctxs[i] : null;
     const d = szd(s.coin), c = s.ctx;
     $("chart-stats").textContent = c ? `mark $${price(c.markPx, d)} · oracle $${price(c.oraclePx, d)} · ` +
-      `funding ${pct(num(c.funding), 4)}/h · OI ${compactUsd(num(c.openInterest) * num(c.markPx))} ` +
+      `funding ${pct(predictedFunding(c), 4)}/h predicted, ${pct(num(c.funding), 4)}/h last paid · ` +
+      `OI ${compactUsd(num(c.openInterest) * num(c.markPx))} ` +
       `(${size(c.openInterest, d)} ${s.coin}) · 24h volume ${compactUsd(num(c.dayNtlVlm))}` : "";
   }
 
-  // The websocket feeds of one market: its book, its trades and its candles at `interval`.
+  // The hourly rate the market's context predicts for the coming hour (estimate.js).
+  function predictedFunding(ctx) {
+    return E.predictedFunding(ctx.premium, s.now || Date.now(), s.risk.funding);
+  }
+
+  // The websocket feeds of one market: its book, its trades, its candles at `interval` (the
+  // third: the interval select swaps it) and its context.
   function coinFeeds(coin, interval) {
-    return [{ type: "l2Book", coin }, { type: "trades", coin }, { type: "candle", coin, interval }];
+    return [{ type: "l2Book", coin }, { type: "trades", coin }, { type: "candle", coin, interval },
+            { type: "activeAssetCtx", coin }];
+  }
+
+  // The selected market's context as the websocket pushes it each block, drawn once a frame.
+  let contextPending = false;
+  function contextPushed(data) {
+    const i = s.meta ? s.meta.universe.findIndex((m) => m.name === data.coin) : -1;
+    if (i < 0 || data.coin !== s.coin) return;
+    s.ctxs[i] = data.ctx;
+    if (contextPending) return;
+    contextPending = true;
+    requestAnimationFrame(() => {
+      contextPending = false;
+      showContext();
+      const k = s.meta.universe.findIndex((m) => m.name === s.coin);
+      const shown = $("markets").tBodies[0].querySelector(`tr[data-coin="${s.coin}"]`);
+      if (k >= 0 && shown) shown.replaceWith(marketRow(s.meta.universe[k], s.ctxs[k]));
+    });
+  }
+
+  // Margin tiers and funding bounds are governed parameters (govParams); without them the
+  // market's meta (one tier at its max leverage) and Hyperliquid's funding constants.
+  async function refreshRisk() {
+    if (!api.due("risk", RISK_PERIOD_MS)) return;
+    const params = (await api.info({ type: "govParams" })).params || {};
+    const tiers = {};
+    for (const [key, value] of Object.entries(params)) {
+      const found = /^(\d+)\.tier(\d+)\.(lowerBound|maxLeverage)$/.exec(key);
+      if (!found) continue;
+      const list = tiers[found[1]] ||= [];
+      const tier = list[Number(found[2])] ||= { lowerBound: 0, maxLeverage: 1 };
+      tier[found[3]] = found[3] === "lowerBound" ? value / 1e6 : value;  // micro-USDC -> USDC
+    }
+    s.risk.tiers = tiers;
+    s.risk.funding = { ...E.FUNDING,
+      ...(params.fundingClamp !== undefined ? { clamp: params.fundingClamp / 1e9 } : {}),
+      ...(params.fundingCap !== undefined ? { capHourly: params.fundingCap / 1e9 } : {}) };
+  }
+
+  function tiersOf(coin) {
+    const m = api.market(coin);
+    return m ? E.tiersOf(s.risk.tiers[m.asset]?.filter(Boolean), m.maxLeverage) : null;
+  }
+
+  // What the order form reads of the view (orderform.js).
+  function formContext() {
+    const address = user();
+    return { coin: s.coin, szDecimals: szd(s.coin), book: s.book, mark: num(s.ctx?.markPx),
+             account: s.accountFor === address ? s.account : null, user: address,
+             tiers: tiersOf(s.coin) };
   }
 
   function selectCoin(coin) {
@@ -96,29 +161,10 @@ L2.trade = (() => {
     for (const unit of document.querySelectorAll(".coin-unit")) unit.textContent = `(${coin})`;
     s.groupTicks = 1; s.groupsFor = ""; s.hover = null;
     for (const tr of $("markets").tBodies[0].rows) tr.classList.toggle("selected", tr.dataset.coin === coin);
-    // a price or size typed for another market means nothing here: the form starts empty
-    for (const id of ["px", "sz", "tp", "sl"]) $(id).value = "";
-    s.leverageFor = "";  // the account's setting for this market is read anew
     showContext();
     renderBook(); renderTrades();
-    formChanged();
-    refreshLeverage().catch(() => {});  // the next account refresh tries again
-  }
-
-  // The order form shows the leverage and margin mode the account's next order in this market
-  // really uses (activeAssetData), unless the trader is editing them.
-  async function refreshLeverage(force = false) {
-    const address = user();
-    const coin = s.coin;
-    if (!address || !coin) return;
-    const editing = [$("lev"), $("margin-mode")].includes(document.activeElement);
-    if (editing && !force) return;
-    const data = await api.info({ type: "activeAssetData", user: address, coin });
-    if (coin !== s.coin || address !== user()) return;
-    $("lev").value = String(data.leverage.value);
-    $("margin-mode").value = data.leverage.type;
-    s.leverageFor = `${address}/${coin}`;
-    formChanged();
+    L2.orderForm.reset();  // a price or size typed for another market means nothing here
+    L2.orderForm.refreshLeverage().catch(() => {});  // the next account refresh tries again
   }
 
   // ----- candles ---------------------------------------------------------------------------
@@ -243,125 +289,6 @@ L2.trade = (() => {
     requestAnimationFrame(() => { drawPending = false; renderBook(); renderTrades(); });
   }
 
-  function bestPrices() {
-    const [bids, asks] = s.book ? s.book.levels : [[], []];
-    return { bid: bids[0]?.px, ask: asks[0]?.px };
-  }
-
-  // ----- order entry -----------------------------------------------------------------------
-  function side() { return document.querySelector('input[name="side"]:checked').value; }
-
-  function formChanged() {
-    const market = $("otype").value === "market";
-    $("px").disabled = market;
-    $("px").closest("label").hidden = market;  // a market order's price is the slippage bound
-    $("tif").disabled = market;
-    $("tpsl-fields").hidden = !$("tpsl").checked;
-    const buy = side() === "buy";
-    const place = $("place");
-    place.className = buy ? "buy" : "sell";
-    place.textContent = `${market ? "Market" : "Limit"} ${buy ? "buy" : "sell"}`;
-    const { bid, ask } = bestPrices();
-    const px = market ? num(buy ? ask : bid) : num($("px").value);
-    const sz = num($("sz").value);
-    const lev = Math.max(1, num($("lev").value) || 1);
-    $("order-estimate").textContent = Number.isFinite(px * sz) && px * sz > 0
-      ? `notional ≈ ${usd(px * sz)} USDC · initial margin ≈ ${usd((px * sz) / lev)} at ${lev}x` : "";
-  }
-
-  function marketPrice(coin, isBuy, reference, slippage) {
-    const m = api.market(coin);
-    return L2Sign.slippagePrice(reference, isBuy, slippage, m.szDecimals);
-  }
-
-  // The SDK's reference for market orders: allMids at the moment of sending.
-  async function midPrice(coin) {
-    const mids = await api.info({ type: "allMids" });
-    const mid = num(mids[coin]);
-    if (!Number.isFinite(mid) || mid <= 0) throw new Error(`no price to trade ${coin} against`);
-    return mid;
-  }
-
-  // A typed price the node would refuse, said before signing (the node's words, and the rule).
-  function checkPrice(px, m) {
-    if (!L2Sign.priceIsValid(px, m.szDecimals)) {
-      throw new Error(`Price must be divisible by tick size. asset=${m.asset} (${m.name} prices: ` +
-        `whole numbers, or at most 5 significant figures and ${6 - m.szDecimals} decimals)`);
-    }
-  }
-
-  // The order action the form describes (throws a readable Error when it is incomplete).
-  async function orderFromForm() {
-    const coin = s.coin;
-    const m = api.market(coin);
-    if (!m) throw new Error("pick a market");
-    const isBuy = side() === "buy";
-    const market = $("otype").value === "market";
-    const sz = $("sz").value.trim();
-    if (!sz) throw new Error("enter a size");
-    let px, type;
-    if (market) {
-      px = marketPrice(coin, isBuy, await midPrice(coin), SLIPPAGE);
-      type = L2Sign.limitType("Ioc");
-    } else {
-      px = $("px").value.trim();
-      if (!px) throw new Error("enter a price");
-      checkPrice(px, m);
-      type = L2Sign.limitType($("tif").value);
-    }
-    const orders = [L2Sign.orderWire(m.asset, isBuy, px, sz, $("ro").checked, type)];
-    let grouping = "na";
-    if ($("tpsl").checked) {
-      for (const [id, kind] of [["tp", "tp"], ["sl", "sl"]]) {
-        const trigger = $(id).value.trim();
-        if (!trigger) continue;
-        checkPrice(trigger, m);
-        const limit = marketPrice(coin, !isBuy, num(L2Sign.wireDecimal(trigger)), TRIGGER_SLIPPAGE);
-        orders.push(L2Sign.orderWire(m.asset, !isBuy, limit, sz, true,
-                                     L2Sign.triggerType(trigger, true, kind)));
-      }
-      if (orders.length === 1) throw new Error("enter a take-profit or a stop-loss price");
-      grouping = "normalTpsl";
-    }
-    return { type: "order", orders, grouping };
-  }
-
-  async function placeOrder(event) {
-    event.preventDefault();
-    const out = $("order-reply");
-    $("place").disabled = true;
-    try {
-      const result = await api.exchange(await orderFromForm());
-      say(out, result.text, result.ok);
-      await afterAction();
-    } catch (err) {
-      say(out, err.message, false);
-    } finally { $("place").disabled = false; }
-  }
-
-  async function setLeverage() {
-    const m = api.market(s.coin);
-    const leverage = Number($("lev").value);
-    const out = $("order-reply");
-    if (!m || !Number.isInteger(leverage) || leverage < 1) { say(out, "leverage is a whole number from 1", false); return; }
-    const result = await api.exchange({ type: "updateLeverage", asset: m.asset,
-      isCross: $("margin-mode").value === "cross", leverage });
-    say(out, result.ok ? `${s.coin}: ${$("margin-mode").value} ${leverage}x` : result.text, result.ok);
-    await afterAction();
-    await refreshLeverage(true);
-  }
-
-  // The SDK's market_close: a reduce-only IOC for the whole size at the mid ± slippage.
-  async function closePosition(p) {
-    const m = api.market(p.coin);
-    const size = p.szi.replace("-", "");
-    const isBuy = p.szi.startsWith("-");
-    const px = marketPrice(p.coin, isBuy, await midPrice(p.coin), SLIPPAGE);
-    const result = await api.exchange(L2Sign.orderAction(m.asset, isBuy, px, size, "Ioc", true));
-    say($("order-reply"), result.text, result.ok);
-    await afterAction();
-  }
-
   // ----- account ---------------------------------------------------------------------------
   async function refreshAccount() {
     const address = user();
@@ -369,6 +296,7 @@ L2.trade = (() => {
     if (!address) {
       $("account-summary").replaceChildren(el("p", "Pick a devnet key (top right) or watch an address.", "muted"));
       for (const id of ["positions", "open-orders", "fills", "funding"]) fill($(id).tBodies[0], [], "-");
+      L2.health.follow("");
       return;
     }
     followUser(address);
@@ -377,40 +305,70 @@ L2.trade = (() => {
       api.info({ type: "clearinghouseState", user: address }),
       ordersDue ? api.info({ type: "frontendOpenOrders", user: address }) : null]);
     if (address !== user()) return;  // the wallet changed while this was in flight
+    s.account = account;
+    s.accountFor = address;
+    s.now = Math.max(s.now, account.time || 0);
+    renderAccount();
+    if (orders) renderOrders(orders);
+    if (L2.orderForm.settingStale() || api.due("leverage", LEVERAGE_PERIOD_MS)) await L2.orderForm.refreshLeverage();
+    const historyPeriod = s.tab === "fills" || s.tab === "funding" ? 10_000 : 15_000;
+    if (api.due("history", historyPeriod)) await refreshHistory(address, account.time);
+    await L2.health.refresh(address, account.assetPositions.length > 0);
+    await L2.orderForm.refreshFees(address);
+    L2.orderForm.changed();  // the estimate follows the account
+  }
+
+  // The account's summary and positions, each position with its margin health (health.js):
+  // maintenance used, the distance to its liquidation price, the waterfall's stage prices, and
+  // the row coloured by the trader's alert thresholds.
+  function renderAccount() {
+    const account = s.account;
+    if (!account || s.accountFor !== user()) return;
     const ms = account.marginSummary;
+    const cross = L2.health.unit("cross");
     $("account-summary").replaceChildren(kv([
       ["account value", `$${usd(ms.accountValue)}`], ["position notional", `$${usd(ms.totalNtlPos)}`],
       ["margin used", `$${usd(ms.totalMarginUsed)}`],
       ["maintenance (cross)", `$${usd(account.crossMaintenanceMarginUsed)}`],
-      ["withdrawable", `$${usd(account.withdrawable)}`]], "summary"));
-    fill($("positions").tBodies[0], account.assetPositions.map(({ position: p }) => {
-      const d = szd(p.coin);
-      const mark = num(p.positionValue) / Math.abs(num(p.szi));
-      const lev = p.leverage.type === "cross" ? `cross ${p.leverage.value}x` : `isolated ${p.leverage.value}x`;
-      const funding = negate(p.cumFunding.sinceOpen);
-      const tr = row([p.coin, signedText(p.szi, size(p.szi, d)), price(p.entryPx, d), price(mark, d),
-        usd(p.positionValue), { text: `${usd(p.unrealizedPnl)} (${pct(num(p.returnOnEquity))})`,
-                                 cls: num(p.unrealizedPnl) >= 0 ? "up" : "down" },
-        { text: p.liquidationPx ? price(p.liquidationPx, d) : "-", cls: "liq" }, `${usd(p.marginUsed)} ${lev}`,
-        signedText(funding, usd(funding, 4)), p.adlRank ? p.adlRank : "-",
-        api.wallet.address ? button("close", guard(() => closePosition(p), $("order-reply")), "quiet") : ""]);
-      tr.dataset.coin = p.coin;
-      return tr;
-    }), "no open positions");
-    if (orders) renderOrders(orders);
-    if (s.leverageFor !== `${address}/${s.coin}` || api.due("leverage", LEVERAGE_PERIOD_MS)) await refreshLeverage();
-    const historyPeriod = s.tab === "fills" || s.tab === "funding" ? 10_000 : 15_000;
-    if (api.due("history", historyPeriod)) await refreshHistory(address, account.time);
+      ["withdrawable", `$${usd(account.withdrawable)}`],
+      ["maint. used (cross)", cross ? L2.health.pctText(cross.maintenanceUsedPct) : "-",
+       `health-${L2.health.levelOf(cross?.maintenanceUsedPct) || "ok"}`]], "summary"));
+    fill($("positions").tBodies[0], account.assetPositions.map(({ position: p }) => positionRow(p)),
+         "no open positions");
+  }
+
+  function positionRow(p) {
+    const d = szd(p.coin);
+    const mark = num(p.positionValue) / Math.abs(num(p.szi));
+    const lev = p.leverage.type === "cross" ? `cross ${p.leverage.value}x` : `isolated ${p.leverage.value}x`;
+    const funding = negate(p.cumFunding.sinceOpen);
+    const h = L2.health.position(p.coin);
+    const level = h ? L2.health.levelOf(h.maintenanceUsedPct) : "";
+    const stages = h ? ["backstop", "bankruptcy"].map((k) => h.stages[k] ? price(h.stages[k], d) : "-")
+      .join(" / ") : "-";
+    const tr = row([p.coin, signedText(p.szi, size(p.szi, d)), price(p.entryPx, d), price(mark, d),
+      usd(p.positionValue), { text: `${usd(p.unrealizedPnl)} (${pct(num(p.returnOnEquity))})`,
+                               cls: num(p.unrealizedPnl) >= 0 ? "up" : "down" },
+      { text: p.liquidationPx ? price(p.liquidationPx, d) : "-", cls: "liq" }, `${usd(p.marginUsed)} ${lev}`,
+      { text: h ? L2.health.pctText(h.maintenanceUsedPct) : "-", cls: "health-used" },
+      L2.health.distanceText(h?.distanceToLiquidationPct), stages,
+      signedText(funding, usd(funding, 4)), p.adlRank ? p.adlRank : "-",
+      api.wallet.address ? button("close", guard(() => L2.orderForm.closePosition(p), $("order-reply")), "quiet") : ""],
+    level ? `health-${level}` : "");
+    tr.dataset.coin = p.coin;
+    tr.dataset.health = level || "ok";
+    return tr;
   }
 
   // Account actions and the user's websocket events refetch orders and history at once.
   async function afterAction() {
-    api.expire(...ACCOUNT_SOURCES, "markets");
+    api.expire(...ACCOUNT_SOURCES, "markets", "health");
     await refreshAccount();
   }
 
   // Subscribe to the shown account's fills and order updates (one account at a time).
   function followUser(address) {
+    L2.health.follow(address);
     const subs = [{ type: "orderUpdates", user: address }, { type: "userFills", user: address }];
     if (s.userSubs[0]?.user === address) return;
     for (const sub of s.userSubs) api.feed.unsubscribe(sub);
@@ -472,7 +430,13 @@ L2.trade = (() => {
 
   // ----- wiring ----------------------------------------------------------------------------
   function init() {
-    api.feed.on("l2Book", (book) => { if (book.coin === s.coin) { s.book = book; drawFeedsSoon(); } });
+    L2.health.init();
+    L2.health.onChange(renderAccount);
+    api.feed.on("l2Book", (book) => {
+      s.now = Math.max(s.now, book.time || 0);
+      if (book.coin === s.coin) { s.book = book; drawFeedsSoon(); }
+    });
+    api.feed.on("activeAssetCtx", contextPushed);
     api.feed.on("trades", (trades) => {
       const mine = trades.filter((t) => t.coin === s.coin);
       if (!mine.length) return;
@@ -481,10 +445,7 @@ L2.trade = (() => {
     });
     $("book").tBodies[0].addEventListener("click", (e) => {
       const level = e.target.closest("tr[data-px]");
-      if (!level) return;
-      $("px").value = level.dataset.px;
-      $("otype").value = "limit";
-      formChanged();
+      if (level) L2.orderForm.usePrice(level.dataset.px);
     });
     api.feed.on("candle", (c) => {
       if (c.s === s.coin && c.i === s.interval) { L2.chart.merge(s.candles, c); drawChart(); }
@@ -499,10 +460,7 @@ L2.trade = (() => {
       s.candlesFor = "";
       L2.app.tick();
     });
-    $("order").addEventListener("submit", placeOrder);
-    $("order").addEventListener("input", formChanged);
-    $("order").addEventListener("change", formChanged);
-    $("lev-set").addEventListener("click", guard(setLeverage, $("order-reply")));
+    L2.orderForm.init({ context: formContext, afterAction });
     $("account-tabs").addEventListener("click", (e) => { if (e.target.dataset.tab) showTab(e.target.dataset.tab); });
     $("watch-user").value = s.watch;
     $("watch").addEventListener("submit", (e) => {
@@ -531,10 +489,10 @@ L2.trade = (() => {
       s.groupTicks = Number($("book-group").value) || 1;
       renderBook();
     });
-    formChanged();
   }
 
   async function refresh() {
+    await refreshRisk();
     await refreshMarkets();
     if (s.candlesFor !== `${s.coin}/${s.interval}`) await loadCandles(); else drawChart();
     await refreshAccount();
