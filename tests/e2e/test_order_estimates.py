@@ -1,7 +1,8 @@
 """The order form's estimates are the truth (issue 20): the liquidation price it estimates
 before a market order is within 1% of the one clearinghouseState reports once it filled (cross
-and isolated), its fee is the notional times the account's tier rate (taker for a market
-order, maker for a resting Alo) and the fill pays it, a price typed off the tick and a size off
+and isolated), its fee is the notional times the account's rate (for a market order the
+tier's taker rate plus this hour's L1 data fee, for a resting Alo the maker rate) and the fill
+pays it, a price typed off the tick and a size off
 the lot are rounded with a hint and sent rounded, and the markets table's funding column is the
 predicted rate, labelled so (on a fresh devnet the last hour paid nothing)."""
 
@@ -81,8 +82,9 @@ def test_the_fee_estimate_is_the_notional_times_the_tier_rate_and_the_fill_pays_
         node, open_page) -> None:
     account, _ = fresh_account(node, "1000")
     user = account.address.lower()
-    rates = node.info({"type": "userFees", "user": user})
-    taker, maker = float(rates["userCrossRate"]), float(rates["userAddRate"])
+    rates = node.info({"type": "feeSchedule", "user": user})["user"]
+    taker, maker = float(rates["takerRate"]), float(rates["makerRate"])
+    assert taker > float(rates["tierTakerRate"])  # the devnet's L1 data fee is in it
     page = open_page("desktop")
     ready(page, account, "BTC")
     page.select_option("#otype", "market")

@@ -174,4 +174,11 @@ def test_the_rollup_view_accounts_for_every_dollar_the_bridge_holds(node, open_p
                            ".includes('not measured yet')", timeout=15_000)
     assert "difference" not in table.inner_text()
     assert "every L1 message is included" not in page.locator("section#rollup").inner_text()
+    # the devnet's L1 data fee: the reconciler's account of it, every term named
+    fee = page.locator("#l1-fee-table")
+    fee.wait_for()
+    text = fee.inner_text()
+    for term in ("batch costs L1 recorded", "costs L2 took on", "charged to takers",
+                 "paid to batch posters", "owed to batch posters", "the fee pool"):
+        assert term in text, text
     shot(page, "rollup-money-table-desktop")

@@ -1,7 +1,7 @@
 // The order form: a limit or market order (with TP/SL) signed in the browser, the market's
 // leverage and margin mode as the account really has them (activeAssetData), a price or size
 // typed off the market's tick or lot rounded (and said so), and the estimate: notional, initial
-// margin, the fee at the account's tier (userFees) and the liquidation price after the fill
+// margin, the fee at the account's tier with this hour's L1 data fee (feeSchedule) and the liquidation price after the fill
 // (estimate.js does the arithmetic). The trade view hands it what it shows through `init`:
 // view.context() -> {coin, szDecimals, book, mark, account (clearinghouseState), user,
 // tiers}, view.afterAction() (refetch the account after an action).
@@ -21,7 +21,7 @@ L2.orderForm = (() => {
   const s = {
     view: null,
     setting: null,  // {key: user/coin, cross, leverage}: the market's setting (activeAssetData)
-    fees: null,  // {user, taker, maker}: the account's tier (userFees)
+    fees: null,  // {user, taker, maker, l1}: the account's rates (feeSchedule)
     rounded: {},  // input id -> the value the form rounded it to (its hint stays while it does)
   };
 
@@ -180,7 +180,8 @@ L2.orderForm = (() => {
     if (ctx.fees) {
       const rate = fill.maker ? ctx.fees.maker : ctx.fees.taker;
       const fee = notional * rate;
-      const feeRow = line("fee", `≈ ${usd(fee, 4)} USDC (${fill.maker ? "maker" : "taker"} ${pct(rate, 4)})`, "fee", fee);
+      const l1 = !fill.maker && ctx.fees.l1 > 0 ? `, incl. L1 data ${pct(ctx.fees.l1, 4)}` : "";
+      const feeRow = line("fee", `≈ ${usd(fee, 4)} USDC (${fill.maker ? "maker" : "taker"} ${pct(rate, 4)}${l1})`, "fee", fee);
       feeRow.dataset.rate = String(rate);
       rows.push(feeRow);
       const delta = ctx.account ? filledSize(ctx, fill) : 0;
@@ -224,12 +225,14 @@ L2.orderForm = (() => {
     return s.setting?.key !== `${user}/${coin}`;
   }
 
-  // The account's fee rates (userFees), once a minute and for each new account.
+  // The account's fee rates (feeSchedule with its user: the tier's taker rate plus this hour's
+  // L1 data fee, and the maker rate), once a minute and for each new account.
   async function refreshFees(user) {
     if (s.fees?.user === user && !api.due("fees", FEES_PERIOD_MS)) return;
-    const fees = await api.info({ type: "userFees", user });
+    const rates = (await api.info({ type: "feeSchedule", user })).user;
     if (user === s.view.context().user) {
-      s.fees = { user, taker: num(fees.userCrossRate), maker: num(fees.userAddRate) };
+      s.fees = { user, taker: num(rates.takerRate), maker: num(rates.makerRate),
+                 l1: num(rates.takerRate) - num(rates.tierTakerRate) };
     }
   }
 

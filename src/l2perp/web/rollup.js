@@ -119,6 +119,20 @@ L2.rollup = (() => {
       ["poster", short(st.poster)],
     ];
     const out = [kv(parts)];
+    const fee = st.l1DataFee;  // the L1 data fee's account (null on a venue without one)
+    if (fee) {
+      const absorbed = Number(fee.absorbed);
+      const t = table(["L1 data fee", "USDC"], [
+        row(["batch costs L1 recorded", micro(fee.l1Recorded)]),
+        row(["costs L2 took on (R6: the consumed ones agree)", micro(fee.l2Costs)]),
+        row(["charged to takers", micro(fee.charged)]),
+        row(["paid to batch posters", micro(fee.paid)]),
+        row(["owed to batch posters", micro(fee.owed)]),
+        row([absorbed < 0 ? "the fee pool paid beyond the charges" : "the fee pool kept",
+             { text: micro(Math.abs(absorbed)), cls: absorbed < 0 ? "down" : "" }])]);
+      t.id = "l1-fee-table";
+      out.push(t);
+    }
     for (const m of mismatches) out.push(el("div", `${m.rule} at L1 block ${m.l1Block}: ${m.detail}`, "reply err"));
     for (const e of st.postErrors || []) out.push(el("div", `post error: ${e}`, "muted"));
     $("reconciliation").replaceChildren(...out);

@@ -6,7 +6,7 @@
 // 3 s while the user's order updates stream in (at most 20 x 20 = 400), fills and funding every
 // 15 s, or 10 s while their tab is open or fills stream in (at most 2 x 20 x 6 = 240), the
 // market's leverage (activeAssetData) every 10 s (20 x 6 = 120), marginHealth every 10 s while
-// the account holds positions (120), userFees every minute (20), govParams (margin tiers and
+// the account holds positions (120), feeSchedule every minute (20), govParams (margin tiers and
 // funding bounds) every 5 minutes (4): at most 1,144. The book, trades, candles and the
 // selected market's context come over /ws; the user's own actions refetch at once.
 "use strict";
