@@ -176,6 +176,21 @@ def test_pinning_zero_unpins_and_the_market_then_goes_stale() -> None:
     assert market.stale and market.halted_reduce_only
 
 
+def test_a_pinned_price_holds_against_a_full_quorum_of_reports() -> None:
+    """The devnet's pin wins over the operators still reporting (the web app's alerts once
+    saw the mark leave the pin for the one block in which a round reached quorum); the round
+    is still recorded, and lifting the pin lets the next round through."""
+    v = _venue()
+    v.set_price(0, 1_000_000)
+    market = v.state.markets[0]
+    v.block(*[_report(v, i, 1, 2_000_000) for i in range(3)])
+    assert market.oracle_pips == 1_000_000 and market.oracle_round == 1
+    assert len(market.round_reports) == 3
+    v.set_price(0, 0)
+    v.block(*[_report(v, i, 2, 2_000_000) for i in range(3)])
+    assert market.oracle_pips == 2_000_000
+
+
 def test_the_source_switch_checks_the_asset_and_the_source() -> None:
     v = _venue()
     assert set_oracle_source(v.state, SetOracleSource(1, 1)) == E.UNKNOWN_ASSET.format(asset=1)

@@ -38,7 +38,8 @@ def has_quorum(reporting_stake: int, total_stake: int) -> bool:
 
 
 def submit_report(state: State, operator: str, report: OracleReport) -> str | None:
-    """Record one operator's report for a market's round; accept the round's price on quorum."""
+    """Record one operator's report for a market's round; accept the round's price on quorum,
+    unless the market's price is pinned (the pin wins until it is lifted)."""
     stakes = state.oracle_stakes
     stake = stakes.get(operator)
     if stake is None:
@@ -70,8 +71,8 @@ def submit_report(state: State, operator: str, report: OracleReport) -> str | No
         return E.ORACLE_DUPLICATE_REPORT
     market.round_reports[operator] = (report.price_pips, report.time_ms, report.ext_mid_pips)
     reporting = sum(stakes[op] for op in market.round_reports)
-    if not has_quorum(reporting, sum(stakes.values())):
-        return None
+    if not has_quorum(reporting, sum(stakes.values())) or market.pinned_pips:
+        return None  # a pinned market keeps its pin: the reports count for reputation only
     rows = [(p, stakes[op], op) for op, (p, _, _) in market.round_reports.items()]
     accept_price(state, market, weighted_median(rows))
     mids = [(m, stakes[op], op) for op, (_, _, m) in market.round_reports.items() if m > 0]
