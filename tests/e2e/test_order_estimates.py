@@ -157,6 +157,13 @@ def test_the_markets_table_shows_the_predicted_funding_labelled_so(node, open_pa
     assert all(rate != 0 for rate in rates), cells  # the interest term alone is 0.00125%
     assert all(abs(rate) <= 4 for rate in rates)  # the hourly cap
     assert "predicted" in page.locator("#chart-stats").inner_text()
+    # the node's prediction, as its predictedFundings info type reads it
+    predicted = {coin: venues[0][1]["fundingRate"]
+                 for coin, venues in node.info({"type": "predictedFundings"})}
+    first = page.locator("#markets tbody tr[data-coin]").first
+    coin = first.get_attribute("data-coin")
+    shown = float(first.locator("td.predicted").inner_text().rstrip("%"))
+    assert abs(shown - float(predicted[coin]) * 100) < 0.001, (shown, predicted[coin])
 
 
 def test_on_a_phone_the_estimate_stays_inside_the_order_form(node, open_page, shot) -> None:

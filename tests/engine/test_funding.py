@@ -9,7 +9,9 @@ an oracle price move no cash. Numbers by hand: prices in pips ($1 = 10,000 pips 
 from __future__ import annotations
 
 from l2perp.engine.book import Book, Order
-from l2perp.engine.funding import hourly_rate, impact_price, pay_hour, premium_sample
+from l2perp.engine.funding import (
+    hourly_rate, impact_price, pay_hour, predicted_rate, premium_sample,
+)
 from l2perp.engine.tx import FundingEvent, MarketFundingEvent
 from l2perp.units import MS_PER_HOUR, ONE_USDC
 from tests.support.venue import Venue, addr, limit, single_tier
@@ -79,6 +81,30 @@ def test_one_premium_sample_per_five_second_slot() -> None:
     assert market.premium_sum_e9 == total
     v.block(dt_ms=1)  # the next slot: one more sample of 300 x 10^9 / 10^6
     assert market.premium_sum_e9 == total + 300_000
+
+
+def test_the_predicted_rate_is_the_rate_the_hour_pays_when_its_premium_holds() -> None:
+    """A steady +0.2% premium (beyond the clamp) sampled in every 5 s slot: halfway through
+    the hour the prediction is what the hour then pays; before any sample it is the interest
+    rate alone."""
+    v = _venue()
+    v.set_price(0, 1_000_000)
+    v.block(dt_ms=_to_next_hour(v))  # a fresh hour, its first slot sampled (no book yet)
+    market = v.state.markets[0]
+    assert predicted_rate(v.state, market) == hourly_rate(v.state, 0) == 12_500
+    v.order(A, limit(0, True, "100.2", "20"))  # impact bid 1,002,000: +0.2%
+    v.order(B, limit(0, False, "100.3", "20"))
+    while v.state.time_ms % MS_PER_HOUR < MS_PER_HOUR // 2:
+        v.block(dt_ms=5_000)
+    halfway = predicted_rate(v.state, market)
+    assert hourly_rate(v.state, 2_000_000) == 187_500  # (0.2% - 0.05%) / 8
+    assert 12_500 < halfway < 187_500  # the hour's first, empty sample weighs in
+    while v.state.time_ms % MS_PER_HOUR < MS_PER_HOUR - 5_000:
+        v.block(dt_ms=5_000)
+    at_end = predicted_rate(v.state, market)
+    v.block(dt_ms=5_000)  # the hour is paid
+    assert market.funding_rate_e9 == at_end
+    assert abs(halfway - at_end) <= 1_000  # the prediction held within 0.0001% per hour
 
 
 def test_hourly_rate_at_the_cap_and_one_below() -> None:

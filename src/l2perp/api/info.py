@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.funding import impact_price
+from ..engine.funding import impact_price, predicted_rate
 from ..engine.fees import compute_fee_rates
 from ..engine.state import MARKET_DELISTED, State
 from ..engine.views import account_view
 from ..node.devnet import dev_keys
-from ..units import MAX_DECIMALS, MS_PER_DAY, format_fixed, format_price, format_size, format_usdc
+from ..units import (
+    MAX_DECIMALS, MS_PER_DAY, MS_PER_HOUR, format_fixed, format_price, format_size, format_usdc,
+)
 from .rows import format_rate, order_row, position_row
 
 
@@ -125,7 +127,9 @@ class DayStats:
 
 def asset_ctx(state: State, asset: int, day: DayStats | None = None) -> dict:
     """A market's context as metaAndAssetCtxs shows it: prices in USD, sizes in base units,
-    funding and premium as plain fractions (funding per hour). `prevDayPx` is the price of
+    funding (the last hour paid) and premium as plain fractions (funding per hour), and
+    l2perp's `predictedFunding`, the rate this hour would pay on its samples so far
+    (engine/funding.predicted_rate). `prevDayPx` is the price of
     the last fill at or before now - 24h (else the first fill since; else the oracle price),
     `dayNtlVlm` the USDC notional and `dayBaseVlm` the base size traded in (now - 24h, now],
     when `day` is given; without it (no indexer) the oracle price and "0"."""
@@ -147,7 +151,19 @@ def asset_ctx(state: State, asset: int, day: DayStats | None = None) -> dict:
         "midPx": mid_text(state, asset) if has_mid else None,
         "impactPxs": [format_price(bid, d), format_price(ask, d)] if bid and ask else None,
         "dayBaseVlm": format_size(day.base_lots, d) if day is not None else "0",
+        "predictedFunding": format_rate(predicted_rate(state, m)),  # l2perp
     }
+
+
+def predicted_fundings(state: State) -> list:
+    """predictedFundings: [[coin, [["HlPerp", {fundingRate, nextFundingTime,
+    fundingIntervalHours: 1}]]]] per listed market, in asset order. Hyperliquid lists other
+    venues beside its own; this venue is the only one it knows, under Hyperliquid's label for
+    itself so that clients find it. The rate is engine/funding.predicted_rate's."""
+    next_hour = (state.time_ms // MS_PER_HOUR + 1) * MS_PER_HOUR
+    return [[m.name, [["HlPerp", {"fundingRate": format_rate(predicted_rate(state, m)),
+                                  "nextFundingTime": next_hour, "fundingIntervalHours": 1}]]]
+            for m in state.markets if m.status != MARKET_DELISTED]
 
 
 def meta_and_asset_ctxs(state: State, days: dict[int, DayStats] | None = None) -> list:

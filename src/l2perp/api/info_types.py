@@ -106,6 +106,7 @@ INFO_TYPES: dict[str, InfoType] = {
     "marginHealth": InfoType(lambda q: margin_health(q.state, q.user())),  # l2perp
     "orderStatus": InfoType(lambda q: H.order_status(q.node, q.user(), q.oid()), LIGHT),
     "userFees": InfoType(lambda q: I.user_fees(q.state, q.user())),
+    "predictedFundings": InfoType(lambda q: I.predicted_fundings(q.state)),
     "feeSchedule": InfoType(lambda q: fee_schedule(  # l2perp: tiers and the L1 data fee
         q.state, address_field(q.body, "user") if q.body.get("user") is not None else None)),
     "userRole": InfoType(lambda q: I.user_role(q.state, q.user()), HEAVY),

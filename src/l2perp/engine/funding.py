@@ -66,6 +66,17 @@ def hourly_rate(state: State, premium_e9: int) -> int:
     return -cap if rate < -cap else cap if rate > cap else rate
 
 
+def predicted_rate(state: State, market: Market) -> int:
+    """The hourly rate (e9) the market would pay at the hour's end if its remaining premium
+    samples averaged what the hour's samples have so far (the sum over the slots elapsed since
+    the hour began, the last sampled one included, rounded toward zero); the interest rate
+    alone before the first sample. Read-only."""
+    first_slot = market.funding_hour * MS_PER_HOUR // state.config.funding_sample_ms
+    elapsed = market.premium_slot - first_slot + 1
+    premium = trunc_div(market.premium_sum_e9, elapsed) if elapsed > 0 else 0
+    return hourly_rate(state, premium)
+
+
 def sample_premiums(state: State) -> None:
     """At most one sample per market per 5 s slot of block time (end of block)."""
     slot = state.time_ms // state.config.funding_sample_ms

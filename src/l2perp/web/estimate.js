@@ -1,7 +1,6 @@
 // The order form's and the markets table's arithmetic, pure functions over what /info answered:
 // a price to the market's tick and a size to its lot, the liquidation price an order leaves
-// (the engine's formula, engine/views.py), its fee at the account's tier, and the predicted
-// hourly funding (engine/funding.py). Amounts in USDC, prices in USD, sizes in coins, rates as
+// (the engine's formula, engine/views.py) and its fee at the account's rate. Amounts in USDC, prices in USD, sizes in coins, rates as
 // plain fractions (0.00045 = 0.045%); floats, so every figure here is an estimate for display.
 "use strict";
 
@@ -139,27 +138,6 @@ L2.estimate = (() => {
     return { szi: s1, liquidationPx: liquidationPrice(mark, s1, available, mm1.rate) };
   }
 
-  // ----- funding ---------------------------------------------------------------------------
-  const FUNDING = {
-    interest8h: 0.0001,  // Hyperliquid: 0.01% per 8 hours (not governed)
-    clamp: 0.0005,  // Hyperliquid: clamp(I - P, -0.05%, +0.05%) (govParams fundingClamp)
-    capHourly: 0.04,  // Hyperliquid: 4% per hour (govParams fundingCap)
-    sampleMs: 5_000,  // a premium sample every 5 s of block time
-  };
-  const HOUR_MS = 3_600_000;
-
-  // The hourly rate the market would pay if the rest of the hour's premium samples averaged
-  // what they have so far: `premium` is the metaAndAssetCtxs field (the hour's samples summed
-  // / 720, so early in the hour it is small), `atMs` block time.
-  function predictedFunding(premium, atMs, params = FUNDING) {
-    const slots = HOUR_MS / params.sampleMs;
-    const sampled = Math.min(slots, Math.floor((atMs % HOUR_MS) / params.sampleMs) + 1);
-    const average = (Number(premium) || 0) * slots / sampled;
-    const gap = Math.max(-params.clamp, Math.min(params.clamp, params.interest8h - average));
-    const rate = (average + gap) / 8;
-    return Math.max(-params.capHourly, Math.min(params.capHourly, rate));
-  }
-
   return { decimalText, roundPrice, roundSize, tiersOf, maintenance, initialMargin,
-           liquidationPrice, sweep, afterFill, predictedFunding, FUNDING };
+           liquidationPrice, sweep, afterFill };
 })();

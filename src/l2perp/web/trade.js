@@ -6,8 +6,8 @@
 // 3 s while the user's order updates stream in (at most 20 x 20 = 400), fills and funding every
 // 15 s, or 10 s while their tab is open or fills stream in (at most 2 x 20 x 6 = 240), the
 // market's leverage (activeAssetData) every 10 s (20 x 6 = 120), marginHealth every 10 s while
-// the account holds positions (120), feeSchedule every minute (20), govParams (margin tiers and
-// funding bounds) every 5 minutes (4): at most 1,144. The book, trades, candles and the
+// the account holds positions (120), feeSchedule every minute (20), govParams (margin tiers)
+// every 5 minutes (4): at most 1,144. The book, trades, candles and the
 // selected market's context come over /ws; the user's own actions refetch at once.
 "use strict";
 
@@ -26,7 +26,7 @@ L2.trade = (() => {
     now: 0,  // the last block time seen (ms; a devnet may run ahead of the clock)
     account: null,  // the shown account's last clearinghouseState
     accountFor: "",  // whose it is
-    risk: { tiers: {}, funding: E.FUNDING },  // margin tiers by asset, funding bounds (govParams)
+    risk: { tiers: {} },  // margin tiers by asset (govParams)
   };
   const GROUP_TICKS = [1, 10, 100, 1000];  // the book's price grouping, in ticks
   const BOOK_ROWS = 8;  // levels shown on each side
@@ -86,9 +86,10 @@ L2.trade = (() => {
       `(${size(c.openInterest, d)} ${s.coin}) · 24h volume ${compactUsd(num(c.dayNtlVlm))}` : "";
   }
 
-  // The hourly rate the market's context predicts for the coming hour (estimate.js).
+  // The hourly rate this hour would pay on its premium samples so far (the node's
+  // engine/funding.predicted_rate, in the market's context).
   function predictedFunding(ctx) {
-    return E.predictedFunding(ctx.premium, s.now || Date.now(), s.risk.funding);
+    return num(ctx.predictedFunding);
   }
 
   // The websocket feeds of one market: its book, its trades, its candles at `interval` (the
@@ -115,8 +116,8 @@ L2.trade = (() => {
     });
   }
 
-  // Margin tiers and funding bounds are governed parameters (govParams); without them the
-  // market's meta (one tier at its max leverage) and Hyperliquid's funding constants.
+  // Margin tiers are governed parameters (govParams); without them the market's meta (one
+  // tier at its max leverage).
   async function refreshRisk() {
     if (!api.due("risk", RISK_PERIOD_MS)) return;
     const params = (await api.info({ type: "govParams" })).params || {};
@@ -129,9 +130,6 @@ L2.trade = (() => {
       tier[found[3]] = found[3] === "lowerBound" ? value / 1e6 : value;  // micro-USDC -> USDC
     }
     s.risk.tiers = tiers;
-    s.risk.funding = { ...E.FUNDING,
-      ...(params.fundingClamp !== undefined ? { clamp: params.fundingClamp / 1e9 } : {}),
-      ...(params.fundingCap !== undefined ? { capHourly: params.fundingCap / 1e9 } : {}) };
   }
 
   function tiersOf(coin) {
