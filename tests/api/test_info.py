@@ -21,11 +21,39 @@ def test_meta_keeps_asset_ids_and_all_mids_lists_every_priced_coin() -> None:
     v = _venue()
     universe = info.meta(v.state)["universe"]
     assert [u["name"] for u in universe] == ["BTC", "ETH", "SOL", "OP"]
-    assert universe[0] == {"name": "BTC", "szDecimals": 5, "maxLeverage": 40}
+    assert universe[0] == {"name": "BTC", "szDecimals": 5, "maxLeverage": 40,
+                           "marginTableId": 1}
     v.order(A, limit(0, True, "49999", "0.1"))
     v.order(B, limit(0, False, "50000", "0.1"))
     assert info.all_mids(v.state) == {"BTC": "49999.5", "ETH": "3000"}
     assert info.spot_meta(v.state) == {"tokens": [], "universe": []}
+
+
+def test_meta_lists_each_markets_margin_table_as_governance_keeps_it() -> None:
+    from dataclasses import replace
+
+    from l2perp.engine.params import MarginTier
+    v = _venue()
+    answer = info.meta(v.state)
+    tables = dict(answer["marginTables"])
+    assert tables[1] == {"description": "tiered 40x", "marginTiers": [
+        {"lowerBound": "0", "maxLeverage": 40}, {"lowerBound": "150000000", "maxLeverage": 20}]}
+    assert [u["marginTableId"] for u in answer["universe"]] == sorted(tables)
+    # two markets with the same tiers share a table; a one-tier market's table is flat
+    for asset in (2, 3):
+        market = v.state.markets[asset]
+        market.spec = replace(market.spec, margin_tiers=(MarginTier(0, 10),))
+    answer = info.meta(v.state)
+    assert [u["marginTableId"] for u in answer["universe"]] == [1, 2, 3, 3]
+    assert dict(answer["marginTables"])[3] == {
+        "description": "flat 10x", "marginTiers": [{"lowerBound": "0", "maxLeverage": 10}]}
+    assert info.margin_table_by_id(v.state, 3) == dict(answer["marginTables"])[3]
+    try:
+        info.margin_table_by_id(v.state, 4)
+    except ValueError as exc:
+        assert str(exc) == "Unknown margin table 4"
+    else:
+        raise AssertionError("table 4 does not exist")
 
 
 def test_l2_book_levels() -> None:

@@ -1,5 +1,6 @@
-"""Hostile feeSchedule queries against a real `l2perp up`: malformed users are refused with a
-clear text and change nothing; an unknown user pays tier 0; the venue goes on producing blocks.
+"""Hostile feeSchedule, marginTable and predictedFundings queries against a real `l2perp up`:
+malformed users and table ids are refused with a clear text and change nothing; an unknown
+user pays tier 0; the venue goes on producing blocks.
 The L1 data cost itself reaches L2 only as an L1 queue message: a signed /exchange request
 that tries to carry one is refused and pays nobody."""
 
@@ -71,3 +72,22 @@ def test_a_cost_sent_as_a_user_action_is_refused(node, action) -> None:
     assert Decimal(paid) >= Decimal(pool)  # only real batch costs moved it
     assert KEYS["poster"].address != TRADERS[2].address
     normal_order_is_acknowledged(node)
+
+
+@pytest.mark.parametrize("table_id", ["1", -1, 2**80, True, 1.5, None, [1], 999])
+def test_hostile_margin_table_ids_get_422(node, table_id) -> None:
+    body = {"type": "marginTable"} if table_id is None else {"type": "marginTable", "id": table_id}
+    reply = node.post_info(body)
+    assert reply.status_code == 422, reply.text[:200]
+    assert node.post_info({"type": "marginTable", "id": 1}).json()["marginTiers"]
+    normal_order_is_acknowledged(node)
+
+
+def test_predicted_fundings_name_every_listed_market(node) -> None:
+    answer = node.info({"type": "predictedFundings"})
+    coins = [u["name"] for u in node.info({"type": "meta"})["universe"]]
+    assert [coin for coin, _ in answer] == coins
+    for _, venues in answer:
+        [(venue, figures)] = venues
+        assert venue == "HlPerp" and figures["fundingIntervalHours"] == 1
+        assert Decimal(figures["fundingRate"]) <= Decimal("0.04")

@@ -60,6 +60,12 @@ def test_deposits_withdrawals_and_ledger(devnet) -> None:
     key = devnet.keys[9]
     exchange = client(devnet, key)
     exchange.load_markets()
+    taker = client(devnet, devnet.keys[10])
+    taker.load_markets()
+    # key 9 makes a market in SOL through ccxt (whichever worker ran the test before): its
+    # orders pay ccxt's builder 1 bp a fill
+    exchange.create_order("SOL/USDC:USDC", "limit", "sell", 1, 151.5)
+    taker.create_order("SOL/USDC:USDC", "limit", "buy", 1, 151.5)
     exchange.withdraw("USDC", 12, key.address)
     deposits = exchange.fetch_deposits("USDC", 0)
     assert [d["amount"] for d in deposits] == [1_000_000.0]
@@ -67,7 +73,6 @@ def test_deposits_withdrawals_and_ledger(devnet) -> None:
     assert [w["amount"] for w in withdrawals] == [12.0]
     assert withdrawals[0]["fee"] == {"currency": "USDC", "cost": 1}
     ledger = exchange.fetch_ledger("USDC", 0)
-    # key 9 made a market in SOL through ccxt: its orders paid ccxt's builder 1 bp a fill
     cash_moves = [(e["type"], e["amount"]) for e in ledger
                   if e["info"]["delta"]["type"] != "builderFee"]
     assert cash_moves == [("deposit", 1_000_000.0), ("withdraw", 12.0)]

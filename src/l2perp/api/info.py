@@ -30,16 +30,40 @@ def asset_by_name(state: State, coin: object) -> int | None:
 
 
 def meta(state: State) -> dict:
-    """{universe: [...]}: the list position is the asset id, delisted markets stay in place."""
+    """{universe: [...], marginTables: [[id, {description, marginTiers}]]}: the list position
+    is the asset id, delisted markets stay in place. Each market names its margin table
+    (`marginTableId`): its tiers as governance keeps them, markets with the same tiers sharing
+    one table, numbered from 1 in order of first use; `lowerBound` is in USDC."""
     universe = []
+    tables: dict[tuple, int] = {}
     for m in state.markets:
-        entry = {"name": m.name, "szDecimals": m.sz_decimals, "maxLeverage": m.max_leverage}
+        tiers = tuple((t.lower_bound_musdc, t.max_leverage) for t in m.spec.margin_tiers)
+        table_id = tables.setdefault(tiers, len(tables) + 1)
+        entry = {"name": m.name, "szDecimals": m.sz_decimals, "maxLeverage": m.max_leverage,
+                 "marginTableId": table_id}
         if m.spec.only_isolated:
             entry["onlyIsolated"] = True
         if m.status == MARKET_DELISTED:
             entry["isDelisted"] = True
         universe.append(entry)
-    return {"universe": universe}
+    return {"universe": universe, "marginTables": [
+        [table_id, margin_table(tiers)] for tiers, table_id in tables.items()]}
+
+
+def margin_table_by_id(state: State, table_id: int) -> dict:
+    """marginTable: the table `meta` numbers `table_id` (ValueError: no such table)."""
+    for found, table in meta(state)["marginTables"]:
+        if found == table_id:
+            return table
+    raise ValueError(f"Unknown margin table {table_id}")
+
+
+def margin_table(tiers: tuple) -> dict:
+    """One margin table: {description ("tiered 40x" / "flat 5x"), marginTiers: [{lowerBound
+    (USDC), maxLeverage}]}."""
+    kind = "tiered" if len(tiers) > 1 else "flat"
+    return {"description": f"{kind} {tiers[0][1]}x", "marginTiers": [
+        {"lowerBound": format_usdc(bound), "maxLeverage": leverage} for bound, leverage in tiers]}
 
 
 def spot_meta(state: State) -> dict:

@@ -18,7 +18,7 @@ from . import twaps as TW
 from .daystats import DayStatsCache
 from .errors import shown
 from .fee_schedule import fee_schedule
-from .fields import address_field, asset_field, ms_field, oid_field, user_field
+from .fields import address_field, asset_field, index_field, ms_field, oid_field, user_field
 from .health import margin_health
 from .ratelimit import INFO_WEIGHT, INFO_WEIGHT_HEAVY, INFO_WEIGHT_LIGHT, Limiter
 from .portfolio import portfolio
@@ -107,6 +107,7 @@ INFO_TYPES: dict[str, InfoType] = {
     "orderStatus": InfoType(lambda q: H.order_status(q.node, q.user(), q.oid()), LIGHT),
     "userFees": InfoType(lambda q: I.user_fees(q.state, q.user())),
     "predictedFundings": InfoType(lambda q: I.predicted_fundings(q.state)),
+    "marginTable": InfoType(lambda q: I.margin_table_by_id(q.state, index_field(q.body, "id"))),
     "feeSchedule": InfoType(lambda q: fee_schedule(  # l2perp: tiers and the L1 data fee
         q.state, address_field(q.body, "user") if q.body.get("user") is not None else None)),
     "userRole": InfoType(lambda q: I.user_role(q.state, q.user()), HEAVY),

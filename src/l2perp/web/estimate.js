@@ -53,7 +53,7 @@ L2.estimate = (() => {
 
   // ----- margin ----------------------------------------------------------------------------
   // A market's margin tiers [{lowerBound (USDC), maxLeverage}] in ascending order; without a
-  // table (govParams unavailable) the one tier meta names.
+  // table (an older node's meta) the one tier meta's maxLeverage names.
   function tiersOf(table, maxLeverage) {
     return table && table.length ? table : [{ lowerBound: 0, maxLeverage }];
   }

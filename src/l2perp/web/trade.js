@@ -6,8 +6,8 @@
 // 3 s while the user's order updates stream in (at most 20 x 20 = 400), fills and funding every
 // 15 s, or 10 s while their tab is open or fills stream in (at most 2 x 20 x 6 = 240), the
 // market's leverage (activeAssetData) every 10 s (20 x 6 = 120), marginHealth every 10 s while
-// the account holds positions (120), feeSchedule every minute (20), govParams (margin tiers)
-// every 5 minutes (4): at most 1,144. The book, trades, candles and the
+// the account holds positions (120), feeSchedule every minute (20): at most 1,140 (margin tiers
+// come with the markets' meta). The book, trades, candles and the
 // selected market's context come over /ws; the user's own actions refetch at once.
 "use strict";
 
@@ -26,14 +26,13 @@ L2.trade = (() => {
     now: 0,  // the last block time seen (ms; a devnet may run ahead of the clock)
     account: null,  // the shown account's last clearinghouseState
     accountFor: "",  // whose it is
-    risk: { tiers: {} },  // margin tiers by asset (govParams)
+    risk: { tiers: {} },  // margin tiers by asset (meta's marginTables)
   };
   const GROUP_TICKS = [1, 10, 100, 1000];  // the book's price grouping, in ticks
   const BOOK_ROWS = 8;  // levels shown on each side
   // activeAssetData at 5 s cost 240 a minute and took the page past the 1,200 budget
   const LEVERAGE_PERIOD_MS = 10_000;
   const MARKETS_PERIOD_MS = 10_000;  // the selected market's context streams over /ws
-  const RISK_PERIOD_MS = 300_000;  // governance changes parameters days apart
 
   // The market's size decimals (undefined before the universe is known: generic formatting).
   function szd(coin) { return api.market(coin)?.szDecimals; }
@@ -55,6 +54,7 @@ L2.trade = (() => {
     const [meta, ctxs] = await api.info({ type: "metaAndAssetCtxs" });
     s.meta = meta;
     s.ctxs = ctxs;
+    readTiers(meta);
     api.setUniverse(meta.universe);
     const listed = meta.universe.some((m) => m.name === s.coin);
     const coin = listed ? s.coin : meta.universe.find((m) => !m.isDelisted)?.name;
@@ -116,19 +116,15 @@ L2.trade = (() => {
     });
   }
 
-  // Margin tiers are governed parameters (govParams); without them the market's meta (one
-  // tier at its max leverage).
-  async function refreshRisk() {
-    if (!api.due("risk", RISK_PERIOD_MS)) return;
-    const params = (await api.info({ type: "govParams" })).params || {};
+  // Margin tiers: each market's table in meta (marginTables, lower bounds in USDC), as
+  // governance keeps it.
+  function readTiers(meta) {
+    const tables = new Map((meta.marginTables || []).map(([id, t]) => [id, t.marginTiers]));
     const tiers = {};
-    for (const [key, value] of Object.entries(params)) {
-      const found = /^(\d+)\.tier(\d+)\.(lowerBound|maxLeverage)$/.exec(key);
-      if (!found) continue;
-      const list = tiers[found[1]] ||= [];
-      const tier = list[Number(found[2])] ||= { lowerBound: 0, maxLeverage: 1 };
-      tier[found[3]] = found[3] === "lowerBound" ? value / 1e6 : value;  // micro-USDC -> USDC
-    }
+    meta.universe.forEach((m, asset) => {
+      tiers[asset] = (tables.get(m.marginTableId) || []).map((t) => ({
+        lowerBound: num(t.lowerBound), maxLeverage: t.maxLeverage }));
+    });
     s.risk.tiers = tiers;
   }
 
@@ -490,7 +486,6 @@ L2.trade = (() => {
   }
 
   async function refresh() {
-    await refreshRisk();
     await refreshMarkets();
     if (s.candlesFor !== `${s.coin}/${s.interval}`) await loadCandles(); else drawChart();
     await refreshAccount();
