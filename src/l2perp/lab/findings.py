@@ -86,6 +86,12 @@ DEFINITIONS = (
                "post-outage grace."),
     Definition("liq_delay_p99_s", "Liquidation delay, 99th percentile", seconds,
                "The same delay for the slowest 1% of liquidations."),
+    Definition("alert_lead_p50_s", "Alert lead time, median", seconds,
+               "Per liquidated margin unit: seconds from its first margin alert (the block after "
+               "which its maintenance used first reached 50%, the node's first marginHealth "
+               "threshold, and stayed there) to its liquidation; 0 when both fell in one block."),
+    Definition("alert_lead_p5_s", "Alert lead time, 5th percentile", seconds,
+               "The same lead time for the 5% of liquidated units warned latest."),
     Definition("liq_peak_minute_ratio", "Peak-minute intensity", times,
                "Liquidations in the busiest minute over the mean per minute of the run."),
     Definition("max_basis_bps", "Largest basis", bps,

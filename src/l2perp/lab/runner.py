@@ -299,6 +299,10 @@ class Sim:
             "liq_delay_p99_s": percentile(delays, 99) / 1_000,
             # from the first block that saw the unit eligible (the venue's own view)
             "liq_delay_venue_p99_s": percentile(m.venue_delays_ms, 99) / 1_000,
+            # per liquidated unit, from its first margin alert (50% of maintenance used)
+            "alert_lead_p50_s": percentile(m.alert_leads_ms, 50) / 1_000,
+            "alert_lead_p5_s": percentile(m.alert_leads_ms, 5) / 1_000,
+            "alert_lead_count": len(m.alert_leads_ms),
             "max_basis_bps": round(m.max_basis_bps, 2),
             "min_basis_bps": round(m.min_basis_bps, 2),
             "socialized_loss_usd": int_ratio(m.adl_covered_musdc, ONE_USDC),
