@@ -34,6 +34,10 @@ def seconds(value: float) -> str:
     return f"{value:,.1f} s"
 
 
+def lead(value: float | None) -> str:
+    return "no liquidation" if value is None else seconds(value)
+
+
 def bps(value: float) -> str:
     return f"{value:,.0f} bps"
 
@@ -99,11 +103,11 @@ DEFINITIONS = (
                "post-outage grace."),
     Definition("liq_delay_p99_s", "Liquidation delay, 99th percentile", seconds,
                "The same delay for the slowest 1% of liquidations."),
-    Definition("alert_lead_p50_s", "Alert lead time, median", seconds,
+    Definition("alert_lead_p50_s", "Alert lead time, median", lead,
                "Per liquidated margin unit: seconds from its first margin alert (the block after "
                "which its maintenance used first reached 50%, the node's first marginHealth "
                "threshold, and stayed there) to its liquidation; 0 when both fell in one block."),
-    Definition("alert_lead_p5_s", "Alert lead time, 5th percentile", seconds,
+    Definition("alert_lead_p5_s", "Alert lead time, 5th percentile", lead,
                "The same lead time for the 5% of liquidated units warned latest."),
     Definition("settlement_model", "Settlement model", str,
                "How batches become final on L1 in this run: a model of settlement timing, no "

@@ -309,8 +309,10 @@ class Sim:
             # from the first block that saw the unit eligible (the venue's own view)
             "liq_delay_venue_p99_s": percentile(m.venue_delays_ms, 99) / 1_000,
             # per liquidated unit, from its first margin alert (50% of maintenance used)
-            "alert_lead_p50_s": percentile(m.alert_leads_ms, 50) / 1_000,
-            "alert_lead_p5_s": percentile(m.alert_leads_ms, 5) / 1_000,
+            "alert_lead_p50_s": percentile(m.alert_leads_ms, 50) / 1_000
+            if m.alert_leads_ms else None,
+            "alert_lead_p5_s": percentile(m.alert_leads_ms, 5) / 1_000
+            if m.alert_leads_ms else None,
             "alert_lead_count": len(m.alert_leads_ms),
             "max_basis_bps": round(m.max_basis_bps, 2),
             "min_basis_bps": round(m.min_basis_bps, 2),
