@@ -234,7 +234,8 @@ class ProverModel:
 
     def take_new(self, latency_ms: Callable[[int], int]) -> list[int]:
         """Examine each batch posted since the last call; `latency_ms(n_txs)` draws a proof's
-        duration. Returns the batches rejected as unprovable."""
+        duration. Returns the batches rejected as unprovable (not the descendants that went with
+        them)."""
         l1 = self.l1
         rejected: list[int] = []
         while self.seen < len(l1.batches):
@@ -253,7 +254,8 @@ class ProverModel:
                 continue
             if verdict.fraud:
                 self.unprovable.append((number, verdict.reason))
-                rejected += l1.reject_unprovable(l1.posters[0], number)
+                l1.reject_unprovable(l1.posters[0], number)
+                rejected.append(number)
                 self.tip_no = -1
                 continue
             self.tip_no = number
@@ -290,15 +292,6 @@ class ProverModel:
             self.cost_musdc += job.n_txs * self.cost_per_tx_musdc
             landed.append(number)
         return landed
-
-    def lag_ms(self) -> int:
-        """How far finality trails the newest standing batch: from the oldest standing batch not
-        yet final's posting to now (0 when all is final)."""
-        l1 = self.l1
-        for record in l1.batches:
-            if record.status == POSTED:
-                return l1.time_ms - record.posted_ms
-        return 0
 
 
 # ----- exits --------------------------------------------------------------------------------
