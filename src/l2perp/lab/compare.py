@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from matplotlib.ticker import FuncFormatter, NullLocator
+from matplotlib.ticker import NullLocator
 
 from .findings import count, duration, usd
 from .report import (
@@ -25,7 +25,10 @@ from .settlement import MODEL_NOTE
 
 FAULT_SCENARIOS = ("sequencer_outage_78m", "l1_gas_spike", "fraudulent_batch")
 COLORS = {"optimistic": ORANGE, "validity": BLUE}
-HOUR_TICKS = (1 / 60, 5 / 60, 15 / 60, 0.5, 1, 2, 6, 12, 24, 72, 168, 720)  # the log axis
+# the log axis's ticks, in hours, and their labels
+HOUR_TICKS = ((1 / 60, "1 min"), (5 / 60, "5 min"), (15 / 60, "15 min"), (0.5, "30 min"),
+              (1, "1 h"), (2, "2 h"), (6, "6 h"), (12, "12 h"), (24, "1 d"), (72, "3 d"),
+              (168, "7 d"), (720, "30 d"))
 Progress = Callable[[str, int], object]  # (what is running, simulated seconds done)
 
 # (key in a model's settlement summary, label, format, definition)
@@ -91,10 +94,13 @@ def what_happened(spec: Scenario, model: str, s: dict[str, Any], rollup: dict[st
                          f"at {duration(s['first_rejection_s'])} and re-posted the blocks; no "
                          "challenge, no slash, and finality waited for the new proofs")
         if "prover_outage" in kinds:
-            parts.append("the prover outage stopped every proof, so finality and withdrawals")
+            parts.append("the prover outage stopped every proof, and with them finality and "
+                         "withdrawals")
     if "sequencer_outage" in kinds:
         parts.append("the sequencer outage made no blocks, so no L2 withdrawal, while the L1 "
-                     "clock ran on: batches posted before it kept finalizing")
+                     "clock ran on: " + ("the windows of batches posted before it kept running"
+                                         if model == "optimistic" else
+                                         "proofs of batches posted before it kept landing"))
     if "l1_gas_spike" in kinds:
         parts.append("the gas spike delayed deposits alike in both models (the lab prices "
                      "neither posting nor proofs)")
@@ -180,7 +186,7 @@ def chart_waiting(data: dict[str, Any]) -> Chart:
 
 
 def chart_finality(data: dict[str, Any]) -> Chart:
-    fig, ax = _axes("time to finality (hours, log scale)", height=3.0)
+    fig, ax = _axes("time to finality (log scale)", height=3.0)
     ax.set_yscale("log")
     legend = []
     top = 0.0
@@ -199,9 +205,9 @@ def chart_finality(data: dict[str, Any]) -> Chart:
         ax.axhline(y, color=GREY, linewidth=0.5, linestyle="--")
         legend.append(("never final (exit mode), drawn at the top", GREY, "dash"))
     low, high = ax.get_ylim()
-    ax.set_yticks([h for h in HOUR_TICKS if low <= h <= high])
+    ticks = [(h, label) for h, label in HOUR_TICKS if low <= h <= high]
+    ax.set_yticks([h for h, _ in ticks], [label for _, label in ticks])
     ax.yaxis.set_minor_locator(NullLocator())
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: duration(v * 3_600)))
     return Chart("finality", "Time to finality of each withdrawal, by when it was requested",
                  legend, _svg(fig), "Each dot is one withdrawal: when it was requested on L2 "
                  "(x) and how long until its batch was final on L1 (y).")
