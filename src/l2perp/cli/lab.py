@@ -69,20 +69,41 @@ def _first_sentence(text: str) -> str:
 def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"),
         out: Path = typer.Option(..., "--out", help="directory for report.json/html, events"),
         seed: int = typer.Option(1, "--seed"),
-        duration: int = typer.Option(0, "--duration", help="cut the run to this many s")) -> None:
+        duration: int = typer.Option(0, "--duration", help="cut the run to this many s"),
+        ci: bool = typer.Option(False, "--ci", help="the scenario's short CI version"),
+        settlement: str = typer.Option(
+            "", "--settlement", help="optimistic, validity or both: a MODEL of how batches "
+            "become final on L1 (no proof is made; bridge users' withdrawals measure it); both "
+            "runs the seed under each and writes comparison.html (default: the scenario's own)"),
+        fault_table: str = typer.Option(
+            "ci", "--fault-table", help="with --settlement both: run sequencer_outage_78m, "
+            "l1_gas_spike and fraudulent_batch under both models, their ci or full versions, "
+            "or none")) -> None:
     """Run a scenario and write report.json, report.html and events.jsonl."""
     from ..lab.findings import DEFINITIONS
     from ..lab.report import write_run
     from ..lab.runner import Sim
-    from ..lab.scenario import ScenarioError, load_scenario
+    from ..lab.scenario import ScenarioError, load_scenario, with_settlement
 
+    if settlement not in ("", "optimistic", "validity", "both"):
+        console.print("[red]--settlement is optimistic, validity or both[/red]")
+        raise typer.Exit(2)
+    if fault_table not in ("ci", "full", "none"):
+        console.print("[red]--fault-table is ci, full or none[/red]")
+        raise typer.Exit(2)
     try:
         spec = load_scenario(scenario)
     except ScenarioError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+    spec = spec.for_ci() if ci else spec
     if duration:
         spec = spec.shortened(duration)
+    if settlement == "both":
+        _run_both(spec, seed, out, fault_table)
+        return
+    if settlement:
+        spec = with_settlement(spec, settlement)
     sim = Sim(spec, seed)
     start = sim.kernel.start_ms
     with _progress() as progress:
@@ -92,11 +113,64 @@ def run(scenario: str = typer.Argument(..., help="a shipped name or a TOML file"
     table = Table("figure", "value", title=f"{spec.name}, seed {seed}")
     shown = ("bad_debt_usd", "insurance_fund_min_usd", "liquidations_count",
              "liquidated_notional_usd", "backstop_notional_usd", "adl_count", "liq_delay_p99_s",
-             "max_basis_bps", "invariant_violations", "transactions_count", "final_state_root")
-    for d in (d for d in DEFINITIONS if d.key in shown):
+             "alert_lead_p50_s", "max_basis_bps", "invariant_violations", "transactions_count",
+             "settlement_model", "withdrawal_finality_p50_s", "withdrawal_finality_p99_s",
+             "final_state_root")
+    for d in (d for d in DEFINITIONS if d.key in shown and d.key in report):
         table.add_row(d.label, d.fmt(report[d.key]))
     console.print(table)
     console.print(f"wrote {out}/report.json, report.html, events.jsonl")
+
+
+def _run_both(spec, seed: int, out: Path, fault_table: str) -> None:
+    """`--settlement both`: the scenario under each settlement model, and the fault table."""
+    from ..lab.compare import FAULT_SCENARIOS, FIGURES, comparison, fault_table as table_of, \
+        run_both, write_comparison
+    from ..lab.findings import duration as fmt_duration
+    from ..lab.scenario import load_scenario
+
+    with _progress() as progress:
+        task = progress.add_task(spec.name, total=2 * spec.duration_s)
+        done = {"optimistic": 0, "validity": spec.duration_s}
+        results = run_both(spec, seed, lambda model, s: progress.update(
+            task, completed=done[model] + s, description=f"{spec.name} ({model})"))
+        rows = []
+        if fault_table != "none":
+            specs = [load_scenario(name) for name in FAULT_SCENARIOS]
+            total = sum(2 * (s.for_ci() if fault_table == "ci" else s).duration_s for s in specs)
+            fault = progress.add_task("fault table", total=total)
+            seen: dict[str, int] = {}
+
+            def step(label: str, simulated_s: int) -> None:
+                seen[label] = simulated_s
+                progress.update(fault, completed=sum(seen.values()), description=label)
+            rows = table_of(seed, fault_table == "ci", progress=step)
+    data = comparison(spec, seed, results, rows)
+    write_comparison(out, data, results, spec)
+    models = data["models"]
+    table = Table("figure", *(f"{m} model" for m in models),
+                  title=f"{spec.name}, seed {seed}: settlement models (no proofs are made)")
+    for key, label, fmt, _ in FIGURES:
+        table.add_row(label, *(fmt(models[m][key]) for m in models))
+    table.add_row("Exit mode", *("no" if not s["exit_mode"] else
+                                 f"at {fmt_duration(s['exit_mode']['at_s'])}"
+                                 for s in models.values()))
+    console.print(table)
+    roots = data["engine_state_roots"]
+    same = "identical" if data["roots_identical"] else "DIFFERENT"
+    console.print(f"engine state roots {same}: " + ", ".join(f"{m} {r}" for m, r in roots.items()))
+    if rows:
+        faults = Table("scenario", "model", "finality p50", "finality p99", "reverted", "exit",
+                       title=f"fault scenarios ({'CI' if fault_table == 'ci' else 'full'} "
+                             f"versions), seed {seed}")
+        for row in rows:
+            faults.add_row(row["scenario"], row["model"], fmt_duration(row["finality_p50_s"]),
+                           fmt_duration(row["finality_p99_s"]), str(row["batches_reverted"]),
+                           "no" if row["exit_mode_at_s"] is None
+                           else fmt_duration(row["exit_mode_at_s"]))
+        console.print(faults)
+    console.print(f"wrote {out}/comparison.json, comparison.html, "
+                  f"{out}/optimistic/ and {out}/validity/ (each a run report)")
 
 
 @app.command()

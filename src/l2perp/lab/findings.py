@@ -34,8 +34,25 @@ def seconds(value: float) -> str:
     return f"{value:,.1f} s"
 
 
+def lead(value: float | None) -> str:
+    return "no liquidation" if value is None else seconds(value)
+
+
 def bps(value: float) -> str:
     return f"{value:,.0f} bps"
+
+
+def duration(seconds_: float | None) -> str:
+    """A span in the unit that reads best (s, min, h, d); None: not within reach."""
+    if seconds_ is None:
+        return "never"
+    if seconds_ < 120:
+        return f"{seconds_:,.0f} s"
+    if seconds_ < 7_200:
+        return f"{seconds_ / 60:,.1f} min"
+    if seconds_ < 172_800:
+        return f"{seconds_ / 3_600:,.1f} h"
+    return f"{seconds_ / 86_400:,.1f} d"
 
 
 def times(value: float) -> str:
@@ -86,6 +103,24 @@ DEFINITIONS = (
                "post-outage grace."),
     Definition("liq_delay_p99_s", "Liquidation delay, 99th percentile", seconds,
                "The same delay for the slowest 1% of liquidations."),
+    Definition("alert_lead_p50_s", "Alert lead time, median", lead,
+               "Per liquidated margin unit: seconds from its first margin alert (the block after "
+               "which its maintenance used first reached 50%, the node's first marginHealth "
+               "threshold, and stayed there) to its liquidation; 0 when both fell in one block."),
+    Definition("alert_lead_p5_s", "Alert lead time, 5th percentile", lead,
+               "The same lead time for the 5% of liquidated units warned latest."),
+    Definition("settlement_model", "Settlement model", str,
+               "How batches become final on L1 in this run: a model of settlement timing, no "
+               "proof is made (optimistic: a challenge window; validity: a proof landing after "
+               "a drawn proving latency)."),
+    Definition("withdrawals_count", "Withdrawals", count,
+               "Withdrawals the engine emitted for the run's bridge users (forced ones "
+               "included)."),
+    Definition("withdrawal_finality_p50_s", "Withdrawal finality, median", duration,
+               "From a withdrawal's L2 block to its batch's finality on L1, projected past "
+               "the run's end from the batch's deadline or scheduled proof; never: exit mode."),
+    Definition("withdrawal_finality_p99_s", "Withdrawal finality, 99th percentile", duration,
+               "The same for the slowest 1% of withdrawals."),
     Definition("liq_peak_minute_ratio", "Peak-minute intensity", times,
                "Liquidations in the busiest minute over the mean per minute of the run."),
     Definition("max_basis_bps", "Largest basis", bps,
@@ -243,10 +278,29 @@ def gap_finding(series: Series, oracle_faults: list[tuple[int, int]]) -> str | N
             "so its basis (book mid - oracle) is undefined there, the gap in the basis chart.")
 
 
+def settlement_finding(report: dict) -> str | None:
+    """A settlement run: the model, and how long withdrawals waited to be final on L1."""
+    model = report.get("settlement_model")
+    if model is None:
+        return None
+    s = report["rollup"]["settlement"]
+    text = (f"Under the {model} settlement model (a model of timing: no proof is made), the "
+            f"{s['withdrawals']:,} withdrawals took {duration(s['finality_p50_s'])} at the "
+            f"median and {duration(s['finality_p99_s'])} at the 99th percentile from their L2 "
+            "block to finality on L1")
+    if s["final_after_run"]:
+        text += f" ({s['final_after_run']:,} projected past the run's end)"
+    if s["exit_mode"]:
+        text += (f"; a forced request went unserved past the exit deadline and the venue "
+                 f"entered exit mode at {duration(s['exit_mode']['at_s'])}")
+    return text + "."
+
+
 def findings(report: dict, series: Series, events: list[dict],
              oracle_faults: list[tuple[int, int]]) -> list[str]:
-    """Three to five sentences, from the run's numbers."""
+    """Three to five sentences, from the run's numbers (six in a settlement run)."""
     out = [f for f in (price_finding(series), liquidation_finding(report, events),
                        fund_finding(report), debt_finding(report),
-                       gap_finding(series, oracle_faults)) if f]
-    return out[:5]
+                       gap_finding(series, oracle_faults)) if f][:5]
+    settled = settlement_finding(report)
+    return out + [settled] if settled else out

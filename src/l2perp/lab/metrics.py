@@ -6,7 +6,10 @@ a backstop is a `BackstopEvent`, ADL an `AdlEvent`. Delay, per unit: from its fi
 the block that sends it through the waterfall. A unit is eligible from the first kernel tick at
 which it is below maintenance at the index (watched every tick, outages included: the market
 moves while the venue does not) or the first block that finds it liquidatable
-(`LiquidationCheck`), whichever is earlier. Money in micro-USDC inside, USD in the report.
+(`LiquidationCheck`), whichever is earlier. Alert lead time, per liquidated unit: from the block
+after which its maintenance used first reached the node's first margin alert (50%, as the
+`marginHealth` channel computes it at the mark) to its liquidation, counted once per stretch
+above the alert level. Money in micro-USDC inside, USD in the report.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from ..engine.liqindex import unit_figures
 from ..engine.margin import leverage_of, maintenance_margin
 from ..engine.state import fund_address, is_fund
 from ..engine.tx import (
@@ -24,6 +28,21 @@ from ..units import E9, ONE_USDC
 from .agents import Market
 from .fixedpoint import int_ratio
 from .kernel import Kernel
+
+# The node's first margin alert: 50% of maintenance margin used (api/health.py,
+# DEFAULT_THRESHOLDS[0]); the lab does not import the API, so `alerting` restates its test.
+ALERT_USED_PCT = 50
+
+
+def alerting(value_musdc: int, mm_musdc: int) -> bool:
+    """Whether a unit's maintenance used (MM / value, in basis points rounded down, as
+    api/health.py `used_bp` computes it) is at or past the first alert: never without a
+    requirement, always at a value of 0 or less."""
+    if mm_musdc <= 0:
+        return False
+    if value_musdc <= 0:
+        return True
+    return mm_musdc * 10_000 // value_musdc >= ALERT_USED_PCT * 100
 
 
 @dataclass
@@ -88,6 +107,11 @@ class Metrics:
         self.collateral_sum = 0.0
         self.posted_musdc = 0  # the position takers' deposits so far
         self._takers: list[str] = []  # the position takers, sorted
+        # unit -> the block time after which it first stood at or past the alert level (its
+        # alert), while it stays there; a liquidation takes its lead time once per stretch
+        self.alert_since: dict[tuple[str, int], int] = {}
+        self.alert_counted: dict[tuple[str, int], bool] = {}  # stretches whose lead was taken
+        self.alert_leads_ms: list[int] = []  # per liquidated unit: alert -> liquidation
 
     def on_block(self, receipts: BlockReceipts, block: Block) -> None:
         """Count the block's fills and liquidation stages; sample the basis, and every
@@ -131,6 +155,7 @@ class Metrics:
                     self.posted_musdc += e.amount_musdc
         if not checked:
             self.first_seen.clear()  # nothing is liquidatable: every waiting unit recovered
+        self._alerts(block.time_ms)
         self.liq_book_musdc += liq_book
         self.liq_backstop_musdc += liq_backstop
         self.adl_musdc += liq_adl
@@ -180,10 +205,38 @@ class Metrics:
             self.delays_ms.append(now - min(seen, index_first.get(unit, seen)))
             if unit in index_first:
                 index_first[unit] = now  # what a partial liquidation leaves waits anew
+            if unit not in self.alert_counted:
+                # no alert seen after an earlier block: alert and liquidation in one block
+                self.alert_leads_ms.append(now - self.alert_since.get(unit, now))
+                self.alert_counted[unit] = True
             self.events.append({"t": now, "kind": "liquidation", "user": unit[0],
                                 "unit": unit[1]})
         for unit in [u for u in self.first_seen if u not in present]:
             del self.first_seen[unit]  # recovered above maintenance
+
+    def _alerts(self, now_ms: int) -> None:
+        """After each block: which units stand at or past the first margin alert, at the mark
+        (what the node's `marginHealth` subscribers would be told), and since when."""
+        state = self.kernel.state
+        since, counted = self.alert_since, self.alert_counted
+        live: dict[tuple[str, int], bool] = {}
+        for address, account in state.accounts.items():
+            if not account.positions or is_fund(address):
+                continue
+            value, mm, _ = unit_figures(state, account, -1)
+            if alerting(value, mm):
+                live[(address, -1)] = True
+            for asset in account.positions:
+                value, mm, assets = unit_figures(state, account, asset)
+                if assets and alerting(value, mm):
+                    live[(address, asset)] = True
+        for unit in live:
+            if unit not in since:
+                since[unit] = now_ms
+        for unit in [u for u in since if u not in live]:
+            del since[unit]  # back under the alert level: the next crossing is a new alert
+        for unit in [u for u in counted if u not in since]:
+            del counted[unit]  # the stretch ended (or was liquidated in its first block)
 
     def watch(self, now_ms: int) -> None:
         """Every tick, blocks or not: the position takers' units below maintenance at the index

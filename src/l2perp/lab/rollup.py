@@ -2,21 +2,31 @@
 the reconciler follow the lab's blocks exactly as the node's rollup follows the node's
 (node/rollup_node.py), in simulated time. Money enters through L1 deposits; a `fraudulent_batch`
 fault makes the poster post one batch with a wrong root, which the verifier challenges.
+
+A settlement run (a scenario with a [settlement] table, or `--settlement`) sets the settlement
+MODEL: `optimistic` keeps this contract with the table's challenge window; `validity` swaps in
+rollup/prover.py's contract, where a prover model's proof finalizes a batch and a wrong root is
+rejected, never challenged (lab/settlement.py). Either way the L1 then follows every kernel
+tick, outages included, and bridge users' withdrawals measure finality.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from ..engine.tx import Tx
 from ..rollup.contract import deploy
-from ..rollup.params import DEVNET
+from ..rollup.params import DEVNET, RollupParams
 from ..rollup.poster import Poster, due_messages
 from ..rollup.accounting import tvl_musdc
+from ..rollup.prover import deploy_validity
 from ..rollup.reconciler import Reconciler
 from ..rollup.system import message_tx
 from ..rollup.verifier import Verifier
 from .agents import address
+from .scenario import SettlementCfg
+from .settlement import SettlementWatch, settlement_params
 
 LAB_PROFILE = replace(DEVNET, name="lab", authenticate=False,  # synthetic flow is unsigned
                       eth_usd=0)  # no L1 data fee unless a scenario asks for one
@@ -24,34 +34,59 @@ POSTER, VERIFIER = address(0xB0, 0), address(0xB0, 1)
 
 
 class LabRollup:
-    def __init__(self, sim, params=LAB_PROFILE, verifier_poll_ms: int = 5_000) -> None:
+    def __init__(self, sim, params: RollupParams = LAB_PROFILE, verifier_poll_ms: int = 5_000,
+                 settlement: SettlementCfg | None = None) -> None:
         self.sim = sim
         kernel = sim.kernel
+        validity = settlement is not None and settlement.model == "validity"
+        if settlement is not None:
+            params = settlement_params(params, settlement)
         self.params = params
-        self.l1 = deploy(params, kernel.sequencer.genesis, (POSTER,))
+        genesis = kernel.sequencer.genesis
+        self.l1 = (deploy_validity if validity else deploy)(params, genesis, (POSTER,))
         self.poster = Poster(POSTER, self.l1)
         self.poster.start(kernel.state)
-        self.verifier = Verifier(VERIFIER, self.l1)
+        self.verifier = None if validity else Verifier(VERIFIER, self.l1)
         self.reconciler = Reconciler(self.l1, tvl_musdc(kernel.state))
+        bonds = 100
+        if settlement is not None:  # a bond per batch until its window or proof ends
+            bonds += sim.scenario.duration_s * 2_000 // params.batch_interval_ms
         for who in (POSTER, VERIFIER):
-            self.l1.mint(who, 100 * params.proposer_bond_musdc)
+            self.l1.mint(who, bonds * params.proposer_bond_musdc)
         self.poll_ms = verifier_poll_ms
         self._polled = 0
         self.fault_at: list[int] = []  # times at which the poster posts one bad batch
         self.halted = False
         self.post_errors: list[str] = []
+        self.watch = SettlementWatch(self, settlement) if settlement is not None else None
         kernel.before_block = self.before_block
         kernel.is_halted = lambda: self.halted
         kernel.on_block.append(self.after_block)
+        if self.watch is not None:  # the L1 keeps its clock while the sequencer is down
+            kernel.on_tick.append(self.tick)
+
+    def start(self) -> None:
+        """After the agents: the settlement run's bridge users."""
+        if self.watch is not None:
+            self.watch.users.start()
 
     def deposit(self, user: str, amount_musdc: int) -> None:
         """Mint on L1 and deposit: the credit reaches L2 as a queue message in a later block."""
         self.l1.mint(user, amount_musdc)
         self.l1.deposit(user, user, amount_musdc)
 
-    def before_block(self, now_ms: int) -> tuple[Tx, ...]:
+    def tick(self, now_ms: int) -> None:
+        """Every kernel tick of a settlement run: the L1 catches up, the model moves, the
+        verifier and the reconciler look."""
         self.l1.advance_to(now_ms)
+        if self.watch is not None:
+            self.watch.step(now_ms)
         self.check(now_ms)
+
+    def before_block(self, now_ms: int) -> tuple[Tx, ...]:
+        if self.watch is None:
+            self.l1.advance_to(now_ms)
+            self.check(now_ms)
         if self.halted:
             return ()
         limit = self.params.max_batch_txs // 2
@@ -62,34 +97,51 @@ class LabRollup:
         state = self.sim.kernel.state
         record = self.poster.on_block(state, block, receipts)
         self.reconciler.note(block.height, record.tvl_musdc, record.l1_costs_musdc)
+        if self.watch is not None:
+            self.watch.on_block(block)
         if self.fault_at and block.time_ms >= self.fault_at[0]:
             self.fault_at.pop(0)
             self.poster.fault = "root"
-        try:
-            self.poster.post_due()
-        except Exception as exc:  # noqa: BLE001 - an L1 refusal is a finding, not a crash
-            self.post_errors.append(str(exc))
+        if self.watch is None or self.watch.exit is None:  # exit mode: nothing more is posted
+            try:
+                self.poster.post_due()
+            except Exception as exc:  # noqa: BLE001 - an L1 refusal is a finding, not a crash
+                self.post_errors.append(str(exc))
         self.check(block.time_ms)
 
     def check(self, now_ms: int) -> None:
-        if now_ms - self._polled >= self.poll_ms:
+        if self.verifier is not None and now_ms - self._polled >= self.poll_ms:
             self._polled = now_ms
             self.verifier.poll()
         self.halted = bool(self.reconciler.check())
 
-    def report(self) -> dict:
+    def report(self) -> dict[str, Any]:
         l1 = self.l1
         reverted = [r for r in l1.batches if r.status == "reverted"]
         challenged = [t for t, kind, _ in l1.events if kind == "batchReverted"]
-        return {
+        challenges = self.verifier.challenges if self.verifier is not None else []
+        out = {
             "batches_posted": len(l1.batches),
             "batches_reverted": len(reverted),
             "batches_finalized": l1.finalized_no,
-            "challenges": len(self.verifier.challenges),
-            "frauds_proven": sum(1 for _, v in self.verifier.challenges if v.fraud),
+            "challenges": len(challenges),
+            "frauds_proven": sum(1 for _, v in challenges if v.fraud),
             "first_revert_ms": (challenged[0] - self.sim.kernel.start_ms) if challenged else None,
             "poster_slashed_usd": l1.slash_reward_musdc / 1e6 + l1.burned_musdc / 1e6,
             "reconciler_mismatches": len(self.reconciler.mismatches),
             "post_errors": len(self.post_errors),
             "frozen": l1.frozen,
         }
+        if self.watch is not None:
+            out["settlement"] = self.watch.finish()
+        return out
+
+    def figures(self) -> dict[str, Any]:
+        """The settlement figures a run report shows at its top level (none without a model)."""
+        if self.watch is None:
+            return {}
+        s = self.watch.finish()
+        return {"settlement_model": s["model"], "withdrawals_count": s["withdrawals"],
+                "withdrawal_finality_p50_s": s["finality_p50_s"],
+                "withdrawal_finality_p99_s": s["finality_p99_s"],
+                "exit_mode": s["exit_mode"] is not None}

@@ -2,10 +2,11 @@
 agents and the faults, run in simulated time through the node's sequencer; then the metrics.
 
 Seeding: one master `SeedSequence(seed)`; child 0 seeds the price path's streams, child 1 each
-governance attacker, child 2 + i agent i; every stream is a `draws.Draws` (integer transforms of
-PCG64 words, the same on every CPU). The engine stays integer-only; every float is turned into
-pips, lots or micro-USDC before it becomes a transaction, by + - * / and round only, which IEEE
-754 rounds the same everywhere.
+governance attacker, child 2 + i agent i, and a settlement run's bridge users and prover the
+children under `settlement.SETTLEMENT_KEY` (taken by key, so they shift none); every stream is
+a `draws.Draws` (integer transforms of PCG64 words, the same on every CPU). The engine stays
+integer-only; every float is turned into pips, lots or micro-USDC before it becomes a
+transaction, by + - * / and round only, which IEEE 754 rounds the same everywhere.
 """
 
 from __future__ import annotations
@@ -43,9 +44,13 @@ class LabPart(Protocol):
 
     fault_at: list[int]
 
+    def start(self) -> None: ...
+
     def deposit(self, user: str, amount_musdc: int) -> None: ...
 
     def report(self) -> dict[str, Any]: ...
+
+    def figures(self) -> dict[str, Any]: ...
 
 
 class Attack(Protocol):
@@ -69,6 +74,7 @@ class Sim:
     def __init__(self, scenario: Scenario, seed: int, keep_blocks: bool = False) -> None:
         self.scenario, self.seed = scenario, seed
         root = np.random.SeedSequence(seed)
+        self.seed_root = root
         n_agents = (scenario.agents.oracles + scenario.agents.makers + 1
                     + scenario.agents.momentum + scenario.agents.leveraged
                     + scenario.agents.arbitrageurs)
@@ -109,13 +115,16 @@ class Sim:
         self.position_takers: set[str] = set()
         self.agents: list[Agent] = []
         self.rollup: LabPart | None = None
-        if scenario.rollup or any(f.kind == "fraudulent_batch" for f in scenario.faults):
+        if scenario.rollup or scenario.settlement is not None or any(
+                f.kind == "fraudulent_batch" for f in scenario.faults):
             from .rollup import LabRollup
-            self.rollup = LabRollup(self)
+            self.rollup = LabRollup(self, settlement=scenario.settlement)
         self.gov_attacks: list[Attack] = []
         self.gov_nonces: dict[str, int] = {}
         self._install_faults()
         self._install_agents()
+        if self.rollup is not None:
+            self.rollup.start()
         for index, fault in enumerate(gov_faults):
             from .governance import GovAttacker
             attacker = GovAttacker(self, Draws(children[1]), fault, index)
@@ -299,6 +308,12 @@ class Sim:
             "liq_delay_p99_s": percentile(delays, 99) / 1_000,
             # from the first block that saw the unit eligible (the venue's own view)
             "liq_delay_venue_p99_s": percentile(m.venue_delays_ms, 99) / 1_000,
+            # per liquidated unit, from its first margin alert (50% of maintenance used)
+            "alert_lead_p50_s": percentile(m.alert_leads_ms, 50) / 1_000
+            if m.alert_leads_ms else None,
+            "alert_lead_p5_s": percentile(m.alert_leads_ms, 5) / 1_000
+            if m.alert_leads_ms else None,
+            "alert_lead_count": len(m.alert_leads_ms),
             "max_basis_bps": round(m.max_basis_bps, 2),
             "min_basis_bps": round(m.min_basis_bps, 2),
             "socialized_loss_usd": int_ratio(m.adl_covered_musdc, ONE_USDC),
@@ -318,7 +333,8 @@ class Sim:
             "mempool_refused": k.refused,
             "margin_topups": self.topups,
             "height": state.height,
-            **({"rollup": self.rollup.report()} if self.rollup is not None else {}),
+            **({"rollup": self.rollup.report(), **self.rollup.figures()}
+               if self.rollup is not None else {}),
             **({"governance_attacks": [a.outcome() for a in self.gov_attacks]}
                if self.gov_attacks else {}),
         }

@@ -17,7 +17,8 @@ from .prices import Crash, PriceModel
 SHIPPED = Path(__file__).parent / "scenarios"
 FAULT_KINDS = ("sequencer_outage", "congestion", "l1_gas_spike", "oracle_stall", "oracle_lag",
                "oracle_manipulation", "fraudulent_batch", "flashloan_governance",
-               "low_turnout_proposal", "content_swap")
+               "low_turnout_proposal", "content_swap", "prover_outage")
+SETTLEMENT_MODELS = ("optimistic", "validity")
 
 
 class ScenarioError(ValueError):
@@ -75,6 +76,45 @@ class Fault:
 
 
 @dataclass(frozen=True)
+class ProverCfg:
+    """The validity model's prover (`lab/settlement.py`, `rollup/prover.py`): a MODEL, no
+    cryptographic proof is made. `workers` proofs run at once, oldest batch first; each takes a
+    latency drawn from a lognormal (median, sigma) or, with probability `tail_share`, from a
+    Pareto tail (scale `tail_min_s`, index `tail_alpha`), at most `max_s`; its cost is per
+    transaction."""
+
+    # minutes with a heavy tail: zkSync Era ~1 h per batch and Scroll ~50 min to L1 finality
+    # (reference/rollup.md 1.1) include queueing and aggregation; a dedicated prover is faster
+    median_s: float = 300.0
+    sigma: float = 0.5  # lognormal shape: p99 ~ 3.2x the median
+    tail_share: float = 0.01  # proofs drawn from the Pareto tail instead (stuck, retried)
+    tail_min_s: float = 900.0  # its scale ...
+    tail_alpha: float = 1.5  # ... and index: infinite variance below 2
+    max_s: float = 7_200.0  # a proof is restarted on other hardware past this (an assumption)
+    workers: int = 16  # proofs in parallel; batches still finalize in order
+    cost_per_tx_musdc: int = 1_000  # $0.001 per transaction proven (an assumption, not sourced)
+
+
+@dataclass(frozen=True)
+class SettlementCfg:
+    """How batches become final on L1 in a settlement run, and the synthetic bridge users whose
+    withdrawals measure it (`lab/settlement.py`). `model` is the one a plain run uses; the CLI's
+    `--settlement` chooses another or both. Times in seconds of the L1 clock."""
+
+    model: str = "optimistic"  # or "validity"
+    batch_interval_s: int = 60  # rollup/params.py MAINNET_LIKE
+    challenge_window_s: int = 604_800  # optimistic: OP Stack proof maturity 7 days
+    force_inclusion_s: int = 86_400  # Arbitrum delayed inbox: 24 h
+    exit_deadline_s: int = 604_800  # a forced request unserved this long: exit mode (StarkEx
+    #                                 FREEZE_GRACE_PERIOD, 7 days)
+    withdrawers: int = 20  # bridge users who withdraw now and then
+    withdraw_every_s: float = 900.0  # mean gap between one user's withdrawals (exponential)
+    withdraw_usd: float = 2_000.0  # mean amount (uniform in [0.5, 1.5] x)
+    forced_share: float = 0.1  # share of withdrawals requested as forced withdrawals on L1
+    prover: ProverCfg = ProverCfg()
+
+
+@dataclass(frozen=True)
 class Figure:
     """One public figure of the event a scenario imitates, and the band a simulated median
     must fall in (`lab/calibrate.py`). `metric` names what is measured (`calibrate.METRICS`) on
@@ -120,6 +160,7 @@ class Scenario:
     faults: tuple[Fault, ...] = ()
     governance: bool = False
     rollup: bool = False  # run the settlement contract, poster, verifier and reconciler
+    settlement: SettlementCfg | None = None  # a settlement run: a [settlement] table
     guardian_response_s: tuple[int, int] = (300, 3_600)
     ci_duration_s: int = 1_800  # the CI version: this long, events compressed to fit
     ci_scale: float = 0.5  # and this share of the noise, momentum and leveraged agents
@@ -182,6 +223,12 @@ def parse_scenario(data: dict, name: str) -> Scenario:
     for fault in faults:
         if fault.kind not in FAULT_KINDS:
             raise ScenarioError(f"unknown fault kind {fault.kind!r}")
+    settlement = None
+    if "settlement" in data:
+        raw = dict(data.pop("settlement"))
+        prover = build(ProverCfg, raw.pop("prover", {}), "settlement.prover")
+        settlement = check_settlement(build(SettlementCfg, {**raw, "prover": prover},
+                                            "settlement"))
     names = [m.name for m in markets]
     for crash in model.crashes:
         if any(a not in names for a in crash.assets):
@@ -199,7 +246,40 @@ def parse_scenario(data: dict, name: str) -> Scenario:
                 raise ScenarioError(f"event figure {figure.label!r} names an unknown market")
     data.setdefault("name", name)
     return build(Scenario, {**data, "markets": markets, "prices": model, "agents": agents,
-                             "faults": faults, "event": event}, "scenario")
+                             "faults": faults, "event": event, "settlement": settlement},
+                 "scenario")
+
+
+def check_settlement(cfg: SettlementCfg) -> SettlementCfg:
+    """A [settlement] table that can run, or a ScenarioError naming the field."""
+    if cfg.model not in SETTLEMENT_MODELS:
+        raise ScenarioError(f"settlement.model must be one of {', '.join(SETTLEMENT_MODELS)} "
+                            f"(got {cfg.model!r})")
+    if not 0 < cfg.force_inclusion_s < cfg.exit_deadline_s:
+        raise ScenarioError("settlement.force_inclusion_s must be positive and below "
+                            "settlement.exit_deadline_s")
+    if cfg.batch_interval_s <= 0 or cfg.challenge_window_s <= 0:
+        raise ScenarioError("settlement.batch_interval_s and challenge_window_s must be positive")
+    if not 0 <= cfg.forced_share <= 1 or cfg.withdrawers < 0 or cfg.withdraw_every_s <= 0:
+        raise ScenarioError("settlement: forced_share in [0, 1], withdrawers >= 0, "
+                            "withdraw_every_s > 0")
+    p = cfg.prover
+    if p.workers < 1 or p.median_s <= 0 or p.sigma < 0 or not 0 <= p.tail_share <= 1 \
+            or p.tail_alpha <= 0 or p.tail_min_s <= 0 or p.cost_per_tx_musdc < 0 \
+            or p.max_s < p.median_s:
+        raise ScenarioError("settlement.prover: workers >= 1, median_s > 0, sigma >= 0, "
+                            "tail_share in [0, 1], tail_alpha > 0, tail_min_s > 0, "
+                            "max_s >= median_s, cost_per_tx_musdc >= 0")
+    return cfg
+
+
+def with_settlement(scenario: Scenario, model: str) -> Scenario:
+    """The scenario as a settlement run under `model` (its own [settlement] table, else the
+    defaults)."""
+    if model not in SETTLEMENT_MODELS:
+        raise ScenarioError(f"--settlement is one of {', '.join(SETTLEMENT_MODELS)} or both")
+    return replace(scenario, settlement=replace(scenario.settlement or SettlementCfg(),
+                                                model=model))
 
 
 def read_toml(ref: str | Path, shipped: Path, what: str) -> tuple[dict, Path]:
@@ -227,4 +307,5 @@ def shipped_names() -> list[str]:
     return sorted(p.stem for p in SHIPPED.glob("*.toml"))
 
 
-__all__ = ["Crash", "PriceModel", "Scenario", "MarketCfg", "AgentsCfg", "Fault", "Event", "Figure"]
+__all__ = ["Crash", "PriceModel", "Scenario", "MarketCfg", "AgentsCfg", "Fault", "Event", "Figure",
+           "ProverCfg", "SettlementCfg"]
