@@ -23,7 +23,7 @@ GOLDEN = {  # final_state_root of each CI version at seed 7
     "fraudulent_batch": "0xd6970f1e201388b2f9c7dee8c7914d2a738e980babde2a1aa34c8322e95d8754",
     "ftx_like": "0x018ed8711a1834a9e2f11c28b8f12e56142335a8b938d1a5a519ae259b9c4512",
     "jelly_like": "0xb6a4c836255b5d20a4414fe9111a3e0cda2a612b4373671c7ca9735baeb426d9",
-    "l1_gas_spike": "0x00d7dbbfb6d926cd6fcc8a91b39189128405dae25f1519e8e9a37f1fbcfc6b4c",
+    "l1_gas_spike": "0xd4f7f595a2de477041cdd45ada0bad68b67b9d901437aa389ef6c78b9be2a1a6",
     "mar12_like": "0xe97086d916e0f91a03994ffb98286e11c20652be789f2f7e3b0d42cf0f81ce5f",
     "may19_like": "0x09ebf8203422c7b5e5ce048c016a80b5b5cab36864325f90c76154720da09272",
     "oct10_like": "0x01778170bc815f699d26f7acb6f77fb2794302537c6a4980cbab617e1695595b",

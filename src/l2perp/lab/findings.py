@@ -42,6 +42,11 @@ def bps(value: float) -> str:
     return f"{value:,.0f} bps"
 
 
+def bp2(value: float) -> str:
+    """A fee rate in basis points, two decimals (0.60 bp = 0.006%)."""
+    return f"{value:,.2f} bp"
+
+
 def duration(seconds_: float | None) -> str:
     """A span in the unit that reads best (s, min, h, d); None: not within reach."""
     if seconds_ is None:
@@ -121,6 +126,16 @@ DEFINITIONS = (
                "the run's end from the batch's deadline or scheduled proof; never: exit mode."),
     Definition("withdrawal_finality_p99_s", "Withdrawal finality, 99th percentile", duration,
                "The same for the slowest 1% of withdrawals."),
+    Definition("l1_fee_max_hourly_change_bp", "L1 data fee, largest hourly change", bp2,
+               "The largest step of the published L1 data fee (the per-notional part of the "
+               "taker fee, set each hour from a smoothed L1 gas price) between two hours; the "
+               "engine bounds it."),
+    Definition("l1_raw_max_hourly_change_bp", "Raw L1 pass-through, largest hourly change", bp2,
+               "The largest change within any 60 minutes of what the same cost model would "
+               "charge at each minute's L1 base fee, unsmoothed."),
+    Definition("l1_fee_pool_worst_usd", "Fee pool's worst L1 balance", usd,
+               "The lowest running total of L1 data fees charged less the batch costs L1 "
+               "recorded: what the fee pool had to absorb at worst."),
     Definition("liq_peak_minute_ratio", "Peak-minute intensity", times,
                "Liquidations in the busiest minute over the mean per minute of the run."),
     Definition("max_basis_bps", "Largest basis", bps,
@@ -296,11 +311,26 @@ def settlement_finding(report: dict) -> str | None:
     return text + "."
 
 
+def l1_fee_finding(report: dict) -> str | None:
+    """A run with an L1 data fee: the published rate against raw pass-through."""
+    fee = report.get("rollup", {}).get("l1_fee")
+    if not fee:
+        return None
+    held = "within" if fee["published_within_bound"] else "OUTSIDE"
+    return (f"L1 gas went from {fee['base_fee_gwei_min']:,} to {fee['base_fee_gwei_max']:,} "
+            f"gwei: passed through raw, the L1 data fee would have moved by up to "
+            f"{bp2(fee['raw_max_hourly_change_bp'])} within an hour (variance "
+            f"{fee['raw_bp']['variance']:.3g} bp²); the published hourly rate moved by at most "
+            f"{bp2(fee['published_max_hourly_change_bp'])}, {held} its bound "
+            f"(variance {fee['published_bp']['variance']:.3g} bp²), and the fee pool absorbed "
+            f"the difference, its L1 balance at worst {usd(fee['pool_worst_balance_usd'])}.")
+
+
 def findings(report: dict, series: Series, events: list[dict],
              oracle_faults: list[tuple[int, int]]) -> list[str]:
-    """Three to five sentences, from the run's numbers (six in a settlement run)."""
+    """Three to five sentences, from the run's numbers (one more each for a settlement model
+    and an L1 data fee)."""
     out = [f for f in (price_finding(series), liquidation_finding(report, events),
                        fund_finding(report), debt_finding(report),
                        gap_finding(series, oracle_faults)) if f][:5]
-    settled = settlement_finding(report)
-    return out + [settled] if settled else out
+    return out + [f for f in (settlement_finding(report), l1_fee_finding(report)) if f]

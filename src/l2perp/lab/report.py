@@ -180,6 +180,25 @@ def chart_backlog(series: Series) -> Chart | None:
                  _svg(fig), "Transactions waiting in the mempool at each minute.")
 
 
+def chart_l1_fee(report: dict) -> Chart | None:
+    """The published L1 data fee against raw pass-through, per minute (a run with the fee)."""
+    fee = report.get("rollup", {}).get("l1_fee")
+    if not fee:
+        return None
+    path = fee["path"]
+    x = [t / 60 for t in path["t_s"]]
+    fig, ax = _axes("L1 data fee (bp of notional)")
+    ax.plot(x, path["raw_bp"], color=ORANGE, linewidth=1.0)
+    ax.step(x, path["published_bp"], color=BLUE, linewidth=1.6, where="post")
+    ax.set_ylim(bottom=0)
+    return Chart("l1fee", "L1 data fee: published hourly rate against raw pass-through",
+                 [("published rate (set hourly, bounded)", BLUE, "line"),
+                  ("raw pass-through at each minute's base fee", ORANGE, "line")], _svg(fig),
+                 "The part of the taker fee that pays for posting batches to L1. The published "
+                 "rate changes once an hour, within its bound; raw pass-through follows the L1 "
+                 "base fee minute by minute.")
+
+
 def charts(series: Series) -> list[Chart]:
     """The charts with something to show."""
     out = [chart_price(series, name) for name in series.index]
@@ -306,7 +325,8 @@ def render_html(report: dict, series: Series, events: list[dict] | None = None,
             scenario_card(report, scenario),
             f"<section class='card'><h2>Findings</h2><ol id='findings'>{items}</ol></section>",
             figures_table(report),
-            "".join(chart_html(c) for c in charts(series)),
+            "".join(chart_html(c) for c in charts(series)
+                    + [c for c in (chart_l1_fee(report),) if c is not None]),
             "</main>"]
     return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"

@@ -8,6 +8,9 @@ MODEL: `optimistic` keeps this contract with the table's challenge window; `vali
 rollup/prover.py's contract, where a prover model's proof finalizes a batch and a wrong root is
 rejected, never challenged (lab/settlement.py). Either way the L1 then follows every kernel
 tick, outages included, and bridge users' withdrawals measure finality.
+
+A run with an [l1_fee] table prices L1 gas: each batch's cost reaches L2 and the engine's L1
+data fee passes it to takers; its gas spikes fill L1 blocks (lab/l1fees.py).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from ..rollup.reconciler import Reconciler
 from ..rollup.system import message_tx
 from ..rollup.verifier import Verifier
 from .agents import address
-from .scenario import SettlementCfg
+from .l1fees import L1FeeWatch
+from .scenario import L1FeeCfg, SettlementCfg
 from .settlement import SettlementWatch, settlement_params
 
 LAB_PROFILE = replace(DEVNET, name="lab", authenticate=False,  # synthetic flow is unsigned
@@ -35,12 +39,14 @@ POSTER, VERIFIER = address(0xB0, 0), address(0xB0, 1)
 
 class LabRollup:
     def __init__(self, sim, params: RollupParams = LAB_PROFILE, verifier_poll_ms: int = 5_000,
-                 settlement: SettlementCfg | None = None) -> None:
+                 settlement: SettlementCfg | None = None, l1_fee: L1FeeCfg | None = None) -> None:
         self.sim = sim
         kernel = sim.kernel
         validity = settlement is not None and settlement.model == "validity"
         if settlement is not None:
             params = settlement_params(params, settlement)
+        if l1_fee is not None:  # L1 gas priced: each batch's cost goes to L2 (engine/l1fee.py)
+            params = replace(params, eth_usd=l1_fee.eth_usd)
         self.params = params
         genesis = kernel.sequencer.genesis
         self.l1 = (deploy_validity if validity else deploy)(params, genesis, (POSTER,))
@@ -59,6 +65,7 @@ class LabRollup:
         self.halted = False
         self.post_errors: list[str] = []
         self.watch = SettlementWatch(self, settlement) if settlement is not None else None
+        self.fees = L1FeeWatch(self, l1_fee) if l1_fee is not None else None
         kernel.before_block = self.before_block
         kernel.is_halted = lambda: self.halted
         kernel.on_block.append(self.after_block)
@@ -78,14 +85,14 @@ class LabRollup:
     def tick(self, now_ms: int) -> None:
         """Every kernel tick of a settlement run: the L1 catches up, the model moves, the
         verifier and the reconciler look."""
-        self.l1.advance_to(now_ms)
+        self.advance_l1(now_ms)
         if self.watch is not None:
             self.watch.step(now_ms)
         self.check(now_ms)
 
     def before_block(self, now_ms: int) -> tuple[Tx, ...]:
         if self.watch is None:
-            self.l1.advance_to(now_ms)
+            self.advance_l1(now_ms)
             self.check(now_ms)
         if self.halted:
             return ()
@@ -93,12 +100,19 @@ class LabRollup:
         return tuple(message_tx(m) for m in
                      due_messages(self.l1, self.sim.kernel.state.l1_cursor, limit))
 
+    def advance_l1(self, now_ms: int) -> None:
+        """The L1 catches up with `now_ms`, its blocks filled by others during a gas spike of
+        a run with an L1 data fee (lab/l1fees.py)."""
+        self.l1.advance_to(now_ms, self.fees.congestion_gas(now_ms) if self.fees else 0)
+
     def after_block(self, receipts, block) -> None:
         state = self.sim.kernel.state
         record = self.poster.on_block(state, block, receipts)
         self.reconciler.note(block.height, record.tvl_musdc, record.l1_costs_musdc)
         if self.watch is not None:
             self.watch.on_block(block)
+        if self.fees is not None:
+            self.fees.on_block(block.time_ms)
         if self.fault_at and block.time_ms >= self.fault_at[0]:
             self.fault_at.pop(0)
             self.poster.fault = "root"
@@ -134,14 +148,23 @@ class LabRollup:
         }
         if self.watch is not None:
             out["settlement"] = self.watch.finish()
+        if self.fees is not None:
+            out["l1_fee"] = self.fees.finish()
         return out
 
     def figures(self) -> dict[str, Any]:
-        """The settlement figures a run report shows at its top level (none without a model)."""
-        if self.watch is None:
-            return {}
-        s = self.watch.finish()
-        return {"settlement_model": s["model"], "withdrawals_count": s["withdrawals"],
-                "withdrawal_finality_p50_s": s["finality_p50_s"],
-                "withdrawal_finality_p99_s": s["finality_p99_s"],
-                "exit_mode": s["exit_mode"] is not None}
+        """The settlement and L1 data fee figures a run report shows at its top level (none
+        without a model or a fee)."""
+        out: dict[str, Any] = {}
+        if self.watch is not None:
+            s = self.watch.finish()
+            out.update({"settlement_model": s["model"], "withdrawals_count": s["withdrawals"],
+                        "withdrawal_finality_p50_s": s["finality_p50_s"],
+                        "withdrawal_finality_p99_s": s["finality_p99_s"],
+                        "exit_mode": s["exit_mode"] is not None})
+        fee = self.fees.finish() if self.fees is not None else {}
+        if fee:
+            out.update({"l1_fee_max_hourly_change_bp": fee["published_max_hourly_change_bp"],
+                        "l1_raw_max_hourly_change_bp": fee["raw_max_hourly_change_bp"],
+                        "l1_fee_pool_worst_usd": fee["pool_worst_balance_usd"]})
+        return out

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from ..engine.params import EngineConfig, Genesis, MarginTier, MarketSpec
+from ..engine.params import EngineConfig, Genesis, L1FeeConfig, MarginTier, MarketSpec
 from ..engine.tx import BridgeCredit, Tx
 from ..engine.views import solvency_view
 from ..rollup.commitment import Commitment
@@ -87,7 +87,9 @@ class Sim:
             max_liquidations_per_block=scenario.max_liquidations_per_block,
             post_outage_grace_ms=scenario.post_outage_grace_s * 1_000,
             max_liquidation_fee_e9=int(round(scenario.liquidation_fee * 1e9)),
-            partial_liquidation_e9=max(1, int(round(scenario.partial_fraction * 1e9))))
+            partial_liquidation_e9=max(1, int(round(scenario.partial_fraction * 1e9))),
+            l1_fee=None if scenario.l1_fee is None else L1FeeConfig(
+                gas_per_million_usd=scenario.l1_fee.gas_per_million_usd))
         specs = []
         for m in scenario.markets:
             tiers = (MarginTier(0, m.max_leverage),
@@ -115,10 +117,11 @@ class Sim:
         self.position_takers: set[str] = set()
         self.agents: list[Agent] = []
         self.rollup: LabPart | None = None
-        if scenario.rollup or scenario.settlement is not None or any(
-                f.kind == "fraudulent_batch" for f in scenario.faults):
+        if scenario.rollup or scenario.settlement is not None or scenario.l1_fee is not None \
+                or any(f.kind == "fraudulent_batch" for f in scenario.faults):
             from .rollup import LabRollup
-            self.rollup = LabRollup(self, settlement=scenario.settlement)
+            self.rollup = LabRollup(self, settlement=scenario.settlement,
+                                    l1_fee=scenario.l1_fee)
         self.gov_attacks: list[Attack] = []
         self.gov_nonces: dict[str, int] = {}
         self._install_faults()

@@ -115,6 +115,18 @@ class SettlementCfg:
 
 
 @dataclass(frozen=True)
+class L1FeeCfg:
+    """The L1 data fee in a lab run (`lab/l1fees.py`, engine/l1fee.py): L1 gas priced at
+    `eth_usd`, the engine's `gas_per_million_usd` cost model, and how far an `l1_gas_spike`
+    fault drives the L1 base fee: full blocks until it is `spike_multiple` times the base fee
+    the L1 starts with."""
+
+    eth_usd: int = 3_000
+    gas_per_million_usd: int = 2_000_000
+    spike_multiple: int = 6  # 2020-03-12: Ethereum gas ~6x its mean
+
+
+@dataclass(frozen=True)
 class Figure:
     """One public figure of the event a scenario imitates, and the band a simulated median
     must fall in (`lab/calibrate.py`). `metric` names what is measured (`calibrate.METRICS`) on
@@ -161,6 +173,7 @@ class Scenario:
     governance: bool = False
     rollup: bool = False  # run the settlement contract, poster, verifier and reconciler
     settlement: SettlementCfg | None = None  # a settlement run: a [settlement] table
+    l1_fee: L1FeeCfg | None = None  # an [l1_fee] table: batches' L1 cost passed to takers
     guardian_response_s: tuple[int, int] = (300, 3_600)
     ci_duration_s: int = 1_800  # the CI version: this long, events compressed to fit
     ci_scale: float = 0.5  # and this share of the noise, momentum and leveraged agents
@@ -229,6 +242,12 @@ def parse_scenario(data: dict, name: str) -> Scenario:
         prover = build(ProverCfg, raw.pop("prover", {}), "settlement.prover")
         settlement = check_settlement(build(SettlementCfg, {**raw, "prover": prover},
                                             "settlement"))
+    l1_fee = None
+    if "l1_fee" in data:
+        l1_fee = build(L1FeeCfg, data.pop("l1_fee"), "l1_fee")
+        if l1_fee.eth_usd <= 0 or l1_fee.gas_per_million_usd < 0 or l1_fee.spike_multiple < 1:
+            raise ScenarioError("l1_fee: eth_usd > 0, gas_per_million_usd >= 0, "
+                                "spike_multiple >= 1")
     names = [m.name for m in markets]
     for crash in model.crashes:
         if any(a not in names for a in crash.assets):
@@ -246,7 +265,8 @@ def parse_scenario(data: dict, name: str) -> Scenario:
                 raise ScenarioError(f"event figure {figure.label!r} names an unknown market")
     data.setdefault("name", name)
     return build(Scenario, {**data, "markets": markets, "prices": model, "agents": agents,
-                             "faults": faults, "event": event, "settlement": settlement},
+                             "faults": faults, "event": event, "settlement": settlement,
+                             "l1_fee": l1_fee},
                  "scenario")
 
 
