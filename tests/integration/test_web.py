@@ -14,8 +14,8 @@ from hyperliquid.utils.signing import get_timestamp_ms, sign_l1_action
 
 from tests.support.server import DevnetServer
 
-SCRIPTS = ("sign.js", "ui.js", "api.js", "chart.js", "trade.js", "rollup.js", "gov.js", "lab.js",
-           "app.js")
+SCRIPTS = ("sign.js", "ui.js", "api.js", "chart.js", "estimate.js", "health.js", "orderform.js",
+           "trade.js", "rollup.js", "gov.js", "lab.js", "app.js")
 
 
 @pytest.fixture(scope="module")
