@@ -308,10 +308,15 @@ class Settlement(L1Chain):
 
     def on_block(self) -> None:
         """Finalize, oldest first, every batch whose window is over and whose parent is final."""
+        self.finalize_ready(lambda record: self.time_ms >= record.deadline_ms)
+
+    def finalize_ready(self, ready) -> None:
+        """Finalize, oldest first, every standing batch that is `ready(record)` and whose parent
+        is final (its bond goes back to its poster); stop at the first that is not."""
         for record in self.batches:
             if record.status != POSTED:
                 continue
-            if self.time_ms < record.deadline_ms or record.parent != self.finalized_no:
+            if not ready(record) or record.parent != self.finalized_no:
                 break
             record.status = FINALIZED
             record.finalized_ms = self.time_ms

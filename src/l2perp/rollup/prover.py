@@ -28,7 +28,7 @@ from ..engine.state import State, is_fund
 from .accounting import tvl_musdc
 from .commitment import Commitment
 from .contract import (
-    FINALIZED, FORCED_KINDS, POSTED, REVERTED, BatchRecord, EscapeBook, Settlement, escape_value,
+    FORCED_KINDS, POSTED, REVERTED, BatchRecord, EscapeBook, Settlement, escape_value,
     haircut,
 )
 from .l1 import KIND_DEPOSIT, L1Error, L1Message
@@ -67,19 +67,7 @@ class ValiditySettlementModel(Settlement):
 
     def finalize_proven(self) -> None:
         """Oldest first, every standing batch with a proof whose parent is final."""
-        for record in self.batches:
-            if record.status != POSTED:
-                continue
-            if record.header.batch_no not in self.proven_ms or \
-                    record.parent != self.finalized_no:
-                break
-            record.status = FINALIZED
-            record.finalized_ms = self.time_ms
-            self.finalized_no = record.header.batch_no
-            self.finalized_cursor = record.header.l1_msg_end
-            self.pay(record.poster, record.bond_musdc)
-            self.bonds_returned_musdc += record.bond_musdc
-            self._event("batchFinalized", batch=record.header.batch_no)
+        self.finalize_ready(lambda record: record.header.batch_no in self.proven_ms)
 
     # ----- proofs -------------------------------------------------------------------------
     def submit_proof(self, sender: str, batch_no: int, post_root: bytes,
