@@ -102,8 +102,9 @@ def what_happened(spec: Scenario, model: str, s: dict[str, Any], rollup: dict[st
                                          if model == "optimistic" else
                                          "proofs of batches posted before it kept landing"))
     if "l1_gas_spike" in kinds:
-        parts.append("the gas spike delayed deposits alike in both models (the lab prices "
-                     "neither posting nor proofs)")
+        parts.append("the gas spike delayed deposits alike in both models and raised what "
+                     "each batch cost to post, which the L1 data fee passed on (proofs are not "
+                     "priced in gas)")
     if s["exit_mode"]:
         parts.append(f"exit mode at {duration(s['exit_mode']['at_s'])}")
     text = "; ".join(parts)
