@@ -44,9 +44,9 @@ class GovVenue(Venue):
     """A devnet venue whose genesis has governance."""
 
     def __init__(self, gov: GovGenesis | None = None, markets=DEFAULT_MARKETS,
-                 time_ms: int = T0) -> None:
+                 time_ms: int = T0, config: EngineConfig | None = None) -> None:
         super().__init__(markets=markets, time_ms=time_ms)
-        config = EngineConfig(admin=ADMIN, devnet=True)
+        config = config or EngineConfig(admin=ADMIN, devnet=True)
         self.state = genesis_state(Genesis(config=config, markets=markets, time_ms=time_ms,
                                            gov=gov or gov_genesis()))
 

@@ -26,8 +26,9 @@ from .errors import GovernanceError
 from .gov_state import TREASURY, GovState, Upgrade
 from .operators import ROLES
 from .params import (
-    LANE_FIELDS, LANE_RANGES, RULES, ParamError, check_param, check_tiers, engine_keys, get_param,
-    governance_values, lane_tuple, set_param, set_rule, tier_key, with_tier,
+    L1_FEE_KEYS, LANE_FIELDS, LANE_RANGES, RULES, ParamError, check_param, check_tiers,
+    engine_keys, get_param, governance_values, lane_tuple, set_param, set_rule, tier_key,
+    with_tier,
 )
 from .proposals import BPS, DAY_MS, GovError, Lane
 from .stewards import Bounds, Change
@@ -185,12 +186,13 @@ def _steward_step(plan: _Plan, key: str, value: int) -> Step:
 
 
 def _set_fee_schedule(plan: _Plan, key: str, value: int) -> Step:
-    """A fee tier's rate (from the next UTC day) or the operators' fee share."""
+    """A fee tier's rate or the L1 data fee's model (from the next UTC day), or the operators'
+    fee share."""
     if not key.startswith("fee."):
         if key != "operatorFeeShareBps":
             raise GovError(f"{key} is not a fee parameter")
         return _rule(plan, key, value)
-    if not key.startswith("fee.tier"):
+    if not key.startswith("fee.tier") and key not in L1_FEE_KEYS:
         raise GovError(f"{key} is not a fee parameter")
     return _param_step(plan, key, value)
 

@@ -2,7 +2,8 @@
 lives in the state, which way is tighter, and the checks a new value must pass.
 
 Keys are strings: `"<asset>.<name>"` for a market (`"0.tier0.maxLeverage"`, `"1.oiCap"`),
-`"fee.tier<i>.taker"` for the fee schedule, plain names for engine-wide values
+`"fee.tier<i>.taker"` for the fee schedule, `"fee.l1.<name>"` for the L1 data fee's model on a
+venue that has one, plain names for engine-wide values
 (`"fundingCap"`) and `"gov.<name>"` / `"lane<i>.<field>"` for governance's own rules. Every value
 is an integer in the unit of the field it sets (e9 rates, micro-USDC, ms, basis points).
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from ..params import EngineConfig, FeeTier, MarginTier, maintenance_schedule
+from ..params import EngineConfig, FeeTier, L1FeeConfig, MarginTier, maintenance_schedule
 from ..state import Leverage, Market, State
 from .args import MAX_INT
 from .errors import GovernanceError
@@ -51,6 +52,14 @@ MARKET_KEYS: dict[str, tuple[str, int, int, int]] = {
     "impactNotional": ("impact_notional_musdc", NEUTRAL, 1, 10**13),
 }
 MAX_FEE_E9 = 10_000_000  # 1%: no fee tier may charge more
+# the L1 data fee's model (engine/l1fee.py) -> (L1FeeConfig field, direction, lowest, highest);
+# governed like the fee tiers (from the next UTC day), on a venue that has the fee
+L1_FEE_KEYS: dict[str, tuple[str, int, int, int]] = {
+    "fee.l1.gasPerMillionUsd": ("gas_per_million_usd", NEUTRAL, 0, 10**10),
+    "fee.l1.smoothing": ("smoothing_e9", NEUTRAL, 1, 1_000_000_000),
+    "fee.l1.maxStepPpm": ("max_step_ppm", NEUTRAL, 0, 1_000_000),
+    "fee.l1.minStep": ("min_step_e9", NEUTRAL, 0, MAX_FEE_E9),
+}
 
 HOUR_MS = 3_600_000
 # governance rule key -> (the part of GovState that holds it, its attribute, lowest, highest)
@@ -148,6 +157,8 @@ def get_param(state: State, key: str) -> int:
         raise ParamError(f"unknown parameter {key!r}")
     if key in CONFIG_KEYS:
         return getattr(state.config, CONFIG_KEYS[key][0])
+    if key in L1_FEE_KEYS:
+        return getattr(_l1_fee(state.config, key), L1_FEE_KEYS[key][0])
     if key.startswith("fee.tier"):
         i, field = _fee_field(state.config, key)
         tier = state.config.fee_tiers[i]
@@ -164,6 +175,8 @@ def engine_keys(state: State) -> list[str]:
     keys = sorted(CONFIG_KEYS)
     keys += [f"fee.tier{i}.{f}" for i in range(len(state.config.fee_tiers))
              for f in ("taker", "maker")]
+    if state.config.l1_fee is not None:
+        keys += sorted(L1_FEE_KEYS)
     for market in state.markets:
         keys += [f"{market.asset}.{name}" for name in sorted(MARKET_KEYS)]
         for i in range(len(market.spec.margin_tiers)):
@@ -179,6 +192,10 @@ def check_param(state: State, key: str, value: int) -> None:
         raise ParamError(f"{key}: value must be an integer")
     if key in CONFIG_KEYS:
         _check_range(key, value, CONFIG_KEYS[key])
+        return
+    if key in L1_FEE_KEYS:
+        _l1_fee(state.config, key)
+        _check_range(key, value, L1_FEE_KEYS[key])
         return
     if key.startswith("fee.tier"):
         _fee_field(state.config, key)
@@ -213,7 +230,7 @@ def set_param(state: State, key: str, value: int, check: bool = True) -> int:
     if check:
         check_param(state, key, value)
     old = get_param(state, key)
-    if key in CONFIG_KEYS or key.startswith("fee.tier"):
+    if key in CONFIG_KEYS or key in L1_FEE_KEYS or key.startswith("fee.tier"):
         state.config = governed_config(state.config, {key: value})
         return old
     market, name, tier = _market_part(state, key)
@@ -240,10 +257,13 @@ def apply_spec(state: State, market: Market, spec) -> None:
 def governed_config(config: EngineConfig, values: dict[str, int]) -> EngineConfig:
     """`config` with the engine-wide governed `values` applied (other keys are ignored)."""
     changes: dict = {}
+    l1_changes: dict = {}
     fee_tiers = list(config.fee_tiers)
     for key in sorted(values):
         if key in CONFIG_KEYS:
             changes[CONFIG_KEYS[key][0]] = values[key]
+        elif key in L1_FEE_KEYS:
+            l1_changes[L1_FEE_KEYS[key][0]] = values[key]
         elif key.startswith("fee.tier"):
             i, field = _fee_field(config, key)
             t = fee_tiers[i]
@@ -252,7 +272,18 @@ def governed_config(config: EngineConfig, values: dict[str, int]) -> EngineConfi
                             FeeTier(t.min_volume_musdc, t.taker_rate_e9, values[key]))
     if tuple(fee_tiers) != config.fee_tiers:
         changes["fee_tiers"] = tuple(fee_tiers)
+    if l1_changes and config.l1_fee is not None:
+        l1_fee = dataclasses.replace(config.l1_fee, **l1_changes)
+        if l1_fee != config.l1_fee:
+            changes["l1_fee"] = l1_fee
     return dataclasses.replace(config, **changes) if changes else config
+
+
+def _l1_fee(config: EngineConfig, key: str) -> L1FeeConfig:
+    """The L1 data fee's configuration; ParamError on a venue without one."""
+    if config.l1_fee is None:
+        raise ParamError(f"unknown parameter {key!r}: this venue has no L1 data fee")
+    return config.l1_fee
 
 
 def _fee_field(config: EngineConfig, key: str) -> tuple[int, str]:
@@ -337,6 +368,8 @@ def check_param_name(state: State, key: object, value: object, new_markets: int 
         raise ParamError(f"{key}: value must be an integer")
     if key in CONFIG_KEYS:
         _check_range(key, value, CONFIG_KEYS[key])
+    elif key in L1_FEE_KEYS and state.config.l1_fee is not None:
+        _check_range(key, value, L1_FEE_KEYS[key])
     elif key.startswith("fee.tier"):
         try:
             _fee_field(state.config, key)
@@ -364,4 +397,5 @@ def param_names(state: State) -> str:
     return ("valid names: " + ", ".join(CONFIG_KEYS) + "; per market, <asset> in 0.." +
             f"{last}: " + ", ".join(f"<asset>.{k}" for k in MARKET_KEYS) +
             ", <asset>.tier<i>.maxLeverage, <asset>.tier<i>.lowerBound; fee.tier<i>.taker, "
-            "fee.tier<i>.maker")
+            "fee.tier<i>.maker" + ("; " + ", ".join(L1_FEE_KEYS)
+                                   if state.config.l1_fee is not None else ""))
