@@ -6,14 +6,23 @@ pass-through jumps."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
+import msgpack
 import pytest
 
+from l2perp.engine.encoding import state_digest
+from l2perp.engine.genesis import genesis_state
 from l2perp.engine.l1fee import data_cost_musdc, step_bound_e9
 from l2perp.engine.params import EngineConfig, Genesis, L1FeeConfig
 from l2perp.engine.tx import Block, L1DataCost, Tx
+from l2perp.engine.stf import apply_block
+from l2perp.rollup.batch import decode_body
 from l2perp.rollup.contract import COMMIT_GAS
 from l2perp.rollup.l1 import DATA_GAS_PER_BYTE, GAS_LIMIT, KIND_L1_COST, L1Error
 from l2perp.rollup.system import RollupSystem
@@ -146,3 +155,36 @@ def test_under_a_gas_spike_the_rate_moves_within_its_bound() -> None:
     assert max(raw) >= 10 * min(raw)  # the pass-through multiplied ...
     assert max(r for _, r in rates) <= 2 * rates[0][1]  # ... the rate did not
     assert not s.reconciler.mismatches
+
+
+def replay_digest(path: str) -> str:
+    """The state digest after every batch body in `path` (msgpack list) from this genesis."""
+    with open(path, "rb") as f:
+        bodies = msgpack.unpackb(f.read())
+    state = genesis_state(GENESIS)
+    for body in bodies:
+        for block in decode_body(body):
+            apply_block(state, block)
+    return state_digest(state).hex()
+
+
+def test_the_fee_replays_from_l1_data_to_one_digest_under_other_hash_seeds(tmp_path) -> None:
+    """The batches L1 holds, with their cost messages, re-executed in fresh processes with
+    other PYTHONHASHSEEDs: the same digest, the L1 data fee's book included."""
+    s = system()
+    for txs in flow_txs(60, seed=11):
+        s.step(txs)
+    bodies = [record.body for record in s.l1.canonical_chain()]
+    path = tmp_path / "bodies.msgpack"
+    path.write_bytes(msgpack.packb(bodies))
+    expected = replay_digest(str(path))
+    assert s.state.l1_fee is not None and s.state.l1_fee.costs_musdc > 0
+    root = Path(__file__).resolve().parents[2]
+    script = ("import sys; from tests.rollup.test_l1_data_fee import replay_digest; "
+              "print(replay_digest(sys.argv[1]))")
+    for hash_seed in ("0", "977"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed,
+                   PYTHONPATH=os.pathsep.join([str(root / "src"), str(root)]))
+        out = subprocess.run([sys.executable, "-c", script, str(path)], env=env, cwd=root,
+                             capture_output=True, text=True, check=True)
+        assert out.stdout.split()[-1] == expected
