@@ -11,8 +11,8 @@ from l2perp.engine.decoding import copy_state
 from l2perp.engine.encoding import accounts_hash, shared_leaf, state_digest
 from l2perp.engine.params import EngineConfig
 from l2perp.engine.tx import (
-    DevDelayAcks, DevDropWebsockets, DevFaultEvent, DevPostOnly, DevRateLimitUser, OrderError,
-    Resting, Tx,
+    DevDelayAcks, DevDropWebsockets, DevFaultEvent, DevL1GasSpike, DevPostOnly, DevRateLimitUser,
+    OrderError, Resting, Tx,
 )
 from l2perp.engine.txcodec import decode_txs, encode_txs
 from tests.support.venue import ADMIN, Venue, addr, limit
@@ -72,6 +72,7 @@ def test_post_only_end_is_committed_and_round_trips_through_a_snapshot(v: Venue)
     (DevDropWebsockets(), ("dropWebsockets", None, 0, 0)),
     (DevRateLimitUser(A, 30), ("rateLimit", A, 0, 30_000)),
     (DevDelayAcks(250, 5), ("delayAcks", None, 250, 5_000)),
+    (DevL1GasSpike(6, 120), ("l1GasSpike", None, 0, 120_000)),
 ])
 def test_node_level_faults_change_no_state_and_announce_an_event(v: Venue, action,
                                                                  event) -> None:
@@ -80,8 +81,9 @@ def test_node_level_faults_change_no_state_and_announce_an_event(v: Venue, actio
     assert receipt.ok, receipt
     kind, user, delay, until = event
     now = v.state.time_ms
+    multiple = action.multiple if type(action) is DevL1GasSpike else 0
     assert [e for e in v.last.events if type(e) is DevFaultEvent] == [
-        DevFaultEvent(kind, user, delay, now + until if until else 0)]
+        DevFaultEvent(kind, user, delay, now + until if until else 0, multiple)]
     assert accounts_hash(v.state) == accounts
     assert v.state.post_only_until_ms == 0
     assert v.state.admin_nonces.heap  # the nonce is used up
@@ -91,7 +93,8 @@ def test_node_level_faults_change_no_state_and_announce_an_event(v: Venue, actio
     DevPostOnly(0), DevPostOnly(-1), DevPostOnly(3_601), DevPostOnly(2**63),
     DevRateLimitUser(A, 0), DevRateLimitUser(A, 3_601),
     DevDelayAcks(0, 5), DevDelayAcks(10_001, 5), DevDelayAcks(-5, 5), DevDelayAcks(5, 0),
-    DevDelayAcks(5, 3_601),
+    DevDelayAcks(5, 3_601), DevL1GasSpike(1, 5), DevL1GasSpike(21, 5), DevL1GasSpike(-2, 5),
+    DevL1GasSpike(2, 0), DevL1GasSpike(2, 3_601), DevL1GasSpike(2**63, 5),
 ])
 def test_faults_beyond_their_bounds_are_refused_and_change_nothing(v: Venue, action) -> None:
     accounts, nonces = accounts_hash(v.state), list(v.state.admin_nonces.heap)
@@ -107,10 +110,12 @@ def test_the_largest_bounds_are_taken(v: Venue) -> None:
     assert v.one(ADMIN, DevPostOnly(3_600)).ok
     assert v.one(ADMIN, DevDelayAcks(10_000, 3_600)).ok
     assert v.one(ADMIN, DevRateLimitUser(A, 1)).ok
+    assert v.one(ADMIN, DevL1GasSpike(20, 3_600)).ok
+    assert v.one(ADMIN, DevL1GasSpike(2, 1)).ok
 
 
 @pytest.mark.parametrize("action", [DevDropWebsockets(), DevRateLimitUser(A, 5),
-                                    DevPostOnly(5), DevDelayAcks(100, 5)])
+                                    DevPostOnly(5), DevDelayAcks(100, 5), DevL1GasSpike(4, 5)])
 def test_faults_are_the_admins_and_the_devnets_only(action) -> None:
     devnet = Venue(config=EngineConfig(admin=ADMIN, devnet=True))
     devnet.deposit(A, 1_000)

@@ -1,7 +1,9 @@
 """The devnet fault cheats through a real node (uvicorn, the unmodified SDK), each signed by
 the devnet admin key and seen by a real client: every websocket dropped (and a new one works),
 HTTP 429 for one address only and for its period only, post-only mode (Gtc refused, Alo taken,
-cancels work, Gtc again once devAdvanceTime passes its end) and delayed acknowledgements."""
+cancels work, Gtc again once devAdvanceTime passes its end), delayed acknowledgements and an L1
+gas spike (the node's L1 base fee climbs to its multiple and stops there, and the L1 file
+replays to the same chain)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 from hyperliquid.utils.error import ClientError
 
+from l2perp.node.l1host import L1Host
 from tests.support.server import DevnetServer, Signer, wait_for_blocks
 
 POST_ONLY = "Only post-only orders allowed immediately after a network upgrade asset=1"
@@ -126,6 +129,29 @@ def test_acknowledgements_are_held_for_the_delay_during_the_period(devnet, admin
     assert open_oids(devnet, maker.wallet.address) == []
 
 
+def test_an_l1_gas_spike_raises_the_base_fee_to_its_multiple_and_replays(devnet, admin) -> None:
+    l1 = devnet.node.rollup.l1
+    start = l1.base_fee_gwei
+    assert admin.send({"type": "devL1GasSpike", "multiple": 2, "seconds": 30})["status"] == "ok"
+    deadline = time.time() + 20
+    while l1.base_fee_gwei < 2 * start:
+        assert time.time() < deadline, f"the base fee stayed at {l1.base_fee_gwei} gwei"
+        time.sleep(0.2)
+    wait_for_blocks(devnet, 40)  # two more L1 blocks at least: it holds near the cap
+    assert 2 * start <= l1.base_fee_gwei <= 2 * start + (2 * start) // 8 + 1
+    status = requests.post(devnet.url + "/info", json={"type": "l1Status"}, timeout=5).json()
+    assert status["baseFeeGwei"] == l1.base_fee_gwei
+    # the L1 file records the congested blocks: a replay of it is the same chain
+    view = L1Host(devnet.node.rollup.host.path, readonly=True)
+    try:
+        view.follow()
+        assert view.l1.height <= l1.height
+        assert view.l1.block_hashes == l1.block_hashes[:len(view.l1.block_hashes)]
+        assert view.l1.base_fee_gwei >= 2 * start
+    finally:
+        view.close()
+
+
 @pytest.mark.parametrize("action, error", [
     ({"type": "devPostOnly", "seconds": 0}, "Invalid seconds: out of range"),
     ({"type": "devPostOnly", "seconds": -5}, "Invalid seconds: out of range"),
@@ -135,6 +161,12 @@ def test_acknowledgements_are_held_for_the_delay_during_the_period(devnet, admin
     ({"type": "devPostOnly", "seconds": 1.5}, "Invalid seconds: 1.5"),
     ({"type": "devPostOnly", "seconds": True}, "Invalid seconds: True"),
     ({"type": "devPostOnly"}, "Invalid devPostOnly action: 'seconds'"),
+    ({"type": "devL1GasSpike", "multiple": 1, "seconds": 5}, "Invalid multiple: out of range"),
+    ({"type": "devL1GasSpike", "multiple": 21, "seconds": 5}, "Invalid multiple: out of range"),
+    ({"type": "devL1GasSpike", "multiple": 2, "seconds": 3_601},
+     "Invalid seconds: out of range"),
+    ({"type": "devL1GasSpike", "multiple": "3", "seconds": 5}, None),
+    ({"type": "devL1GasSpike", "seconds": 5}, "Invalid devL1GasSpike action: 'multiple'"),
     ({"type": "devDelayAcks", "ms": 0, "seconds": 5}, "Invalid ms: out of range"),
     ({"type": "devDelayAcks", "ms": 10_001, "seconds": 5}, "Invalid ms: out of range"),
     ({"type": "devDelayAcks", "ms": 100, "seconds": 2**63}, "Invalid seconds: out of range"),
@@ -147,18 +179,21 @@ def test_malformed_or_unbounded_faults_are_refused_and_change_nothing(devnet, ad
                                                                       error) -> None:
     before = devnet.node.state.post_only_until_ms, dict(devnet.node.faults.rate_limited)
     delay = devnet.node.faults.ack_delay_until_ms
+    spike = devnet.node.faults.gas_spike_until_ms
     reply = admin.send(action)
     assert reply["status"] == "err", reply
     if error is not None:
         assert reply["response"] == error
     assert (devnet.node.state.post_only_until_ms, devnet.node.faults.rate_limited) == before
     assert devnet.node.faults.ack_delay_until_ms == delay
+    assert devnet.node.faults.gas_spike_until_ms == spike
     wait_for_blocks(devnet, 2)  # the venue goes on
 
 
 @pytest.mark.parametrize("action", [
     {"type": "devDropWebsockets"}, {"type": "devPostOnly", "seconds": 60},
     {"type": "devDelayAcks", "ms": 100, "seconds": 5},
+    {"type": "devL1GasSpike", "multiple": 5, "seconds": 60},
 ])
 def test_faults_from_a_trader_are_refused(devnet, action) -> None:
     signer = Signer(devnet, devnet.keys[13])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from l2perp.engine.tx import BlockReceipts, DevFaultEvent, FillEvent
 from l2perp.node.devfaults import NodeFaults
+from l2perp.rollup.l1 import GAS_LIMIT
 
 USER = "0x" + "ab" * 20
 
@@ -37,3 +38,17 @@ def test_a_drop_is_remembered_by_its_block_and_other_events_change_nothing() -> 
     assert faults == NodeFaults()  # post-only mode is the engine's
     faults.on_block(block(8, DevFaultEvent("dropWebsockets", None, 0, 0)))
     assert faults.websockets_dropped_at == 8
+
+
+def test_a_gas_spike_fills_l1_blocks_up_to_its_multiple_and_until_its_end() -> None:
+    faults = NodeFaults()
+    assert faults.congestion_gas(10, 0) == 0  # no spike
+    faults.on_block(block(5, DevFaultEvent("l1GasSpike", None, 0, 60_000, 3)))
+    assert faults.congestion_gas(10, 1_000) == GAS_LIMIT  # the cap is fixed now: 30 gwei
+    assert faults.congestion_gas(29, 2_000) == GAS_LIMIT
+    assert faults.congestion_gas(30, 3_000) == 0  # at its multiple: blocks as usual
+    assert faults.congestion_gas(25, 4_000) == GAS_LIMIT  # fell back below: full again
+    assert faults.congestion_gas(10, 60_000) == 0  # at its end, not a millisecond later
+    faults.on_block(block(6, DevFaultEvent("l1GasSpike", None, 0, 90_000, 2)))
+    assert faults.congestion_gas(40, 61_000) == GAS_LIMIT  # a new spike: 2 x 40 gwei
+    assert faults.gas_spike_cap_gwei == 80

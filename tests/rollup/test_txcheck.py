@@ -75,7 +75,7 @@ def test_recorded_flows_and_signed_requests_are_well_typed() -> None:
     (R(Tx, USER, True, R(Noop, "x")), "Tx.nonce: expected int, got bool"),
     (R(Tx, USER, "1", R(Noop, "x")), "Tx.nonce: expected int, got str"),
     (R(Tx, USER, 1, R(Noop, "x"), auth="signed"), "Tx.auth: expected bytes | None, got str"),
-    (R(Tx, USER, 1, SPEC), "Tx.action: expected one of 50 types, got OrderSpec"),
+    (R(Tx, USER, 1, SPEC), "Tx.action: expected one of 51 types, got OrderSpec"),
     (R(Tx, USER, 1, R(UpdateLeverage, 0, 1, 5)),
      "Tx.action: UpdateLeverage.is_cross: expected bool, got int"),
     (R(Tx, USER, 1, R(UpdateLeverage, 0, True, "5")),

@@ -78,14 +78,14 @@ def up(port: int = typer.Option(3001, help="HTTP and websocket port"),
     """Start the node: sequencer, block log, the L1 with the batch poster and reconciler,
     an honest verifier in its own process, and the Hyperliquid API on one port. A devnet by
     default (dev keys, faucet, demo); with a genesis file saying "devnet": false, a venue
-    without cheats.
-
-    Devnet cheats, /exchange actions signed by the admin key (`l2perp keys`): devFaucet
+    without cheats. Devnet cheats, /exchange actions signed by the admin key (`l2perp keys`): devFaucet
     {user, usd}; devSetOracle {coin, px}; devAdvanceTime {ms}; and faults for bot developers,
     each lasting `seconds` (1 to 3,600) of block time: devDropWebsockets {} closes every
     websocket (1012); devRateLimitUser {user, seconds} answers that address HTTP 429;
     devPostOnly {seconds} takes only Alo orders in every market (cancels work);
-    devDelayAcks {ms (1 to 10,000), seconds} holds every /exchange reply ms after its block."""
+    devDelayAcks {ms (1 to 10,000), seconds} holds every /exchange reply ms after its block;
+    devL1GasSpike {multiple (2 to 20), seconds} fills the node's L1 until its base fee is that
+    multiple."""
     import uvicorn
 
     from ..node.launch import LaunchError, LaunchOptions, launch, settle_heap, spawn_verifier

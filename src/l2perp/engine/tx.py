@@ -296,6 +296,16 @@ class DevDelayAcks(FrozenRecord):
 
 
 @dataclass(slots=True, frozen=True)
+class DevL1GasSpike(FrozenRecord):
+    """Devnet only, admin: for `seconds` of block time other L1 users fill every L1 block, so
+    the base fee climbs 12.5% a block until it is `multiple` times what it was when the spike
+    began (the node's L1; the L1 data fee then sees the cost)."""
+
+    multiple: int
+    seconds: int
+
+
+@dataclass(slots=True, frozen=True)
 class SetMarketStatus(FrozenRecord):
     """Admin: active / reduce-only / paused, or delisted at a final settlement price (0: the
     oracle's time-weighted average over the circuit-breaker window)."""
@@ -326,7 +336,7 @@ Action = Union[
     SubAccountTransfer, ApproveBuilderFee, CreateVault, VaultTransfer, TwapOrder, TwapCancel,
     BridgeCredit, SetPrice,
     SetMarketStatus, OracleReport, SetOracleSource, DevFaucet, DevAdvanceTime,
-    DevDropWebsockets, DevRateLimitUser, DevPostOnly, DevDelayAcks,
+    DevDropWebsockets, DevRateLimitUser, DevPostOnly, DevDelayAcks, DevL1GasSpike,
     OperatorOffence, ForcedWithdrawal, ForcedTrade, L1DataCost,
     GovTransfer, GovDelegate, GovPropose, GovVote, GovQueue, GovExecute, GovCancel,
     GuardianSign, GuardianRemove, StewardUpdate, OperatorBond, OperatorUnbond, OperatorRelease,
@@ -613,13 +623,15 @@ class LedgerEvent(NamedTuple):
 
 class DevFaultEvent(NamedTuple):
     """A devnet fault switched on by the admin (engine/devfaults.py): `kind` is
-    "dropWebsockets", "rateLimit" (of `user`), "postOnly" or "delayAcks" (by `delay_ms`), in
-    force until block time `until_ms` (0 for the instant drop of websockets)."""
+    "dropWebsockets", "rateLimit" (of `user`), "postOnly", "delayAcks" (by `delay_ms`) or
+    "l1GasSpike" (up to `multiple` x the base fee), in force until block time `until_ms` (0 for
+    the instant drop of websockets)."""
 
     kind: str
     user: str | None
     delay_ms: int
     until_ms: int
+    multiple: int = 0
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ TAGS: dict[int, type] = {
     40: T.SetPrice, 41: T.SetMarketStatus, 42: T.OracleReport, 43: T.SetOracleSource,
     50: T.DevFaucet, 51: T.DevAdvanceTime,
     52: T.DevDropWebsockets, 53: T.DevRateLimitUser, 54: T.DevPostOnly, 55: T.DevDelayAcks,
+    56: T.DevL1GasSpike,
     # 60: retired (the untyped governance form GovTx(kind, args), replaced by 61-77)
     61: T.GovTransfer, 62: T.GovDelegate, 63: T.GovPropose, 64: T.GovVote, 65: T.GovQueue,
     66: T.GovExecute, 67: T.GovCancel, 68: T.GuardianSign, 69: T.GuardianRemove,

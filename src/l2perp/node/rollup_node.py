@@ -141,10 +141,16 @@ class NodeRollup:
         if state_digest(replay) != state_digest(state):
             raise L1Error("the node's log and L1 disagree about the state")
 
-    def before_block(self, state: State, time_ms: int) -> tuple[Tx, ...]:
-        """Let L1 catch up with the block time; the L1 messages the block must carry."""
+    def before_block(self, state: State, time_ms: int,
+                     congestion=None) -> tuple[Tx, ...]:
+        """Let L1 catch up with the block time (`congestion(base_fee_gwei, time_ms)`: other
+        users' gas per L1 block, a devnet gas spike); the L1 messages the block must carry."""
         if time_ms >= self.l1.time_ms + self.params.l1_block_ms:
-            self.host.call("advance_to", time_ms)
+            gas = congestion(self.l1.base_fee_gwei, time_ms) if congestion is not None else 0
+            if gas:
+                self.host.call("advance_to", time_ms, gas)
+            else:
+                self.host.call("advance_to", time_ms)
             self._announce()
         if self.halted:
             return ()

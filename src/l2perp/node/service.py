@@ -251,7 +251,7 @@ class Node:
         now = max(wall_ms() + self.state.dev_time_offset_ms, self.state.time_ms)
         system_txs: tuple = ()
         if self.rollup is not None:
-            system_txs = self.rollup.before_block(self.state, now)
+            system_txs = self.rollup.before_block(self.state, now, self.faults.congestion_gas)
             if self.halted:
                 if self._halt is None:
                     self._halt = (now, "reconciliationHalt", self.halted)

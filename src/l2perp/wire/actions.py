@@ -14,7 +14,8 @@ from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, TIF_TRIGGER, TPSL_SL, TPSL_
 from ..engine import errors as E
 from ..engine.vaults import MAX_DESCRIPTION_CHARS
 from ..engine.devfaults import (
-    MAX_ACK_DELAY_MS, MAX_FAULT_SECONDS, MIN_ACK_DELAY_MS, MIN_FAULT_SECONDS,
+    MAX_ACK_DELAY_MS, MAX_FAULT_SECONDS, MAX_GAS_MULTIPLE, MIN_ACK_DELAY_MS, MIN_FAULT_SECONDS,
+    MIN_GAS_MULTIPLE,
 )
 from ..units import (
     MAX_AMOUNT_MUSDC, MAX_TEXT_CHARS, MAX_WIRE_INT, Dec, in_wire_range, parse_decimal,
@@ -320,6 +321,11 @@ def _dev_delay_acks(action: dict) -> T.DevDelayAcks:
                           _fault_seconds(action))
 
 
+def _dev_l1_gas_spike(action: dict) -> T.DevL1GasSpike:
+    return T.DevL1GasSpike(_int(action["multiple"], "multiple", MIN_GAS_MULTIPLE,
+                                MAX_GAS_MULTIPLE), _fault_seconds(action))
+
+
 def _dev_set_oracle(action: dict, sz_decimals_of, asset_of) -> T.SetPrice:
     if asset_of is None or sz_decimals_of is None:
         raise WireError("devSetOracle needs the market table")
@@ -375,6 +381,7 @@ PARSERS: dict[str, Callable[[dict], T.Action]] = {
     "devDropWebsockets": _dev_drop_websockets,
     "devRateLimitUser": _dev_rate_limit_user,
     "devPostOnly": _dev_post_only,
+    "devL1GasSpike": _dev_l1_gas_spike,
     "devDelayAcks": _dev_delay_acks,
     **{wire: parse_gov_action for wire in GOV_ACTIONS},
 }

@@ -37,7 +37,8 @@ class Network:
 
 
 DEVNET_ACTIONS = frozenset(("devFaucet", "devSetOracle", "devAdvanceTime", "devDropWebsockets",
-                            "devRateLimitUser", "devPostOnly", "devDelayAcks"))
+                            "devRateLimitUser", "devPostOnly", "devDelayAcks",
+                            "devL1GasSpike"))
 UNKNOWN_ACTION = "Unknown action"
 
 
