@@ -139,3 +139,37 @@ def test_the_recommendation_respects_the_objective_at_the_interval_high_end() ->
     assert recommend(rows, [0, 1, 2], objective)["point"] == 2
     none = recommend(rows, [1, 2], {"var95_usd_max": 100})
     assert none["point"] == 2 and not none["feasible"]
+
+
+def flat_run(args: tuple) -> dict:
+    """A run that never loses: VaR95 is $0 at every point; more margin, less efficiency."""
+    run = fake_run(args)
+    point = args[3]
+    return {**run, "bad_debt_usd": 0.0, "capital_efficiency": 1.0 / point["imf"] / 5}
+
+
+def test_a_metric_that_does_not_vary_is_said_so_and_gets_a_sensible_axis(monkeypatch,
+                                                                          tmp_path) -> None:
+    monkeypatch.setattr(sweep_module, "run_task", flat_run)
+    spec = Sweep(name="flat", scenario="jelly_like", axes={"imf": [0.2, 0.333]}, runs=4,
+                 batch=4)
+    summary = run_sweep(spec, "local", 1)
+    assert summary["constant_metrics"] == {"var95_usd": 0.0, "lar95_usd": 0.0,
+                                           "depletion_probability": 0.0}
+    assert summary["frontier"] == [0]  # capital efficiency alone separates the points
+    write_sweep(tmp_path, summary)
+    page = (tmp_path / "sweep.html").read_text()
+    assert ("VaR95 did not vary: $0, interval [$0, $0], at all 2 points (imf 0.2 .. 0.333); "
+            "it separates no point, so the frontier and the recommendation rest on capital "
+            "efficiency alone.") in page
+    assert page.count("<div class='ci'>did not vary</div>") == 3  # VaR95, LaR95, P(depleted)
+    fig, plt = sweep_module._plot(summary)
+    ax = fig.axes[0]
+    assert ax.get_ylim() == (-1.0, 1.0)  # not an axis of rounding noise around 0
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["$0 at every point"]
+    assert any("VaR95 did not vary: $0 at all 2 points" in t.get_text() for t in ax.texts)
+    assert len(ax.get_xticks()) > 1  # capital efficiency varies: its axis is left alone
+    plt.close(fig)
+    varied = replace(spec, name="varied")
+    monkeypatch.setattr(sweep_module, "run_task", fake_run)
+    assert "var95_usd" not in run_sweep(varied, "local", 1)["constant_metrics"]

@@ -107,6 +107,20 @@ class StopRule:
         return True
 
 
+def constant_metrics(rows: list[dict]) -> dict[str, float]:
+    """The metrics whose estimate and interval ends are one value at every point (two points
+    at least), e.g. a VaR95 of $0 everywhere: they separate no point, and an axis of one is a
+    flat line."""
+    out: dict[str, float] = {}
+    if len(rows) < 2:
+        return out
+    for name in METRICS:
+        ends = [r[name][k] for r in rows for k in ("low", "value", "high")]
+        if min(ends) == max(ends):
+            out[name] = ends[0]
+    return out
+
+
 def disjoint(a: dict, b: dict) -> int:
     """+1 when a's interval lies wholly above b's, -1 wholly below, 0 when they overlap."""
     if a["low"] > b["high"]:

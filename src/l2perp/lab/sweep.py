@@ -21,7 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .stats import LEVEL, BOOTSTRAP, StopRule, monotonicity, point_stats, recommend
+from .stats import (
+    BOOTSTRAP, LEVEL, StopRule, constant_metrics, monotonicity, point_stats, recommend,
+)
 from .stats import frontier as stats_frontier
 from .scenario import Fault, Scenario, ScenarioError, build, load_scenario, read_toml
 
@@ -275,6 +277,8 @@ def summarize(sweep: Sweep, design: list[dict], done: list[list[dict]], stats: l
             "interval_level": LEVEL, "bootstrap_resamples": BOOTSTRAP,
             "master_seed": sweep.master_seed, "design": sweep.design, "points": rows,
             "frontier": front, "monotonicity_flags": flags,
+            # metric -> its one value, where every point's estimate and interval are that value
+            "constant_metrics": constant_metrics(stats),
             "objective": dict(sweep.objective),
             "recommendation": recommend(stats, front, dict(sweep.objective))}
 
@@ -304,14 +308,70 @@ tr.front td:first-child { color: var(--accent); font-weight: 600; }
 tr.pick td { background: #eef3ff; }
 .ci { color: var(--muted); font-size: .85em; }
 .flag { color: var(--down); }
+.flat { color: #7a4b00; background: #fff7e6; border-left: 3px solid #e0a030; padding: .3em .6em; }
 .muted { color: var(--muted); }
 svg { max-width: 100%; height: auto; }
 """
 
 
+SHORT = {"var95_usd": "VaR95", "lar95_usd": "LaR95", "depletion_probability": "P(fund depleted)",
+         "capital_efficiency": "capital efficiency"}
+
+
+def _value(metric: str, value: float) -> str:
+    return f"${value:,.0f}" if metric.endswith("_usd") else f"{value:.3f}"
+
+
+def swept(rows: list[dict]) -> str:
+    """The design's ranges, as a clause: 'imf 0.05 .. 0.125, insurance_seed_usd 5,000 ..
+    100,000' (a categorical axis lists its values)."""
+    parts = []
+    for axis in sorted({a for r in rows for a in r["point"]}):
+        values = [r["point"][axis] for r in rows if axis in r["point"]]
+        if all(isinstance(v, (int, float)) for v in values):
+            low, high = min(values), max(values)
+            parts.append(f"{axis} {low:,g}" if low == high else f"{axis} {low:,g} .. {high:,g}")
+        else:
+            parts.append(f"{axis} {', '.join(sorted(set(map(str, values))))}")
+    return ", ".join(parts)
+
+
+def constant_notes(summary: dict, metrics: tuple[str, ...] = tuple(SHORT)) -> list[str]:
+    """A sentence per metric (of `metrics`) that did not vary across the points: its value,
+    over which design, and what follows for the frontier."""
+    rows = summary["points"]
+    flat = summary.get("constant_metrics", {})
+    notes = []
+    for metric, value in ((m, flat[m]) for m in metrics if m in flat):
+        what = f"{SHORT[metric]} did not vary: {_value(metric, value)}, interval " \
+               f"[{_value(metric, value)}, {_value(metric, value)}], at all {len(rows)} points " \
+               f"({swept(rows)})"
+        if metric == "var95_usd":
+            what += "; it separates no point, so the frontier and the recommendation rest on " \
+                    "capital efficiency alone"
+        elif metric == "capital_efficiency":
+            what += "; the frontier and the recommendation rest on VaR95 alone"
+        notes.append(what + ".")
+    return notes
+
+
+def _flatten(ax, which: str, metric: str, value: float) -> None:
+    """A constant metric's axis: one tick at its value, a range around it, and a label that
+    says so, instead of a flat line on an axis of rounding noise."""
+    pad = max(abs(value) * 0.5, 1.0)
+    label = f"{_value(metric, value)} at every point"
+    if which == "y":
+        ax.set_ylim(value - pad, value + pad)
+        ax.set_yticks([value], [label])
+    else:
+        ax.set_xlim(value - pad, value + pad)
+        ax.set_xticks([value], [label])
+
+
 def _plot(summary: dict):
     """The frontier figure: every point with its 90% interval bars on both axes, labelled by
-    its index; the frontier in the accent colour, the recommended point ringed."""
+    its index; the frontier in the accent colour, the recommended point ringed. A metric that
+    did not vary gets one tick at its value and a note in the plot."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -347,7 +407,18 @@ def _plot(summary: dict):
     ax.set_ylabel("VaR95: p95 of bad debt + socialized loss, USD (90% interval)")
     ax.set_title(f"{summary['sweep']} on {summary['scenario']}")
     ax.grid(color="#e3e6ea", lw=.6)
-    ax.legend(loc="best", fontsize=8)
+    flat = summary.get("constant_metrics", {})
+    said = []
+    for which, metric in (("x", "capital_efficiency"), ("y", "var95_usd")):
+        if metric in flat:
+            _flatten(ax, which, metric, flat[metric])
+            said.append(f"{SHORT[metric]} did not vary: {_value(metric, flat[metric])} "
+                        f"at all {len(rows)} points")
+    if said:
+        ax.text(0.5, 0.75, "\n".join(said), transform=ax.transAxes, ha="center", va="center",
+                fontsize=10, color="#5b6470",
+                bbox={"boxstyle": "round", "fc": "#f6f7f9", "ec": "#e3e6ea"})
+    ax.legend(loc="lower right" if said else "best", fontsize=8)
     return fig, plt
 
 
@@ -399,6 +470,14 @@ def write_sweep(out: Path, summary: dict) -> None:
     rec_html = (f"<p><b>Point {pick}</b> {html.escape(json.dumps(rows[pick]['point']))}: "
                 f"{html.escape(rec['why'])}.</p>" if pick is not None else "<p>none</p>")
     head = "".join(f"<th>{html.escape(a)}</th>" for a in axes)
+    flat = summary.get("constant_metrics", {})
+
+    def th(metric: str, text: str) -> str:
+        mark = "<div class='ci'>did not vary</div>" if metric in flat else ""
+        return f"<th>{text}{mark}</th>"
+    plotted = "".join(f"<p class='flat'>{html.escape(n)}</p>"
+                      for n in constant_notes(summary, ("var95_usd", "capital_efficiency")))
+    flat_html = "".join(f"<p class='flat'>{html.escape(n)}</p>" for n in constant_notes(summary))
     (out / "sweep.html").write_text(
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(summary['sweep'])}: sweep</title><style>{CSS}</style></head>"
@@ -406,15 +485,17 @@ def write_sweep(out: Path, summary: dict) -> None:
         f"{html.escape(summary['scenario'])}</header><main>"
         "<div class='card'><h3>Recommended parameter set</h3>"
         f"<p class='muted'>Objective: {html.escape(rec['objective'])}.</p>{rec_html}</div>"
-        f"<div class='card'><h3>Frontier</h3>{svg}<p class='muted'>Bars are 90% percentile-"
+        f"<div class='card'><h3>Frontier</h3>{plotted}{svg}<p class='muted'>Bars are 90% "
+        "percentile-"
         f"bootstrap intervals ({summary['bootstrap_resamples']} resamples, seeded by the "
         "sweep's master seed). A point leaves the frontier only when another beats it beyond "
         "the intervals.</p></div>"
         f"<div class='card'><h3>Monotonicity flags ({len(flags)})</h3>{flag_html}</div>"
         "<div class='card'><h3>Points</h3><table><tr><th>#</th>"
-        f"{head}<th>runs</th><th>VaR95 ($)</th><th>LaR95 ($)</th><th>P(fund depleted)</th>"
-        "<th>capital efficiency</th><th>liq. delay p99 (s, mean)</th><th>invariant "
-        f"violations</th></tr>{''.join(body)}</table>"
+        f"{head}<th>runs</th>{th('var95_usd', 'VaR95 ($)')}{th('lar95_usd', 'LaR95 ($)')}"
+        f"{th('depletion_probability', 'P(fund depleted)')}"
+        f"{th('capital_efficiency', 'capital efficiency')}<th>liq. delay p99 (s, mean)</th>"
+        f"<th>invariant violations</th></tr>{''.join(body)}</table>{flat_html}"
         f"<p class='muted'>Up to {summary['runs_per_point']} runs per point in batches of "
         f"{summary['batch']}, stopping once each p95's interval is at most "
         f"{summary['rel_tol']:g} x its estimate (or ${summary['abs_tol_usd']:,.0f}) wide; run r "
