@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from l2perp.lab import sweep as sweep_module
+from l2perp.lab import sweep_page
 from l2perp.lab.stats import bootstrap, dominates, monotonicity, recommend
 from l2perp.lab.sweep import (
     Sweep, frontier, load_sweep, points, run_seeds, run_sweep, task_seeds, write_sweep,
@@ -163,7 +164,7 @@ def test_a_metric_that_does_not_vary_is_said_so_and_gets_a_sensible_axis(monkeyp
             "it separates no point, so the frontier and the recommendation rest on capital "
             "efficiency alone.") in page
     assert page.count("<div class='ci'>did not vary</div>") == 3  # VaR95, LaR95, P(depleted)
-    fig, plt = sweep_module._plot(summary)
+    fig, plt = sweep_page._plot(summary)
     ax = fig.axes[0]
     assert ax.get_ylim() == (-1.0, 1.0)  # not an axis of rounding noise around 0
     assert [t.get_text() for t in ax.get_yticklabels()] == ["$0 at every point"]
