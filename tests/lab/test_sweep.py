@@ -11,7 +11,8 @@ import numpy as np
 
 from l2perp.lab import sweep as sweep_module
 from l2perp.lab import sweep_page
-from l2perp.lab.stats import bootstrap, dominates, monotonicity, recommend
+from l2perp.lab.sweep_page import monotonicity_note
+from l2perp.lab.stats import bootstrap, comparisons, dominates, monotonicity, recommend
 from l2perp.lab.sweep import (
     Sweep, frontier, load_sweep, points, run_seeds, run_sweep, task_seeds, write_sweep,
 )
@@ -174,3 +175,31 @@ def test_a_metric_that_does_not_vary_is_said_so_and_gets_a_sensible_axis(monkeyp
     varied = replace(spec, name="varied")
     monkeypatch.setattr(sweep_module, "run_task", fake_run)
     assert "var95_usd" not in run_sweep(varied, "local", 1)["constant_metrics"]
+
+
+def test_a_latin_hypercube_says_no_monotonicity_check_applies() -> None:
+    assert comparisons(points(load_sweep("risk_lhs"))) == 0  # no two points share the rest
+    assert comparisons(points(load_sweep("margin_vs_fund"))) == 34  # (9 imf + 8 fund) x 2
+    lhs = {"design": "lhs", "monotonicity_comparisons": 0}
+    assert monotonicity_note(lhs).startswith("No monotonicity check applies to this design: a "
+                                             "Latin hypercube has no two points")
+    grid = {"design": "grid", "monotonicity_comparisons": 34}
+    assert monotonicity_note(grid) == ("No metric moves against its parameter beyond the "
+                                       "intervals (34 comparisons).")
+
+
+def test_a_recommendation_under_varying_stress_names_the_venue_parameters_apart(
+        monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(sweep_module, "run_task", fake_run)
+    spec = Sweep(name="storms", scenario="jelly_like", runs=2, batch=2,
+                 axes={"imf": [0.2, 0.333], "crash_intensity": [0.5, 1.5]})
+    summary = run_sweep(spec, "local", 1)
+    assert summary["stress_axes"] == ["crash_intensity"]
+    assert summary["scenarios"] == ["jelly_like"]
+    pick = summary["recommendation"]["point"]
+    assert summary["points"][pick]["point"] == {"crash_intensity": 0.5, "imf": 0.2}
+    write_sweep(tmp_path, summary)
+    page = (tmp_path / "sweep.html").read_text()
+    assert "Venue parameters: imf 0.2." in page
+    assert "This design varies the storm as well as the venue: crash_intensity differs" in page
+    assert f"Point {pick} met crash_intensity 0.5 (the low end of 0.5 .. 1.5)." in page

@@ -183,7 +183,8 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
                                    "(default: the sweep file's, 120 unless it says)")) -> None:
     """Run a parameter sweep; write sweep.json, sweep.html and frontier.png."""
     from ..lab.scenario import ScenarioError
-    from ..lab.sweep import constant_notes, load_sweep, run_sweep, write_sweep
+    from ..lab.sweep import load_sweep, run_sweep
+    from ..lab.sweep_page import constant_notes, monotonicity_note, stress_note, write_sweep
 
     if backend not in ("local", "ray"):
         console.print("[red]--backend is local or ray[/red]")
@@ -225,6 +226,8 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
         console.print(f"[yellow]note:[/yellow] {note}")
     for flag in summary["monotonicity_flags"]:
         console.print(f"[yellow]flag:[/yellow] {flag['explanation']}")
+    if not summary["monotonicity_flags"]:
+        console.print(f"flags: {monotonicity_note(summary)}")
     rec = summary["recommendation"]
     if rec["point"] is not None:
         console.print(f"recommended: point {rec['point']} "
@@ -234,6 +237,9 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
     # wall-clock time stays out of sweep.json, which is the same on every backend
     console.print(f"{total:,} runs in {wall_s:,.0f} s on {workers} {backend} worker(s): "
                   f"{total / wall_s * 60:,.1f} runs per minute")
+    stress = stress_note(summary)
+    if stress:
+        console.print(f"[yellow]note:[/yellow] {stress}")
     console.print(f"wrote {out}/sweep.json, sweep.html, frontier.png (* on the frontier)")
 
 

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from .stats import (
-    BOOTSTRAP, LEVEL, StopRule, constant_metrics, monotonicity, point_stats, recommend,
+    BOOTSTRAP, LEVEL, StopRule, comparisons, constant_metrics, monotonicity, point_stats,
+    recommend,
 )
 from .stats import frontier as stats_frontier
 from .scenario import Fault, Scenario, ScenarioError, build, load_scenario, read_toml
@@ -31,6 +32,11 @@ from .sweep_page import constant_notes, write_sweep  # noqa: F401 (the page; cal
 SHIPPED = Path(__file__).parent / "sweeps"
 AXES = ("imf", "oi_cap_usd", "liq_fee", "insurance_seed_usd", "partial_fraction",
         "oracle_cadence_s", "outage_s", "grace_s", "crash_intensity", "template")
+
+
+# Axes that set the storm, not the venue: a point's value of one is a condition it met, never a
+# parameter to recommend.
+STRESS_AXES = ("outage_s", "crash_intensity", "template")
 
 
 @dataclass(frozen=True)
@@ -278,6 +284,10 @@ def summarize(sweep: Sweep, design: list[dict], done: list[list[dict]], stats: l
             "interval_level": LEVEL, "bootstrap_resamples": BOOTSTRAP,
             "master_seed": sweep.master_seed, "design": sweep.design, "points": rows,
             "frontier": front, "monotonicity_flags": flags,
+            "monotonicity_comparisons": comparisons(design),
+            # the storms the points met: the scenarios run and the stress axes that vary
+            "scenarios": sorted({p.get("template", sweep.scenario) for p in design}),
+            "stress_axes": [a for a in STRESS_AXES if len({str(p.get(a)) for p in design}) > 1],
             # metric -> its one value, where every point's estimate and interval are that value
             "constant_metrics": constant_metrics(stats),
             "objective": dict(sweep.objective),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .stats import EXPECTED
 
 CSS = """
 :root { --up: #1b7f3b; --down: #b3261e; --line: #e3e6ea; --muted: #5b6470; --accent: #2f5fd0;
@@ -25,6 +26,10 @@ h3 { margin: .1em 0 .5em; font-size: 1em; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: right; padding: 3px 8px; border-bottom: 1px solid var(--line);
          white-space: nowrap; }
+th { white-space: normal; vertical-align: bottom; }
+.scroll table { font-size: .92em; }
+.scroll th, .scroll td { padding: 3px 5px; }
+.scroll { overflow-x: auto; }
 th { color: var(--muted); font-weight: 500; font-size: .88em; }
 th:first-child, td:first-child, td.point { text-align: left; }
 tr.front td:first-child { color: var(--accent); font-weight: 600; }
@@ -57,6 +62,73 @@ def swept(rows: list[dict]) -> str:
         else:
             parts.append(f"{axis} {', '.join(sorted(set(map(str, values))))}")
     return ", ".join(parts)
+
+
+def _num(value: object) -> str:
+    """A design value as the page shows it: integers with separators, other numbers to four
+    significant figures, names as they are."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:.4g}"
+
+
+def scenarios_text(summary: dict) -> str:
+    """What the points ran on: the scenario, or the templates of a template axis."""
+    names = summary.get("scenarios") or [summary["scenario"]]
+    return names[0] if len(names) == 1 else f"{', '.join(names)} (template axis)"
+
+
+def conditions(summary: dict, i: int) -> str:
+    """Point i's values of the stress axes, each placed in the design's range."""
+    rows = summary["points"]
+    parts = []
+    for axis in summary.get("stress_axes", []):
+        value = rows[i]["point"].get(axis)
+        values = [r["point"][axis] for r in rows if axis in r["point"]]
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            low, high = min(values), max(values)
+            where = (value - low) / (high - low) if high > low else 0.5
+            end = "the low end" if where < 1 / 3 else "the high end" if where > 2 / 3 \
+                else "the middle"
+            parts.append(f"{axis} {_num(value)} ({end} of {_num(low)} .. {_num(high)})")
+        else:
+            parts.append(f"{axis} {value}")
+    return ", ".join(parts)
+
+
+def stress_note(summary: dict) -> str | None:
+    """When the design varies the storm (crash size, outage, template) along with the venue's
+    parameters: what its frontier and recommendation can and cannot say."""
+    stress = summary.get("stress_axes", [])
+    if not stress:
+        return None
+    verb = "differs" if len(stress) == 1 else "differ"
+    text = (f"This design varies the storm as well as the venue: {', '.join(stress)} {verb} "
+            "from point to point, so the points met different stresses and the frontier and "
+            "the recommendation compare venues under different conditions, not settings under "
+            "one. Read it as an exploration of where losses come from; to choose parameters, "
+            "run the candidates under the same stresses (a grid such as margin_vs_fund).")
+    pick = summary["recommendation"]["point"]
+    if pick is not None:
+        text += f" Point {pick} met {conditions(summary, pick)}."
+    return text
+
+
+def monotonicity_note(summary: dict) -> str:
+    """What the flags' card says when there is no flag: whether any check was possible."""
+    count = summary.get("monotonicity_comparisons")
+    axes = " or ".join(sorted({axis for axis, _, _ in EXPECTED}))
+    if count == 0:
+        if summary.get("design") == "lhs":
+            return ("No monotonicity check applies to this design: a Latin hypercube has no "
+                    "two points that differ in one parameter only, and the check compares "
+                    f"neighbouring values of {axes} with everything else equal. No flag here "
+                    "says nothing either way; a grid over those axes (margin_vs_fund) is "
+                    "checked.")
+        return (f"No monotonicity check applies: no two points differ only in {axes}, the "
+                "axes with an expected direction.")
+    counted = f" ({count} comparisons)" if count else ""
+    return f"No metric moves against its parameter beyond the intervals{counted}."
 
 
 def constant_notes(summary: dict, metrics: tuple[str, ...] = tuple(SHORT)) -> list[str]:
@@ -115,9 +187,17 @@ def _plot(summary: dict):
     for i, r in enumerate(rows):
         key = (r["stats"]["capital_efficiency"]["value"], r["stats"]["var95_usd"]["value"])
         at.setdefault(key, []).append(i)
-    for (x, y), ids in at.items():
+    xs, ys = [x for x, _ in at], [y for _, y in at]
+    x_span, y_span = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
+    placed: list[tuple[float, float, int]] = []
+    for (x, y), ids in sorted(at.items()):
+        rise = 5  # a label near another one's goes above it
+        while any(abs(x - px) < 0.06 * x_span and abs(y - py) < 0.06 * y_span and rise == pr
+                  for px, py, pr in placed):
+            rise += 9
+        placed.append((x, y, rise))
         ax.annotate(",".join(map(str, ids)), (x, y), textcoords="offset points",
-                    xytext=(5, 5), fontsize=8, color="#14181f")
+                    xytext=(5, rise), fontsize=8, color="#14181f")
     order = sorted(front, key=lambda i: rows[i]["stats"]["capital_efficiency"]["value"])
     ax.plot([rows[i]["stats"]["capital_efficiency"]["value"] for i in order],
             [rows[i]["stats"]["var95_usd"]["value"] for i in order], color="#2f5fd0", lw=1,
@@ -128,7 +208,7 @@ def _plot(summary: dict):
                    edgecolors="#1b7f3b", linewidths=2, label=f"recommended: point {pick}")
     ax.set_xlabel("capital efficiency: takers' notional / collateral (mean, 90% interval)")
     ax.set_ylabel("VaR95: p95 of bad debt + socialized loss, USD (90% interval)")
-    ax.set_title(f"{summary['sweep']} on {summary['scenario']}")
+    ax.set_title(f"{summary['sweep']} on {scenarios_text(summary)}")
     ax.grid(color="#e3e6ea", lw=.6)
     flat = summary.get("constant_metrics", {})
     said = []
@@ -175,7 +255,7 @@ def write_sweep(out: Path, summary: dict) -> None:
     for i, r in enumerate(rows):
         st = r["stats"]
         cls = " ".join(c for c, on in (("front", i in front), ("pick", i == rec["point"])) if on)
-        cells = "".join(f"<td class='point'>{html.escape(str(r['point'].get(a, '')))}</td>"
+        cells = "".join(f"<td class='point'>{html.escape(_num(r['point'].get(a, '')))}</td>"
                         for a in axes)
         body.append(
             f"<tr class='{cls}'><td>{i}{' *' if i in front else ''}</td>{cells}"
@@ -188,11 +268,24 @@ def write_sweep(out: Path, summary: dict) -> None:
     flags = summary["monotonicity_flags"]
     flag_html = ("<ul>" + "".join(f"<li class='flag'>{html.escape(f['explanation'])}</li>"
                                   for f in flags) + "</ul>") if flags else \
-        "<p class='muted'>No metric moves against its parameter beyond the intervals.</p>"
+        f"<p class='muted' id='no-flags'>{html.escape(monotonicity_note(summary))}</p>"
     pick = rec["point"]
-    rec_html = (f"<p><b>Point {pick}</b> {html.escape(json.dumps(rows[pick]['point']))}: "
-                f"{html.escape(rec['why'])}.</p>" if pick is not None else "<p>none</p>")
-    head = "".join(f"<th>{html.escape(a)}</th>" for a in axes)
+    stress = summary.get("stress_axes", [])
+    if pick is None:
+        rec_html = "<p>none</p>"
+    elif stress:  # the venue's parameters; the stresses are conditions the point met
+        venue = ", ".join(f"{a} {_num(v)}" for a, v in sorted(rows[pick]["point"].items())
+                          if a not in stress)
+        rec_html = (f"<p><b>Point {pick}</b>: {html.escape(rec['why'])}. Venue parameters: "
+                    f"{html.escape(venue)}.</p>")
+    else:
+        rec_html = (f"<p><b>Point {pick}</b> {html.escape(json.dumps(rows[pick]['point']))}: "
+                    f"{html.escape(rec['why'])}.</p>")
+    checked = "not checked" if summary.get("monotonicity_comparisons") == 0 else len(flags)
+    note = stress_note(summary)
+    if note:
+        rec_html += f"<p class='flat' id='stress-note'>{html.escape(note)}</p>"
+    head = "".join(f"<th>{html.escape(a).replace('_', '_<wbr>')}</th>" for a in axes)
     flat = summary.get("constant_metrics", {})
 
     def th(metric: str, text: str) -> str:
@@ -205,7 +298,7 @@ def write_sweep(out: Path, summary: dict) -> None:
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(summary['sweep'])}: sweep</title><style>{CSS}</style></head>"
         f"<body><header><b>l2perp lab</b> &middot; sweep {html.escape(summary['sweep'])} on "
-        f"{html.escape(summary['scenario'])}</header><main>"
+        f"{html.escape(scenarios_text(summary))}</header><main>"
         "<div class='card'><h3>Recommended parameter set</h3>"
         f"<p class='muted'>Objective: {html.escape(rec['objective'])}.</p>{rec_html}</div>"
         f"<div class='card'><h3>Frontier</h3>{plotted}{svg}<p class='muted'>Bars are 90% "
@@ -213,12 +306,12 @@ def write_sweep(out: Path, summary: dict) -> None:
         f"bootstrap intervals ({summary['bootstrap_resamples']} resamples, seeded by the "
         "sweep's master seed). A point leaves the frontier only when another beats it beyond "
         "the intervals.</p></div>"
-        f"<div class='card'><h3>Monotonicity flags ({len(flags)})</h3>{flag_html}</div>"
-        "<div class='card'><h3>Points</h3><table><tr><th>#</th>"
+        f"<div class='card'><h3>Monotonicity flags ({checked})</h3>{flag_html}</div>"
+        "<div class='card'><h3>Points</h3><div class='scroll'><table><tr><th>#</th>"
         f"{head}<th>runs</th>{th('var95_usd', 'VaR95 ($)')}{th('lar95_usd', 'LaR95 ($)')}"
         f"{th('depletion_probability', 'P(fund depleted)')}"
         f"{th('capital_efficiency', 'capital efficiency')}<th>liq. delay p99 (s, mean)</th>"
-        f"<th>invariant violations</th></tr>{''.join(body)}</table>{flat_html}"
+        f"<th>invariant violations</th></tr>{''.join(body)}</table></div>{flat_html}"
         f"<p class='muted'>Up to {summary['runs_per_point']} runs per point in batches of "
         f"{summary['batch']}, stopping once each p95's interval is at most "
         f"{summary['rel_tol']:g} x its estimate (or ${summary['abs_tol_usd']:,.0f}) wide; run r "
