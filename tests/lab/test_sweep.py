@@ -139,6 +139,8 @@ def test_the_recommendation_respects_the_objective_at_the_interval_high_end() ->
             row((1.5, 1.4, 1.6), (8_000, 6_000, 19_000))]
     objective = {"maximize": "capital_efficiency", "var95_usd_max": 20_000}
     assert recommend(rows, [0, 1, 2], objective)["point"] == 2
+    assert recommend(rows, [0, 1, 2], objective)["objective"] == \
+        "maximize capital_efficiency, var95_usd <= $20,000 (interval high end)"
     none = recommend(rows, [1, 2], {"var95_usd_max": 100})
     assert none["point"] == 2 and not none["feasible"]
 

@@ -234,8 +234,9 @@ def recommend(rows: list[dict], front: list[int], objective: dict) -> dict:
     def meets(row: dict) -> bool:
         return all(row[m]["high"] <= bound for m, bound in bounds.items())
 
-    text = f"maximize {goal}" + "".join(f", {m} <= {b:g} (interval high end)"
-                                         for m, b in sorted(bounds.items()))
+    text = f"maximize {goal}" + "".join(
+        f", {m} <= {f'${b:,.0f}' if m.endswith('_usd') else f'{b:g}'} (interval high end)"
+        for m, b in sorted(bounds.items()))
     feasible = [i for i in front if meets(rows[i])]
     if not feasible:
         safest = min(front, key=lambda i: (rows[i]["var95_usd"]["high"], i)) if front else None
