@@ -22,7 +22,7 @@ GOLDEN = {  # final_state_root of each CI version at seed 7
     "flashloan_governance": "0x2b4645f1b4d3c038e1ceacbd7f3d0b878072693294658f82b7efda4e3ff06010",
     "fraudulent_batch": "0xd6970f1e201388b2f9c7dee8c7914d2a738e980babde2a1aa34c8322e95d8754",
     "ftx_like": "0x018ed8711a1834a9e2f11c28b8f12e56142335a8b938d1a5a519ae259b9c4512",
-    "jelly_like": "0xb6a4c836255b5d20a4414fe9111a3e0cda2a612b4373671c7ca9735baeb426d9",
+    "jelly_like": "0x9c0a6fda9f21f477bed2120f5f210ea9ff0f110d4af563ecf8e64ff9a9ac35c3",
     "l1_gas_spike": "0xd4f7f595a2de477041cdd45ada0bad68b67b9d901437aa389ef6c78b9be2a1a6",
     "mar12_like": "0xe97086d916e0f91a03994ffb98286e11c20652be789f2f7e3b0d42cf0f81ce5f",
     "may19_like": "0x09ebf8203422c7b5e5ce048c016a80b5b5cab36864325f90c76154720da09272",

@@ -10,7 +10,9 @@ from dataclasses import replace
 import numpy as np
 
 from l2perp.lab import sweep as sweep_module
-from l2perp.lab.stats import bootstrap, dominates, monotonicity, recommend
+from l2perp.lab import sweep_page
+from l2perp.lab.sweep_page import monotonicity_note
+from l2perp.lab.stats import bootstrap, comparisons, dominates, monotonicity, recommend
 from l2perp.lab.sweep import (
     Sweep, frontier, load_sweep, points, run_seeds, run_sweep, task_seeds, write_sweep,
 )
@@ -137,5 +139,69 @@ def test_the_recommendation_respects_the_objective_at_the_interval_high_end() ->
             row((1.5, 1.4, 1.6), (8_000, 6_000, 19_000))]
     objective = {"maximize": "capital_efficiency", "var95_usd_max": 20_000}
     assert recommend(rows, [0, 1, 2], objective)["point"] == 2
+    assert recommend(rows, [0, 1, 2], objective)["objective"] == \
+        "maximize capital_efficiency, var95_usd <= $20,000 (interval high end)"
     none = recommend(rows, [1, 2], {"var95_usd_max": 100})
     assert none["point"] == 2 and not none["feasible"]
+
+
+def flat_run(args: tuple) -> dict:
+    """A run that never loses: VaR95 is $0 at every point; more margin, less efficiency."""
+    run = fake_run(args)
+    point = args[3]
+    return {**run, "bad_debt_usd": 0.0, "capital_efficiency": 1.0 / point["imf"] / 5}
+
+
+def test_a_metric_that_does_not_vary_is_said_so_and_gets_a_sensible_axis(monkeypatch,
+                                                                          tmp_path) -> None:
+    monkeypatch.setattr(sweep_module, "run_task", flat_run)
+    spec = Sweep(name="flat", scenario="jelly_like", axes={"imf": [0.2, 0.333]}, runs=4,
+                 batch=4)
+    summary = run_sweep(spec, "local", 1)
+    assert summary["constant_metrics"] == {"var95_usd": 0.0, "lar95_usd": 0.0,
+                                           "depletion_probability": 0.0}
+    assert summary["frontier"] == [0]  # capital efficiency alone separates the points
+    write_sweep(tmp_path, summary)
+    page = (tmp_path / "sweep.html").read_text()
+    assert ("VaR95 did not vary: $0, interval [$0, $0], at all 2 points (imf 0.2 .. 0.333); "
+            "it separates no point, so the frontier and the recommendation rest on capital "
+            "efficiency alone.") in page
+    assert page.count("<div class='ci'>did not vary</div>") == 3  # VaR95, LaR95, P(depleted)
+    fig, plt = sweep_page._plot(summary)
+    ax = fig.axes[0]
+    assert ax.get_ylim() == (-1.0, 1.0)  # not an axis of rounding noise around 0
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["$0 at every point"]
+    assert any("VaR95 did not vary: $0 at all 2 points" in t.get_text() for t in ax.texts)
+    assert len(ax.get_xticks()) > 1  # capital efficiency varies: its axis is left alone
+    plt.close(fig)
+    varied = replace(spec, name="varied")
+    monkeypatch.setattr(sweep_module, "run_task", fake_run)
+    assert "var95_usd" not in run_sweep(varied, "local", 1)["constant_metrics"]
+
+
+def test_a_latin_hypercube_says_no_monotonicity_check_applies() -> None:
+    assert comparisons(points(load_sweep("risk_lhs"))) == 0  # no two points share the rest
+    assert comparisons(points(load_sweep("margin_vs_fund"))) == 34  # (9 imf + 8 fund) x 2
+    lhs = {"design": "lhs", "monotonicity_comparisons": 0}
+    assert monotonicity_note(lhs).startswith("No monotonicity check applies to this design: a "
+                                             "Latin hypercube has no two points")
+    grid = {"design": "grid", "monotonicity_comparisons": 34}
+    assert monotonicity_note(grid) == ("No metric moves against its parameter beyond the "
+                                       "intervals (34 comparisons).")
+
+
+def test_a_recommendation_under_varying_stress_names_the_venue_parameters_apart(
+        monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(sweep_module, "run_task", fake_run)
+    spec = Sweep(name="storms", scenario="jelly_like", runs=2, batch=2,
+                 axes={"imf": [0.2, 0.333], "crash_intensity": [0.5, 1.5]})
+    summary = run_sweep(spec, "local", 1)
+    assert summary["stress_axes"] == ["crash_intensity"]
+    assert summary["scenarios"] == ["jelly_like"]
+    pick = summary["recommendation"]["point"]
+    assert summary["points"][pick]["point"] == {"crash_intensity": 0.5, "imf": 0.2}
+    write_sweep(tmp_path, summary)
+    page = (tmp_path / "sweep.html").read_text()
+    assert "Venue parameters: imf 0.2." in page
+    assert "This design varies the storm as well as the venue: crash_intensity differs" in page
+    assert f"Point {pick} met crash_intensity 0.5 (the low end of 0.5 .. 1.5)." in page

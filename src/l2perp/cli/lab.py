@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import typer
@@ -182,7 +183,8 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
                                    "(default: the sweep file's, 120 unless it says)")) -> None:
     """Run a parameter sweep; write sweep.json, sweep.html and frontier.png."""
     from ..lab.scenario import ScenarioError
-    from ..lab.sweep import load_sweep, run_sweep, write_sweep
+    from ..lab.sweep import load_sweep, run_sweep
+    from ..lab.sweep_page import constant_notes, monotonicity_note, stress_note, write_sweep
 
     if backend not in ("local", "ray"):
         console.print("[red]--backend is local or ray[/red]")
@@ -195,6 +197,7 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
     except ScenarioError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
+    started = time.monotonic()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.completed}/{task.total} runs planned"),
                   TimeRemainingColumn(), console=console, transient=True) as progress:
@@ -202,6 +205,7 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
         summary = run_sweep(spec, backend, workers,
                             lambda done, total: progress.update(task, completed=done,
                                                                 total=total), runs or None)
+    wall_s = time.monotonic() - started
     write_sweep(out, summary)
 
     def ci(m: dict, fmt: str) -> str:
@@ -218,13 +222,24 @@ def sweep(sweep_file: str = typer.Argument(..., help="a shipped sweep name or a 
                       ci(st["depletion_probability"], ".2f"),
                       ci(st["capital_efficiency"], ".3f"))
     console.print(table)
+    for note in constant_notes(summary):
+        console.print(f"[yellow]note:[/yellow] {note}")
     for flag in summary["monotonicity_flags"]:
         console.print(f"[yellow]flag:[/yellow] {flag['explanation']}")
+    if not summary["monotonicity_flags"]:
+        console.print(f"flags: {monotonicity_note(summary)}")
     rec = summary["recommendation"]
     if rec["point"] is not None:
         console.print(f"recommended: point {rec['point']} "
                       f"{summary['points'][rec['point']]['point']} ({rec['objective']}; "
                       f"{rec['why']})")
+    total = sum(p["runs_used"] for p in summary["points"])
+    # wall-clock time stays out of sweep.json, which is the same on every backend
+    console.print(f"{total:,} runs in {wall_s:,.0f} s on {workers} {backend} worker(s): "
+                  f"{total / wall_s * 60:,.1f} runs per minute")
+    stress = stress_note(summary)
+    if stress:
+        console.print(f"[yellow]note:[/yellow] {stress}")
     console.print(f"wrote {out}/sweep.json, sweep.html, frontier.png (* on the frontier)")
 
 

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from mypy_extensions import mypyc_attr
 
-from ..engine.book import TIF_ALO, TIF_IOC, Order
+from ..engine.book import TIF_ALO, TIF_GTC, TIF_IOC, Order
 from ..engine.margin import cross_requirements
 from ..engine.state import State
 from ..engine.tx import (
@@ -32,7 +32,11 @@ from ..units import MAX_DECIMALS, ONE_USDC, Dec, dec_from_int
 from .draws import Draws
 from .fixedpoint import int_below, int_ratio
 from .kernel import Kernel, Owner
-from .scenario import Fault, MarketCfg, Scenario
+from .scenario import Fault, MarketCfg, Scenario, WhaleCfg
+
+# The whales' streams: the run's SeedSequence children (WHALE_KEY, i), a key no other stream
+# uses (settlement.SETTLEMENT_KEY is 1 << 20), so adding a whale shifts no existing stream.
+WHALE_KEY = (1 << 20) + 1
 
 
 def address(role: int, i: int) -> str:
@@ -242,20 +246,28 @@ class Maker(Agent):
         cfg = self.sim.scenario.agents
         modifies: list[tuple[str, OrderSpec]] = []
         places: list[OrderSpec] = []
+        cancels: list[tuple[int, str]] = []
         for market, fair, move in stale:
             stress = 1.0 + 40.0 * move  # widen and shrink with the last minute's move
             if move > cfg.maker_withdraw_move:  # stressed: far wider and much thinner
                 stress *= 4
             spread = cfg.maker_spread_bps / 10_000 * stress
-            size_usd = self.sim.cfg_of(market.name).depth_usd / self.LEVELS / stress
+            market_cfg = self.sim.cfg_of(market.name)
+            size_usd = market_cfg.depth_usd / self.LEVELS / stress
             skew = self._skew(market, fair)
             falling = fair < self.last_fair.get(market.asset, fair)
             self.last_fair[market.asset] = fair
             # move the side the price moves toward first, so no new quote crosses an old one
             sides = (True, False) if falling else (False, True)
+            full = self._full_side(market, fair, market_cfg.max_inventory_usd)
             cloids: list[str] = []
             lots = market.lots(size_usd, fair)
             for is_buy in sides:
+                if is_buy == full:  # at the inventory limit: this side's quotes come off
+                    cancels += [(market.asset, c) for c in
+                                (self._cloid(market.asset, level * 2 + int(is_buy))
+                                 for level in range(self.LEVELS)) if c in live]
+                    continue
                 for level in range(self.LEVELS):
                     offset = spread * (1 + level)
                     px = fair * (1 - offset - skew) if is_buy else fair * (1 + offset - skew)
@@ -269,6 +281,8 @@ class Maker(Agent):
                         places.append(spec)
                     cloids.append(cloid)
             self.live[market.asset] = cloids
+        if cancels:
+            self.send(CancelByCloid(tuple(cancels)))
         if modifies:  # cancel-and-replace in one transaction, in the order given
             self.send(BatchModify(tuple(modifies)))
         if places:
@@ -295,6 +309,22 @@ class Maker(Agent):
         self.quoted.pop(asset, None)
         if cancels:
             self.send(CancelByCloid(cancels))
+
+    def _full_side(self, market: Market, fair: float, limit_usd: float) -> bool | None:
+        """The side (True: bids) whose fills would add to an inventory already at `limit_usd`,
+        or None (no limit, or below it)."""
+        if limit_usd <= 0:
+            return None
+        account = self.kernel.state.accounts.get(self.address)
+        pos = account.positions.get(market.asset) if account is not None else None
+        if pos is None or pos.size_lots == 0:
+            return None
+        held_usd = int_ratio(pos.size_lots, market.lot_scale) * fair
+        if held_usd >= limit_usd:
+            return True
+        if -held_usd >= limit_usd:
+            return False
+        return None
 
     def _skew(self, market: Market, fair: float) -> float:
         """Lean quotes against inventory (20 bps per $1M held, at most 1%)."""
@@ -446,6 +476,66 @@ class Leveraged(Agent):
         kernel.at(now + 30_000, self.watch)
 
 
+class Whale(Agent):
+    """One large position opened at the start and held (`scenario.WhaleCfg`). Its other side is
+    the whale's own second account (`twin`), as JELLY's trader held offsetting longs on other
+    accounts: the position rests as a Gtc order at the oracle price and the twin takes it with an
+    IOC at the same price two seconds later, so the opening needs no book depth. The position's
+    margin is notional / leverage (plus 2% for fees): at the market's maximum it sits at the edge
+    of the initial margin, and a move of about half the initial rate against it sends it to the
+    waterfall. The twin posts the full notional (1x)."""
+
+    kind = "whale"
+    TAKE_AFTER_MS = 2_000
+
+    def __init__(self, sim: World, addr: str, twin: str, rng: Draws, cfg: WhaleCfg) -> None:
+        super().__init__(sim, addr, rng)
+        self.cfg = cfg
+        self.market = next(m for m in sim.markets if m.name == cfg.market)
+        self.is_long = cfg.side == "long"
+        self.twin = Agent(sim, twin, rng)  # sends only; it shares the whale's latency draws
+        self.cloid = "0x%032x" % (0xE0 << 120 | self.market.asset)
+        self.px_usd = 0.0
+
+    def collateral_usd(self) -> float:
+        """The position's margin at its leverage (the market's maximum at most), plus 2%."""
+        lev = min(self.cfg.leverage, self.sim.cfg_of(self.cfg.market).max_leverage)
+        return self.cfg.notional_usd / max(1, lev) * 1.02
+
+    def twin_collateral_usd(self) -> float:
+        return self.cfg.notional_usd
+
+    def start(self) -> None:
+        """Open at `at_s` (or at the market's first price after it)."""
+        self.kernel.at(self.kernel.start_ms + self.cfg.at_s * 1_000, self.open)
+
+    def open(self) -> None:
+        """Rest the whole position at the oracle price; the twin takes it (retry in 5 s before
+        the first price)."""
+        kernel, market = self.kernel, self.market
+        fair = market.oracle_price(kernel.state)
+        if fair <= 0:
+            kernel.at(kernel.now_ms + 5_000, self.open)
+            return
+        lev = min(self.cfg.leverage, kernel.state.markets[market.asset].max_leverage)
+        self.send(UpdateLeverage(market.asset, True, max(1, lev)))
+        # one price for both orders: the tick the whale's order rounds to, in USD
+        self.px_usd = int_ratio(to_tick(market.pips(fair), not self.is_long), market.scale)
+        lots = market.lots(self.cfg.notional_usd, fair)
+        self.send(PlaceOrders((market.order(self.is_long, self.px_usd, lots, TIF_GTC,
+                                            cloid=self.cloid),)))
+        kernel.at(kernel.now_ms + self.TAKE_AFTER_MS, self.take, lots)
+
+    def take(self, lots: int) -> None:
+        """The twin takes the resting order at its price; whatever of it still rests (a maker's
+        quote at that price took part of the twin's order first) is cancelled two seconds on."""
+        market = self.market
+        self.twin.send(PlaceOrders((market.order(not self.is_long, self.px_usd, lots,
+                                                 TIF_IOC),)))
+        self.kernel.at(self.kernel.now_ms + self.TAKE_AFTER_MS, self.send,
+                       CancelByCloid(((market.asset, self.cloid),)))
+
+
 class Arbitrageur(Agent):
     kind = "arbitrageur"
 
@@ -476,4 +566,4 @@ class Arbitrageur(Agent):
 
 
 __all__ = ["Agent", "OracleOperator", "Maker", "NoiseCrowd", "Momentum", "Leveraged",
-           "Arbitrageur", "Market", "World", "address"]
+           "Whale", "Arbitrageur", "Market", "World", "address", "WHALE_KEY"]

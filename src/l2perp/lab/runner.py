@@ -2,8 +2,9 @@
 agents and the faults, run in simulated time through the node's sequencer; then the metrics.
 
 Seeding: one master `SeedSequence(seed)`; child 0 seeds the price path's streams, child 1 each
-governance attacker, child 2 + i agent i, and a settlement run's bridge users and prover the
-children under `settlement.SETTLEMENT_KEY` (taken by key, so they shift none); every stream is
+governance attacker, child 2 + i agent i, whale i the child (agents.WHALE_KEY, i) and a settlement
+run's bridge users and prover the children under `settlement.SETTLEMENT_KEY` (taken by key, so
+they shift none, and whales are installed after every other agent); every stream is
 a `draws.Draws` (integer transforms of PCG64 words, the same on every CPU). The engine stays
 integer-only; every float is turned into pips, lots or micro-USDC before it becomes a
 transaction, by + - * / and round only, which IEEE 754 rounds the same everywhere.
@@ -23,7 +24,8 @@ from ..engine.views import solvency_view
 from ..rollup.commitment import Commitment
 from ..units import ONE_USDC
 from .agents import (
-    Agent, Arbitrageur, Leveraged, Maker, Market, Momentum, NoiseCrowd, OracleOperator, address,
+    WHALE_KEY, Agent, Arbitrageur, Leveraged, Maker, Market, Momentum, NoiseCrowd, OracleOperator,
+    Whale, address,
 )
 from .draws import Draws
 from .fixedpoint import int_ratio
@@ -35,6 +37,7 @@ from .scenario import Fault, MarketCfg, Scenario
 T0 = 1_760_054_400_000  # 2025-10-10 00:00 UTC: simulated time starts here
 ADMIN = address(0xAD, 0)
 ROLE_ORACLE, ROLE_MAKER, ROLE_NOISE, ROLE_MOMENTUM, ROLE_LEVERAGED, ROLE_ARB = range(1, 7)
+ROLE_WHALE = 8  # 7 is settlement.ROLE_WITHDRAWER
 L1_BLOCK_MS = 12_000
 GOV_FAULTS = ("flashloan_governance", "low_turnout_proposal", "content_swap")
 
@@ -234,6 +237,13 @@ class Sim:
             arbitrageur = Arbitrageur(self, address(ROLE_ARB, i), self._rng())
             self.agents.append(arbitrageur)
             credits.append((arbitrageur.address, 5_000_000.0))
+        for i, whale_cfg in enumerate(self.scenario.whales):  # after the others: nothing moves
+            whale = Whale(self, address(ROLE_WHALE, 2 * i), address(ROLE_WHALE, 2 * i + 1),
+                          Draws(self.seed_root, WHALE_KEY, i), whale_cfg)
+            self.agents += [whale, whale.twin]  # the twin only sends (counted as active)
+            self.position_takers.update((whale.address, whale.twin.address))
+            credits += [(whale.address, whale.collateral_usd()),
+                        (whale.twin.address, whale.twin_collateral_usd())]
         for who, usd in credits:
             self.credit(who, int(usd * ONE_USDC), 0)
         for agent in self.agents:

@@ -35,6 +35,9 @@ class MarketCfg:
     idio_vol: float = 0.2  # idiosyncratic annual vol
     depth_usd: float = 200_000.0  # each maker's quoted size per side, in USD
     oi_cap_usd: float = 0.0
+    # a maker holding this much (USD at its fair value) stops quoting the side that adds to it:
+    # a thin market's makers will not warehouse a squeeze (0: no limit)
+    max_inventory_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,21 @@ class AgentsCfg:
     oracle_cadence_s: float = 3.0
     latency_ms: tuple[int, int] = (20, 200)  # agent -> sequencer, uniform
     topup_fraction: float = 0.3  # leveraged traders that add margin when close to liquidation
+
+
+@dataclass(frozen=True)
+class WhaleCfg:
+    """One large position opened at the start (`agents.Whale`), as JELLY's trader opened a
+    ~$4-6M short on 2025-03-26. The other side is the whale's own second account (the trader
+    held offsetting longs on other accounts), so opening needs no book depth; at the market's
+    maximum leverage the position is liquidated early in a move against it, and a book as thin
+    as JELLY's cannot take it: the backstop does."""
+
+    market: str
+    notional_usd: float  # at the opening price
+    leverage: int = 5  # capped at the market's maximum; the margin deposited is notional / this
+    side: str = "short"  # or "long"
+    at_s: int = 0  # opens at the first oracle price after this (the CI version scales it)
 
 
 @dataclass(frozen=True)
@@ -169,6 +187,7 @@ class Scenario:
     markets: tuple[MarketCfg, ...] = ()
     prices: PriceModel = PriceModel()
     agents: AgentsCfg = AgentsCfg()
+    whales: tuple[WhaleCfg, ...] = ()  # [[whales]]: large positions opened at the start
     faults: tuple[Fault, ...] = ()
     governance: bool = False
     rollup: bool = False  # run the settlement contract, poster, verifier and reconciler
@@ -181,7 +200,8 @@ class Scenario:
 
     def for_ci(self) -> "Scenario":
         """The short version CI runs: crash and fault times and lengths scaled by
-        ci_duration / duration (at least one second), fewer agents."""
+        ci_duration / duration (at least one second), fewer agents (the whales stay, each
+        opening at its scaled time)."""
         k = self.ci_duration_s / self.duration_s
         if k >= 1:
             return self.shortened(self.duration_s, self.ci_scale)
@@ -192,7 +212,9 @@ class Scenario:
                                 recovery_s=s(c.recovery_s)) for c in self.prices.crashes)
         faults = tuple(replace(f, at_s=s(f.at_s), duration_s=s(f.duration_s))
                        for f in self.faults)
-        short = replace(self, prices=replace(self.prices, crashes=crashes), faults=faults)
+        whales = tuple(replace(w, at_s=int(w.at_s * k)) for w in self.whales)
+        short = replace(self, prices=replace(self.prices, crashes=crashes), faults=faults,
+                        whales=whales)
         return short.shortened(self.ci_duration_s, self.ci_scale)
 
     def shortened(self, duration_s: int, scale_agents: float = 1.0) -> "Scenario":
@@ -249,6 +271,15 @@ def parse_scenario(data: dict, name: str) -> Scenario:
             raise ScenarioError("l1_fee: eth_usd > 0, gas_per_million_usd >= 0, "
                                 "spike_multiple >= 1")
     names = [m.name for m in markets]
+    whales = tuple(build(WhaleCfg, w, f"whales[{i}]")
+                   for i, w in enumerate(data.pop("whales", [])))
+    for i, whale in enumerate(whales):
+        if whale.market not in names:
+            raise ScenarioError(f"whales[{i}] names an unknown market {whale.market!r}")
+        if whale.side not in ("short", "long") or not whale.notional_usd > 0 \
+                or whale.leverage < 1 or whale.at_s < 0:
+            raise ScenarioError(f"whales[{i}]: side is short or long, notional_usd > 0, "
+                                "leverage >= 1, at_s >= 0")
     for crash in model.crashes:
         if any(a not in names for a in crash.assets):
             raise ScenarioError(f"a crash names an unknown market: {crash.assets}")
@@ -265,7 +296,8 @@ def parse_scenario(data: dict, name: str) -> Scenario:
                 raise ScenarioError(f"event figure {figure.label!r} names an unknown market")
     data.setdefault("name", name)
     return build(Scenario, {**data, "markets": markets, "prices": model, "agents": agents,
-                             "faults": faults, "event": event, "settlement": settlement,
+                             "whales": whales, "faults": faults, "event": event,
+                             "settlement": settlement,
                              "l1_fee": l1_fee},
                  "scenario")
 
@@ -327,5 +359,5 @@ def shipped_names() -> list[str]:
     return sorted(p.stem for p in SHIPPED.glob("*.toml"))
 
 
-__all__ = ["Crash", "PriceModel", "Scenario", "MarketCfg", "AgentsCfg", "Fault", "Event", "Figure",
-           "ProverCfg", "SettlementCfg"]
+__all__ = ["Crash", "PriceModel", "Scenario", "MarketCfg", "AgentsCfg", "WhaleCfg", "Fault",
+           "Event", "Figure", "ProverCfg", "SettlementCfg"]

@@ -107,6 +107,20 @@ class StopRule:
         return True
 
 
+def constant_metrics(rows: list[dict]) -> dict[str, float]:
+    """The metrics whose estimate and interval ends are one value at every point (two points
+    at least), e.g. a VaR95 of $0 everywhere: they separate no point, and an axis of one is a
+    flat line."""
+    out: dict[str, float] = {}
+    if len(rows) < 2:
+        return out
+    for name in METRICS:
+        ends = [r[name][k] for r in rows for k in ("low", "value", "high")]
+        if min(ends) == max(ends):
+            out[name] = ends[0]
+    return out
+
+
 def disjoint(a: dict, b: dict) -> int:
     """+1 when a's interval lies wholly above b's, -1 wholly below, 0 when they overlap."""
     if a["low"] > b["high"]:
@@ -165,22 +179,38 @@ def _cause(axis: str, metric: str, lo: dict, hi: dict) -> str:
            f"{b:,.2f})"
 
 
+def neighbours(design: list[dict], axis: str) -> list[tuple[int, int, object]]:
+    """(i, j, next value): the pairs of points that differ only in `axis`, j at the value
+    after i's. A grid has them; a Latin hypercube, whose every point differs in every axis,
+    has none."""
+    values = sorted({p[axis] for p in design if axis in p})
+    pairs = []
+    for i, point in enumerate(design):
+        if axis not in point:
+            continue
+        k = values.index(point[axis])
+        if k + 1 == len(values):
+            continue
+        nxt = {**point, axis: values[k + 1]}
+        j = next((j for j, p in enumerate(design) if p == nxt), None)
+        if j is not None:
+            pairs.append((i, j, values[k + 1]))
+    return pairs
+
+
+def comparisons(design: list[dict]) -> int:
+    """How many (metric, pair of neighbouring points) comparisons the monotonicity check
+    makes in this design (0: it cannot flag anything)."""
+    return sum(len(neighbours(design, axis)) for axis, _, _ in EXPECTED)
+
+
 def monotonicity(design: list[dict], rows: list[dict]) -> list[dict]:
     """Cells where a metric moves against its parameter beyond both intervals, between two
     points that differ only in that parameter's neighbouring values; each with a sentence."""
     flags = []
     for axis, metric, sign in EXPECTED:
-        values = sorted({p[axis] for p in design if axis in p})
-        for i, point in enumerate(design):
-            if axis not in point:
-                continue
-            k = values.index(point[axis])
-            if k + 1 == len(values):
-                continue
-            nxt = {**point, axis: values[k + 1]}
-            j = next((j for j, p in enumerate(design) if p == nxt), None)
-            if j is None:
-                continue
+        for i, j, after in neighbours(design, axis):
+            point = design[i]
             move = disjoint(rows[j][metric], rows[i][metric])  # +1: rose with the axis
             if move == 0 or move == sign:
                 continue
@@ -188,7 +218,7 @@ def monotonicity(design: list[dict], rows: list[dict]) -> list[dict]:
             verb = "rises" if move > 0 else "falls"
             sentence = (f"{metric} {verb} from {_fmt(metric, rows[i][metric])} to "
                         f"{_fmt(metric, rows[j][metric])} as {axis} goes {point[axis]} -> "
-                        f"{values[k + 1]}{' at ' + rest if rest else ''}, beyond both 90% "
+                        f"{after}{' at ' + rest if rest else ''}, beyond both 90% "
                         f"intervals; {_cause(axis, metric, rows[i], rows[j])}.")
             flags.append({"axis": axis, "metric": metric, "from": i, "to": j,
                           "explanation": sentence})
@@ -204,8 +234,9 @@ def recommend(rows: list[dict], front: list[int], objective: dict) -> dict:
     def meets(row: dict) -> bool:
         return all(row[m]["high"] <= bound for m, bound in bounds.items())
 
-    text = f"maximize {goal}" + "".join(f", {m} <= {b:g} (interval high end)"
-                                         for m, b in sorted(bounds.items()))
+    text = f"maximize {goal}" + "".join(
+        f", {m} <= {f'${b:,.0f}' if m.endswith('_usd') else f'{b:g}'} (interval high end)"
+        for m, b in sorted(bounds.items()))
     feasible = [i for i in front if meets(rows[i])]
     if not feasible:
         safest = min(front, key=lambda i: (rows[i]["var95_usd"]["high"], i)) if front else None

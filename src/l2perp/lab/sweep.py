@@ -1,33 +1,42 @@
-"""Parameter sweeps: a grid or a Latin-hypercube design over risk parameters, several seeded runs
-per point, run locally in a process pool or on Ray; per point the p95 bad debt, the insurance
-depletion probability, the p95 liquidated notional and the capital efficiency; a frontier of
-capital efficiency against p95 bad debt.
+"""Parameter sweeps: a grid or a Latin-hypercube design over risk parameters, seeded runs per
+point in batches until the point's intervals are narrow, run in this process, a local process
+pool or on Ray; per point the statistics of `stats.py` (VaR95, LaR95, depletion probability,
+capital efficiency, with bootstrap intervals), the frontier, the monotonicity flags and the
+recommendation. The page (`sweep.json`, `sweep.html`, `frontier.png`) is `sweep_page.py`'s.
 
-Task i (point x run) gets the i-th child of `SeedSequence(master_seed)`, so results depend on
-neither the worker count nor the backend; results are collected and sorted by task index.
-A sweep file is TOML: name, scenario, runs, master_seed, design ("grid" or "lhs"), samples (lhs),
-(axis "template" picks the crash template: a list of scenario names)
-ci (use the scenario's CI version) and [axes] with a list of values per axis (lhs draws between
-each axis's min and max).
+Run r of every point gets the r-th child of `SeedSequence(master_seed)` (common random
+numbers), so results depend on neither the worker count nor the backend; results are collected
+and sorted by task index. A sweep file is TOML: name, scenario, runs, batch, rel_tol,
+abs_tol_usd, master_seed, design ("grid" or "lhs"), samples (lhs), ci (use the scenario's CI
+version), [axes] with a list of values per axis (lhs draws between each axis's min and max; the
+axis "template" picks the crash template from a list of scenario names) and [objective].
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .stats import LEVEL, BOOTSTRAP, StopRule, monotonicity, point_stats, recommend
+from .stats import (
+    BOOTSTRAP, LEVEL, StopRule, comparisons, constant_metrics, monotonicity, point_stats,
+    recommend,
+)
 from .stats import frontier as stats_frontier
 from .scenario import Fault, Scenario, ScenarioError, build, load_scenario, read_toml
+from .sweep_page import constant_notes, write_sweep  # noqa: F401 (the page; callers import it here)
 
 SHIPPED = Path(__file__).parent / "sweeps"
 AXES = ("imf", "oi_cap_usd", "liq_fee", "insurance_seed_usd", "partial_fraction",
         "oracle_cadence_s", "outage_s", "grace_s", "crash_intensity", "template")
+
+
+# Axes that set the storm, not the venue: a point's value of one is a condition it met, never a
+# parameter to recommend.
+STRESS_AXES = ("outage_s", "crash_intensity", "template")
 
 
 @dataclass(frozen=True)
@@ -275,6 +284,12 @@ def summarize(sweep: Sweep, design: list[dict], done: list[list[dict]], stats: l
             "interval_level": LEVEL, "bootstrap_resamples": BOOTSTRAP,
             "master_seed": sweep.master_seed, "design": sweep.design, "points": rows,
             "frontier": front, "monotonicity_flags": flags,
+            "monotonicity_comparisons": comparisons(design),
+            # the storms the points met: the scenarios run and the stress axes that vary
+            "scenarios": sorted({p.get("template", sweep.scenario) for p in design}),
+            "stress_axes": [a for a in STRESS_AXES if len({str(p.get(a)) for p in design}) > 1],
+            # metric -> its one value, where every point's estimate and interval are that value
+            "constant_metrics": constant_metrics(stats),
             "objective": dict(sweep.objective),
             "recommendation": recommend(stats, front, dict(sweep.objective))}
 
@@ -283,140 +298,3 @@ def frontier(rows: list[dict]) -> list[int]:
     """The interval-aware frontier of summarized rows (see stats.dominates)."""
     return stats_frontier([r["stats"] if "stats" in r else r for r in rows])
 
-
-CSS = """
-:root { --up: #1b7f3b; --down: #b3261e; --line: #e3e6ea; --muted: #5b6470; --accent: #2f5fd0;
-        --bg: #f6f7f9; --card: #fff; }
-* { box-sizing: border-box; }
-body { font: 14px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #14181f;
-       background: var(--bg); }
-header { padding: .5em 1em; background: #1d2633; color: #fff; }
-main { padding: .8em 1em 2em; max-width: 1320px; margin: auto; }
-.card { background: var(--card); border: 1px solid var(--line); border-radius: 6px;
-        padding: .8em 1em; margin-bottom: 1em; }
-h3 { margin: .1em 0 .5em; font-size: 1em; }
-table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
-th, td { text-align: right; padding: 3px 8px; border-bottom: 1px solid var(--line);
-         white-space: nowrap; }
-th { color: var(--muted); font-weight: 500; font-size: .88em; }
-th:first-child, td:first-child, td.point { text-align: left; }
-tr.front td:first-child { color: var(--accent); font-weight: 600; }
-tr.pick td { background: #eef3ff; }
-.ci { color: var(--muted); font-size: .85em; }
-.flag { color: var(--down); }
-.muted { color: var(--muted); }
-svg { max-width: 100%; height: auto; }
-"""
-
-
-def _plot(summary: dict):
-    """The frontier figure: every point with its 90% interval bars on both axes, labelled by
-    its index; the frontier in the accent colour, the recommended point ringed."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    rows = summary["points"]
-    front = set(summary["frontier"])
-    pick = summary["recommendation"]["point"]
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for i, r in enumerate(rows):
-        ce, var = r["stats"]["capital_efficiency"], r["stats"]["var95_usd"]
-        colour = "#2f5fd0" if i in front else "#8a929c"
-        ax.errorbar(ce["value"], var["value"],
-                    xerr=[[ce["value"] - ce["low"]], [ce["high"] - ce["value"]]],
-                    yerr=[[var["value"] - var["low"]], [var["high"] - var["value"]]],
-                    fmt="o", color=colour, ecolor=colour, elinewidth=1, capsize=3, ms=5)
-    at: dict[tuple, list[int]] = {}  # points that land on one spot share one label
-    for i, r in enumerate(rows):
-        key = (r["stats"]["capital_efficiency"]["value"], r["stats"]["var95_usd"]["value"])
-        at.setdefault(key, []).append(i)
-    for (x, y), ids in at.items():
-        ax.annotate(",".join(map(str, ids)), (x, y), textcoords="offset points",
-                    xytext=(5, 5), fontsize=8, color="#14181f")
-    order = sorted(front, key=lambda i: rows[i]["stats"]["capital_efficiency"]["value"])
-    ax.plot([rows[i]["stats"]["capital_efficiency"]["value"] for i in order],
-            [rows[i]["stats"]["var95_usd"]["value"] for i in order], color="#2f5fd0", lw=1,
-            label="frontier (beyond the intervals)")
-    if pick is not None:
-        ce, var = rows[pick]["stats"]["capital_efficiency"], rows[pick]["stats"]["var95_usd"]
-        ax.scatter([ce["value"]], [var["value"]], s=220, facecolors="none",
-                   edgecolors="#1b7f3b", linewidths=2, label=f"recommended: point {pick}")
-    ax.set_xlabel("capital efficiency: takers' notional / collateral (mean, 90% interval)")
-    ax.set_ylabel("VaR95: p95 of bad debt + socialized loss, USD (90% interval)")
-    ax.set_title(f"{summary['sweep']} on {summary['scenario']}")
-    ax.grid(color="#e3e6ea", lw=.6)
-    ax.legend(loc="best", fontsize=8)
-    return fig, plt
-
-
-def _cell(m: dict, money: bool) -> str:
-    if money:
-        return (f"{m['value']:,.0f}<div class='ci'>[{m['low']:,.0f}, {m['high']:,.0f}]</div>")
-    return f"{m['value']:.3f}<div class='ci'>[{m['low']:.3f}, {m['high']:.3f}]</div>"
-
-
-def write_sweep(out: Path, summary: dict) -> None:
-    """sweep.json, frontier.png and sweep.html (styled like the web app's Lab view, offline:
-    the figure is inline SVG)."""
-    import html
-    import io
-
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "sweep.json").write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
-    fig, plt = _plot(summary)
-    fig.savefig(out / "frontier.png", dpi=90, bbox_inches="tight")
-    buffer = io.StringIO()
-    with plt.rc_context({"svg.hashsalt": summary["sweep"]}):  # the same page every time
-        fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    svg = buffer.getvalue()
-    svg = svg[svg.index("<svg"):]
-    rows = summary["points"]
-    front = set(summary["frontier"])
-    rec = summary["recommendation"]
-    axes = sorted({a for r in rows for a in r["point"]})
-    body = []
-    for i, r in enumerate(rows):
-        st = r["stats"]
-        cls = " ".join(c for c, on in (("front", i in front), ("pick", i == rec["point"])) if on)
-        cells = "".join(f"<td class='point'>{html.escape(str(r['point'].get(a, '')))}</td>"
-                        for a in axes)
-        body.append(
-            f"<tr class='{cls}'><td>{i}{' *' if i in front else ''}</td>{cells}"
-            f"<td>{r['runs_used']}</td><td>{_cell(st['var95_usd'], True)}</td>"
-            f"<td>{_cell(st['lar95_usd'], True)}</td>"
-            f"<td>{_cell(st['depletion_probability'], False)}</td>"
-            f"<td>{_cell(st['capital_efficiency'], False)}</td>"
-            f"<td>{st['mean_liq_delay_p99_s']:,.0f}</td>"
-            f"<td>{r['invariant_violations']}</td></tr>")
-    flags = summary["monotonicity_flags"]
-    flag_html = ("<ul>" + "".join(f"<li class='flag'>{html.escape(f['explanation'])}</li>"
-                                  for f in flags) + "</ul>") if flags else \
-        "<p class='muted'>No metric moves against its parameter beyond the intervals.</p>"
-    pick = rec["point"]
-    rec_html = (f"<p><b>Point {pick}</b> {html.escape(json.dumps(rows[pick]['point']))}: "
-                f"{html.escape(rec['why'])}.</p>" if pick is not None else "<p>none</p>")
-    head = "".join(f"<th>{html.escape(a)}</th>" for a in axes)
-    (out / "sweep.html").write_text(
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(summary['sweep'])}: sweep</title><style>{CSS}</style></head>"
-        f"<body><header><b>l2perp lab</b> &middot; sweep {html.escape(summary['sweep'])} on "
-        f"{html.escape(summary['scenario'])}</header><main>"
-        "<div class='card'><h3>Recommended parameter set</h3>"
-        f"<p class='muted'>Objective: {html.escape(rec['objective'])}.</p>{rec_html}</div>"
-        f"<div class='card'><h3>Frontier</h3>{svg}<p class='muted'>Bars are 90% percentile-"
-        f"bootstrap intervals ({summary['bootstrap_resamples']} resamples, seeded by the "
-        "sweep's master seed). A point leaves the frontier only when another beats it beyond "
-        "the intervals.</p></div>"
-        f"<div class='card'><h3>Monotonicity flags ({len(flags)})</h3>{flag_html}</div>"
-        "<div class='card'><h3>Points</h3><table><tr><th>#</th>"
-        f"{head}<th>runs</th><th>VaR95 ($)</th><th>LaR95 ($)</th><th>P(fund depleted)</th>"
-        "<th>capital efficiency</th><th>liq. delay p99 (s, mean)</th><th>invariant "
-        f"violations</th></tr>{''.join(body)}</table>"
-        f"<p class='muted'>Up to {summary['runs_per_point']} runs per point in batches of "
-        f"{summary['batch']}, stopping once each p95's interval is at most "
-        f"{summary['rel_tol']:g} x its estimate (or ${summary['abs_tol_usd']:,.0f}) wide; run r "
-        "uses the same seed at every point. * marks the frontier.</p></div>"
-        "</main></body></html>\n")
