@@ -264,9 +264,10 @@ class Maker(Agent):
             lots = market.lots(size_usd, fair)
             for is_buy in sides:
                 if is_buy == full:  # at the inventory limit: this side's quotes come off
-                    cancels += [(market.asset, c) for c in
-                                (self._cloid(market.asset, level * 2 + int(is_buy))
-                                 for level in range(self.LEVELS)) if c in live]
+                    for level in range(self.LEVELS):
+                        cloid = self._cloid(market.asset, level * 2 + int(is_buy))
+                        if cloid in live:
+                            cancels.append((market.asset, cloid))
                     continue
                 for level in range(self.LEVELS):
                     offset = spread * (1 + level)

@@ -231,6 +231,53 @@ def _cell(m: dict, money: bool) -> str:
     return f"{m['value']:.3f}<div class='ci'>[{m['low']:.3f}, {m['high']:.3f}]</div>"
 
 
+def _point_rows(summary: dict, axes: list[str]) -> list[str]:
+    """The points table's rows: each point's design values and statistics with intervals."""
+    import html
+
+    front = set(summary["frontier"])
+    pick = summary["recommendation"]["point"]
+    body = []
+    for i, r in enumerate(summary["points"]):
+        st = r["stats"]
+        cls = " ".join(c for c, on in (("front", i in front), ("pick", i == pick)) if on)
+        cells = "".join(f"<td class='point'>{html.escape(_num(r['point'].get(a, '')))}</td>"
+                        for a in axes)
+        body.append(
+            f"<tr class='{cls}'><td>{i}{' *' if i in front else ''}</td>{cells}"
+            f"<td>{r['runs_used']}</td><td>{_cell(st['var95_usd'], True)}</td>"
+            f"<td>{_cell(st['lar95_usd'], True)}</td>"
+            f"<td>{_cell(st['depletion_probability'], False)}</td>"
+            f"<td>{_cell(st['capital_efficiency'], False)}</td>"
+            f"<td>{st['mean_liq_delay_p99_s']:,.0f}</td>"
+            f"<td>{r['invariant_violations']}</td></tr>")
+    return body
+
+
+def _recommendation(summary: dict) -> str:
+    """The recommended point against the objective: the venue's parameters apart from the
+    stresses it met (a design that varies the storm), and the stress note."""
+    import html
+
+    rows, rec = summary["points"], summary["recommendation"]
+    pick = rec["point"]
+    stress = summary.get("stress_axes", [])
+    if pick is None:
+        text = "<p>none</p>"
+    elif stress:  # the venue's parameters; the stresses are conditions the point met
+        venue = ", ".join(f"{a} {_num(v)}" for a, v in sorted(rows[pick]["point"].items())
+                          if a not in stress)
+        text = (f"<p><b>Point {pick}</b>: {html.escape(rec['why'])}. Venue parameters: "
+                f"{html.escape(venue)}.</p>")
+    else:
+        text = (f"<p><b>Point {pick}</b> {html.escape(json.dumps(rows[pick]['point']))}: "
+                f"{html.escape(rec['why'])}.</p>")
+    note = stress_note(summary)
+    if note:
+        text += f"<p class='flat' id='stress-note'>{html.escape(note)}</p>"
+    return text
+
+
 def write_sweep(out: Path, summary: dict) -> None:
     """sweep.json, frontier.png and sweep.html (styled like the web app's Lab view, offline:
     the figure is inline SVG)."""
@@ -248,43 +295,15 @@ def write_sweep(out: Path, summary: dict) -> None:
     svg = buffer.getvalue()
     svg = svg[svg.index("<svg"):]
     rows = summary["points"]
-    front = set(summary["frontier"])
     rec = summary["recommendation"]
     axes = sorted({a for r in rows for a in r["point"]})
-    body = []
-    for i, r in enumerate(rows):
-        st = r["stats"]
-        cls = " ".join(c for c, on in (("front", i in front), ("pick", i == rec["point"])) if on)
-        cells = "".join(f"<td class='point'>{html.escape(_num(r['point'].get(a, '')))}</td>"
-                        for a in axes)
-        body.append(
-            f"<tr class='{cls}'><td>{i}{' *' if i in front else ''}</td>{cells}"
-            f"<td>{r['runs_used']}</td><td>{_cell(st['var95_usd'], True)}</td>"
-            f"<td>{_cell(st['lar95_usd'], True)}</td>"
-            f"<td>{_cell(st['depletion_probability'], False)}</td>"
-            f"<td>{_cell(st['capital_efficiency'], False)}</td>"
-            f"<td>{st['mean_liq_delay_p99_s']:,.0f}</td>"
-            f"<td>{r['invariant_violations']}</td></tr>")
+    body = _point_rows(summary, axes)
     flags = summary["monotonicity_flags"]
     flag_html = ("<ul>" + "".join(f"<li class='flag'>{html.escape(f['explanation'])}</li>"
                                   for f in flags) + "</ul>") if flags else \
         f"<p class='muted' id='no-flags'>{html.escape(monotonicity_note(summary))}</p>"
-    pick = rec["point"]
-    stress = summary.get("stress_axes", [])
-    if pick is None:
-        rec_html = "<p>none</p>"
-    elif stress:  # the venue's parameters; the stresses are conditions the point met
-        venue = ", ".join(f"{a} {_num(v)}" for a, v in sorted(rows[pick]["point"].items())
-                          if a not in stress)
-        rec_html = (f"<p><b>Point {pick}</b>: {html.escape(rec['why'])}. Venue parameters: "
-                    f"{html.escape(venue)}.</p>")
-    else:
-        rec_html = (f"<p><b>Point {pick}</b> {html.escape(json.dumps(rows[pick]['point']))}: "
-                    f"{html.escape(rec['why'])}.</p>")
+    rec_html = _recommendation(summary)
     checked = "not checked" if summary.get("monotonicity_comparisons") == 0 else len(flags)
-    note = stress_note(summary)
-    if note:
-        rec_html += f"<p class='flat' id='stress-note'>{html.escape(note)}</p>"
     head = "".join(f"<th>{html.escape(a).replace('_', '_<wbr>')}</th>" for a in axes)
     flat = summary.get("constant_metrics", {})
 
