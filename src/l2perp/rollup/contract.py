@@ -537,14 +537,15 @@ class Settlement(L1Chain):
         return amount
 
 
-def deploy(params, genesis: Genesis, posters: tuple[str, ...]) -> Settlement:
-    """The contract at L1 time = the genesis time, holding the genesis state's collateral (the
-    insurance seeds) so that R1 holds from the first block."""
+def deploy(params, genesis: Genesis, posters: tuple[str, ...], contract=None) -> Settlement:
+    """The contract (`contract`: a Settlement class, the optimistic one by default) at L1 time
+    = the genesis time, holding the genesis state's collateral (the insurance seeds) so that R1
+    holds from the first block."""
     from .commitment import Commitment
     state = genesis_state(genesis)
     root = Commitment().refresh(state)
-    l1 = Settlement(params=params, genesis_ms=genesis.time_ms, genesis=genesis,
-                    genesis_root=root, posters=tuple(posters))
+    l1 = (contract or Settlement)(params=params, genesis_ms=genesis.time_ms, genesis=genesis,
+                                  genesis_root=root, posters=tuple(posters))
     l1.bridge_balance_musdc = tvl_musdc(state)
     return l1
 

@@ -22,13 +22,11 @@ import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..engine.genesis import genesis_state
 from ..engine.params import Genesis
 from ..engine.state import State, is_fund
-from .accounting import tvl_musdc
 from .commitment import Commitment
 from .contract import (
-    FORCED_KINDS, POSTED, REVERTED, BatchRecord, EscapeBook, Settlement, escape_value,
+    FORCED_KINDS, POSTED, REVERTED, BatchRecord, EscapeBook, Settlement, deploy, escape_value,
     haircut,
 )
 from .l1 import KIND_DEPOSIT, L1Error, L1Message
@@ -144,12 +142,9 @@ class ValiditySettlementModel(Settlement):
 def deploy_validity(params: RollupParams, genesis: Genesis,
                     posters: tuple[str, ...]) -> ValiditySettlementModel:
     """The validity model's contract at L1 time = the genesis time, holding the genesis state's
-    collateral (as rollup/contract.py `deploy` does for the optimistic one)."""
-    state = genesis_state(genesis)
-    root = Commitment().refresh(state)
-    l1 = ValiditySettlementModel(params=params, genesis_ms=genesis.time_ms, genesis=genesis,
-                                 genesis_root=root, posters=tuple(posters))
-    l1.bridge_balance_musdc = tvl_musdc(state)
+    collateral (rollup/contract.py `deploy` with this model's class)."""
+    l1 = deploy(params, genesis, posters, ValiditySettlementModel)
+    assert isinstance(l1, ValiditySettlementModel)
     return l1
 
 
