@@ -37,9 +37,9 @@ def take_l1_message(state: State, action) -> str | None:
 
 
 def apply_l1_message(state: State, action, events: list) -> str | None:
-    """Apply a deposit, forced withdrawal, forced trade or batch data cost that `take_l1_message` took; an error
-    text means the message was consumed as invalid. (An `OperatorOffence` goes to governance:
-    stf routes it.)"""
+    """Apply a deposit, forced withdrawal, forced trade or batch data cost that
+    `take_l1_message` took; an error text means the message was consumed as invalid. (An
+    `OperatorOffence` goes to governance: stf routes it.)"""
     kind = type(action)
     if kind is BridgeCredit:
         return credit_deposit(state, action, events)

@@ -208,9 +208,10 @@ def execute_fill(
 
     A liquidation taker pays no taker fee, and its makers get no rebate (dYdX); a `fee_free`
     fill (an L1 forced trade) charges neither side. Any other taker pays the L1 data fee's
-    hourly rate with its own (engine/l1fee.py), in its taker fee. A side whose order names a builder pays it
-    `builder_fee_for(notional, fee)` (tenths of a bp) with the venue's fee, from the same
-    bucket, before the position changes (a closing fill's isolated margin is still there)."""
+    hourly rate with its own (engine/l1fee.py), in its taker fee. A side whose order names a
+    builder pays it `builder_fee_for(notional, fee)` (tenths of a bp) with the venue's fee,
+    from the same bucket, before the position changes (a closing fill's isolated margin is
+    still there)."""
     notional = px_pips * lots
     taker_rate, _ = fee_rates(state, taker)
     _, maker_rate = fee_rates(state, maker)

@@ -202,7 +202,8 @@ class Settlement(L1Chain):
         self.last_post_ms = self.time_ms
         self._event("batchPosted", batch=header.batch_no, poster=sender)
         if self.charges_data_cost():
-            self.record_data_cost(header.batch_no, sender, COMMIT_GAS + DATA_GAS_PER_BYTE * len(body))
+            self.record_data_cost(header.batch_no, sender,
+                                  COMMIT_GAS + DATA_GAS_PER_BYTE * len(body))
         return record
 
     def charges_data_cost(self) -> bool:
