@@ -190,12 +190,11 @@ def check_param(state: State, key: str, value: int) -> None:
         raise ParamError(f"unknown parameter {key!r}")
     if type(value) is not int:
         raise ParamError(f"{key}: value must be an integer")
-    if key in CONFIG_KEYS:
-        _check_range(key, value, CONFIG_KEYS[key])
-        return
     if key in L1_FEE_KEYS:
-        _l1_fee(state.config, key)
-        _check_range(key, value, L1_FEE_KEYS[key])
+        _l1_fee(state.config, key)  # ParamError on a venue without the fee
+    entry = _ranged_entry(state.config, key)
+    if entry is not None:
+        _check_range(key, value, entry)
         return
     if key.startswith("fee.tier"):
         _fee_field(state.config, key)
@@ -277,6 +276,16 @@ def governed_config(config: EngineConfig, values: dict[str, int]) -> EngineConfi
         if l1_fee != config.l1_fee:
             changes["l1_fee"] = l1_fee
     return dataclasses.replace(config, **changes) if changes else config
+
+
+def _ranged_entry(config: EngineConfig, key: str) -> tuple[str, int, int, int] | None:
+    """The fixed-range table entry of an engine-wide key (CONFIG_KEYS, or L1_FEE_KEYS on a
+    venue with the L1 data fee); None for any other key."""
+    if key in CONFIG_KEYS:
+        return CONFIG_KEYS[key]
+    if key in L1_FEE_KEYS and config.l1_fee is not None:
+        return L1_FEE_KEYS[key]
+    return None
 
 
 def _l1_fee(config: EngineConfig, key: str) -> L1FeeConfig:
@@ -366,10 +375,9 @@ def check_param_name(state: State, key: object, value: object, new_markets: int 
         raise ParamError(f"unknown parameter {key!r}; {param_names(state)}")
     if type(value) is not int:
         raise ParamError(f"{key}: value must be an integer")
-    if key in CONFIG_KEYS:
-        _check_range(key, value, CONFIG_KEYS[key])
-    elif key in L1_FEE_KEYS and state.config.l1_fee is not None:
-        _check_range(key, value, L1_FEE_KEYS[key])
+    entry = _ranged_entry(state.config, key)
+    if entry is not None:
+        _check_range(key, value, entry)
     elif key.startswith("fee.tier"):
         try:
             _fee_field(state.config, key)
