@@ -59,10 +59,12 @@ def test_the_poster_is_paid_and_l1_and_l2_agree(node) -> None:
     poster = KEYS["poster"].address
     deadline = time.time() + 30
     while time.time() < deadline:
-        status = node.info({"type": "rollupStatus"})
-        terms = status["l1DataFee"]
+        # the ledger before the status: payments only grow, so the rows read first are at
+        # most what the status reads next
         ledger = node.info({"type": "userNonFundingLedgerUpdates", "user": poster})
         paid = [row for row in ledger if row["delta"]["type"] == "l1DataCost"]
+        status = node.info({"type": "rollupStatus"})
+        terms = status["l1DataFee"]
         if terms["paid"] > 0 and paid:
             break
         time.sleep(0.5)

@@ -8,10 +8,10 @@ amounts are USDC decimal strings; times ms. The L1 data fee is `null` on a venue
 
 from __future__ import annotations
 
-from ..engine.fees import compute_fee_rates
-from ..engine.l1fee import step_bound_e9
+from ..engine.l1fee import step_bound_e9, taker_l1_rate_e9
 from ..engine.state import State
-from ..units import MS_PER_DAY, MS_PER_HOUR, format_fixed, format_usdc
+from ..units import MS_PER_HOUR, format_fixed, format_usdc
+from .info import user_fee_rates
 from .rows import format_rate
 
 
@@ -25,12 +25,9 @@ def fee_schedule(state: State, user: str | None) -> dict:
         "l1DataFee": l1_data_fee(state),
     }
     if user is not None:
-        account = state.accounts.get(user)
-        tier0 = config.fee_tiers[0]
-        taker, maker = (compute_fee_rates(state, account, state.time_ms // MS_PER_DAY)
-                        if account is not None else (tier0.taker_rate_e9, tier0.maker_rate_e9))
+        taker, maker = user_fee_rates(state, user)
         book = state.l1_fee
-        now = book.rate_e9 if book is not None else 0
+        now = taker_l1_rate_e9(state)
         later = book.next_rate_e9 if book is not None else 0
         answer["user"] = {"user": user, "takerRate": format_rate(taker + now),
                           "nextTakerRate": format_rate(taker + later),

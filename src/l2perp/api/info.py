@@ -35,10 +35,8 @@ def meta(state: State) -> dict:
     (`marginTableId`): its tiers as governance keeps them, markets with the same tiers sharing
     one table, numbered from 1 in order of first use; `lowerBound` is in USDC."""
     universe = []
-    tables: dict[tuple, int] = {}
-    for m in state.markets:
-        tiers = tuple((t.lower_bound_musdc, t.max_leverage) for t in m.spec.margin_tiers)
-        table_id = tables.setdefault(tiers, len(tables) + 1)
+    tables, table_of = margin_tables(state)
+    for m, table_id in zip(state.markets, table_of):
         entry = {"name": m.name, "szDecimals": m.sz_decimals, "maxLeverage": m.max_leverage,
                  "marginTableId": table_id}
         if m.spec.only_isolated:
@@ -50,11 +48,22 @@ def meta(state: State) -> dict:
         [table_id, margin_table(tiers)] for tiers, table_id in tables.items()]}
 
 
+def margin_tables(state: State) -> tuple[dict[tuple, int], list[int]]:
+    """(tiers -> table id, each market's table id): markets with the same tiers (as
+    (lower bound, max leverage) pairs) share a table, numbered from 1 in order of first use."""
+    tables: dict[tuple, int] = {}
+    table_of = []
+    for m in state.markets:
+        tiers = tuple((t.lower_bound_musdc, t.max_leverage) for t in m.spec.margin_tiers)
+        table_of.append(tables.setdefault(tiers, len(tables) + 1))
+    return tables, table_of
+
+
 def margin_table_by_id(state: State, table_id: int) -> dict:
     """marginTable: the table `meta` numbers `table_id` (ValueError: no such table)."""
-    for found, table in meta(state)["marginTables"]:
+    for tiers, found in margin_tables(state)[0].items():
         if found == table_id:
-            return table
+            return margin_table(tiers)
     raise ValueError(f"Unknown margin table {table_id}")
 
 
@@ -200,13 +209,20 @@ def exchange_status(state: State) -> dict:
     return {"time": state.time_ms, "specialStatuses": None}
 
 
+def user_fee_rates(state: State, user: str) -> tuple[int, int]:
+    """The user's (taker, maker) tier rates in e9 today; an unknown user pays tier 0."""
+    account = state.accounts.get(user)
+    if account is None:
+        tier0 = state.config.fee_tiers[0]
+        return tier0.taker_rate_e9, tier0.maker_rate_e9
+    return compute_fee_rates(state, account, state.time_ms // MS_PER_DAY)
+
+
 def user_fees(state: State, user: str) -> dict:
     """The user's daily volumes and fee rates (userFees); an unknown user pays tier 0."""
     account = state.accounts.get(user)
+    taker, maker = user_fee_rates(state, user)
     tier0 = state.config.fee_tiers[0]
-    taker, maker = (compute_fee_rates(state, account, state.time_ms // MS_PER_DAY)
-                    if account is not None
-                    else (tier0.taker_rate_e9, tier0.maker_rate_e9))
     days = sorted(account.volume_days.items()) if account is not None else []
     return {"dailyUserVlm": [{"date": day, "userCross": format_usdc(v), "userAdd": "0",
                               "exchange": format_usdc(state.volume_days.get(day, 0))}

@@ -87,13 +87,6 @@ def roll_hours(state: State) -> None:
     book.hour_ms = hour
 
 
-def record_charge(state: State, component_musdc: int) -> None:
-    """Count a fill's L1 data component (already in the fee pool with the taker fee)."""
-    book = state.l1_fee
-    if book is not None:
-        book.charged_musdc += component_musdc
-
-
 def apply_data_cost(state: State, action: L1DataCost, events: list) -> str | None:
     """An `L1DataCost` message: observe its gas price for this hour, owe its cost to the
     batch's poster and pay what the fee pool can of the costs owed, oldest first. Without an L1

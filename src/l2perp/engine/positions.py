@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from ..units import MS_PER_DAY
 from .fees import fee_for, record_volume, refresh_fee_rates
-from .l1fee import record_charge
 from .margin import (
     cross_requirements, initial_margin, is_cross_position, leverage_of, maintenance_margin,
 )
@@ -215,7 +214,6 @@ def execute_fill(
     notional = px_pips * lots
     taker_rate, _ = fee_rates(state, taker)
     _, maker_rate = fee_rates(state, maker)
-    l1_part = 0
     if fee_free:
         taker_rate = maker_rate = 0
     elif liquidation:
@@ -223,11 +221,11 @@ def execute_fill(
         if maker_rate < 0:
             maker_rate = 0
     taker_fee = fee_for(notional, taker_rate)
-    if state.l1_fee is not None and not fee_free and not liquidation:
-        with_l1 = fee_for(notional, taker_rate + state.l1_fee.rate_e9)
-        l1_part = with_l1 - taker_fee
+    book = state.l1_fee
+    if book is not None and not fee_free and not liquidation:  # the L1 data fee's part
+        with_l1 = fee_for(notional, taker_rate + book.rate_e9)
+        book.charged_musdc += with_l1 - taker_fee
         taker_fee = with_l1
-        record_charge(state, l1_part)
     maker_fee = fee_for(notional, maker_rate)
     delta = lots if taker_is_buy else -lots
     asset = market.asset

@@ -18,6 +18,7 @@ from ..codec import canonical, h256
 from ..engine.decoding import DecodeError, decode_account, unpack
 from ..engine.params import EngineConfig, Genesis
 from ..engine.genesis import genesis_state
+from ..engine.l1fee import data_cost_musdc
 from ..engine.state import is_fund
 from .accounting import tvl_musdc
 from .batch import (
@@ -217,8 +218,8 @@ class Settlement(L1Chain):
         observe and reimburse (engine/l1fee.py). The body's data gas is priced as calldata
         but, like blob data, does not count toward the block's execution gas limit."""
         price = self.base_fee_gwei * self.params.eth_usd
-        cost = -((-gas * price) // 1_000)
-        return self._enqueue(KIND_L1_COST, poster, (batch_no, poster, gas, price, cost))
+        return self._enqueue(KIND_L1_COST, poster,
+                             (batch_no, poster, gas, price, data_cost_musdc(gas, price)))
 
     def validate_batch(self, sender: str, header: BatchHeader, body: bytes,
                        withdrawals: tuple[WithdrawalEntry, ...]) -> bool:
@@ -327,6 +328,23 @@ class Settlement(L1Chain):
             self.bonds_returned_musdc += record.bond_musdc
             self._event("batchFinalized", batch=record.header.batch_no)
 
+    def revert_from(self, batch_no: int, refund_first: bool) -> list[int]:
+        """Revert standing batch `batch_no` and every standing batch after it: their posters'
+        bonds go back (the first one's only when `refund_first`: a slashed bond does not), and
+        the queue cursor returns to the first one's start. Returns the batches reverted."""
+        reverted: list[int] = []
+        for later in self.batches[batch_no - 1:]:
+            if later.status != POSTED:
+                continue
+            if refund_first or later.header.batch_no != batch_no:
+                self.pay(later.poster, later.bond_musdc)
+                self.bonds_returned_musdc += later.bond_musdc
+            later.status = REVERTED
+            later.reverted_by = batch_no
+            reverted.append(later.header.batch_no)
+        self.cursor = self.batch(batch_no).header.l1_msg_start
+        return reverted
+
     # ----- fraud proofs -------------------------------------------------------------------
     def challenge(self, challenger: str, batch_no: int, witness: Witness) -> Verdict:
         """Re-execute `batch_no` from `witness`. Fraud: the batch and every later batch revert,
@@ -368,14 +386,7 @@ class Settlement(L1Chain):
         self.slash_reward_musdc += reward
         self.burned_musdc += record.bond_musdc - reward
         self.bridge_balance_musdc -= record.bond_musdc - reward  # burned: leaves the contract
-        for later in self.batches[batch_no - 1:]:
-            if later.status == POSTED:
-                if later is not record:
-                    self.pay(later.poster, later.bond_musdc)
-                    self.bonds_returned_musdc += later.bond_musdc
-                later.status = REVERTED
-                later.reverted_by = batch_no
-        self.cursor = record.header.l1_msg_start
+        self.revert_from(batch_no, refund_first=False)
         self.last_post_ms = self.time_ms  # the honest poster gets a full delay to re-post
         # L2's operator registry slashes the poster's governance bond too (engine/governance)
         self._enqueue(KIND_OFFENCE, challenger, ("fraudulentBatch", record.poster, challenger))

@@ -41,7 +41,6 @@ class ValiditySettlementModel(Settlement):
     """The settlement contract under the validity model: commit, then prove, then final."""
 
     proven_ms: dict[int, int] = field(default_factory=dict)  # batch -> when its proof landed
-    rejected: list[int] = field(default_factory=list)  # batches withdrawn as unprovable
     exit_mode_ms: int = 0  # when the venue entered exit mode (0: never)
 
     # ----- batches ------------------------------------------------------------------------
@@ -96,18 +95,9 @@ class ValiditySettlementModel(Settlement):
         record = self.batch(batch_no)
         if record.status != POSTED or batch_no in self.proven_ms:
             raise L1Error(f"batch {batch_no} is not an unproven commitment")
-        reverted: list[int] = []
-        for later in self.batches[batch_no - 1:]:
-            if later.status != POSTED:
-                continue
-            self.pay(later.poster, later.bond_musdc)
-            self.bonds_returned_musdc += later.bond_musdc
-            later.status = REVERTED
-            later.reverted_by = batch_no
-            self.proven_ms.pop(later.header.batch_no, None)
-            reverted.append(later.header.batch_no)
-        self.cursor = record.header.l1_msg_start
-        self.rejected.append(batch_no)
+        reverted = self.revert_from(batch_no, refund_first=True)
+        for number in reverted:
+            self.proven_ms.pop(number, None)
         self._event("batchRejected", batch=batch_no, reverted=len(reverted))
         return reverted
 
@@ -152,12 +142,10 @@ def deploy_validity(params: RollupParams, genesis: Genesis,
 
 @dataclass
 class ProofJob:
-    """One batch's proof: when it became provable, started and lands, and what it attests."""
+    """One batch's proof: when it lands and what it attests."""
 
     batch_no: int
     n_txs: int
-    ready_ms: int
-    start_ms: int
     done_ms: int
     post_root: bytes
     withdrawals_root: bytes
@@ -198,7 +186,6 @@ class ProverModel:
     free_at: list[int] = field(default_factory=list)
     seen: int = 0  # batches examined
     cost_musdc: int = 0  # proofs landed x their transactions x the cost per transaction
-    unprovable: list[tuple[int, str]] = field(default_factory=list)
     failures: list[tuple[int, str]] = field(default_factory=list)  # engine errors: stuck
     state: State | None = None
     commitment: Commitment = field(default_factory=Commitment)
@@ -236,7 +223,6 @@ class ProverModel:
                 self.tip_no = -1
                 continue
             if verdict.fraud:
-                self.unprovable.append((number, verdict.reason))
                 l1.reject_unprovable(l1.posters[0], number)
                 rejected.append(number)
                 self.tip_no = -1
@@ -252,7 +238,7 @@ class ProverModel:
         done = proving_end(start, work_ms, self.outages)
         self.free_at[worker] = done
         header = record.header
-        self.jobs[header.batch_no] = ProofJob(header.batch_no, header.n_txs, ready, start, done,
+        self.jobs[header.batch_no] = ProofJob(header.batch_no, header.n_txs, done,
                                               header.post_root, header.withdrawals_root)
         heapq.heappush(self.running, (done, header.batch_no))
 

@@ -49,6 +49,8 @@ class Reconciler:
     genesis_tvl_musdc: int
     tvl_at: dict[int, int] = field(default_factory=dict)  # L2 height -> TVL, from the poster
     costs_at: dict[int, int] = field(default_factory=dict)  # L2 height -> L1 costs L2 took on
+    recorded_upto: int = 0  # queue messages counted into recorded_musdc (l1_fee_terms)
+    recorded_musdc: int = 0  # Σ batch costs the contract recorded in them
     mismatches: list[Mismatch] = field(default_factory=list)  # every incident, in order
     current: list[Mismatch] = field(default_factory=list)  # what the last check found
     checks: int = 0
@@ -82,12 +84,13 @@ class Reconciler:
         self.current = []
         self.checks += 1
         self.checked_l1_blocks.add(self.l1.height)
+        opened = self.open_chain()  # the standing chain R2, R3/R4 and R6 walk
         self.check_r1()
-        self.check_r2()
-        self.check_r3_r4()
+        self.check_r2(opened)
+        self.check_r3_r4(opened)
         self.check_r5()
         if self.l1.charges_data_cost():
-            self.check_r6()
+            self.check_r6(opened)
         return self.current
 
     def open_chain(self) -> tuple[list, int, int]:
@@ -127,16 +130,21 @@ class Reconciler:
             self._fail("R1", f"B={b} != Q={q} + P={p} + E={e} + TVL={last} "
                              f"(off by {b - q - p - e - last})")
 
-    def check_r2(self) -> None:
-        """Between consecutive measured batch ends of the standing chain."""
-        chain, last_height, last_tvl = self.open_chain()
+    def consumed_sum(self, record, kind: str, field: int) -> int:
+        """Σ payload[field] over the queue messages of `kind` that batch `record` consumed."""
+        header = record.header
+        return sum(m.payload[field] for m in self.l1.messages[header.l1_msg_start:header.l1_msg_end]
+                   if m.kind == kind)
+
+    def check_r2(self, opened: tuple[list, int, int | None]) -> None:
+        """Between consecutive measured batch ends of the standing chain (`open_chain`)."""
+        chain, last_height, last_tvl = opened
         if last_tvl is None:
             return
 
         def flow(record) -> int:
-            header = record.header
-            return sum(m.payload[1] for m in self.l1.messages[header.l1_msg_start:header.l1_msg_end]
-                       if m.kind == KIND_DEPOSIT) - sum(w.amount_musdc for w in record.withdrawals)
+            return (self.consumed_sum(record, KIND_DEPOSIT, 1)
+                    - sum(w.amount_musdc for w in record.withdrawals))
         self.check_flows("R2", chain, last_height, last_tvl, self.tvl_at, flow,
                          "L2 total moved", "L1 flows say")
 
@@ -158,8 +166,8 @@ class Reconciler:
                 return
             last_height, last, flow = header.last_height, value, 0
 
-    def check_r3_r4(self) -> None:
-        chain, _, _ = self.open_chain()
+    def check_r3_r4(self, opened: tuple[list, int, int | None]) -> None:
+        chain = opened[0]
         cursor = self.l1.finalized_cursor
         for record in chain:
             header = record.header
@@ -186,18 +194,14 @@ class Reconciler:
         if cursor != self.l1.cursor:
             self._fail("R3", f"L1 cursor {self.l1.cursor} != consumed {cursor}")
 
-    def check_r6(self) -> None:
+    def check_r6(self, opened: tuple[list, int, int | None]) -> None:
         """Between consecutive measured batch ends of the standing chain, from 0 at genesis."""
-        chain, last_height, _ = self.open_chain()
+        chain, last_height, _ = opened
         last = self.costs_at.get(last_height, 0 if last_height == 0 else None)
         if last is None:
             return
-
-        def flow(record) -> int:
-            header = record.header
-            return sum(m.payload[4] for m in self.l1.messages[header.l1_msg_start:header.l1_msg_end]
-                       if m.kind == KIND_L1_COST)
-        self.check_flows("R6", chain, last_height, last, self.costs_at, flow,
+        self.check_flows("R6", chain, last_height, last, self.costs_at,
+                         lambda record: self.consumed_sum(record, KIND_L1_COST, 4),
                          "L2 took on L1 data costs of", "L1 recorded")
 
     def l1_fee_terms(self, state) -> dict[str, int] | None:
@@ -207,8 +211,12 @@ class Reconciler:
         book = state.l1_fee
         if book is None:
             return None
-        recorded = sum(m.payload[4] for m in self.l1.messages if m.kind == KIND_L1_COST)
-        return {"l1Recorded": recorded, "l2Costs": book.costs_musdc,
+        messages = self.l1.messages  # append-only: count each message once
+        for m in messages[self.recorded_upto:]:
+            if m.kind == KIND_L1_COST:
+                self.recorded_musdc += m.payload[4]
+        self.recorded_upto = len(messages)
+        return {"l1Recorded": self.recorded_musdc, "l2Costs": book.costs_musdc,
                 "charged": book.charged_musdc, "paid": book.paid_musdc,
                 "owed": book.costs_musdc - book.paid_musdc,
                 "absorbed": book.charged_musdc - book.costs_musdc}
