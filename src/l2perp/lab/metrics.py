@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..engine.liqindex import unit_figures
 from ..engine.margin import leverage_of, maintenance_margin
 from ..engine.state import fund_address, is_fund
 from ..engine.tx import (
@@ -216,20 +215,35 @@ class Metrics:
 
     def _alerts(self, now_ms: int) -> None:
         """After each block: which units stand at or past the first margin alert, at the mark
-        (what the node's `marginHealth` subscribers would be told), and since when."""
+        (what the node's `marginHealth` subscribers would be told), and since when. One pass
+        over each account's positions (engine/liqindex.py `unit_figures`' figures); a cross
+        account whose value exceeds twice a bound on its maintenance margin (each position's
+        notional x its market's highest rate, + 1 for the rounding) is below 50% without the
+        exact figure."""
         state = self.kernel.state
+        markets, config = state.markets, state.config
+        top_rate = [max(m.mm_rates_e9) for m in markets]
         since, counted = self.alert_since, self.alert_counted
         live: dict[tuple[str, int], bool] = {}
         for address, account in state.accounts.items():
             if not account.positions or is_fund(address):
                 continue
-            value, mm, _ = unit_figures(state, account, -1)
-            if alerting(value, mm):
-                live[(address, -1)] = True
-            for asset in account.positions:
-                value, mm, assets = unit_figures(state, account, asset)
-                if assets and alerting(value, mm):
+            value: int = account.cash_musdc
+            bound: int = 0
+            cross: list[tuple[Any, int]] = []
+            for asset, pos in account.positions.items():
+                market = markets[asset]
+                ntl = abs(pos.size_lots) * market.mark_pips
+                if leverage_of(config, account, market).is_cross:
+                    value += pos.size_lots * market.mark_pips
+                    bound += ntl * top_rate[asset] + E9
+                    cross.append((market, ntl))
+                elif alerting(pos.iso_raw_musdc + pos.size_lots * market.mark_pips,
+                              maintenance_margin(market, ntl)):
                     live[(address, asset)] = True
+            if cross and (value <= 0 or value * E9 <= 2 * bound) and alerting(
+                    value, sum(maintenance_margin(m, n) for m, n in cross)):
+                live[(address, -1)] = True
         for unit in live:
             if unit not in since:
                 since[unit] = now_ms
