@@ -73,16 +73,17 @@ class L1FeeWatch:
         book, config = state.l1_fee, state.config.l1_fee
         if book is None or config is None or not self.t_s:
             return {}
-        rate_change, worst_step = hourly_steps(self.t_s, self.rate_e9)
-        bound = step_bound_e9(config, worst_step[0]) if worst_step else 0
+        pairs = hour_pairs(self.t_s, self.rate_e9)
+        worst = max(pairs, key=lambda p: abs(p[1] - p[0])) if pairs else None
+        rate_change = abs(worst[1] - worst[0]) if worst else 0
+        bound = step_bound_e9(config, worst[0]) if worst else 0
         return {
             "published_bp": summary(self.rate_e9, self.t_s),
             "raw_bp": summary(self.raw_e9, self.t_s),
             "published_max_hourly_change_bp": rate_change / BP_E9,
             "published_step_bound_bp": bound / BP_E9,
             "published_within_bound": all(
-                abs(after - before) <= step_bound_e9(config, before)
-                for before, after in hour_pairs(self.t_s, self.rate_e9)),
+                abs(after - before) <= step_bound_e9(config, before) for before, after in pairs),
             "raw_max_hourly_change_bp": max_change_within(self.t_s, self.raw_e9, 3_600) / BP_E9,
             "pool_worst_balance_usd": min(self.balance_musdc) / 1e6,
             "pool_final_balance_usd": self.balance_musdc[-1] / 1e6,
@@ -113,15 +114,6 @@ def hour_pairs(t_s: list[int], values: list[int]) -> list[tuple[int, int]]:
         by_hour.setdefault(t // 3_600, v)
     hours = sorted(by_hour)
     return [(by_hour[a], by_hour[b]) for a, b in zip(hours, hours[1:]) if b == a + 1]
-
-
-def hourly_steps(t_s: list[int], values: list[int]) -> tuple[int, tuple[int, int] | None]:
-    """The largest change between consecutive hours, and the pair where it happened."""
-    pairs = hour_pairs(t_s, values)
-    if not pairs:
-        return 0, None
-    worst = max(pairs, key=lambda p: abs(p[1] - p[0]))
-    return abs(worst[1] - worst[0]), worst
 
 
 def max_change_within(t_s: list[int], values: list[int], window_s: int) -> int:

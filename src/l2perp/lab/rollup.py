@@ -152,17 +152,17 @@ class LabRollup:
             out["l1_fee"] = self.fees.finish()
         return out
 
-    def figures(self) -> dict[str, Any]:
+    def figures(self, report: dict[str, Any]) -> dict[str, Any]:
         """The settlement and L1 data fee figures a run report shows at its top level (none
-        without a model or a fee)."""
+        without a model or a fee), read from this rollup's `report()`."""
         out: dict[str, Any] = {}
-        if self.watch is not None:
-            s = self.watch.finish()
+        if "settlement" in report:
+            s = report["settlement"]
             out.update({"settlement_model": s["model"], "withdrawals_count": s["withdrawals"],
                         "withdrawal_finality_p50_s": s["finality_p50_s"],
                         "withdrawal_finality_p99_s": s["finality_p99_s"],
                         "exit_mode": s["exit_mode"] is not None})
-        fee = self.fees.finish() if self.fees is not None else {}
+        fee = report.get("l1_fee")
         if fee:
             out.update({"l1_fee_max_hourly_change_bp": fee["published_max_hourly_change_bp"],
                         "l1_raw_max_hourly_change_bp": fee["raw_max_hourly_change_bp"],

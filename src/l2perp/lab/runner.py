@@ -53,7 +53,7 @@ class LabPart(Protocol):
 
     def report(self) -> dict[str, Any]: ...
 
-    def figures(self) -> dict[str, Any]: ...
+    def figures(self, report: dict[str, Any]) -> dict[str, Any]: ...
 
 
 class Attack(Protocol):
@@ -290,6 +290,12 @@ class Sim:
         counted = sum(1 for a in self.agents if a.kind not in ("noise",) and a.sent > 0)
         return counted + len(self.noise.active)
 
+    def rollup_part(self) -> dict[str, Any]:
+        """The rollup's report and the top-level figures read from it."""
+        assert self.rollup is not None
+        report = self.rollup.report()
+        return {"rollup": report, **self.rollup.figures(report)}
+
     def report(self) -> dict[str, Any]:
         """What the run measured (docs/mechanics.md), money in USD."""
         m, k = self.metrics, self.kernel
@@ -346,8 +352,7 @@ class Sim:
             "mempool_refused": k.refused,
             "margin_topups": self.topups,
             "height": state.height,
-            **({"rollup": self.rollup.report(), **self.rollup.figures()}
-               if self.rollup is not None else {}),
+            **(self.rollup_part() if self.rollup is not None else {}),
             **({"governance_attacks": [a.outcome() for a in self.gov_attacks]}
                if self.gov_attacks else {}),
         }
