@@ -385,10 +385,16 @@ class Metrics:
         return out
 
 
+def nearest_rank(n: int, q: float) -> int:
+    """The 1-based rank of the nearest-rank q-th percentile of n values: ceil(q n / 100), at
+    least 1 and at most n."""
+    rank = max(1, int(-(-q * n // 100)))
+    return rank if rank < n else n
+
+
 def percentile(values: list[int] | list[float], q: float) -> float:
     """Nearest-rank percentile (0 for an empty list)."""
     if not values:
         return 0.0
     ordered = sorted(values)
-    rank = max(1, int(-(-q * len(ordered) // 100)))
-    return float(ordered[min(rank, len(ordered)) - 1])
+    return float(ordered[nearest_rank(len(ordered), q) - 1])

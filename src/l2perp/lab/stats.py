@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .metrics import nearest_rank
+
 BOOTSTRAP = 1000  # resamples per interval
 LEVEL = 0.90  # the intervals' coverage
 # metric -> (what it is, which run figure it reduces, how)
@@ -33,10 +35,8 @@ EXPECTED = (("imf", "capital_efficiency", -1), ("imf", "var95_usd", -1),
 
 
 def p95(values: np.ndarray) -> float:
-    """Nearest-rank 95th percentile (as `metrics.percentile`)."""
-    ordered = np.sort(values)
-    rank = max(1, -(-95 * len(ordered) // 100))
-    return float(ordered[rank - 1])
+    """Nearest-rank 95th percentile (`metrics.nearest_rank`, as `metrics.percentile`)."""
+    return float(np.sort(values)[nearest_rank(len(values), 95) - 1])
 
 
 def run_figures(runs: list[dict]) -> dict[str, np.ndarray]:
@@ -63,8 +63,7 @@ def bootstrap(values: np.ndarray, statistic: str, seed: list[int],
     words = np.random.PCG64(np.random.SeedSequence(seed)).random_raw((resamples, n))
     picks = values[(words % np.uint64(n)).astype(np.int64)]
     if statistic == "p95":
-        rank = max(1, -(-95 * n // 100))
-        stats = np.sort(picks, axis=1)[:, rank - 1]
+        stats = np.sort(picks, axis=1)[:, nearest_rank(n, 95) - 1]
         estimate = p95(values)
     else:
         stats = picks.mean(axis=1)
