@@ -11,7 +11,7 @@ from hyperliquid.exchange import Exchange
 from hyperliquid.info import Info
 
 from l2perp.engine.positions import builder_fee_for as builder_fee
-from tests.support.server import DevnetServer, Signer, ccxt_client
+from tests.support.server import DevnetServer, ccxt_client
 from tests.support.server import info as info_post
 
 CCXT_BUILDER = "0x6530512a6c89c7cfcebc3ba7fcd9ada5f30827a6"
@@ -21,12 +21,6 @@ CCXT_BUILDER = "0x6530512a6c89c7cfcebc3ba7fcd9ada5f30827a6"
 def devnet(tmp_path_factory):
     with DevnetServer(tmp_path_factory.mktemp("devnet-accounts")) as server:
         yield server
-
-
-def admin_post(devnet, action: dict) -> None:
-    """Send a devnet cheat action signed by the admin key; it must be accepted."""
-    reply = Signer(devnet, devnet.keys[0]).send(action)
-    assert reply["status"] == "ok", reply
 
 
 def cash(devnet, user: str) -> Decimal:
@@ -209,7 +203,7 @@ def test_vault_create_deposit_trade_withdraw(devnet) -> None:
 
     # a day later the lockup is over; a donation of 150 USDC is profit for every holder: the
     # follower's 500 is worth 550, and withdrawing it pays the leader 10% of the 50 profit
-    admin_post(devnet, {"type": "devAdvanceTime", "ms": 86_400_000 + 1_000})
+    devnet.admin({"type": "devAdvanceTime", "ms": 86_400_000 + 1_000})
     assert follower.usd_transfer(150, vault)["status"] == "ok"
     details = info_post(devnet, {"type": "vaultDetails", "vaultAddress": vault, "user": me})
     assert details["followerState"]["vaultEquity"] == "550"

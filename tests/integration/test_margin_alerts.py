@@ -12,18 +12,13 @@ import websocket
 from eth_account import Account
 from hyperliquid.exchange import Exchange
 
-from tests.support.server import DevnetServer, Signer, info
+from tests.support.server import DevnetServer, info
 
 
 @pytest.fixture(scope="module")
 def devnet(tmp_path_factory):
     with DevnetServer(tmp_path_factory.mktemp("devnet-alerts")) as server:
         yield server
-
-
-def admin(devnet, action: dict) -> None:
-    reply = Signer(devnet, devnet.keys[0]).send(action)
-    assert reply["status"] == "ok", reply
 
 
 def fresh_trader(devnet, usd: int):
@@ -71,7 +66,7 @@ def test_alerts_arrive_before_the_liquidation(devnet) -> None:
         deadline = time.time() + 40
         while liquidated_at is None and time.time() < deadline:
             price = round(price * 0.997, 3)  # -0.3% a step
-            admin(devnet, {"type": "devSetOracle", "coin": "SOL", "px": f"{price:g}"})
+            devnet.admin({"type": "devSetOracle", "coin": "SOL", "px": f"{price:g}"})
             until = time.time() + 0.3
             while time.time() < until:
                 ws.settimeout(max(0.01, until - time.time()))

@@ -32,6 +32,7 @@ class DevnetServer:
         self.url = f"http://127.0.0.1:{self.port}"
         keys = dev_keys()
         self.keys = keys
+        self._admin: Signer | None = None
         by_role = {k.role: k for k in keys}
         rollup = NodeRollupSettings(Path(data_dir) / "l1.sqlite", TEST, by_role["poster"].address,
                                     l1_funded=(by_role["verifier"].address,))
@@ -59,6 +60,15 @@ class DevnetServer:
     def __exit__(self, *exc) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+    def admin(self, action: dict) -> dict:
+        """Send `action` signed by the devnet admin key (one SDK client for the server's life);
+        it must be accepted. Returns the reply."""
+        if self._admin is None:
+            self._admin = Signer(self, self.keys[0])
+        reply = self._admin.send(action)
+        assert reply["status"] == "ok", reply
+        return reply
 
 
 class Signer:
