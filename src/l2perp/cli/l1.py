@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from ..units import format_usdc, usdc_to_musdc
+from . import options
 from .options import DEFAULT_URL, KEY, KEY_FILE, URL_HELP, private_key
 
 app = typer.Typer(add_completion=False, help="the devnet L1: bridge, forced actions, exits")
@@ -79,8 +80,7 @@ def deposit(amount: str = typer.Option(..., help="USDC"), to: str = typer.Option
 @app.command()
 def withdraw(amount: str = typer.Option(..., help="USDC, including the $1 fee"),
              key: str = KEY, key_file: Path = KEY_FILE,
-             url: str = typer.Option(DEFAULT_URL, "--url", envvar="L2PERP_URL",
-                                     help=URL_HELP)) -> None:
+             url: str = options.URL) -> None:
     """An L2 withdrawal (withdraw3 through the node); claim it on L1 once its batch is final."""
     from ..crypto.signatures import address_of, sign_user_signed
     from ..node.l1client import post_json

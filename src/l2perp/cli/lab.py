@@ -25,7 +25,8 @@ def list_() -> None:
     """The shipped scenarios, drills and sweeps."""
     from ..lab.scenario import load_scenario, shipped_names
 
-    from ..lab.drill import load_drill
+    from ..lab.drill import SHIPPED as DRILLS, load_drill
+    from ..lab.sweep import SHIPPED as SWEEPS
 
     table = Table("scenario", "duration", "imitates", title="shipped scenarios")
     for name in shipped_names():
@@ -33,15 +34,14 @@ def list_() -> None:
         imitates = f"{s.event.name}, {s.event.date}" if s.event else s.cites[:90]
         table.add_row(name, f"{s.duration_s / 3600:g} h", imitates)
     console.print(table)
-    lab_dir = Path(__file__).resolve().parents[1] / "lab"
     drills = Table("drill", "scenario", "what it rehearses", title="shipped drills "
                    "(l2perp lab drill NAME)")
-    for path in sorted((lab_dir / "drills").glob("*.toml")):
+    for path in sorted(DRILLS.glob("*.toml")):
         drill = load_drill(path)
         drills.add_row(path.stem, drill.scenario, _first_sentence(drill.description))
     console.print(drills)
     sweeps = Table("sweep", "what it asks", title="shipped sweeps (l2perp lab sweep NAME)")
-    for path in sorted((lab_dir / "sweeps").glob("*.toml")):
+    for path in sorted(SWEEPS.glob("*.toml")):
         sweeps.add_row(path.stem, _first_sentence(_leading_comment(path)))
     console.print(sweeps)
 
