@@ -10,7 +10,7 @@ from ..crypto.signatures import address_of
 from ..engine.governance.gov_state import GovGenesis
 from ..engine.governance.proposals import DAY_MS
 from ..engine.governance.stewards import Bounds
-from ..engine.params import DEFAULT_MARKETS, EngineConfig, Genesis, L1FeeConfig
+from ..engine.params import DEFAULT_MARKETS, EngineConfig, Genesis
 from ..units import ONE_USDC
 
 DEV_ACCOUNTS = 10
@@ -40,14 +40,13 @@ def dev_keys() -> list[DevKey]:
     return keys
 
 
-def devnet_genesis(time_ms: int, l1_fee: bool = False) -> Genesis:
-    """The devnet venue at `time_ms`; `l1_fee`: with the L1 data fee (engine/l1fee.py), which
-    `l2perp up` turns on when its rollup profile prices L1 gas."""
+def devnet_genesis(time_ms: int) -> Genesis:
+    """The devnet venue at `time_ms` (without the L1 data fee, which `l2perp up` adds to a new
+    data directory's genesis when its rollup profile prices L1 gas: node/launch.py)."""
     keys = dev_keys()
     operators = tuple((k.address, 1) for k in keys if k.role == "oracle")
     config = EngineConfig(admin=keys[0].address, devnet=True, oracle_operators=operators,
-                          insurance_seed_musdc=DEVNET_INSURANCE_USD * ONE_USDC,
-                          l1_fee=L1FeeConfig() if l1_fee else None)
+                          insurance_seed_musdc=DEVNET_INSURANCE_USD * ONE_USDC)
     return Genesis(config=config, markets=DEFAULT_MARKETS, time_ms=time_ms,
                    gov=devnet_governance(keys, len(DEFAULT_MARKETS)))
 
@@ -80,7 +79,7 @@ class GenesisFileError(ValueError):
     """A genesis file that cannot be used; the message says which field and why."""
 
 
-def genesis_from_file(path: str, time_ms: int, l1_fee: bool = False) -> Genesis:
+def genesis_from_file(path: str, time_ms: int) -> Genesis:
     """A genesis from a JSON file.
 
     {"markets": [{"name", "szDecimals", "maxLeverage", "onlyIsolated"?, "oiCapUsd"?}],
@@ -90,7 +89,7 @@ def genesis_from_file(path: str, time_ms: int, l1_fee: bool = False) -> Genesis:
     ("oracleOperators": [{"address", "stake"}], at least three) and may name its DAO
     ("governance": {"allocations": [{"address", "amount"}], "treasury", "guardians",
     "guardianThreshold", "stewards", "operators": [{"address", "role", "bond"}]}).
-    `l1_fee`: with the L1 data fee (engine/l1fee.py). GenesisFileError names what is wrong."""
+    GenesisFileError names what is wrong."""
     import json
     from dataclasses import replace
 
@@ -106,7 +105,7 @@ def genesis_from_file(path: str, time_ms: int, l1_fee: bool = False) -> Genesis:
         if not isinstance(devnet, bool):
             raise GenesisFileError("devnet is true or false")
         if devnet:
-            base = devnet_genesis(time_ms, l1_fee)
+            base = devnet_genesis(time_ms)
             return _checked(Genesis(config=replace(base.config, insurance_seed_musdc=seed),
                                     markets=markets, time_ms=time_ms,
                                     gov=devnet_governance(dev_keys(), len(markets))))
@@ -115,8 +114,7 @@ def genesis_from_file(path: str, time_ms: int, l1_fee: bool = False) -> Genesis:
         if len(operators) < 3 or len({a for a, _ in operators}) != len(operators):
             raise GenesisFileError("oracleOperators: at least three distinct operators")
         config = EngineConfig(admin=NO_ADMIN, devnet=False, oracle_operators=operators,
-                              insurance_seed_musdc=seed,
-                              l1_fee=L1FeeConfig() if l1_fee else None)
+                              insurance_seed_musdc=seed)
         gov = spec.get("governance")
         return _checked(Genesis(config=config, markets=markets, time_ms=time_ms,
                                 gov=None if gov is None else _governance(gov)))

@@ -12,11 +12,11 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..crypto.signatures import address_of
-from ..engine.params import Genesis
+from ..engine.params import Genesis, L1FeeConfig
 from ..rollup.l1 import L1Error
 from ..rollup.params import PROFILES
 from ..rollup.poster import FAULTS
@@ -124,8 +124,10 @@ def load_genesis(data: Path, genesis_file: Path | None, l1_fee: bool = False) ->
         genesis = existing.genesis()
         existing.close()
         if genesis is None:
-            genesis = (genesis_from_file(str(genesis_file), wall_ms(), l1_fee)
-                       if genesis_file is not None else devnet_genesis(wall_ms(), l1_fee))
+            genesis = (genesis_from_file(str(genesis_file), wall_ms())
+                       if genesis_file is not None else devnet_genesis(wall_ms()))
+            if l1_fee:
+                genesis = replace(genesis, config=replace(genesis.config, l1_fee=L1FeeConfig()))
     except (RecoveryError, GenesisFileError) as exc:
         raise LaunchError(str(exc), 1, soft_wrap=True) from None
     return genesis
