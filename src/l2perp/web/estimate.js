@@ -34,8 +34,7 @@ L2.estimate = (() => {
     const s = decimalText(typed);
     if (s === null || Number(s) <= 0) return null;
     const x = Number(s);
-    const significant = Math.max(0, 4 - Math.floor(Math.log10(x)));  // 5 figures
-    let text = roundHalfUp(s, Math.min(Math.max(0, 6 - szDecimals), significant));
+    let text = roundHalfUp(s, L2.ui.priceDecimals(x, szDecimals));  // 5 figures, 6 - szDecimals
     if (Number(text) <= 0) return null;
     text = trim(text);
     return { text, rounded: text !== trim(s) };

@@ -12,7 +12,7 @@
 "use strict";
 
 L2.trade = (() => {
-  const { el, row, fill, button, kv, num, pct, usd, short, when, say, guard, ADDRESS,
+  const { el, row, fill, button, kv, num, pct, signed, usd, short, when, say, guard, ADDRESS,
           price, size, priceDecimals, compactUsd } = L2.ui;
   const api = L2.api;
   const E = L2.estimate;
@@ -37,10 +37,6 @@ L2.trade = (() => {
   // The market's size decimals (undefined before the universe is known: generic formatting).
   function szd(coin) { return api.market(coin)?.szDecimals; }
   function fmtPx(coin) { const d = szd(coin); return (p) => price(p, d); }
-  function signedText(text, shown) {
-    const x = num(text);
-    return { text: shown, cls: x > 0 ? "up" : x < 0 ? "down" : "" };
-  }
   const ACCOUNT_SOURCES = ["orders", "history"];
 
   function user() { return api.wallet.address || s.watch; }
@@ -340,13 +336,13 @@ L2.trade = (() => {
     const level = h ? L2.health.levelOf(h.maintenanceUsedPct) : "";
     const stages = h ? ["backstop", "bankruptcy"].map((k) => h.stages[k] ? price(h.stages[k], d) : "-")
       .join(" / ") : "-";
-    const tr = row([p.coin, signedText(p.szi, size(p.szi, d)), price(p.entryPx, d), price(mark, d),
+    const tr = row([p.coin, signed(p.szi, size(p.szi, d)), price(p.entryPx, d), price(mark, d),
       usd(p.positionValue), { text: `${usd(p.unrealizedPnl)} (${pct(num(p.returnOnEquity))})`,
                                cls: num(p.unrealizedPnl) >= 0 ? "up" : "down" },
       { text: p.liquidationPx ? price(p.liquidationPx, d) : "-", cls: "liq" }, `${usd(p.marginUsed)} ${lev}`,
       { text: h ? L2.health.pctText(h.maintenanceUsedPct) : "-", cls: "health-used" },
       L2.health.distanceText(h?.distanceToLiquidationPct), stages,
-      signedText(funding, usd(funding, 4)), p.adlRank ? p.adlRank : "-",
+      signed(funding, usd(funding, 4)), p.adlRank ? p.adlRank : "-",
       api.wallet.address ? button("close", guard(() => L2.orderForm.closePosition(p), $("order-reply")), "quiet") : ""],
     level ? `health-${level}` : "");
     tr.dataset.coin = p.coin;
@@ -396,10 +392,10 @@ L2.trade = (() => {
     if (address !== user()) return;
     fill($("fills").tBodies[0], fills.slice(0, 100).map((f) => row([when(f.time), f.coin,
       { text: f.dir, cls: f.side === "B" ? "up" : "down" }, price(f.px, szd(f.coin)),
-      size(f.sz, szd(f.coin)), usd(f.fee, 4), signedText(f.closedPnl, usd(f.closedPnl))])), "no fills yet");
+      size(f.sz, szd(f.coin)), usd(f.fee, 4), signed(f.closedPnl, usd(f.closedPnl))])), "no fills yet");
     fill($("funding").tBodies[0], funding.slice(-100).reverse().map((r) => row([when(r.time),
       r.delta.coin, size(r.delta.szi, szd(r.delta.coin)), pct(num(r.delta.fundingRate), 4),
-      signedText(r.delta.usdc, usd(r.delta.usdc, 4))])),
+      signed(r.delta.usdc, usd(r.delta.usdc, 4))])),
     "no funding payments yet");
   }
 

@@ -74,9 +74,10 @@ L2.ui = (() => {
     return `${Number(text) === 0 ? (0).toFixed(digits) : text}%`;  // no "-0.00%"
   }
 
-  function signed(text) {
+  // A cell coloured by the sign of `text`, showing `shown` (by default the text itself).
+  function signed(text, shown = text ?? "-") {
     const x = num(text);
-    return { text: text ?? "-", cls: x > 0 ? "up" : x < 0 ? "down" : "" };
+    return { text: shown, cls: x > 0 ? "up" : x < 0 ? "down" : "" };
   }
 
   // A USDC amount with thousands separators (display only).
