@@ -279,9 +279,13 @@ def l2_book_snapshot(node: Node, key: str, sub: dict) -> Message:
 
 
 def _margin_alerts(state, key: str, sub: dict) -> list:
-    # the levels already announced live in the subscription itself (one per connection)
+    # the levels already announced, and the thresholds parsed once, live in the subscription
+    # itself (one per connection)
     levels = sub.setdefault("_levels", {})
-    return crossings(state, _user_of(key), parse_thresholds(sub), levels)
+    thresholds = sub.get("_thresholds")
+    if thresholds is None:
+        thresholds = sub["_thresholds"] = parse_thresholds(sub)
+    return crossings(state, _user_of(key), thresholds, levels)
 
 
 def margin_health_news(news: BlockNews, key: str, sub: dict) -> Message:
